@@ -36,7 +36,8 @@ class [[nodiscard]] Result {
     assert(ok());
     return std::get<0>(v_);
   }
-  T&& value() && {
+  // By value, so `for (auto& x : f().value())` does not dangle.
+  T value() && {
     assert(ok());
     return std::get<0>(std::move(v_));
   }

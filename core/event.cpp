@@ -1,0 +1,184 @@
+#include "core/event.hpp"
+
+#include <array>
+#include <cstdio>
+
+namespace shelter {
+
+static constexpr std::array<std::string_view, 7> kTypeNames = {"arrived",   "went_out", "came_back",       "left",
+                                                               "corrected", "merged",   "household_linked"};
+
+std::string_view to_string(EventType t) { return kTypeNames[static_cast<size_t>(t)]; }
+
+std::optional<EventType> parse_event_type(std::string_view s) {
+  for (size_t i = 0; i < kTypeNames.size(); ++i)
+    if (kTypeNames[i] == s) return static_cast<EventType>(i);
+  return std::nullopt;
+}
+
+static constexpr std::array<std::string_view, 11> kPersonFields = {
+    field::kName,  field::kReading,    field::kSex,     field::kBirth, field::kAddress,  field::kPhone,
+    field::kNeeds, field::kNeedsOther, field::kConsent, field::kStay,  field::kHousehold};
+
+bool is_person_field(std::string_view name) {
+  for (auto f : kPersonFields)
+    if (f == name) return true;
+  return false;
+}
+
+std::string make_event_id(std::string_view device_id, Hlc hlc) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hlc));
+  std::string id(device_id);
+  id += '.';
+  id += hex;
+  return id;
+}
+
+static constexpr size_t kMaxText = 256;  // bytes, per field value
+
+static Status validate_field(std::string_view name, const nlohmann::json& v) {
+  const std::string where = "field " + std::string(name);
+  if (!v.is_string()) return fail(where + ": not a string");
+  const auto& s = v.get_ref<const std::string&>();
+  if (s.size() > kMaxText) return fail(where + ": longer than 256 bytes");
+  if (!is_valid_utf8(s)) return fail(where + ": invalid UTF-8");
+  if (name == field::kSex && !parse_sex(s)) return fail(where + ": must be M, F, X or empty");
+  if (name == field::kBirth && !parse_birth(s)) return fail(where + ": must be YYYY or YYYY-MM-DD");
+  if (name == field::kNeeds && !parse_needs(s)) return fail(where + ": unknown need");
+  if (name == field::kConsent && s != "0" && s != "1") return fail(where + ": must be 0 or 1");
+  if (name == field::kStay && (s.empty() || !parse_stay(s))) return fail(where + ": must be shelter, car or home");
+  if (name == field::kHousehold && !is_valid_id(s)) return fail(where + ": not an id");
+  return {};
+}
+
+Status validate(const Event& e) {
+  if (!is_valid_slug(e.device_id)) return fail("event: bad device id");
+  if (e.id != make_event_id(e.device_id, e.hlc)) return fail("event: id does not match device and clock");
+  if (!is_valid_id(e.person_id)) return fail("event " + e.id + ": bad person id");
+  if (!e.household_id.empty() && !is_valid_id(e.household_id)) return fail("event " + e.id + ": bad household id");
+  if (!is_valid_slug(e.shelter_id)) return fail("event " + e.id + ": bad shelter id");
+  if (e.device_seq < 1) return fail("event " + e.id + ": device sequence must start at 1");
+  if (e.author.empty() || e.author.size() > 64 || !is_valid_utf8(e.author))
+    return fail("event " + e.id + ": bad author");
+  if (e.hlc == 0) return fail("event " + e.id + ": missing timestamp");
+  if (!e.body.is_object()) return fail("event " + e.id + ": body is not an object");
+  const std::string ctx = "event " + e.id;
+  switch (e.type) {
+    case EventType::Arrived:
+    case EventType::Corrected:
+      if (e.type == EventType::Corrected && e.body.empty()) return fail(ctx + ": correction changes nothing");
+      for (const auto& [k, v] : e.body.items()) {
+        if (!is_person_field(k)) return fail(ctx + ": unknown field " + k);
+        if (auto st = validate_field(k, v); !st) return st.error().context(ctx);
+      }
+      break;
+    case EventType::WentOut:
+    case EventType::CameBack:
+    case EventType::Left:
+      if (!e.body.empty()) return fail(ctx + ": status events carry no fields");
+      break;
+    case EventType::Merged: {
+      if (e.body.size() != 1 || !e.body.contains("into") || !e.body["into"].is_string())
+        return fail(ctx + ": merged needs {\"into\": person id or \"\"}");
+      const auto& into = e.body["into"].get_ref<const std::string&>();
+      if (!into.empty() && !is_valid_id(into)) return fail(ctx + ": merged into a bad id");
+      if (into == e.person_id) return fail(ctx + ": a person cannot be merged into itself");
+      break;
+    }
+    case EventType::HouseholdLinked:
+      if (!is_valid_id(e.household_id) || !e.body.empty())
+        return fail(ctx + ": household_linked needs a household id and no fields");
+      break;
+  }
+  return {};
+}
+
+std::vector<std::pair<std::string, std::string>> field_writes(const Event& e) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto presence = [&](std::string_view p) { out.emplace_back(field::kPresence, std::string(p) + " " + e.shelter_id); };
+  switch (e.type) {
+    case EventType::Arrived:
+      presence("present");
+      if (!e.household_id.empty()) out.emplace_back(field::kHousehold, e.household_id);
+      [[fallthrough]];
+    case EventType::Corrected:
+      for (const auto& [k, v] : e.body.items()) {
+        if (k == field::kHousehold && e.type == EventType::Arrived && !e.household_id.empty()) continue;
+        if (v.is_string()) out.emplace_back(k, v.get<std::string>());
+      }
+      break;
+    case EventType::WentOut: presence("out"); break;
+    case EventType::CameBack: presence("present"); break;
+    case EventType::Left: presence("left"); break;
+    case EventType::Merged: out.emplace_back(field::kMergedInto, e.body.value("into", "")); break;
+    case EventType::HouseholdLinked: out.emplace_back(field::kHousehold, e.household_id); break;
+  }
+  return out;
+}
+
+nlohmann::json person_body(const PersonInfo& info) {
+  return nlohmann::json{{field::kName, info.name},
+                        {field::kReading, info.reading},
+                        {field::kSex, std::string(to_string(info.sex))},
+                        {field::kBirth, to_string(info.birth)},
+                        {field::kAddress, info.address},
+                        {field::kPhone, info.phone},
+                        {field::kNeeds, needs_to_string(info.needs)},
+                        {field::kNeedsOther, info.needs_other},
+                        {field::kConsent, info.consent ? "1" : "0"}};
+}
+
+void apply_body(const nlohmann::json& body, PersonInfo& info) {
+  auto str = [&](std::string_view k) -> const std::string* {
+    auto it = body.find(k);
+    return it != body.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
+  };
+  if (auto v = str(field::kName)) info.name = *v;
+  if (auto v = str(field::kReading)) info.reading = *v;
+  if (auto v = str(field::kSex)) info.sex = parse_sex(*v).value_or(Sex::Unknown);
+  if (auto v = str(field::kBirth)) info.birth = parse_birth(*v).value_or(BirthDate{});
+  if (auto v = str(field::kAddress)) info.address = *v;
+  if (auto v = str(field::kPhone)) info.phone = *v;
+  if (auto v = str(field::kNeeds)) info.needs = parse_needs(*v).value_or(0);
+  if (auto v = str(field::kNeedsOther)) info.needs_other = *v;
+  if (auto v = str(field::kConsent)) info.consent = *v == "1";
+}
+
+nlohmann::json to_json(const Event& e) {
+  return nlohmann::json{{"id", e.id},
+                        {"type", std::string(to_string(e.type))},
+                        {"person", e.person_id},
+                        {"household", e.household_id},
+                        {"shelter", e.shelter_id},
+                        {"device", e.device_id},
+                        {"seq", e.device_seq},
+                        {"author", e.author},
+                        {"hlc", e.hlc},
+                        {"body", e.body}};
+}
+
+Result<Event> event_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return fail("event is not a JSON object");
+  Event e;
+  try {
+    e.id = j.at("id").get<std::string>();
+    auto type = parse_event_type(j.at("type").get<std::string>());
+    if (!type) return fail("event " + e.id + ": unknown type");
+    e.type = *type;
+    e.person_id = j.at("person").get<std::string>();
+    e.household_id = j.value("household", "");
+    e.shelter_id = j.at("shelter").get<std::string>();
+    e.device_id = j.at("device").get<std::string>();
+    e.device_seq = j.at("seq").get<std::int64_t>();
+    e.author = j.at("author").get<std::string>();
+    e.hlc = j.at("hlc").get<Hlc>();
+    e.body = j.value("body", nlohmann::json::object());
+  } catch (const nlohmann::json::exception& ex) {
+    return fail(std::string("malformed event: ") + ex.what());
+  }
+  if (auto st = validate(e); !st) return st.error();
+  return e;
+}
+
+}  // namespace shelter

@@ -1,0 +1,80 @@
+#pragma once
+// Events: the only thing ever written. Everything else (who is present,
+// counts) is a projection folded from them; see projection.hpp.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/hlc.hpp"
+#include "core/model.hpp"
+#include "core/result.hpp"
+
+namespace shelter {
+
+enum class EventType : std::uint8_t { Arrived, WentOut, CameBack, Left, Corrected, Merged, HouseholdLinked };
+std::string_view to_string(EventType t);  // "arrived", "went_out", ...
+std::optional<EventType> parse_event_type(std::string_view s);
+
+// Person fields an event may set. Values are strings in the canonical forms
+// of model.hpp (sex "M"/"F"/"X"/"", birth "1950"/"1950-04-01", needs
+// "infant,allergy", consent "1"/"0", stay "shelter"/"car"/"home").
+namespace field {
+inline constexpr std::string_view kName = "name";
+inline constexpr std::string_view kReading = "reading";
+inline constexpr std::string_view kSex = "sex";
+inline constexpr std::string_view kBirth = "birth";
+inline constexpr std::string_view kAddress = "address";
+inline constexpr std::string_view kPhone = "phone";
+inline constexpr std::string_view kNeeds = "needs";
+inline constexpr std::string_view kNeedsOther = "needs_other";
+inline constexpr std::string_view kConsent = "consent";
+inline constexpr std::string_view kStay = "stay";
+inline constexpr std::string_view kHousehold = "household_id";
+// Set by events, never by a body: "present tama-01", "out tama-01", "left tama-01".
+inline constexpr std::string_view kPresence = "presence";
+// Set by `merged` events: the person this record is a duplicate of ("" = unmerged).
+inline constexpr std::string_view kMergedInto = "merged_into";
+}  // namespace field
+
+// Fields a body may carry in `arrived` and `corrected` events.
+bool is_person_field(std::string_view name);
+
+struct Event {
+  std::string id;  // "<device_id>.<hlc as 16 hex digits>": unique, since the HLC is per-device monotonic
+  EventType type = EventType::Arrived;
+  PersonId person_id;
+  HouseholdId household_id;  // may be empty
+  std::string shelter_id;
+  std::string device_id;
+  std::int64_t device_seq = 0;  // 1, 2, 3, ... per device: the sync idempotency key with device_id
+  std::string author;           // "self" (kiosk self-service) or "staff:<name>"
+  Hlc hlc = 0;
+  nlohmann::json body = nlohmann::json::object();  // field values, or {"into": id} for merged
+
+  bool operator==(const Event& o) const = default;
+};
+
+std::string make_event_id(std::string_view device_id, Hlc hlc);
+
+// Checks an event from any source (local, sync, USB import) before it is
+// stored: ids, type-specific body fields, value forms, UTF-8, sizes.
+Status validate(const Event& e);
+
+// The (field, value) pairs an event writes, in a fixed order.
+std::vector<std::pair<std::string, std::string>> field_writes(const Event& e);
+
+// Body helpers.
+nlohmann::json person_body(const PersonInfo& info);  // all fields of PersonInfo
+// Applies a body's fields onto `info`; unknown fields are ignored.
+void apply_body(const nlohmann::json& body, PersonInfo& info);
+
+// JSON wire/file form of an event (stable key names; used by sync and export).
+nlohmann::json to_json(const Event& e);
+Result<Event> event_from_json(const nlohmann::json& j);
+
+}  // namespace shelter

@@ -1,0 +1,72 @@
+#include "core/hlc.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace shelter {
+
+std::int64_t system_millis() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string hlc_to_string(Hlc h) {
+  const std::int64_t ms = hlc_millis(h);
+  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  std::string out = buf;
+  if (hlc_counter(h) != 0) out += "+" + std::to_string(hlc_counter(h));
+  return out;
+}
+
+HybridClock::HybridClock(WallClock wall) : wall_(std::move(wall)) {}
+
+std::int64_t HybridClock::wall_now() const { return wall_() + offset_; }
+
+Hlc HybridClock::now() {
+  std::lock_guard lock(mu_);
+  const std::int64_t wall = wall_now();
+  const std::int64_t last_ms = hlc_millis(last_);
+  if (wall > last_ms) {
+    last_ = make_hlc(wall, 0);
+  } else if (hlc_counter(last_) == 0xFFFF) {
+    last_ = make_hlc(last_ms + 1, 0);  // counter exhausted: borrow a millisecond
+  } else {
+    last_ += 1;
+  }
+  return last_;
+}
+
+bool HybridClock::observe(Hlc remote) {
+  std::lock_guard lock(mu_);
+  if (hlc_millis(remote) > wall_now() + max_forward_) return false;
+  if (remote > last_) last_ = remote;
+  return true;
+}
+
+void HybridClock::set_offset_ms(std::int64_t offset) {
+  std::lock_guard lock(mu_);
+  offset_ = offset;
+}
+
+std::int64_t HybridClock::offset_ms() const {
+  std::lock_guard lock(mu_);
+  return offset_;
+}
+
+void HybridClock::set_max_forward_ms(std::int64_t ms) {
+  std::lock_guard lock(mu_);
+  max_forward_ = ms;
+}
+
+Hlc HybridClock::last() const {
+  std::lock_guard lock(mu_);
+  return last_;
+}
+
+}  // namespace shelter

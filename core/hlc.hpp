@@ -1,0 +1,58 @@
+#pragma once
+// Hybrid logical clock (Kulkarni et al.): a 64-bit timestamp whose upper 48
+// bits are wall-clock milliseconds and lower 16 bits a counter. It never goes
+// backwards on one device even if the wall clock does, and it moves past any
+// timestamp it has seen from another device, so "later" in the merge rules
+// respects causality.
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+
+namespace shelter {
+
+using Hlc = std::uint64_t;
+
+inline constexpr std::int64_t hlc_millis(Hlc h) { return static_cast<std::int64_t>(h >> 16); }
+inline constexpr std::uint16_t hlc_counter(Hlc h) { return static_cast<std::uint16_t>(h & 0xFFFF); }
+inline constexpr Hlc make_hlc(std::int64_t millis, std::uint16_t counter) {
+  return (static_cast<Hlc>(millis) << 16) | counter;
+}
+// "2026-11-24T03:40:00.123Z+5" (the counter after '+'; omitted when 0).
+std::string hlc_to_string(Hlc h);
+
+std::int64_t system_millis();
+
+class HybridClock {
+ public:
+  using WallClock = std::function<std::int64_t()>;  // milliseconds since the Unix epoch
+  explicit HybridClock(WallClock wall = system_millis);
+
+  // Timestamp for a new local event: strictly greater than every timestamp
+  // this clock has issued or observed.
+  Hlc now();
+
+  // Takes a timestamp seen in another device's event into account. A remote
+  // timestamp more than max_forward_ms ahead of our corrected wall clock is
+  // not adopted (a tablet with a clock set a day ahead must not drag every
+  // other device a day ahead); returns false in that case.
+  bool observe(Hlc remote);
+
+  // Offset added to the wall clock, as measured against the server at the
+  // last sync (server time - local time).
+  void set_offset_ms(std::int64_t offset);
+  std::int64_t offset_ms() const;
+  void set_max_forward_ms(std::int64_t ms);
+
+  Hlc last() const;
+
+ private:
+  std::int64_t wall_now() const;
+  mutable std::mutex mu_;
+  WallClock wall_;
+  Hlc last_ = 0;
+  std::int64_t offset_ = 0;
+  std::int64_t max_forward_ = 5 * 60 * 1000;
+};
+
+}  // namespace shelter

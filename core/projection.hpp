@@ -1,0 +1,85 @@
+#pragma once
+// The fold from events to current state. Pure functions, no storage: the
+// store runs them incrementally per event and in bulk when rebuilding, so
+// both paths give the same rows.
+//
+// Merge rule: each field keeps the write with the greatest stamp
+// (HLC, device id, event id). That is a total order on writes, so the result
+// does not depend on the order or the number of times events are applied.
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/event.hpp"
+#include "core/model.hpp"
+
+namespace shelter {
+
+struct Stamp {
+  Hlc hlc = 0;
+  std::string device_id;
+  std::string event_id;
+  auto operator<=>(const Stamp&) const = default;
+};
+
+struct FieldValue {
+  std::string value;
+  Stamp stamp;
+  bool operator==(const FieldValue&) const = default;
+};
+
+struct PersonState {
+  PersonId id;
+  std::map<std::string, FieldValue, std::less<>> fields;
+
+  // Applies the event's writes; returns the names of fields whose value or
+  // stamp changed (empty: the event lost every comparison or was a repeat).
+  std::vector<std::string> apply(const Event& e);
+
+  const std::string& get(std::string_view field) const;  // "" when never written
+  Presence presence() const;
+  std::string shelter_id() const;  // where the presence field says
+  StayType stay() const;
+  HouseholdId household_id() const;
+  PersonId merged_into() const;
+  PersonInfo info() const;
+  Hlc updated_hlc() const;  // greatest stamp over all fields
+};
+
+// One cell of the per-shelter counts: (shelter, dimension, key) -> persons.
+// Dimensions: "present" (key ""), "out" (key ""), "sex" (M/F/X/""),
+// "birth" (the birth string: age bands are computed at read time, because
+// they change with the date), "need" (need name), "stay" (shelter/car/home).
+struct CountKey {
+  std::string shelter_id, dim, key;
+  auto operator<=>(const CountKey&) const = default;
+};
+
+// What this person adds to the counts: nothing once merged into another
+// record or left; "out" while out; every dimension while present.
+std::vector<CountKey> count_contributions(const PersonState& p);
+
+// The household a present person makes present at their shelter, if any:
+// (shelter, household id). A person without a household counts as one.
+struct HouseholdKey {
+  std::string shelter_id, household_id;
+  auto operator<=>(const HouseholdKey&) const = default;
+};
+std::vector<HouseholdKey> household_contributions(const PersonState& p);
+
+// Counts of one shelter as headquarters and staff read them.
+struct ShelterCounts {
+  std::string shelter_id;
+  int present = 0;     // persons present now
+  int out = 0;         // registered here, out for now
+  int households = 0;  // households with at least one member present
+  std::map<std::string, int> by_sex;       // "M", "F", "X", "" (unknown)
+  std::map<std::string, int> by_age_band;  // "0-5" ... "75+", "unknown"
+  std::map<std::string, int> by_need;      // need name -> persons present with it
+  std::map<std::string, int> by_stay;      // shelter/car/home
+  bool operator==(const ShelterCounts&) const = default;
+};
+
+}  // namespace shelter

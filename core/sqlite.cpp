@@ -1,0 +1,80 @@
+#include "core/sqlite.hpp"
+
+namespace shelter::sql {
+
+Result<bool> Stmt::step() {
+  const int rc = sqlite3_step(s_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) {
+    sqlite3_reset(s_);  // ready to be bound and run again
+    return false;
+  }
+  std::string msg = sqlite3_errmsg(db_);
+  reset();
+  return fail(msg);
+}
+
+Status Stmt::run() {
+  for (;;) {
+    auto r = step();
+    if (!r) return r.error();
+    if (!*r) return {};
+  }
+}
+
+Result<std::unique_ptr<Db>> Db::open(const std::string& path, int flags) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    sqlite3_close(raw);
+    return fail(msg);
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  return std::unique_ptr<Db>(new Db(raw));
+}
+
+Db::~Db() {
+  for (auto& [sql, s] : cache_) sqlite3_finalize(s);
+  sqlite3_close(db_);
+}
+
+Result<std::unique_ptr<Stmt>> Db::prepare(std::string_view sql) {
+  auto it = cache_.find(std::string(sql));
+  if (it == cache_.end()) {
+    sqlite3_stmt* s = nullptr;
+    if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr) !=
+        SQLITE_OK)
+      return fail(errmsg());
+    it = cache_.emplace(std::string(sql), s).first;
+  }
+  return std::make_unique<Stmt>(db_, it->second);
+}
+
+Status Db::exec(std::string_view sql) {
+  char* err = nullptr;
+  const std::string text(sql);
+  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : errmsg();
+    sqlite3_free(err);
+    return fail(msg);
+  }
+  return {};
+}
+
+Result<std::unique_ptr<Tx>> Tx::begin(Db& db, bool immediate) {
+  if (auto st = db.exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN"); !st) return st.error().context("begin");
+  return std::unique_ptr<Tx>(new Tx(db));
+}
+
+Tx::~Tx() {
+  if (!done_) (void)db_.exec("ROLLBACK");
+}
+
+Status Tx::commit() {
+  if (auto st = db_.exec("COMMIT"); !st) return st.error().context("commit");
+  done_ = true;
+  return {};
+}
+
+}  // namespace shelter::sql

@@ -1,0 +1,678 @@
+#include "core/store.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include "core/sqlite.hpp"
+
+namespace shelter {
+
+namespace {
+
+// Schema migrations, applied in order; PRAGMA user_version is the number
+// applied. Never edit a released step: add a new one.
+constexpr const char* kMigrations[] = {
+    R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+-- The append-only log. seq is this store's own log position (the order
+-- events arrived here), used by export and sync cursors.
+CREATE TABLE event(
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  person_id TEXT NOT NULL,
+  household_id TEXT NOT NULL,
+  shelter_id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  device_seq INTEGER NOT NULL,
+  author TEXT NOT NULL,
+  hlc INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  UNIQUE(device_id, device_seq)
+);
+CREATE INDEX event_person ON event(person_id);
+CREATE TRIGGER event_no_update BEFORE UPDATE ON event
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER event_no_delete BEFORE DELETE ON event
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+
+-- Projections: rebuildable from the log at any time.
+CREATE TABLE person_field(
+  person_id TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL,
+  hlc INTEGER NOT NULL, device_id TEXT NOT NULL, event_id TEXT NOT NULL,
+  PRIMARY KEY(person_id, field)
+) WITHOUT ROWID;
+CREATE TABLE person(
+  person_id TEXT PRIMARY KEY, household_id TEXT NOT NULL, shelter_id TEXT NOT NULL,
+  presence TEXT NOT NULL, stay TEXT NOT NULL, name TEXT NOT NULL, reading TEXT NOT NULL,
+  sex TEXT NOT NULL, birth TEXT NOT NULL, address TEXT NOT NULL, phone TEXT NOT NULL,
+  needs INTEGER NOT NULL, needs_other TEXT NOT NULL, consent INTEGER NOT NULL,
+  merged_into TEXT NOT NULL, updated_hlc INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX person_shelter ON person(shelter_id, presence);
+CREATE INDEX person_household ON person(household_id);
+CREATE INDEX person_reading_birth ON person(reading, birth);
+CREATE TABLE count_cell(
+  shelter_id TEXT NOT NULL, dim TEXT NOT NULL, key TEXT NOT NULL, n INTEGER NOT NULL CHECK(n > 0),
+  PRIMARY KEY(shelter_id, dim, key)
+) WITHOUT ROWID;
+CREATE TABLE household_presence(
+  shelter_id TEXT NOT NULL, household_id TEXT NOT NULL, n INTEGER NOT NULL CHECK(n > 0),
+  PRIMARY KEY(shelter_id, household_id)
+) WITHOUT ROWID;
+)sql",
+};
+constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
+
+constexpr const char* kEventColumns =
+    "seq, id, type, person_id, household_id, shelter_id, device_id, device_seq, author, hlc, body";
+
+Result<Event> read_event(sql::Stmt& s) {
+  Event e;
+  e.id = s.text(1);
+  auto type = parse_event_type(s.text(2));
+  if (!type) return fail("event " + e.id + ": unknown type in log");
+  e.type = *type;
+  e.person_id = s.text(3);
+  e.household_id = s.text(4);
+  e.shelter_id = s.text(5);
+  e.device_id = s.text(6);
+  e.device_seq = s.i64(7);
+  e.author = s.text(8);
+  e.hlc = s.u64(9);
+  e.body = nlohmann::json::parse(s.text(10), nullptr, false);
+  if (e.body.is_discarded()) return fail("event " + e.id + ": unreadable body in log");
+  return e;
+}
+
+// SQLite creates -wal and -shm with the main file's mode, so making the file
+// 0600 first keeps personal data out of other users' reach.
+Status create_private_file(const std::string& path) {
+  if (path.empty() || path == ":memory:") return {};
+  const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0) return fail("create " + path + ": " + std::strerror(errno));
+  ::close(fd);
+  return {};
+}
+
+}  // namespace
+
+Store::Store(std::unique_ptr<sql::Db> db, Options options) : db_(std::move(db)), clock_(std::move(options.wall_clock)) {}
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::open(const std::string& path, Options options) {
+  const std::string ctx = "open store " + path;
+  int flags = SQLITE_OPEN_READWRITE;
+  if (options.read_only) {
+    flags = SQLITE_OPEN_READONLY;
+  } else if (options.create) {
+    if (access(path.c_str(), F_OK) != 0) {
+      if (auto st = create_private_file(path); !st) return st.error().context(ctx);
+    }
+    flags |= SQLITE_OPEN_CREATE;
+  }
+  auto db = sql::Db::open(path, flags);
+  if (!db) return db.error().context(ctx);
+  const bool read_only = options.read_only;
+  std::unique_ptr<Store> store(new Store(std::move(db).value(), std::move(options)));
+  auto& d = *store->db_;
+  if (auto st = d.exec("PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"); !st)
+    return st.error().context(ctx);
+  if (!read_only) {
+    auto wal = d.prepare("PRAGMA journal_mode=WAL");
+    if (!wal) return wal.error().context(ctx);
+    auto row = (*wal)->step();
+    if (!row) return row.error().context(ctx + ": set WAL mode");
+    if ((*wal)->text(0) != "wal") return fail(ctx + ": WAL mode unavailable (" + (*wal)->text(0) + ")");
+    (*wal)->reset();
+    if (auto st = store->migrate(); !st) return st.error().context(ctx);
+  }
+  if (auto st = store->load_identity(); !st) return st.error().context(ctx);
+  return store;
+}
+
+Status Store::migrate() {
+  auto q = db_->prepare("PRAGMA user_version");
+  if (!q) return q.error();
+  auto row = (*q)->step();
+  if (!row) return row.error().context("read schema version");
+  const int version = static_cast<int>((*q)->i64(0));
+  (*q)->reset();
+  if (version > kSchemaVersion)
+    return fail("database schema " + std::to_string(version) + " is newer than this program's (" +
+                std::to_string(kSchemaVersion) + "); upgrade the program");
+  for (int v = version; v < kSchemaVersion; ++v) {
+    auto tx = sql::Tx::begin(*db_);
+    if (!tx) return tx.error().context("migrate");
+    if (auto st = db_->exec(kMigrations[v]); !st) return st.error().context("migrate to schema " + std::to_string(v + 1));
+    if (auto st = db_->exec("PRAGMA user_version=" + std::to_string(v + 1)); !st) return st.error().context("migrate");
+    if (auto st = (*tx)->commit(); !st) return st.error().context("migrate");
+  }
+  return {};
+}
+
+Status Store::load_identity() {
+  auto dev = meta("device_id");
+  if (!dev) return dev.error();
+  auto shelter = meta("shelter_id");
+  if (!shelter) return shelter.error();
+  device_id_ = dev->value_or("");
+  shelter_id_ = shelter->value_or("");
+  // The clock resumes past everything in the log, so a wall clock that went
+  // backwards while we were off cannot reorder our own edits.
+  auto q = db_->prepare("SELECT coalesce(max(hlc), 0) FROM event");
+  if (!q) return q.error();
+  if (auto r = (*q)->step(); !r) return r.error();
+  clock_.observe((*q)->u64(0));
+  (*q)->reset();
+  auto s = db_->prepare("SELECT coalesce(max(device_seq), 0) FROM event WHERE device_id = ?1");
+  if (!s) return s.error();
+  (*s)->bind(1, device_id_);
+  if (auto r = (*s)->step(); !r) return r.error();
+  next_device_seq_ = (*s)->i64(0) + 1;
+  return {};
+}
+
+Status Store::init_identity(const std::string& shelter_id, const std::string& device_id,
+                            const std::string& shelter_name) {
+  if (!is_valid_slug(shelter_id)) return fail("shelter id '" + shelter_id + "' must be 1-32 of a-z 0-9 - _");
+  if (!is_valid_slug(device_id)) return fail("device id '" + device_id + "' must be 1-32 of a-z 0-9 - _");
+  if (!device_id_.empty() && (device_id_ != device_id || shelter_id_ != shelter_id))
+    return fail("store already belongs to device " + device_id_ + " at shelter " + shelter_id_);
+  auto tx = sql::Tx::begin(*db_);
+  if (!tx) return tx.error();
+  if (auto st = set_meta("device_id", device_id); !st) return st;
+  if (auto st = set_meta("shelter_id", shelter_id); !st) return st;
+  if (auto st = set_meta("shelter_name", shelter_name); !st) return st;
+  if (auto st = (*tx)->commit(); !st) return st;
+  return load_identity();
+}
+
+Result<std::optional<std::string>> Store::meta(const std::string& key) {
+  auto q = db_->prepare("SELECT value FROM meta WHERE key = ?1");
+  if (!q) return q.error().context("read meta");
+  (*q)->bind(1, key);
+  auto row = (*q)->step();
+  if (!row) return row.error().context("read meta");
+  if (!*row) return std::optional<std::string>{};
+  return std::optional<std::string>((*q)->text(0));
+}
+
+Status Store::set_meta(const std::string& key, const std::string& value) {
+  auto q = db_->prepare("INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2");
+  if (!q) return q.error().context("write meta");
+  return (*q)->bind(1, key).bind(2, value).run().context("write meta " + key);
+}
+
+Result<bool> Store::insert_event(const Event& e) {
+  auto q = db_->prepare(
+      "INSERT INTO event(id, type, person_id, household_id, shelter_id, device_id, device_seq, author, hlc, body) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(id) DO NOTHING");
+  if (!q) return q.error();
+  (*q)->bind(1, e.id)
+      .bind(2, to_string(e.type))
+      .bind(3, e.person_id)
+      .bind(4, e.household_id)
+      .bind(5, e.shelter_id)
+      .bind(6, e.device_id)
+      .bind(7, e.device_seq)
+      .bind(8, e.author)
+      .bind(9, e.hlc)
+      .bind(10, e.body.dump());
+  if (auto st = (*q)->run(); !st) return st.error().context("append event " + e.id);
+  return db_->changes() > 0;
+}
+
+Result<std::vector<Event>> Store::record(const std::vector<NewEvent>& drafts) {
+  if (device_id_.empty()) return fail("record: this store has no device identity (run `shelterctl init`)");
+  std::vector<Event> events;
+  events.reserve(drafts.size());
+  std::int64_t seq = next_device_seq_;
+  for (const NewEvent& d : drafts) {
+    Event e;
+    e.type = d.type;
+    e.person_id = d.person_id;
+    e.household_id = d.household_id;
+    e.shelter_id = d.shelter_id.empty() ? shelter_id_ : d.shelter_id;
+    e.device_id = device_id_;
+    e.device_seq = seq++;
+    e.author = d.author;
+    e.hlc = clock_.now();
+    e.id = make_event_id(device_id_, e.hlc);
+    e.body = d.body.is_null() ? nlohmann::json::object() : d.body;  // `{}` in C++ makes a JSON null
+    if (auto st = validate(e); !st) return st.error().context("record");
+    events.push_back(std::move(e));
+  }
+  auto tx = sql::Tx::begin(*db_);
+  if (!tx) return tx.error().context("record");
+  for (const Event& e : events) {
+    auto inserted = insert_event(e);
+    if (!inserted) return inserted.error().context("record");
+    if (auto st = project(e); !st) return st.error().context("record: project " + e.id);
+  }
+  if (auto st = (*tx)->commit(); !st) return st.error().context("record");
+  next_device_seq_ = seq;
+  return events;
+}
+
+Result<Event> Store::record(const NewEvent& draft) {
+  auto r = record(std::vector<NewEvent>{draft});
+  if (!r) return r.error();
+  return std::move(r->front());
+}
+
+Result<int> Store::apply_remote(const std::vector<Event>& events) {
+  for (const Event& e : events)
+    if (auto st = validate(e); !st) return st.error().context("apply remote events");
+  auto tx = sql::Tx::begin(*db_);
+  if (!tx) return tx.error().context("apply remote events");
+  int added = 0;
+  std::int64_t own_seq = next_device_seq_;
+  for (const Event& e : events) {
+    auto inserted = insert_event(e);
+    if (!inserted) return inserted.error().context("apply remote events");
+    if (!*inserted) continue;
+    ++added;
+    if (auto st = project(e); !st) return st.error().context("apply remote events: project " + e.id);
+    if (e.device_id == device_id_) own_seq = std::max(own_seq, e.device_seq + 1);
+  }
+  if (auto st = (*tx)->commit(); !st) return st.error().context("apply remote events");
+  for (const Event& e : events) clock_.observe(e.hlc);
+  next_device_seq_ = own_seq;
+  return added;
+}
+
+Result<std::optional<PersonState>> Store::load_state(const PersonId& id) {
+  auto q = db_->prepare("SELECT field, value, hlc, device_id, event_id FROM person_field WHERE person_id = ?1");
+  if (!q) return q.error();
+  (*q)->bind(1, id);
+  PersonState p;
+  p.id = id;
+  bool any = false;
+  for (;;) {
+    auto row = (*q)->step();
+    if (!row) return row.error().context("load person");
+    if (!*row) break;
+    any = true;
+    p.fields.emplace((*q)->text(0), FieldValue{(*q)->text(1), Stamp{(*q)->u64(2), (*q)->text(3), (*q)->text(4)}});
+  }
+  if (!any) return std::optional<PersonState>{};
+  return std::optional<PersonState>(std::move(p));
+}
+
+Status Store::save_person(const PersonState& p, const std::vector<std::string>& changed_fields) {
+  auto f = db_->prepare(
+      "INSERT OR REPLACE INTO person_field(person_id, field, value, hlc, device_id, event_id) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!f) return f.error();
+  for (const std::string& name : changed_fields) {
+    const FieldValue& v = p.fields.find(name)->second;
+    (*f)->bind(1, p.id).bind(2, name).bind(3, v.value).bind(4, v.stamp.hlc).bind(5, v.stamp.device_id).bind(
+        6, v.stamp.event_id);
+    if (auto st = (*f)->run(); !st) return st.error().context("save person field");
+  }
+  auto q = db_->prepare(
+      "INSERT OR REPLACE INTO person(person_id, household_id, shelter_id, presence, stay, name, reading, sex, birth, "
+      "address, phone, needs, needs_other, consent, merged_into, updated_hlc) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+  if (!q) return q.error();
+  const PersonInfo info = p.info();
+  (*q)->bind(1, p.id)
+      .bind(2, p.household_id())
+      .bind(3, p.shelter_id())
+      .bind(4, to_string(p.presence()))
+      .bind(5, to_string(p.stay()))
+      .bind(6, info.name)
+      .bind(7, info.reading)
+      .bind(8, to_string(info.sex))
+      .bind(9, to_string(info.birth))
+      .bind(10, info.address)
+      .bind(11, info.phone)
+      .bind(12, static_cast<int>(info.needs))
+      .bind(13, info.needs_other)
+      .bind(14, info.consent ? 1 : 0)
+      .bind(15, p.merged_into())
+      .bind(16, p.updated_hlc());
+  return (*q)->run().context("save person");
+}
+
+namespace {
+template <class Key>
+void diff_sorted(std::vector<Key> before, std::vector<Key> after, std::vector<Key>& removed, std::vector<Key>& added) {
+  std::sort(before.begin(), before.end());
+  std::sort(after.begin(), after.end());
+  std::set_difference(before.begin(), before.end(), after.begin(), after.end(), std::back_inserter(removed));
+  std::set_difference(after.begin(), after.end(), before.begin(), before.end(), std::back_inserter(added));
+}
+}  // namespace
+
+Status Store::adjust_counts(const PersonState* before, const PersonState& after) {
+  std::vector<CountKey> removed, added;
+  diff_sorted(before ? count_contributions(*before) : std::vector<CountKey>{}, count_contributions(after), removed,
+              added);
+  std::vector<HouseholdKey> hh_removed, hh_added;
+  diff_sorted(before ? household_contributions(*before) : std::vector<HouseholdKey>{}, household_contributions(after),
+              hh_removed, hh_added);
+  if (removed.empty() && added.empty() && hh_removed.empty() && hh_added.empty()) return {};
+
+  auto dec = db_->prepare("UPDATE count_cell SET n = n - 1 WHERE shelter_id = ?1 AND dim = ?2 AND key = ?3 AND n > 1");
+  auto del = db_->prepare("DELETE FROM count_cell WHERE shelter_id = ?1 AND dim = ?2 AND key = ?3 AND n = 1");
+  auto inc = db_->prepare(
+      "INSERT INTO count_cell(shelter_id, dim, key, n) VALUES(?1, ?2, ?3, 1) "
+      "ON CONFLICT(shelter_id, dim, key) DO UPDATE SET n = n + 1");
+  if (!dec || !del || !inc) return fail(db_->errmsg()).context("adjust counts");
+  for (const CountKey& k : removed) {
+    (*dec)->bind(1, k.shelter_id).bind(2, k.dim).bind(3, k.key);
+    if (auto st = (*dec)->run(); !st) return st.error().context("adjust counts");
+    if (db_->changes() == 0) {
+      (*del)->bind(1, k.shelter_id).bind(2, k.dim).bind(3, k.key);
+      if (auto st = (*del)->run(); !st) return st.error().context("adjust counts");
+    }
+  }
+  for (const CountKey& k : added) {
+    (*inc)->bind(1, k.shelter_id).bind(2, k.dim).bind(3, k.key);
+    if (auto st = (*inc)->run(); !st) return st.error().context("adjust counts");
+  }
+
+  auto hdec = db_->prepare(
+      "UPDATE household_presence SET n = n - 1 WHERE shelter_id = ?1 AND household_id = ?2 AND n > 1");
+  auto hdel = db_->prepare("DELETE FROM household_presence WHERE shelter_id = ?1 AND household_id = ?2 AND n = 1");
+  auto hinc = db_->prepare(
+      "INSERT INTO household_presence(shelter_id, household_id, n) VALUES(?1, ?2, 1) "
+      "ON CONFLICT(shelter_id, household_id) DO UPDATE SET n = n + 1");
+  if (!hdec || !hdel || !hinc) return fail(db_->errmsg()).context("adjust household counts");
+  for (const HouseholdKey& k : hh_removed) {
+    (*hdec)->bind(1, k.shelter_id).bind(2, k.household_id);
+    if (auto st = (*hdec)->run(); !st) return st.error().context("adjust household counts");
+    if (db_->changes() == 0) {
+      (*hdel)->bind(1, k.shelter_id).bind(2, k.household_id);
+      if (auto st = (*hdel)->run(); !st) return st.error().context("adjust household counts");
+    }
+  }
+  for (const HouseholdKey& k : hh_added) {
+    (*hinc)->bind(1, k.shelter_id).bind(2, k.household_id);
+    if (auto st = (*hinc)->run(); !st) return st.error().context("adjust household counts");
+  }
+  return {};
+}
+
+Status Store::project(const Event& e) {
+  auto loaded = load_state(e.person_id);
+  if (!loaded) return loaded.error();
+  std::optional<PersonState> before = std::move(*loaded);
+  PersonState after = before ? *before : PersonState{e.person_id, {}};
+  const std::vector<std::string> changed = after.apply(e);
+  if (changed.empty()) return {};
+  if (auto st = save_person(after, changed); !st) return st;
+  return adjust_counts(before ? &*before : nullptr, after);
+}
+
+PersonRecord Store::read_person_row(sql::Stmt& s) {
+  PersonRecord r;
+  r.id = s.text(0);
+  r.household_id = s.text(1);
+  r.shelter_id = s.text(2);
+  r.presence = parse_presence(s.text(3)).value_or(Presence::None);
+  r.stay = parse_stay(s.text(4)).value_or(StayType::Shelter);
+  r.info.name = s.text(5);
+  r.info.reading = s.text(6);
+  r.info.sex = parse_sex(s.text(7)).value_or(Sex::Unknown);
+  r.info.birth = parse_birth(s.text(8)).value_or(BirthDate{});
+  r.info.address = s.text(9);
+  r.info.phone = s.text(10);
+  r.info.needs = static_cast<std::uint16_t>(s.i64(11));
+  r.info.needs_other = s.text(12);
+  r.info.consent = s.i64(13) != 0;
+  r.merged_into = s.text(14);
+  r.updated_hlc = s.u64(15);
+  return r;
+}
+
+static constexpr const char* kPersonColumns =
+    "person_id, household_id, shelter_id, presence, stay, name, reading, sex, birth, address, phone, needs, "
+    "needs_other, consent, merged_into, updated_hlc";
+
+Result<std::optional<PersonRecord>> Store::person(const PersonId& id) {
+  auto q = db_->prepare(std::string("SELECT ") + kPersonColumns + " FROM person WHERE person_id = ?1");
+  if (!q) return q.error().context("read person");
+  (*q)->bind(1, id);
+  auto row = (*q)->step();
+  if (!row) return row.error().context("read person");
+  if (!*row) return std::optional<PersonRecord>{};
+  return std::optional<PersonRecord>(read_person_row(**q));
+}
+
+Result<std::vector<PersonRecord>> Store::persons(const PersonQuery& query) {
+  auto q = db_->prepare(std::string("SELECT ") + kPersonColumns +
+                        " FROM person WHERE (?1 = '' OR shelter_id = ?1) AND (?2 = '*' OR presence = ?2)"
+                        " AND (?3 = '' OR instr(name, ?3) > 0 OR instr(reading, ?3) > 0)"
+                        " AND (?4 OR merged_into = '') ORDER BY reading, name, person_id LIMIT ?5");
+  if (!q) return q.error().context("list persons");
+  (*q)->bind(1, query.shelter_id)
+      .bind(2, query.presence ? std::string(to_string(*query.presence)) : std::string("*"))
+      .bind(3, query.text)
+      .bind(4, query.include_merged ? 1 : 0)
+      .bind(5, query.limit);
+  std::vector<PersonRecord> out;
+  for (;;) {
+    auto row = (*q)->step();
+    if (!row) return row.error().context("list persons");
+    if (!*row) break;
+    out.push_back(read_person_row(**q));
+  }
+  return out;
+}
+
+Result<std::vector<PersonRecord>> Store::household_members(const HouseholdId& household) {
+  auto q = db_->prepare(std::string("SELECT ") + kPersonColumns +
+                        " FROM person WHERE household_id = ?1 ORDER BY person_id");
+  if (!q) return q.error().context("list household");
+  (*q)->bind(1, household);
+  std::vector<PersonRecord> out;
+  for (;;) {
+    auto row = (*q)->step();
+    if (!row) return row.error().context("list household");
+    if (!*row) break;
+    out.push_back(read_person_row(**q));
+  }
+  return out;
+}
+
+Result<ShelterCounts> Store::counts(const std::string& shelter_id, const BirthDate& today) {
+  ShelterCounts c;
+  c.shelter_id = shelter_id;
+  auto q = db_->prepare("SELECT dim, key, n FROM count_cell WHERE shelter_id = ?1");
+  if (!q) return q.error().context("read counts");
+  (*q)->bind(1, shelter_id);
+  for (;;) {
+    auto row = (*q)->step();
+    if (!row) return row.error().context("read counts");
+    if (!*row) break;
+    const std::string dim = (*q)->text(0), key = (*q)->text(1);
+    const int n = static_cast<int>((*q)->i64(2));
+    if (dim == "present") c.present = n;
+    else if (dim == "out") c.out = n;
+    else if (dim == "sex") c.by_sex[key] += n;
+    else if (dim == "need") c.by_need[key] += n;
+    else if (dim == "stay") c.by_stay[key] += n;
+    else if (dim == "birth")
+      c.by_age_band[std::string(to_string(age_band(parse_birth(key).value_or(BirthDate{}), today)))] += n;
+  }
+  auto h = db_->prepare("SELECT count(*) FROM household_presence WHERE shelter_id = ?1");
+  if (!h) return h.error().context("read counts");
+  (*h)->bind(1, shelter_id);
+  if (auto r = (*h)->step(); !r) return r.error().context("read counts");
+  c.households = static_cast<int>((*h)->i64(0));
+  return c;
+}
+
+Result<std::vector<std::string>> Store::shelters_with_counts() {
+  auto q = db_->prepare("SELECT DISTINCT shelter_id FROM count_cell ORDER BY shelter_id");
+  if (!q) return q.error().context("list shelters");
+  std::vector<std::string> out;
+  for (;;) {
+    auto row = (*q)->step();
+    if (!row) return row.error().context("list shelters");
+    if (!*row) break;
+    out.push_back((*q)->text(0));
+  }
+  return out;
+}
+
+Result<std::vector<Event>> Store::person_events(const PersonId& id) {
+  auto q = db_->prepare(std::string("SELECT ") + kEventColumns +
+                        " FROM event WHERE person_id = ?1 ORDER BY hlc, device_id, id");
+  if (!q) return q.error().context("read audit trail");
+  (*q)->bind(1, id);
+  std::vector<Event> out;
+  for (;;) {
+    auto row = (*q)->step();
+    if (!row) return row.error().context("read audit trail");
+    if (!*row) break;
+    auto e = read_event(**q);
+    if (!e) return e.error().context("read audit trail");
+    out.push_back(std::move(e).value());
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<std::int64_t, Event>>> Store::events_after(std::int64_t after_seq, int limit) {
+  auto q = db_->prepare(std::string("SELECT ") + kEventColumns + " FROM event WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+  if (!q) return q.error().context("read events");
+  (*q)->bind(1, after_seq).bind(2, limit);
+  std::vector<std::pair<std::int64_t, Event>> out;
+  for (;;) {
+    auto row = (*q)->step();
+    if (!row) return row.error().context("read events");
+    if (!*row) break;
+    auto e = read_event(**q);
+    if (!e) return e.error().context("read events");
+    out.emplace_back((*q)->i64(0), std::move(e).value());
+  }
+  return out;
+}
+
+Result<std::int64_t> Store::event_count() {
+  auto q = db_->prepare("SELECT count(*) FROM event");
+  if (!q) return q.error();
+  if (auto r = (*q)->step(); !r) return r.error().context("count events");
+  return (*q)->i64(0);
+}
+
+Result<std::vector<DuplicatePair>> Store::possible_duplicates() {
+  auto q = db_->prepare(
+      "SELECT a.person_id, b.person_id FROM person a JOIN person b"
+      " ON a.reading = b.reading AND a.birth = b.birth AND a.person_id < b.person_id"
+      " WHERE a.reading <> '' AND a.birth <> '' AND a.merged_into = '' AND b.merged_into = ''"
+      " ORDER BY a.person_id, b.person_id");
+  if (!q) return q.error().context("find duplicates");
+  std::vector<DuplicatePair> out;
+  for (;;) {
+    auto row = (*q)->step();
+    if (!row) return row.error().context("find duplicates");
+    if (!*row) break;
+    out.push_back({(*q)->text(0), (*q)->text(1)});
+  }
+  return out;
+}
+
+Status Store::rebuild_projections() {
+  auto tx = sql::Tx::begin(*db_);
+  if (!tx) return tx.error().context("rebuild projections");
+  if (auto st = db_->exec("DELETE FROM person_field; DELETE FROM person; DELETE FROM count_cell;"
+                          " DELETE FROM household_presence;");
+      !st)
+    return st.error().context("rebuild projections");
+  // Fold one person at a time (the log sorted by person), so memory stays
+  // bounded by the largest person's history, not by the log.
+  auto q = db_->prepare(std::string("SELECT ") + kEventColumns + " FROM event ORDER BY person_id");
+  if (!q) return q.error().context("rebuild projections");
+  std::map<CountKey, int> counts;
+  std::map<HouseholdKey, int> households;
+  std::optional<PersonState> current;
+  std::vector<std::string> all_fields;
+  auto flush = [&]() -> Status {
+    if (!current) return {};
+    all_fields.clear();
+    for (const auto& [name, v] : current->fields) all_fields.push_back(name);
+    if (auto st = save_person(*current, all_fields); !st) return st;
+    for (auto& k : count_contributions(*current)) ++counts[k];
+    for (auto& k : household_contributions(*current)) ++households[k];
+    current.reset();
+    return {};
+  };
+  for (;;) {
+    auto row = (*q)->step();
+    if (!row) return row.error().context("rebuild projections");
+    if (!*row) break;
+    auto e = read_event(**q);
+    if (!e) return e.error().context("rebuild projections");
+    if (current && current->id != e->person_id) {
+      if (auto st = flush(); !st) return st.error().context("rebuild projections");
+    }
+    if (!current) current = PersonState{e->person_id, {}};
+    (void)current->apply(*e);
+  }
+  if (auto st = flush(); !st) return st.error().context("rebuild projections");
+  auto ins = db_->prepare("INSERT INTO count_cell(shelter_id, dim, key, n) VALUES(?1, ?2, ?3, ?4)");
+  if (!ins) return ins.error().context("rebuild projections");
+  for (const auto& [k, n] : counts) {
+    (*ins)->bind(1, k.shelter_id).bind(2, k.dim).bind(3, k.key).bind(4, n);
+    if (auto st = (*ins)->run(); !st) return st.error().context("rebuild projections");
+  }
+  auto hins = db_->prepare("INSERT INTO household_presence(shelter_id, household_id, n) VALUES(?1, ?2, ?3)");
+  if (!hins) return hins.error().context("rebuild projections");
+  for (const auto& [k, n] : households) {
+    (*hins)->bind(1, k.shelter_id).bind(2, k.household_id).bind(3, n);
+    if (auto st = (*hins)->run(); !st) return st.error().context("rebuild projections");
+  }
+  return (*tx)->commit().context("rebuild projections");
+}
+
+Result<std::string> Store::projection_dump() {
+  static constexpr const char* kQueries[] = {
+      "SELECT 'person_field', person_id, field, value, hlc, device_id, event_id FROM person_field "
+      "ORDER BY person_id, field",
+      "SELECT 'person', * FROM person ORDER BY person_id",
+      "SELECT 'count_cell', * FROM count_cell ORDER BY shelter_id, dim, key",
+      "SELECT 'household_presence', * FROM household_presence ORDER BY shelter_id, household_id",
+  };
+  std::string out;
+  for (const char* sql_text : kQueries) {
+    auto q = db_->prepare(sql_text);
+    if (!q) return q.error().context("dump projections");
+    for (;;) {
+      auto row = (*q)->step();
+      if (!row) return row.error().context("dump projections");
+      if (!*row) break;
+      for (int c = 0; c < (*q)->columns(); ++c) {
+        if (c) out += '|';
+        out += (*q)->text(c);
+      }
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+Result<std::string> Store::integrity_check() {
+  auto q = db_->prepare("PRAGMA integrity_check");
+  if (!q) return q.error().context("integrity check");
+  std::string out;
+  for (;;) {
+    auto row = (*q)->step();
+    if (!row) return row.error().context("integrity check");
+    if (!*row) break;
+    if (!out.empty()) out += '\n';
+    out += (*q)->text(0);
+  }
+  return out;
+}
+
+}  // namespace shelter

@@ -1,0 +1,127 @@
+#pragma once
+// The local SQLite store: the append-only event log and the projections
+// folded from it, updated in the same transaction. One Store per thread;
+// other processes (the sync daemon) open the same file (WAL mode).
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/event.hpp"
+#include "core/hlc.hpp"
+#include "core/projection.hpp"
+#include "core/result.hpp"
+
+namespace shelter {
+
+namespace sql {
+class Db;
+class Stmt;
+}
+
+// A person as the projections see them now.
+struct PersonRecord {
+  PersonId id;
+  HouseholdId household_id;
+  std::string shelter_id;
+  Presence presence = Presence::None;
+  StayType stay = StayType::Shelter;
+  PersonInfo info;
+  PersonId merged_into;
+  Hlc updated_hlc = 0;
+};
+
+// A new local event: the store fills in id, device, sequence and clock.
+struct NewEvent {
+  EventType type = EventType::Arrived;
+  PersonId person_id;
+  HouseholdId household_id;
+  std::string shelter_id;  // empty: this device's shelter
+  std::string author = "self";
+  nlohmann::json body = nlohmann::json::object();
+};
+
+struct PersonQuery {
+  std::string shelter_id;           // empty: every shelter
+  std::optional<Presence> presence; // empty: any
+  std::string text;                 // substring of name or reading; empty: all
+  bool include_merged = false;
+  int limit = 1000;
+};
+
+struct DuplicatePair {
+  PersonId a, b;  // a < b; same reading and birth date, neither merged into the other
+};
+
+class Store {
+ public:
+  struct Options {
+    bool create = true;      // create the file if missing
+    bool read_only = false;
+    std::function<std::int64_t()> wall_clock = system_millis;  // for tests and simulations
+  };
+
+  static Result<std::unique_ptr<Store>> open(const std::string& path, Options options);
+  static Result<std::unique_ptr<Store>> open(const std::string& path) { return open(path, Options{}); }
+  ~Store();
+
+  // Identity of this device, kept in the meta table (set once by init).
+  Status init_identity(const std::string& shelter_id, const std::string& device_id, const std::string& shelter_name);
+  const std::string& device_id() const { return device_id_; }
+  const std::string& shelter_id() const { return shelter_id_; }
+  Result<std::optional<std::string>> meta(const std::string& key);
+  Status set_meta(const std::string& key, const std::string& value);
+
+  // Appends local events in one durable transaction (a household's check-in
+  // is one commit) and updates the projections. Nothing is written if any
+  // event is invalid or the disk is full.
+  Result<std::vector<Event>> record(const std::vector<NewEvent>& drafts);
+  Result<Event> record(const NewEvent& draft);
+
+  // Appends events from other devices (sync, USB import). Events already in
+  // the log are skipped; returns how many were new. All or nothing.
+  Result<int> apply_remote(const std::vector<Event>& events);
+
+  // Reading.
+  Result<std::optional<PersonRecord>> person(const PersonId& id);
+  Result<std::vector<PersonRecord>> persons(const PersonQuery& q);
+  Result<std::vector<PersonRecord>> household_members(const HouseholdId& household);
+  Result<ShelterCounts> counts(const std::string& shelter_id, const BirthDate& today = today_utc());
+  Result<std::vector<std::string>> shelters_with_counts();
+  Result<std::vector<Event>> person_events(const PersonId& id);  // the audit trail, in HLC order
+  // Events in local log order after position `after_seq` (0: from the start).
+  Result<std::vector<std::pair<std::int64_t, Event>>> events_after(std::int64_t after_seq, int limit);
+  Result<std::int64_t> event_count();
+  Result<std::vector<DuplicatePair>> possible_duplicates();
+
+  // Recomputes every projection from the log (also used to check that the
+  // incremental path agrees with a full fold).
+  Status rebuild_projections();
+  // All projection rows in a canonical text form: equal stores give equal dumps.
+  Result<std::string> projection_dump();
+  // PRAGMA integrity_check: "ok" or the problems found.
+  Result<std::string> integrity_check();
+
+  HybridClock& clock() { return clock_; }
+  sql::Db& db() { return *db_; }
+
+ private:
+  Store(std::unique_ptr<sql::Db> db, Options options);
+  Status migrate();
+  Status load_identity();
+  Result<bool> insert_event(const Event& e);  // false: already present
+  Status project(const Event& e);
+  Result<std::optional<PersonState>> load_state(const PersonId& id);
+  Status save_person(const PersonState& p, const std::vector<std::string>& changed_fields);
+  Status adjust_counts(const PersonState* before, const PersonState& after);
+  static PersonRecord read_person_row(sql::Stmt& s);
+
+  std::unique_ptr<sql::Db> db_;
+  HybridClock clock_;
+  std::string device_id_, shelter_id_;
+  std::int64_t next_device_seq_ = 1;
+};
+
+}  // namespace shelter
