@@ -484,6 +484,21 @@ Result<std::vector<PersonRecord>> Store::household_members(const HouseholdId& ho
   return out;
 }
 
+Result<std::vector<PersonId>> Store::person_ids_with_prefix(const std::string& prefix, int limit) {
+  auto q = db_->prepare(
+      "SELECT person_id FROM person WHERE substr(person_id, 1, length(?1)) = ?1 ORDER BY person_id LIMIT ?2");
+  if (!q) return q.error().context("find person");
+  (*q)->bind(1, prefix).bind(2, limit);
+  std::vector<PersonId> out;
+  for (;;) {
+    auto row = (*q)->step();
+    if (!row) return row.error().context("find person");
+    if (!*row) break;
+    out.push_back((*q)->text(0));
+  }
+  return out;
+}
+
 Result<ShelterCounts> Store::counts(const std::string& shelter_id, const BirthDate& today) {
   ShelterCounts c;
   c.shelter_id = shelter_id;

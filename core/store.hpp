@@ -88,6 +88,9 @@ class Store {
   Result<std::optional<PersonRecord>> person(const PersonId& id);
   Result<std::vector<PersonRecord>> persons(const PersonQuery& q);
   Result<std::vector<PersonRecord>> household_members(const HouseholdId& household);
+  // Person ids starting with `prefix` (at most `limit`), so people can type
+  // the first few digits of an id.
+  Result<std::vector<PersonId>> person_ids_with_prefix(const std::string& prefix, int limit = 2);
   Result<ShelterCounts> counts(const std::string& shelter_id, const BirthDate& today = today_utc());
   Result<std::vector<std::string>> shelters_with_counts();
   Result<std::vector<Event>> person_events(const PersonId& id);  // the audit trail, in HLC order
