@@ -38,7 +38,7 @@ Decoded decode(std::string_view text) {
   Decoded d;
   for (unsigned char c : text)
     if (kReverse[c] < 0) return {DecodeError::BadCharacter, {}};
-  if (text.size() % 3 == 1) return {DecodeError::BadLength, {}};
+  if (text.size() % 3 == 1) return {DecodeError::Incomplete, {}};
   d.bytes.reserve(text.size() / 3 * 2 + 1);
   size_t i = 0;
   auto v = [&](size_t k) { return static_cast<unsigned>(kReverse[static_cast<unsigned char>(text[k])]); };
@@ -50,7 +50,7 @@ Decoded decode(std::string_view text) {
   }
   if (i < text.size()) {
     unsigned n = v(i) + v(i + 1) * 45;
-    if (n > 0xFF) return {DecodeError::BadValue, {}};
+    if (n > 0xFF) return {DecodeError::Incomplete, {}};
     d.bytes += static_cast<char>(n);
   }
   return d;

@@ -9,7 +9,9 @@ namespace shelter::base45 {
 
 std::string encode(std::string_view bytes);
 
-enum class DecodeError { None, BadCharacter, BadLength, BadValue };
+// Incomplete: the text ends inside a group (a length of 3n+1, or a last
+// 2-character group that cannot be a single byte): it was cut off.
+enum class DecodeError { None, BadCharacter, Incomplete, BadValue };
 struct Decoded {
   DecodeError error = DecodeError::None;
   std::string bytes;

@@ -313,7 +313,7 @@ Parsed parse(std::string_view text, std::string_view pass_key) {
   if (text.size() > kMaxTextChars) return failure(ParseError::Oversized);
   auto decoded = base45::decode(text.substr(kPrefix.size()));
   // A cut-off text most often ends in the middle of a 3-character group.
-  if (decoded.error == base45::DecodeError::BadLength) return failure(ParseError::Truncated);
+  if (decoded.error == base45::DecodeError::Incomplete) return failure(ParseError::Truncated);
   if (decoded.error != base45::DecodeError::None) return failure(ParseError::BadEncoding);
   const std::string& bytes = decoded.bytes;
   if (bytes.size() < 2) return failure(ParseError::Truncated);
