@@ -89,6 +89,9 @@ struct Common {
 };
 
 int cmd_init(const Common& c, const std::string& shelter, const std::string& device, const std::string& name) {
+  // Checked before the file is created, so a typo leaves no empty database.
+  if (!is_valid_slug(shelter)) return report(fail("init: shelter id '" + shelter + "' must be 1-32 of a-z 0-9 - _"));
+  if (!is_valid_slug(device)) return report(fail("init: device id '" + device + "' must be 1-32 of a-z 0-9 - _"));
   auto store = open_store(c.db, false);
   if (!store) return report(store.error().context("init"));
   if (auto st = (*store)->init_identity(shelter, device, name); !st) return report(st.error().context("init"));
@@ -468,6 +471,9 @@ int cmd_check(const Common& c) {
   auto ok = (*store)->integrity_check();
   if (!ok) return report(ok.error().context("check"));
   std::cout << "integrity: " << *ok << "\n";
+  auto events = (*store)->event_count();
+  if (!events) return report(events.error().context("check"));
+  std::cout << "events: " << *events << "\n";
   return *ok == "ok" ? 0 : kExitFail;
 }
 

@@ -1,0 +1,58 @@
+#!/bin/bash
+# One entry point for a fresh Debian 12 machine, run as root from the checkout:
+#   deploy/setup.sh run    install what is missing, build, run the main job
+#   deploy/setup.sh test   install what is missing, build, run every test
+# Installing is idempotent and quiet when everything is already there.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+mode=${1:-}
+case "$mode" in run|test|install|build) ;; *)
+  echo "usage: deploy/setup.sh run|test|install|build" >&2; exit 2 ;;
+esac
+
+install_packages() {
+  local wanted missing=()
+  wanted=$(grep -v '^\s*#' "$root/deploy/packages.txt" | grep -v '^\s*$')
+  for p in $wanted; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "setup: installing ${#missing[@]} Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build DIR [cmake args...]: configure once, then rebuild only what changed.
+build() {
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  fi
+  cmake --build "$dir" -- -j"$(nproc)" | grep -v '^\[' || true
+  [ "${PIPESTATUS[0]}" -eq 0 ]
+}
+
+install_packages
+[ "$mode" = install ] && exit 0
+build "$root/build"
+[ "$mode" = build ] && exit 0
+
+if [ "$mode" = run ]; then
+  exec "$root/deploy/run-main.sh"
+fi
+
+# test: the normal build, a second pass under ASan + UBSan, a bounded fuzz run.
+echo "== tests"
+ctest --test-dir "$root/build" --output-on-failure -j"$(nproc)"
+echo "== tests under AddressSanitizer + UBSan"
+build "$root/build-asan" -DSHELTER_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir "$root/build-asan" --output-on-failure -j"$(nproc)" -LE slow
+echo "== fuzzing for ${FUZZ_SECONDS:-60} s per target"
+"$root/tests/fuzz/run_fuzzers.sh"
+echo "setup: all tests passed"

@@ -1,0 +1,129 @@
+#!/bin/bash
+# shelterctl as a user runs it: every command, every bad input, and proof that
+# a failed command changed nothing (same event count, same export, same counts).
+# usage: test_shelterctl.sh SHELTERCTL TEST_DATA_DIR
+set -uo pipefail
+ctl=$1
+data=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export SHELTER_DB="$work/s.db"
+failures=0
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL $*"; failures=$((failures + 1)); }
+
+# expect CODE DESCRIPTION -- command...: runs, keeps stdout/stderr in $out/$err
+expect() {
+  local want=$1 what=$2; shift 3
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  out=$(cat "$work/out"); err=$(cat "$work/err")
+  if [ "$got" -eq "$want" ]; then ok "$what"; else bad "$what: exit $got, wanted $want; stderr: $err"; fi
+}
+contains() { # contains TEXT NEEDLE DESCRIPTION
+  if grep -qF -- "$2" <<<"$1"; then ok "$3"; else bad "$3: '$2' not in: $1"; fi
+}
+state() { # a fingerprint of everything a user can see
+  { "$ctl" check; "$ctl" export --csv --all; "$ctl" counts --all --json; } 2>&1
+}
+unchanged() { # unchanged BEFORE DESCRIPTION
+  local now; now=$(state)
+  if [ "$1" = "$now" ]; then ok "$2: nothing changed"; else bad "$2: state changed"; diff <(echo "$1") <(echo "$now") | head; fi
+}
+
+expect 1 "commands before init explain what to do" -- "$ctl" list
+contains "$err" "shelterctl init" "missing database message names init"
+expect 1 "init rejects a bad shelter id" -- "$ctl" init --shelter "Bad Id!" --device d1
+[ ! -e "$SHELTER_DB" ] && ok "failed init wrote no database" || bad "failed init left a database"
+expect 0 "init" -- "$ctl" init --shelter tama-01 --device tama-01-a --name 多摩第一小学校
+expect 0 "check on an empty store" -- "$ctl" check
+contains "$out" "integrity: ok" "integrity ok"
+contains "$out" "events: 0" "no events yet"
+
+expect 0 "walk-in check-in" -- "$ctl" checkin --name "Nguyen Van An" --reading "グエン ヴァン アン" --sex M --birth 1995 --needs language --stay car --consent
+walkin=$(grep -oE '[0-9a-f]{16}' <<<"$out" | head -1)
+[ -n "$walkin" ] && ok "check-in printed a person id" || bad "no id in: $out"
+
+before=$(state)
+expect 1 "bad birth date is refused" -- "$ctl" checkin --name X --birth 1995-13-40
+contains "$err" "birth" "message names the field"
+unchanged "$before" "bad birth date"
+expect 1 "unknown need is refused" -- "$ctl" checkin --name X --needs flying
+unchanged "$before" "unknown need"
+expect 1 "bad sex is refused" -- "$ctl" checkin --name X --sex Q
+unchanged "$before" "bad sex"
+expect 1 "empty name is refused" -- "$ctl" checkin --sex F
+unchanged "$before" "empty name"
+expect 1 "unknown person id" -- "$ctl" out ffffffffffffffff
+unchanged "$before" "unknown person"
+expect 1 "correct without --staff" -- "$ctl" correct "$walkin" name=Someone
+contains "$err" "staff" "message asks for staff"
+unchanged "$before" "correct without staff"
+
+# Cards
+expect 0 "decode a card image" -- "$ctl" decode "$data/qr/card-gray.png"
+if [ "$out" = "$(cat "$data/qr/card.txt")" ]; then ok "decode prints the exact payload"; else bad "decoded text differs"; fi
+expect 1 "decode: image without a QR" -- "$ctl" decode "$data/qr/no-qr.png"
+expect 2 "decode: not an image" -- "$ctl" decode "$data/qr/not-an-image.png"
+expect 2 "decode: truncated image" -- "$ctl" decode "$data/qr/truncated.png"
+expect 2 "decode: missing file" -- "$ctl" decode "$work/none.png"
+
+before=$(state)
+expect 1 "import a URL QR" -- "$ctl" import-card "$data/qr/url.png"
+contains "$err" "not a shelter check-in code" "URL QR is named as foreign"
+unchanged "$before" "URL QR"
+expect 1 "import a non-image" -- "$ctl" import-card "$data/qr/not-an-image.png"
+unchanged "$before" "non-image"
+expect 1 "import an image with no QR" -- "$ctl" import-card "$data/qr/no-qr.png"
+unchanged "$before" "no QR"
+
+expect 0 "import a household card (JPEG from a webcam)" -- "$ctl" import-card "$data/qr/card-webcam.jpg"
+contains "$out" "Checked in 4 of 4" "four members checked in"
+expect 0 "scan the same card again" -- "$ctl" import-card "$data/qr/card-gray.png"
+contains "$out" "Already here" "second scan says already here"
+expect 0 "counts json" -- "$ctl" counts --json
+contains "$out" '"present": 5' "five present"
+contains "$out" '"households": 2' "two households"
+
+# out / back / leave
+expect 0 "went out" -- "$ctl" out 1111111111111111
+expect 0 "counts after out" -- "$ctl" counts --json
+contains "$out" '"present": 4' "four present while one is out"
+contains "$out" '"out": 1' "one out"
+expect 0 "came back" -- "$ctl" back 1111
+expect 0 "left" -- "$ctl" leave 2222222222222222
+expect 0 "counts after leave" -- "$ctl" counts --json
+contains "$out" '"present": 4' "four present after one left"
+expect 0 "history is the audit trail" -- "$ctl" history 2222
+contains "$out" "left" "history shows leaving"
+
+# staff correction, CSV export safety
+expect 0 "staff correction" -- "$ctl" --staff yamada correct "$walkin" "name==1+1" phone=090-1111-2222
+expect 0 "export csv" -- "$ctl" export --csv
+contains "$out" "'=1+1" "formula in a name is neutralised in CSV"
+expect 0 "export csv to a file" -- "$ctl" export --csv --out "$work/roster.csv"
+[ -s "$work/roster.csv" ] && ok "roster file written" || bad "no roster file"
+expect 1 "export into a missing folder" -- "$ctl" export --csv --out "$work/no/such/dir/r.csv"
+
+# make-card
+expect 0 "make cards" -- "$ctl" make-card "$data/qr/residents.csv" --out "$work/cards" --format both
+n_png=$(ls "$work/cards"/*.png 2>/dev/null | wc -l); n_svg=$(ls "$work/cards"/*.svg 2>/dev/null | wc -l)
+[ "$n_png" -ge 1 ] && [ "$n_png" -eq "$n_svg" ] && ok "PNG and SVG cards made" || bad "cards: $n_png png, $n_svg svg"
+first=$(ls "$work/cards"/*.png | head -1)
+expect 0 "a made card decodes" -- "$ctl" decode "$first"
+contains "$out" "SC:" "made card carries a shelter code"
+printf 'household,name,birth\nA,Taro,1990-02-31\n' >"$work/bad.csv"
+expect 1 "make-card refuses a bad row" -- "$ctl" make-card "$work/bad.csv" --out "$work/badcards"
+contains "$err" "row 2" "message names the row"
+[ ! -e "$work/badcards" ] && ok "bad CSV wrote no cards" || bad "bad CSV left files"
+expect 1 "make-card: missing CSV" -- "$ctl" make-card "$work/none.csv" --out "$work/c2"
+
+# integrity and rebuild
+expect 0 "rebuild projections" -- "$ctl" rebuild
+before_rebuild=$(state)
+expect 0 "rebuild again" -- "$ctl" rebuild
+unchanged "$before_rebuild" "second rebuild"
+expect 0 "demo runs" -- "$ctl" demo --dir "$work/demo"
+
+echo "$failures failure(s)"
+[ "$failures" -eq 0 ]
