@@ -188,6 +188,7 @@ void bench_card() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // figures appear as they are measured
   int events = 1'000'000, checkins = 2000;
   std::string dir;
   for (int i = 1; i + 1 < argc; i += 2) {
