@@ -45,12 +45,18 @@ struct Found {
   int y[4] = {0, 0, 0, 0};
 };
 
-// Finds QR codes in gray frames. Webcam frames are often dim, low-contrast or
-// large: when a plain pass finds nothing it retries with the contrast
-// stretched and at half size.
+// Finds QR codes in gray pictures. Webcam frames are often dim, low-contrast,
+// large or hold small codes.
 class QrReader {
  public:
+  // Thorough, for image files: plain, then stretched contrast with another
+  // binarizer, then half size, then double size (small codes).
   std::vector<Found> read(const std::uint8_t* gray, int width, int height, int stride) const;
+  // Budgeted, for a live camera (a few ms per 720p frame): a fast half-size
+  // pass, then one harder pass that changes from frame to frame (full size,
+  // stretched contrast, try-harder), so consecutive frames cover them all.
+  std::vector<Found> read_frame(const std::uint8_t* gray, int width, int height, int stride,
+                                std::uint64_t frame_index) const;
   std::vector<Found> read(const GrayImage& img) const { return read(img.pixels.data(), img.width, img.height, img.width); }
 };
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/checkin.hpp"
 #include "core/csv.hpp"
 #include "core/fs_util.hpp"
 #include "core/qr_image.hpp"
@@ -146,15 +147,9 @@ int cmd_status(const Common& c, EventType type, const std::string& person, const
   if (!store) return report(store.error().context(what));
   auto id = resolve_person(**store, person);
   if (!id) return report(id.error().context(what));
-  auto rec = (*store)->person(*id);
-  if (!rec) return report(rec.error().context(what));
-  const Presence now = (*rec)->presence;
-  if ((type == EventType::WentOut && now != Presence::Present) || (type == EventType::CameBack && now != Presence::Out) ||
-      (type == EventType::Left && now == Presence::Left))
-    return report(fail(std::string(what) + ": person " + *id + " is " +
-                       std::string(now == Presence::None ? "not checked in" : to_string(now))));
-  // The event belongs to the shelter where the person is registered.
-  auto r = (*store)->record(NewEvent{type, *id, "", (*rec)->shelter_id, author_of(c.staff), {}});
+  auto event = presence_event(**store, *id, type, author_of(c.staff));
+  if (!event) return report(event.error().context(what));
+  auto r = (*store)->record(*event);
   if (!r) return report(r.error().context(what));
   std::cout << what << ": " << *id << " recorded\n";
   return 0;
@@ -212,7 +207,8 @@ int cmd_list(const Common& c, bool all, const std::string& search, bool json) {
       out.push_back({{"id", p.id}, {"household", p.household_id}, {"shelter", p.shelter_id},
                      {"presence", to_string(p.presence)}, {"stay", to_string(p.stay)}, {"name", p.info.name},
                      {"reading", p.info.reading}, {"sex", to_string(p.info.sex)}, {"birth", to_string(p.info.birth)},
-                     {"needs", needs_to_string(p.info.needs)}, {"consent", p.info.consent}});
+                     {"needs", needs_to_string(p.info.needs)}, {"consent", p.info.consent},
+                     {"address", p.info.address}, {"phone", p.info.phone}});
     std::cout << out.dump(2) << "\n";
     return 0;
   }
@@ -333,28 +329,18 @@ int cmd_import_card(const Common& c, const std::string& image, const std::string
   auto card = card_from_image(image);
   if (!card) return report(card.error().context("import card " + image));
   Store& s = **store;
-  std::vector<NewEvent> arrivals;
+  auto here = members_already_here(s, *card);
+  if (!here) return report(here.error().context("import card"));
+  std::vector<size_t> chosen;
   for (size_t i = 0; i < card->members.size(); ++i) {
     if (!members.empty() && std::find(members.begin(), members.end(), static_cast<int>(i + 1)) == members.end())
       continue;
-    const auto& m = card->members[i];
-    auto known = s.person(m.person_id);
-    if (!known) return report(known.error().context("import card"));
-    if (known->has_value() && (*known)->presence == Presence::Present && (*known)->shelter_id == s.shelter_id()) {
-      std::cout << "Already here: member " << (i + 1) << " (" << m.person_id << ")\n";
-      continue;
-    }
-    NewEvent e;
-    e.type = EventType::Arrived;
-    e.person_id = m.person_id;
-    e.household_id = card->household_id;
-    e.author = author_of(c.staff);
-    // A card re-asserts its fields only for a person this store has never
-    // seen: it must not overwrite a volunteer's later correction.
-    e.body = known->has_value() ? nlohmann::json::object() : person_body(m.info);
-    e.body["stay"] = stay;
-    arrivals.push_back(std::move(e));
+    if ((*here)[i]) std::cout << "Already here: member " << (i + 1) << " (" << card->members[i].person_id << ")\n";
+    chosen.push_back(i);
   }
+  auto arrivals_r = card_arrivals(s, *card, chosen, stay, author_of(c.staff));
+  if (!arrivals_r) return report(arrivals_r.error().context("import card"));
+  const auto& arrivals = *arrivals_r;
   if (arrivals.empty()) {
     std::cout << "Nothing to record\n";
     return 0;

@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "core/qr_image.hpp"
@@ -116,4 +119,62 @@ TEST_CASE("a dim, low-contrast camera frame is read after contrast stretching", 
   CHECK(found[0].text == expected_card_text());
   CHECK(found[0].x[0] >= ox);
   CHECK(qrimage::QrReader{}.read(nullptr, 0, 0, 0).empty());
+}
+
+namespace {
+
+// A camera-like frame: the code rotated by `degrees`, modules `module_px`
+// wide, dark/light levels given, on a noisy background.
+std::vector<std::uint8_t> camera_frame(const shelter::qrimage::QrMatrix& m, int w, int h, double module_px,
+                                       double degrees, int dark, int light) {
+  std::vector<std::uint8_t> f(static_cast<size_t>(w) * h);
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> noise(-6, 6);
+  const double a = degrees * 3.14159265358979 / 180, c = std::cos(a), s = std::sin(a);
+  const double side = (m.size + 8) * module_px;
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const double dx = x - w / 2.0, dy = y - h / 2.0;
+      const double u = (c * dx + s * dy + side / 2) / module_px - 4, v = (-s * dx + c * dy + side / 2) / module_px - 4;
+      int value = (light + dark) / 2 + 10;
+      if (u >= -4 && v >= -4 && u < m.size + 4 && v < m.size + 4) {
+        const int mu = static_cast<int>(std::floor(u)), mv = static_cast<int>(std::floor(v));
+        const bool on = mu >= 0 && mv >= 0 && mu < m.size && mv < m.size && m.dark(mu, mv);
+        value = on ? dark : light;
+      }
+      f[static_cast<size_t>(y) * w + x] = static_cast<std::uint8_t>(std::clamp(value + noise(rng), 0, 255));
+    }
+  return f;
+}
+
+bool found_within_three_frames(const std::vector<std::uint8_t>& f, int w, int h, const std::string& text) {
+  shelter::qrimage::QrReader reader;
+  for (std::uint64_t i = 0; i < 3; ++i)
+    for (const auto& found : reader.read_frame(f.data(), w, h, w, i))
+      if (found.text == text) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("the camera path reads low-contrast, small and tilted codes within three frames", "[qrimage]") {
+  const std::string text = expected_card_text();
+  auto m = shelter::qrimage::encode(text);
+  REQUIRE(m.ok());
+  SECTION("low contrast (dark 95, light 135) at 720p") {
+    CHECK(found_within_three_frames(camera_frame(*m, 1280, 720, 6, 0, 95, 135), 1280, 720, text));
+  }
+  SECTION("small: 2.5-pixel modules at 720p") {
+    CHECK(found_within_three_frames(camera_frame(*m, 1280, 720, 2.5, 0, 30, 220), 1280, 720, text));
+  }
+  SECTION("tilted 20 degrees at 640x480") {
+    CHECK(found_within_three_frames(camera_frame(*m, 640, 480, 4, 20, 30, 220), 640, 480, text));
+  }
+  SECTION("tilted 35 degrees and dim at 720p") {
+    CHECK(found_within_three_frames(camera_frame(*m, 1280, 720, 5, 35, 60, 150), 1280, 720, text));
+  }
+  SECTION("nothing is found in an empty frame") {
+    std::vector<std::uint8_t> empty(1280 * 720, 128);
+    CHECK_FALSE(found_within_three_frames(empty, 1280, 720, text));
+  }
 }

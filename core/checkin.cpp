@@ -1,0 +1,51 @@
+#include "core/checkin.hpp"
+
+namespace shelter {
+
+Result<std::vector<bool>> members_already_here(Store& store, const qr::HouseholdCard& card) {
+  std::vector<bool> here;
+  for (const auto& m : card.members) {
+    auto known = store.person(m.person_id);
+    if (!known) return known.error();
+    here.push_back(known->has_value() && (*known)->presence == Presence::Present &&
+                   (*known)->shelter_id == store.shelter_id());
+  }
+  return here;
+}
+
+Result<std::vector<NewEvent>> card_arrivals(Store& store, const qr::HouseholdCard& card,
+                                            const std::vector<size_t>& chosen, const std::string& stay,
+                                            const std::string& author) {
+  if (!parse_stay(stay)) return fail("stay must be shelter, car or home");
+  std::vector<NewEvent> arrivals;
+  for (size_t i : chosen) {
+    if (i >= card.members.size()) return fail("member " + std::to_string(i + 1) + " is not on the card");
+    const auto& m = card.members[i];
+    auto known = store.person(m.person_id);
+    if (!known) return known.error();
+    if (known->has_value() && (*known)->presence == Presence::Present && (*known)->shelter_id == store.shelter_id())
+      continue;
+    NewEvent e;
+    e.type = EventType::Arrived;
+    e.person_id = m.person_id;
+    e.household_id = card.household_id;
+    e.author = author;
+    e.body = known->has_value() ? nlohmann::json::object() : person_body(m.info);
+    e.body["stay"] = stay;
+    arrivals.push_back(std::move(e));
+  }
+  return arrivals;
+}
+
+Result<NewEvent> presence_event(Store& store, const PersonId& id, EventType type, const std::string& author) {
+  auto rec = store.person(id);
+  if (!rec) return rec.error();
+  if (!rec->has_value()) return fail("no person with id " + id);
+  const Presence now = (*rec)->presence;
+  if ((type == EventType::WentOut && now != Presence::Present) || (type == EventType::CameBack && now != Presence::Out) ||
+      (type == EventType::Left && now == Presence::Left))
+    return fail("person " + id + " is " + std::string(now == Presence::None ? "not checked in" : to_string(now)));
+  return NewEvent{type, id, "", (*rec)->shelter_id, author, {}};
+}
+
+}  // namespace shelter

@@ -1,0 +1,27 @@
+#pragma once
+// Check-in operations shared by the kiosk and shelterctl: turning a scanned
+// household card into arrival events, and status changes with their rules.
+#include <vector>
+
+#include "core/qr_payload.hpp"
+#include "core/store.hpp"
+
+namespace shelter {
+
+// For each member of `card`: is that person present at this store's
+// shelter already?
+Result<std::vector<bool>> members_already_here(Store& store, const qr::HouseholdCard& card);
+
+// Arrival events for the chosen members (indexes into card.members) who are
+// not already here. A card's fields are written only for a person this store
+// has never seen: a card must not overwrite a volunteer's later correction.
+Result<std::vector<NewEvent>> card_arrivals(Store& store, const qr::HouseholdCard& card,
+                                            const std::vector<size_t>& chosen, const std::string& stay,
+                                            const std::string& author);
+
+// went_out / came_back / left for a person, refused when it makes no sense
+// ("person ... is out"). The event belongs to the shelter where the person is
+// registered.
+Result<NewEvent> presence_event(Store& store, const PersonId& id, EventType type, const std::string& author);
+
+}  // namespace shelter

@@ -1,0 +1,55 @@
+#pragma once
+// The kiosk's settings: embedded defaults, overridden by a TOML file
+// (config/kiosk.example.toml) and then by command-line flags.
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace shelter::kiosk {
+
+struct Config {
+  // Store and identity (used the first time the database is created).
+  std::string db = "shelter-kiosk.db";
+  std::string shelter_id = "demo-01";
+  std::string device_id = "demo-01-k1";
+  std::string shelter_name = "Demo Shelter";
+  // Camera: "v4l2" or "replay".
+  std::string camera = "auto";  // auto: v4l2 if the device exists, else replay
+  std::string device = "/dev/video0";
+  int camera_width = 1280;
+  int camera_height = 720;
+  int camera_fps = 30;
+  std::string camera_format = "auto";
+  std::vector<std::string> replay;  // image files or folders
+  double replay_fps = 10;
+  // Screen.
+  int window_width = 1280;
+  int window_height = 800;
+  bool fullscreen = true;
+  double screen_dpi = 150;  // for finger-sized targets (15 mm)
+  std::string language = "ja";
+  std::string assets = "";  // folder with i18n/ and sounds/; empty: next to the binary, then the source tree
+  int idle_seconds = 90;        // back to Welcome after this long untouched
+  int staff_idle_seconds = 120; // staff mode locks after this long
+  // Staff PIN: a libsodium crypto_pwhash string. Empty: the default PIN 0000,
+  // with a warning in staff mode.
+  std::string staff_pin_hash;
+  int pin_tries = 5;
+  int pin_lock_seconds = 60;
+  // Printing the pass: argv with {file} replaced by a PNG path; empty: no print button.
+  std::string print_command;
+  std::string export_dir = "/media";  // USB stick mount point, for the staff export
+  std::string pass_key_file;          // optional key for signed passes
+  // Test support.
+  std::string ui_map;          // write widget rects here (JSON) for GUI tests
+  std::string screenshot_dir;  // F12 / SIGUSR1 saves screen shots here
+  bool sounds = true;
+};
+
+// Reads `path` over the defaults. Unknown keys and wrong types are errors
+// naming the key, so that a typo is not silently ignored.
+Result<Config> load_config(const std::string& path, Config base = {});
+Status validate(const Config& c);
+
+}  // namespace shelter::kiosk

@@ -1,0 +1,648 @@
+#include "kiosk/app/controller.hpp"
+
+#include <sodium.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <sstream>
+
+#include "core/checkin.hpp"
+#include "core/fs_util.hpp"
+#include "core/qr_image.hpp"
+#include "core/sqlite.hpp"
+#include "kiosk/ui/widgets.hpp"
+
+extern char** environ;
+
+namespace shelter::kiosk {
+
+using ui::Intent;
+using ui::Screen;
+using ui::WalkInStep;
+
+namespace {
+
+constexpr size_t kMaxNameBytes = 120;
+constexpr auto kNoticeTime = std::chrono::seconds(8);
+
+bool all_katakana(const std::string& s) {
+  if (s.empty()) return false;
+  for (std::uint32_t cp : ui::utf8_code_points(s))
+    if (!((cp >= 0x30A0 && cp <= 0x30FF) || cp == 0x3000 || cp == ' ')) return false;
+  return true;
+}
+
+}  // namespace
+
+bool pin_matches(const std::string& hash, const std::string& pin) {
+  if (hash.empty()) return pin == "0000";
+  return crypto_pwhash_str_verify(hash.c_str(), pin.c_str(), pin.size()) == 0;
+}
+
+std::string hash_pin(const std::string& pin) {
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, pin.c_str(), pin.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+    return {};
+  return out;
+}
+
+Controller::Controller(Store& store, Config config) : store_(store), config_(std::move(config)) {
+  vm_.lang = config_.language;
+  auto name = store_.meta("shelter_name");
+  vm_.shelter_name = name && name->has_value() ? **name : config_.shelter_name;
+  vm_.staff.default_pin = config_.staff_pin_hash.empty();
+  vm_.staff.tries_left = config_.pin_tries;
+  vm_.done.can_print = !config_.print_command.empty();
+  vm_.walkin.this_year = today_utc().year;
+  for (int bit = 0; bit < kNeedCount; ++bit) vm_.need_names.emplace_back(need_name(bit));
+  if (!config_.pass_key_file.empty()) {
+    auto key = read_file_bytes(config_.pass_key_file, 64);
+    if (key) pass_key_ = *key;
+  }
+  last_touch_ = Clock::now();
+}
+
+bool Controller::take_screen_changed() {
+  const bool c = screen_changed_;
+  screen_changed_ = false;
+  return c;
+}
+
+void Controller::go(Screen s, Clock::time_point now) {
+  if (vm_.screen != s) screen_changed_ = true;
+  vm_.screen = s;
+  last_touch_ = now;
+  if (s == Screen::Welcome) {
+    card_.reset();
+    vm_.scan = {};
+    reset_walkin();
+    vm_.staff.pin_entry.clear();
+    vm_.staff.person.reset();
+    vm_.staff.edit_field.clear();
+    vm_.staff.search.clear();
+    vm_.staff.typing = false;
+  }
+}
+
+void Controller::notice(const std::string& key, const std::string& detail, bool error) {
+  vm_.notice = ui::Notice{key, detail, error};
+  notice_until_ = Clock::now() + kNoticeTime;
+}
+
+void Controller::reset_walkin() {
+  const int year = vm_.walkin.this_year;
+  const auto keyboard = vm_.walkin.keyboard;
+  vm_.walkin = {};
+  vm_.walkin.this_year = year;
+  vm_.walkin.keyboard = keyboard;
+}
+
+// ---- scanning ---------------------------------------------------------------
+
+bool Controller::on_scan(const std::string& text, Clock::time_point now) {
+  if (vm_.screen != Screen::Welcome && vm_.screen != Screen::Done) return false;
+  qr::Parsed parsed = qr::parse(text, pass_key_);
+  if (parsed.error != qr::ParseError::None) {
+    if (vm_.screen == Screen::Done) go(Screen::Welcome, now);
+    notice("qr." + std::string(qr::error_name(parsed.error)), {}, true);
+    return true;
+  }
+  if (parsed.pass) {
+    if (vm_.screen == Screen::Done) go(Screen::Welcome, now);
+    scan_pass(*parsed.pass, now);
+    return true;
+  }
+  const qr::HouseholdCard& card = *parsed.card;
+  auto here = members_already_here(store_, card);
+  if (!here) {
+    notice("error.store", here.error().message, true);
+    return true;
+  }
+  go(Screen::Welcome, now);
+  if (std::all_of(here->begin(), here->end(), [](bool b) { return b; })) {
+    notice("scan.all_here", card.members.front().info.name);
+    return true;
+  }
+  card_ = card;
+  vm_.scan.household_id = card.household_id;
+  for (size_t i = 0; i < card.members.size(); ++i) {
+    const auto& m = card.members[i];
+    ui::MemberRow row;
+    row.person_id = m.person_id;
+    row.name = m.info.name;
+    row.reading = m.info.reading;
+    row.birth = to_string(m.info.birth);
+    row.needs = needs_to_string(m.info.needs);
+    row.already_here = (*here)[i];
+    row.selected = !row.already_here;
+    vm_.scan.members.push_back(std::move(row));
+  }
+  vm_.notice.reset();
+  go(Screen::ScanResult, now);
+  return true;
+}
+
+void Controller::scan_pass(const qr::Pass& pass, Clock::time_point now) {
+  auto rec = store_.person(pass.person_id);
+  if (!rec) return notice("error.store", rec.error().message, true);
+  if (!rec->has_value()) return notice("pass.unknown", {}, true);
+  const PersonRecord& p = **rec;
+  NewEvent e{EventType::Arrived, p.id, "", "", "self", {}};
+  std::string key = "pass.arrived";
+  if (p.shelter_id == store_.shelter_id() && p.presence == Presence::Present) {
+    e.type = EventType::WentOut;
+    key = "pass.went_out";
+  } else if (p.shelter_id == store_.shelter_id() && p.presence == Presence::Out) {
+    e.type = EventType::CameBack;
+    key = "pass.came_back";
+  } else {
+    e.body = {{"stay", to_string(p.stay)}};
+  }
+  auto r = store_.record(e);
+  if (!r) return notice("error.store", r.error().message, true);
+  (void)now;
+  notice(key, p.info.name);
+  if (on_checked_in && e.type == EventType::Arrived) on_checked_in(1);
+}
+
+void Controller::confirm_arrival(Clock::time_point now) {
+  if (!card_) return go(Screen::Welcome, now);
+  std::vector<size_t> chosen;
+  std::vector<std::string> names;
+  for (size_t i = 0; i < vm_.scan.members.size(); ++i)
+    if (vm_.scan.members[i].selected && !vm_.scan.members[i].already_here) {
+      chosen.push_back(i);
+      names.push_back(vm_.scan.members[i].name);
+    }
+  if (chosen.empty()) return notice("scan.choose_someone", {}, true);
+  auto events = card_arrivals(store_, *card_, chosen, vm_.scan.stay, "self");
+  if (!events) return notice("error.store", events.error().message, true);
+  auto r = store_.record(*events);
+  if (!r) return notice("error.store", r.error().message, true);
+  show_done(*r, names);
+  go(Screen::Done, now);
+  if (on_checked_in) on_checked_in(static_cast<int>(r->size()));
+}
+
+void Controller::show_done(const std::vector<Event>& events, const std::vector<std::string>& names) {
+  vm_.done = {};
+  vm_.done.can_print = !config_.print_command.empty();
+  vm_.done.names = names;
+  vm_.notice.reset();
+  if (events.empty()) return;
+  auto rec = store_.person(events.front().person_id);
+  qr::Pass pass;
+  pass.person_id = events.front().person_id;
+  pass.household_id = rec && rec->has_value() ? (*rec)->household_id : events.front().household_id;
+  pass.shelter_id = store_.shelter_id();
+  pass.issued = today_utc();
+  auto text = qr::encode_pass(pass, pass_key_);
+  if (!text) return;
+  auto m = qrimage::encode(*text);
+  if (!m) return;
+  vm_.done.pass_text = *text;
+  vm_.done.qr_size = m->size;
+  vm_.done.qr_modules = m->modules;
+}
+
+// ---- walk-in ----------------------------------------------------------------
+
+void Controller::walkin_key(const std::string& key) {
+  auto& p = vm_.walkin.people[static_cast<size_t>(vm_.walkin.current)];
+  if (key == "゛" || key == "゜") {
+    ui::apply_voicing(p.name, key == "゜");
+    return;
+  }
+  if (p.name.size() + key.size() > kMaxNameBytes) return notice("walkin.name_too_long", {}, true);
+  // A name does not start with a space.
+  if ((key == " " || key == "\xE3\x80\x80") && p.name.empty()) return;
+  p.name += key;
+}
+
+void Controller::walkin_next() {
+  auto& w = vm_.walkin;
+  switch (w.step) {
+    case WalkInStep::Name:
+      if (w.people[static_cast<size_t>(w.current)].name.empty()) return notice("walkin.name_needed", {}, true);
+      vm_.notice.reset();
+      w.step = WalkInStep::Birth;
+      break;
+    case WalkInStep::Birth: w.step = WalkInStep::Sex; break;
+    case WalkInStep::Sex: w.step = WalkInStep::Needs; break;
+    case WalkInStep::Needs: w.step = WalkInStep::Consent; break;
+    case WalkInStep::Consent: w.step = WalkInStep::Review; break;
+    case WalkInStep::Review: break;
+  }
+  screen_changed_ = true;
+}
+
+void Controller::submit_walkin(Clock::time_point now) {
+  auto& w = vm_.walkin;
+  for (size_t i = 0; i < w.people.size(); ++i) {
+    const auto& p = w.people[i];
+    if (p.name.empty() || p.consent < 0) {
+      w.current = static_cast<int>(i);
+      w.step = p.name.empty() ? WalkInStep::Name : WalkInStep::Consent;
+      return notice(p.name.empty() ? "walkin.name_needed" : "walkin.consent_needed", {}, true);
+    }
+  }
+  const HouseholdId household = new_id();
+  std::vector<NewEvent> events;
+  std::vector<std::string> names;
+  for (const auto& p : w.people) {
+    NewEvent e;
+    e.type = EventType::Arrived;
+    e.person_id = new_id();
+    e.household_id = household;
+    e.author = "self";
+    e.body = {{"name", p.name},
+              {"reading", all_katakana(p.name) ? p.name : ""},
+              {"sex", p.sex},
+              {"birth", p.birth_year ? std::to_string(p.birth_year) : ""},
+              {"needs", needs_to_string(p.needs)},
+              {"consent", p.consent == 1 ? "1" : "0"},
+              {"stay", w.stay}};
+    events.push_back(std::move(e));
+    names.push_back(p.name);
+  }
+  auto r = store_.record(events);
+  if (!r) return notice("error.store", r.error().message, true);
+  show_done(*r, names);
+  go(Screen::Done, now);
+  if (on_checked_in) on_checked_in(static_cast<int>(r->size()));
+}
+
+// ---- staff ------------------------------------------------------------------
+
+void Controller::pin_submit(Clock::time_point now) {
+  auto& s = vm_.staff;
+  if (now < pin_locked_until_) return;
+  const bool ok = pin_matches(config_.staff_pin_hash, s.pin_entry);
+  s.pin_entry.clear();
+  if (ok) {
+    s.tries_left = config_.pin_tries;
+    vm_.notice.reset();
+    go(Screen::Staff, now);
+    s.tab = ui::StaffTab::Search;
+    if (s.default_pin) notice("staff.default_pin_warning", {}, true);
+    staff_search();
+    return;
+  }
+  if (--s.tries_left <= 0) {
+    pin_locked_until_ = now + std::chrono::seconds(config_.pin_lock_seconds);
+    s.tries_left = config_.pin_tries;
+    s.locked_seconds = config_.pin_lock_seconds;
+    notice("staff.pin_locked_notice", {}, true);
+  } else {
+    notice("staff.pin_wrong", {}, true);
+  }
+}
+
+void Controller::staff_search() {
+  PersonQuery q;
+  q.shelter_id = store_.shelter_id();
+  q.text = vm_.staff.search;
+  q.limit = 50;
+  auto people = store_.persons(q);
+  vm_.staff.results.clear();
+  if (!people) return notice("error.store", people.error().message, true);
+  for (const auto& p : *people)
+    vm_.staff.results.push_back(
+        {p.id, p.info.name, p.info.reading, to_string(p.info.birth), std::string(to_string(p.presence)), p.shelter_id});
+}
+
+void Controller::open_person(const std::string& id) {
+  auto rec = store_.person(id);
+  if (!rec || !rec->has_value()) return notice("staff.person_gone", id, true);
+  const PersonRecord& p = **rec;
+  ui::PersonDetail d;
+  d.person_id = p.id;
+  d.household_id = p.household_id;
+  d.presence = std::string(to_string(p.presence));
+  d.fields = {{"name", p.info.name},
+              {"reading", p.info.reading},
+              {"sex", std::string(to_string(p.info.sex))},
+              {"birth", to_string(p.info.birth)},
+              {"address", p.info.address},
+              {"phone", p.info.phone},
+              {"needs", needs_to_string(p.info.needs)},
+              {"needs_other", p.info.needs_other},
+              {"consent", p.info.consent ? "1" : "0"},
+              {"stay", std::string(to_string(p.stay))}};
+  auto events = store_.person_events(id);
+  if (events)
+    for (const auto& e : *events) {
+      std::string line = hlc_to_string(e.hlc) + "  " + std::string(to_string(e.type)) + "  " + e.author;
+      if (e.type == EventType::Corrected) line += "  " + e.body.dump();
+      d.history.push_back(std::move(line));
+    }
+  if (!vm_.staff.person || vm_.staff.person->person_id != d.person_id) vm_.staff.show_history = false;
+  vm_.staff.person = std::move(d);
+  vm_.staff.tab = ui::StaffTab::Person;
+  vm_.staff.edit_field.clear();
+}
+
+void Controller::save_edit() {
+  auto& s = vm_.staff;
+  if (!s.person || s.edit_field.empty()) return;
+  NewEvent e{EventType::Corrected, s.person->person_id, "", "", "staff:kiosk", {{s.edit_field, s.edit_value}}};
+  auto r = store_.record(e);
+  if (!r) return notice("staff.edit_refused", r.error().message, true);
+  const std::string id = s.person->person_id;
+  open_person(id);
+  notice("staff.saved");
+}
+
+void Controller::set_presence(const std::string& what) {
+  auto& s = vm_.staff;
+  if (!s.person) return;
+  const EventType type = what == "out" ? EventType::WentOut : what == "back" ? EventType::CameBack : EventType::Left;
+  auto e = presence_event(store_, s.person->person_id, type, "staff:kiosk");
+  if (!e) return notice("staff.presence_refused", e.error().message, true);
+  auto r = store_.record(*e);
+  if (!r) return notice("error.store", r.error().message, true);
+  open_person(s.person->person_id);
+  notice("staff.saved");
+}
+
+void Controller::merge(const std::string& duplicate, int index) {
+  auto& dups = vm_.staff.duplicates;
+  if (index < 0 || static_cast<size_t>(index) >= dups.size()) return;
+  const auto& [a, b] = dups[static_cast<size_t>(index)];
+  const std::string keep = duplicate == a.person_id ? b.person_id : a.person_id;
+  auto r = store_.record(NewEvent{EventType::Merged, duplicate, "", "", "staff:kiosk", {{"into", keep}}});
+  if (!r) return notice("error.store", r.error().message, true);
+  notice("staff.merged");
+  refresh_staff_tab();
+}
+
+void Controller::refresh_staff_tab() {
+  auto& s = vm_.staff;
+  switch (s.tab) {
+    case ui::StaffTab::Search: staff_search(); break;
+    case ui::StaffTab::Person:
+      if (s.person) open_person(s.person->person_id);
+      break;
+    case ui::StaffTab::Duplicates: {
+      s.duplicates.clear();
+      auto d = store_.possible_duplicates();
+      if (!d) return notice("error.store", d.error().message, true);
+      for (const auto& pair : *d) {
+        auto a = store_.person(pair.a), b = store_.person(pair.b);
+        if (!a || !b || !a->has_value() || !b->has_value()) continue;
+        auto row = [](const PersonRecord& p) {
+          return ui::PersonRow{p.id, p.info.name, p.info.reading, to_string(p.info.birth),
+                               std::string(to_string(p.presence)), p.shelter_id};
+        };
+        s.duplicates.emplace_back(row(**a), row(**b));
+      }
+      break;
+    }
+    case ui::StaffTab::Counts: {
+      s.counts.clear();
+      auto c = store_.counts(store_.shelter_id());
+      if (!c) return notice("error.store", c.error().message, true);
+      s.counts = {{"counts.present", c->present}, {"counts.households", c->households}, {"counts.out", c->out}};
+      auto get = [](const std::map<std::string, int>& m, const std::string& k) {
+        auto it = m.find(k);
+        return it == m.end() ? 0 : it->second;
+      };
+      for (auto [k, label] : {std::pair<const char*, const char*>{"F", "sex.female"}, {"M", "sex.male"},
+                              {"X", "sex.other"}, {"", "sex.unsaid"}})
+        s.counts.emplace_back(label, get(c->by_sex, k));
+      for (const char* band : {"0-5", "6-12", "13-17", "18-64", "65-74", "75+", "unknown"})
+        s.counts.emplace_back(std::string("age.") + band, get(c->by_age_band, band));
+      for (int bit = 0; bit < kNeedCount; ++bit)
+        s.counts.emplace_back("need." + std::string(need_name(bit)), get(c->by_need, std::string(need_name(bit))));
+      for (const char* stay : {"shelter", "car", "home"})
+        s.counts.emplace_back(std::string("stay.") + stay, get(c->by_stay, stay));
+      break;
+    }
+    case ui::StaffTab::Sync: {
+      auto state = store_.meta("sync_state");
+      s.sync_state = state && state->has_value() ? **state : "";
+      auto pushed = store_.meta("sync_pushed_seq");
+      const std::int64_t after = pushed && pushed->has_value() ? std::atoll((*pushed)->c_str()) : 0;
+      auto stmt = store_.db().prepare("SELECT count(*) FROM event WHERE seq > ? AND device_id = ?");
+      s.unsynced = 0;
+      if (stmt) {
+        (*stmt)->bind(1, after).bind(2, store_.device_id());
+        if (auto row = (*stmt)->step(); row && *row) s.unsynced = (*stmt)->i64(0);
+      }
+      break;
+    }
+    case ui::StaffTab::Export: break;
+  }
+}
+
+void Controller::export_usb() {
+  // Every event in the log, one JSON object per line: what headquarters
+  // imports when no network ever comes back (the merge is the same as sync).
+  std::string out;
+  std::int64_t after = 0, n = 0;
+  for (;;) {
+    auto page = store_.events_after(after, 5000);
+    if (!page) return notice("staff.export_failed", page.error().message, true);
+    if (page->empty()) break;
+    for (const auto& [seq, e] : *page) {
+      out += to_json(e).dump() + "\n";
+      after = seq;
+      ++n;
+    }
+  }
+  char stamp[32];
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  const std::string path =
+      (std::filesystem::path(config_.export_dir) / ("shelter-" + store_.device_id() + "-" + stamp + ".jsonl")).string();
+  if (auto st = write_file_atomic(path, out, 0600); !st) return notice("staff.export_failed", st.error().message, true);
+  vm_.staff.export_result = path + "  (" + std::to_string(n) + ")";
+  notice("staff.exported");
+}
+
+void Controller::print_pass() {
+  if (config_.print_command.empty() || vm_.done.qr_size == 0 || print_pid_ > 0) return;
+  qrimage::QrMatrix m;
+  m.size = vm_.done.qr_size;
+  m.modules = vm_.done.qr_modules;
+  const auto png = qrimage::to_png(m, 10);
+  pass_png_ = (std::filesystem::temp_directory_path() / ("shelter-pass-" + std::to_string(::getpid()) + ".png")).string();
+  if (auto st = write_file_atomic(pass_png_, std::string(png.begin(), png.end()), 0600); !st)
+    return notice("done.print_failed", st.error().message, true);
+  // The command is split on spaces and run without a shell: nothing from a
+  // QR code or a name ever reaches a shell.
+  std::vector<std::string> args;
+  std::istringstream in(config_.print_command);
+  for (std::string a; in >> a;) {
+    const auto at = a.find("{file}");
+    if (at != std::string::npos) a.replace(at, 6, pass_png_);
+    args.push_back(a);
+  }
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0)
+    return notice("done.print_failed", args.front(), true);
+  print_pid_ = pid;
+}
+
+// ---- intents and timers -----------------------------------------------------
+
+void Controller::apply(const Intent& in, Clock::time_point now) {
+  last_touch_ = now;
+  auto& w = vm_.walkin;
+  auto& s = vm_.staff;
+  auto& person = w.people[static_cast<size_t>(std::clamp(w.current, 0, static_cast<int>(w.people.size()) - 1))];
+  switch (in.kind) {
+    case Intent::Touch: break;
+    case Intent::SetLanguage: vm_.lang = in.text; break;
+    case Intent::NoCard:
+      reset_walkin();
+      vm_.notice.reset();
+      go(Screen::WalkIn, now);
+      break;
+    case Intent::Cancel: go(Screen::Welcome, now); vm_.notice.reset(); break;
+    case Intent::ToggleMember:
+      if (in.number >= 0 && static_cast<size_t>(in.number) < vm_.scan.members.size()) {
+        auto& m = vm_.scan.members[static_cast<size_t>(in.number)];
+        if (!m.already_here) m.selected = !m.selected;
+      }
+      break;
+    case Intent::SetStay:
+      if (parse_stay(in.text)) (vm_.screen == Screen::ScanResult ? vm_.scan.stay : w.stay) = in.text;
+      break;
+    case Intent::ConfirmArrival: confirm_arrival(now); break;
+    case Intent::Key:
+      if (vm_.screen == Screen::WalkIn) {
+        walkin_key(in.text);
+      } else if (vm_.screen == Screen::Staff) {
+        std::string& target = s.edit_field.empty() ? s.search : s.edit_value;
+        if (in.text == "゛" || in.text == "゜") ui::apply_voicing(target, in.text == "゜");
+        else if (target.size() < 200) target += in.text == "\xE3\x80\x80" && !s.edit_field.empty() ? " " : in.text;
+      }
+      break;
+    case Intent::Backspace:
+      if (vm_.screen == Screen::WalkIn) ui::pop_utf8(person.name);
+      else if (vm_.screen == Screen::Staff) ui::pop_utf8(s.edit_field.empty() ? s.search : s.edit_value);
+      break;
+    case Intent::SwitchKeyboard: w.keyboard = static_cast<ui::Keyboard>(in.number); break;
+    case Intent::ToggleSmallKana: break;
+    case Intent::NextStep: walkin_next(); break;
+    case Intent::PrevStep:
+      if (w.step == WalkInStep::Name) {
+        if (w.people.size() > 1) {
+          if (person.name.empty()) {
+            w.people.erase(w.people.begin() + w.current);
+            w.current = 0;
+          }
+          w.step = WalkInStep::Review;
+        } else {
+          go(Screen::Welcome, now);
+        }
+      } else {
+        w.step = static_cast<WalkInStep>(static_cast<int>(w.step) - 1);
+      }
+      break;
+    case Intent::SetBirthDecade: person.birth_decade = in.number; break;
+    case Intent::SetBirthYear:
+      person.birth_year = in.number;
+      w.step = WalkInStep::Sex;
+      break;
+    case Intent::SetSex:
+      if (parse_sex(in.text)) person.sex = in.text;
+      w.step = WalkInStep::Needs;
+      break;
+    case Intent::ToggleNeed:
+      if (in.number >= 0 && in.number < kNeedCount) person.needs ^= static_cast<std::uint16_t>(1u << in.number);
+      break;
+    case Intent::SetConsent:
+      person.consent = in.number ? 1 : 0;
+      w.step = WalkInStep::Review;
+      break;
+    case Intent::AddFamilyMember:
+      if (w.people.size() >= 15) return notice("walkin.too_many", {}, true);
+      w.people.push_back({});
+      w.current = static_cast<int>(w.people.size()) - 1;
+      w.step = WalkInStep::Name;
+      break;
+    case Intent::EditDraft:
+      if (in.number >= 0 && static_cast<size_t>(in.number) < w.people.size()) {
+        w.current = in.number;
+        w.step = WalkInStep::Name;
+      }
+      break;
+    case Intent::SubmitWalkIn: submit_walkin(now); break;
+    case Intent::Finish: go(Screen::Welcome, now); break;
+    case Intent::PrintPass: print_pass(); break;
+    case Intent::OpenStaff:
+      vm_.notice.reset();
+      go(Screen::StaffPin, now);
+      break;
+    case Intent::PinDigit:
+      if (s.pin_entry.size() < 12) s.pin_entry += in.text;
+      break;
+    case Intent::PinBackspace: ui::pop_utf8(s.pin_entry); break;
+    case Intent::PinSubmit: pin_submit(now); break;
+    case Intent::StaffTabOpen:
+      s.tab = static_cast<ui::StaffTab>(std::clamp(in.number, 0, 5));
+      s.edit_field.clear();
+      vm_.notice.reset();
+      refresh_staff_tab();
+      break;
+    case Intent::StaffSearch:
+      s.typing = false;
+      staff_search();
+      break;
+    case Intent::StaffTyping: s.typing = in.number != 0; break;
+    case Intent::ToggleHistory: s.show_history = !s.show_history; break;
+    case Intent::OpenPerson: open_person(in.text); break;
+    case Intent::BeginEdit:
+      s.edit_field = in.text;
+      s.edit_value = s.person && s.person->fields.count(in.text) ? s.person->fields.at(in.text) : "";
+      w.keyboard = (in.text == "name" || in.text == "reading") ? ui::Keyboard::Kana : ui::Keyboard::Latin;
+      break;
+    case Intent::SaveEdit: save_edit(); break;
+    case Intent::SetPresence: set_presence(in.text); break;
+    case Intent::Merge: merge(in.text, in.number); break;
+    case Intent::ExportUsb: export_usb(); break;
+    case Intent::LeaveStaff: go(Screen::Welcome, now); vm_.notice.reset(); break;
+  }
+}
+
+void Controller::tick(Clock::time_point now) {
+  const int limit = vm_.screen == Screen::Staff ? config_.staff_idle_seconds : config_.idle_seconds;
+  const auto idle = std::chrono::duration_cast<std::chrono::seconds>(now - last_touch_).count();
+  if (vm_.screen != Screen::Welcome) {
+    vm_.idle_seconds_left = static_cast<int>(std::max<std::int64_t>(0, limit - idle));
+    if (idle >= limit) {
+      go(Screen::Welcome, now);
+      vm_.lang = config_.language;
+      vm_.notice.reset();
+    }
+  } else {
+    vm_.idle_seconds_left = 0;
+    if (vm_.notice && now > notice_until_) vm_.notice.reset();
+  }
+  vm_.staff.locked_seconds =
+      now < pin_locked_until_
+          ? static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(pin_locked_until_ - now).count()) + 1
+          : 0;
+  if (print_pid_ > 0) {
+    int status = 0;
+    if (::waitpid(print_pid_, &status, WNOHANG) == print_pid_) {
+      print_pid_ = 0;
+      const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+      vm_.done.printed = ok;
+      if (!ok) notice("done.print_failed", config_.print_command, true);
+    }
+  }
+}
+
+}  // namespace shelter::kiosk

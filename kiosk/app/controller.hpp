@@ -1,0 +1,78 @@
+#pragma once
+// The kiosk's brain: owns the view model, turns intents and QR detections
+// into store writes, and the store's answers into what the screens show.
+// Runs on the UI thread only; the camera threads hand it detections through
+// the Scanner's queue.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/qr_payload.hpp"
+#include "core/store.hpp"
+#include "kiosk/app/config.hpp"
+#include "kiosk/ui/view_model.hpp"
+
+namespace shelter::kiosk {
+
+class Controller {
+ public:
+  using Clock = std::chrono::steady_clock;
+  Controller(Store& store, Config config);
+
+  ui::ViewModel& vm() { return vm_; }
+  const ui::ViewModel& vm() const { return vm_; }
+
+  // A decoded QR text from the camera. Returns true if it was acted on
+  // (a check-in screen or a message), false if ignored on this screen.
+  bool on_scan(const std::string& text, Clock::time_point now = Clock::now());
+  void apply(const ui::Intent& intent, Clock::time_point now = Clock::now());
+  // Timers: inactivity, staff lock, PIN lockout countdown, notices, printer.
+  void tick(Clock::time_point now = Clock::now());
+
+  // Called when a check-in has been committed (for sound, latency figures).
+  std::function<void(int persons)> on_checked_in;
+  // Set when the screen changed since the last call (screenshots, sounds).
+  bool take_screen_changed();
+
+ private:
+  void go(ui::Screen s, Clock::time_point now);
+  void notice(const std::string& key, const std::string& detail = {}, bool error = false);
+  void reset_walkin();
+  void show_done(const std::vector<Event>& events, const std::vector<std::string>& names);
+  void walkin_key(const std::string& key);
+  void walkin_next();
+  void submit_walkin(Clock::time_point now);
+  void confirm_arrival(Clock::time_point now);
+  void scan_pass(const qr::Pass& pass, Clock::time_point now);
+  void pin_submit(Clock::time_point now);
+  void staff_search();
+  void open_person(const std::string& id);
+  void save_edit();
+  void set_presence(const std::string& what);
+  void merge(const std::string& duplicate, int index);
+  void refresh_staff_tab();
+  void export_usb();
+  void print_pass();
+  std::string author() const { return vm_.screen == ui::Screen::Staff ? "staff:kiosk" : "self"; }
+
+  Store& store_;
+  Config config_;
+  std::string pass_key_;
+  ui::ViewModel vm_;
+  std::optional<qr::HouseholdCard> card_;
+  Clock::time_point last_touch_{};
+  Clock::time_point notice_until_{};
+  Clock::time_point pin_locked_until_{};
+  bool screen_changed_ = true;
+  int print_pid_ = 0;
+  std::string pass_png_;
+};
+
+// The staff PIN check (libsodium crypto_pwhash_str); empty hash: "0000".
+bool pin_matches(const std::string& hash, const std::string& pin);
+std::string hash_pin(const std::string& pin);
+
+}  // namespace shelter::kiosk

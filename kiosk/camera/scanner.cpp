@@ -1,0 +1,147 @@
+#include "kiosk/camera/scanner.hpp"
+
+namespace shelter::camera {
+
+Scanner::Scanner(SourceFactory factory, Options options, std::function<void()> wake)
+    : factory_(std::move(factory)), options_(options), wake_(std::move(wake)) {}
+
+Scanner::~Scanner() { stop(); }
+
+void Scanner::start() {
+  if (running_.exchange(true)) return;
+  capture_ = std::thread([this] { capture_loop(); });
+  decoder_ = std::thread([this] { decode_loop(); });
+}
+
+void Scanner::stop() {
+  if (!running_.exchange(false)) return;
+  frame_cv_.notify_all();
+  if (capture_.joinable()) capture_.join();
+  if (decoder_.joinable()) decoder_.join();
+}
+
+void Scanner::capture_loop() {
+  std::unique_ptr<FrameSource> source;
+  auto delay = options_.reopen_delay;
+  std::uint64_t seq = 0;
+  while (running_) {
+    if (!source) {
+      auto opened = factory_();
+      std::lock_guard lock(mu_);
+      if (opened) {
+        source = std::move(opened).value();
+        stats_.camera = source->describe();
+        stats_.camera_ok = true;
+        delay = options_.reopen_delay;
+      } else {
+        stats_.camera = opened.error().message;
+        stats_.camera_ok = false;
+      }
+    }
+    if (!source) {
+      if (wake_) wake_();
+      // Sleep in small steps so that stop() is prompt.
+      for (auto waited = std::chrono::milliseconds(0); running_ && waited < delay; waited += std::chrono::milliseconds(50))
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      delay = std::min(delay * 2, std::chrono::milliseconds(10000));
+      continue;
+    }
+    auto frame = std::make_shared<Frame>();
+    auto got = source->next(*frame, std::chrono::milliseconds(100));
+    if (!got) {
+      std::lock_guard lock(mu_);
+      stats_.camera = got.error().message;
+      stats_.camera_ok = false;
+      source.reset();
+      continue;
+    }
+    if (!*got) continue;
+    frame->seq = ++seq;
+    if (frame->captured == std::chrono::steady_clock::time_point{}) frame->captured = std::chrono::steady_clock::now();
+    {
+      std::lock_guard lock(mu_);
+      newest_ = std::move(frame);
+      ++stats_.frames;
+    }
+    frame_cv_.notify_one();
+    if (wake_) wake_();
+  }
+}
+
+void Scanner::decode_loop() {
+  std::uint64_t done_seq = 0;
+  while (running_) {
+    std::shared_ptr<const Frame> frame;
+    {
+      std::unique_lock lock(mu_);
+      frame_cv_.wait_for(lock, std::chrono::milliseconds(200),
+                         [&] { return !running_ || (newest_ && newest_->seq != done_seq); });
+      if (!running_) return;
+      if (!newest_ || newest_->seq == done_seq) continue;
+      frame = newest_;
+    }
+    done_seq = frame->seq;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto found = reader_.read_frame(frame->gray.data(), frame->width, frame->height, frame->width, frame->seq);
+    const auto t1 = std::chrono::steady_clock::now();
+    bool reported = false;
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.decoded;
+      stats_.last_decode_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+      for (const auto& f : found) {
+        Detection d;
+        d.text = f.text;
+        for (int i = 0; i < 4; ++i) {
+          d.x[i] = f.x[i];
+          d.y[i] = f.y[i];
+        }
+        d.frame_width = frame->width;
+        d.frame_height = frame->height;
+        d.frame_seq = frame->seq;
+        d.captured = frame->captured;
+        d.decoded = t1;
+        outline_ = d;
+        const bool repeat = d.text == last_text_ && t1 - last_seen_ < options_.repeat_after;
+        last_text_ = d.text;
+        last_seen_ = t1;
+        if (repeat) continue;
+        pending_.push_back(std::move(d));
+        ++stats_.found;
+        reported = true;
+      }
+    }
+    if (reported && wake_) wake_();
+  }
+}
+
+std::shared_ptr<const Frame> Scanner::latest_frame(std::uint64_t have_seq) const {
+  std::lock_guard lock(mu_);
+  if (newest_ && newest_->seq != have_seq) return newest_;
+  return nullptr;
+}
+
+std::vector<Detection> Scanner::take_detections() {
+  std::lock_guard lock(mu_);
+  std::vector<Detection> out;
+  out.swap(pending_);
+  return out;
+}
+
+std::optional<Detection> Scanner::last_outline(std::chrono::milliseconds max_age) const {
+  std::lock_guard lock(mu_);
+  if (outline_ && std::chrono::steady_clock::now() - outline_->decoded <= max_age) return outline_;
+  return std::nullopt;
+}
+
+void Scanner::reset_repeat_filter() {
+  std::lock_guard lock(mu_);
+  last_text_.clear();
+}
+
+ScannerStats Scanner::stats() const {
+  std::lock_guard lock(mu_);
+  return stats_;
+}
+
+}  // namespace shelter::camera

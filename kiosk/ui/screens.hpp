@@ -1,0 +1,22 @@
+#pragma once
+// One function per screen; draw() picks the current one.
+#include "kiosk/ui/widgets.hpp"
+
+namespace shelter::ui {
+
+// Draws the whole kiosk for one frame into a full-window ImGui window.
+void draw(Ui& ui);
+
+void draw_welcome(Ui& ui);
+void draw_scan_result(Ui& ui);
+void draw_walkin(Ui& ui);
+void draw_done(Ui& ui);
+void draw_staff_pin(Ui& ui);
+void draw_staff(Ui& ui);
+
+const char* screen_name(Screen s);  // "welcome", ... for tests and screenshots
+
+// Shelter / car / home, shared by the scan result and the walk-in form.
+void stay_buttons(Ui& ui, const std::string& current, const std::string& id_prefix);
+
+}  // namespace shelter::ui

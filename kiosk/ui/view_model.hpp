@@ -1,0 +1,180 @@
+#pragma once
+// What the kiosk screens draw (ViewModel) and what they ask for (Intent).
+// The UI is a function of the view model: screens read it and push intents;
+// only the controller (kiosk/app) changes it. Nothing here knows about
+// SQLite, sync or threads.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace shelter::ui {
+
+enum class Screen { Welcome, ScanResult, WalkIn, Done, StaffPin, Staff };
+inline constexpr Screen kAllScreens[] = {Screen::Welcome, Screen::ScanResult, Screen::WalkIn,
+                                         Screen::Done,    Screen::StaffPin,   Screen::Staff};
+
+// A message on screen: a translation key, plus text that is not translated
+// (a name, a detail from an error).
+struct Notice {
+  std::string key;
+  std::string detail;
+  bool error = false;
+};
+
+struct Preview {
+  unsigned texture = 0;  // GL texture id, 0: no picture yet
+  int width = 0, height = 0;
+  bool outline = false;  // a code was seen just now
+  float x[4] = {0, 0, 0, 0}, y[4] = {0, 0, 0, 0};  // its corners, in frame pixels
+  bool camera_ok = false;
+  std::string camera_text;  // device description or the camera's error
+};
+
+struct MemberRow {
+  std::string person_id;
+  std::string name, reading, birth;
+  std::string needs;  // translated needs list, for the volunteer's eye
+  bool selected = true;
+  bool already_here = false;
+};
+
+struct ScanVm {
+  std::string household_id;
+  std::vector<MemberRow> members;
+  std::string stay = "shelter";  // shelter, car, home
+};
+
+// One person being registered on the walk-in form.
+struct DraftPerson {
+  std::string name;
+  std::string sex;      // "", M, F, X
+  int birth_year = 0;   // 0: not given yet
+  int birth_decade = 0; // the decade button chosen, 0: none
+  std::uint16_t needs = 0;
+  int consent = -1;     // -1 not answered, 0 no, 1 yes
+};
+
+enum class WalkInStep { Name, Birth, Sex, Needs, Consent, Review };
+enum class Keyboard { Kana, Latin };
+
+struct WalkInVm {
+  std::vector<DraftPerson> people{DraftPerson{}};
+  int current = 0;
+  WalkInStep step = WalkInStep::Name;
+  Keyboard keyboard = Keyboard::Kana;
+  bool small_kana = false;  // the keyboard shows ァ ィ ッ ャ ...
+  std::string stay = "shelter";
+  int this_year = 2026;
+};
+
+struct DoneVm {
+  std::vector<std::string> names;  // who was checked in
+  std::string pass_text;           // the QR text of the first person's pass
+  int qr_size = 0;
+  std::vector<std::uint8_t> qr_modules;  // qr_size*qr_size, 1 = dark
+  bool can_print = false;
+  bool printed = false;
+};
+
+enum class StaffTab { Search, Person, Duplicates, Counts, Sync, Export };
+
+struct PersonRow {
+  std::string person_id, name, reading, birth, presence, shelter;
+};
+
+struct PersonDetail {
+  std::string person_id, household_id, presence;
+  // Field name -> value, the fields staff may edit (name, reading, sex, birth,
+  // address, phone, needs, needs_other, consent, stay).
+  std::map<std::string, std::string> fields;
+  std::vector<std::string> history;  // audit trail lines, oldest first
+};
+
+struct StaffVm {
+  std::string pin_entry;  // shown as dots
+  int tries_left = 5;
+  int locked_seconds = 0;  // > 0: too many wrong PINs, wait
+  bool default_pin = false;
+  StaffTab tab = StaffTab::Search;
+  std::string search;
+  bool typing = false;  // the search keyboard is open
+  std::vector<PersonRow> results;
+  std::optional<PersonDetail> person;
+  bool show_history = false;  // the person's audit trail instead of the fields
+  std::string edit_field;  // the field being edited ("" none)
+  std::string edit_value;
+  std::vector<std::pair<PersonRow, PersonRow>> duplicates;
+  // Counts: label -> number, in display order.
+  std::vector<std::pair<std::string, int>> counts;
+  std::string sync_state;   // what the sync daemon last wrote
+  std::int64_t unsynced = 0;
+  std::string export_result;
+};
+
+struct ViewModel {
+  Screen screen = Screen::Welcome;
+  std::string lang = "ja";
+  std::vector<std::pair<std::string, std::string>> languages;  // code, own name
+  std::string shelter_name;
+  // Need names in bit order ("illness", ...), from core: the walk-in toggles
+  // and the translations ("need.<name>") follow them.
+  std::vector<std::string> need_names;
+  Preview preview;
+  std::optional<Notice> notice;
+  ScanVm scan;
+  WalkInVm walkin;
+  DoneVm done;
+  StaffVm staff;
+  int idle_seconds_left = 0;  // shown when the screen is about to reset
+};
+
+// Things the user asked for. `text` and `number` carry the argument.
+struct Intent {
+  enum Kind {
+    SetLanguage,      // text: language code
+    NoCard,           // open the walk-in form
+    Cancel,           // back to Welcome, dropping what was entered
+    ToggleMember,     // number: index in scan.members
+    SetStay,          // text: shelter/car/home (scan result and walk-in)
+    ConfirmArrival,   // check in the selected members
+    Key,              // text: a character from the on-screen keyboard
+    Backspace,
+    SwitchKeyboard,   // number: Keyboard
+    ToggleSmallKana,
+    NextStep,
+    PrevStep,
+    SetBirthDecade,   // number: e.g. 1950
+    SetBirthYear,     // number: e.g. 1953
+    SetSex,           // text
+    ToggleNeed,       // number: need bit index
+    SetConsent,       // number: 0/1
+    AddFamilyMember,
+    EditDraft,        // number: person index to go back to
+    SubmitWalkIn,
+    Finish,           // done screen -> Welcome
+    PrintPass,
+    OpenStaff,        // to the PIN screen
+    PinDigit,         // text: "0".."9"
+    PinBackspace,
+    PinSubmit,
+    StaffTabOpen,     // number: StaffTab
+    StaffSearch,      // run the search with staff.search (and close the keyboard)
+    StaffTyping,      // number: 1 open the search keyboard, 0 close it
+    ToggleHistory,    // the person's fields <-> their audit trail
+    OpenPerson,       // text: person id
+    BeginEdit,        // text: field name
+    SaveEdit,         // staff.edit_field = staff.edit_value, as a correction event
+    SetPresence,      // text: out/back/leave for staff.person
+    Merge,            // text: duplicate id, number: index in staff.duplicates (keep the other)
+    ExportUsb,
+    LeaveStaff,
+    Touch,            // any input: resets the inactivity timer
+  };
+  Kind kind;
+  std::string text;
+  int number = 0;
+};
+
+}  // namespace shelter::ui

@@ -1,0 +1,190 @@
+// Walk-in form for people without a card, one question per page so that
+// every target stays large: name (on-screen keyboard), birth year (decade,
+// then year), sex, needs, consent, then a review page to add a family
+// member or check in. About 8 taps plus typing the name.
+#include <algorithm>
+
+#include "kiosk/ui/screens.hpp"
+
+namespace shelter::ui {
+
+namespace {
+
+// The question, with whose it is when a family registers together; an error
+// notice takes the question's place.
+void step_header(Ui& ui, const std::string& question) {
+  const WalkInVm& w = ui.vm.walkin;
+  if (ui.vm.notice && ui.vm.notice->error) {
+    notice_line(ui);
+    return;
+  }
+  std::string line = question;
+  if (w.people.size() > 1) line += "  (" + ui.t("walkin.person") + " " + std::to_string(w.current + 1) + ")";
+  big_text(ui, line);
+}
+
+// Back and Next (Next only where the page needs it).
+void nav(Ui& ui, bool show_next, bool next_enabled) {
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  to_bottom(ui, ui.unit * 1.2f);
+  const float w = ImGui::GetContentRegionAvail().x;
+  if (button(ui, ui.t("common.cancel"), "cancel", ImVec2(w * 0.2f, ui.unit * 1.2f), Tone::Quiet)) ui.emit(Intent::Cancel);
+  ImGui::SameLine();
+  if (button(ui, ui.t("common.back"), "back", ImVec2(w * 0.3f - gap, ui.unit * 1.2f), Tone::Quiet))
+    ui.emit(Intent::PrevStep);
+  if (show_next) {
+    ImGui::SameLine();
+    ImGui::BeginDisabled(!next_enabled);
+    if (button(ui, ui.t("common.next"), "next", ImVec2(w * 0.5f - gap, ui.unit * 1.2f), Tone::Primary))
+      ui.emit(Intent::NextStep);
+    ImGui::EndDisabled();
+  }
+}
+
+void page_name(Ui& ui, const DraftPerson& p) {
+  step_header(ui, ui.t("walkin.name_question"));
+  typed_box(ui, "", p.name, ImGui::GetContentRegionAvail().x);
+  const float w = keyboard(ui, ui.vm.walkin.keyboard, "");
+  if (button(ui, ui.t("common.back"), "back", ImVec2(w, ui.unit), Tone::Quiet)) ui.emit(Intent::PrevStep);
+  ImGui::SameLine();
+  ImGui::BeginDisabled(p.name.empty());
+  if (button(ui, ui.t("common.next"), "next", ImVec2(w, ui.unit), Tone::Primary)) ui.emit(Intent::NextStep);
+  ImGui::EndDisabled();
+}
+
+void page_birth(Ui& ui, const DraftPerson& p) {
+  step_header(ui, ui.t("walkin.birth_question"));
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  const int this_year = ui.vm.walkin.this_year;
+  const int first_decade = (this_year - 105) / 10 * 10;
+  const float w = (ImGui::GetContentRegionAvail().x - 5 * gap) / 6;
+  ImGui::PushFont(ui.fonts.large());
+  int n = 0;
+  for (int decade = first_decade; decade <= this_year; decade += 10) {
+    if (n++ % 6) ImGui::SameLine();
+    if (button(ui, std::to_string(decade) + ui.t("walkin.decade_suffix"), "decade:" + std::to_string(decade),
+               ImVec2(w, ui.unit), p.birth_decade == decade ? Tone::Selected : Tone::Normal))
+      ui.emit(Intent::SetBirthDecade, {}, decade);
+  }
+  ImGui::PopFont();
+  ImGui::Separator();
+  if (p.birth_decade) {
+    ImGui::PushFont(ui.fonts.large());
+    const float yw = (ImGui::GetContentRegionAvail().x - 4 * gap) / 5;
+    for (int k = 0; k < 10; ++k) {
+      const int year = p.birth_decade + k;
+      if (year > this_year) break;
+      if (k % 5) ImGui::SameLine();
+      if (button(ui, std::to_string(year), "year:" + std::to_string(year), ImVec2(yw, ui.unit),
+                 p.birth_year == year ? Tone::Selected : Tone::Normal))
+        ui.emit(Intent::SetBirthYear, {}, year);
+    }
+    ImGui::PopFont();
+  }
+  if (button(ui, ui.t("walkin.birth_unknown"), "year:unknown", ImVec2(ui.unit * 5, ui.unit), Tone::Quiet))
+    ui.emit(Intent::SetBirthYear, {}, 0);
+  nav(ui, false, false);
+}
+
+void page_sex(Ui& ui, const DraftPerson& p) {
+  step_header(ui, ui.t("walkin.sex_question"));
+  ImGui::PushFont(ui.fonts.large());
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  const float w = (ImGui::GetContentRegionAvail().x - gap) / 2;
+  int i = 0;
+  for (auto [code, key] : {std::pair<const char*, const char*>{"F", "sex.female"}, {"M", "sex.male"},
+                           {"X", "sex.other"}, {"", "sex.unsaid"}}) {
+    if (i++ % 2) ImGui::SameLine();
+    if (button(ui, ui.t(key), std::string("sex:") + (*code ? code : "unsaid"), ImVec2(w, ui.unit * 1.5f),
+               p.sex == code ? Tone::Selected : Tone::Normal))
+      ui.emit(Intent::SetSex, code);
+  }
+  ImGui::PopFont();
+  nav(ui, false, false);
+}
+
+void page_needs(Ui& ui, const DraftPerson& p) {
+  step_header(ui, ui.t("walkin.needs_question"));
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  const float w = (ImGui::GetContentRegionAvail().x - 2 * gap) / 3;
+  const auto& names = ui.vm.need_names;
+  for (int bit = 0; bit < static_cast<int>(names.size()); ++bit) {
+    if (bit % 3) ImGui::SameLine();
+    const bool on = (p.needs >> bit) & 1u;
+    const std::string& name = names[static_cast<size_t>(bit)];
+    std::string label = (on ? "[✓] " : "[  ] ") + ui.t("need." + name);
+    if (button(ui, label, "need:" + name, ImVec2(w, ui.unit * 1.2f),
+               on ? Tone::Selected : Tone::Normal))
+      ui.emit(Intent::ToggleNeed, {}, bit);
+  }
+  big_text(ui, ui.t("walkin.needs_help"));
+  nav(ui, true, true);
+}
+
+void page_consent(Ui& ui, const DraftPerson& p) {
+  step_header(ui, ui.t("walkin.consent_question"));
+  big_text(ui, ui.t("walkin.consent_explain"));
+  ImGui::PushFont(ui.fonts.large());
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  const float w = (ImGui::GetContentRegionAvail().x - gap) / 2;
+  if (button(ui, ui.t("walkin.consent_yes"), "consent:yes", ImVec2(w, ui.unit * 1.6f),
+             p.consent == 1 ? Tone::Selected : Tone::Normal))
+    ui.emit(Intent::SetConsent, {}, 1);
+  ImGui::SameLine();
+  if (button(ui, ui.t("walkin.consent_no"), "consent:no", ImVec2(w, ui.unit * 1.6f),
+             p.consent == 0 ? Tone::Selected : Tone::Normal))
+    ui.emit(Intent::SetConsent, {}, 0);
+  ImGui::PopFont();
+  nav(ui, false, false);
+}
+
+void page_review(Ui& ui) {
+  const WalkInVm& w = ui.vm.walkin;
+  big_text(ui, ui.t("walkin.review_title"));
+  // The list scrolls when a big family would push the buttons off the screen.
+  const float sy = ImGui::GetStyle().ItemSpacing.y;
+  const float line = ui.fonts.large()->FontSize + sy;
+  const float fixed = ui.unit * 3.3f + line * (ui.vm.notice ? 2 : 1) + sy * 5;
+  ImGui::BeginChild("people", ImVec2(0, std::max(ui.unit * 1.1f, ImGui::GetContentRegionAvail().y - fixed)), false);
+  ImGui::PushFont(ui.fonts.large());
+  for (size_t i = 0; i < w.people.size(); ++i) {
+    const DraftPerson& p = w.people[i];
+    std::string line = std::to_string(i + 1) + ". " + ui.d(p.name);
+    if (p.birth_year) line += "  " + std::to_string(p.birth_year);
+    if (!p.sex.empty()) line += "  " + ui.t(p.sex == "F" ? "sex.female" : p.sex == "M" ? "sex.male" : "sex.other");
+    if (button(ui, line + "   (" + ui.t("walkin.change") + ")", "person:" + std::to_string(i), ImVec2(0, ui.unit)))
+      ui.emit(Intent::EditDraft, {}, static_cast<int>(i));
+  }
+  ImGui::PopFont();
+  ImGui::EndChild();
+  if (button(ui, ui.t("walkin.add_family"), "add-family", ImVec2(0, ui.unit))) ui.emit(Intent::AddFamilyMember);
+  stay_buttons(ui, w.stay, "");
+  notice_line(ui);
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  to_bottom(ui, ui.unit * 1.3f);
+  const float width = ImGui::GetContentRegionAvail().x;
+  if (button(ui, ui.t("common.cancel"), "cancel", ImVec2(width * 0.3f, ui.unit * 1.3f), Tone::Quiet))
+    ui.emit(Intent::Cancel);
+  ImGui::SameLine();
+  ImGui::PushFont(ui.fonts.large());
+  if (button(ui, ui.t("walkin.submit"), "submit", ImVec2(width * 0.7f - gap, ui.unit * 1.3f), Tone::Primary))
+    ui.emit(Intent::SubmitWalkIn);
+  ImGui::PopFont();
+}
+
+}  // namespace
+
+void draw_walkin(Ui& ui) {
+  const WalkInVm& w = ui.vm.walkin;
+  const DraftPerson& p = w.people[static_cast<size_t>(std::clamp(w.current, 0, static_cast<int>(w.people.size()) - 1))];
+  switch (w.step) {
+    case WalkInStep::Name: page_name(ui, p); break;
+    case WalkInStep::Birth: page_birth(ui, p); break;
+    case WalkInStep::Sex: page_sex(ui, p); break;
+    case WalkInStep::Needs: page_needs(ui, p); break;
+    case WalkInStep::Consent: page_consent(ui, p); break;
+    case WalkInStep::Review: page_review(ui); break;
+  }
+}
+
+}  // namespace shelter::ui

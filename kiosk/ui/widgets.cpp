@@ -1,0 +1,183 @@
+#include "kiosk/ui/widgets.hpp"
+
+#include <algorithm>
+
+namespace shelter::ui {
+
+namespace {
+
+ImVec4 tone_color(Tone tone) {
+  switch (tone) {
+    case Tone::Primary: return {0.05f, 0.45f, 0.20f, 1.0f};
+    case Tone::Selected: return {0.10f, 0.35f, 0.75f, 1.0f};
+    case Tone::Danger: return {0.70f, 0.15f, 0.10f, 1.0f};
+    case Tone::Quiet: return {0.30f, 0.32f, 0.36f, 1.0f};
+    case Tone::Normal: break;
+  }
+  return {0.20f, 0.24f, 0.30f, 1.0f};
+}
+
+ImVec4 lighter(ImVec4 c, float by) { return {std::min(1.f, c.x + by), std::min(1.f, c.y + by), std::min(1.f, c.z + by), c.w}; }
+
+}  // namespace
+
+void record_widget(Ui& ui, const std::string& id) {
+  if (!ui.widgets || !ImGui::IsItemVisible()) return;
+  // The part that can be touched: clipped to the (scrolling) window it is in.
+  const ImVec2 wa = ImGui::GetWindowPos(), ws = ImGui::GetWindowSize();
+  const ImVec2 a(std::max(ImGui::GetItemRectMin().x, wa.x), std::max(ImGui::GetItemRectMin().y, wa.y));
+  const ImVec2 b(std::min(ImGui::GetItemRectMax().x, wa.x + ws.x), std::min(ImGui::GetItemRectMax().y, wa.y + ws.y));
+  if (b.x - a.x < 1 || b.y - a.y < 1) return;
+  const bool clipped = a.y > ImGui::GetItemRectMin().y || b.y < ImGui::GetItemRectMax().y;
+  ui.widgets->push_back({id, a.x, a.y, b.x - a.x, b.y - a.y, clipped});
+}
+
+bool button(Ui& ui, const std::string& label, const std::string& id, ImVec2 size, Tone tone) {
+  if (size.x <= 0) size.x = ImGui::GetContentRegionAvail().x;
+  size.x = std::max(size.x, ui.unit);
+  size.y = std::max(size.y, ui.unit);
+  const ImVec4 c = tone_color(tone);
+  ImGui::PushStyleColor(ImGuiCol_Button, c);
+  ImGui::PushStyleColor(ImGuiCol_ButtonHovered, lighter(c, 0.08f));
+  ImGui::PushStyleColor(ImGuiCol_ButtonActive, lighter(c, 0.18f));
+  const bool pressed = ImGui::Button((label + "###" + id).c_str(), size);
+  ImGui::PopStyleColor(3);
+  record_widget(ui, id);
+  if (pressed) ui.emit(Intent::Touch);
+  return pressed;
+}
+
+void title(Ui& ui, const std::string& text) {
+  ImGui::PushFont(ui.fonts.large());
+  ImGui::TextUnformatted(text.c_str());
+  ImGui::PopFont();
+}
+
+void big_text(Ui& ui, const std::string& text, float wrap_x) {
+  ImGui::PushFont(ui.fonts.large());
+  ImGui::PushTextWrapPos(wrap_x);
+  ImGui::TextUnformatted(text.c_str());
+  ImGui::PopTextWrapPos();
+  ImGui::PopFont();
+}
+
+void notice_line(Ui& ui, float wrap_x) {
+  if (!ui.vm.notice) return;
+  const auto& n = *ui.vm.notice;
+  std::string text = ui.t(n.key);
+  if (!n.detail.empty()) text += " " + ui.d(n.detail);
+  ImGui::PushStyleColor(ImGuiCol_Text, n.error ? ImVec4(1.0f, 0.55f, 0.45f, 1) : ImVec4(0.55f, 0.95f, 0.6f, 1));
+  big_text(ui, text, wrap_x);
+  ImGui::PopStyleColor();
+  if (ui.widgets) {
+    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+    ui.widgets->push_back({"notice:" + n.key, a.x, a.y, b.x - a.x, b.y - a.y});
+  }
+}
+
+void typed_box(Ui& ui, const std::string& label, const std::string& value, float width) {
+  ImGui::PushFont(ui.fonts.large());
+  ImGui::TextUnformatted(label.c_str());
+  const ImVec2 p = ImGui::GetCursorScreenPos();
+  const float h = ui.unit;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  dl->AddRectFilled(p, ImVec2(p.x + width, p.y + h), IM_COL32(255, 255, 255, 255), 6);
+  const std::string shown = ui.d(value) + "|";
+  dl->AddText(ImVec2(p.x + 12, p.y + (h - ImGui::GetFontSize()) / 2), IM_COL32(0, 0, 0, 255), shown.c_str());
+  ImGui::Dummy(ImVec2(width, h));
+  ImGui::PopFont();
+}
+
+namespace {
+
+// The katakana keyboard in 五十音 order, read across: columns ア カ サ タ ナ
+// ハ マ ヤ ラ ワ ン, then two columns of marks and small kana. 13 columns of
+// five rows fit a 1280x800 screen with 15 mm keys. Empty strings are gaps.
+const char* const kKana[5][13] = {
+    {"ア", "カ", "サ", "タ", "ナ", "ハ", "マ", "ヤ", "ラ", "ワ", "ン", "゛", "゜"},
+    {"イ", "キ", "シ", "チ", "ニ", "ヒ", "ミ", "ー", "リ", "・", "", "ッ", "ァ"},
+    {"ウ", "ク", "ス", "ツ", "ヌ", "フ", "ム", "ユ", "ル", "ヲ", "", "ャ", "ィ"},
+    {"エ", "ケ", "セ", "テ", "ネ", "ヘ", "メ", "", "レ", "", "", "ュ", "ゥ"},
+    {"オ", "コ", "ソ", "ト", "ノ", "ホ", "モ", "ヨ", "ロ", "", "ォ", "ョ", "ェ"},
+};
+const char* const kLatin[5] = {"1234567890", "QWERTYUIOP", "ASDFGHJKL'", "ZXCVBNM-,.", ""};
+
+}  // namespace
+
+float keyboard(Ui& ui, Keyboard which, const std::string& id_prefix) {
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  const float key = (ImGui::GetContentRegionAvail().x - 12 * gap) / 13.0f;
+  const ImVec2 size(key, ui.unit);
+  ImGui::PushFont(ui.fonts.large());
+  auto key_button = [&](const std::string& text, const std::string& id) {
+    if (text.empty()) {
+      ImGui::Dummy(size);
+      return;
+    }
+    const bool mark = text == "゛" || text == "゜";
+    if (button(ui, ui.d(text), id_prefix + "key:" + id, size, mark ? Tone::Quiet : Tone::Normal))
+      ui.emit(Intent::Key, text);
+  };
+  if (which == Keyboard::Kana) {
+    for (const auto& row : kKana)
+      for (int c = 0; c < 13; ++c) {
+        if (c) ImGui::SameLine();
+        key_button(row[c], row[c]);
+      }
+  } else {
+    for (const char* row : kLatin) {
+      const std::string r = row;
+      if (r.empty()) {
+        ImGui::Dummy(size);
+        continue;
+      }
+      for (size_t c = 0; c < r.size(); ++c) {
+        if (c) ImGui::SameLine();
+        key_button(r.substr(c, 1), r.substr(c, 1));
+      }
+    }
+  }
+  ImGui::PopFont();
+  // Control row: switch, space, delete; the caller adds two more buttons of
+  // the returned width on the same line (back / next, cancel / save).
+  const float w = (ImGui::GetContentRegionAvail().x - 4 * gap) / 5;
+  const bool kana = which == Keyboard::Kana;
+  if (button(ui, ui.t(kana ? "keyboard.latin" : "keyboard.kana"), id_prefix + "key:switch", ImVec2(w, ui.unit), Tone::Quiet))
+    ui.emit(Intent::SwitchKeyboard, {}, static_cast<int>(kana ? Keyboard::Latin : Keyboard::Kana));
+  ImGui::SameLine();
+  if (button(ui, ui.t("keyboard.space"), id_prefix + "key:space", ImVec2(w, ui.unit)))
+    ui.emit(Intent::Key, kana ? "\xE3\x80\x80" : " ");
+  ImGui::SameLine();
+  if (button(ui, ui.t("keyboard.delete"), id_prefix + "key:delete", ImVec2(w, ui.unit), Tone::Quiet))
+    ui.emit(Intent::Backspace);
+  ImGui::SameLine();
+  return w;
+}
+
+void to_bottom(Ui& ui, float height) {
+  const float y = ImGui::GetWindowHeight() - height - ImGui::GetStyle().WindowPadding.y;
+  // Never upwards: a bar drawn over content would steal its touches.
+  if (y > ImGui::GetCursorPosY()) ImGui::SetCursorPosY(y);
+  (void)ui;
+}
+
+bool apply_voicing(std::string& text, bool half_voiced) {
+  auto cps = utf8_code_points(text);
+  if (cps.empty()) return false;
+  std::uint32_t& c = cps.back();
+  std::uint32_t to = 0;
+  if (c == 0x30A6 && !half_voiced) to = 0x30F4;  // ウ -> ヴ
+  // カ..ト: the voiced form is the next code point for カキクケコサシスセソタチ (and ツテト).
+  else if (!half_voiced && c >= 0x30AB && c <= 0x30C8 && c != 0x30C3 && (c <= 0x30C1 ? (c - 0x30AB) % 2 == 0 : (c - 0x30C4) % 2 == 0))
+    to = c + 1;
+  // ハ行: ハ(30CF) ヒ(30D2) フ(30D5) ヘ(30D8) ホ(30DB): +1 voiced, +2 half-voiced.
+  else if (c >= 0x30CF && c <= 0x30DB && (c - 0x30CF) % 3 == 0)
+    to = c + (half_voiced ? 2 : 1);
+  if (!to) return false;
+  c = to;
+  text.clear();
+  for (auto cp : cps) append_utf8(text, cp);
+  return true;
+}
+
+}  // namespace shelter::ui

@@ -1,0 +1,70 @@
+#pragma once
+// Shared pieces of the kiosk screens: the drawing context, finger-sized
+// buttons labelled with words, the on-screen keyboard, the notice line.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <imgui.h>
+
+#include "kiosk/ui/fonts.hpp"
+#include "kiosk/ui/i18n.hpp"
+#include "kiosk/ui/view_model.hpp"
+
+namespace shelter::ui {
+
+// Where a widget was drawn, so that GUI tests can touch it by id.
+struct WidgetRect {
+  std::string id;
+  float x, y, w, h;
+  bool clipped = false;  // partly scrolled out of its list
+};
+
+struct Ui {
+  const ViewModel& vm;
+  const Translations& tr;
+  Fonts& fonts;
+  std::vector<Intent>& out;
+  float unit;  // the smallest touch target, in pixels (>= 15 mm on the kiosk's screen)
+  std::vector<WidgetRect>* widgets = nullptr;
+
+  // Translated text, ready for ImGui.
+  std::string t(std::string_view key) const { return fonts.display(tr.get(key)); }
+  // Data text (a name), ready for ImGui.
+  std::string d(std::string_view text) const { return fonts.display(text); }
+  void emit(Intent::Kind kind, std::string text = {}, int number = 0) const {
+    out.push_back(Intent{kind, std::move(text), number});
+  }
+};
+
+enum class Tone { Normal, Primary, Selected, Danger, Quiet };
+
+// A button: "label###id" keeps its identity across languages. Returns true
+// when pressed. Width 0 means "fill the row".
+bool button(Ui& ui, const std::string& label, const std::string& id, ImVec2 size, Tone tone = Tone::Normal);
+void record_widget(Ui& ui, const std::string& id);  // the last item's rect
+
+// Text helpers with the big fonts.
+void title(Ui& ui, const std::string& text);
+// wrap_x: where lines wrap, in window coordinates (0: the window's edge).
+void big_text(Ui& ui, const std::string& text, float wrap_x = 0);
+void notice_line(Ui& ui, float wrap_x = 0);
+
+// The on-screen keyboard: katakana or Latin letters and digits, then a
+// control row with the switch, space and delete. Returns the width of a
+// control button and stays on the control row's line, so that the caller
+// adds two buttons there (back / next, cancel / save).
+float keyboard(Ui& ui, Keyboard which, const std::string& id_prefix);
+
+// Moves the cursor down to leave `height` at the bottom of the window, but
+// never up over what is already drawn.
+void to_bottom(Ui& ui, float height);
+
+// A box showing text being typed, with a caret.
+void typed_box(Ui& ui, const std::string& label, const std::string& value, float width);
+
+// Katakana helpers for the keyboard's ゛ and ゜ keys: the voiced or
+// half-voiced form of the last character, if it has one.
+bool apply_voicing(std::string& text, bool half_voiced);
+
+}  // namespace shelter::ui

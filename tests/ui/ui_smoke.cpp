@@ -1,0 +1,168 @@
+// Headless UI smoke test (no window, no GPU, as ImGui's example_null): every
+// screen in every language for a few frames, with the real fonts. Checks that
+// nothing asserts, that every touch target is finger-sized, that widget ids
+// do not change with the language, and that rare kanji (髙 﨑 邉, and 𠮷
+// outside the BMP) get real glyphs rather than '?'.
+#include <catch2/catch.hpp>
+#include <imgui.h>
+
+#include <set>
+
+#include "kiosk/ui/screens.hpp"
+
+using namespace shelter::ui;
+
+namespace {
+
+struct Harness {
+  Translations tr;
+  Fonts fonts;
+  float unit = 88.6f;  // 15 mm at the default 150 dpi
+  Harness() {
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    io.DisplaySize = ImVec2(1280, 800);
+    io.DeltaTime = 1.0f / 60;
+    REQUIRE(tr.load_dir(SHELTER_ASSETS "/i18n").ok());
+    fonts.load(Fonts::default_sources(), 32, tr.all_text());
+  }
+  ~Harness() { ImGui::DestroyContext(); }
+
+  std::vector<WidgetRect> frame(const ViewModel& vm, std::vector<Intent>& intents) {
+    std::vector<WidgetRect> widgets;
+    tr.set_language(vm.lang);
+    unsigned char* px;
+    int w, h;
+    ImGui::GetIO().Fonts->GetTexDataAsRGBA32(&px, &w, &h);
+    ImGui::NewFrame();
+    Ui ui{vm, tr, fonts, intents, unit, &widgets};
+    draw(ui);
+    ImGui::Render();
+    if (fonts.needs_rebuild()) fonts.rebuild();
+    return widgets;
+  }
+};
+
+ViewModel sample(Screen s) {
+  ViewModel vm;
+  vm.screen = s;
+  vm.shelter_name = "多摩第一小学校";
+  vm.need_names = {"illness", "pregnant", "infant", "disability", "care", "medical_device", "allergy", "language", "other"};
+  vm.languages = {{"ja", "日本語"}, {"en", "English"}, {"ko", "한국어"}};
+  vm.scan.members = {{"1111111111111111", "髙橋 𠮷男", "タカハシ ヨシオ", "2021-01-20", "infant", true, false},
+                     {"2222222222222222", "﨑山 邉子", "サキヤマ ヘンコ", "1990-03-03", "", false, true}};
+  vm.walkin.people[0].name = "ヤマダ";
+  vm.walkin.people[0].birth_decade = 1950;
+  vm.done.names = {"髙橋 𠮷男"};
+  vm.done.qr_size = 21;
+  vm.done.qr_modules.assign(21 * 21, 1);
+  vm.done.can_print = true;
+  vm.staff.results = {{"1111111111111111", "髙橋 𠮷男", "タカハシ", "2021", "present", "tama-01"}};
+  vm.staff.person = PersonDetail{"1111111111111111", "aaaaaaaaaaaaaaaa", "present", {{"name", "髙橋 𠮷男"}}, {"arrived"}};
+  vm.staff.duplicates = {{vm.staff.results[0], vm.staff.results[0]}};
+  vm.staff.counts = {{"counts.present", 3}};
+  vm.notice = Notice{"qr.truncated", "", true};
+  return vm;
+}
+
+}  // namespace
+
+TEST_CASE("every screen and staff tab draws in every language with finger-sized targets", "[ui]") {
+  Harness h;
+  for (const auto& [code, name] : h.tr.languages()) {
+    for (Screen s : kAllScreens) {
+      for (int tab = 0; tab < (s == Screen::Staff ? 6 : 1); ++tab) {
+        for (int step = 0; step < (s == Screen::WalkIn ? 6 : 1); ++step) {
+          ViewModel vm = sample(s);
+          vm.lang = code;
+          vm.staff.tab = static_cast<StaffTab>(tab);
+          vm.walkin.step = static_cast<WalkInStep>(step);
+          std::vector<Intent> intents;
+          std::vector<WidgetRect> widgets;
+          for (int f = 0; f < 3; ++f) widgets = h.frame(vm, intents);
+          INFO("language " << code << ", screen " << screen_name(s) << ", tab " << tab << ", step " << step);
+          CHECK(!widgets.empty());
+          for (size_t i = 0; i < widgets.size(); ++i) {
+            const auto& w = widgets[i];
+            INFO("widget " << w.id << " at " << w.x << "," << w.y << " size " << w.w << "x" << w.h);
+            // On the screen, and not under another widget (a touch must land where it looks).
+            CHECK(w.x >= 0);
+            CHECK(w.y >= 0);
+            CHECK(w.x + w.w <= 1280.5f);
+            CHECK(w.y + w.h <= 800.5f);
+            for (size_t j = i + 1; j < widgets.size(); ++j) {
+              const auto& o = widgets[j];
+              const float ox = std::min(w.x + w.w, o.x + o.w) - std::max(w.x, o.x);
+              const float oy = std::min(w.y + w.h, o.y + o.h) - std::max(w.y, o.y);
+              INFO("overlaps " << o.id);
+              CHECK_FALSE((ox > 1 && oy > 1));
+            }
+            if (w.id.rfind("notice:", 0) == 0 || w.id == "preview" || w.clipped) continue;
+            CHECK(w.w >= h.unit - 0.5f);
+            CHECK(w.h >= h.unit * 0.9f);
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("widget ids are the same in every language", "[ui]") {
+  Harness h;
+  for (Screen s : kAllScreens) {
+    std::set<std::string> first;
+    for (const auto& [code, name] : h.tr.languages()) {
+      ViewModel vm = sample(s);
+      vm.lang = code;
+      std::vector<Intent> intents;
+      std::set<std::string> ids;
+      for (const auto& w : h.frame(vm, intents)) ids.insert(w.id);
+      if (first.empty()) first = ids;
+      INFO("screen " << screen_name(s) << ", language " << code);
+      CHECK(ids == first);
+    }
+  }
+}
+
+TEST_CASE("rare kanji and characters outside the BMP get real glyphs", "[ui]") {
+  Harness h;
+  const std::string shown = h.fonts.display("髙﨑邉𠮷");
+  h.fonts.rebuild();
+  const std::string again = h.fonts.display("髙﨑邉𠮷");
+  REQUIRE_FALSE(h.fonts.needs_rebuild());
+  const auto cps = utf8_code_points(again);
+  REQUIRE(cps.size() == 4);
+  ImFont* font = h.fonts.regular();
+  for (auto cp : cps) {
+    INFO("code point " << std::hex << cp);
+    CHECK(cp != 0xFFFD);
+    CHECK(font->FindGlyphNoFallback(static_cast<ImWchar>(cp)) != nullptr);
+  }
+  CHECK(cps[3] >= 0xE000);  // 𠮷 drawn through a private-use glyph
+  // Hangul, simplified Chinese and Vietnamese come from the fallback fonts.
+  for (const char* s : {"한", "简", "ế"}) {
+    const auto c = utf8_code_points(h.fonts.display(s));
+    h.fonts.rebuild();
+    CHECK(font->FindGlyphNoFallback(static_cast<ImWchar>(c[0])) != nullptr);
+  }
+}
+
+TEST_CASE("the keyboard's voicing keys", "[ui]") {
+  std::string s = "タ";
+  CHECK(apply_voicing(s, false));
+  CHECK(s == "ダ");
+  s = "ハ";
+  CHECK(apply_voicing(s, true));
+  CHECK(s == "パ");
+  s = "ウ";
+  CHECK(apply_voicing(s, false));
+  CHECK(s == "ヴ");
+  s = "ツ";
+  CHECK(apply_voicing(s, false));
+  CHECK(s == "ヅ");
+  s = "ア";
+  CHECK_FALSE(apply_voicing(s, false));
+  s = "カ";
+  CHECK_FALSE(apply_voicing(s, true));
+}
