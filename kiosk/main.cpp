@@ -7,6 +7,7 @@
 #include <backends/imgui_impl_sdl.h>
 #include <imgui.h>
 #include <stb/stb_image_write.h>
+#include <malloc.h>
 #include <sodium.h>
 #include <sys/resource.h>
 
@@ -101,6 +102,9 @@ long rss_kb() {
 
 int main(int argc, char** argv) {
   const auto started = Clock::now();
+  // Two malloc arenas, not one per thread: the decoder's short-lived buffers
+  // would otherwise keep tens of MB resident in arenas of their own.
+  mallopt(M_ARENA_MAX, 2);
   CLI::App app{"shelter-kiosk: evacuation shelter check-in kiosk"};
   std::string config_path, hash_pin_arg, stats_file;
   kiosk::Config cli;
@@ -307,8 +311,12 @@ int main(int argc, char** argv) {
       glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
       glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
       glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
-      glTexImage2D(GL_TEXTURE_2D, 0, GL_RGB, frame->width, frame->height, 0, GL_RGB, GL_UNSIGNED_BYTE, rgb.data());
       auto& p = controller.vm().preview;
+      // Same size as before: update in place rather than reallocate.
+      if (p.width == frame->width && p.height == frame->height)
+        glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, frame->width, frame->height, GL_RGB, GL_UNSIGNED_BYTE, rgb.data());
+      else
+        glTexImage2D(GL_TEXTURE_2D, 0, GL_RGB, frame->width, frame->height, 0, GL_RGB, GL_UNSIGNED_BYTE, rgb.data());
       p.texture = preview_tex;
       p.width = frame->width;
       p.height = frame->height;
@@ -384,6 +392,7 @@ int main(int argc, char** argv) {
       ImGui_ImplOpenGL3_DestroyFontsTexture();
       ImGui_ImplOpenGL3_CreateFontsTexture();
       io.Fonts->ClearTexData();  // the GPU has it now
+      malloc_trim(0);            // and give the build's scratch memory back
       frames_to_draw = std::max(frames_to_draw, 2);
     }
     if (max_frames > 0 && drawn >= max_frames) break;

@@ -280,7 +280,10 @@ void Controller::submit_walkin(Clock::time_point now) {
 
 void Controller::pin_submit(Clock::time_point now) {
   auto& s = vm_.staff;
-  if (now < pin_locked_until_) return;
+  if (now < pin_locked_until_) {
+    s.pin_entry.clear();
+    return;
+  }
   const bool ok = pin_matches(config_.staff_pin_hash, s.pin_entry);
   s.pin_entry.clear();
   if (ok) {
@@ -586,7 +589,8 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
       go(Screen::StaffPin, now);
       break;
     case Intent::PinDigit:
-      if (s.pin_entry.size() < 12) s.pin_entry += in.text;
+      // Locked: the keypad is disabled on screen, and ignored here too.
+      if (now >= pin_locked_until_ && s.pin_entry.size() < 12) s.pin_entry += in.text;
       break;
     case Intent::PinBackspace: ui::pop_utf8(s.pin_entry); break;
     case Intent::PinSubmit: pin_submit(now); break;

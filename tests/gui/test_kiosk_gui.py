@@ -56,6 +56,7 @@ class Kiosk:
         self.shots = os.path.join(ART, name)
         shutil.rmtree(self.shots, ignore_errors=True)
         self.config = os.path.join(self.dir, "kiosk.toml")
+        extra_config = extra_config.replace("PRINTED", os.path.join(self.dir, "printed.png"))
         with open(self.config, "w") as f:
             f.write(f'db = "{self.db}"\nshelter_id = "gui-01"\ndevice_id = "gui-01-a"\n'
                     f'shelter_name = "テスト避難所"\nfullscreen = false\nexport_dir = "{self.dir}"\n{extra_config}')
@@ -126,12 +127,20 @@ class Kiosk:
 
 
 def card_scan(x):
-    k = Kiosk(x, "card-scan", os.path.join(FRAMES, "card"))
+    k = Kiosk(x, "card-scan", os.path.join(FRAMES, "card"), 'print_command = "cp {file} PRINTED"\n')
     check(k.wait_for(screen="scan-result", timeout=15), "a card in view opens the household screen")
     check(k.wait_for(widget="member:3"), "all four members are listed")
     k.tap("stay:car")
     k.tap("confirm")
     check(k.wait_for(screen="done"), "confirm shows the done screen with a pass")
+    k.tap("print")
+    printed = os.path.join(k.dir, "printed.png")
+    for _ in range(50):
+        if os.path.exists(printed):
+            break
+        time.sleep(0.1)
+    decoded = subprocess.run([CTL, "decode", printed], capture_output=True, text=True).stdout.strip()
+    check(decoded.startswith("SC:"), "the printed pass is a readable QR code")
     counts = json.loads(k.ctl("counts", "--json"))
     check(counts.get("present") == 4 and counts.get("households") == 1, f"4 present in 1 household: {counts.get('present')}")
     check(counts.get("by_stay", {}).get("car") == 4, "stay type car recorded")

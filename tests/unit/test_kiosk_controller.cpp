@@ -1,0 +1,347 @@
+// The kiosk's controller and camera pipeline without a window: real SQLite
+// files, real QR texts, the replay camera. Bad input must change nothing.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/qr_payload.hpp"
+#include "core/sqlite.hpp"
+#include "core/store.hpp"
+#include "kiosk/app/controller.hpp"
+#include "kiosk/camera/scanner.hpp"
+#include "test_support.hpp"
+
+using namespace shelter;
+using shelter::test::TempDir;
+using ui::Intent;
+using ui::Screen;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string card_text() {
+  std::ifstream in(std::string(SHELTER_TEST_DATA) + "/qr/card.txt");
+  std::string t;
+  std::getline(in, t);
+  return t;
+}
+
+struct Kiosk {
+  TempDir dir;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<kiosk::Controller> c;
+  explicit Kiosk(kiosk::Config cfg = {}) {
+    auto s = Store::open(dir.file("k.db"));
+    REQUIRE(s.ok());
+    store = std::move(s).value();
+    REQUIRE(store->init_identity("tama-01", "tama-01-a", "Tama").ok());
+    c = std::make_unique<kiosk::Controller>(*store, cfg);
+  }
+  void tap(Intent::Kind k, std::string text = {}, int n = 0) { c->apply(Intent{k, std::move(text), n}); }
+  std::int64_t events() { return *store->event_count(); }
+  const ui::ViewModel& vm() { return c->vm(); }
+};
+
+}  // namespace
+
+TEST_CASE("a card scan shows the household, and confirming checks in the chosen members", "[kiosk]") {
+  Kiosk k;
+  REQUIRE(k.c->on_scan(card_text()));
+  REQUIRE(k.vm().screen == Screen::ScanResult);
+  REQUIRE(k.vm().scan.members.size() == 4);
+  CHECK(k.vm().scan.members[2].name == "髙橋 𠮷男");
+  k.tap(Intent::ToggleMember, {}, 3);  // the fourth member is not arriving now
+  k.tap(Intent::SetStay, "car");
+  k.tap(Intent::ConfirmArrival);
+  REQUIRE(k.vm().screen == Screen::Done);
+  CHECK(k.vm().done.names.size() == 3);
+  CHECK(k.vm().done.qr_size > 0);
+  CHECK(qr::parse(k.vm().done.pass_text).pass.has_value());
+  auto counts = k.store->counts("tama-01");
+  CHECK(counts->present == 3);
+  CHECK(counts->by_stay.at("car") == 3);
+
+  // The same card again: only the fourth member is offered.
+  k.tap(Intent::Finish);
+  REQUIRE(k.c->on_scan(card_text()));
+  REQUIRE(k.vm().screen == Screen::ScanResult);
+  CHECK(k.vm().scan.members[0].already_here);
+  CHECK_FALSE(k.vm().scan.members[3].already_here);
+  k.tap(Intent::ConfirmArrival);
+  CHECK(k.store->counts("tama-01")->present == 4);
+  // And once more: everyone is here, nothing is written.
+  k.tap(Intent::Finish);
+  const auto before = k.events();
+  k.c->on_scan(card_text());
+  CHECK(k.vm().screen == Screen::Welcome);
+  REQUIRE(k.vm().notice);
+  CHECK(k.vm().notice->key == "scan.all_here");
+  CHECK(k.events() == before);
+}
+
+TEST_CASE("foreign, damaged and tampered codes get their own message and write nothing", "[kiosk]") {
+  Kiosk k;
+  const std::string good = card_text();
+  std::string tampered = good;
+  tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+  const std::pair<std::string, std::string> cases[] = {
+      {"https://example.com/", "qr.not_shelter_code"},
+      {good.substr(0, good.size() - 7), "qr.truncated"},
+      {tampered, "qr.bad_checksum"},
+      {"SC:!!!", "qr.bad_encoding"},
+  };
+  for (const auto& [text, key] : cases) {
+    INFO(key);
+    REQUIRE(k.c->on_scan(text));
+    CHECK(k.vm().screen == Screen::Welcome);
+    REQUIRE(k.vm().notice);
+    CHECK(k.vm().notice->key.rfind("qr.", 0) == 0);
+    CHECK(k.vm().notice->error);
+    CHECK(k.events() == 0);
+  }
+  CHECK(k.vm().notice->key == "qr.bad_encoding");
+}
+
+TEST_CASE("codes are ignored while someone is filling in the form or in staff mode", "[kiosk]") {
+  Kiosk k;
+  k.tap(Intent::NoCard);
+  CHECK_FALSE(k.c->on_scan(card_text()));
+  CHECK(k.vm().screen == Screen::WalkIn);
+}
+
+TEST_CASE("the walk-in form registers a family in a few taps", "[kiosk]") {
+  Kiosk k;
+  k.tap(Intent::NoCard);
+  k.tap(Intent::NextStep);  // no name yet: refused
+  CHECK(k.vm().walkin.step == ui::WalkInStep::Name);
+  CHECK(k.vm().notice->key == "walkin.name_needed");
+  for (const char* key : {"ヤ", "マ", "タ", "゛"}) k.tap(Intent::Key, key);
+  CHECK(k.vm().walkin.people[0].name == "ヤマダ");
+  k.tap(Intent::NextStep);
+  k.tap(Intent::SetBirthDecade, {}, 1950);
+  k.tap(Intent::SetBirthYear, {}, 1953);
+  k.tap(Intent::SetSex, "F");
+  k.tap(Intent::ToggleNeed, {}, 2);  // infant
+  k.tap(Intent::NextStep);
+  k.tap(Intent::SetConsent, {}, 1);
+  CHECK(k.vm().walkin.step == ui::WalkInStep::Review);
+  k.tap(Intent::AddFamilyMember);
+  k.tap(Intent::Key, "A");
+  k.tap(Intent::Key, "N");
+  k.tap(Intent::Backspace);
+  k.tap(Intent::Key, "I");
+  k.tap(Intent::NextStep);
+  k.tap(Intent::SetBirthYear, {}, 0);  // would rather not say
+  k.tap(Intent::SetSex, "");
+  k.tap(Intent::NextStep);
+  k.tap(Intent::PrevStep);  // back from consent to needs, then forward again without answering
+  k.tap(Intent::NextStep);
+  k.tap(Intent::SubmitWalkIn);  // consent not answered for person 2: refused
+  CHECK(k.vm().screen == Screen::WalkIn);
+  CHECK(k.vm().notice->key == "walkin.consent_needed");
+  CHECK(k.events() == 0);
+  k.tap(Intent::SetConsent, {}, 0);
+  k.tap(Intent::SubmitWalkIn);
+  REQUIRE(k.vm().screen == Screen::Done);
+  PersonQuery q;
+  auto people = k.store->persons(q);
+  REQUIRE(people->size() == 2);
+  const auto& a = (*people)[0].info.name == "ヤマダ" ? (*people)[0] : (*people)[1];
+  const auto& b = (*people)[0].info.name == "ヤマダ" ? (*people)[1] : (*people)[0];
+  CHECK(a.info.reading == "ヤマダ");  // a katakana name is its own reading
+  CHECK(to_string(a.info.birth) == "1953");
+  CHECK(a.info.needs == kNeedInfant);
+  CHECK(a.info.consent);
+  CHECK(b.info.name == "AI");
+  CHECK_FALSE(b.info.consent);
+  CHECK(a.household_id == b.household_id);
+}
+
+TEST_CASE("a pass marks out, back, and re-arrival at another shelter", "[kiosk]") {
+  Kiosk k;
+  k.c->on_scan(card_text());
+  k.tap(Intent::ConfirmArrival);
+  const std::string pass = k.vm().done.pass_text;
+  k.tap(Intent::Finish);
+  REQUIRE(k.c->on_scan(pass));
+  CHECK(k.vm().notice->key == "pass.went_out");
+  CHECK(k.store->counts("tama-01")->out == 1);
+  REQUIRE(k.c->on_scan(pass));
+  CHECK(k.vm().notice->key == "pass.came_back");
+  CHECK(k.store->counts("tama-01")->out == 0);
+  // A pass for somebody this kiosk has never seen.
+  qr::Pass stranger{"abcdefabcdefabcd", "0123012301230123", "tama-02", *parse_birth("2026-01-01")};
+  const auto before = k.events();
+  k.c->on_scan(*qr::encode_pass(stranger));
+  CHECK(k.vm().notice->key == "pass.unknown");
+  CHECK(k.events() == before);
+}
+
+TEST_CASE("staff mode: the PIN, lockout after wrong tries, corrections as events", "[kiosk]") {
+  kiosk::Config cfg;
+  cfg.staff_pin_hash = kiosk::hash_pin("2468");
+  cfg.pin_tries = 3;
+  cfg.pin_lock_seconds = 60;
+  Kiosk k(cfg);
+  k.c->on_scan(card_text());
+  k.tap(Intent::ConfirmArrival);
+  k.tap(Intent::Finish);
+  k.tap(Intent::OpenStaff);
+  const auto t0 = Clock::now();
+  for (int i = 0; i < 3; ++i) {
+    for (char d : std::string("1111")) k.c->apply(Intent{Intent::PinDigit, std::string(1, d), 0}, t0);
+    k.c->apply(Intent{Intent::PinSubmit, {}, 0}, t0);
+  }
+  k.c->tick(t0);
+  CHECK(k.vm().staff.locked_seconds > 0);
+  // Locked: even the right PIN is refused until the time is up.
+  for (char d : std::string("2468")) k.c->apply(Intent{Intent::PinDigit, std::string(1, d), 0}, t0);
+  k.c->apply(Intent{Intent::PinSubmit, {}, 0}, t0);
+  CHECK(k.vm().screen == Screen::StaffPin);
+  const auto later = t0 + std::chrono::seconds(61);
+  k.c->tick(later);
+  for (char d : std::string("2468")) k.c->apply(Intent{Intent::PinDigit, std::string(1, d), 0}, later);
+  k.c->apply(Intent{Intent::PinSubmit, {}, 0}, later);
+  REQUIRE(k.vm().screen == Screen::Staff);
+  REQUIRE(k.vm().staff.results.size() == 4);
+
+  const std::string id = k.vm().staff.results[0].person_id;
+  k.c->apply(Intent{Intent::OpenPerson, id, 0}, later);
+  k.c->apply(Intent{Intent::BeginEdit, "birth", 0}, later);
+  k.c->apply(Intent{Intent::Key, "X", 0}, later);  // "1948-05-12X": not a date
+  const auto before = k.events();
+  k.c->apply(Intent{Intent::SaveEdit, {}, 0}, later);
+  CHECK(k.vm().notice->key == "staff.edit_refused");
+  CHECK(k.events() == before);
+  for (int i = 0; i < 12; ++i) k.c->apply(Intent{Intent::Backspace, {}, 0}, later);
+  for (char ch : std::string("1950-01-02")) k.c->apply(Intent{Intent::Key, std::string(1, ch), 0}, later);
+  k.c->apply(Intent{Intent::SaveEdit, {}, 0}, later);
+  CHECK(k.vm().notice->key == "staff.saved");
+  auto history = k.store->person_events(id);
+  REQUIRE(history->back().type == EventType::Corrected);
+  CHECK(history->back().author == "staff:kiosk");
+  CHECK(history->back().body.at("birth") == "1950-01-02");
+
+  // Staff mode closes itself when left alone.
+  k.c->tick(later + std::chrono::seconds(cfg.staff_idle_seconds + 1));
+  CHECK(k.vm().screen == Screen::Welcome);
+}
+
+TEST_CASE("an abandoned form returns to the welcome screen and forgets what was typed", "[kiosk]") {
+  kiosk::Config cfg;
+  cfg.idle_seconds = 30;
+  Kiosk k(cfg);
+  const auto t0 = Clock::now();
+  k.c->apply(Intent{Intent::NoCard, {}, 0}, t0);
+  k.c->apply(Intent{Intent::SetLanguage, "en", 0}, t0);
+  k.c->apply(Intent{Intent::Key, "ア", 0}, t0);
+  k.c->tick(t0 + std::chrono::seconds(29));
+  CHECK(k.vm().screen == Screen::WalkIn);
+  CHECK(k.vm().idle_seconds_left == 1);
+  k.c->tick(t0 + std::chrono::seconds(31));
+  CHECK(k.vm().screen == Screen::Welcome);
+  CHECK(k.vm().walkin.people[0].name.empty());
+  CHECK(k.vm().lang == cfg.language);
+}
+
+TEST_CASE("a store that cannot be written shows a message and keeps the form", "[kiosk]") {
+  Kiosk k;
+  k.tap(Intent::NoCard);
+  k.tap(Intent::Key, "ア");
+  k.tap(Intent::SetConsent, {}, 1);
+  // Make every write fail as a full or read-only disk would.
+  REQUIRE(k.store->db().exec("PRAGMA query_only = 1").ok());
+  k.tap(Intent::SubmitWalkIn);
+  CHECK(k.vm().screen == Screen::WalkIn);
+  REQUIRE(k.vm().notice);
+  CHECK(k.vm().notice->key == "error.store");
+  CHECK(k.vm().walkin.people[0].name == "ア");
+  REQUIRE(k.store->db().exec("PRAGMA query_only = 0").ok());
+  k.tap(Intent::SubmitWalkIn);
+  CHECK(k.vm().screen == Screen::Done);
+}
+
+TEST_CASE("the scanner reports a code once, again after a reset, and reopens a failed camera", "[kiosk][camera]") {
+  TempDir dir;
+  int opens = 0;
+  camera::ReplayOptions ro;
+  ro.paths = {std::string(SHELTER_TEST_DATA) + "/frames/card"};
+  ro.fps = 30;
+  // The first open fails, as an unplugged webcam would.
+  camera::Scanner scanner(
+      [&]() -> Result<std::unique_ptr<camera::FrameSource>> {
+        if (opens++ == 0) return fail("camera /dev/video9 was unplugged");
+        return camera::open_replay(ro);
+      },
+      camera::Scanner::Options{std::chrono::milliseconds(4000), std::chrono::milliseconds(20)}, nullptr);
+  scanner.start();
+  std::vector<camera::Detection> got;
+  const auto end = Clock::now() + std::chrono::seconds(5);
+  while (Clock::now() < end && got.empty()) {
+    for (auto& d : scanner.take_detections()) got.push_back(d);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].text == card_text());
+  CHECK(opens >= 2);
+  // The card stays in view: no second report.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  CHECK(scanner.take_detections().empty());
+  CHECK(scanner.stats().camera_ok);
+  CHECK(scanner.stats().decoded > 3);
+  CHECK(scanner.last_outline(std::chrono::milliseconds(1000)).has_value());
+  scanner.reset_repeat_filter();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  CHECK(scanner.take_detections().size() == 1);
+  scanner.stop();
+}
+
+TEST_CASE("the replay source explains what it cannot play", "[camera]") {
+  TempDir dir;
+  camera::ReplayOptions ro;
+  ro.paths = {dir.file("missing")};
+  auto r = camera::open_replay(ro);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("no such file") != std::string::npos);
+  ro.paths = {dir.path().string()};
+  r = camera::open_replay(ro);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("no PNG or JPEG") != std::string::npos);
+  ro.paths = {std::string(SHELTER_TEST_DATA) + "/qr/not-an-image.png"};
+  CHECK_FALSE(camera::open_replay(ro).ok());
+  ro.paths = {std::string(SHELTER_TEST_DATA) + "/frames/card"};
+  ro.loop = false;
+  ro.fps = 100;
+  auto src = camera::open_replay(ro);
+  REQUIRE(src.ok());
+  camera::Frame f;
+  CHECK(*(*src)->next(f, std::chrono::milliseconds(100)));
+  CHECK(f.width > 0);
+  CHECK(f.rgb.size() == static_cast<size_t>(f.width) * f.height * 3);  // JPEG frames keep their colour
+  CHECK_FALSE(*(*src)->next(f, std::chrono::milliseconds(20)));  // played once
+}
+
+TEST_CASE("a broken kiosk config names the problem", "[kiosk]") {
+  TempDir dir;
+  auto write = [&](const std::string& text) {
+    std::ofstream(dir.file("k.toml")) << text;
+    return dir.file("k.toml");
+  };
+  auto r = kiosk::load_config(write("idle_secondz = 30\n"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("unknown key idle_secondz") != std::string::npos);
+  r = kiosk::load_config(write("idle_seconds = \"thirty\"\n"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("idle_seconds") != std::string::npos);
+  r = kiosk::load_config(write("shelter_id = \"Tama 01\"\n"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("shelter_id") != std::string::npos);
+  r = kiosk::load_config(write("db = \n"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find(":1:") != std::string::npos);
+  r = kiosk::load_config(write("language = \"en\"\nidle_seconds = 45\n"));
+  REQUIRE(r.ok());
+  CHECK(r->idle_seconds == 45);
+}
