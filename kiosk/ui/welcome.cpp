@@ -1,5 +1,7 @@
 // Welcome: language choice, the live camera preview, "scan your card" and
 // "I have no card". A card held to the camera is read without any tap.
+#include <algorithm>
+
 #include "kiosk/ui/screens.hpp"
 
 namespace shelter::ui {
@@ -39,13 +41,18 @@ void preview(Ui& ui, ImVec2 area) {
 void draw_welcome(Ui& ui) {
   title(ui, ui.t("welcome.title"));
   if (!ui.vm.shelter_name.empty()) big_text(ui, ui.d(ui.vm.shelter_name));
-  // Languages, each in its own script.
+  // Languages, each in its own script: one row if every name fits, else two.
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const auto& langs = ui.vm.languages;
-  const float w = (ImGui::GetContentRegionAvail().x - gap * static_cast<float>(langs.size() - 1)) /
-                  static_cast<float>(std::max<size_t>(1, langs.size()));
+  const float full = ImGui::GetContentRegionAvail().x;
+  size_t per_row = std::max<size_t>(1, langs.size());
+  auto width_for = [&](size_t n) { return (full - gap * static_cast<float>(n - 1)) / static_cast<float>(n); };
+  for (const auto& [code, name] : langs)
+    if (ImGui::CalcTextSize(ui.d(name).c_str()).x + ImGui::GetStyle().FramePadding.x * 2 > width_for(per_row))
+      per_row = (langs.size() + 1) / 2;
+  const float w = width_for(per_row);
   for (size_t i = 0; i < langs.size(); ++i) {
-    if (i) ImGui::SameLine();
+    if (i % per_row) ImGui::SameLine();
     const auto& [code, name] = langs[i];
     if (button(ui, ui.d(name), "lang:" + code, ImVec2(w, ui.unit), code == ui.vm.lang ? Tone::Selected : Tone::Normal))
       ui.emit(Intent::SetLanguage, code);

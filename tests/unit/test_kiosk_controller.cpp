@@ -345,3 +345,36 @@ TEST_CASE("a broken kiosk config names the problem", "[kiosk]") {
   REQUIRE(r.ok());
   CHECK(r->idle_seconds == 45);
 }
+
+TEST_CASE("staff see possible duplicates and merge them with one tap", "[kiosk]") {
+  Kiosk k;
+  for (int i = 0; i < 2; ++i) {  // the same person registers twice, at two visits
+    k.tap(Intent::NoCard);
+    for (const char* key : {"ヤ", "マ", "ダ"}) k.tap(Intent::Key, key);
+    k.tap(Intent::NextStep);
+    k.tap(Intent::SetBirthYear, {}, 1953);
+    k.tap(Intent::SetSex, "F");
+    k.tap(Intent::NextStep);
+    k.tap(Intent::SetConsent, {}, 1);
+    k.tap(Intent::SubmitWalkIn);
+    REQUIRE(k.vm().screen == Screen::Done);
+    k.tap(Intent::Finish);
+  }
+  CHECK(k.store->counts("tama-01")->present == 2);
+  k.tap(Intent::OpenStaff);
+  for (const char* d : {"0", "0", "0", "0"}) k.tap(Intent::PinDigit, d);
+  k.tap(Intent::PinSubmit);
+  REQUIRE(k.vm().screen == Screen::Staff);
+  CHECK(k.vm().staff.default_pin);
+  k.tap(Intent::StaffTabOpen, {}, static_cast<int>(ui::StaffTab::Duplicates));
+  REQUIRE(k.vm().staff.duplicates.size() == 1);
+  const std::string dup = k.vm().staff.duplicates[0].second.person_id;
+  k.tap(Intent::Merge, dup, 0);
+  CHECK(k.vm().notice->key == "staff.merged");
+  CHECK(k.vm().staff.duplicates.empty());
+  CHECK(k.store->counts("tama-01")->present == 1);  // one person, counted once
+  auto history = k.store->person_events(dup);
+  CHECK(history->back().type == EventType::Merged);
+  k.tap(Intent::StaffTabOpen, {}, static_cast<int>(ui::StaffTab::Counts));
+  CHECK(k.vm().staff.counts.front() == std::pair<std::string, int>{"counts.present", 1});
+}
