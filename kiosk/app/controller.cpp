@@ -506,6 +506,7 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
   switch (in.kind) {
     case Intent::Touch: break;
     case Intent::SetLanguage: vm_.lang = in.text; break;
+    case Intent::ScanHelp: notice("welcome.scan_help"); break;
     case Intent::NoCard:
       reset_walkin();
       vm_.notice.reset();

@@ -134,6 +134,7 @@ struct ViewModel {
 struct Intent {
   enum Kind {
     SetLanguage,      // text: language code
+    ScanHelp,         // "scan your card": say how (scanning itself needs no tap)
     NoCard,           // open the walk-in form
     Cancel,           // back to Welcome, dropping what was entered
     ToggleMember,     // number: index in scan.members

@@ -69,7 +69,7 @@ void draw_welcome(Ui& ui) {
   ImGui::BeginGroup();
   ImGui::PushFont(ui.fonts.large());
   const float big = (avail.y - bottom - ImGui::GetStyle().ItemSpacing.y) / 2;
-  if (button(ui, ui.t("welcome.scan"), "scan", ImVec2(right, big), Tone::Primary)) ui.emit(Intent::Touch, "scan");
+  if (button(ui, ui.t("welcome.scan"), "scan", ImVec2(right, big), Tone::Primary)) ui.emit(Intent::ScanHelp);
   if (button(ui, ui.t("welcome.no_card"), "no-card", ImVec2(right, big))) ui.emit(Intent::NoCard);
   ImGui::PopFont();
   ImGui::EndGroup();

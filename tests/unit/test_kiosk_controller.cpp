@@ -378,3 +378,12 @@ TEST_CASE("staff see possible duplicates and merge them with one tap", "[kiosk]"
   k.tap(Intent::StaffTabOpen, {}, static_cast<int>(ui::StaffTab::Counts));
   CHECK(k.vm().staff.counts.front() == std::pair<std::string, int>{"counts.present", 1});
 }
+
+TEST_CASE("the scan button explains what to do; scanning needs no tap", "[kiosk]") {
+  Kiosk k;
+  k.tap(Intent::ScanHelp);
+  REQUIRE(k.vm().notice);
+  CHECK(k.vm().notice->key == "welcome.scan_help");
+  CHECK_FALSE(k.vm().notice->error);
+  CHECK(k.vm().screen == Screen::Welcome);
+}
