@@ -67,6 +67,10 @@ CREATE TABLE household_presence(
   PRIMARY KEY(shelter_id, household_id)
 ) WITHOUT ROWID;
 )sql",
+    // 2: sync pulls a shelter's feed in log order.
+    R"sql(
+CREATE INDEX event_shelter_seq ON event(shelter_id, seq);
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
@@ -568,6 +572,27 @@ Result<std::vector<std::pair<std::int64_t, Event>>> Store::events_after(std::int
     if (!*row) break;
     auto e = read_event(**q);
     if (!e) return e.error().context("read events");
+    out.emplace_back((*q)->i64(0), std::move(e).value());
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<std::int64_t, Event>>> Store::shelter_feed_after(const std::string& shelter_id,
+                                                                             std::int64_t after_seq, int limit) {
+  // A shelter needs its own events and every later event about a person who
+  // was ever there (a move to shelter B must reach shelter A's kiosks).
+  auto q = db_->prepare(std::string("SELECT ") + kEventColumns +
+                        " FROM event WHERE seq > ?1 AND (shelter_id = ?2 OR person_id IN "
+                        "(SELECT person_id FROM event WHERE shelter_id = ?2)) ORDER BY seq LIMIT ?3");
+  if (!q) return q.error().context("read shelter feed");
+  (*q)->bind(1, after_seq).bind(2, shelter_id).bind(3, limit);
+  std::vector<std::pair<std::int64_t, Event>> out;
+  for (;;) {
+    auto row = (*q)->step();
+    if (!row) return row.error().context("read shelter feed");
+    if (!*row) break;
+    auto e = read_event(**q);
+    if (!e) return e.error().context("read shelter feed");
     out.emplace_back((*q)->i64(0), std::move(e).value());
   }
   return out;

@@ -96,6 +96,10 @@ class Store {
   Result<std::vector<Event>> person_events(const PersonId& id);  // the audit trail, in HLC order
   // Events in local log order after position `after_seq` (0: from the start).
   Result<std::vector<std::pair<std::int64_t, Event>>> events_after(std::int64_t after_seq, int limit);
+  // The sync feed of one shelter: its events and later events about persons
+  // who were ever there, in this store's log order.
+  Result<std::vector<std::pair<std::int64_t, Event>>> shelter_feed_after(const std::string& shelter_id,
+                                                                         std::int64_t after_seq, int limit);
   Result<std::int64_t> event_count();
   Result<std::vector<DuplicatePair>> possible_duplicates();
 

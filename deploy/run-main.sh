@@ -1,24 +1,38 @@
 #!/bin/bash
-# The main job on embedded defaults: the kiosk on a local SQLite file
-# (build/demo/shelter-kiosk.db). Without a webcam it plays the demo frames
-# (an empty view, then a household card); without a display it runs under
-# Xvfb and saves screenshots. The local server arrives with the sync issue.
+# The main job on embedded defaults: a local municipal server
+# (shelter-server on 127.0.0.1:8470, SQLite), the sync daemon, and the kiosk
+# on its own SQLite file, all under build/demo/. Without a webcam the kiosk
+# plays the demo frames (an empty view, then a household card); without a
+# display it runs under Xvfb and saves a screenshot of each screen.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${SHELTER_DEMO_DIR:-$root/build/demo}
+port=${SHELTER_PORT:-8470}
 mkdir -p "$dir"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
 "$root/build/kiosk/shelterctl" demo --dir "$dir/shelterctl" >/dev/null
 echo "run: shelterctl demo done (cards and a sample store in $dir/shelterctl)"
+"$root/build/sync/shelter-server" --db "$dir/server.db" --port "$port" 2>>"$dir/server.log" &
+pids+=($!)
+# The kiosk creates its database on start; the daemon retries until it exists.
+( until [ -e "$dir/shelter-kiosk.db" ]; do sleep 1; done
+  exec "$root/build/sync/shelter-sync" --db "$dir/shelter-kiosk.db" --server "http://127.0.0.1:$port" --interval 10 ) \
+  2>>"$dir/sync.log" &
+pids+=($!)
+echo "run: server on 127.0.0.1:$port (counts: http://127.0.0.1:$port/v1/counts), sync daemon logging to $dir/sync.log"
+
 kiosk=("$root/build/kiosk/shelter-kiosk" --db "$dir/shelter-kiosk.db")
 if [ -n "${DISPLAY:-}" ]; then
   echo "run: starting the kiosk on $DISPLAY (Staff PIN 0000; close the window to stop)"
-  exec "${kiosk[@]}"
+  "${kiosk[@]}"
+  exit
 fi
 for n in $(seq 50 99); do [ -e /tmp/.X11-unix/X$n ] || { display=:$n; break; }; done
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
-trap 'kill $xvfb 2>/dev/null || true' EXIT
+pids+=($!)
 for _ in $(seq 100); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.05; done
-echo "run: no display, so the kiosk runs under Xvfb $display; screenshots of each screen go to $dir/screens"
-echo "run: watch it with: DISPLAY=$display xdotool ... or stop with Ctrl-C"
+echo "run: no display, so the kiosk runs under Xvfb $display; screenshots of each screen go to $dir/screens; Ctrl-C stops"
 DISPLAY=$display SDL_AUDIODRIVER=${SDL_AUDIODRIVER:-dummy} "${kiosk[@]}" --windowed --screenshot-dir "$dir/screens"

@@ -12,9 +12,14 @@ flags="-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 # shellcheck disable=SC2086
 $cxx $flags -o "$out/fuzz_qr_parse" "$root/tests/fuzz/fuzz_qr_parse.cpp" \
   "$root/core/qr_payload.cpp" "$root/core/base45.cpp" "$root/core/model.cpp" -lsodium
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-cp "$root"/tests/fuzz/corpus/qr_parse/* "$work/"
-"$out/fuzz_qr_parse" -max_total_time="$seconds" -max_len=4096 -timeout=10 \
-  -artifact_prefix="$root/tests/artifacts/fuzz/" -print_final_stats=1 "$work" 2>&1 | tail -n 12
-echo "fuzz_qr_parse: ran $seconds s with no crash; corpus grew to $(ls "$work" | wc -l) inputs"
+# shellcheck disable=SC2086
+$cxx $flags -o "$out/fuzz_sync_push" "$root/tests/fuzz/fuzz_sync_push.cpp" "$root/sync/protocol.cpp" \
+  "$root/core/event.cpp" "$root/core/model.cpp" "$root/core/hlc.cpp" -lsodium
+for target in qr_parse sync_push; do
+  work=$(mktemp -d)
+  cp "$root"/tests/fuzz/corpus/$target/* "$work/"
+  "$out/fuzz_$target" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
+    -artifact_prefix="$root/tests/artifacts/fuzz/" -print_final_stats=1 "$work" 2>&1 | tail -n 5
+  echo "fuzz_$target: ran $seconds s with no crash; corpus grew to $(ls "$work" | wc -l) inputs"
+  rm -rf "$work"
+done

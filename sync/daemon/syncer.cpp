@@ -1,0 +1,140 @@
+#include "sync/daemon/syncer.hpp"
+
+#include <httplib.h>
+
+#include <ctime>
+
+#include "core/sqlite.hpp"
+#include "sync/protocol.hpp"
+
+namespace shelter::sync {
+
+namespace {
+constexpr const char* kPushedSeq = "sync_pushed_seq";  // local log position pushed up to
+constexpr const char* kPullCursor = "sync_pull_cursor";  // server feed position pulled up to
+
+Result<std::int64_t> meta_int(Store& s, const char* key) {
+  auto v = s.meta(key);
+  if (!v) return v.error();
+  if (!v->has_value()) return std::int64_t{0};
+  try {
+    return std::stoll(**v);
+  } catch (const std::exception&) {
+    return fail(std::string("meta ") + key + " is not a number");
+  }
+}
+
+std::string utc_now() {
+  char buf[32];
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
+  return buf;
+}
+}  // namespace
+
+struct Syncer::Impl {
+  httplib::Client client;
+  explicit Impl(const std::string& url) : client(url) {}
+};
+
+Syncer::Syncer(Store& store, SyncOptions options)
+    : impl_(new Impl(options.server)), store_(store), options_(std::move(options)) {
+  impl_->client.set_connection_timeout(options_.timeout_seconds);
+  impl_->client.set_read_timeout(options_.timeout_seconds);
+  impl_->client.set_write_timeout(options_.timeout_seconds);
+  impl_->client.set_compress(true);    // gzip request bodies
+  impl_->client.set_decompress(true);  // and accept gzip replies
+}
+
+Syncer::~Syncer() = default;
+
+Result<std::int64_t> Syncer::backlog() {
+  auto pushed = meta_int(store_, kPushedSeq);
+  if (!pushed) return pushed.error();
+  auto q = store_.db().prepare("SELECT count(*) FROM event WHERE seq > ? AND device_id = ?");
+  if (!q) return q.error();
+  (*q)->bind(1, *pushed).bind(2, store_.device_id());
+  if (auto r = (*q)->step(); !r) return r.error();
+  return (*q)->i64(0);
+}
+
+Result<int> Syncer::push_batch(bool& more) {
+  auto pushed = meta_int(store_, kPushedSeq);
+  if (!pushed) return pushed.error().context("push");
+  auto page = store_.events_after(*pushed, options_.batch);
+  if (!page) return page.error().context("push");
+  more = static_cast<int>(page->size()) == options_.batch;
+  if (page->empty()) return 0;
+  PushRequest req;
+  req.device_id = store_.device_id();
+  for (const auto& [seq, e] : *page)
+    if (e.device_id == store_.device_id()) req.events.push_back(e);  // pulled events are not sent back
+  const std::int64_t last = page->back().first;
+  if (!req.events.empty()) {
+    auto res = impl_->client.Post("/v1/push", encode(req), "application/json");
+    if (!res) return fail("push: " + httplib::to_string(res.error()));
+    if (res->status != 200) return fail("push: server said " + std::to_string(res->status) + ": " + error_message(res->body));
+    auto reply = decode_push_reply(res->body);
+    if (!reply) return reply.error().context("push");
+    // Advance only over what the server acknowledged, in order.
+    if (reply->acknowledged.size() != req.events.size())
+      return fail("push: server acknowledged " + std::to_string(reply->acknowledged.size()) + " of " +
+                  std::to_string(req.events.size()) + " events");
+    for (size_t i = 0; i < req.events.size(); ++i)
+      if (reply->acknowledged[i] != req.events[i].id) return fail("push: acknowledgement out of order");
+  }
+  if (auto st = store_.set_meta(kPushedSeq, std::to_string(last)); !st) return st.error().context("push");
+  return static_cast<int>(req.events.size());
+}
+
+Result<int> Syncer::pull_batch(bool& more) {
+  auto cursor = meta_int(store_, kPullCursor);
+  if (!cursor) return cursor.error().context("pull");
+  const std::string path = "/v1/pull?shelter=" + store_.shelter_id() + "&after=" + std::to_string(*cursor) +
+                           "&limit=" + std::to_string(options_.batch);
+  auto res = impl_->client.Get(path.c_str());
+  if (!res) return fail("pull: " + httplib::to_string(res.error()));
+  if (res->status != 200) return fail("pull: server said " + std::to_string(res->status) + ": " + error_message(res->body));
+  auto reply = decode_pull_reply(res->body);
+  if (!reply) return reply.error().context("pull");
+  more = reply->more;
+  auto added = store_.apply_remote(reply->events);
+  if (!added) return added.error().context("pull: apply");
+  if (auto st = store_.set_meta(kPullCursor, std::to_string(reply->next_cursor)); !st) return st.error().context("pull");
+  return *added;
+}
+
+Result<SyncReport> Syncer::sync_once() {
+  SyncReport report;
+  for (bool more = true; more;) {
+    auto n = push_batch(more);
+    if (!n) return n.error();
+    report.pushed += *n;
+  }
+  for (bool more = true; more;) {
+    auto n = pull_batch(more);
+    if (!n) return n.error();
+    report.pulled += *n;
+  }
+  auto b = backlog();
+  if (b) report.backlog = *b;
+  return report;
+}
+
+void Syncer::record_state(const Result<SyncReport>& result) {
+  std::string state;
+  if (result) {
+    state = "ok " + utc_now() + " (sent " + std::to_string(result->pushed) + ", received " +
+            std::to_string(result->pulled) + ")";
+    (void)store_.set_meta("sync_last_ok", utc_now());
+  } else {
+    auto last = store_.meta("sync_last_ok");
+    state = "error " + utc_now() + ": " + result.error().message;
+    if (last && last->has_value()) state += "; last success " + **last;
+  }
+  (void)store_.set_meta("sync_state", state);
+}
+
+}  // namespace shelter::sync

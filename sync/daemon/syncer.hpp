@@ -1,0 +1,47 @@
+#pragma once
+// The kiosk side of sync: pushes this device's events oldest first, pulls
+// the shelter's feed, and keeps both cursors in the kiosk's own database
+// (meta table), so that a killed daemon resumes exactly where it stopped.
+// It runs as its own process: the kiosk never waits for the network.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/store.hpp"
+
+namespace shelter::sync {
+
+struct SyncOptions {
+  std::string server = "http://127.0.0.1:8470";
+  int batch = 500;
+  int timeout_seconds = 20;
+};
+
+struct SyncReport {
+  int pushed = 0;  // events acknowledged by the server
+  int pulled = 0;  // new events from other devices
+  std::int64_t backlog = 0;  // own events still unsent
+};
+
+class Syncer {
+ public:
+  Syncer(Store& store, SyncOptions options);
+  ~Syncer();
+  // One full round: push everything unsent, then pull until caught up.
+  // Progress is saved after every batch, so an error part-way loses nothing.
+  Result<SyncReport> sync_once();
+  // Own events not yet acknowledged by the server.
+  Result<std::int64_t> backlog();
+  // Writes "ok ..." / "error ..." where the kiosk's staff screen reads it.
+  void record_state(const Result<SyncReport>& result);
+
+ private:
+  Result<int> push_batch(bool& more);
+  Result<int> pull_batch(bool& more);
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  Store& store_;
+  SyncOptions options_;
+};
+
+}  // namespace shelter::sync

@@ -1,0 +1,111 @@
+#include "sync/protocol.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace shelter::sync {
+
+namespace {
+
+using nlohmann::json;
+
+Result<json> parse_object(std::string_view body, const char* what) {
+  if (body.size() > kMaxBodyBytes)
+    return fail(std::string(what) + ": body of " + std::to_string(body.size()) + " bytes is over the limit of " +
+                std::to_string(kMaxBodyBytes));
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return fail(std::string(what) + ": not a JSON object");
+  if (!j.contains("v") || !j["v"].is_number_integer() || j["v"].get<int>() != kProtocolVersion)
+    return fail(std::string(what) + ": protocol version must be " + std::to_string(kProtocolVersion));
+  return j;
+}
+
+Result<std::vector<Event>> parse_events(const json& j, const char* what) {
+  if (!j.contains("events") || !j["events"].is_array()) return fail(std::string(what) + ": no events array");
+  const auto& arr = j["events"];
+  if (arr.size() > kMaxBatchEvents)
+    return fail(std::string(what) + ": " + std::to_string(arr.size()) + " events is over the batch limit of " +
+                std::to_string(kMaxBatchEvents));
+  std::vector<Event> out;
+  out.reserve(arr.size());
+  for (size_t i = 0; i < arr.size(); ++i) {
+    auto e = event_from_json(arr[i]);
+    if (!e) return e.error().context(std::string(what) + ": event " + std::to_string(i));
+    if (auto st = validate(*e); !st) return st.error().context(std::string(what) + ": event " + std::to_string(i));
+    out.push_back(std::move(e).value());
+  }
+  return out;
+}
+
+json events_json(const std::vector<Event>& events) {
+  json arr = json::array();
+  for (const auto& e : events) arr.push_back(to_json(e));
+  return arr;
+}
+
+}  // namespace
+
+std::string encode(const PushRequest& r) {
+  return json{{"v", kProtocolVersion}, {"device", r.device_id}, {"events", events_json(r.events)}}.dump();
+}
+
+std::string encode(const PushReply& r) {
+  return json{{"v", kProtocolVersion}, {"ack", r.acknowledged}, {"new", r.new_events}, {"time", r.server_time_ms}}.dump();
+}
+
+std::string encode(const PullReply& r) {
+  return json{{"v", kProtocolVersion}, {"events", events_json(r.events)}, {"next", r.next_cursor}, {"more", r.more},
+              {"time", r.server_time_ms}}
+      .dump();
+}
+
+Result<PushRequest> decode_push_request(std::string_view body) {
+  auto j = parse_object(body, "push");
+  if (!j) return j.error();
+  PushRequest r;
+  if (!j->contains("device") || !(*j)["device"].is_string()) return fail("push: no device");
+  r.device_id = (*j)["device"].get<std::string>();
+  auto events = parse_events(*j, "push");
+  if (!events) return events.error();
+  r.events = std::move(events).value();
+  for (const auto& e : r.events)
+    if (e.device_id != r.device_id) return fail("push: event " + e.id + " was written by another device");
+  return r;
+}
+
+Result<PushReply> decode_push_reply(std::string_view body) {
+  auto j = parse_object(body, "push reply");
+  if (!j) return j.error();
+  PushReply r;
+  if (!j->contains("ack") || !(*j)["ack"].is_array()) return fail("push reply: no ack list");
+  for (const auto& id : (*j)["ack"]) {
+    if (!id.is_string()) return fail("push reply: ack is not a list of ids");
+    r.acknowledged.push_back(id.get<std::string>());
+  }
+  r.new_events = j->value("new", 0);
+  r.server_time_ms = j->value("time", std::int64_t{0});
+  return r;
+}
+
+Result<PullReply> decode_pull_reply(std::string_view body) {
+  auto j = parse_object(body, "pull reply");
+  if (!j) return j.error();
+  PullReply r;
+  auto events = parse_events(*j, "pull reply");
+  if (!events) return events.error();
+  r.events = std::move(events).value();
+  if (!j->contains("next") || !(*j)["next"].is_number_integer()) return fail("pull reply: no next cursor");
+  r.next_cursor = (*j)["next"].get<std::int64_t>();
+  r.more = j->value("more", false);
+  r.server_time_ms = j->value("time", std::int64_t{0});
+  return r;
+}
+
+std::string error_body(std::string_view message) { return json{{"error", message}}.dump(); }
+
+std::string error_message(std::string_view body) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_object() && j.contains("error") && j["error"].is_string()) return j["error"].get<std::string>();
+  return std::string(body.substr(0, 200));
+}
+
+}  // namespace shelter::sync

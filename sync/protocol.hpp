@@ -1,0 +1,48 @@
+#pragma once
+// The sync wire format (docs/protocol.md): JSON bodies, gzip-compressed by
+// the HTTP layer. Parsing is strict and bounded: a malformed or oversized
+// body is an error that names what is wrong, and nothing is stored.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/event.hpp"
+#include "core/result.hpp"
+
+namespace shelter::sync {
+
+inline constexpr int kProtocolVersion = 1;
+inline constexpr size_t kMaxBatchEvents = 2000;
+inline constexpr size_t kMaxBodyBytes = 8u << 20;  // after decompression
+
+struct PushRequest {
+  std::string device_id;
+  std::vector<Event> events;
+};
+
+struct PushReply {
+  std::vector<std::string> acknowledged;  // ids now stored (new or already there), in request order
+  int new_events = 0;
+  std::int64_t server_time_ms = 0;
+};
+
+struct PullReply {
+  std::vector<Event> events;
+  std::int64_t next_cursor = 0;  // pass as `after` next time
+  bool more = false;
+  std::int64_t server_time_ms = 0;
+};
+
+std::string encode(const PushRequest& r);
+std::string encode(const PushReply& r);
+std::string encode(const PullReply& r);
+Result<PushRequest> decode_push_request(std::string_view body);
+Result<PushReply> decode_push_reply(std::string_view body);
+Result<PullReply> decode_pull_reply(std::string_view body);
+
+// {"error": "..."} bodies for 4xx/5xx replies.
+std::string error_body(std::string_view message);
+std::string error_message(std::string_view body);
+
+}  // namespace shelter::sync

@@ -1,0 +1,39 @@
+// shelter-server: the municipal server. Embedded default: SQLite file
+// shelter-server.db, listening on 127.0.0.1:8470.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <iostream>
+
+#include "sync/server/server.hpp"
+
+namespace {
+shelter::sync::Server* g_server = nullptr;
+}
+
+int main(int argc, char** argv) {
+  CLI::App app{"shelter-server: merges shelter kiosks' check-ins"};
+  std::string db = "shelter-server.db";
+  shelter::sync::ServerOptions options;
+  app.add_option("--db", db, "SQLite database file");
+  app.add_option("--host", options.host, "Address to listen on");
+  app.add_option("--port", options.port, "Port (0: any free port)")->check(CLI::Range(0, 65535));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  auto store = shelter::sync::open_sqlite_server_store(db);
+  if (!store) {
+    std::cerr << "shelter-server: " << store.error().message << "\n";
+    return 1;
+  }
+  shelter::sync::Server server(**store, options);
+  g_server = &server;
+  std::signal(SIGTERM, [](int) { if (g_server) g_server->stop(); });
+  std::signal(SIGINT, [](int) { if (g_server) g_server->stop(); });
+  if (auto st = server.run(); !st) {
+    std::cerr << "shelter-server: " << st.error().message << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,45 @@
+#pragma once
+// shelter-server: merges every kiosk's events (the same rules as a kiosk's
+// store: core/) and serves each shelter's feed and the counts. Storage is
+// behind ServerStore so that a PostgreSQL backend can join the SQLite one.
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/store.hpp"
+#include "sync/protocol.hpp"
+
+namespace shelter::sync {
+
+class ServerStore {
+ public:
+  virtual ~ServerStore() = default;
+  virtual Result<PushReply> push(const PushRequest& request) = 0;
+  virtual Result<PullReply> pull(const std::string& shelter_id, std::int64_t after, int limit) = 0;
+  virtual Result<nlohmann::json> counts(const std::string& shelter_id) = 0;  // "" = every shelter
+};
+
+// The embedded default: one SQLite file, writes serialised.
+Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string& path);
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8470;
+};
+
+// Runs until stop() (from another thread) or a signal handler calls it.
+class Server {
+ public:
+  Server(ServerStore& store, ServerOptions options);
+  ~Server();
+  // Binds and serves; returns when stopped. Error if the port cannot be bound.
+  Status run();
+  void stop();
+  int port() const;  // the bound port (useful with port 0)
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace shelter::sync

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Sync with real processes on loopback: shelter-server, shelter-sync and
+kiosk databases made by shelterctl. Two kiosks at one shelter and one at
+another; a server that goes away and comes back; a batch sent twice;
+malformed requests. Afterwards every kiosk agrees with the server.
+
+usage: test_sync.py BUILD_DIR
+"""
+import atexit
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import urllib.error
+
+BUILD = sys.argv[1]
+CTL = os.path.join(BUILD, "kiosk", "shelterctl")
+SERVER = os.path.join(BUILD, "sync", "shelter-server")
+SYNC = os.path.join(BUILD, "sync", "shelter-sync")
+work = tempfile.mkdtemp(prefix="sync-test-")
+failures = []
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what, flush=True)
+    if not ok:
+        failures.append(what)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+PORT = free_port()
+URL = f"http://127.0.0.1:{PORT}"
+
+
+running = []
+
+
+@atexit.register
+def _cleanup():
+    for p in running:
+        if p.poll() is None:
+            p.kill()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def start_server():
+    p = subprocess.Popen([SERVER, "--db", os.path.join(work, "server.db"), "--port", str(PORT)],
+                         stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "server.log"), "a"))
+    running.append(p)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(URL + "/v1/health", timeout=1)
+            return p
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("server did not start")
+
+
+def ctl(db, *args):
+    r = subprocess.run([CTL, "--db", db, *args], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"shelterctl {args}: {r.stderr}")
+    return r.stdout
+
+
+def sync(db):
+    r = subprocess.run([SYNC, "--db", db, "--server", URL, "--once", "--batch", "7"], capture_output=True, text=True)
+    return r.returncode, r.stderr
+
+
+def kiosk(name, shelter):
+    db = os.path.join(work, name + ".db")
+    ctl(db, "init", "--shelter", shelter, "--device", name)
+    return db
+
+
+def counts(db, shelter):
+    return json.loads(ctl(db, "counts", "--shelter", shelter, "--json"))
+
+
+def server_counts(shelter):
+    with urllib.request.urlopen(f"{URL}/v1/counts?shelter={shelter}") as r:
+        return json.load(r)[0]
+
+
+def strip(c):
+    return {k: v for k, v in c.items() if k != "shelter"}
+
+
+server = start_server()
+a1, a2, b1 = kiosk("tama-01-a", "tama-01"), kiosk("tama-01-b", "tama-01"), kiosk("tama-02-a", "tama-02")
+for i in range(10):
+    ctl(a1, "checkin", "--name", f"A1 person {i}", "--birth", str(1950 + i), "--sex", "F")
+for i in range(6):
+    ctl(a2, "checkin", "--name", f"A2 person {i}", "--birth", str(1980 + i), "--sex", "M", "--stay", "car")
+for i in range(4):
+    ctl(b1, "checkin", "--name", f"B1 person {i}", "--birth", "2020", "--needs", "infant")
+for db in (a1, a2, b1, a1):
+    rc, err = sync(db)
+    check(rc == 0, f"sync {os.path.basename(db)}: {err.strip()}")
+
+check(server_counts("tama-01")["present"] == 16, "server counts 16 at tama-01")
+check(server_counts("tama-02")["present"] == 4, "server counts 4 at tama-02")
+check(strip(counts(a1, "tama-01")) == strip(server_counts("tama-01")), "kiosk A1 agrees with the server")
+rc, _ = sync(a2)  # A2 synced before A1's last round: one more to catch up
+check(strip(counts(a2, "tama-01")) == strip(server_counts("tama-01")), "kiosk A2 agrees with the server")
+check("A2 person" not in ctl(b1, "list", "--all"), "shelter B does not receive shelter A's people")
+
+# Someone leaves shelter A; the other kiosk at A learns it through the server.
+person = json.loads(ctl(a1, "list", "--json"))[0]["id"]
+ctl(a1, "leave", person)
+
+# The server goes away: kiosks keep working, sync fails and says so.
+server.kill()
+server.wait()
+ctl(a1, "checkin", "--name", "During outage", "--birth", "1990")
+rc, err = sync(a1)
+check(rc == 1, "sync fails while the server is down")
+state = subprocess.run(["sqlite3", a1, "SELECT value FROM meta WHERE key='sync_state'"], capture_output=True, text=True).stdout
+check(state.startswith("error"), f"the failure is recorded for staff mode: {state.strip()[:80]}")
+server = start_server()
+for db in (a1, a2, b1, a1, a2):
+    rc, err = sync(db)
+    check(rc == 0, f"after the outage, sync {os.path.basename(db)}")
+check(server_counts("tama-01")["present"] == 16, "the outage arrival and the departure are both counted (16)")
+left = [p for p in json.loads(ctl(a2, "list", "--json")) if p["id"] == person]
+check(len(left) == 1 and left[0]["presence"] == "left", "kiosk A2 sees that the person left")
+check(strip(counts(a2, "tama-01")) == strip(server_counts("tama-01")), "kiosk A2 agrees after the outage")
+
+# The same batch twice: the cursor is reset, everything is sent again.
+subprocess.run(["sqlite3", a1, "UPDATE meta SET value='0' WHERE key='sync_pushed_seq'"], check=True)
+rc, err = sync(a1)
+check(rc == 0, "a batch sent again is accepted")
+check(server_counts("tama-01")["present"] == 16, "and changes nothing")
+
+# Malformed requests are refused with a message and store nothing.
+def post(body):
+    req = urllib.request.Request(URL + "/v1/push", data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+before = server_counts("tama-01")
+for body, what in [(b"not json", "not JSON"), (b'{"v":1,"device":"x","events":[{"id":1}]}', "a broken event"),
+                   (b'{"v":9,"device":"x","events":[]}', "a future protocol version"),
+                   (json.dumps({"v": 1, "device": "tama-01-a", "events": [{"id": "x"}] * 3000}).encode(), "too many events")]:
+    code, text = post(body)
+    check(code == 400 and "error" in json.loads(text), f"{what} is refused: {code} {text[:70]}")
+code, _ = post(b"x" * (9 << 20))
+check(code == 413, f"an oversized body is refused: {code}")
+check(server_counts("tama-01") == before, "refused requests change nothing")
+
+server.terminate()
+server.wait()
+print(f"{len(failures)} failure(s)")
+sys.exit(1 if failures else 0)
