@@ -1,5 +1,8 @@
 #include "core/store.hpp"
 
+#include <chrono>
+#include <thread>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -131,7 +134,15 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Options opti
   if (!read_only) {
     auto wal = d.prepare("PRAGMA journal_mode=WAL");
     if (!wal) return wal.error().context(ctx);
+    // Switching a new file to WAL needs it to itself, and SQLite does not
+    // wait for that: another process opening the same new file gets BUSY at
+    // once. Retry for up to 5 s, as busy_timeout does for everything else.
     auto row = (*wal)->step();
+    for (int tries = 0; !row && tries < 200 && row.error().message.find("locked") != std::string::npos; ++tries) {
+      (*wal)->reset();
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+      row = (*wal)->step();
+    }
     if (!row) return row.error().context(ctx + ": set WAL mode");
     if ((*wal)->text(0) != "wal") return fail(ctx + ": WAL mode unavailable (" + (*wal)->text(0) + ")");
     (*wal)->reset();
@@ -142,23 +153,27 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Options opti
 }
 
 Status Store::migrate() {
-  auto q = db_->prepare("PRAGMA user_version");
-  if (!q) return q.error();
-  auto row = (*q)->step();
-  if (!row) return row.error().context("read schema version");
-  const int version = static_cast<int>((*q)->i64(0));
-  (*q)->reset();
-  if (version > kSchemaVersion)
-    return fail("database schema " + std::to_string(version) + " is newer than this program's (" +
-                std::to_string(kSchemaVersion) + "); upgrade the program");
-  for (int v = version; v < kSchemaVersion; ++v) {
+  // Each step re-reads the version inside its write transaction: two
+  // processes opening a new file at once (server and its admin command,
+  // kiosk and daemon) must not both apply the same step.
+  for (;;) {
     auto tx = sql::Tx::begin(*db_);
     if (!tx) return tx.error().context("migrate");
-    if (auto st = db_->exec(kMigrations[v]); !st) return st.error().context("migrate to schema " + std::to_string(v + 1));
-    if (auto st = db_->exec("PRAGMA user_version=" + std::to_string(v + 1)); !st) return st.error().context("migrate");
+    auto q = db_->prepare("PRAGMA user_version");
+    if (!q) return q.error();
+    auto row = (*q)->step();
+    if (!row) return row.error().context("read schema version");
+    const int version = static_cast<int>((*q)->i64(0));
+    q->reset();
+    if (version > kSchemaVersion)
+      return fail("database schema " + std::to_string(version) + " is newer than this program's (" +
+                  std::to_string(kSchemaVersion) + "); upgrade the program");
+    if (version == kSchemaVersion) return {};  // the transaction rolls back: nothing written
+    if (auto st = db_->exec(kMigrations[version]); !st)
+      return st.error().context("migrate to schema " + std::to_string(version + 1));
+    if (auto st = db_->exec("PRAGMA user_version=" + std::to_string(version + 1)); !st) return st.error().context("migrate");
     if (auto st = (*tx)->commit(); !st) return st.error().context("migrate");
   }
-  return {};
 }
 
 Status Store::load_identity() {

@@ -15,14 +15,20 @@ trap cleanup EXIT
 
 "$root/build/kiosk/shelterctl" demo --dir "$dir/shelterctl" >/dev/null
 echo "run: shelterctl demo done (cards and a sample store in $dir/shelterctl)"
-"$root/build/sync/shelter-server" --db "$dir/server.db" --port "$port" 2>>"$dir/server.log" &
+server=("$root/build/sync/shelter-server" --db "$dir/server.db")
+"${server[@]}" --port "$port" 2>>"$dir/server.log" &
 pids+=($!)
-# The kiosk creates its database on start; the daemon retries until it exists.
+# The kiosk creates its database (demo-01 / demo-01-k1) on start; then the
+# daemon enrols with a one-time code, once, and syncs every 10 s.
 ( until [ -e "$dir/shelter-kiosk.db" ]; do sleep 1; done
-  exec "$root/build/sync/shelter-sync" --db "$dir/shelter-kiosk.db" --server "http://127.0.0.1:$port" --interval 10 ) \
-  2>>"$dir/sync.log" &
+  sync=("$root/build/sync/shelter-sync" --db "$dir/shelter-kiosk.db" --server "http://127.0.0.1:$port")
+  if ! sqlite3 "$dir/shelter-kiosk.db" "SELECT 1 FROM meta WHERE key='sync_token'" | grep -q 1; then
+    until "${sync[@]}" --enrol "$("${server[@]}" enrol-code --shelter demo-01 --device demo-01-k1)"; do sleep 2; done
+  fi
+  exec "${sync[@]}" --interval 10 ) 2>>"$dir/sync.log" &
 pids+=($!)
-echo "run: server on 127.0.0.1:$port (counts: http://127.0.0.1:$port/v1/counts), sync daemon logging to $dir/sync.log"
+echo "run: server on 127.0.0.1:$port (headquarters token: $("${server[@]}" add-user --name demo-hq --role counts))"
+echo "run: sync daemon logging to $dir/sync.log"
 
 kiosk=("$root/build/kiosk/shelter-kiosk" --db "$dir/shelter-kiosk.db")
 if [ -n "${DISPLAY:-}" ]; then

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   app.add_option("--interval", interval, "Seconds between rounds when all is well")->check(CLI::Range(1, 3600));
   app.add_option("--max-backoff", max_backoff, "Longest wait after failures, seconds")->check(CLI::Range(1, 3600));
   app.add_flag("--once", once, "One round, then exit (0: in sync, 1: failed)");
+  std::string code;
+  app.add_option("--enrol", code, "Enrol this kiosk with a one-time code from the server's administrator, then exit");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -43,6 +45,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   shelter::sync::Syncer syncer(**store, options);
+  if (!code.empty()) {
+    if (auto st = syncer.enrol(code); !st) {
+      std::cerr << "shelter-sync: " << st.error().message << "\n";
+      return 1;
+    }
+    std::cerr << "shelter-sync: enrolled " << (*store)->device_id() << " at shelter " << (*store)->shelter_id() << "\n";
+    return 0;
+  }
   std::signal(SIGTERM, [](int) { g_stop = true; });
   std::signal(SIGINT, [](int) { g_stop = true; });
   std::mt19937 rng(std::random_device{}());

@@ -7,6 +7,8 @@
 #include "core/sqlite.hpp"
 #include "sync/protocol.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace shelter::sync {
 
 namespace {
@@ -46,6 +48,29 @@ Syncer::Syncer(Store& store, SyncOptions options)
   impl_->client.set_write_timeout(options_.timeout_seconds);
   impl_->client.set_compress(true);    // gzip request bodies
   impl_->client.set_decompress(true);  // and accept gzip replies
+  auto token = store_.meta("sync_token");
+  if (token && token->has_value()) impl_->client.set_bearer_token_auth(**token);
+}
+
+bool Syncer::enrolled() {
+  auto token = store_.meta("sync_token");
+  return token && token->has_value() && !(*token)->empty();
+}
+
+Status Syncer::enrol(const std::string& code) {
+  const std::string body = nlohmann::json{{"code", code}, {"device", store_.device_id()}}.dump();
+  auto res = impl_->client.Post("/v1/enrol", body, "application/json");
+  if (!res) return fail("enrol: " + httplib::to_string(res.error()));
+  if (res->status != 200) return fail("enrol: server said " + std::to_string(res->status) + ": " + error_message(res->body));
+  auto j = nlohmann::json::parse(res->body, nullptr, false);
+  if (!j.is_object() || !j.contains("token") || !j["token"].is_string()) return fail("enrol: malformed reply");
+  if (j.value("shelter", "") != store_.shelter_id())
+    return fail("enrol: the code is for shelter " + j.value("shelter", std::string("?")) + ", this kiosk is at " +
+                store_.shelter_id());
+  const std::string token = j["token"].get<std::string>();
+  if (auto st = store_.set_meta("sync_token", token); !st) return st.error().context("enrol");
+  impl_->client.set_bearer_token_auth(token);
+  return {};
 }
 
 Syncer::~Syncer() = default;
@@ -107,6 +132,7 @@ Result<int> Syncer::pull_batch(bool& more) {
 }
 
 Result<SyncReport> Syncer::sync_once() {
+  if (!enrolled()) return fail("not enrolled: run shelter-sync --enrol CODE (a code from the server's administrator)");
   SyncReport report;
   for (bool more = true; more;) {
     auto n = push_batch(more);

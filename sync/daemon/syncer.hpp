@@ -30,6 +30,10 @@ class Syncer {
   // One full round: push everything unsent, then pull until caught up.
   // Progress is saved after every batch, so an error part-way loses nothing.
   Result<SyncReport> sync_once();
+  // Trades a one-time code from the server's administrator for this
+  // device's token, kept in the kiosk's database.
+  Status enrol(const std::string& code);
+  bool enrolled();
   // Own events not yet acknowledged by the server.
   Result<std::int64_t> backlog();
   // Writes "ok ..." / "error ..." where the kiosk's staff screen reads it.

@@ -17,6 +17,15 @@ int main(int argc, char** argv) {
   app.add_option("--db", db, "SQLite database file");
   app.add_option("--host", options.host, "Address to listen on");
   app.add_option("--port", options.port, "Port (0: any free port)")->check(CLI::Range(0, 65535));
+  std::string shelter, device, name, role;
+  int hours = 168;
+  auto* code_cmd = app.add_subcommand("enrol-code", "Make a one-time enrolment code for a kiosk, print it, exit");
+  code_cmd->add_option("--shelter", shelter, "Shelter id")->required();
+  code_cmd->add_option("--device", device, "Device id of the kiosk")->required();
+  code_cmd->add_option("--hours", hours, "Valid for (default 168 = one week)");
+  auto* user_cmd = app.add_subcommand("add-user", "Make a headquarters account, print its token, exit");
+  user_cmd->add_option("--name", name, "Who")->required();
+  user_cmd->add_option("--role", role, "counts or search")->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -26,6 +35,15 @@ int main(int argc, char** argv) {
   if (!store) {
     std::cerr << "shelter-server: " << store.error().message << "\n";
     return 1;
+  }
+  if (*code_cmd || *user_cmd) {
+    auto secret = *code_cmd ? (*store)->create_enrolment(shelter, device, hours) : (*store)->add_user(name, role);
+    if (!secret) {
+      std::cerr << "shelter-server: " << secret.error().message << "\n";
+      return 1;
+    }
+    std::cout << *secret << "\n";
+    return 0;
   }
   shelter::sync::Server server(**store, options);
   g_server = &server;

@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <chrono>
+#include <optional>
 #include <iostream>
 
 namespace shelter::sync {
@@ -16,7 +17,40 @@ std::int64_t now_ms() {
 
 class SqliteServerStore final : public ServerStore {
  public:
-  explicit SqliteServerStore(std::unique_ptr<Store> store) : store_(std::move(store)) {}
+  explicit SqliteServerStore(std::unique_ptr<Store> store) : store_(std::move(store)), auth_(store_->db()) {}
+  Status migrate() { return auth_.migrate(); }
+
+  Result<nlohmann::json> search_consenting(const std::string& text) override {
+    std::lock_guard lock(mu_);
+    PersonQuery q;
+    q.text = text;
+    q.limit = 200;
+    auto people = store_->persons(q);
+    if (!people) return people.error();
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& p : *people)
+      if (p.info.consent)
+        out.push_back({{"name", p.info.name}, {"reading", p.info.reading}, {"shelter", p.shelter_id},
+                       {"presence", to_string(p.presence)}});
+    return out;
+  }
+  Result<Principal> authenticate(const std::string& token) override {
+    std::lock_guard lock(mu_);
+    return auth_.authenticate(token);
+  }
+  Result<Principal> enrol(const std::string& code, const std::string& device_id, std::string& token_out) override {
+    std::lock_guard lock(mu_);
+    return auth_.enrol(code, device_id, token_out);
+  }
+  Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id,
+                                       int hours) override {
+    std::lock_guard lock(mu_);
+    return auth_.create_enrolment(shelter_id, device_id, hours);
+  }
+  Result<std::string> add_user(const std::string& name, const std::string& role) override {
+    std::lock_guard lock(mu_);
+    return auth_.add_user(name, role);
+  }
 
   Result<PushReply> push(const PushRequest& request) override {
     std::lock_guard lock(mu_);
@@ -66,6 +100,7 @@ class SqliteServerStore final : public ServerStore {
  private:
   std::mutex mu_;
   std::unique_ptr<Store> store_;
+  Auth auth_;
 };
 
 void log_line(const std::string& what) {
@@ -80,7 +115,9 @@ Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string&
   if (!store) return store.error().context("server store");
   if ((*store)->device_id().empty())
     if (auto st = (*store)->init_identity("server", "server", "Municipal server"); !st) return st.error();
-  return std::unique_ptr<ServerStore>(new SqliteServerStore(std::move(store).value()));
+  auto server = std::make_unique<SqliteServerStore>(std::move(store).value());
+  if (auto st = server->migrate(); !st) return st.error().context("server store");
+  return std::unique_ptr<ServerStore>(std::move(server));
 }
 
 struct Server::Impl {
@@ -102,16 +139,50 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
   http.Get("/v1/health", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"ok\":true}", "application/json");
   });
-  http.Post("/v1/push", [&st, refuse](const httplib::Request& req, httplib::Response& res) {
+  // Who is asking: a kiosk or a headquarters user, from the bearer token.
+  auto who = [&st, refuse](const httplib::Request& req, httplib::Response& res) -> std::optional<Principal> {
+    const std::string header = req.get_header_value("Authorization");
+    const std::string prefix = "Bearer ";
+    auto p = st.authenticate(header.rfind(prefix, 0) == 0 ? header.substr(prefix.size()) : "");
+    if (!p) {
+      refuse(res, 401, req.path + ": " + p.error().message);
+      return std::nullopt;
+    }
+    return *p;
+  };
+  http.Post("/v1/enrol", [&st, refuse](const httplib::Request& req, httplib::Response& res) {
+    auto j = nlohmann::json::parse(req.body, nullptr, false);
+    if (!j.is_object() || !j.contains("code") || !j["code"].is_string() || !j.contains("device") ||
+        !j["device"].is_string())
+      return refuse(res, 400, "enrol: give code and device");
+    std::string token;
+    auto p = st.enrol(j["code"].get<std::string>(), j["device"].get<std::string>(), token);
+    if (!p) return refuse(res, 403, p.error().message);
+    log_line("enrolled device " + p->device_id + " at shelter " + p->shelter_id);
+    res.set_content(nlohmann::json{{"v", kProtocolVersion}, {"token", token}, {"shelter", p->shelter_id}}.dump(),
+                    "application/json");
+  });
+  http.Post("/v1/push", [&st, refuse, who](const httplib::Request& req, httplib::Response& res) {
+    auto p = who(req, res);
+    if (!p) return;
+    if (p->kind != Principal::Kind::Kiosk) return refuse(res, 403, "push: only kiosks push");
     auto request = decode_push_request(req.body);
     if (!request) return refuse(res, 400, request.error().message);
+    if (request->device_id != p->device_id) return refuse(res, 403, "push: this token belongs to device " + p->device_id);
+    for (const auto& e : request->events)
+      if (e.shelter_id != p->shelter_id)
+        return refuse(res, 403, "push: device " + p->device_id + " may push only for shelter " + p->shelter_id);
     auto reply = st.push(*request);
     if (!reply) return refuse(res, 503, reply.error().message);
     res.set_content(encode(*reply), "application/json");
   });
-  http.Get("/v1/pull", [&st, refuse](const httplib::Request& req, httplib::Response& res) {
+  http.Get("/v1/pull", [&st, refuse, who](const httplib::Request& req, httplib::Response& res) {
+    auto p = who(req, res);
+    if (!p) return;
     const std::string shelter = req.get_param_value("shelter");
     if (!is_valid_slug(shelter)) return refuse(res, 400, "pull: shelter must be a shelter id");
+    if (p->kind != Principal::Kind::Kiosk || p->shelter_id != shelter)
+      return refuse(res, 403, "pull: this token may read only shelter " + p->shelter_id);
     std::int64_t after = 0;
     int limit = 1000;
     try {
@@ -126,12 +197,29 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
     if (!reply) return refuse(res, 503, reply.error().message);
     res.set_content(encode(*reply), "application/json");
   });
-  http.Get("/v1/counts", [&st, refuse](const httplib::Request& req, httplib::Response& res) {
+  http.Get("/v1/counts", [&st, refuse, who](const httplib::Request& req, httplib::Response& res) {
+    auto p = who(req, res);
+    if (!p) return;
     const std::string shelter = req.get_param_value("shelter");
     if (!shelter.empty() && !is_valid_slug(shelter)) return refuse(res, 400, "counts: bad shelter id");
+    // A kiosk may read its own shelter's counts; headquarters every shelter's.
+    if (p->kind == Principal::Kind::Kiosk && shelter != p->shelter_id)
+      return refuse(res, 403, "counts: this token may read only shelter " + p->shelter_id);
     auto c = st.counts(shelter);
     if (!c) return refuse(res, 503, c.error().message);
     res.set_content(c->dump(), "application/json");
+  });
+  http.Get("/v1/search", [&st, refuse, who](const httplib::Request& req, httplib::Response& res) {
+    auto p = who(req, res);
+    if (!p) return;
+    if (p->kind != Principal::Kind::Headquarters || p->role != "search")
+      return refuse(res, 403, "search: needs a headquarters account with the search role");
+    const std::string text = req.get_param_value("q");
+    if (text.empty() || text.size() > 100) return refuse(res, 400, "search: give q, 1 to 100 bytes");
+    auto found = st.search_consenting(text);
+    if (!found) return refuse(res, 503, found.error().message);
+    log_line("search by " + p->name + ": " + std::to_string(found->size()) + " result(s)");
+    res.set_content(found->dump(), "application/json");
   });
 }
 

@@ -8,6 +8,7 @@
 
 #include "core/store.hpp"
 #include "sync/protocol.hpp"
+#include "sync/server/auth.hpp"
 
 namespace shelter::sync {
 
@@ -17,6 +18,15 @@ class ServerStore {
   virtual Result<PushReply> push(const PushRequest& request) = 0;
   virtual Result<PullReply> pull(const std::string& shelter_id, std::int64_t after, int limit) = 0;
   virtual Result<nlohmann::json> counts(const std::string& shelter_id) = 0;  // "" = every shelter
+  // 安否 search: persons whose name or reading contains `text`, and who
+  // consented to disclosure. Never anyone else.
+  virtual Result<nlohmann::json> search_consenting(const std::string& text) = 0;
+  // Credentials (see auth.hpp).
+  virtual Result<Principal> authenticate(const std::string& token) = 0;
+  virtual Result<Principal> enrol(const std::string& code, const std::string& device_id, std::string& token_out) = 0;
+  virtual Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id,
+                                               int hours) = 0;
+  virtual Result<std::string> add_user(const std::string& name, const std::string& role) = 0;
 };
 
 // The embedded default: one SQLite file, writes serialised.

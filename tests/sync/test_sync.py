@@ -80,19 +80,44 @@ def sync(db):
     return r.returncode, r.stderr
 
 
+def server_cli(*args):
+    r = subprocess.run([SERVER, "--db", os.path.join(work, "server.db"), *args], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"shelter-server {args}: {r.stderr}")
+    return r.stdout.strip()
+
+
 def kiosk(name, shelter):
     db = os.path.join(work, name + ".db")
     ctl(db, "init", "--shelter", shelter, "--device", name)
+    code = server_cli("enrol-code", "--shelter", shelter, "--device", name)
+    r = subprocess.run([SYNC, "--db", db, "--server", URL, "--enrol", code], capture_output=True, text=True)
+    check(r.returncode == 0, f"{name} enrols with a one-time code")
+    r = subprocess.run([SYNC, "--db", db, "--server", URL, "--enrol", code], capture_output=True, text=True)
+    check(r.returncode == 1 and "already used" in r.stderr, f"the code cannot be used twice: {r.stderr.strip()}")
     return db
+
+
+def get(path, token):
+    req = urllib.request.Request(URL + path, headers={"Authorization": "Bearer " + token} if token else {})
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read().decode() or "{}")
 
 
 def counts(db, shelter):
     return json.loads(ctl(db, "counts", "--shelter", shelter, "--json"))
 
 
+HQ = None
+
+
 def server_counts(shelter):
-    with urllib.request.urlopen(f"{URL}/v1/counts?shelter={shelter}") as r:
-        return json.load(r)[0]
+    code, body = get(f"/v1/counts?shelter={shelter}", HQ)
+    assert code == 200, body
+    return body[0]
 
 
 def strip(c):
@@ -100,13 +125,15 @@ def strip(c):
 
 
 server = start_server()
+HQ = server_cli("add-user", "--name", "hq-counts", "--role", "counts")
+SEARCHER = server_cli("add-user", "--name", "hq-safety", "--role", "search")
 a1, a2, b1 = kiosk("tama-01-a", "tama-01"), kiosk("tama-01-b", "tama-01"), kiosk("tama-02-a", "tama-02")
 for i in range(10):
     ctl(a1, "checkin", "--name", f"A1 person {i}", "--birth", str(1950 + i), "--sex", "F")
 for i in range(6):
     ctl(a2, "checkin", "--name", f"A2 person {i}", "--birth", str(1980 + i), "--sex", "M", "--stay", "car")
 for i in range(4):
-    ctl(b1, "checkin", "--name", f"B1 person {i}", "--birth", "2020", "--needs", "infant")
+    ctl(b1, "checkin", "--name", f"B1 person {i}", "--birth", "2020", "--needs", "infant", *(["--consent"] if i < 2 else []))
 for db in (a1, a2, b1, a1):
     rc, err = sync(db)
     check(rc == 0, f"sync {os.path.basename(db)}: {err.strip()}")
@@ -145,9 +172,28 @@ rc, err = sync(a1)
 check(rc == 0, "a batch sent again is accepted")
 check(server_counts("tama-01")["present"] == 16, "and changes nothing")
 
+# Credentials: none, wrong, another shelter's, the wrong role.
+a1_token = subprocess.run(["sqlite3", a1, "SELECT value FROM meta WHERE key='sync_token'"], capture_output=True,
+                          text=True).stdout.strip()
+code, body = get("/v1/counts", None)
+check(code == 401 and "missing credentials" in body.get("error", ""), f"no token: {code} {body}")
+code, body = get("/v1/counts", "0" * 64)
+check(code == 401 and "unknown credentials" in body.get("error", ""), f"a wrong token: {code} {body}")
+code, body = get("/v1/pull?shelter=tama-02", a1_token)
+check(code == 403, f"a kiosk cannot read another shelter: {code} {body}")
+code, body = get("/v1/search?q=B1", HQ)
+check(code == 403, f"the counts role cannot search: {code}")
+code, body = get("/v1/search?q=B1", SEARCHER)
+check(code == 200 and len(body) == 2 and all("B1 person" in p["name"] for p in body),
+      f"安否 search finds only the two who consented: {body}")
+log = open(os.path.join(work, "server.log")).read()
+check("refused (401)" in log and "refused (403)" in log, "refusals are in the server's log")
+
+
 # Malformed requests are refused with a message and store nothing.
-def post(body):
-    req = urllib.request.Request(URL + "/v1/push", data=body, headers={"Content-Type": "application/json"})
+def post(body, token=None):
+    headers = {"Content-Type": "application/json", "Authorization": "Bearer " + (token or a1_token)}
+    req = urllib.request.Request(URL + "/v1/push", data=body, headers=headers)
     try:
         with urllib.request.urlopen(req) as r:
             return r.status, r.read().decode()
@@ -162,6 +208,14 @@ for body, what in [(b"not json", "not JSON"), (b'{"v":1,"device":"x","events":[{
     check(code == 400 and "error" in json.loads(text), f"{what} is refused: {code} {text[:70]}")
 code, _ = post(b"x" * (9 << 20))
 check(code == 413, f"an oversized body is refused: {code}")
+b_event = subprocess.run(["sqlite3", "-json", b1, "SELECT * FROM event LIMIT 1"], capture_output=True, text=True).stdout
+row = json.loads(b_event)[0]
+forged = {"v": 1, "device": "tama-01-a", "events": [{
+    "id": row["id"].replace("tama-02-a", "tama-01-a"), "type": row["type"], "person": row["person_id"],
+    "household": row["household_id"], "shelter": "tama-02", "device": "tama-01-a", "seq": 999,
+    "author": "self", "hlc": row["hlc"], "body": json.loads(row["body"])}]}
+code, text = post(json.dumps(forged).encode())
+check(code == 403, f"a kiosk cannot push for another shelter: {code} {text[:80]}")
 check(server_counts("tama-01") == before, "refused requests change nothing")
 
 server.terminate()

@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <map>
 #include <random>
 #include <set>
@@ -390,5 +392,20 @@ TEST_CASE("merge is commutative, associative and idempotent (property)", "[store
     for (const char* shelter : {"s-1", "s-2", "s-3"}) {
       CHECK(other->counts(shelter, today).value() == recount(*other, shelter, today));
     }
+  }
+}
+
+TEST_CASE("two processes creating the same new database at once both succeed", "[store]") {
+  for (int round = 0; round < 5; ++round) {
+    TempDir dir;
+    const std::string path = dir.file("new.db");
+    std::atomic<int> ok{0};
+    std::vector<std::thread> openers;
+    for (int i = 0; i < 4; ++i)
+      openers.emplace_back([&] {
+        if (Store::open(path).ok()) ++ok;
+      });
+    for (auto& t : openers) t.join();
+    CHECK(ok == 4);
   }
 }

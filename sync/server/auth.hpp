@@ -1,0 +1,43 @@
+#pragma once
+// Who may talk to the server. Kiosks enrol once with a one-time code made by
+// an administrator and then hold their own token; headquarters users hold
+// tokens with a role. Only hashes of codes and tokens are stored.
+#include <optional>
+#include <string>
+
+#include "core/result.hpp"
+
+namespace shelter::sql {
+class Db;
+}
+
+namespace shelter::sync {
+
+struct Principal {
+  enum class Kind { Kiosk, Headquarters } kind = Kind::Kiosk;
+  std::string shelter_id, device_id;  // kiosks
+  std::string name, role;             // headquarters: role "counts" or "search"
+};
+
+class Auth {
+ public:
+  explicit Auth(sql::Db& db) : db_(db) {}
+  Status migrate();
+  // A single-use code for one device of one shelter, valid for `hours`.
+  Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id, int hours);
+  // Trades a code for the device's token. The code must be unused, unexpired
+  // and made for this device.
+  Result<Principal> enrol(const std::string& code, const std::string& device_id, std::string& token_out);
+  // A headquarters account; returns its token. role: "counts" (numbers only)
+  // or "search" (also 安否 search over persons who consented).
+  Result<std::string> add_user(const std::string& name, const std::string& role);
+  // The holder of a bearer token, or an error that says why not.
+  Result<Principal> authenticate(const std::string& token);
+
+ private:
+  sql::Db& db_;
+};
+
+std::string hash_secret(const std::string& secret);  // BLAKE2b-256, hex
+
+}  // namespace shelter::sync
