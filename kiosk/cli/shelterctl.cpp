@@ -16,6 +16,7 @@
 #include "core/qr_image.hpp"
 #include "core/qr_payload.hpp"
 #include "core/store.hpp"
+#include "core/usb_export.hpp"
 
 namespace fs = std::filesystem;
 using namespace shelter;
@@ -481,6 +482,31 @@ int cmd_duplicates(const Common& c) {
   return 0;
 }
 
+int cmd_export_unsynced(const Common& c, const std::string& path, bool all) {
+  auto store = open_store(c.db);
+  if (!store) return report(store.error().context("export-unsynced"));
+  auto x = collect_unsynced(**store, all);
+  if (!x) return report(x.error().context("export-unsynced"));
+  if (auto st = write_file_atomic(path, format_usb_export(*x), 0600); !st)
+    return report(st.error().context("export-unsynced"));
+  std::cout << "Wrote " << x->events.size() << " event(s) to " << path << "\n";
+  return 0;
+}
+
+int cmd_import(const Common& c, const std::string& path) {
+  auto bytes = read_file_bytes(path, 2ull << 30);
+  if (!bytes) return report(bytes.error().context("import"));
+  auto x = parse_usb_export(*bytes);
+  if (!x) return report(x.error().context("import " + path));
+  auto store = open_store(c.db);
+  if (!store) return report(store.error().context("import"));
+  auto added = import_usb_export(**store, *x);
+  if (!added) return report(added.error().context("import " + path));
+  std::cout << "Imported " << *added << " new of " << x->events.size() << " event(s) from device " << x->device_id
+            << "\n";
+  return 0;
+}
+
 // The demo: what a shelter's first hour looks like, end to end, in a folder.
 int cmd_demo(const std::string& dir) {
   std::error_code ec;
@@ -618,6 +644,14 @@ int main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "Check the database file's integrity");
   auto* rebuild = app.add_subcommand("rebuild", "Recompute every projection from the event log");
 
+  std::string file_path;
+  auto* export_unsynced = app.add_subcommand(
+      "export-unsynced", "Write this kiosk's events the server has not acknowledged to a file (USB stick)");
+  export_unsynced->add_option("file", file_path, "Output file")->required();
+  export_unsynced->add_flag("--all", all, "Every event in the log, not only unsynced ones");
+  auto* import_cmd = app.add_subcommand("import", "Merge an export file into this database (server or kiosk)");
+  import_cmd->add_option("file", file_path, "File from export-unsynced")->required();
+
   std::string demo_dir = "shelter-demo";
   auto* demo = app.add_subcommand("demo", "Run a short end-to-end demo in a folder");
   demo->add_option("--dir", demo_dir, "Folder for the demo's files (default: shelter-demo)");
@@ -649,5 +683,7 @@ int main(int argc, char** argv) {
   if (*check) return cmd_check(c);
   if (*rebuild) return cmd_rebuild(c);
   if (*demo) return cmd_demo(demo_dir);
+  if (*export_unsynced) return cmd_export_unsynced(c, file_path, all);
+  if (*import_cmd) return cmd_import(c, file_path);
   return 0;
 }

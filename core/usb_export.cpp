@@ -1,0 +1,106 @@
+#include "core/usb_export.hpp"
+
+#include <sodium.h>
+
+#include "core/store.hpp"
+
+namespace shelter {
+
+namespace {
+
+constexpr int kFormatVersion = 1;
+constexpr size_t kMaxEvents = 5'000'000;
+
+std::string checksum(std::string_view text) {
+  unsigned char h[32];
+  crypto_generichash(h, sizeof h, reinterpret_cast<const unsigned char*>(text.data()), text.size(), nullptr, 0);
+  char hex[65];
+  sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+  return hex;
+}
+
+}  // namespace
+
+std::string format_usb_export(const UsbExport& x) {
+  std::string out = nlohmann::json{{"shelter_checkin_export", kFormatVersion},
+                                   {"device", x.device_id},
+                                   {"shelter", x.shelter_id},
+                                   {"events", x.events.size()}}
+                        .dump() +
+                    "\n";
+  for (const auto& e : x.events) out += to_json(e).dump() + "\n";
+  out += nlohmann::json{{"blake2b", checksum(out)}}.dump() + "\n";
+  return out;
+}
+
+Result<UsbExport> parse_usb_export(std::string_view text) {
+  if (text.empty() || text.back() != '\n') return fail("export file: incomplete (no final line)");
+  const size_t last_start = text.rfind('\n', text.size() - 2);
+  if (last_start == std::string_view::npos) return fail("export file: too short");
+  const std::string_view body = text.substr(0, last_start + 1);
+  auto tail = nlohmann::json::parse(text.substr(last_start + 1), nullptr, false);
+  if (!tail.is_object() || !tail.contains("blake2b") || !tail["blake2b"].is_string())
+    return fail("export file: no checksum line (cut short?)");
+  if (tail["blake2b"].get<std::string>() != checksum(body)) return fail("export file: checksum mismatch (damaged or altered)");
+  UsbExport x;
+  size_t pos = body.find('\n');
+  auto header = nlohmann::json::parse(body.substr(0, pos), nullptr, false);
+  if (!header.is_object() || header.value("shelter_checkin_export", 0) != kFormatVersion)
+    return fail("export file: not a shelter check-in export of version " + std::to_string(kFormatVersion));
+  x.device_id = header.value("device", "");
+  x.shelter_id = header.value("shelter", "");
+  const size_t expected = header.value("events", size_t{0});
+  if (expected > kMaxEvents) return fail("export file: too many events");
+  ++pos;
+  while (pos < body.size()) {
+    const size_t end = body.find('\n', pos);
+    auto j = nlohmann::json::parse(body.substr(pos, end - pos), nullptr, false);
+    auto e = event_from_json(j);
+    if (!e) return e.error().context("export file: event " + std::to_string(x.events.size() + 1));
+    if (auto st = validate(*e); !st) return st.error().context("export file: event " + std::to_string(x.events.size() + 1));
+    x.events.push_back(std::move(e).value());
+    pos = end + 1;
+  }
+  if (x.events.size() != expected)
+    return fail("export file: header says " + std::to_string(expected) + " events, found " + std::to_string(x.events.size()));
+  return x;
+}
+
+Result<UsbExport> collect_unsynced(Store& store, bool all) {
+  std::int64_t after = 0;
+  if (!all) {
+    auto pushed = store.meta("sync_pushed_seq");
+    if (!pushed) return pushed.error();
+    if (pushed->has_value()) after = std::atoll((*pushed)->c_str());
+  }
+  UsbExport x;
+  x.device_id = store.device_id();
+  x.shelter_id = store.shelter_id();
+  for (;;) {
+    auto page = store.events_after(after, 5000);
+    if (!page) return page.error();
+    if (page->empty()) break;
+    for (auto& [seq, e] : *page) {
+      after = seq;
+      if (all || e.device_id == store.device_id()) x.events.push_back(std::move(e));
+    }
+  }
+  return x;
+}
+
+Result<int> import_usb_export(Store& store, const UsbExport& x) {
+  int added = 0;
+  // In batches: one transaction each, so a huge file does not hold the
+  // database for minutes; a batch is all-or-nothing and re-importing skips
+  // what is already there.
+  for (size_t i = 0; i < x.events.size(); i += 5000) {
+    std::vector<Event> batch(x.events.begin() + static_cast<std::ptrdiff_t>(i),
+                             x.events.begin() + static_cast<std::ptrdiff_t>(std::min(x.events.size(), i + 5000)));
+    auto n = store.apply_remote(batch);
+    if (!n) return n.error().context("import events " + std::to_string(i + 1) + "-" + std::to_string(i + batch.size()));
+    added += *n;
+  }
+  return added;
+}
+
+}  // namespace shelter
