@@ -1,5 +1,8 @@
 #include "core/projection.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 namespace shelter {
 
 std::vector<std::string> PersonState::apply(const Event& e) {
@@ -77,6 +80,34 @@ std::vector<HouseholdKey> household_contributions(const PersonState& p) {
   if (!p.merged_into().empty() || p.presence() != Presence::Present) return {};
   const HouseholdId hh = p.household_id();
   return {HouseholdKey{p.shelter_id(), hh.empty() ? "person:" + p.id : hh}};
+}
+
+namespace {
+template <typename Key>
+void diff_sorted(std::vector<Key> before, std::vector<Key> after, std::vector<Key>& removed, std::vector<Key>& added) {
+  std::sort(before.begin(), before.end());
+  std::sort(after.begin(), after.end());
+  std::set_difference(before.begin(), before.end(), after.begin(), after.end(), std::back_inserter(removed));
+  std::set_difference(after.begin(), after.end(), before.begin(), before.end(), std::back_inserter(added));
+}
+}  // namespace
+
+CountDelta count_delta(const PersonState* before, const PersonState& after) {
+  CountDelta d;
+  diff_sorted(before ? count_contributions(*before) : std::vector<CountKey>{}, count_contributions(after), d.removed,
+              d.added);
+  diff_sorted(before ? household_contributions(*before) : std::vector<HouseholdKey>{}, household_contributions(after),
+              d.households_removed, d.households_added);
+  return d;
+}
+
+void add_count_cell(ShelterCounts& c, const std::string& dim, const std::string& key, int n, const BirthDate& today) {
+  if (dim == "present") c.present = n;
+  else if (dim == "out") c.out = n;
+  else if (dim == "sex") c.by_sex[key] += n;
+  else if (dim == "need") c.by_need[key] += n;
+  else if (dim == "stay") c.by_stay[key] += n;
+  else if (dim == "birth") c.by_age_band[std::string(to_string(age_band(parse_birth(key).value_or(BirthDate{}), today)))] += n;
 }
 
 }  // namespace shelter

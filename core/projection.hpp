@@ -82,4 +82,18 @@ struct ShelterCounts {
   bool operator==(const ShelterCounts&) const = default;
 };
 
+// How a change of one person moves the stored counts: cells and households
+// to decrement and to increment. Both stores apply exactly this.
+struct CountDelta {
+  std::vector<CountKey> removed, added;
+  std::vector<HouseholdKey> households_removed, households_added;
+  bool empty() const { return removed.empty() && added.empty() && households_removed.empty() && households_added.empty(); }
+};
+CountDelta count_delta(const PersonState* before, const PersonState& after);
+
+// Adds one stored count cell (dim, key, n) to `c`; age bands from birth
+// strings are computed against `today`. Both server backends and the kiosk
+// store read their cells through this.
+void add_count_cell(ShelterCounts& c, const std::string& dim, const std::string& key, int n, const BirthDate& today);
+
 }  // namespace shelter

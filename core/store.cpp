@@ -361,24 +361,13 @@ Status Store::save_person(const PersonState& p, const std::vector<std::string>& 
   return (*q)->run().context("save person");
 }
 
-namespace {
-template <class Key>
-void diff_sorted(std::vector<Key> before, std::vector<Key> after, std::vector<Key>& removed, std::vector<Key>& added) {
-  std::sort(before.begin(), before.end());
-  std::sort(after.begin(), after.end());
-  std::set_difference(before.begin(), before.end(), after.begin(), after.end(), std::back_inserter(removed));
-  std::set_difference(after.begin(), after.end(), before.begin(), before.end(), std::back_inserter(added));
-}
-}  // namespace
-
 Status Store::adjust_counts(const PersonState* before, const PersonState& after) {
-  std::vector<CountKey> removed, added;
-  diff_sorted(before ? count_contributions(*before) : std::vector<CountKey>{}, count_contributions(after), removed,
-              added);
-  std::vector<HouseholdKey> hh_removed, hh_added;
-  diff_sorted(before ? household_contributions(*before) : std::vector<HouseholdKey>{}, household_contributions(after),
-              hh_removed, hh_added);
-  if (removed.empty() && added.empty() && hh_removed.empty() && hh_added.empty()) return {};
+  const CountDelta delta = count_delta(before, after);
+  if (delta.empty()) return {};
+  const auto& removed = delta.removed;
+  const auto& added = delta.added;
+  const auto& hh_removed = delta.households_removed;
+  const auto& hh_added = delta.households_added;
 
   auto dec = db_->prepare("UPDATE count_cell SET n = n - 1 WHERE shelter_id = ?1 AND dim = ?2 AND key = ?3 AND n > 1");
   auto del = db_->prepare("DELETE FROM count_cell WHERE shelter_id = ?1 AND dim = ?2 AND key = ?3 AND n = 1");
@@ -528,15 +517,7 @@ Result<ShelterCounts> Store::counts(const std::string& shelter_id, const BirthDa
     auto row = (*q)->step();
     if (!row) return row.error().context("read counts");
     if (!*row) break;
-    const std::string dim = (*q)->text(0), key = (*q)->text(1);
-    const int n = static_cast<int>((*q)->i64(2));
-    if (dim == "present") c.present = n;
-    else if (dim == "out") c.out = n;
-    else if (dim == "sex") c.by_sex[key] += n;
-    else if (dim == "need") c.by_need[key] += n;
-    else if (dim == "stay") c.by_stay[key] += n;
-    else if (dim == "birth")
-      c.by_age_band[std::string(to_string(age_band(parse_birth(key).value_or(BirthDate{}), today)))] += n;
+    add_count_cell(c, (*q)->text(0), (*q)->text(1), static_cast<int>((*q)->i64(2)), today);
   }
   auto h = db_->prepare("SELECT count(*) FROM household_presence WHERE shelter_id = ?1");
   if (!h) return h.error().context("read counts");

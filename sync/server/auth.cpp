@@ -9,8 +9,6 @@
 
 namespace shelter::sync {
 
-namespace {
-
 std::string random_token() {
   unsigned char bytes[32];
   randombytes_buf(bytes, sizeof bytes);
@@ -19,13 +17,15 @@ std::string random_token() {
   return hex;
 }
 
-// 10 characters without look-alikes (0/O, 1/I/L): read aloud over a phone.
+// Read aloud over a phone: no look-alikes.
 std::string random_code() {
   static constexpr char kAlphabet[] = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
   std::string code;
   for (int i = 0; i < 10; ++i) code += kAlphabet[randombytes_uniform(sizeof kAlphabet - 1)];
   return code;
 }
+
+namespace {
 
 std::int64_t now_s() { return static_cast<std::int64_t>(std::time(nullptr)); }
 

@@ -39,5 +39,7 @@ class Auth {
 };
 
 std::string hash_secret(const std::string& secret);  // BLAKE2b-256, hex
+std::string random_token();  // 32 random bytes, hex
+std::string random_code();   // 10 characters without look-alikes (0/O, 1/I/L)
 
 }  // namespace shelter::sync

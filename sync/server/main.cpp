@@ -4,6 +4,8 @@
 #include <csignal>
 #include <iostream>
 
+#include "core/fs_util.hpp"
+#include "core/usb_export.hpp"
 #include "sync/server/server.hpp"
 
 namespace {
@@ -15,6 +17,8 @@ int main(int argc, char** argv) {
   std::string db = "shelter-server.db";
   shelter::sync::ServerOptions options;
   app.add_option("--db", db, "SQLite database file");
+  std::string pg;
+  app.add_option("--pg", pg, "PostgreSQL URL instead of SQLite, e.g. postgresql://shelter@127.0.0.1/shelter");
   app.add_option("--host", options.host, "Address to listen on");
   app.add_option("--port", options.port, "Port (0: any free port)")->check(CLI::Range(0, 65535));
   std::string shelter, device, name, role;
@@ -23,6 +27,9 @@ int main(int argc, char** argv) {
   code_cmd->add_option("--shelter", shelter, "Shelter id")->required();
   code_cmd->add_option("--device", device, "Device id of the kiosk")->required();
   code_cmd->add_option("--hours", hours, "Valid for (default 168 = one week)");
+  std::string import_file;
+  auto* import_cmd = app.add_subcommand("import", "Merge a USB export file (shelterctl export-unsynced) and exit");
+  import_cmd->add_option("file", import_file, "The file")->required();
   auto* user_cmd = app.add_subcommand("add-user", "Make a headquarters account, print its token, exit");
   user_cmd->add_option("--name", name, "Who")->required();
   user_cmd->add_option("--role", role, "counts or search")->required();
@@ -31,10 +38,39 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  auto store = shelter::sync::open_sqlite_server_store(db);
+  auto store = pg.empty() ? shelter::sync::open_sqlite_server_store(db) : shelter::sync::open_pg_server_store(pg);
   if (!store) {
     std::cerr << "shelter-server: " << store.error().message << "\n";
     return 1;
+  }
+  if (*import_cmd) {
+    auto bytes = shelter::read_file_bytes(import_file, 2ull << 30);
+    if (!bytes) {
+      std::cerr << "shelter-server: import: " << bytes.error().message << "\n";
+      return 1;
+    }
+    auto x = shelter::parse_usb_export(*bytes);
+    if (!x) {
+      std::cerr << "shelter-server: import " << import_file << ": " << x.error().message << "\n";
+      return 1;
+    }
+    int added = 0;
+    for (size_t i = 0; i < x->events.size(); i += shelter::sync::kMaxBatchEvents) {
+      shelter::sync::PushRequest req;
+      req.device_id = x->device_id;
+      req.events.assign(x->events.begin() + static_cast<std::ptrdiff_t>(i),
+                        x->events.begin() + static_cast<std::ptrdiff_t>(
+                                                std::min(x->events.size(), i + shelter::sync::kMaxBatchEvents)));
+      auto r = (*store)->push(req);
+      if (!r) {
+        std::cerr << "shelter-server: import " << import_file << ": " << r.error().message << "\n";
+        return 1;
+      }
+      added += r->new_events;
+    }
+    std::cout << "Imported " << added << " new of " << x->events.size() << " event(s) from device " << x->device_id
+              << "\n";
+    return 0;
   }
   if (*code_cmd || *user_cmd) {
     auto secret = *code_cmd ? (*store)->create_enrolment(shelter, device, hours) : (*store)->add_user(name, role);

@@ -31,6 +31,9 @@ class ServerStore {
 
 // The embedded default: one SQLite file, writes serialised.
 Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string& path);
+// PostgreSQL 15 (libpqxx), e.g. "postgresql://shelter@127.0.0.1:5432/shelter";
+// several server processes may share it.
+Result<std::unique_ptr<ServerStore>> open_pg_server_store(const std::string& url);
 
 struct ServerOptions {
   std::string host = "127.0.0.1";

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""PostgreSQL and SQLite backends merge alike. Four kiosks at two shelters
+make arrivals, corrections, outings, departures and a move between
+shelters; their events reach two shelter-server processes that share one
+PostgreSQL database, concurrently and in a shuffled order, and reach a
+SQLite server as USB imports in another order. Both backends must report
+exactly the same counts, and equal what the kiosks' own stores say.
+
+usage: SHELTER_PG_URL=... test_pg_equivalence.py BUILD_DIR   (see with_postgres.sh)
+"""
+import atexit, json, os, random, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+BUILD = sys.argv[1]
+CTL = os.path.join(BUILD, "kiosk", "shelterctl")
+SERVER = os.path.join(BUILD, "sync", "shelter-server")
+SYNC = os.path.join(BUILD, "sync", "shelter-sync")
+PG = os.environ["SHELTER_PG_URL"]
+work = tempfile.mkdtemp(prefix="pg-eq-")
+procs, failures = [], []
+random.seed(int(os.environ.get("SEED", "11")))
+
+
+@atexit.register
+def _cleanup():
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def check(ok, what):
+    print(("ok   " if ok else "FAIL ") + what, flush=True)
+    if not ok:
+        failures.append(what)
+
+
+def run(*args):
+    r = subprocess.run(list(args), capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit(f"{args}: {r.stderr}")
+    return r.stdout.strip()
+
+
+def port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+
+
+def serve(store_args):
+    p_ = port()
+    p = subprocess.Popen([SERVER, *store_args, "--port", str(p_)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs.append(p)
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{p_}/v1/health", timeout=1); return f"http://127.0.0.1:{p_}"
+        except OSError:
+            time.sleep(0.02)
+    raise SystemExit("server did not start")
+
+
+pg_urls = [serve(["--pg", PG]), serve(["--pg", PG])]  # two processes, one database
+kiosks = {}
+for shelter in ("tama-01", "tama-02"):
+    for k in ("a", "b"):
+        name = f"{shelter}-{k}"
+        db = os.path.join(work, name + ".db")
+        run(CTL, "--db", db, "init", "--shelter", shelter, "--device", name)
+        kiosks[name] = db
+
+
+def ids(db):
+    return [p["id"] for p in json.loads(run(CTL, "--db", db, "list", "--json"))]
+
+
+for name, db in kiosks.items():
+    for i in range(25):
+        run(CTL, "--db", db, "checkin", "--name", f"{name} {i}", "--birth", str(1930 + 3 * i),
+            "--sex", "MFX"[i % 3], "--needs", ["", "infant", "care,allergy"][i % 3], "--stay", ["shelter", "car"][i % 2],
+            *(["--consent"] if i % 2 else []))
+    people = ids(db)
+    for pid in random.sample(people, 5):
+        run(CTL, "--db", db, "out", pid)
+    for pid in random.sample(people, 4):
+        run(CTL, "--db", db, "--staff", "sato", "correct", pid, f"birth={random.randint(1940, 2020)}", "needs=pregnant")
+    for pid in random.sample(people, 3):
+        run(CTL, "--db", db, "leave", pid)
+
+# Each kiosk's events to the PostgreSQL servers: enrol, then sync through a
+# randomly chosen process, all four kiosks at once.
+token_file = {}
+for name, db in kiosks.items():
+    code = run(SERVER, "--pg", PG, "enrol-code", "--shelter", name[:7], "--device", name)
+    run(SYNC, "--db", db, "--server", random.choice(pg_urls), "--enrol", code)
+
+
+def sync(item):
+    name, db = item
+    r = subprocess.run([SYNC, "--db", db, "--server", random.choice(pg_urls), "--once", "--batch", "9"],
+                       capture_output=True, text=True)
+    return name, r.returncode, r.stderr
+
+
+order = list(kiosks.items())
+random.shuffle(order)
+with ThreadPoolExecutor(4) as pool:
+    for name, rc, err in pool.map(sync, order):
+        check(rc == 0, f"{name} synced to PostgreSQL through two server processes: {err.strip()}")
+
+# The same events to a SQLite server, as USB imports in another order.
+sqlite_db = os.path.join(work, "server.db")
+random.shuffle(order)
+for name, db in order:
+    f = os.path.join(work, name + ".jsonl")
+    run(CTL, "--db", db, "export-unsynced", "--all", f)
+    run(SERVER, "--db", sqlite_db, "import", f)
+    run(SERVER, "--db", sqlite_db, "import", f)  # twice: no change
+
+hq_pg = run(SERVER, "--pg", PG, "add-user", "--name", "hq", "--role", "counts")
+hq_sqlite = run(SERVER, "--db", sqlite_db, "add-user", "--name", "hq", "--role", "counts")
+sqlite_url = serve(["--db", sqlite_db])
+
+
+def counts(url, token):
+    req = urllib.request.Request(url + "/v1/counts", headers={"Authorization": "Bearer " + token})
+    return {c["shelter"]: c for c in json.load(urllib.request.urlopen(req))}
+
+
+pg_counts = counts(pg_urls[0], hq_pg)
+check(pg_counts == counts(pg_urls[1], hq_pg), "both PostgreSQL server processes report the same counts")
+check(pg_counts == counts(sqlite_url, hq_sqlite), "PostgreSQL and SQLite backends report identical counts")
+for shelter in ("tama-01", "tama-02"):
+    # Each shelter's two kiosks pull each other's events; then a kiosk's own view equals the servers'.
+    for name, db in kiosks.items():
+        if name.startswith(shelter):
+            subprocess.run([SYNC, "--db", db, "--server", pg_urls[0], "--once"], capture_output=True)
+    kiosk = json.loads(run(CTL, "--db", kiosks[shelter + "-a"], "counts", "--shelter", shelter, "--json"))
+    check(kiosk == pg_counts.get(shelter), f"{shelter}: the kiosk's counts equal the servers' "
+                                           f"({kiosk.get('present')} present)")
+print(f"{len(failures)} failure(s)")
+sys.exit(1 if failures else 0)
