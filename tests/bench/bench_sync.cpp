@@ -3,7 +3,11 @@
 //  - server merge rate without HTTP (ServerStore::push, SQLite);
 //  - catch-up of a kiosk with N unsynced events through the real daemon code
 //    and the real server on loopback (HTTP, gzip, JSON, both SQLite files).
-// usage: bench_sync [--events N]   (default 100000)
+//  - with --pg URL: the server's merge rate on PostgreSQL, side by side with
+//    a raw COPY of the same rows into a bare table (goal: within 3x).
+// usage: bench_sync [--events N] [--pg URL]   (default 100000 events);
+//        for PostgreSQL: tests/bench/bench_sync_pg.sh
+#include <pqxx/pqxx>
 #include <zlib.h>
 
 #include <chrono>
@@ -75,8 +79,53 @@ size_t gzip_size(const std::string& s) {
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   int n = 100000;
-  for (int i = 1; i + 1 < argc; i += 2)
+  std::string pg;
+  for (int i = 1; i + 1 < argc; i += 2) {
     if (std::string(argv[i]) == "--events") n = std::max(100, std::atoi(argv[i + 1]));
+    if (std::string(argv[i]) == "--pg") pg = argv[i + 1];
+  }
+  if (!pg.empty()) {
+    auto st = sync::open_pg_server_store(pg);
+    if (!st) die("PostgreSQL", st.error());
+    auto events = arrivals("tama-09-a", "tama-09", n);
+    auto t0 = Clock::now();
+    for (size_t i = 0; i < events.size(); i += 2000) {
+      sync::PushRequest req;
+      req.device_id = "tama-09-a";
+      req.events.assign(events.begin() + static_cast<std::ptrdiff_t>(i),
+                        events.begin() + static_cast<std::ptrdiff_t>(std::min(events.size(), i + 2000)));
+      if (auto r = (*st)->push(req); !r) die("push", r.error());
+    }
+    const double merge = secs(t0);
+    std::printf("server merge, PostgreSQL, no HTTP (batches of 2000): %d events in %.1f s = %.0f events/s\n", n, merge,
+                n / merge);
+    try {
+      pqxx::connection c(pg);
+      {
+        pqxx::work w(c);
+        w.exec("DROP TABLE IF EXISTS copy_bench; CREATE TABLE copy_bench(id TEXT PRIMARY KEY, type TEXT, "
+               "person_id TEXT, household_id TEXT, shelter_id TEXT, device_id TEXT, device_seq BIGINT, author TEXT, "
+               "hlc BIGINT, body TEXT)");
+        w.commit();
+      }
+      auto copy_events = arrivals("tama-08-a", "tama-08", n);
+      t0 = Clock::now();
+      pqxx::work w(c);
+      pqxx::stream_to copy(w, "copy_bench");
+      for (const auto& e : copy_events)
+        copy << std::make_tuple(e.id, std::string(to_string(e.type)), e.person_id, e.household_id, e.shelter_id,
+                                e.device_id, e.device_seq, e.author, static_cast<std::int64_t>(e.hlc), e.body.dump());
+      copy.complete();
+      w.commit();
+      const double raw = secs(t0);
+      std::printf("raw PostgreSQL COPY of the same rows: %.1f s = %.0f rows/s; the merge takes %.1fx the COPY time\n",
+                  raw, n / raw, merge / raw);
+    } catch (const std::exception& e) {
+      die("COPY", fail(e.what()));
+    }
+    return 0;
+  }
+
   const fs::path dir = fs::temp_directory_path() / "shelter-bench-sync";
   fs::remove_all(dir);
   fs::create_directories(dir);
