@@ -557,20 +557,27 @@ Result<std::vector<Event>> Store::person_events(const PersonId& id) {
   return out;
 }
 
+namespace {
+// Rows of kEventColumns with their log position, for the log readers below.
+Result<std::vector<std::pair<std::int64_t, Event>>> read_positioned_events(sql::Stmt& q, const char* what) {
+  std::vector<std::pair<std::int64_t, Event>> out;
+  for (;;) {
+    auto row = q.step();
+    if (!row) return row.error().context(what);
+    if (!*row) break;
+    auto e = read_event(q);
+    if (!e) return e.error().context(what);
+    out.emplace_back(q.i64(0), std::move(e).value());
+  }
+  return out;
+}
+}  // namespace
+
 Result<std::vector<std::pair<std::int64_t, Event>>> Store::events_after(std::int64_t after_seq, int limit) {
   auto q = db_->prepare(std::string("SELECT ") + kEventColumns + " FROM event WHERE seq > ?1 ORDER BY seq LIMIT ?2");
   if (!q) return q.error().context("read events");
   (*q)->bind(1, after_seq).bind(2, limit);
-  std::vector<std::pair<std::int64_t, Event>> out;
-  for (;;) {
-    auto row = (*q)->step();
-    if (!row) return row.error().context("read events");
-    if (!*row) break;
-    auto e = read_event(**q);
-    if (!e) return e.error().context("read events");
-    out.emplace_back((*q)->i64(0), std::move(e).value());
-  }
-  return out;
+  return read_positioned_events(**q, "read events");
 }
 
 Result<std::vector<std::pair<std::int64_t, Event>>> Store::shelter_feed_after(const std::string& shelter_id,
@@ -582,16 +589,7 @@ Result<std::vector<std::pair<std::int64_t, Event>>> Store::shelter_feed_after(co
                         "(SELECT person_id FROM event WHERE shelter_id = ?2)) ORDER BY seq LIMIT ?3");
   if (!q) return q.error().context("read shelter feed");
   (*q)->bind(1, after_seq).bind(2, shelter_id).bind(3, limit);
-  std::vector<std::pair<std::int64_t, Event>> out;
-  for (;;) {
-    auto row = (*q)->step();
-    if (!row) return row.error().context("read shelter feed");
-    if (!*row) break;
-    auto e = read_event(**q);
-    if (!e) return e.error().context("read shelter feed");
-    out.emplace_back((*q)->i64(0), std::move(e).value());
-  }
-  return out;
+  return read_positioned_events(**q, "read shelter feed");
 }
 
 Result<std::int64_t> Store::event_count() {

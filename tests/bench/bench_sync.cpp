@@ -60,6 +60,17 @@ std::vector<Event> arrivals(const std::string& device, const std::string& shelte
   return out;
 }
 
+// Pushes `events` to `store` in batches of 2000, as the daemon would.
+void push_all(sync::ServerStore& store, const std::string& device, const std::vector<Event>& events) {
+  for (size_t i = 0; i < events.size(); i += 2000) {
+    sync::PushRequest req;
+    req.device_id = device;
+    req.events.assign(events.begin() + static_cast<std::ptrdiff_t>(i),
+                      events.begin() + static_cast<std::ptrdiff_t>(std::min(events.size(), i + 2000)));
+    if (auto r = store.push(req); !r) die("push", r.error());
+  }
+}
+
 size_t gzip_size(const std::string& s) {
   z_stream z{};
   deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
@@ -89,13 +100,7 @@ int main(int argc, char** argv) {
     if (!st) die("PostgreSQL", st.error());
     auto events = arrivals("tama-09-a", "tama-09", n);
     auto t0 = Clock::now();
-    for (size_t i = 0; i < events.size(); i += 2000) {
-      sync::PushRequest req;
-      req.device_id = "tama-09-a";
-      req.events.assign(events.begin() + static_cast<std::ptrdiff_t>(i),
-                        events.begin() + static_cast<std::ptrdiff_t>(std::min(events.size(), i + 2000)));
-      if (auto r = (*st)->push(req); !r) die("push", r.error());
-    }
+    push_all(**st, "tama-09-a", events);
     const double merge = secs(t0);
     std::printf("server merge, PostgreSQL, no HTTP (batches of 2000): %d events in %.1f s = %.0f events/s\n", n, merge,
                 n / merge);
@@ -143,13 +148,7 @@ int main(int argc, char** argv) {
     if (!st) die("server store", st.error());
     auto events = arrivals("tama-01-a", "tama-01", n);
     auto t0 = Clock::now();
-    for (size_t i = 0; i < events.size(); i += 2000) {
-      sync::PushRequest req;
-      req.device_id = "tama-01-a";
-      req.events.assign(events.begin() + static_cast<std::ptrdiff_t>(i),
-                        events.begin() + static_cast<std::ptrdiff_t>(std::min(events.size(), i + 2000)));
-      if (auto r = (*st)->push(req); !r) die("push", r.error());
-    }
+    push_all(**st, "tama-01-a", events);
     const double t = secs(t0);
     std::printf("server merge, SQLite, no HTTP (batches of 2000): %d events in %.1f s = %.0f events/s\n", n, t, n / t);
   }

@@ -8,54 +8,29 @@ exactly the same counts, and equal what the kiosks' own stores say.
 
 usage: SHELTER_PG_URL=... test_pg_equivalence.py BUILD_DIR   (see with_postgres.sh)
 """
-import atexit, json, os, random, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+import json
+import os
+import random
+import subprocess
+import sys
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import check, finish, free_port, run, start_server, work  # noqa: E402
 
 BUILD = sys.argv[1]
 CTL = os.path.join(BUILD, "kiosk", "shelterctl")
 SERVER = os.path.join(BUILD, "sync", "shelter-server")
 SYNC = os.path.join(BUILD, "sync", "shelter-sync")
 PG = os.environ["SHELTER_PG_URL"]
-work = tempfile.mkdtemp(prefix="pg-eq-")
-procs, failures = [], []
 random.seed(int(os.environ.get("SEED", "11")))
 
 
-@atexit.register
-def _cleanup():
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-    shutil.rmtree(work, ignore_errors=True)
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def run(*args):
-    r = subprocess.run(list(args), capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit(f"{args}: {r.stderr}")
-    return r.stdout.strip()
-
-
-def port():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
-
-
 def serve(store_args):
-    p_ = port()
-    p = subprocess.Popen([SERVER, *store_args, "--port", str(p_)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    procs.append(p)
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{p_}/v1/health", timeout=1); return f"http://127.0.0.1:{p_}"
-        except OSError:
-            time.sleep(0.02)
-    raise SystemExit("server did not start")
+    port = free_port()
+    start_server(SERVER, store_args, port)
+    return f"http://127.0.0.1:{port}"
 
 
 pg_urls = [serve(["--pg", PG]), serve(["--pg", PG])]  # two processes, one database
@@ -87,7 +62,6 @@ for name, db in kiosks.items():
 
 # Each kiosk's events to the PostgreSQL servers: enrol, then sync through a
 # randomly chosen process, all four kiosks at once.
-token_file = {}
 for name, db in kiosks.items():
     code = run(SERVER, "--pg", PG, "enrol-code", "--shelter", name[:7], "--device", name)
     run(SYNC, "--db", db, "--server", random.choice(pg_urls), "--enrol", code)
@@ -136,5 +110,4 @@ for shelter in ("tama-01", "tama-02"):
     kiosk = json.loads(run(CTL, "--db", kiosks[shelter + "-a"], "counts", "--shelter", shelter, "--json"))
     check(kiosk == pg_counts.get(shelter), f"{shelter}: the kiosk's counts equal the servers' "
                                            f"({kiosk.get('present')} present)")
-print(f"{len(failures)} failure(s)")
-sys.exit(1 if failures else 0)
+finish()

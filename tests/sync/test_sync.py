@@ -6,71 +6,30 @@ malformed requests. Afterwards every kiosk agrees with the server.
 
 usage: test_sync.py BUILD_DIR
 """
-import atexit
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import check, finish, free_port, start_server as start, work  # noqa: E402
 
 BUILD = sys.argv[1]
 CTL = os.path.join(BUILD, "kiosk", "shelterctl")
 SERVER = os.path.join(BUILD, "sync", "shelter-server")
 SYNC = os.path.join(BUILD, "sync", "shelter-sync")
-work = tempfile.mkdtemp(prefix="sync-test-")
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 PORT = free_port()
 URL = f"http://127.0.0.1:{PORT}"
-
-
-running = []
-
-
-@atexit.register
-def _cleanup():
-    for p in running:
-        if p.poll() is None:
-            p.kill()
-    shutil.rmtree(work, ignore_errors=True)
-
-
 # SHELTER_PG_URL: run everything against the PostgreSQL backend instead.
 PG = os.environ.get("SHELTER_PG_URL", "")
 STORE_ARGS = ["--pg", PG] if PG else ["--db", os.path.join(work, "server.db")]
 
 
 def start_server():
-    p = subprocess.Popen([SERVER, *STORE_ARGS, "--port", str(PORT)],
-                         stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "server.log"), "a"))
-    running.append(p)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(URL + "/v1/health", timeout=1)
-            return p
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("server did not start")
+    return start(SERVER, STORE_ARGS, PORT, os.path.join(work, "server.log"))
 
 
 def ctl(db, *args):
@@ -254,5 +213,4 @@ check(rc == 0 and server_counts("tama-02")["present"] == 6, "a later network syn
 
 server.terminate()
 server.wait()
-print(f"{len(failures)} failure(s)")
-sys.exit(1 if failures else 0)
+finish()

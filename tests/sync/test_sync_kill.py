@@ -6,70 +6,33 @@ holds each event exactly once and its counts equal the kiosk's.
 
 usage: test_sync_kill.py BUILD_DIR
 """
-import atexit
 import hashlib
 import json
 import os
 import random
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import check, finish, free_port, procs, run, start_server as start, work  # noqa: E402
 
 BUILD = sys.argv[1]
 CTL = os.path.join(BUILD, "kiosk", "shelterctl")
 SERVER = os.path.join(BUILD, "sync", "shelter-server")
 SYNC = os.path.join(BUILD, "sync", "shelter-sync")
-work = tempfile.mkdtemp(prefix="sync-kill-")
-procs = []
-failures = []
 random.seed(int(os.environ.get("SEED", "7")))
 
 
-@atexit.register
-def _cleanup():
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-    shutil.rmtree(work, ignore_errors=True)
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures.append(what)
-
-
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-PORT = s.getsockname()[1]
-s.close()
+PORT = free_port()
 URL = f"http://127.0.0.1:{PORT}"
 server_db = os.path.join(work, "server.db")
 kiosk_db = os.path.join(work, "kiosk.db")
 
 
 def start_server():
-    p = subprocess.Popen([SERVER, "--db", server_db, "--port", str(PORT)], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
-    procs.append(p)
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(URL + "/v1/health", timeout=1)
-            return p
-        except OSError:
-            time.sleep(0.02)
-    raise SystemExit("server did not start")
-
-
-def run(*args):
-    r = subprocess.run(list(args), capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit(f"{args}: {r.stderr}")
-    return r.stdout.strip()
+    return start(SERVER, ["--db", server_db], PORT)
 
 
 # A kiosk whose own log holds 3000 arrivals (written as an export file of
@@ -128,5 +91,4 @@ check(server_counts["present"] == N and strip(server_counts) == strip(kiosk_coun
       f"server counts equal the kiosk's ({server_counts['present']} present)")
 check(run("sqlite3", server_db, "PRAGMA integrity_check") == "ok", "the server's database is intact")
 check(run("sqlite3", kiosk_db, "PRAGMA integrity_check") == "ok", "the kiosk's database is intact")
-print(f"{len(failures)} failure(s)")
-sys.exit(1 if failures else 0)
+finish()
