@@ -1,17 +1,25 @@
 // The PostgreSQL backend: for a city that outgrows one machine. Several
-// server processes may share one database. The merge is core/'s: each
-// person's fields are folded by PersonState::apply and the counts moved by
-// count_delta, exactly as the kiosk's SQLite store does, inside one
-// transaction per batch.
+// server processes may share one database (reads run in parallel; batches
+// are written one at a time). The merge is core/'s: each person's fields
+// are folded by PersonState::apply and the counts moved by count_delta,
+// exactly as the kiosk's SQLite store does, inside one transaction per batch.
 //
-// Feed positions: an event's `pos` is taken from a one-row counter as the
-// last statement of the transaction, so the counter's row lock orders
-// positions by commit; a reader's cursor never skips a row that commits
-// later with a smaller number (the classic bigserial pitfall).
+// Feed positions: a batch first reserves its positions from a one-row
+// counter, whose row lock it then holds until commit, so positions are in
+// commit order and a reader's cursor never skips a row that commits later
+// with a smaller number (the classic bigserial pitfall). Duplicates leave
+// gaps, which cursors do not mind. The same lock serialises batches from
+// all server processes, so the read-fold-write of persons and counts below
+// never races with another process's.
+//
+// A person's projected state is one row (the fields with their stamps as
+// JSON): a batch of arrivals writes one row per person, not one per field.
 #include <pqxx/pqxx>
 
 #include <chrono>
 #include <ctime>
+#include <map>
+#include <set>
 
 #include "core/projection.hpp"
 #include "sync/server/server.hpp"
@@ -29,15 +37,13 @@ CREATE INDEX IF NOT EXISTS event_shelter_pos ON event(shelter_id, pos);
 CREATE INDEX IF NOT EXISTS event_person ON event(person_id);
 CREATE TABLE IF NOT EXISTS feed_counter(one INT PRIMARY KEY CHECK (one = 1), n BIGINT NOT NULL);
 INSERT INTO feed_counter VALUES (1, 0) ON CONFLICT DO NOTHING;
-CREATE TABLE IF NOT EXISTS person_field(
-  person_id TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, hlc BIGINT NOT NULL,
-  device_id TEXT NOT NULL, event_id TEXT NOT NULL, PRIMARY KEY(person_id, field));
-CREATE INDEX IF NOT EXISTS person_field_value ON person_field(field, value);
+CREATE TABLE IF NOT EXISTS person(
+  person_id TEXT PRIMARY KEY, state TEXT NOT NULL, name TEXT NOT NULL, reading TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS count_cell(
-  shelter_id TEXT NOT NULL, dim TEXT NOT NULL, key TEXT NOT NULL, n INT NOT NULL CHECK (n > 0),
+  shelter_id TEXT NOT NULL, dim TEXT NOT NULL, key TEXT NOT NULL, n INT NOT NULL CHECK (n >= 0),
   PRIMARY KEY(shelter_id, dim, key));
 CREATE TABLE IF NOT EXISTS household_presence(
-  shelter_id TEXT NOT NULL, household_id TEXT NOT NULL, n INT NOT NULL CHECK (n > 0),
+  shelter_id TEXT NOT NULL, household_id TEXT NOT NULL, n INT NOT NULL CHECK (n >= 0),
   PRIMARY KEY(shelter_id, household_id));
 CREATE TABLE IF NOT EXISTS auth_enrolment(
   code_hash TEXT PRIMARY KEY, shelter_id TEXT NOT NULL, device_id TEXT NOT NULL,
@@ -95,30 +101,36 @@ class PgServerStore final : public ServerStore {
     });
   }
 
+  // A batch in a handful of statements, whatever its size: rows travel as
+  // JSON and are unpacked by json_to_recordset. Per person, the fold runs
+  // here (core's PersonState::apply), and the counts move by the net
+  // difference between the person's state before and after the batch.
   Result<PushReply> push(const PushRequest& request) override {
     std::lock_guard lock(mu_);
     return guarded("store batch", [&]() -> Result<PushReply> {
       pqxx::work w(*conn_);
       PushReply reply;
-      std::vector<std::string> inserted;
+      nlohmann::json rows = nlohmann::json::array();
       for (const Event& e : request.events) {
-        auto r = w.exec_params(
-            "INSERT INTO event(id, type, person_id, household_id, shelter_id, device_id, device_seq, author, hlc, body) "
-            "VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT DO NOTHING RETURNING id",
-            e.id, std::string(to_string(e.type)), e.person_id, e.household_id, e.shelter_id, e.device_id,
-            e.device_seq, e.author, static_cast<std::int64_t>(e.hlc), e.body.dump());
+        rows.push_back({{"id", e.id}, {"type", std::string(to_string(e.type))}, {"person_id", e.person_id},
+                        {"household_id", e.household_id}, {"shelter_id", e.shelter_id}, {"device_id", e.device_id},
+                        {"device_seq", e.device_seq}, {"author", e.author}, {"hlc", static_cast<std::int64_t>(e.hlc)},
+                        {"body", e.body.dump()}});
         reply.acknowledged.push_back(e.id);
-        if (r.empty()) continue;  // already stored: a repeated batch
-        inserted.push_back(e.id);
-        project(w, e);
       }
-      if (!inserted.empty()) {
-        // Last: positions under the counter's row lock, in commit order.
-        auto r = w.exec_params("UPDATE feed_counter SET n = n + $1 WHERE one = 1 RETURNING n",
-                               static_cast<std::int64_t>(inserted.size()));
-        std::int64_t pos = r[0][0].as<std::int64_t>() - static_cast<std::int64_t>(inserted.size());
-        for (const auto& id : inserted) w.exec_params("UPDATE event SET pos = $1 WHERE id = $2", ++pos, id);
-      }
+      auto reserved = w.exec_params("UPDATE feed_counter SET n = n + $1 WHERE one = 1 RETURNING n",
+                                    static_cast<std::int64_t>(rows.size()));
+      std::int64_t pos = reserved[0][0].as<std::int64_t>() - static_cast<std::int64_t>(rows.size());
+      for (auto& row : rows) row["pos"] = ++pos;
+      std::set<std::string> inserted;
+      for (const auto& r : w.exec_params(
+               "INSERT INTO event(id, type, person_id, household_id, shelter_id, device_id, device_seq, author, hlc, "
+               "body, pos) SELECT * FROM json_to_recordset($1::json) AS x(id text, type text, person_id text, "
+               "household_id text, shelter_id text, device_id text, device_seq bigint, author text, hlc bigint, "
+               "body text, pos bigint) ON CONFLICT DO NOTHING RETURNING id",
+               rows.dump()))
+        inserted.insert(r[0].c_str());
+      if (!inserted.empty()) merge(w, request.events, inserted);
       w.commit();
       reply.new_events = static_cast<int>(inserted.size());
       reply.server_time_ms = now_ms();
@@ -181,12 +193,10 @@ class PgServerStore final : public ServerStore {
     return guarded("search", [&]() -> Result<nlohmann::json> {
       pqxx::read_transaction w(*conn_);
       auto rows = w.exec_params(
-          "SELECT DISTINCT person_id FROM person_field WHERE field IN ('name', 'reading') AND "
-          "strpos(value, $1) > 0 LIMIT 200",
-          text);
+          "SELECT person_id, state FROM person WHERE strpos(name, $1) > 0 OR strpos(reading, $1) > 0 LIMIT 200", text);
       nlohmann::json out = nlohmann::json::array();
       for (const auto& r : rows) {
-        PersonState p = load(w, r[0].c_str());
+        const PersonState p = state_from_json(r[0].c_str(), r[1].c_str());
         const PersonInfo info = p.info();
         if (!info.consent || !p.merged_into().empty()) continue;
         out.push_back({{"name", info.name}, {"reading", info.reading}, {"shelter", p.shelter_id()},
@@ -267,53 +277,93 @@ class PgServerStore final : public ServerStore {
   }
 
  private:
-  static PersonState load(pqxx::transaction_base& w, const std::string& person_id) {
+  // A person's fields with their stamps: {"field": [value, hlc, device, event id]}.
+  static std::string state_json(const PersonState& p) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [name, v] : p.fields)
+      j[name] = {v.value, static_cast<std::int64_t>(v.stamp.hlc), v.stamp.device_id, v.stamp.event_id};
+    return j.dump();
+  }
+  static PersonState state_from_json(const std::string& id, const std::string& text) {
     PersonState p;
-    p.id = person_id;
-    for (const auto& r : w.exec_params(
-             "SELECT field, value, hlc, device_id, event_id FROM person_field WHERE person_id = $1", person_id))
-      p.fields.emplace(r[0].c_str(), FieldValue{r[1].c_str(), Stamp{static_cast<Hlc>(r[2].as<std::int64_t>()),
-                                                                     r[3].c_str(), r[4].c_str()}});
+    p.id = id;
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_object())
+      for (auto it = j.begin(); it != j.end(); ++it)
+        p.fields.emplace(it.key(), FieldValue{it.value().at(0).get<std::string>(),
+                                              Stamp{static_cast<Hlc>(it.value().at(1).get<std::int64_t>()),
+                                                    it.value().at(2).get<std::string>(),
+                                                    it.value().at(3).get<std::string>()}});
     return p;
   }
 
-  // The kiosk's project(), on PostgreSQL. The advisory lock serialises
-  // server processes working on the same person.
-  static void project(pqxx::work& w, const Event& e) {
-    w.exec_params("SELECT pg_advisory_xact_lock(hashtext($1))", e.person_id);
-    PersonState before = load(w, e.person_id);
-    const bool existed = !before.fields.empty();
-    PersonState after = before;
-    const auto changed = after.apply(e);
-    if (changed.empty()) return;
-    for (const auto& f : changed) {
-      const FieldValue& v = after.fields.at(f);
-      w.exec_params(
-          "INSERT INTO person_field VALUES($1,$2,$3,$4,$5,$6) ON CONFLICT (person_id, field) DO UPDATE SET "
-          "value = EXCLUDED.value, hlc = EXCLUDED.hlc, device_id = EXCLUDED.device_id, event_id = EXCLUDED.event_id",
-          e.person_id, f, v.value, static_cast<std::int64_t>(v.stamp.hlc), v.stamp.device_id, v.stamp.event_id);
+  static void merge(pqxx::work& w, const std::vector<Event>& events, const std::set<std::string>& inserted) {
+    std::set<std::string> person_ids;
+    for (const Event& e : events)
+      if (inserted.count(e.id)) person_ids.insert(e.person_id);
+    const std::string persons = nlohmann::json(person_ids).dump();
+    std::map<std::string, PersonState> before;
+    for (const auto& r : w.exec_params("SELECT person_id, state FROM person WHERE person_id IN "
+                                       "(SELECT value FROM json_array_elements_text($1::json))",
+                                       persons))
+      before[r[0].c_str()] = state_from_json(r[0].c_str(), r[1].c_str());
+    std::map<std::string, PersonState> after = before;
+    for (const Event& e : events)
+      if (inserted.count(e.id)) {
+        PersonState& p = after[e.person_id];
+        p.id = e.person_id;
+        p.apply(e);
+      }
+    nlohmann::json person_rows = nlohmann::json::array();
+    std::map<CountKey, int> cells;
+    std::map<HouseholdKey, int> households;
+    for (const auto& [id, now] : after) {
+      auto old = before.find(id);
+      const PersonState* was = old == before.end() ? nullptr : &old->second;
+      if (was && was->fields == now.fields) continue;  // every write lost or repeated
+      person_rows.push_back({{"person_id", id}, {"state", state_json(now)}, {"name", now.get(field::kName)},
+                             {"reading", now.get(field::kReading)}});
+      const CountDelta d = count_delta(was, now);
+      for (const auto& k : d.removed) --cells[k];
+      for (const auto& k : d.added) ++cells[k];
+      for (const auto& k : d.households_removed) --households[k];
+      for (const auto& k : d.households_added) ++households[k];
     }
-    const CountDelta d = count_delta(existed ? &before : nullptr, after);
-    for (const auto& k : d.removed)
-      if (w.exec_params("DELETE FROM count_cell WHERE shelter_id=$1 AND dim=$2 AND key=$3 AND n = 1 RETURNING n",
-                        k.shelter_id, k.dim, k.key)
-              .empty())
-        w.exec_params("UPDATE count_cell SET n = n - 1 WHERE shelter_id=$1 AND dim=$2 AND key=$3", k.shelter_id, k.dim,
-                      k.key);
-    for (const auto& k : d.added)
-      w.exec_params("INSERT INTO count_cell VALUES($1,$2,$3,1) ON CONFLICT (shelter_id, dim, key) DO UPDATE SET "
-                    "n = count_cell.n + 1",
-                    k.shelter_id, k.dim, k.key);
-    for (const auto& k : d.households_removed)
-      if (w.exec_params("DELETE FROM household_presence WHERE shelter_id=$1 AND household_id=$2 AND n = 1 RETURNING n",
-                        k.shelter_id, k.household_id)
-              .empty())
-        w.exec_params("UPDATE household_presence SET n = n - 1 WHERE shelter_id=$1 AND household_id=$2", k.shelter_id,
-                      k.household_id);
-    for (const auto& k : d.households_added)
-      w.exec_params("INSERT INTO household_presence VALUES($1,$2,1) ON CONFLICT (shelter_id, household_id) DO UPDATE "
-                    "SET n = household_presence.n + 1",
-                    k.shelter_id, k.household_id);
+    if (!person_rows.empty())
+      w.exec_params(
+          "INSERT INTO person SELECT * FROM json_to_recordset($1::json) AS x(person_id text, state text, name text, "
+          "reading text) ON CONFLICT (person_id) DO UPDATE SET state = EXCLUDED.state, name = EXCLUDED.name, "
+          "reading = EXCLUDED.reading",
+          person_rows.dump());
+    nlohmann::json cell_rows = nlohmann::json::array(), household_rows = nlohmann::json::array();
+    for (const auto& [k, d] : cells)
+      if (d) cell_rows.push_back({{"shelter_id", k.shelter_id}, {"dim", k.dim}, {"key", k.key}, {"n", d}});
+    for (const auto& [k, d] : households)
+      if (d) household_rows.push_back({{"shelter_id", k.shelter_id}, {"household_id", k.household_id}, {"n", d}});
+    // Existing cells move by their delta; missing ones (only ever a positive
+    // delta) are inserted; cells reaching 0 go. The CHECK is on the proposed
+    // row, so a negative value must never be offered to INSERT.
+    if (!cell_rows.empty()) {
+      const std::string j = cell_rows.dump();
+      w.exec_params("UPDATE count_cell c SET n = c.n + x.n FROM json_to_recordset($1::json) AS x(shelter_id text, "
+                    "dim text, key text, n int) WHERE c.shelter_id = x.shelter_id AND c.dim = x.dim AND c.key = x.key",
+                    j);
+      w.exec_params("INSERT INTO count_cell SELECT * FROM json_to_recordset($1::json) AS x(shelter_id text, dim text, "
+                    "key text, n int) WHERE x.n > 0 ON CONFLICT DO NOTHING",
+                    j);
+      w.exec("DELETE FROM count_cell WHERE n = 0");
+    }
+    if (!household_rows.empty()) {
+      const std::string j = household_rows.dump();
+      w.exec_params("UPDATE household_presence h SET n = h.n + x.n FROM json_to_recordset($1::json) AS "
+                    "x(shelter_id text, household_id text, n int) WHERE h.shelter_id = x.shelter_id AND "
+                    "h.household_id = x.household_id",
+                    j);
+      w.exec_params("INSERT INTO household_presence SELECT * FROM json_to_recordset($1::json) AS x(shelter_id text, "
+                    "household_id text, n int) WHERE x.n > 0 ON CONFLICT DO NOTHING",
+                    j);
+      w.exec("DELETE FROM household_presence WHERE n = 0");
+    }
   }
 
   std::string url_;
