@@ -113,7 +113,7 @@ bool Controller::on_scan(const std::string& text, Clock::time_point now) {
   }
   if (parsed.pass) {
     if (vm_.screen == Screen::Done) go(Screen::Welcome, now);
-    scan_pass(*parsed.pass, now);
+    scan_pass(*parsed.pass);
     return true;
   }
   const qr::HouseholdCard& card = *parsed.card;
@@ -146,7 +146,7 @@ bool Controller::on_scan(const std::string& text, Clock::time_point now) {
   return true;
 }
 
-void Controller::scan_pass(const qr::Pass& pass, Clock::time_point now) {
+void Controller::scan_pass(const qr::Pass& pass) {
   auto rec = store_.person(pass.person_id);
   if (!rec) return notice("error.store", rec.error().message, true);
   if (!rec->has_value()) return notice("pass.unknown", {}, true);
@@ -164,7 +164,6 @@ void Controller::scan_pass(const qr::Pass& pass, Clock::time_point now) {
   }
   auto r = store_.record(e);
   if (!r) return notice("error.store", r.error().message, true);
-  (void)now;
   notice(key, p.info.name);
   if (on_checked_in && e.type == EventType::Arrived) on_checked_in(1);
 }
@@ -537,7 +536,6 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
       else if (vm_.screen == Screen::Staff) ui::pop_utf8(s.edit_field.empty() ? s.search : s.edit_value);
       break;
     case Intent::SwitchKeyboard: w.keyboard = static_cast<ui::Keyboard>(in.number); break;
-    case Intent::ToggleSmallKana: break;
     case Intent::NextStep: walkin_next(); break;
     case Intent::PrevStep:
       if (w.step == WalkInStep::Name) {

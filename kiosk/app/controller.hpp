@@ -46,7 +46,7 @@ class Controller {
   void walkin_next();
   void submit_walkin(Clock::time_point now);
   void confirm_arrival(Clock::time_point now);
-  void scan_pass(const qr::Pass& pass, Clock::time_point now);
+  void scan_pass(const qr::Pass& pass);
   void pin_submit(Clock::time_point now);
   void staff_search();
   void open_person(const std::string& id);
@@ -56,7 +56,6 @@ class Controller {
   void refresh_staff_tab();
   void export_usb();
   void print_pass();
-  std::string author() const { return vm_.screen == ui::Screen::Staff ? "staff:kiosk" : "self"; }
 
   Store& store_;
   Config config_;

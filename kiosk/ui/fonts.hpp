@@ -44,7 +44,6 @@ class Fonts {
   ImFont* regular() const { return regular_; }
   ImFont* large() const { return large_; }
   float base_pixels() const { return base_; }
-  size_t glyph_count() const { return glyphs_.size() + extra_.size(); }
 
  private:
   struct Face;

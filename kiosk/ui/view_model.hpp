@@ -64,7 +64,6 @@ struct WalkInVm {
   int current = 0;
   WalkInStep step = WalkInStep::Name;
   Keyboard keyboard = Keyboard::Kana;
-  bool small_kana = false;  // the keyboard shows ァ ィ ッ ャ ...
   std::string stay = "shelter";
   int this_year = 2026;
 };
@@ -143,7 +142,6 @@ struct Intent {
     Key,              // text: a character from the on-screen keyboard
     Backspace,
     SwitchKeyboard,   // number: Keyboard
-    ToggleSmallKana,
     NextStep,
     PrevStep,
     SetBirthDecade,   // number: e.g. 1950
