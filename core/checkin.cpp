@@ -48,4 +48,30 @@ Result<NewEvent> presence_event(Store& store, const PersonId& id, EventType type
   return NewEvent{type, id, "", (*rec)->shelter_id, author, {}};
 }
 
+Result<PassAction> pass_action(Store& store, const qr::Pass& pass, const std::string& author) {
+  auto rec = store.person(pass.person_id);
+  if (!rec) return rec.error();
+  PassAction a;
+  a.event = NewEvent{EventType::Arrived, pass.person_id, "", "", author, {}};
+  if (!rec->has_value()) {
+    a.kind = PassAction::Kind::ArrivedUnknown;
+    a.event.household_id = pass.household_id;
+    a.event.body = {{"stay", "shelter"}};
+    return a;
+  }
+  const PersonRecord& p = **rec;
+  a.name = p.info.name;
+  const bool here = p.shelter_id == store.shelter_id();
+  if (here && p.presence == Presence::Present) {
+    a.kind = PassAction::Kind::WentOut;
+    a.event.type = EventType::WentOut;
+  } else if (here && p.presence == Presence::Out) {
+    a.kind = PassAction::Kind::CameBack;
+    a.event.type = EventType::CameBack;
+  } else {
+    a.event.body = {{"stay", to_string(p.stay)}};
+  }
+  return a;
+}
+
 }  // namespace shelter

@@ -24,4 +24,16 @@ Result<std::vector<NewEvent>> card_arrivals(Store& store, const qr::HouseholdCar
 // registered.
 Result<NewEvent> presence_event(Store& store, const PersonId& id, EventType type, const std::string& author);
 
+// What scanning a pass at this store's shelter records: the holder arrives
+// (or, already here, goes out / comes back). A pass printed at another
+// shelter names a person this kiosk may never have seen: the arrival is
+// recorded with the ids alone, and the sync daemon fetches the person's
+// details from the server later (offline, nothing is lost or delayed).
+struct PassAction {
+  enum class Kind { Arrived, WentOut, CameBack, ArrivedUnknown } kind = Kind::Arrived;
+  NewEvent event;
+  std::string name;  // empty for ArrivedUnknown
+};
+Result<PassAction> pass_action(Store& store, const qr::Pass& pass, const std::string& author);
+
 }  // namespace shelter

@@ -30,6 +30,10 @@ class Stmt {
   }
   Stmt& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
   Stmt& bind(int i, std::uint64_t v) { return bind(i, static_cast<std::int64_t>(v)); }
+  Stmt& bind_null(int i) {
+    sqlite3_bind_null(s_, i);
+    return *this;
+  }
   Stmt& bind_blob(int i, const void* p, int n) {
     sqlite3_bind_blob(s_, i, p, n, SQLITE_TRANSIENT);
     return *this;

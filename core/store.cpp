@@ -183,6 +183,7 @@ Status Store::load_identity() {
   if (!shelter) return shelter.error();
   device_id_ = dev->value_or("");
   shelter_id_ = shelter->value_or("");
+  if (auto st = load_clock_offset(); !st) return st;
   // The clock resumes past everything in the log, so a wall clock that went
   // backwards while we were off cannot reorder our own edits.
   auto q = db_->prepare("SELECT coalesce(max(hlc), 0) FROM event");
@@ -248,8 +249,38 @@ Result<bool> Store::insert_event(const Event& e) {
   return db_->changes() > 0;
 }
 
+Status Store::load_clock_offset() {
+  auto offset = meta(kClockOffsetMeta);
+  if (!offset) return offset.error().context("clock offset");
+  if (!offset->has_value()) return {};
+  try {
+    clock_.set_offset_ms(std::stoll(**offset));
+  } catch (const std::exception&) {
+    // A damaged value must not stop check-in: keep the last good offset.
+  }
+  return {};
+}
+
+// Before stamping new events: take the daemon's latest clock correction, and
+// move past every event this store knows about the same persons (pulled by
+// the daemon in another process), so "after" means after for each person
+// even when clocks disagree.
+Status Store::prepare_clock(const std::vector<NewEvent>& drafts) {
+  if (auto st = load_clock_offset(); !st) return st;
+  auto q = db_->prepare("SELECT coalesce(max(hlc), 0) FROM event WHERE person_id = ?1");
+  if (!q) return q.error();
+  for (const NewEvent& d : drafts) {
+    (*q)->bind(1, d.person_id);
+    if (auto r = (*q)->step(); !r) return r.error();
+    clock_.observe((*q)->u64(0));
+    (*q)->reset();
+  }
+  return {};
+}
+
 Result<std::vector<Event>> Store::record(const std::vector<NewEvent>& drafts) {
   if (device_id_.empty()) return fail("record: this store has no device identity (run `shelterctl init`)");
+  if (auto st = prepare_clock(drafts); !st) return st.error().context("record: clock");
   std::vector<Event> events;
   events.reserve(drafts.size());
   std::int64_t seq = next_device_seq_;

@@ -55,6 +55,11 @@ struct DuplicatePair {
   PersonId a, b;  // a < b; same reading and birth date, neither merged into the other
 };
 
+// Meta key where the sync daemon keeps this device's clock error against
+// the server (server minus local, ms); the store stamps events with the
+// corrected time.
+inline constexpr const char* kClockOffsetMeta = "clock_offset_ms";
+
 class Store {
  public:
   struct Options {
@@ -118,6 +123,8 @@ class Store {
   Store(std::unique_ptr<sql::Db> db, Options options);
   Status migrate();
   Status load_identity();
+  Status load_clock_offset();
+  Status prepare_clock(const std::vector<NewEvent>& drafts);
   Result<bool> insert_event(const Event& e);  // false: already present
   Status project(const Event& e);
   Result<std::optional<PersonState>> load_state(const PersonId& id);

@@ -147,25 +147,18 @@ bool Controller::on_scan(const std::string& text, Clock::time_point now) {
 }
 
 void Controller::scan_pass(const qr::Pass& pass) {
-  auto rec = store_.person(pass.person_id);
-  if (!rec) return notice("error.store", rec.error().message, true);
-  if (!rec->has_value()) return notice("pass.unknown", {}, true);
-  const PersonRecord& p = **rec;
-  NewEvent e{EventType::Arrived, p.id, "", "", "self", {}};
-  std::string key = "pass.arrived";
-  if (p.shelter_id == store_.shelter_id() && p.presence == Presence::Present) {
-    e.type = EventType::WentOut;
-    key = "pass.went_out";
-  } else if (p.shelter_id == store_.shelter_id() && p.presence == Presence::Out) {
-    e.type = EventType::CameBack;
-    key = "pass.came_back";
-  } else {
-    e.body = {{"stay", to_string(p.stay)}};
-  }
-  auto r = store_.record(e);
+  auto action = pass_action(store_, pass, "self");
+  if (!action) return notice("error.store", action.error().message, true);
+  auto r = store_.record(action->event);
   if (!r) return notice("error.store", r.error().message, true);
-  notice(key, p.info.name);
-  if (on_checked_in && e.type == EventType::Arrived) on_checked_in(1);
+  using Kind = PassAction::Kind;
+  switch (action->kind) {
+    case Kind::Arrived: notice("pass.arrived", action->name); break;
+    case Kind::WentOut: notice("pass.went_out", action->name); break;
+    case Kind::CameBack: notice("pass.came_back", action->name); break;
+    case Kind::ArrivedUnknown: notice("pass.arrived_elsewhere", {}); break;
+  }
+  if (on_checked_in && action->event.type == EventType::Arrived) on_checked_in(1);
 }
 
 void Controller::confirm_arrival(Clock::time_point now) {

@@ -323,33 +323,76 @@ Result<qr::HouseholdCard> card_from_image(const std::string& image) {
   return fail("none of the QR codes in " + image + " is a household card");
 }
 
-int cmd_import_card(const Common& c, const std::string& image, const std::string& stay,
-                    const std::vector<int>& members) {
-  auto store = open_store(c.db);
-  if (!store) return report(store.error().context("import card"));
-  auto card = card_from_image(image);
-  if (!card) return report(card.error().context("import card " + image));
-  Store& s = **store;
-  auto here = members_already_here(s, *card);
-  if (!here) return report(here.error().context("import card"));
+int checkin_card(const Common& c, Store& s, const qr::HouseholdCard& card, const std::string& stay,
+                 const std::vector<int>& members) {
+  auto here = members_already_here(s, card);
+  if (!here) return report(here.error().context("check in card"));
   std::vector<size_t> chosen;
-  for (size_t i = 0; i < card->members.size(); ++i) {
+  for (size_t i = 0; i < card.members.size(); ++i) {
     if (!members.empty() && std::find(members.begin(), members.end(), static_cast<int>(i + 1)) == members.end())
       continue;
-    if ((*here)[i]) std::cout << "Already here: member " << (i + 1) << " (" << card->members[i].person_id << ")\n";
+    if ((*here)[i]) std::cout << "Already here: member " << (i + 1) << " (" << card.members[i].person_id << ")\n";
     chosen.push_back(i);
   }
-  auto arrivals_r = card_arrivals(s, *card, chosen, stay, author_of(c.staff));
-  if (!arrivals_r) return report(arrivals_r.error().context("import card"));
+  auto arrivals_r = card_arrivals(s, card, chosen, stay, author_of(c.staff));
+  if (!arrivals_r) return report(arrivals_r.error().context("check in card"));
   const auto& arrivals = *arrivals_r;
   if (arrivals.empty()) {
     std::cout << "Nothing to record\n";
     return 0;
   }
   auto r = s.record(arrivals);
-  if (!r) return report(r.error().context("import card"));
-  std::cout << "Checked in " << r->size() << " of " << card->members.size() << " member(s) of household "
-            << card->household_id << "\n";
+  if (!r) return report(r.error().context("check in card"));
+  std::cout << "Checked in " << r->size() << " of " << card.members.size() << " member(s) of household "
+            << card.household_id << "\n";
+  return 0;
+}
+
+int cmd_import_card(const Common& c, const std::string& image, const std::string& stay,
+                    const std::vector<int>& members) {
+  auto store = open_store(c.db);
+  if (!store) return report(store.error().context("import card"));
+  auto card = card_from_image(image);
+  if (!card) return report(card.error().context("import card " + image));
+  return checkin_card(c, **store, *card, stay, members);
+}
+
+// The text of a scanned code, handled as the kiosk handles it: a household
+// card checks its members in, a pass arrives / goes out / comes back.
+int cmd_scan(const Common& c, const std::string& text, const std::string& stay) {
+  const qr::Parsed parsed = qr::parse(text);
+  if (!parsed.ok())
+    return report(fail("scan: " + std::string(qr::describe(parsed.error)) +
+                       (parsed.detail.empty() ? "" : " (" + parsed.detail + ")")));
+  auto store = open_store(c.db);
+  if (!store) return report(store.error().context("scan"));
+  if (parsed.card) return checkin_card(c, **store, *parsed.card, stay, {});
+  auto action = pass_action(**store, *parsed.pass, author_of(c.staff));
+  if (!action) return report(action.error().context("scan pass"));
+  auto r = (*store)->record(action->event);
+  if (!r) return report(r.error().context("scan pass"));
+  switch (action->kind) {
+    case PassAction::Kind::Arrived: std::cout << "Arrived: "; break;
+    case PassAction::Kind::WentOut: std::cout << "Went out: "; break;
+    case PassAction::Kind::CameBack: std::cout << "Came back: "; break;
+    case PassAction::Kind::ArrivedUnknown: std::cout << "Arrived (details will come from the server): "; break;
+  }
+  std::cout << parsed.pass->person_id << "\n";
+  return 0;
+}
+
+// Prints the text of a pass for a person (to reprint a lost one).
+int cmd_pass(const Common& c, const std::string& person) {
+  auto store = open_store(c.db);
+  if (!store) return report(store.error().context("pass"));
+  auto id = resolve_person(**store, person);
+  if (!id) return report(id.error().context("pass"));
+  auto rec = (*store)->person(*id);
+  if (!rec) return report(rec.error().context("pass"));
+  qr::Pass pass{*id, (*rec)->household_id, (*store)->shelter_id(), today_utc()};
+  auto text = qr::encode_pass(pass);
+  if (!text) return report(text.error().context("pass"));
+  std::cout << *text << "\n";
   return 0;
 }
 
@@ -631,6 +674,13 @@ int main(int argc, char** argv) {
   import_card->add_option("--stay", stay, "shelter, car or home")->check(CLI::IsMember({"shelter", "car", "home"}));
   import_card->add_option("--members", members, "Only these members (1-based), e.g. --members 1 3");
 
+  std::string qr_text;
+  auto* scan = app.add_subcommand("scan", "Handle the text of a scanned card or pass as the kiosk does");
+  scan->add_option("text", qr_text, "The code's text (from decode)")->required();
+  scan->add_option("--stay", stay, "shelter, car or home")->check(CLI::IsMember({"shelter", "car", "home"}));
+  auto* pass_cmd = app.add_subcommand("pass", "Print the text of a pass for a person (to reprint a lost one)");
+  pass_cmd->add_option("person", person, "Person id or prefix")->required();
+
   std::string csv_in, out_dir = "cards", format = "png";
   auto* make_card = app.add_subcommand("make-card", "Make printable household QR cards from a residents CSV");
   make_card->add_option("csv", csv_in, "CSV with columns household,name[,reading,sex,birth,needs,needs_other,consent,address,phone,household_id,person_id]")->required();
@@ -677,6 +727,8 @@ int main(int argc, char** argv) {
   if (*counts) return cmd_counts(c, shelter, all, json);
   if (*exp) return cmd_export_csv(c, out_path, all);
   if (*import_card) return cmd_import_card(c, image, stay, members);
+  if (*scan) return cmd_scan(c, qr_text, stay);
+  if (*pass_cmd) return cmd_pass(c, person);
   if (*make_card) return cmd_make_card(csv_in, out_dir, format);
   if (*decode) return cmd_decode(image);
   if (*dups) return cmd_duplicates(c);

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <cstdlib>
 #include <ctime>
 
 #include "core/sqlite.hpp"
@@ -41,6 +42,21 @@ struct Syncer::Impl {
   explicit Impl(const std::string& url) : client(url) {}
 };
 
+// This device's own clock, sent with every request so the server can show
+// headquarters which kiosks have a wrong clock.
+static httplib::Headers clock_header() { return {{"X-Shelter-Time", std::to_string(system_millis())}}; }
+
+// The server's clock against ours, from a reply stamped by the server
+// between t0 and t1 (our clock): kept in meta, where the store reads it
+// when it stamps new events. Written only when it moves by a quarter second.
+void Syncer::note_server_time(std::int64_t t0, std::int64_t t1, std::int64_t server_ms) {
+  if (server_ms <= 0 || t1 - t0 > 10'000) return;  // no stamp, or too slow a reply to trust
+  const std::int64_t offset = server_ms - (t0 + t1) / 2;
+  auto old = meta_int(store_, kClockOffsetMeta);
+  if (old && std::llabs(*old - offset) < 250) return;
+  (void)store_.set_meta(kClockOffsetMeta, std::to_string(offset));
+}
+
 Syncer::Syncer(Store& store, SyncOptions options)
     : impl_(new Impl(options.server)), store_(store), options_(std::move(options)) {
   impl_->client.set_connection_timeout(options_.timeout_seconds);
@@ -59,7 +75,8 @@ bool Syncer::enrolled() {
 
 Status Syncer::enrol(const std::string& code) {
   const std::string body = nlohmann::json{{"code", code}, {"device", store_.device_id()}}.dump();
-  auto res = impl_->client.Post("/v1/enrol", body, "application/json");
+  const std::int64_t t0 = system_millis();
+  auto res = impl_->client.Post("/v1/enrol", clock_header(), body, "application/json");
   if (!res) return fail("enrol: " + httplib::to_string(res.error()));
   if (res->status != 200) return fail("enrol: server said " + std::to_string(res->status) + ": " + error_message(res->body));
   auto j = nlohmann::json::parse(res->body, nullptr, false);
@@ -69,6 +86,7 @@ Status Syncer::enrol(const std::string& code) {
                 store_.shelter_id());
   const std::string token = j["token"].get<std::string>();
   if (auto st = store_.set_meta("sync_token", token); !st) return st.error().context("enrol");
+  if (j.contains("time") && j["time"].is_number_integer()) note_server_time(t0, system_millis(), j["time"].get<std::int64_t>());
   impl_->client.set_bearer_token_auth(token);
   return {};
 }
@@ -98,11 +116,13 @@ Result<int> Syncer::push_batch(bool& more) {
     if (e.device_id == store_.device_id()) req.events.push_back(e);  // pulled events are not sent back
   const std::int64_t last = page->back().first;
   if (!req.events.empty()) {
-    auto res = impl_->client.Post("/v1/push", encode(req), "application/json");
+    const std::int64_t t0 = system_millis();
+    auto res = impl_->client.Post("/v1/push", clock_header(), encode(req), "application/json");
     if (!res) return fail("push: " + httplib::to_string(res.error()));
     if (res->status != 200) return fail("push: server said " + std::to_string(res->status) + ": " + error_message(res->body));
     auto reply = decode_push_reply(res->body);
     if (!reply) return reply.error().context("push");
+    note_server_time(t0, system_millis(), reply->server_time_ms);
     // Advance only over what the server acknowledged, in order.
     if (reply->acknowledged.size() != req.events.size())
       return fail("push: server acknowledged " + std::to_string(reply->acknowledged.size()) + " of " +
@@ -119,16 +139,51 @@ Result<int> Syncer::pull_batch(bool& more) {
   if (!cursor) return cursor.error().context("pull");
   const std::string path = "/v1/pull?shelter=" + store_.shelter_id() + "&after=" + std::to_string(*cursor) +
                            "&limit=" + std::to_string(options_.batch);
-  auto res = impl_->client.Get(path.c_str());
+  const std::int64_t t0 = system_millis();
+  auto res = impl_->client.Get(path.c_str(), clock_header());
   if (!res) return fail("pull: " + httplib::to_string(res.error()));
   if (res->status != 200) return fail("pull: server said " + std::to_string(res->status) + ": " + error_message(res->body));
   auto reply = decode_pull_reply(res->body);
   if (!reply) return reply.error().context("pull");
+  note_server_time(t0, system_millis(), reply->server_time_ms);
   more = reply->more;
   auto added = store_.apply_remote(reply->events);
   if (!added) return added.error().context("pull: apply");
   if (auto st = store_.set_meta(kPullCursor, std::to_string(reply->next_cursor)); !st) return st.error().context("pull");
   return *added;
+}
+
+// Persons who arrived here with a pass from another shelter are known only
+// by their ids: fetch their history (the server gives it once our arrival
+// is pushed). A person the server does not know yet is asked for next round.
+Result<int> Syncer::fetch_unknown_persons() {
+  auto q = store_.db().prepare(
+      "SELECT person_id FROM person p WHERE shelter_id = ?1 AND NOT EXISTS "
+      "(SELECT 1 FROM person_field f WHERE f.person_id = p.person_id AND f.field = 'name') LIMIT 50");
+  if (!q) return q.error().context("fetch persons");
+  (*q)->bind(1, store_.shelter_id());
+  std::vector<std::string> ids;
+  for (;;) {
+    auto row = (*q)->step();
+    if (!row) return row.error().context("fetch persons");
+    if (!*row) break;
+    ids.push_back((*q)->text(0));
+  }
+  (*q)->reset();
+  int added = 0;
+  for (const auto& id : ids) {
+    auto res = impl_->client.Get(("/v1/person?id=" + id).c_str(), clock_header());
+    if (!res) return fail("fetch person: " + httplib::to_string(res.error()));
+    if (res->status == 404) continue;  // not synced from its shelter yet
+    if (res->status != 200)
+      return fail("fetch person: server said " + std::to_string(res->status) + ": " + error_message(res->body));
+    auto reply = decode_pull_reply(res->body);
+    if (!reply) return reply.error().context("fetch person");
+    auto n = store_.apply_remote(reply->events);
+    if (!n) return n.error().context("fetch person: apply");
+    added += *n;
+  }
+  return added;
 }
 
 Result<SyncReport> Syncer::sync_once() {
@@ -144,6 +199,9 @@ Result<SyncReport> Syncer::sync_once() {
     if (!n) return n.error();
     report.pulled += *n;
   }
+  auto fetched = fetch_unknown_persons();
+  if (!fetched) return fetched.error();
+  report.pulled += *fetched;
   auto b = backlog();
   if (b) report.backlog = *b;
   return report;

@@ -51,6 +51,9 @@ CREATE TABLE IF NOT EXISTS auth_enrolment(
 CREATE TABLE IF NOT EXISTS auth_token(
   token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, shelter_id TEXT NOT NULL, device_id TEXT NOT NULL,
   name TEXT NOT NULL, role TEXT NOT NULL, created BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS device_status(
+  device_id TEXT PRIMARY KEY, shelter_id TEXT NOT NULL, last_push_ms BIGINT, last_pull_ms BIGINT,
+  clock_skew_ms BIGINT, future_events BIGINT NOT NULL DEFAULT 0);
 )sql";
 
 std::int64_t now_ms() {
@@ -158,6 +161,52 @@ class PgServerStore final : public ServerStore {
       }
       reply.server_time_ms = now_ms();
       return reply;
+    });
+  }
+
+  Result<std::vector<Event>> person_history(const PersonId& id) override {
+    std::lock_guard lock(mu_);
+    return guarded("read person", [&]() -> Result<std::vector<Event>> {
+      pqxx::read_transaction w(*conn_);
+      std::vector<Event> out;
+      for (const auto& row : w.exec_params("SELECT * FROM event WHERE person_id = $1 ORDER BY pos", id))
+        out.push_back(read_event(row));
+      return out;
+    });
+  }
+
+  Result<std::optional<std::int64_t>> note_contact(const DeviceContact& c) override {
+    std::lock_guard lock(mu_);
+    return guarded("device status", [&]() -> Result<std::optional<std::int64_t>> {
+      pqxx::work w(*conn_);
+      std::optional<std::int64_t> before;
+      auto prev = w.exec_params("SELECT clock_skew_ms FROM device_status WHERE device_id = $1", c.device_id);
+      if (!prev.empty() && !prev[0][0].is_null()) before = prev[0][0].as<std::int64_t>();
+      w.exec_params(
+          "INSERT INTO device_status VALUES($1, $2, CASE WHEN $3 THEN $4::bigint END, "
+          "CASE WHEN $3 THEN NULL ELSE $4::bigint END, $5, $6) "
+          "ON CONFLICT(device_id) DO UPDATE SET shelter_id = $2, "
+          "last_push_ms = CASE WHEN $3 THEN $4::bigint ELSE device_status.last_push_ms END, "
+          "last_pull_ms = CASE WHEN $3 THEN device_status.last_pull_ms ELSE $4::bigint END, "
+          "clock_skew_ms = coalesce($5, device_status.clock_skew_ms), "
+          "future_events = device_status.future_events + $6",
+          c.device_id, c.shelter_id, c.push, c.at_ms, c.clock_skew_ms, c.future_events);
+      w.commit();
+      return before;
+    });
+  }
+
+  Result<nlohmann::json> devices() override {
+    std::lock_guard lock(mu_);
+    return guarded("devices", [&]() -> Result<nlohmann::json> {
+      pqxx::read_transaction w(*conn_);
+      nlohmann::json out = nlohmann::json::array();
+      auto opt = [](const pqxx::field& f) { return f.is_null() ? nlohmann::json() : nlohmann::json(f.as<std::int64_t>()); };
+      for (const auto& r : w.exec("SELECT device_id, shelter_id, last_push_ms, last_pull_ms, clock_skew_ms, "
+                                  "future_events FROM device_status ORDER BY shelter_id, device_id"))
+        out.push_back({{"device", r[0].c_str()}, {"shelter", r[1].c_str()}, {"last_push", opt(r[2])},
+                       {"last_pull", opt(r[3])}, {"clock_skew_ms", opt(r[4])}, {"future_events", r[5].as<std::int64_t>()}});
+      return out;
     });
   }
 

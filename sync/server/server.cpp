@@ -1,7 +1,10 @@
 #include "sync/server/server.hpp"
 
+#include "core/sqlite.hpp"
+
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <iostream>
@@ -18,7 +21,64 @@ std::int64_t now_ms() {
 class SqliteServerStore final : public ServerStore {
  public:
   explicit SqliteServerStore(std::unique_ptr<Store> store) : store_(std::move(store)), auth_(store_->db()) {}
-  Status migrate() { return auth_.migrate(); }
+  Status migrate() {
+    if (auto st = auth_.migrate(); !st) return st;
+    return store_->db().exec(R"sql(
+CREATE TABLE IF NOT EXISTS device_status(
+  device_id TEXT PRIMARY KEY, shelter_id TEXT NOT NULL, last_push_ms INTEGER, last_pull_ms INTEGER,
+  clock_skew_ms INTEGER, future_events INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+)sql");
+  }
+
+  Result<std::vector<Event>> person_history(const PersonId& id) override {
+    std::lock_guard lock(mu_);
+    return store_->person_events(id);
+  }
+
+  Result<std::optional<std::int64_t>> note_contact(const DeviceContact& c) override {
+    std::lock_guard lock(mu_);
+    auto& db = store_->db();
+    auto prev = db.prepare("SELECT clock_skew_ms FROM device_status WHERE device_id = ?");
+    if (!prev) return prev.error();
+    (*prev)->bind(1, c.device_id);
+    auto row = (*prev)->step();
+    if (!row) return row.error().context("device status");
+    std::optional<std::int64_t> before;
+    if (*row && !(*prev)->is_null(0)) before = (*prev)->i64(0);
+    auto q = db.prepare(
+        "INSERT INTO device_status VALUES(?1, ?2, CASE WHEN ?3 THEN ?4 END, CASE WHEN ?3 THEN NULL ELSE ?4 END, ?5, ?6) "
+        "ON CONFLICT(device_id) DO UPDATE SET shelter_id = ?2, "
+        "last_push_ms = CASE WHEN ?3 THEN ?4 ELSE last_push_ms END, "
+        "last_pull_ms = CASE WHEN ?3 THEN last_pull_ms ELSE ?4 END, "
+        "clock_skew_ms = coalesce(?5, clock_skew_ms), future_events = future_events + ?6");
+    if (!q) return q.error();
+    (*q)->bind(1, c.device_id).bind(2, c.shelter_id).bind(3, std::int64_t{c.push}).bind(4, c.at_ms);
+    if (c.clock_skew_ms)
+      (*q)->bind(5, *c.clock_skew_ms);
+    else
+      (*q)->bind_null(5);
+    (*q)->bind(6, std::int64_t{c.future_events});
+    if (auto r = (*q)->step(); !r) return r.error().context("device status");
+    return before;
+  }
+
+  Result<nlohmann::json> devices() override {
+    std::lock_guard lock(mu_);
+    auto q = store_->db().prepare(
+        "SELECT device_id, shelter_id, last_push_ms, last_pull_ms, clock_skew_ms, future_events FROM device_status "
+        "ORDER BY shelter_id, device_id");
+    if (!q) return q.error();
+    nlohmann::json out = nlohmann::json::array();
+    auto opt = [&](int col) { return (*q)->is_null(col) ? nlohmann::json() : nlohmann::json((*q)->i64(col)); };
+    for (;;) {
+      auto row = (*q)->step();
+      if (!row) return row.error().context("devices");
+      if (!*row) break;
+      out.push_back({{"device", (*q)->text(0)}, {"shelter", (*q)->text(1)}, {"last_push", opt(2)},
+                     {"last_pull", opt(3)}, {"clock_skew_ms", opt(4)}, {"future_events", (*q)->i64(5)}});
+    }
+    return out;
+  }
 
   Result<nlohmann::json> search_consenting(const std::string& text) override {
     std::lock_guard lock(mu_);
@@ -108,6 +168,40 @@ void log_line(const std::string& what) {
   std::cerr << "shelter-server: " << what << "\n";
 }
 
+std::string describe_skew(std::int64_t ms) {
+  const std::int64_t a = ms < 0 ? -ms : ms;
+  const std::int64_t minutes = a / 60000;
+  return std::to_string(minutes / 60) + " h " + std::to_string(minutes % 60) + " min " +
+         (ms < 0 ? "behind" : "ahead of");
+}
+
+// Records a daemon's request for headquarters (last push/pull, clock skew
+// from its X-Shelter-Time header) and says so in the log when a kiosk's
+// clock is off by more than kFutureSlackMs, once per change of a minute or more.
+void note_contact(ServerStore& st, const Principal& p, const httplib::Request& req, bool push, int future_events) {
+  DeviceContact c;
+  c.device_id = p.device_id;
+  c.shelter_id = p.shelter_id;
+  c.push = push;
+  c.at_ms = now_ms();
+  c.future_events = future_events;
+  const std::string sent = req.get_header_value("X-Shelter-Time");
+  if (!sent.empty() && sent.size() < 20 && sent.find_first_not_of("0123456789") == std::string::npos)
+    c.clock_skew_ms = std::stoll(sent) - c.at_ms;
+  auto before = st.note_contact(c);
+  if (!before) return log_line("device status: " + before.error().message);
+  if (c.clock_skew_ms) {
+    const std::int64_t skew = *c.clock_skew_ms;
+    const std::int64_t was = before->value_or(0);
+    if ((skew > kFutureSlackMs || skew < -kFutureSlackMs) && (skew - was > 60000 || was - skew > 60000))
+      log_line("clock of device " + p.device_id + " is " + describe_skew(skew) +
+               " the server's (its daemon corrects new events; shown to headquarters)");
+  }
+  if (future_events > 0)
+    log_line("push from device " + p.device_id + ": " + std::to_string(future_events) +
+             " event(s) stamped more than 5 min ahead of the server clock (kept, and flagged to headquarters)");
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string& path) {
@@ -159,7 +253,8 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
     auto p = st.enrol(j["code"].get<std::string>(), j["device"].get<std::string>(), token);
     if (!p) return refuse(res, 403, p.error().message);
     log_line("enrolled device " + p->device_id + " at shelter " + p->shelter_id);
-    res.set_content(nlohmann::json{{"v", kProtocolVersion}, {"token", token}, {"shelter", p->shelter_id}}.dump(),
+    res.set_content(nlohmann::json{{"v", kProtocolVersion}, {"token", token}, {"shelter", p->shelter_id},
+                                   {"time", now_ms()}}.dump(),
                     "application/json");
   });
   http.Post("/v1/push", [&st, refuse, who](const httplib::Request& req, httplib::Response& res) {
@@ -174,6 +269,9 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
         return refuse(res, 403, "push: device " + p->device_id + " may push only for shelter " + p->shelter_id);
     auto reply = st.push(*request);
     if (!reply) return refuse(res, 503, reply.error().message);
+    int future = 0;
+    for (const auto& e : request->events) future += hlc_millis(e.hlc) > reply->server_time_ms + kFutureSlackMs;
+    note_contact(st, *p, req, true, future);
     res.set_content(encode(*reply), "application/json");
   });
   http.Get("/v1/pull", [&st, refuse, who](const httplib::Request& req, httplib::Response& res) {
@@ -195,7 +293,35 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
       return refuse(res, 400, "pull: after >= 0 and 1 <= limit <= " + std::to_string(kMaxBatchEvents));
     auto reply = st.pull(shelter, after, limit);
     if (!reply) return refuse(res, 503, reply.error().message);
+    note_contact(st, *p, req, false, 0);
     res.set_content(encode(*reply), "application/json");
+  });
+  // A person's whole history, for a kiosk where that person has arrived
+  // (with a pass printed elsewhere): the kiosk must have pushed the arrival
+  // first, so a kiosk can never read about persons who did not come to it.
+  http.Get("/v1/person", [&st, refuse, who](const httplib::Request& req, httplib::Response& res) {
+    auto p = who(req, res);
+    if (!p) return;
+    if (p->kind != Principal::Kind::Kiosk) return refuse(res, 403, "person: only kiosks fetch persons");
+    const std::string id = req.get_param_value("id");
+    if (!is_valid_id(id)) return refuse(res, 400, "person: id must be a person id");
+    auto events = st.person_history(id);
+    if (!events) return refuse(res, 503, events.error().message);
+    if (events->empty()) return refuse(res, 404, "person: unknown to the server (not synced yet?)");
+    if (std::none_of(events->begin(), events->end(), [&](const Event& e) { return e.shelter_id == p->shelter_id; }))
+      return refuse(res, 403, "person: has not arrived at shelter " + p->shelter_id);
+    PullReply reply;
+    reply.events = std::move(*events);
+    reply.server_time_ms = now_ms();
+    res.set_content(encode(reply), "application/json");
+  });
+  http.Get("/v1/devices", [&st, refuse, who](const httplib::Request& req, httplib::Response& res) {
+    auto p = who(req, res);
+    if (!p) return;
+    if (p->kind != Principal::Kind::Headquarters) return refuse(res, 403, "devices: headquarters only");
+    auto d = st.devices();
+    if (!d) return refuse(res, 503, d.error().message);
+    res.set_content(nlohmann::json{{"time", now_ms()}, {"devices", *d}}.dump(), "application/json");
   });
   http.Get("/v1/counts", [&st, refuse, who](const httplib::Request& req, httplib::Response& res) {
     auto p = who(req, res);

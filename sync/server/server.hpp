@@ -4,6 +4,7 @@
 // behind ServerStore so that a PostgreSQL backend can join the SQLite one.
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "core/store.hpp"
@@ -11,6 +12,17 @@
 #include "sync/server/auth.hpp"
 
 namespace shelter::sync {
+
+// One request from a kiosk's daemon, as recorded for headquarters: when each
+// kiosk last pushed and pulled, and how far its clock is from the server's.
+struct DeviceContact {
+  std::string device_id, shelter_id;
+  bool push = false;  // false: a pull
+  std::int64_t at_ms = 0;
+  std::optional<std::int64_t> clock_skew_ms;  // the kiosk's clock minus the server's
+  int future_events = 0;  // events stamped more than kFutureSlackMs ahead of the server
+};
+inline constexpr std::int64_t kFutureSlackMs = 5 * 60 * 1000;
 
 class ServerStore {
  public:
@@ -21,6 +33,13 @@ class ServerStore {
   // 安否 search: persons whose name or reading contains `text`, and who
   // consented to disclosure. Never anyone else.
   virtual Result<nlohmann::json> search_consenting(const std::string& text) = 0;
+  // Every event about one person, in log order (empty: unknown person).
+  virtual Result<std::vector<Event>> person_history(const PersonId& id) = 0;
+  // Records a contact; returns the clock skew recorded before it, if any.
+  virtual Result<std::optional<std::int64_t>> note_contact(const DeviceContact& contact) = 0;
+  // Every kiosk that has been in contact: [{"device", "shelter", "last_push",
+  // "last_pull", "clock_skew_ms", "future_events"}] (times in ms, null = never).
+  virtual Result<nlohmann::json> devices() = 0;
   // Credentials (see auth.hpp).
   virtual Result<Principal> authenticate(const std::string& token) = 0;
   virtual Result<Principal> enrol(const std::string& code, const std::string& device_id, std::string& token_out) = 0;
