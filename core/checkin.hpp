@@ -27,8 +27,9 @@ Result<NewEvent> presence_event(Store& store, const PersonId& id, EventType type
 // What scanning a pass at this store's shelter records: the holder arrives
 // (or, already here, goes out / comes back). A pass printed at another
 // shelter names a person this kiosk may never have seen: the arrival is
-// recorded with the ids alone, and the sync daemon fetches the person's
-// details from the server later (offline, nothing is lost or delayed).
+// recorded with the ids alone; once it is synced, the shelter's feed brings
+// the person's earlier events with their details (offline, nothing is lost
+// or delayed).
 struct PassAction {
   enum class Kind { Arrived, WentOut, CameBack, ArrivedUnknown } kind = Kind::Arrived;
   NewEvent event;

@@ -623,6 +623,18 @@ Result<std::vector<std::pair<std::int64_t, Event>>> Store::shelter_feed_after(co
   return read_positioned_events(**q, "read shelter feed");
 }
 
+Result<std::vector<std::pair<std::int64_t, Event>>> Store::feed_backfill(const std::string& shelter_id,
+                                                                        std::int64_t after_seq,
+                                                                        const std::vector<PersonId>& persons) {
+  auto q = db_->prepare(std::string("SELECT ") + kEventColumns +
+                        " FROM event e WHERE e.seq <= ?2 AND e.person_id IN (SELECT value FROM json_each(?3))"
+                        " AND NOT EXISTS (SELECT 1 FROM event f WHERE f.person_id = e.person_id AND f.shelter_id = ?1"
+                        " AND f.seq <= ?2) ORDER BY e.seq");
+  if (!q) return q.error().context("read feed backfill");
+  (*q)->bind(1, shelter_id).bind(2, after_seq).bind(3, nlohmann::json(persons).dump());
+  return read_positioned_events(**q, "read feed backfill");
+}
+
 Result<std::int64_t> Store::event_count() {
   auto q = db_->prepare("SELECT count(*) FROM event");
   if (!q) return q.error();

@@ -105,6 +105,13 @@ class Store {
   // who were ever there, in this store's log order.
   Result<std::vector<std::pair<std::int64_t, Event>>> shelter_feed_after(const std::string& shelter_id,
                                                                          std::int64_t after_seq, int limit);
+  // For persons in a feed page who enter the shelter's feed there (no event
+  // at the shelter up to `after_seq`): their events up to `after_seq`, which
+  // the feed did not carry because they were stored before the person came
+  // (a kiosk elsewhere pushed late).
+  Result<std::vector<std::pair<std::int64_t, Event>>> feed_backfill(const std::string& shelter_id,
+                                                                    std::int64_t after_seq,
+                                                                    const std::vector<PersonId>& persons);
   Result<std::int64_t> event_count();
   Result<std::vector<DuplicatePair>> possible_duplicates();
 

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 
@@ -15,6 +16,7 @@ namespace shelter::sync {
 namespace {
 constexpr const char* kPushedSeq = "sync_pushed_seq";  // local log position pushed up to
 constexpr const char* kPullCursor = "sync_pull_cursor";  // server feed position pulled up to
+constexpr const char* kClockSampleMeta = "clock_offset_sample";  // how the kept offset was measured
 
 Result<std::int64_t> meta_int(Store& s, const char* key) {
   auto v = s.meta(key);
@@ -47,14 +49,28 @@ struct Syncer::Impl {
 static httplib::Headers clock_header() { return {{"X-Shelter-Time", std::to_string(system_millis())}}; }
 
 // The server's clock against ours, from a reply stamped by the server
-// between t0 and t1 (our clock): kept in meta, where the store reads it
-// when it stamps new events. Written only when it moves by a quarter second.
+// between t0 and t1 (our clock), kept in meta where the store reads it when
+// it stamps new events. A sample is off by at most half its round trip, and
+// a reply held back on a slow link is off by that much: a sample replaces the
+// kept one only if its round trip is about as short, if the two cannot both
+// be right (our clock was set), or if the kept one is a quarter hour old.
 void Syncer::note_server_time(std::int64_t t0, std::int64_t t1, std::int64_t server_ms) {
-  if (server_ms <= 0 || t1 - t0 > 10'000) return;  // no stamp, or too slow a reply to trust
+  const std::int64_t rtt = t1 - t0;
+  if (server_ms <= 0 || rtt < 0 || rtt > 10'000) return;
   const std::int64_t offset = server_ms - (t0 + t1) / 2;
-  auto old = meta_int(store_, kClockOffsetMeta);
-  if (old && std::llabs(*old - offset) < 250) return;
+  auto kept = meta_int(store_, kClockOffsetMeta);
+  auto sample = store_.meta(kClockSampleMeta);  // "<rtt> <local ms when measured>"
+  std::int64_t kept_rtt = -1, kept_at = 0;
+  if (sample && sample->has_value() && std::sscanf((*sample)->c_str(), "%ld %ld", &kept_rtt, &kept_at) != 2) kept_rtt = -1;
+  if (kept && kept_rtt >= 0) {
+    const bool as_good = rtt <= kept_rtt + 20;
+    const bool clock_moved = std::llabs(*kept - offset) > (rtt + kept_rtt) / 2 + 50;
+    const bool stale = t1 - kept_at > 15 * 60 * 1000 || t1 < kept_at;
+    if (!as_good && !clock_moved && !stale) return;
+    if (std::llabs(*kept - offset) < 5 && !stale) return;  // nothing worth a write
+  }
   (void)store_.set_meta(kClockOffsetMeta, std::to_string(offset));
+  (void)store_.set_meta(kClockSampleMeta, std::to_string(rtt) + " " + std::to_string(t1));
 }
 
 Syncer::Syncer(Store& store, SyncOptions options)
@@ -153,39 +169,6 @@ Result<int> Syncer::pull_batch(bool& more) {
   return *added;
 }
 
-// Persons who arrived here with a pass from another shelter are known only
-// by their ids: fetch their history (the server gives it once our arrival
-// is pushed). A person the server does not know yet is asked for next round.
-Result<int> Syncer::fetch_unknown_persons() {
-  auto q = store_.db().prepare(
-      "SELECT person_id FROM person p WHERE shelter_id = ?1 AND NOT EXISTS "
-      "(SELECT 1 FROM person_field f WHERE f.person_id = p.person_id AND f.field = 'name') LIMIT 50");
-  if (!q) return q.error().context("fetch persons");
-  (*q)->bind(1, store_.shelter_id());
-  std::vector<std::string> ids;
-  for (;;) {
-    auto row = (*q)->step();
-    if (!row) return row.error().context("fetch persons");
-    if (!*row) break;
-    ids.push_back((*q)->text(0));
-  }
-  (*q)->reset();
-  int added = 0;
-  for (const auto& id : ids) {
-    auto res = impl_->client.Get(("/v1/person?id=" + id).c_str(), clock_header());
-    if (!res) return fail("fetch person: " + httplib::to_string(res.error()));
-    if (res->status == 404) continue;  // not synced from its shelter yet
-    if (res->status != 200)
-      return fail("fetch person: server said " + std::to_string(res->status) + ": " + error_message(res->body));
-    auto reply = decode_pull_reply(res->body);
-    if (!reply) return reply.error().context("fetch person");
-    auto n = store_.apply_remote(reply->events);
-    if (!n) return n.error().context("fetch person: apply");
-    added += *n;
-  }
-  return added;
-}
-
 Result<SyncReport> Syncer::sync_once() {
   if (!enrolled()) return fail("not enrolled: run shelter-sync --enrol CODE (a code from the server's administrator)");
   SyncReport report;
@@ -199,9 +182,6 @@ Result<SyncReport> Syncer::sync_once() {
     if (!n) return n.error();
     report.pulled += *n;
   }
-  auto fetched = fetch_unknown_persons();
-  if (!fetched) return fetched.error();
-  report.pulled += *fetched;
   auto b = backlog();
   if (b) report.backlog = *b;
   return report;

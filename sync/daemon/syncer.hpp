@@ -42,7 +42,6 @@ class Syncer {
  private:
   Result<int> push_batch(bool& more);
   Result<int> pull_batch(bool& more);
-  Result<int> fetch_unknown_persons();
   void note_server_time(std::int64_t t0, std::int64_t t1, std::int64_t server_ms);
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -145,33 +145,23 @@ class PgServerStore final : public ServerStore {
     std::lock_guard lock(mu_);
     return guarded("read shelter feed", [&]() -> Result<PullReply> {
       pqxx::read_transaction w(*conn_);
-      auto rows = w.exec_params(
-          "SELECT * FROM event WHERE pos > $1 AND (shelter_id = $2 OR person_id IN "
-          "(SELECT person_id FROM event WHERE shelter_id = $2)) ORDER BY pos LIMIT $3",
-          after, shelter_id, limit + 1);
-      PullReply reply;
-      reply.next_cursor = after;
-      for (const auto& row : rows) {
-        if (static_cast<int>(reply.events.size()) == limit) {
-          reply.more = true;
-          break;
-        }
-        reply.events.push_back(read_event(row));
-        reply.next_cursor = row["pos"].as<std::int64_t>();
-      }
-      reply.server_time_ms = now_ms();
-      return reply;
-    });
-  }
-
-  Result<std::vector<Event>> person_history(const PersonId& id) override {
-    std::lock_guard lock(mu_);
-    return guarded("read person", [&]() -> Result<std::vector<Event>> {
-      pqxx::read_transaction w(*conn_);
-      std::vector<Event> out;
-      for (const auto& row : w.exec_params("SELECT * FROM event WHERE person_id = $1 ORDER BY pos", id))
-        out.push_back(read_event(row));
-      return out;
+      std::vector<std::pair<std::int64_t, Event>> page;
+      for (const auto& row : w.exec_params(
+               "SELECT * FROM event WHERE pos > $1 AND (shelter_id = $2 OR person_id IN "
+               "(SELECT person_id FROM event WHERE shelter_id = $2)) ORDER BY pos LIMIT $3",
+               after, shelter_id, limit + 1))
+        page.emplace_back(row["pos"].as<std::int64_t>(), read_event(row));
+      // Persons entering the feed in this page: their events stored before.
+      return feed_reply(std::move(page), limit, after, [&](const std::vector<PersonId>& persons) {
+        std::vector<Event> out;
+        for (const auto& row : w.exec_params(
+                 "SELECT * FROM event e WHERE e.pos <= $2 AND e.person_id IN "
+                 "(SELECT value FROM json_array_elements_text($3::json)) AND NOT EXISTS (SELECT 1 FROM event f "
+                 "WHERE f.person_id = e.person_id AND f.shelter_id = $1 AND f.pos <= $2) ORDER BY e.pos",
+                 shelter_id, after, nlohmann::json(persons).dump()))
+          out.push_back(read_event(row));
+        return Result<std::vector<Event>>(std::move(out));
+      });
     });
   }
 

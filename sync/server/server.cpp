@@ -30,11 +30,6 @@ CREATE TABLE IF NOT EXISTS device_status(
 )sql");
   }
 
-  Result<std::vector<Event>> person_history(const PersonId& id) override {
-    std::lock_guard lock(mu_);
-    return store_->person_events(id);
-  }
-
   Result<std::optional<std::int64_t>> note_contact(const DeviceContact& c) override {
     std::lock_guard lock(mu_);
     auto& db = store_->db();
@@ -127,13 +122,13 @@ CREATE TABLE IF NOT EXISTS device_status(
     std::lock_guard lock(mu_);
     auto feed = store_->shelter_feed_after(shelter_id, after, limit + 1);
     if (!feed) return feed.error();
-    PullReply reply;
-    reply.more = static_cast<int>(feed->size()) > limit;
-    if (reply.more) feed->pop_back();
-    reply.next_cursor = feed->empty() ? after : feed->back().first;
-    for (auto& [seq, e] : *feed) reply.events.push_back(std::move(e));
-    reply.server_time_ms = now_ms();
-    return reply;
+    return feed_reply(std::move(*feed), limit, after, [&](const std::vector<PersonId>& persons) -> Result<std::vector<Event>> {
+      auto rows = store_->feed_backfill(shelter_id, after, persons);
+      if (!rows) return rows.error();
+      std::vector<Event> out;
+      for (auto& [seq, e] : *rows) out.push_back(std::move(e));
+      return out;
+    });
   }
 
   Result<nlohmann::json> counts(const std::string& shelter_id) override {
@@ -170,7 +165,7 @@ void log_line(const std::string& what) {
 
 std::string describe_skew(std::int64_t ms) {
   const std::int64_t a = ms < 0 ? -ms : ms;
-  const std::int64_t minutes = a / 60000;
+  const std::int64_t minutes = (a + 30000) / 60000;
   return std::to_string(minutes / 60) + " h " + std::to_string(minutes % 60) + " min " +
          (ms < 0 ? "behind" : "ahead of");
 }
@@ -203,6 +198,35 @@ void note_contact(ServerStore& st, const Principal& p, const httplib::Request& r
 }
 
 }  // namespace
+
+Result<PullReply> feed_reply(std::vector<std::pair<std::int64_t, Event>> page, int limit, std::int64_t after,
+                             const Backfill& backfill) {
+  PullReply reply;
+  reply.more = static_cast<int>(page.size()) > limit;
+  if (reply.more) page.resize(static_cast<size_t>(limit));
+  std::vector<Event> earlier;
+  for (;;) {
+    std::vector<PersonId> persons;
+    for (const auto& [seq, e] : page) persons.push_back(e.person_id);
+    std::sort(persons.begin(), persons.end());
+    persons.erase(std::unique(persons.begin(), persons.end()), persons.end());
+    auto b = backfill(persons);
+    if (!b) return b.error().context("feed backfill");
+    earlier = std::move(*b);
+    if (page.size() + earlier.size() <= kMaxBatchEvents) break;
+    if (page.size() == 1) {  // one person with a huge history: the newest of it
+      earlier.erase(earlier.begin(), earlier.end() - static_cast<std::ptrdiff_t>(kMaxBatchEvents - 1));
+      break;
+    }
+    page.resize(page.size() / 2);
+    reply.more = true;
+  }
+  reply.next_cursor = page.empty() ? after : page.back().first;
+  reply.events = std::move(earlier);
+  for (auto& [seq, e] : page) reply.events.push_back(std::move(e));
+  reply.server_time_ms = now_ms();
+  return reply;
+}
 
 Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string& path) {
   auto store = Store::open(path);
@@ -295,25 +319,6 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
     if (!reply) return refuse(res, 503, reply.error().message);
     note_contact(st, *p, req, false, 0);
     res.set_content(encode(*reply), "application/json");
-  });
-  // A person's whole history, for a kiosk where that person has arrived
-  // (with a pass printed elsewhere): the kiosk must have pushed the arrival
-  // first, so a kiosk can never read about persons who did not come to it.
-  http.Get("/v1/person", [&st, refuse, who](const httplib::Request& req, httplib::Response& res) {
-    auto p = who(req, res);
-    if (!p) return;
-    if (p->kind != Principal::Kind::Kiosk) return refuse(res, 403, "person: only kiosks fetch persons");
-    const std::string id = req.get_param_value("id");
-    if (!is_valid_id(id)) return refuse(res, 400, "person: id must be a person id");
-    auto events = st.person_history(id);
-    if (!events) return refuse(res, 503, events.error().message);
-    if (events->empty()) return refuse(res, 404, "person: unknown to the server (not synced yet?)");
-    if (std::none_of(events->begin(), events->end(), [&](const Event& e) { return e.shelter_id == p->shelter_id; }))
-      return refuse(res, 403, "person: has not arrived at shelter " + p->shelter_id);
-    PullReply reply;
-    reply.events = std::move(*events);
-    reply.server_time_ms = now_ms();
-    res.set_content(encode(reply), "application/json");
   });
   http.Get("/v1/devices", [&st, refuse, who](const httplib::Request& req, httplib::Response& res) {
     auto p = who(req, res);

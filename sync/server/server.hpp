@@ -2,6 +2,7 @@
 // shelter-server: merges every kiosk's events (the same rules as a kiosk's
 // store: core/) and serves each shelter's feed and the counts. Storage is
 // behind ServerStore so that a PostgreSQL backend can join the SQLite one.
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -33,8 +34,6 @@ class ServerStore {
   // 安否 search: persons whose name or reading contains `text`, and who
   // consented to disclosure. Never anyone else.
   virtual Result<nlohmann::json> search_consenting(const std::string& text) = 0;
-  // Every event about one person, in log order (empty: unknown person).
-  virtual Result<std::vector<Event>> person_history(const PersonId& id) = 0;
   // Records a contact; returns the clock skew recorded before it, if any.
   virtual Result<std::optional<std::int64_t>> note_contact(const DeviceContact& contact) = 0;
   // Every kiosk that has been in contact: [{"device", "shelter", "last_push",
@@ -53,6 +52,14 @@ Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string&
 // PostgreSQL 15 (libpqxx), e.g. "postgresql://shelter@127.0.0.1:5432/shelter";
 // several server processes may share it.
 Result<std::unique_ptr<ServerStore>> open_pg_server_store(const std::string& url);
+
+// A pull reply from a feed page (up to limit + 1 rows, to tell whether there
+// is more) and, for persons entering the feed in it, their earlier events
+// (Store::feed_backfill). The reply never holds more than kMaxBatchEvents
+// events: the page is shortened until page and backfill fit.
+using Backfill = std::function<Result<std::vector<Event>>(const std::vector<PersonId>& persons)>;
+Result<PullReply> feed_reply(std::vector<std::pair<std::int64_t, Event>> page, int limit, std::int64_t after,
+                             const Backfill& backfill);
 
 struct ServerOptions {
   std::string host = "127.0.0.1";

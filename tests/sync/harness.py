@@ -19,7 +19,10 @@ def _cleanup():
     for p in procs:
         if p.poll() is None:
             p.kill()
-    shutil.rmtree(work, ignore_errors=True)
+    if os.environ.get("KEEP"):
+        print("kept", work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def check(ok, what):

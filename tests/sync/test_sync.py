@@ -150,6 +150,13 @@ check(code == 403, f"the counts role cannot search: {code}")
 code, body = get("/v1/search?q=B1", SEARCHER)
 check(code == 200 and len(body) == 2 and all("B1 person" in p["name"] for p in body),
       f"安否 search finds only the two who consented: {body}")
+code, body = get("/v1/devices", HQ)
+seen = {d["device"]: d for d in body.get("devices", [])} if code == 200 else {}
+check(code == 200 and {"tama-01-a", "tama-01-b", "tama-02-a"} <= set(seen)
+      and all(d["last_push"] and d["last_pull"] and abs(d["clock_skew_ms"]) < 5000 for d in seen.values()),
+      f"headquarters sees when each kiosk last pushed and pulled, and its clock: {code} {list(seen)}")
+code, body = get("/v1/devices", a1_token)
+check(code == 403, f"a kiosk cannot list devices: {code}")
 log = open(os.path.join(work, "server.log")).read()
 check("refused (401)" in log and "refused (403)" in log, "refusals are in the server's log")
 

@@ -193,6 +193,71 @@ TEST_CASE("arriving at shelter B after shelter A counts only at B", "[store]") {
   }
 }
 
+TEST_CASE("new events use the daemon's clock correction and come after what is known of the person", "[store]") {
+  TempDir dir;
+  std::int64_t wall_a = 1'800'000'000'000 + 3 * 3600'000;  // tablet A's clock: 3 h fast
+  Store::Options oa;
+  oa.wall_clock = [&] { return wall_a; };
+  auto a_r = Store::open(dir.file("a.db"), oa);
+  REQUIRE(a_r.ok());
+  auto& a = **a_r;
+  REQUIRE(a.init_identity("shelter-a", "dev-a", "A").ok());
+  REQUIRE(a.set_meta(kClockOffsetMeta, std::to_string(-3 * 3600'000)).ok());  // measured by its daemon
+  const PersonId p = new_id();
+  auto at_a = a.record(arrival(p, new_id(), sample_info("X", Sex::Female, "1980")));
+  REQUIRE(at_a.ok());
+  CHECK(hlc_millis(at_a->hlc) == 1'800'000'000'000);  // corrected: server time
+  // Tablet B's clock is 2 h slow and uncorrected, but B has pulled A's event:
+  // its arrival still comes after it, so the person counts at B.
+  Store::Options ob;
+  ob.wall_clock = [] { return std::int64_t{1'800'000'000'000} - 2 * 3600'000; };
+  auto b_r = Store::open(dir.file("b.db"), ob);
+  REQUIRE(b_r.ok());
+  auto& b = **b_r;
+  REQUIRE(b.init_identity("shelter-b", "dev-b", "B").ok());
+  b.clock().set_max_forward_ms(3 * 3600'000);
+  REQUIRE(b.apply_remote({*at_a}).ok());
+  auto at_b = b.record(NewEvent{EventType::Arrived, p, "", "", "self", {}});
+  REQUIRE(at_b.ok());
+  CHECK(at_b->hlc > at_a->hlc);
+  CHECK(b.counts("shelter-b").value().present == 1);
+  // A damaged offset value does not stop check-in.
+  REQUIRE(a.set_meta(kClockOffsetMeta, "garbage").ok());
+  CHECK(a.record(arrival(new_id(), new_id(), sample_info("Y", Sex::Male, "1970"))).ok());
+}
+
+TEST_CASE("a shelter's feed brings the earlier events of a person who enters it", "[store]") {
+  TempDir dir;
+  auto server = open_store(dir.file("server.db"), "server", "server");
+  auto a = open_store(dir.file("a.db"), "shelter-a", "dev-a");
+  auto b = open_store(dir.file("b.db"), "shelter-b", "dev-b");
+  const PersonId p = new_id();
+  auto at_a = a->record(arrival(p, new_id(), sample_info("X", Sex::Female, "1980")));
+  REQUIRE(at_a.ok());
+  REQUIRE(server->apply_remote({*at_a}).ok());
+  auto cursor = server->shelter_feed_after("shelter-b", 0, 100);
+  REQUIRE(cursor.ok());
+  CHECK(cursor->empty());  // nothing at B yet
+  const std::int64_t after = *server->event_count();
+  // The person arrives at B with a pass printed at A: B knows only the ids.
+  auto at_b = b->record(NewEvent{EventType::Arrived, p, "", "", "self", {{"stay", "shelter"}}});
+  REQUIRE(at_b.ok());
+  REQUIRE(server->apply_remote({*at_b}).ok());
+  auto page = server->shelter_feed_after("shelter-b", after, 100);
+  REQUIRE(page.ok());
+  REQUIRE(page->size() == 1);
+  auto earlier = server->feed_backfill("shelter-b", after, {p});
+  REQUIRE(earlier.ok());
+  REQUIRE(earlier->size() == 1);
+  CHECK(earlier->front().second.id == at_a->id);
+  // A person already in B's feed before the cursor needs nothing more.
+  auto none = server->feed_backfill("shelter-b", *server->event_count(), {p});
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+  REQUIRE(b->apply_remote({earlier->front().second}).ok());
+  CHECK((*b->person(p))->info.name == "X");
+}
+
 TEST_CASE("possible duplicates are flagged, merged only by an event, and the merge is reversible", "[store]") {
   TempDir dir;
   auto s = open_store(dir.file("k.db"));
