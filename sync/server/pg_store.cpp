@@ -100,12 +100,18 @@ class PgServerStore final : public ServerStore {
       w.exec("SELECT pg_advisory_xact_lock(8470)");  // one schema creator at a time
       w.exec(kSchema);
       w.commit();
+      // Batches arrive here by COPY (the fastest way into PostgreSQL), then
+      // move into the real tables in one statement each.
+      pqxx::nontransaction n(*conn_);
+      n.exec("CREATE TEMP TABLE in_event (LIKE event) ON COMMIT DELETE ROWS; "
+             "CREATE TEMP TABLE in_person (LIKE person) ON COMMIT DELETE ROWS");
       return {};
     });
   }
 
-  // A batch in a handful of statements, whatever its size: rows travel as
-  // JSON and are unpacked by json_to_recordset. Per person, the fold runs
+  // A batch in a handful of statements, whatever its size: events and
+  // person rows travel by COPY into temporary tables, counter deltas as
+  // JSON. Per person, the fold runs
   // here (core's PersonState::apply), and the counts move by the net
   // difference between the person's state before and after the batch.
   Result<PushReply> push(const PushRequest& request) override {
@@ -113,25 +119,21 @@ class PgServerStore final : public ServerStore {
     return guarded("store batch", [&]() -> Result<PushReply> {
       pqxx::work w(*conn_);
       PushReply reply;
-      nlohmann::json rows = nlohmann::json::array();
-      for (const Event& e : request.events) {
-        rows.push_back({{"id", e.id}, {"type", std::string(to_string(e.type))}, {"person_id", e.person_id},
-                        {"household_id", e.household_id}, {"shelter_id", e.shelter_id}, {"device_id", e.device_id},
-                        {"device_seq", e.device_seq}, {"author", e.author}, {"hlc", static_cast<std::int64_t>(e.hlc)},
-                        {"body", e.body.dump()}});
-        reply.acknowledged.push_back(e.id);
-      }
       auto reserved = w.exec_params("UPDATE feed_counter SET n = n + $1 WHERE one = 1 RETURNING n",
-                                    static_cast<std::int64_t>(rows.size()));
-      std::int64_t pos = reserved[0][0].as<std::int64_t>() - static_cast<std::int64_t>(rows.size());
-      for (auto& row : rows) row["pos"] = ++pos;
+                                    static_cast<std::int64_t>(request.events.size()));
+      std::int64_t pos = reserved[0][0].as<std::int64_t>() - static_cast<std::int64_t>(request.events.size());
+      {
+        pqxx::stream_to copy(w, "in_event");
+        for (const Event& e : request.events) {
+          copy << std::make_tuple(e.id, ++pos, std::string(to_string(e.type)), e.person_id, e.household_id,
+                                  e.shelter_id, e.device_id, e.device_seq, e.author, static_cast<std::int64_t>(e.hlc),
+                                  e.body.dump());
+          reply.acknowledged.push_back(e.id);
+        }
+        copy.complete();
+      }
       std::set<std::string> inserted;
-      for (const auto& r : w.exec_params(
-               "INSERT INTO event(id, type, person_id, household_id, shelter_id, device_id, device_seq, author, hlc, "
-               "body, pos) SELECT * FROM json_to_recordset($1::json) AS x(id text, type text, person_id text, "
-               "household_id text, shelter_id text, device_id text, device_seq bigint, author text, hlc bigint, "
-               "body text, pos bigint) ON CONFLICT DO NOTHING RETURNING id",
-               rows.dump()))
+      for (const auto& r : w.exec("INSERT INTO event SELECT * FROM in_event ON CONFLICT DO NOTHING RETURNING id"))
         inserted.insert(r[0].c_str());
       if (!inserted.empty()) merge(w, request.events, inserted);
       w.commit();
@@ -336,6 +338,33 @@ class PgServerStore final : public ServerStore {
     return p;
   }
 
+  // Moves counters by deltas. Rises are upserts (a missing row starts at its
+  // delta); falls update existing rows (a CHECK (n >= 0) is tested on the
+  // row offered to INSERT, so a negative value must never be offered), and
+  // rows that fall to 0 go. Rows are [key..., delta] arrays.
+  static void move_counts(pqxx::work& w, const std::string& table, const std::vector<std::string>& keys,
+                          const nlohmann::json& up, const nlohmann::json& down) {
+    std::string cols, match, select;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      cols += keys[i] + ", ";
+      match += (i ? " AND t." : "t.") + keys[i] + " = x.value->>" + std::to_string(i);
+      select += "x.value->>" + std::to_string(i) + ", ";
+    }
+    const std::string delta = "(x.value->>" + std::to_string(keys.size()) + ")::int";
+    if (!up.empty())
+      w.exec_params("INSERT INTO " + table + " AS t (" + cols + "n) SELECT " + select + delta +
+                        " FROM json_array_elements($1::json) AS x ON CONFLICT (" + cols.substr(0, cols.size() - 2) +
+                        ") DO UPDATE SET n = t.n + EXCLUDED.n",
+                    up.dump());
+    if (!down.empty()) {
+      w.exec_params("UPDATE " + table + " t SET n = t.n + " + delta + " FROM json_array_elements($1::json) AS x WHERE " +
+                        match,
+                    down.dump());
+      w.exec_params("DELETE FROM " + table + " t USING json_array_elements($1::json) AS x WHERE t.n = 0 AND " + match,
+                    down.dump());
+    }
+  }
+
   static void merge(pqxx::work& w, const std::vector<Event>& events, const std::set<std::string>& inserted) {
     std::set<std::string> person_ids;
     for (const Event& e : events)
@@ -353,56 +382,34 @@ class PgServerStore final : public ServerStore {
         p.id = e.person_id;
         p.apply(e);
       }
-    nlohmann::json person_rows = nlohmann::json::array();
+    pqxx::stream_to person_copy(w, "in_person");
+    bool any_person = false;
     std::map<CountKey, int> cells;
     std::map<HouseholdKey, int> households;
     for (const auto& [id, now] : after) {
       auto old = before.find(id);
       const PersonState* was = old == before.end() ? nullptr : &old->second;
       if (was && was->fields == now.fields) continue;  // every write lost or repeated
-      person_rows.push_back({{"person_id", id}, {"state", state_json(now)}, {"name", now.get(field::kName)},
-                             {"reading", now.get(field::kReading)}});
+      person_copy << std::make_tuple(id, state_json(now), now.get(field::kName), now.get(field::kReading));
+      any_person = true;
       const CountDelta d = count_delta(was, now);
       for (const auto& k : d.removed) --cells[k];
       for (const auto& k : d.added) ++cells[k];
       for (const auto& k : d.households_removed) --households[k];
       for (const auto& k : d.households_added) ++households[k];
     }
-    if (!person_rows.empty())
-      w.exec_params(
-          "INSERT INTO person SELECT * FROM json_to_recordset($1::json) AS x(person_id text, state text, name text, "
-          "reading text) ON CONFLICT (person_id) DO UPDATE SET state = EXCLUDED.state, name = EXCLUDED.name, "
-          "reading = EXCLUDED.reading",
-          person_rows.dump());
-    nlohmann::json cell_rows = nlohmann::json::array(), household_rows = nlohmann::json::array();
+    person_copy.complete();
+    if (any_person)
+      w.exec("INSERT INTO person SELECT * FROM in_person ON CONFLICT (person_id) DO UPDATE SET state = EXCLUDED.state, "
+             "name = EXCLUDED.name, reading = EXCLUDED.reading");
+    nlohmann::json cell_up = nlohmann::json::array(), cell_down = nlohmann::json::array();
+    nlohmann::json household_up = nlohmann::json::array(), household_down = nlohmann::json::array();
     for (const auto& [k, d] : cells)
-      if (d) cell_rows.push_back({{"shelter_id", k.shelter_id}, {"dim", k.dim}, {"key", k.key}, {"n", d}});
+      if (d) (d > 0 ? cell_up : cell_down).push_back({k.shelter_id, k.dim, k.key, d});
     for (const auto& [k, d] : households)
-      if (d) household_rows.push_back({{"shelter_id", k.shelter_id}, {"household_id", k.household_id}, {"n", d}});
-    // Existing cells move by their delta; missing ones (only ever a positive
-    // delta) are inserted; cells reaching 0 go. The CHECK is on the proposed
-    // row, so a negative value must never be offered to INSERT.
-    if (!cell_rows.empty()) {
-      const std::string j = cell_rows.dump();
-      w.exec_params("UPDATE count_cell c SET n = c.n + x.n FROM json_to_recordset($1::json) AS x(shelter_id text, "
-                    "dim text, key text, n int) WHERE c.shelter_id = x.shelter_id AND c.dim = x.dim AND c.key = x.key",
-                    j);
-      w.exec_params("INSERT INTO count_cell SELECT * FROM json_to_recordset($1::json) AS x(shelter_id text, dim text, "
-                    "key text, n int) WHERE x.n > 0 ON CONFLICT DO NOTHING",
-                    j);
-      w.exec("DELETE FROM count_cell WHERE n = 0");
-    }
-    if (!household_rows.empty()) {
-      const std::string j = household_rows.dump();
-      w.exec_params("UPDATE household_presence h SET n = h.n + x.n FROM json_to_recordset($1::json) AS "
-                    "x(shelter_id text, household_id text, n int) WHERE h.shelter_id = x.shelter_id AND "
-                    "h.household_id = x.household_id",
-                    j);
-      w.exec_params("INSERT INTO household_presence SELECT * FROM json_to_recordset($1::json) AS x(shelter_id text, "
-                    "household_id text, n int) WHERE x.n > 0 ON CONFLICT DO NOTHING",
-                    j);
-      w.exec("DELETE FROM household_presence WHERE n = 0");
-    }
+      if (d) (d > 0 ? household_up : household_down).push_back({k.shelter_id, k.household_id, d});
+    move_counts(w, "count_cell", {"shelter_id", "dim", "key"}, cell_up, cell_down);
+    move_counts(w, "household_presence", {"shelter_id", "household_id"}, household_up, household_down);
   }
 
   std::string url_;
