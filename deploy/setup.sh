@@ -38,7 +38,23 @@ build() {
   cmake --build "$dir" -- -j"$(nproc)" | { grep -v '^\[' || true; }
 }
 
+# The dashboard test drives Debian's Chromium with playwright-core from the
+# npm registry (pinned by tests/dashboard/package-lock.json; no browser download).
+install_node_packages() {
+  if ! command -v npm >/dev/null; then
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "setup: installing Node.js and npm from Debian"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  local dir="$root/tests/dashboard"
+  if [ ! -d "$dir/node_modules/playwright-core" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+  fi
+}
+
 install_packages
+[ "$mode" = test ] || [ "$mode" = install ] && install_node_packages
 [ "$mode" = install ] && exit 0
 build "$root/build"
 [ "$mode" = build ] && exit 0

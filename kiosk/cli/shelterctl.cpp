@@ -15,6 +15,7 @@
 #include "core/fs_util.hpp"
 #include "core/qr_image.hpp"
 #include "core/qr_payload.hpp"
+#include "core/reports.hpp"
 #include "core/store.hpp"
 #include "core/usb_export.hpp"
 
@@ -273,13 +274,7 @@ int cmd_export_csv(const Common& c, const std::string& out_path, bool all) {
   q.limit = 10'000'000;
   auto people = (*store)->persons(q);
   if (!people) return report(people.error().context("export"));
-  std::string text = csv::format_row({"person_id", "household_id", "shelter", "presence", "stay", "name", "reading", "sex",
-                                      "birth", "address", "phone", "needs", "needs_other", "consent"});
-  for (const auto& p : *people)
-    text += csv::format_row({p.id, p.household_id, p.shelter_id, std::string(to_string(p.presence)),
-                             std::string(to_string(p.stay)), p.info.name, p.info.reading,
-                             std::string(to_string(p.info.sex)), to_string(p.info.birth), p.info.address, p.info.phone,
-                             needs_to_string(p.info.needs), p.info.needs_other, p.info.consent ? "1" : "0"});
+  const std::string text = roster_csv(*people);
   if (out_path.empty() || out_path == "-") {
     std::cout << text;
     return 0;

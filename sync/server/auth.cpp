@@ -28,6 +28,7 @@ std::string random_code() {
 namespace {
 
 std::int64_t now_s() { return static_cast<std::int64_t>(std::time(nullptr)); }
+constexpr std::int64_t kSessionSeconds = 12 * 3600;  // kSessionHours in server.hpp
 
 }  // namespace
 
@@ -39,8 +40,29 @@ std::string hash_secret(const std::string& secret) {
   return hex;
 }
 
+Result<std::string> hash_password(const std::string& password) {
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+    return fail("hash password: out of memory");
+  return std::string(out);
+}
+
+bool password_matches(const std::string& hash, const std::string& password) {
+  return !hash.empty() && crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+Status check_new_user(const std::string& name, const std::string& role, const std::string& password) {
+  if (name.empty() || name.size() > 64 || !is_valid_utf8(name)) return fail("a user name is 1 to 64 characters");
+  if (role != "counts" && role != "search") return fail("role must be counts or search");
+  if (!password.empty() && password.size() < 10) return fail("a password has at least 10 characters");
+  if (password.size() > 200) return fail("a password has at most 200 characters");
+  return {};
+}
+
 Status Auth::migrate() {
   return db_.exec(R"sql(
+CREATE TABLE IF NOT EXISTS hq_user(name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS auth_enrolment(
   code_hash TEXT PRIMARY KEY, shelter_id TEXT NOT NULL, device_id TEXT NOT NULL,
   expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
@@ -94,21 +116,53 @@ Result<Principal> Auth::enrol(const std::string& code, const std::string& device
   return p;
 }
 
-Result<std::string> Auth::add_user(const std::string& name, const std::string& role) {
-  if (name.empty() || name.size() > 64) return fail("a user name is 1 to 64 characters");
-  if (role != "counts" && role != "search") return fail("role must be counts or search");
+Result<std::string> Auth::add_user(const std::string& name, const std::string& role, const std::string& password) {
+  if (auto st = check_new_user(name, role, password); !st) return st.error();
+  std::string pw_hash;
+  if (!password.empty()) {
+    auto h = hash_password(password);
+    if (!h) return h.error();
+    pw_hash = *h;
+  }
+  auto tx = sql::Tx::begin(db_);
+  if (!tx) return tx.error().context("add user");
   const std::string token = random_token();
   auto ins = db_.prepare(
       "INSERT INTO auth_token(token_hash, kind, shelter_id, device_id, name, role, created) VALUES(?,'hq','','',?,?,?)");
   if (!ins) return ins.error();
   (*ins)->bind(1, hash_secret(token)).bind(2, name).bind(3, role).bind(4, now_s());
   if (auto st = (*ins)->run(); !st) return st.error().context("add user");
+  auto user = db_.prepare("INSERT OR REPLACE INTO hq_user(name, role, password_hash) VALUES(?,?,?)");
+  if (!user) return user.error();
+  (*user)->bind(1, name).bind(2, role).bind(3, pw_hash);
+  if (auto st = (*user)->run(); !st) return st.error().context("add user");
+  if (auto st = (*tx)->commit(); !st) return st.error().context("add user");
+  return token;
+}
+
+Result<std::string> Auth::login(const std::string& name, const std::string& password) {
+  auto q = db_.prepare("SELECT role, password_hash FROM hq_user WHERE name = ?");
+  if (!q) return q.error();
+  (*q)->bind(1, name);
+  auto row = (*q)->step();
+  if (!row) return row.error();
+  // One message for an unknown name and a wrong password: no account probing.
+  if (!*row || !password_matches((*q)->text(1), password)) return fail("wrong name or password");
+  const std::string role = (*q)->text(0);
+  (*q)->reset();
+  const std::string token = random_token();
+  auto ins = db_.prepare(
+      "INSERT INTO auth_token(token_hash, kind, shelter_id, device_id, name, role, created) "
+      "VALUES(?,'session','','',?,?,?)");
+  if (!ins) return ins.error();
+  (*ins)->bind(1, hash_secret(token)).bind(2, name).bind(3, role).bind(4, now_s());
+  if (auto st = (*ins)->run(); !st) return st.error().context("sign in");
   return token;
 }
 
 Result<Principal> Auth::authenticate(const std::string& token) {
   if (token.empty()) return fail("missing credentials");
-  auto q = db_.prepare("SELECT kind, shelter_id, device_id, name, role FROM auth_token WHERE token_hash = ?");
+  auto q = db_.prepare("SELECT kind, shelter_id, device_id, name, role, created FROM auth_token WHERE token_hash = ?");
   if (!q) return q.error();
   (*q)->bind(1, hash_secret(token));
   auto row = (*q)->step();
@@ -120,6 +174,7 @@ Result<Principal> Auth::authenticate(const std::string& token) {
   p.device_id = (*q)->text(2);
   p.name = (*q)->text(3);
   p.role = (*q)->text(4);
+  if ((*q)->text(0) == "session" && (*q)->i64(5) + kSessionSeconds < now_s()) return fail("session expired: sign in again");
   return p;
 }
 

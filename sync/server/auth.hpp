@@ -30,7 +30,8 @@ class Auth {
   Result<Principal> enrol(const std::string& code, const std::string& device_id, std::string& token_out);
   // A headquarters account; returns its token. role: "counts" (numbers only)
   // or "search" (also 安否 search over persons who consented).
-  Result<std::string> add_user(const std::string& name, const std::string& role);
+  Result<std::string> add_user(const std::string& name, const std::string& role, const std::string& password);
+  Result<std::string> login(const std::string& name, const std::string& password);
   // The holder of a bearer token, or an error that says why not.
   Result<Principal> authenticate(const std::string& token);
 
@@ -41,5 +42,10 @@ class Auth {
 std::string hash_secret(const std::string& secret);  // BLAKE2b-256, hex
 std::string random_token();  // 32 random bytes, hex
 std::string random_code();   // 10 characters without look-alikes (0/O, 1/I/L)
+// Argon2id (libsodium crypto_pwhash_str), interactive limits.
+Result<std::string> hash_password(const std::string& password);
+bool password_matches(const std::string& hash, const std::string& password);
+// Checks shared by both backends.
+Status check_new_user(const std::string& name, const std::string& role, const std::string& password);
 
 }  // namespace shelter::sync

@@ -2,6 +2,7 @@
 // shelter-server.db, listening on 127.0.0.1:8470.
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 
 #include "core/fs_util.hpp"
@@ -10,7 +11,19 @@
 
 namespace {
 shelter::sync::Server* g_server = nullptr;
+
+// The dashboard's files: next to the source tree when run from a build
+// folder, else where the package installs them.
+std::string default_dashboard_dir(const char* argv0) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path exe = fs::canonical(fs::path(argv0), ec);
+  if (!ec)
+    for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path())
+      if (fs::exists(dir / "assets" / "dashboard" / "index.html", ec)) return (dir / "assets" / "dashboard").string();
+  return "/usr/share/shelter-checkin/dashboard";
 }
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"shelter-server: merges shelter kiosks' check-ins"};
@@ -30,9 +43,19 @@ int main(int argc, char** argv) {
   std::string import_file;
   auto* import_cmd = app.add_subcommand("import", "Merge a USB export file (shelterctl export-unsynced) and exit");
   import_cmd->add_option("file", import_file, "The file")->required();
-  auto* user_cmd = app.add_subcommand("add-user", "Make a headquarters account, print its token, exit");
+  auto* user_cmd = app.add_subcommand("add-user", "Make a headquarters account, print its API token, exit");
   user_cmd->add_option("--name", name, "Who")->required();
   user_cmd->add_option("--role", role, "counts or search")->required();
+  bool password_stdin = false;
+  user_cmd->add_flag("--password-stdin", password_stdin, "Read a dashboard sign-in password (10+ characters) from stdin");
+  std::string shelter_name;
+  int capacity = 0;
+  auto* shelter_cmd = app.add_subcommand("set-shelter", "Name a shelter and set its capacity (for the dashboard), exit");
+  shelter_cmd->add_option("--shelter", shelter, "Shelter id")->required();
+  shelter_cmd->add_option("--name", shelter_name, "Display name, e.g. 多摩第一小学校")->required();
+  shelter_cmd->add_option("--capacity", capacity, "How many persons it can take")->required();
+  options.dashboard_dir = default_dashboard_dir(argv[0]);
+  app.add_option("--dashboard", options.dashboard_dir, "Folder of the headquarters dashboard (served at /)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -72,8 +95,21 @@ int main(int argc, char** argv) {
               << "\n";
     return 0;
   }
+  if (*shelter_cmd) {
+    if (auto st = (*store)->set_shelter(shelter, shelter_name, capacity); !st) {
+      std::cerr << "shelter-server: set-shelter: " << st.error().message << "\n";
+      return 1;
+    }
+    return 0;
+  }
   if (*code_cmd || *user_cmd) {
-    auto secret = *code_cmd ? (*store)->create_enrolment(shelter, device, hours) : (*store)->add_user(name, role);
+    std::string password;
+    if (password_stdin && !std::getline(std::cin, password)) {
+      std::cerr << "shelter-server: add-user: no password on stdin\n";
+      return 1;
+    }
+    auto secret = *code_cmd ? (*store)->create_enrolment(shelter, device, hours)
+                            : (*store)->add_user(name, role, password);
     if (!secret) {
       std::cerr << "shelter-server: " << secret.error().message << "\n";
       return 1;

@@ -51,6 +51,8 @@ CREATE TABLE IF NOT EXISTS auth_enrolment(
 CREATE TABLE IF NOT EXISTS auth_token(
   token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, shelter_id TEXT NOT NULL, device_id TEXT NOT NULL,
   name TEXT NOT NULL, role TEXT NOT NULL, created BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS hq_user(name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS shelter_info(id TEXT PRIMARY KEY, name TEXT NOT NULL, capacity INT NOT NULL);
 CREATE TABLE IF NOT EXISTS device_status(
   device_id TEXT PRIMARY KEY, shelter_id TEXT NOT NULL, last_push_ms BIGINT, last_pull_ms BIGINT,
   clock_skew_ms BIGINT, future_events BIGINT NOT NULL DEFAULT 0);
@@ -240,10 +242,85 @@ class PgServerStore final : public ServerStore {
         const PersonState p = state_from_json(r[0].c_str(), r[1].c_str());
         const PersonInfo info = p.info();
         if (!info.consent || !p.merged_into().empty()) continue;
-        out.push_back({{"name", info.name}, {"reading", info.reading}, {"shelter", p.shelter_id()},
-                       {"presence", to_string(p.presence())}});
+        out.push_back({{"id", p.id}, {"name", info.name}, {"reading", info.reading}, {"birth", to_string(info.birth)},
+                       {"shelter", p.shelter_id()}, {"presence", to_string(p.presence())}});
       }
       return out;
+    });
+  }
+
+  Result<std::vector<PersonRecord>> persons(bool consenting_only) override {
+    std::lock_guard lock(mu_);
+    return guarded("read persons", [&]() -> Result<std::vector<PersonRecord>> {
+      pqxx::read_transaction w(*conn_);
+      std::vector<PersonRecord> out;
+      for (const auto& r : w.exec("SELECT person_id, state FROM person ORDER BY person_id")) {
+        const PersonState p = state_from_json(r[0].c_str(), r[1].c_str());
+        PersonRecord rec;
+        rec.id = p.id;
+        rec.info = p.info();
+        rec.merged_into = p.merged_into();
+        if (!rec.merged_into.empty() || (consenting_only && !rec.info.consent)) continue;
+        rec.household_id = p.get(field::kHousehold);
+        rec.shelter_id = p.shelter_id();
+        rec.presence = p.presence();
+        rec.stay = p.stay();
+        out.push_back(std::move(rec));
+      }
+      return out;
+    });
+  }
+
+  Result<nlohmann::json> timeline(std::int64_t since_ms) override {
+    std::lock_guard lock(mu_);
+    return guarded("timeline", [&]() -> Result<nlohmann::json> {
+      pqxx::read_transaction w(*conn_);
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& r : w.exec_params(
+               "SELECT shelter_id, ((hlc >> 16) / 3600000) * 3600000 AS hour, count(*) FILTER (WHERE type = 'arrived'), "
+               "count(*) FILTER (WHERE type = 'left') FROM event WHERE type IN ('arrived', 'left') AND (hlc >> 16) >= $1 "
+               "GROUP BY shelter_id, hour ORDER BY hour, shelter_id",
+               since_ms))
+        out.push_back({{"shelter", r[0].c_str()}, {"hour", r[1].as<std::int64_t>()}, {"arrived", r[2].as<std::int64_t>()},
+                       {"left", r[3].as<std::int64_t>()}});
+      return out;
+    });
+  }
+
+  Result<nlohmann::json> shelters() override {
+    std::lock_guard lock(mu_);
+    return guarded("shelters", [&]() -> Result<nlohmann::json> {
+      pqxx::read_transaction w(*conn_);
+      nlohmann::json out = nlohmann::json::array();
+      for (const auto& r : w.exec("SELECT id, name, capacity FROM shelter_info ORDER BY id"))
+        out.push_back({{"id", r[0].c_str()}, {"name", r[1].c_str()}, {"capacity", r[2].as<int>()}});
+      return out;
+    });
+  }
+
+  Status set_shelter(const std::string& id, const std::string& name, int capacity) override {
+    if (auto st = check_shelter(id, name, capacity); !st) return st;
+    std::lock_guard lock(mu_);
+    return guarded("set shelter", [&]() -> Status {
+      pqxx::work w(*conn_);
+      w.exec_params("INSERT INTO shelter_info VALUES($1,$2,$3) ON CONFLICT (id) DO UPDATE SET name = $2, capacity = $3",
+                    id, name, capacity);
+      w.commit();
+      return {};
+    });
+  }
+
+  Result<std::string> login(const std::string& name, const std::string& password) override {
+    std::lock_guard lock(mu_);
+    return guarded("sign in", [&]() -> Result<std::string> {
+      pqxx::work w(*conn_);
+      auto r = w.exec_params("SELECT role, password_hash FROM hq_user WHERE name = $1", name);
+      if (r.empty() || !password_matches(r[0][1].c_str(), password)) return fail("wrong name or password");
+      const std::string token = random_token();
+      w.exec_params("INSERT INTO auth_token VALUES($1, 'session', '', '', $2, $3, $4)", hash_secret(token), name,
+                    std::string(r[0][0].c_str()), now_s());
+      w.commit();
+      return token;
     });
   }
 
@@ -252,8 +329,9 @@ class PgServerStore final : public ServerStore {
     std::lock_guard lock(mu_);
     return guarded("authenticate", [&]() -> Result<Principal> {
       pqxx::read_transaction w(*conn_);
-      auto r = w.exec_params("SELECT kind, shelter_id, device_id, name, role FROM auth_token WHERE token_hash = $1",
-                             hash_secret(token));
+      auto r = w.exec_params(
+          "SELECT kind, shelter_id, device_id, name, role, created FROM auth_token WHERE token_hash = $1",
+          hash_secret(token));
       if (r.empty()) return fail("unknown credentials");
       Principal p;
       p.kind = std::string(r[0][0].c_str()) == "kiosk" ? Principal::Kind::Kiosk : Principal::Kind::Headquarters;
@@ -261,6 +339,8 @@ class PgServerStore final : public ServerStore {
       p.device_id = r[0][2].c_str();
       p.name = r[0][3].c_str();
       p.role = r[0][4].c_str();
+      if (std::string(r[0][0].c_str()) == "session" && r[0][5].as<std::int64_t>() + kSessionHours * 3600 < now_s())
+        return fail("session expired: sign in again");
       return p;
     });
   }
@@ -303,15 +383,22 @@ class PgServerStore final : public ServerStore {
     });
   }
 
-  Result<std::string> add_user(const std::string& name, const std::string& role) override {
-    if (name.empty() || name.size() > 64) return fail("a user name is 1 to 64 characters");
-    if (role != "counts" && role != "search") return fail("role must be counts or search");
+  Result<std::string> add_user(const std::string& name, const std::string& role, const std::string& password) override {
+    if (auto st = check_new_user(name, role, password); !st) return st.error();
+    std::string pw_hash;
+    if (!password.empty()) {
+      auto h = hash_password(password);
+      if (!h) return h.error();
+      pw_hash = *h;
+    }
     std::lock_guard lock(mu_);
     return guarded("add user", [&]() -> Result<std::string> {
       const std::string token = random_token();
       pqxx::work w(*conn_);
       w.exec_params("INSERT INTO auth_token VALUES($1, 'hq', '', '', $2, $3, $4)", hash_secret(token), name, role,
                     now_s());
+      w.exec_params("INSERT INTO hq_user VALUES($1,$2,$3) ON CONFLICT (name) DO UPDATE SET role = $2, password_hash = $3",
+                    name, role, pw_hash);
       w.commit();
       return token;
     });

@@ -1,11 +1,14 @@
 #include "sync/server/server.hpp"
 
+#include "core/reports.hpp"
 #include "core/sqlite.hpp"
+#include "sync/server/reports.hpp"
 
 #include <httplib.h>
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <optional>
 #include <iostream>
 
@@ -24,6 +27,7 @@ class SqliteServerStore final : public ServerStore {
   Status migrate() {
     if (auto st = auth_.migrate(); !st) return st;
     return store_->db().exec(R"sql(
+CREATE TABLE IF NOT EXISTS shelter_info(id TEXT PRIMARY KEY, name TEXT NOT NULL, capacity INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS device_status(
   device_id TEXT PRIMARY KEY, shelter_id TEXT NOT NULL, last_push_ms INTEGER, last_pull_ms INTEGER,
   clock_skew_ms INTEGER, future_events INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
@@ -85,9 +89,63 @@ CREATE TABLE IF NOT EXISTS device_status(
     nlohmann::json out = nlohmann::json::array();
     for (const auto& p : *people)
       if (p.info.consent)
-        out.push_back({{"name", p.info.name}, {"reading", p.info.reading}, {"shelter", p.shelter_id},
-                       {"presence", to_string(p.presence)}});
+        out.push_back({{"id", p.id}, {"name", p.info.name}, {"reading", p.info.reading},
+                       {"birth", to_string(p.info.birth)}, {"shelter", p.shelter_id}, {"presence", to_string(p.presence)}});
     return out;
+  }
+
+  Result<std::vector<PersonRecord>> persons(bool consenting_only) override {
+    std::lock_guard lock(mu_);
+    PersonQuery q;
+    q.limit = 10'000'000;
+    auto all = store_->persons(q);
+    if (!all) return all.error();
+    if (consenting_only)
+      all->erase(std::remove_if(all->begin(), all->end(), [](const PersonRecord& p) { return !p.info.consent; }),
+                 all->end());
+    return all;
+  }
+
+  Result<nlohmann::json> timeline(std::int64_t since_ms) override {
+    std::lock_guard lock(mu_);
+    auto q = store_->db().prepare(
+        "SELECT shelter_id, ((hlc >> 16) / 3600000) * 3600000 AS hour, sum(type = 'arrived'), sum(type = 'left') "
+        "FROM event WHERE type IN ('arrived', 'left') AND (hlc >> 16) >= ?1 GROUP BY shelter_id, hour "
+        "ORDER BY hour, shelter_id");
+    if (!q) return q.error();
+    (*q)->bind(1, since_ms);
+    nlohmann::json out = nlohmann::json::array();
+    for (;;) {
+      auto row = (*q)->step();
+      if (!row) return row.error().context("timeline");
+      if (!*row) break;
+      out.push_back({{"shelter", (*q)->text(0)}, {"hour", (*q)->i64(1)}, {"arrived", (*q)->i64(2)},
+                     {"left", (*q)->i64(3)}});
+    }
+    return out;
+  }
+
+  Result<nlohmann::json> shelters() override {
+    std::lock_guard lock(mu_);
+    auto q = store_->db().prepare("SELECT id, name, capacity FROM shelter_info ORDER BY id");
+    if (!q) return q.error();
+    nlohmann::json out = nlohmann::json::array();
+    for (;;) {
+      auto row = (*q)->step();
+      if (!row) return row.error().context("shelters");
+      if (!*row) break;
+      out.push_back({{"id", (*q)->text(0)}, {"name", (*q)->text(1)}, {"capacity", (*q)->i64(2)}});
+    }
+    return out;
+  }
+
+  Status set_shelter(const std::string& id, const std::string& name, int capacity) override {
+    if (auto st = check_shelter(id, name, capacity); !st) return st;
+    std::lock_guard lock(mu_);
+    auto q = store_->db().prepare("INSERT OR REPLACE INTO shelter_info VALUES(?,?,?)");
+    if (!q) return q.error();
+    (*q)->bind(1, id).bind(2, name).bind(3, capacity);
+    return (*q)->run();
   }
   Result<Principal> authenticate(const std::string& token) override {
     std::lock_guard lock(mu_);
@@ -102,9 +160,13 @@ CREATE TABLE IF NOT EXISTS device_status(
     std::lock_guard lock(mu_);
     return auth_.create_enrolment(shelter_id, device_id, hours);
   }
-  Result<std::string> add_user(const std::string& name, const std::string& role) override {
+  Result<std::string> add_user(const std::string& name, const std::string& role, const std::string& password) override {
     std::lock_guard lock(mu_);
-    return auth_.add_user(name, role);
+    return auth_.add_user(name, role, password);
+  }
+  Result<std::string> login(const std::string& name, const std::string& password) override {
+    std::lock_guard lock(mu_);
+    return auth_.login(name, password);
   }
 
   Result<PushReply> push(const PushRequest& request) override {
@@ -163,6 +225,15 @@ void log_line(const std::string& what) {
   std::cerr << "shelter-server: " << what << "\n";
 }
 
+std::string utc_now_iso() {
+  char buf[32];
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 std::string describe_skew(std::int64_t ms) {
   const std::int64_t a = ms < 0 ? -ms : ms;
   const std::int64_t minutes = (a + 30000) / 60000;
@@ -198,6 +269,13 @@ void note_contact(ServerStore& st, const Principal& p, const httplib::Request& r
 }
 
 }  // namespace
+
+Status check_shelter(const std::string& id, const std::string& name, int capacity) {
+  if (!is_valid_slug(id)) return fail("shelter id must be 1-32 of a-z 0-9 - _");
+  if (name.size() > 200 || !is_valid_utf8(name)) return fail("shelter name: at most 200 bytes of UTF-8");
+  if (capacity < 0 || capacity > 1'000'000) return fail("capacity must be 0 to 1000000");
+  return {};
+}
 
 Result<PullReply> feed_reply(std::vector<std::pair<std::int64_t, Event>> page, int limit, std::int64_t after,
                              const Backfill& backfill) {
@@ -340,17 +418,117 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
     if (!c) return refuse(res, 503, c.error().message);
     res.set_content(c->dump(), "application/json");
   });
-  http.Get("/v1/search", [&st, refuse, who](const httplib::Request& req, httplib::Response& res) {
+  // Headquarters: who am I (the dashboard shows or hides what a role may see).
+  auto hq = [who, refuse](const httplib::Request& req, httplib::Response& res,
+                          const char* what) -> std::optional<Principal> {
     auto p = who(req, res);
+    if (!p) return std::nullopt;
+    if (p->kind != Principal::Kind::Headquarters) {
+      refuse(res, 403, std::string(what) + ": headquarters only");
+      return std::nullopt;
+    }
+    return p;
+  };
+  auto searcher = [hq, refuse](const httplib::Request& req, httplib::Response& res,
+                               const char* what) -> std::optional<Principal> {
+    auto p = hq(req, res, what);
+    if (!p) return std::nullopt;
+    if (p->role != "search") {
+      refuse(res, 403, std::string(what) + ": needs a headquarters account with the search role");
+      return std::nullopt;
+    }
+    return p;
+  };
+  http.Post("/v1/login", [&st, refuse](const httplib::Request& req, httplib::Response& res) {
+    auto j = nlohmann::json::parse(req.body, nullptr, false);
+    if (!j.is_object() || !j.contains("name") || !j["name"].is_string() || !j.contains("password") ||
+        !j["password"].is_string())
+      return refuse(res, 400, "sign in: give name and password");
+    auto token = st.login(j["name"].get<std::string>(), j["password"].get<std::string>());
+    if (!token) return refuse(res, 401, "sign in: " + token.error().message);
+    auto p = st.authenticate(*token);
+    if (!p) return refuse(res, 503, p.error().message);
+    log_line("signed in: " + p->name + " (" + p->role + ")");
+    res.set_content(nlohmann::json{{"token", *token}, {"name", p->name}, {"role", p->role}}.dump(), "application/json");
+  });
+  http.Get("/v1/me", [hq](const httplib::Request& req, httplib::Response& res) {
+    auto p = hq(req, res, "me");
     if (!p) return;
-    if (p->kind != Principal::Kind::Headquarters || p->role != "search")
-      return refuse(res, 403, "search: needs a headquarters account with the search role");
+    res.set_content(nlohmann::json{{"name", p->name}, {"role", p->role}}.dump(), "application/json");
+  });
+  http.Get("/v1/shelters", [&st, refuse, hq](const httplib::Request& req, httplib::Response& res) {
+    if (!hq(req, res, "shelters")) return;
+    auto s = st.shelters();
+    if (!s) return refuse(res, 503, s.error().message);
+    res.set_content(s->dump(), "application/json");
+  });
+  http.Get("/v1/timeline", [&st, refuse, hq](const httplib::Request& req, httplib::Response& res) {
+    if (!hq(req, res, "timeline")) return;
+    int hours = 48;
+    try {
+      if (req.has_param("hours")) hours = std::stoi(req.get_param_value("hours"));
+    } catch (const std::exception&) {
+      hours = -1;
+    }
+    if (hours < 1 || hours > 24 * 60) return refuse(res, 400, "timeline: hours must be 1 to 1440");
+    auto t = st.timeline(now_ms() - static_cast<std::int64_t>(hours) * 3600'000);
+    if (!t) return refuse(res, 503, t.error().message);
+    res.set_content(nlohmann::json{{"time", now_ms()}, {"hours", hours}, {"series", *t}}.dump(), "application/json");
+  });
+  http.Get("/v1/search", [&st, refuse, searcher](const httplib::Request& req, httplib::Response& res) {
+    auto p = searcher(req, res, "search");
+    if (!p) return;
     const std::string text = req.get_param_value("q");
     if (text.empty() || text.size() > 100) return refuse(res, 400, "search: give q, 1 to 100 bytes");
+    const std::string year = req.get_param_value("birth_year");
+    if (!year.empty() && (year.size() != 4 || year.find_first_not_of("0123456789") != std::string::npos))
+      return refuse(res, 400, "search: birth_year must be four digits");
     auto found = st.search_consenting(text);
     if (!found) return refuse(res, 503, found.error().message);
-    log_line("search by " + p->name + ": " + std::to_string(found->size()) + " result(s)");
-    res.set_content(found->dump(), "application/json");
+    nlohmann::json out = nlohmann::json::array();
+    for (auto& f : *found)
+      if (year.empty() || f.value("birth", "").rfind(year, 0) == 0) out.push_back(std::move(f));
+    // Every search is logged: who searched and how much they saw (not for whom).
+    log_line("search by " + p->name + (year.empty() ? "" : " with birth year") + ": " + std::to_string(out.size()) +
+             " result(s)");
+    res.set_content(out.dump(), "application/json");
+  });
+  http.Get("/v1/export/counts.csv", [&st, refuse, hq](const httplib::Request& req, httplib::Response& res) {
+    auto p = hq(req, res, "export counts");
+    if (!p) return;
+    auto c = st.counts("");
+    auto s = st.shelters();
+    if (!c || !s) return refuse(res, 503, (!c ? c.error() : s.error()).message);
+    log_line("counts exported by " + p->name);
+    res.set_header("Content-Disposition", "attachment; filename=\"shelter-counts.csv\"");
+    res.set_content("\xEF\xBB\xBF" + situation_report_csv(*c, *s), "text/csv; charset=utf-8");
+  });
+  http.Get("/v1/export/roster.csv", [&st, refuse, searcher](const httplib::Request& req, httplib::Response& res) {
+    auto p = searcher(req, res, "export roster");
+    if (!p) return;
+    auto people = st.persons(false);
+    if (!people) return refuse(res, 503, people.error().message);
+    log_line("roster exported by " + p->name + ": " + std::to_string(people->size()) + " person(s)");
+    res.set_header("Content-Disposition", "attachment; filename=\"shelter-roster.csv\"");
+    res.set_content("\xEF\xBB\xBF" + roster_csv(*people), "text/csv; charset=utf-8");
+  });
+  http.Get("/v1/export/pfif.xml", [&st, refuse, searcher](const httplib::Request& req, httplib::Response& res) {
+    auto p = searcher(req, res, "export PFIF");
+    if (!p) return;
+    auto people = st.persons(true);
+    auto s = st.shelters();
+    if (!people || !s) return refuse(res, 503, (!people ? people.error() : s.error()).message);
+    log_line("PFIF exported by " + p->name + ": " + std::to_string(people->size()) + " consenting person(s)");
+    res.set_header("Content-Disposition", "attachment; filename=\"shelter-pfif.xml\"");
+    res.set_content(pfif_xml(*people, *s, "shelter-checkin", utc_now_iso()), "application/xml; charset=utf-8");
+  });
+  // The dashboard: static files, no scripts from elsewhere.
+  if (!impl_->options.dashboard_dir.empty() && !http.set_mount_point("/", impl_->options.dashboard_dir))
+    log_line("dashboard folder " + impl_->options.dashboard_dir + " not found: serving the API only");
+  http.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'");
+    res.set_header("Cache-Control", "no-store");
   });
 }
 

@@ -24,6 +24,7 @@ struct DeviceContact {
   int future_events = 0;  // events stamped more than kFutureSlackMs ahead of the server
 };
 inline constexpr std::int64_t kFutureSlackMs = 5 * 60 * 1000;
+inline constexpr int kSessionHours = 12;
 
 class ServerStore {
  public:
@@ -33,7 +34,17 @@ class ServerStore {
   virtual Result<nlohmann::json> counts(const std::string& shelter_id) = 0;  // "" = every shelter
   // 安否 search: persons whose name or reading contains `text`, and who
   // consented to disclosure. Never anyone else.
+  // [{"id", "name", "reading", "birth", "shelter", "presence"}].
   virtual Result<nlohmann::json> search_consenting(const std::string& text) = 0;
+  // Every person record, for the roster and PFIF exports (merged duplicates
+  // left out); with consenting_only, only those who consented to disclosure.
+  virtual Result<std::vector<PersonRecord>> persons(bool consenting_only) = 0;
+  // Arrivals and departures (left) per shelter and hour of event time since
+  // since_ms: [{"shelter", "hour" (ms), "arrived", "left"}].
+  virtual Result<nlohmann::json> timeline(std::int64_t since_ms) = 0;
+  // The shelters headquarters knows: [{"id", "name", "capacity"}].
+  virtual Result<nlohmann::json> shelters() = 0;
+  virtual Status set_shelter(const std::string& id, const std::string& name, int capacity) = 0;
   // Records a contact; returns the clock skew recorded before it, if any.
   virtual Result<std::optional<std::int64_t>> note_contact(const DeviceContact& contact) = 0;
   // Every kiosk that has been in contact: [{"device", "shelter", "last_push",
@@ -44,7 +55,12 @@ class ServerStore {
   virtual Result<Principal> enrol(const std::string& code, const std::string& device_id, std::string& token_out) = 0;
   virtual Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id,
                                                int hours) = 0;
-  virtual Result<std::string> add_user(const std::string& name, const std::string& role) = 0;
+  // A headquarters account; returns its API token. With a password the
+  // account can also sign in to the dashboard (login).
+  virtual Result<std::string> add_user(const std::string& name, const std::string& role,
+                                       const std::string& password) = 0;
+  // Dashboard sign-in: a session token valid for kSessionHours.
+  virtual Result<std::string> login(const std::string& name, const std::string& password) = 0;
 };
 
 // The embedded default: one SQLite file, writes serialised.
@@ -52,6 +68,8 @@ Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string&
 // PostgreSQL 15 (libpqxx), e.g. "postgresql://shelter@127.0.0.1:5432/shelter";
 // several server processes may share it.
 Result<std::unique_ptr<ServerStore>> open_pg_server_store(const std::string& url);
+
+Status check_shelter(const std::string& id, const std::string& name, int capacity);
 
 // A pull reply from a feed page (up to limit + 1 rows, to tell whether there
 // is more) and, for persons entering the feed in it, their earlier events
@@ -64,6 +82,7 @@ Result<PullReply> feed_reply(std::vector<std::pair<std::int64_t, Event>> page, i
 struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8470;
+  std::string dashboard_dir;  // static files served at / (empty: none)
 };
 
 // Runs until stop() (from another thread) or a signal handler calls it.

@@ -180,7 +180,7 @@ int main(int argc, char** argv) {
     if (!server_store) die("server store", server_store.error());
     auto code = (*server_store)->create_enrolment("tama-01", "tama-01-a", 1);
     if (!code) die("code", code.error());
-    sync::Server server(**server_store, {"127.0.0.1", 0});
+    sync::Server server(**server_store, {"127.0.0.1", 0, ""});
     std::thread serving([&] { (void)server.run(); });
     while (server.port() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     sync::SyncOptions o;

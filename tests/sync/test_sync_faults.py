@@ -39,6 +39,8 @@ PROXY_PORT = free_port()
 DIRECT = f"http://127.0.0.1:{SERVER_PORT}"
 VIA_PROXY = f"http://127.0.0.1:{PROXY_PORT}"
 SERVER_LOG = os.path.join(work, "server.log")
+# libfaketime is preloaded: under AddressSanitizer that is allowed only so.
+os.environ["ASAN_OPTIONS"] = os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0"
 
 SHELTERS = ["s-a", "s-b", "s-c"]
 # Each kiosk's clock error, hours (faketime). b-1 is right.

@@ -1,0 +1,308 @@
+// Headquarters dashboard: signs in, then redraws from the server's JSON
+// every 10 s without reloading. Counts-only accounts never receive names:
+// the server refuses them search and roster, and the page hides both.
+"use strict";
+(function () {
+  const REFRESH_MS = 10000;
+  const STALE_MS = 30 * 60 * 1000;  // a shelter with no kiosk contact for 30 min is highlighted
+  const SKEW_MS = 5 * 60 * 1000;
+  const AGE_BANDS = ["0-5", "6-12", "13-17", "18-64", "65-74", "75+", "unknown"];
+  const NEEDS = ["illness", "pregnant", "infant", "disability", "care", "medical_device", "allergy", "language", "other"];
+  const $ = (id) => document.getElementById(id);
+  let lang = localStorage.getItem("lang") || "ja";
+  let session = JSON.parse(sessionStorage.getItem("session") || "null");
+  let timer = null;
+  let last = null;  // the last data drawn, redrawn on a language change
+
+  const t = (key) => (window.TEXTS[lang] && window.TEXTS[lang][key]) || key;
+  const num = (v) => (typeof v === "number" ? v : 0);
+
+  function applyTexts() {
+    document.documentElement.lang = lang;
+    document.querySelectorAll("[data-t]").forEach((e) => { e.textContent = t(e.dataset.t); });
+    document.title = t("title");
+    $("lang").textContent = t("lang_other");
+  }
+
+  async function api(path, options) {
+    const headers = Object.assign({}, (options && options.headers) || {});
+    if (session) headers.Authorization = "Bearer " + session.token;
+    const res = await fetch(path, Object.assign({}, options, { headers }));
+    if (res.status === 401 && session) {
+      signOut(t("session_over"));
+      throw new Error(t("session_over"));
+    }
+    if (!res.ok) {
+      let msg = res.status + "";
+      try { msg = (await res.json()).error || msg; } catch (e) { /* not JSON */ }
+      throw new Error(msg);
+    }
+    return res;
+  }
+
+  function showSignedIn() {
+    const signedIn = !!session;
+    $("signin").hidden = signedIn;
+    $("board").hidden = !signedIn;
+    $("signout").hidden = !signedIn;
+    const searcher = signedIn && session.role === "search";
+    $("search-section").hidden = !searcher;
+    $("export-roster").hidden = !searcher;
+    $("export-pfif").hidden = !searcher;
+    $("who").textContent = signedIn ? `${session.name} (${t(session.role === "search" ? "role_search" : "role_counts")})` : "";
+  }
+
+  function signOut(message) {
+    session = null;
+    sessionStorage.removeItem("session");
+    if (timer) clearInterval(timer);
+    timer = null;
+    $("results").hidden = true;
+    $("results").querySelector("tbody").replaceChildren();
+    $("search-note").textContent = "";
+    $("signin-error").textContent = message || "";
+    showSignedIn();
+  }
+
+  function ago(ms, now) {
+    if (ms === null || ms === undefined) return t("never");
+    const min = Math.round((now - ms) / 60000);
+    if (min < 1) return t("just_now");
+    if (min < 120) return `${min} ${t("minutes")} ${t("ago")}`;
+    return `${Math.round(min / 60)} ${t("hours_ago")}`;
+  }
+
+  function cell(tr, text, cls) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (cls) td.className = cls;
+    tr.appendChild(td);
+    return td;
+  }
+
+  function sumObj(target, obj) {
+    for (const [k, v] of Object.entries(obj || {})) target[k] = (target[k] || 0) + v;
+  }
+
+  function draw(data) {
+    last = data;
+    const { counts, shelters, devices, timeline } = data;
+    const now = devices.time;
+    const byId = new Map(counts.map((c) => [c.shelter, c]));
+    const info = new Map(shelters.map((s) => [s.id, s]));
+    const ids = [...new Set([...shelters.map((s) => s.id), ...counts.map((c) => c.shelter)])].sort();
+    const lastContact = new Map();
+    for (const d of devices.devices) {
+      const when = Math.max(d.last_push || 0, d.last_pull || 0) || null;
+      if (when && (!lastContact.get(d.shelter) || when > lastContact.get(d.shelter))) lastContact.set(d.shelter, when);
+    }
+    const total = { present: 0, households: 0, out: 0, capacity: 0, by_stay: {}, by_sex: {}, by_age_band: {}, by_need: {} };
+    const body = $("shelters").querySelector("tbody");
+    body.replaceChildren();
+    for (const id of ids) {
+      const c = byId.get(id) || {};
+      const s = info.get(id) || {};
+      const needs = Object.values(c.by_need || {}).reduce((a, b) => a + b, 0);
+      const tr = document.createElement("tr");
+      tr.dataset.shelter = id;
+      cell(tr, s.name ? `${s.name} (${id})` : id);
+      cell(tr, num(c.present), "present");
+      cell(tr, num(c.households), "households");
+      cell(tr, s.capacity ? s.capacity : "–", "capacity");
+      const fillTd = cell(tr, "", "fillcell");
+      if (s.capacity) {
+        const pct = Math.round((100 * num(c.present)) / s.capacity);
+        const bar = document.createElement("span");
+        bar.className = "fill";
+        const inner = document.createElement("i");
+        inner.style.width = Math.min(100, pct) + "%";
+        bar.appendChild(inner);
+        fillTd.append(bar, `${pct}%`);
+        if (pct >= 100) { tr.classList.add("full"); fillTd.append(` ${t("full")}`); }
+        else if (pct >= 90) { tr.classList.add("warn"); fillTd.append(` ${t("near_full")}`); }
+      } else {
+        fillTd.textContent = "–";
+      }
+      const stay = c.by_stay || {};
+      cell(tr, num(stay.shelter), "stay-shelter");
+      cell(tr, num(stay.car), "stay-car");
+      cell(tr, num(stay.home), "stay-home");
+      cell(tr, num(c.out), "out");
+      cell(tr, num((c.by_sex || {}).M), "male");
+      cell(tr, num((c.by_sex || {}).F), "female");
+      cell(tr, needs, "needs");
+      const when = lastContact.get(id);
+      const stale = !when || now - when > STALE_MS;
+      const syncTd = cell(tr, ago(when, now) + (stale ? ` — ${t("stale")}` : ""), "sync");
+      if (stale) { syncTd.classList.add("stale"); tr.classList.add("stale-row"); }
+      body.appendChild(tr);
+      total.present += num(c.present);
+      total.households += num(c.households);
+      total.out += num(c.out);
+      total.capacity += num(s.capacity);
+      sumObj(total.by_stay, c.by_stay);
+      sumObj(total.by_sex, c.by_sex);
+      sumObj(total.by_age_band, c.by_age_band);
+      sumObj(total.by_need, c.by_need);
+    }
+    const foot = $("shelters").querySelector("tfoot");
+    foot.replaceChildren();
+    const tr = document.createElement("tr");
+    tr.dataset.testid = "total-row";
+    const totalNeeds = Object.values(total.by_need).reduce((a, b) => a + b, 0);
+    cell(tr, t("total"));
+    cell(tr, total.present, "present");
+    cell(tr, total.households, "households");
+    cell(tr, total.capacity || "–");
+    cell(tr, total.capacity ? `${Math.round((100 * total.present) / total.capacity)}%` : "–");
+    cell(tr, num(total.by_stay.shelter));
+    cell(tr, num(total.by_stay.car));
+    cell(tr, num(total.by_stay.home));
+    cell(tr, total.out);
+    cell(tr, num(total.by_sex.M));
+    cell(tr, num(total.by_sex.F));
+    cell(tr, totalNeeds);
+    cell(tr, "");
+    foot.appendChild(tr);
+
+    $("total-present").textContent = total.present;
+    $("total-households").textContent = total.households;
+    $("total-outside").textContent = num(total.by_stay.car) + num(total.by_stay.home);
+    $("total-out").textContent = total.out;
+    $("total-needs").textContent = totalNeeds;
+
+    Charts.bars($("chart-age"), AGE_BANDS.map((b) => ({ label: b === "unknown" ? t("age_unknown") : b, value: num(total.by_age_band[b]) })));
+    Charts.bars($("chart-sex"), [["M", "sex_m"], ["F", "sex_f"], ["X", "sex_x"], ["", "sex_unknown"]].map(
+      ([k, key]) => ({ label: t(key), value: num(total.by_sex[k]) })));
+    Charts.bars($("chart-need"), NEEDS.map((n) => ({ label: t("need_" + n), value: num(total.by_need[n]) })));
+    Charts.bars($("chart-stay"), ["shelter", "car", "home"].map((k) => ({ label: t("stay_" + k), value: num(total.by_stay[k]) })));
+
+    // 48 hourly slots ending with the current hour, all shelters together.
+    const hourMs = 3600000;
+    const end = Math.floor(timeline.time / hourMs) * hourMs;
+    const slots = [];
+    for (let h = end - (timeline.hours - 1) * hourMs; h <= end; h += hourMs) slots.push({ hour: h, a: 0, b: 0 });
+    const at = new Map(slots.map((s) => [s.hour, s]));
+    for (const p of timeline.series) {
+      const s = at.get(p.hour);
+      if (s) { s.a += p.arrived; s.b += p.left; }
+    }
+    const fmt = (ms) => {
+      const d = new Date(ms);
+      return `${d.getMonth() + 1}/${d.getDate()} ${String(d.getHours()).padStart(2, "0")}:00`;
+    };
+    Charts.columns($("chart-timeline"), slots, t("arrived"), t("left"), fmt);
+
+    const dev = $("devices").querySelector("tbody");
+    dev.replaceChildren();
+    for (const d of devices.devices) {
+      const r = document.createElement("tr");
+      cell(r, d.device);
+      cell(r, d.shelter);
+      cell(r, ago(d.last_push, now));
+      cell(r, ago(d.last_pull, now));
+      const skew = d.clock_skew_ms;
+      if (skew === null || skew === undefined) cell(r, "–");
+      else if (Math.abs(skew) <= SKEW_MS) cell(r, t("ok"));
+      else cell(r, `${Math.round(Math.abs(skew) / 60000)} ${t("minutes")} ${t(skew > 0 ? "ahead" : "behind")}`, "skewed");
+      dev.appendChild(r);
+    }
+    $("updated").textContent = `${t("updated")} ${new Date(now).toLocaleTimeString(lang === "ja" ? "ja-JP" : "en-GB")}`;
+  }
+
+  async function refresh() {
+    try {
+      const [counts, shelters, devices, timeline] = await Promise.all(
+        ["/v1/counts", "/v1/shelters", "/v1/devices", "/v1/timeline?hours=48"].map((p) => api(p).then((r) => r.json())));
+      $("load-error").textContent = "";
+      draw({ counts, shelters, devices, timeline });
+    } catch (e) {
+      if (session) $("load-error").textContent = t("load_failed") + e.message;
+    }
+  }
+
+  function start() {
+    showSignedIn();
+    applyTexts();
+    if (!session) return;
+    refresh();
+    if (timer) clearInterval(timer);
+    timer = setInterval(refresh, REFRESH_MS);
+  }
+
+  $("signin-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    $("signin-error").textContent = "";
+    try {
+      const res = await fetch("/v1/login", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ name: $("user").value, password: $("password").value }),
+      });
+      if (!res.ok) throw new Error(t("bad_signin"));
+      session = await res.json();
+      sessionStorage.setItem("session", JSON.stringify(session));
+      $("password").value = "";
+      start();
+    } catch (e) {
+      $("signin-error").textContent = e.message;
+    }
+  });
+
+  $("signout").addEventListener("click", () => signOut(""));
+  $("lang").addEventListener("click", () => {
+    lang = lang === "ja" ? "en" : "ja";
+    localStorage.setItem("lang", lang);
+    applyTexts();
+    showSignedIn();
+    if (last) draw(last);
+  });
+
+  $("search-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const q = new URLSearchParams({ q: $("search-text").value.trim() });
+    if ($("search-year").value.trim()) q.set("birth_year", $("search-year").value.trim());
+    const table = $("results");
+    const body = table.querySelector("tbody");
+    body.replaceChildren();
+    try {
+      const found = await (await api("/v1/search?" + q.toString())).json();
+      for (const p of found) {
+        const tr = document.createElement("tr");
+        cell(tr, p.name);
+        cell(tr, p.reading);
+        cell(tr, p.birth);
+        const shelter = last && last.shelters.find((s) => s.id === p.shelter);
+        cell(tr, shelter ? `${shelter.name} (${p.shelter})` : p.shelter);
+        cell(tr, t(p.presence === "left" ? "gone" : p.presence));
+        body.appendChild(tr);
+      }
+      table.hidden = found.length === 0;
+      $("search-note").textContent = found.length ? t("found").replace("{n}", found.length) : t("none_found");
+    } catch (e) {
+      table.hidden = true;
+      $("search-note").textContent = e.message;
+    }
+  });
+
+  // Downloads go through fetch, so the token travels in a header, not a URL.
+  async function download(path, filename) {
+    try {
+      const blob = await (await api(path)).blob();
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = filename;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+    } catch (e) {
+      $("load-error").textContent = e.message;
+    }
+  }
+  $("export-counts").addEventListener("click", () => download("/v1/export/counts.csv", "shelter-counts.csv"));
+  $("export-roster").addEventListener("click", () => download("/v1/export/roster.csv", "shelter-roster.csv"));
+  $("export-pfif").addEventListener("click", () => download("/v1/export/pfif.xml", "shelter-pfif.xml"));
+
+  start();
+})();

@@ -1,0 +1,130 @@
+#include "sync/server/reports.hpp"
+
+#include <map>
+
+#include "core/csv.hpp"
+
+namespace shelter::sync {
+
+namespace {
+
+int count_of(const nlohmann::json& obj, const char* key) {
+  return obj.is_object() && obj.contains(key) && obj[key].is_number_integer() ? obj[key].get<int>() : 0;
+}
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        // XML 1.0 allows no control characters other than tab and newlines.
+        if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r') out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string situation_report_csv(const nlohmann::json& counts, const nlohmann::json& shelters) {
+  std::map<std::string, std::pair<std::string, int>> info;
+  for (const auto& s : shelters) info[s.value("id", "")] = {s.value("name", ""), s.value("capacity", 0)};
+  std::vector<std::string> header = {"shelter_id", "shelter_name", "capacity", "persons", "households",
+                                     "in_shelter", "outside_car", "outside_home", "outside_total", "temporarily_out",
+                                     "male", "female", "sex_other_or_unknown"};
+  const char* bands[] = {"0-5", "6-12", "13-17", "18-64", "65-74", "75+", "unknown"};
+  for (const char* b : bands) header.push_back(std::string("age_") + b);
+  for (int bit = 0; bit < kNeedCount; ++bit) header.push_back("need_" + std::string(need_name(bit)));
+  std::string text = csv::format_row(header);
+  std::vector<long> total(header.size(), 0);
+  auto row_for = [&](const nlohmann::json& c, const std::string& id) {
+    const auto it = info.find(id);
+    const auto& by_stay = c.contains("by_stay") ? c["by_stay"] : nlohmann::json();
+    const auto& by_sex = c.contains("by_sex") ? c["by_sex"] : nlohmann::json();
+    const int present = count_of(c, "present");
+    const int male = count_of(by_sex, "M"), female = count_of(by_sex, "F");
+    std::vector<long> v = {it == info.end() ? 0 : it->second.second,
+                           present,
+                           count_of(c, "households"),
+                           count_of(by_stay, "shelter"),
+                           count_of(by_stay, "car"),
+                           count_of(by_stay, "home"),
+                           count_of(by_stay, "car") + count_of(by_stay, "home"),
+                           count_of(c, "out"),
+                           male,
+                           female,
+                           present - male - female};
+    for (const char* b : bands) v.push_back(count_of(c.contains("by_age_band") ? c["by_age_band"] : nlohmann::json(), b));
+    for (int bit = 0; bit < kNeedCount; ++bit)
+      v.push_back(count_of(c.contains("by_need") ? c["by_need"] : nlohmann::json(), std::string(need_name(bit)).c_str()));
+    csv::Row row = {id, it == info.end() ? "" : it->second.first};
+    for (size_t i = 0; i < v.size(); ++i) {
+      row.push_back(std::to_string(v[i]));
+      total[i] += v[i];
+    }
+    text += csv::format_row(row);
+  };
+  std::map<std::string, bool> listed;
+  for (const auto& c : counts) {
+    row_for(c, c.value("shelter", ""));
+    listed[c.value("shelter", "")] = true;
+  }
+  for (const auto& [id, _] : info)  // shelters with nobody yet
+    if (!listed.count(id)) row_for(nlohmann::json::object(), id);
+  csv::Row row = {"TOTAL", ""};
+  for (size_t i = 0; i + 2 < header.size(); ++i) row.push_back(std::to_string(total[i]));
+  text += csv::format_row(row);
+  return text;
+}
+
+std::string pfif_xml(const std::vector<PersonRecord>& persons, const nlohmann::json& shelters,
+                     const std::string& domain, const std::string& now_utc) {
+  std::map<std::string, std::string> names;
+  for (const auto& s : shelters) names[s.value("id", "")] = s.value("name", "");
+  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<pfif:pfif xmlns:pfif=\"http://zesty.ca/pfif/1.4\">\n";
+  auto el = [&](const char* tag, const std::string& value, const char* indent) {
+    if (!value.empty()) x += std::string(indent) + "<pfif:" + tag + ">" + xml_escape(value) + "</pfif:" + tag + ">\n";
+  };
+  for (const auto& p : persons) {
+    const std::string record = domain + "/person." + p.id;
+    const std::string shelter = names.count(p.shelter_id) && !names[p.shelter_id].empty()
+                                    ? names[p.shelter_id] + " (" + p.shelter_id + ")"
+                                    : p.shelter_id;
+    x += "  <pfif:person>\n";
+    el("person_record_id", record, "    ");
+    el("entry_date", now_utc, "    ");
+    el("author_name", "Shelter Check-in", "    ");
+    el("source_name", domain, "    ");
+    el("source_date", now_utc, "    ");
+    el("full_name", p.info.name, "    ");
+    el("alternate_names", p.info.reading, "    ");
+    const std::string sex = p.info.sex == Sex::Male ? "male" : p.info.sex == Sex::Female ? "female"
+                          : p.info.sex == Sex::Other ? "other" : "";
+    el("sex", sex, "    ");
+    el("date_of_birth", to_string(p.info.birth), "    ");
+    x += "    <pfif:note>\n";
+    el("note_record_id", domain + "/note." + p.id, "      ");
+    el("person_record_id", record, "      ");
+    el("entry_date", now_utc, "      ");
+    el("author_name", "Shelter Check-in", "      ");
+    el("source_date", now_utc, "      ");
+    el("author_made_contact", "true", "      ");
+    el("status", p.presence == Presence::Left ? "believed_alive" : "is_note_author", "      ");
+    el("last_known_location", shelter, "      ");
+    const std::string where = p.presence == Presence::Present ? "Checked in at evacuation shelter " + shelter
+                              : p.presence == Presence::Out   ? "Checked in at evacuation shelter " + shelter +
+                                                                  " (out for now)"
+                                                              : "Was at evacuation shelter " + shelter + "; has left";
+    el("text", where, "      ");
+    x += "    </pfif:note>\n  </pfif:person>\n";
+  }
+  x += "</pfif:pfif>\n";
+  return x;
+}
+
+}  // namespace shelter::sync

@@ -1,0 +1,139 @@
+// Drives the dashboard in Debian's headless Chromium. Called by
+// test_dashboard.py with the expected numbers (from the server's store).
+// usage: node drive.mjs CONFIG.json   (prints "ok ..."/"FAIL ..." lines)
+import { chromium } from "playwright-core";
+import { execSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+const cfg = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const failures = [];
+function check(ok, what) {
+  console.log((ok ? "ok   " : "FAIL ") + what);
+  if (!ok) failures.push(what);
+}
+// Every text key used by the page exists in both languages.
+{
+  const dir = path.join(path.dirname(new URL(import.meta.url).pathname), "..", "..", "assets", "dashboard");
+  globalThis.window = {};
+  new Function(readFileSync(path.join(dir, "i18n.js"), "utf8"))();
+  const texts = globalThis.window.TEXTS;
+  const used = new Set();
+  for (const m of readFileSync(path.join(dir, "index.html"), "utf8").matchAll(/data-t="([a-z_]+)"/g)) used.add(m[1]);
+  for (const m of readFileSync(path.join(dir, "app.js"), "utf8").matchAll(/\bt\("([a-z_]+)"\)/g)) used.add(m[1]);
+  const missing = [];
+  for (const lang of ["ja", "en"]) {
+    for (const k of used) if (!(k in texts[lang])) missing.push(`${lang}:${k}`);
+    for (const k of Object.keys(texts.ja)) if (!(k in texts[lang])) missing.push(`${lang}:${k}`);
+  }
+  check(missing.length === 0 && used.size > 30, `every dashboard text key is in ja and en (${used.size} used; missing ${missing})`);
+}
+const shot = (page, name) => page.screenshot({ path: path.join(cfg.artifacts, name), fullPage: true });
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+});
+try {
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1400, height: 1000 }, locale: "ja-JP" });
+  const page = await context.newPage();
+  const offsite = [];
+  page.on("request", (r) => { if (!r.url().startsWith(cfg.url)) offsite.push(r.url()); });
+  await page.goto(cfg.url + "/");
+
+  // Wrong password: refused with a message, nothing shown.
+  await page.fill("#user", cfg.counts_user);
+  await page.fill("#password", "wrong-password-123");
+  await page.click("[data-testid=signin-submit]");
+  await page.waitForFunction(() => document.getElementById("signin-error").textContent.length > 0);
+  check(await page.isHidden("#board"), "a wrong password shows an error and no data");
+
+  // Counts-only account.
+  await page.fill("#password", cfg.counts_password);
+  await page.click("[data-testid=signin-submit]");
+  await page.waitForFunction(() => document.querySelectorAll("#shelters tbody tr").length > 0);
+  const text = async (sel) => (await page.textContent(sel)).trim();
+  const exp = cfg.expected;
+  check(await text("#total-present") === String(exp.present), `total persons ${await text("#total-present")} = ${exp.present}`);
+  check(await text("#total-households") === String(exp.households), `total households = ${exp.households}`);
+  check(await text("#total-outside") === String(exp.outside), `outside-shelter evacuees = ${exp.outside}`);
+  check(await text("#total-out") === String(exp.out), `out now = ${exp.out}`);
+  check(await text("#total-needs") === String(exp.needs), `special needs = ${exp.needs}`);
+  for (const [id, c] of Object.entries(exp.shelters)) {
+    const row = `#shelters tbody tr[data-shelter="${id}"]`;
+    const got = {};
+    for (const k of ["present", "households", "out", "stay-shelter", "stay-car", "stay-home", "male", "female", "needs"])
+      got[k] = Number(await text(`${row} td.${k}`));
+    check(JSON.stringify(got) === JSON.stringify(c), `row ${id} equals the store: ${JSON.stringify(got)}`);
+  }
+  const cls = async (id) => page.getAttribute(`#shelters tbody tr[data-shelter="${id}"]`, "class");
+  check((await cls(cfg.full_shelter) || "").includes("full"), `${cfg.full_shelter} is marked full`);
+  check((await cls(cfg.warn_shelter) || "").includes("warn"), `${cfg.warn_shelter} is marked nearly full`);
+  check((await cls(cfg.stale_shelter) || "").includes("stale-row"), `${cfg.stale_shelter} (no kiosk contact) is highlighted`);
+  check(await page.isHidden("[data-testid=search-section]") && await page.isHidden("[data-testid=export-roster]") &&
+        await page.isHidden("[data-testid=export-pfif]"), "a counts-only account sees no search and no roster");
+  const refused = await page.evaluate(async () => {
+    const s = JSON.parse(sessionStorage.getItem("session"));
+    const r = await fetch("/v1/search?q=a", { headers: { Authorization: "Bearer " + s.token } });
+    const roster = await fetch("/v1/export/roster.csv", { headers: { Authorization: "Bearer " + s.token } });
+    return [r.status, roster.status];
+  });
+  check(refused[0] === 403 && refused[1] === 403, `the server refuses search and roster to a counts-only session (${refused})`);
+  const html = await page.content();
+  check(!cfg.all_names.some((n) => html.includes(n)), "no person's name is anywhere in a counts-only page");
+  check((await page.locator("#chart-timeline rect.series-a:not(.legend)").count()) === 48, "the timeline has 48 hourly slots");
+  await shot(page, "dashboard-ja-counts.png");
+
+  // Refresh without reloading: a new arrival appears.
+  await page.evaluate(() => { window.__notReloaded = true; });
+  execSync(cfg.new_arrival_cmd, { stdio: "inherit" });
+  await page.waitForFunction((n) => document.getElementById("total-present").textContent === String(n),
+                             exp.present + 1, { timeout: 25000 });
+  check(await page.evaluate(() => window.__notReloaded === true), "a new arrival shows up without reloading the page");
+
+  // Counts CSV.
+  const [csv] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=export-counts]")]);
+  await csv.saveAs(path.join(cfg.artifacts, "shelter-counts.csv"));
+  check(true, "counts CSV downloaded");
+
+  // English.
+  await page.click("[data-testid=lang]");
+  check(await text("h1") === "Shelter Check-in — Headquarters", "English texts");
+  await shot(page, "dashboard-en-counts.png");
+
+  // A search account: 安否 search and the personal exports.
+  await page.click("#signout");
+  await page.fill("#user", cfg.search_user);
+  await page.fill("#password", cfg.search_password);
+  await page.click("[data-testid=signin-submit]");
+  await page.waitForSelector("[data-testid=search-section]", { state: "visible" });
+  await page.fill("#search-text", cfg.search.q);
+  await page.fill("#search-year", cfg.search.birth_year);
+  await page.click("[data-testid=search-submit]");
+  await page.waitForFunction(() => document.getElementById("search-note").textContent.length > 0);
+  const names = await page.$$eval("#results tbody tr td:first-child", (tds) => tds.map((td) => td.textContent));
+  check(JSON.stringify(names.sort()) === JSON.stringify(cfg.search.expect.sort()),
+        `安否 search finds exactly the consenting persons: ${names}`);
+  await page.fill("#search-year", "");
+  await page.fill("#search-text", cfg.search.no_consent);
+  await page.click("[data-testid=search-submit]");
+  await page.waitForFunction(() => document.getElementById("results").hidden);
+  check(true, "a person who did not consent is not found");
+  await page.fill("#search-text", cfg.search.q);
+  await page.click("[data-testid=search-submit]");
+  await page.waitForFunction(() => !document.getElementById("results").hidden);
+  await shot(page, "dashboard-en-search.png");
+  for (const [button, file] of [["export-roster", "shelter-roster.csv"], ["export-pfif", "shelter-pfif.xml"]]) {
+    const [d] = await Promise.all([page.waitForEvent("download"), page.click(`[data-testid=${button}]`)]);
+    await d.saveAs(path.join(cfg.artifacts, file));
+  }
+  check(true, "roster CSV and PFIF downloaded");
+  await page.click("[data-testid=lang]");
+  await shot(page, "dashboard-ja-search.png");
+  check(offsite.length === 0, `the page loads nothing from elsewhere (${offsite.slice(0, 3)})`);
+} finally {
+  await browser.close();
+}
+console.log(`${failures.length} failure(s)`);
+process.exit(failures.length ? 1 : 0);

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""The headquarters dashboard with real processes: shelter-server with data
+from four synced kiosks at three shelters, driven in Debian's headless
+Chromium (playwright-core, tests/dashboard/drive.mjs): sign in, the numbers
+equal the store's exactly, refresh without reload, 安否 search, exports.
+Screenshots and downloads go to tests/artifacts/dashboard/.
+
+usage: test_dashboard.py BUILD_DIR
+"""
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+import xml.etree.ElementTree as ET
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "sync"))
+from harness import check, finish, free_port, run, start_server, work  # noqa: E402
+
+BUILD = sys.argv[1]
+CTL = os.path.join(BUILD, "kiosk", "shelterctl")
+SERVER = os.path.join(BUILD, "sync", "shelter-server")
+SYNC = os.path.join(BUILD, "sync", "shelter-sync")
+ARTIFACTS = os.path.join(HERE, "..", "artifacts", "dashboard")
+os.makedirs(ARTIFACTS, exist_ok=True)
+PORT = free_port()
+URL = f"http://127.0.0.1:{PORT}"
+STORE = ["--db", os.path.join(work, "server.db")]
+
+if not os.path.isdir(os.path.join(HERE, "node_modules", "playwright-core")):
+    raise SystemExit("playwright-core is missing: run `npm ci` in tests/dashboard (deploy/setup.sh test does)")
+
+server = start_server(SERVER, [*STORE, "--dashboard", os.path.join(HERE, "..", "..", "assets", "dashboard")], PORT,
+                      os.path.join(work, "server.log"))
+run(SERVER, *STORE, "set-shelter", "--shelter", "s-a", "--name", "多摩第一小学校", "--capacity", "10")
+run(SERVER, *STORE, "set-shelter", "--shelter", "s-b", "--name", "多摩公民館", "--capacity", "5")
+run(SERVER, *STORE, "set-shelter", "--shelter", "s-c", "--name", "多摩中央体育館", "--capacity", "300")
+run(SERVER, *STORE, "set-shelter", "--shelter", "s-d", "--name", "多摩第二中学校", "--capacity", "200")
+
+
+def add_user(name, role, password):
+    subprocess.run([SERVER, *STORE, "add-user", "--name", name, "--role", role, "--password-stdin"],
+                   input=password + "\n", text=True, check=True, capture_output=True)
+
+
+add_user("hq-counts", "counts", "counts-pass-2026")
+add_user("hq-safety", "search", "safety-pass-2026")
+
+
+def db(k):
+    return os.path.join(work, k + ".db")
+
+
+def ctl(k, *args):
+    return run(CTL, "--db", db(k), *args)
+
+
+def sync(k):
+    run(SYNC, "--db", db(k), "--server", URL, "--once")
+
+
+KIOSKS = {"a-1": "s-a", "a-2": "s-a", "b-1": "s-b", "c-1": "s-c"}
+for k, s in KIOSKS.items():
+    ctl(k, "init", "--shelter", s, "--device", k)
+    code = run(SERVER, *STORE, "enrol-code", "--shelter", s, "--device", k)
+    run(SYNC, "--db", db(k), "--server", URL, "--enrol", code)
+
+names = []
+
+
+def checkin(k, name, reading, sex, birth, needs="", stay="shelter", consent=False):
+    args = ["checkin", "--name", name, "--reading", reading, "--sex", sex, "--birth", birth, "--stay", stay]
+    if needs:
+        args += ["--needs", needs]
+    if consent:
+        args.append("--consent")
+    names.append(name)
+    return ctl(k, *args).split()[2]
+
+
+# s-a: 9 present of 10 (nearly full), over two kiosks.
+for i in range(5):
+    checkin("a-1", f"山田 一{i}", "ヤマダ イチ", "MF"[i % 2], str(1950 + i * 10), "care" if i == 0 else "", consent=i < 3)
+for i in range(4):
+    checkin("a-2", f"佐藤 二{i}", "サトウ ニ", "FM"[i % 2], f"20{10 + i}", "infant" if i == 3 else "",
+            stay="car" if i == 1 else "shelter")
+out_id = checkin("a-2", "鈴木 外出", "スズキ ガイシュツ", "M", "1980")
+ctl("a-2", "out", out_id)
+# s-b: 6 present of 5 (full), one left, one from a home.
+for i in range(6):
+    checkin("b-1", f"高橋 三{i}", "タカハシ サン", "F", "1990", "allergy" if i < 2 else "", stay="home" if i == 5 else "shelter")
+gone = checkin("b-1", "田中 退所", "タナカ タイショ", "M", "1970")
+ctl("b-1", "leave", gone)
+# s-c: a few, one who does not consent to disclosure.
+checkin("c-1", "山田 花子", "ヤマダ ハナコ", "F", "1960-05-01", "illness", consent=True)
+checkin("c-1", "山田 秘密", "ヤマダ ヒミツ", "F", "1960-07-07", consent=False)
+for k in KIOSKS:
+    sync(k)
+for k in KIOSKS:
+    sync(k)
+
+hq_token = run(SERVER, *STORE, "add-user", "--name", "hq-test", "--role", "counts")
+req = urllib.request.Request(URL + "/v1/counts", headers={"Authorization": "Bearer " + hq_token})
+counts = {c["shelter"]: c for c in json.load(urllib.request.urlopen(req))}
+expected = {"present": 0, "households": 0, "outside": 0, "out": 0, "needs": 0, "shelters": {}}
+for s, c in counts.items():
+    stay = c["by_stay"]
+    needs = sum(c["by_need"].values())
+    expected["shelters"][s] = {"present": c["present"], "households": c["households"], "out": c["out"],
+                               "stay-shelter": stay.get("shelter", 0), "stay-car": stay.get("car", 0),
+                               "stay-home": stay.get("home", 0), "male": c["by_sex"].get("M", 0),
+                               "female": c["by_sex"].get("F", 0), "needs": needs}
+    expected["present"] += c["present"]
+    expected["households"] += c["households"]
+    expected["out"] += c["out"]
+    expected["outside"] += stay.get("car", 0) + stay.get("home", 0)
+    expected["needs"] += needs
+check(expected["present"] == 9 + 6 + 2, f"the store counts what the kiosks checked in ({expected['present']})")
+
+config = {
+    "url": URL, "artifacts": ARTIFACTS, "expected": expected, "all_names": names,
+    "counts_user": "hq-counts", "counts_password": "counts-pass-2026",
+    "search_user": "hq-safety", "search_password": "safety-pass-2026",
+    "full_shelter": "s-b", "warn_shelter": "s-a", "stale_shelter": "s-d",
+    "search": {"q": "ヤマダ", "birth_year": "1960", "expect": ["山田 一1", "山田 花子"], "no_consent": "山田 秘密"},
+    "new_arrival_cmd": f"'{CTL}' --db '{db('c-1')}' checkin --name '新規 到着' --birth 2000 >/dev/null && "
+                       f"'{SYNC}' --db '{db('c-1')}' --server {URL} --once 2>/dev/null",
+}
+cfg_path = os.path.join(work, "drive.json")
+json.dump(config, open(cfg_path, "w"), ensure_ascii=False)
+r = subprocess.run(["node", os.path.join(HERE, "drive.mjs"), cfg_path], text=True)
+check(r.returncode == 0, "the browser run passed")
+
+# The downloads, read back.
+rows = list(csv.DictReader(io.StringIO(open(os.path.join(ARTIFACTS, "shelter-counts.csv"), encoding="utf-8-sig").read())))
+by = {row["shelter_id"]: row for row in rows}
+check(by.get("TOTAL", {}).get("persons") == str(expected["present"] + 1),
+      f"counts CSV total equals the store ({by.get('TOTAL', {}).get('persons')})")
+check(by.get("s-a", {}).get("shelter_name") == "多摩第一小学校" and by["s-a"]["outside_car"] == "1"
+      and by.get("s-d", {}).get("persons") == "0", "counts CSV has names, outside-shelter evacuees, empty shelters")
+roster = list(csv.DictReader(io.StringIO(open(os.path.join(ARTIFACTS, "shelter-roster.csv"), encoding="utf-8-sig").read())))
+check(len(roster) == len(names) + 1 and {"name", "reading", "birth", "consent"} <= set(roster[0]),
+      f"roster CSV lists every person ({len(roster)})")
+ns = {"pfif": "http://zesty.ca/pfif/1.4"}
+tree = ET.parse(os.path.join(ARTIFACTS, "shelter-pfif.xml"))
+pfif_names = sorted(p.findtext("pfif:full_name", namespaces=ns) for p in tree.getroot().findall("pfif:person", ns))
+check(pfif_names == sorted(["山田 一0", "山田 一1", "山田 一2", "山田 花子"]),
+      f"PFIF 1.4 holds exactly the consenting persons: {pfif_names}")
+log = open(os.path.join(work, "server.log")).read()
+check(log.count("search by hq-safety") >= 2, "every search is in the server log")
+check(not any(n in log for n in names), "no person's name is in the server log")
+finish()
