@@ -27,7 +27,10 @@ pids+=($!)
   fi
   exec "${sync[@]}" --interval 10 ) 2>>"$dir/sync.log" &
 pids+=($!)
-echo "run: server on 127.0.0.1:$port (headquarters token: $("${server[@]}" add-user --name demo-hq --role counts))"
+"${server[@]}" set-shelter --shelter demo-01 --name "Demo shelter" --capacity 50
+hq_password=${SHELTER_HQ_PASSWORD:-demo-hq-password}
+echo "$hq_password" | "${server[@]}" add-user --name demo-hq --role search --password-stdin >/dev/null
+echo "run: server on 127.0.0.1:$port; headquarters dashboard http://127.0.0.1:$port/ (user demo-hq, password $hq_password)"
 echo "run: sync daemon logging to $dir/sync.log"
 
 kiosk=("$root/build/kiosk/shelter-kiosk" --db "$dir/shelter-kiosk.db")
