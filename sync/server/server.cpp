@@ -489,7 +489,7 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
     for (auto& f : *found)
       if (year.empty() || f.value("birth", "").rfind(year, 0) == 0) out.push_back(std::move(f));
     // Every search is logged: who searched and how much they saw (not for whom).
-    log_line("search by " + p->name + (year.empty() ? "" : " with birth year") + ": " + std::to_string(out.size()) +
+    log_line("search by " + p->name + (year.empty() ? "" : " (with a year)") + ": " + std::to_string(out.size()) +
              " result(s)");
     res.set_content(out.dump(), "application/json");
   });

@@ -48,9 +48,19 @@ SKEW_H = {"a-1": 3, "a-2": -2, "b-1": 0, "b-2": 5, "c-1": -4, "c-2": 1}
 KIOSKS = {k: "s-" + k[0] for k in SKEW_H}
 
 
-def faked(kiosk, argv):
-    h = SKEW_H[kiosk]
-    return ["faketime", "-f", f"{h:+d}h", *argv] if h else list(argv)
+LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+if not os.path.exists(LIBFAKETIME):
+    raise SystemExit("libfaketime is missing: deploy/setup.sh installs the faketime package")
+
+
+def clock_env(kiosk):
+    """The environment of a kiosk's processes: its clock skewed by
+    libfaketime, preloaded directly (not through the faketime wrapper, whose
+    child would outlive a kill -9 of the wrapper)."""
+    env = dict(os.environ)
+    if SKEW_H[kiosk]:
+        env.update(LD_PRELOAD=LIBFAKETIME, FAKETIME=f"{SKEW_H[kiosk]:+d}h", FAKETIME_DONT_RESET="1")
+    return env
 
 
 # ---- the fault-injecting proxy ---------------------------------------------
@@ -144,7 +154,7 @@ def start_server():
 
 def ctl(kiosk, *args):
     db = os.path.join(work, kiosk + ".db")
-    r = subprocess.run(faked(kiosk, [CTL, "--db", db, *args]), capture_output=True, text=True)
+    r = subprocess.run([CTL, "--db", db, *args], capture_output=True, text=True, env=clock_env(kiosk))
     if r.returncode != 0:
         raise SystemExit(f"shelterctl {kiosk} {args}: {r.stderr}")
     return r.stdout
@@ -155,8 +165,8 @@ daemons = {}
 
 def start_daemon(kiosk):
     db = os.path.join(work, kiosk + ".db")
-    p = subprocess.Popen(faked(kiosk, [SYNC, "--db", db, "--server", VIA_PROXY, "--interval", "1",
-                                       "--max-backoff", "2", "--batch", "5"]),
+    p = subprocess.Popen([SYNC, "--db", db, "--server", VIA_PROXY, "--interval", "1", "--max-backoff", "2",
+                          "--batch", "5"], env=clock_env(kiosk),
                          stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, kiosk + ".sync.log"), "a"))
     procs.append(p)
     daemons[kiosk] = p
@@ -167,7 +177,10 @@ proxy = Proxy(PROXY_PORT, ("127.0.0.1", SERVER_PORT))
 for k, shelter in KIOSKS.items():
     ctl(k, "init", "--shelter", shelter, "--device", k)
     code = run(SERVER, *STORE_ARGS, "enrol-code", "--shelter", shelter, "--device", k)
-    run(*faked(k, [SYNC, "--db", os.path.join(work, k + ".db"), "--server", DIRECT, "--enrol", code]))
+    r = subprocess.run([SYNC, "--db", os.path.join(work, k + ".db"), "--server", DIRECT, "--enrol", code],
+                       capture_output=True, text=True, env=clock_env(k))
+    if r.returncode != 0:
+        raise SystemExit(f"enrol {k}: {r.stderr}")
 hq = run(SERVER, *STORE_ARGS, "add-user", "--name", "hq", "--role", "counts")
 for k in KIOSKS:
     start_daemon(k)
@@ -283,8 +296,8 @@ for k in KIOSKS:
 # Two clean rounds each: everything pushed, then everything pulled.
 for _ in range(2):
     for k in KIOSKS:
-        r = subprocess.run(faked(k, [SYNC, "--db", os.path.join(work, k + ".db"), "--server", DIRECT, "--once"]),
-                           capture_output=True, text=True)
+        r = subprocess.run([SYNC, "--db", os.path.join(work, k + ".db"), "--server", DIRECT, "--once"],
+                           capture_output=True, text=True, env=clock_env(k))
         check(r.returncode == 0, f"{k}: a clean round succeeds {r.stderr.strip()[-200:]}")
 
 
