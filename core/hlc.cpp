@@ -24,6 +24,15 @@ std::string hlc_to_string(Hlc h) {
   return out;
 }
 
+std::string utc_now(const char* strftime_format) {
+  char buf[64];
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  const size_t n = std::strftime(buf, sizeof buf, strftime_format, &tm);
+  return std::string(buf, n);
+}
+
 HybridClock::HybridClock(WallClock wall) : wall_(std::move(wall)) {}
 
 std::int64_t HybridClock::wall_now() const { return wall_() + offset_; }

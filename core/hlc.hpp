@@ -22,6 +22,8 @@ inline constexpr Hlc make_hlc(std::int64_t millis, std::uint16_t counter) {
 std::string hlc_to_string(Hlc h);
 
 std::int64_t system_millis();
+// The current UTC time formatted by strftime, e.g. "%Y-%m-%dT%H:%M:%SZ".
+std::string utc_now(const char* strftime_format);
 
 class HybridClock {
  public:

@@ -449,11 +449,7 @@ void Controller::export_usb() {
       ++n;
     }
   }
-  char stamp[32];
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  const std::string stamp = utc_now("%Y%m%dT%H%M%SZ");
   const std::string path =
       (std::filesystem::path(config_.export_dir) / ("shelter-" + store_.device_id() + "-" + stamp + ".jsonl")).string();
   if (auto st = write_file_atomic(path, out, 0600); !st) return notice("staff.export_failed", st.error().message, true);

@@ -29,14 +29,7 @@ Result<std::int64_t> meta_int(Store& s, const char* key) {
   }
 }
 
-std::string utc_now() {
-  char buf[32];
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
-  return buf;
-}
+std::string utc_now() { return shelter::utc_now("%Y-%m-%d %H:%M:%SZ"); }
 }  // namespace
 
 struct Syncer::Impl {

@@ -52,12 +52,14 @@ bool password_matches(const std::string& hash, const std::string& password) {
   return !hash.empty() && crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
 
-Status check_new_user(const std::string& name, const std::string& role, const std::string& password) {
+Result<std::string> new_user_password_hash(const std::string& name, const std::string& role,
+                                           const std::string& password) {
   if (name.empty() || name.size() > 64 || !is_valid_utf8(name)) return fail("a user name is 1 to 64 characters");
   if (role != "counts" && role != "search") return fail("role must be counts or search");
-  if (!password.empty() && password.size() < 10) return fail("a password has at least 10 characters");
+  if (password.empty()) return std::string();
+  if (password.size() < 10) return fail("a password has at least 10 characters");
   if (password.size() > 200) return fail("a password has at most 200 characters");
-  return {};
+  return hash_password(password);
 }
 
 Status Auth::migrate() {
@@ -117,13 +119,8 @@ Result<Principal> Auth::enrol(const std::string& code, const std::string& device
 }
 
 Result<std::string> Auth::add_user(const std::string& name, const std::string& role, const std::string& password) {
-  if (auto st = check_new_user(name, role, password); !st) return st.error();
-  std::string pw_hash;
-  if (!password.empty()) {
-    auto h = hash_password(password);
-    if (!h) return h.error();
-    pw_hash = *h;
-  }
+  auto pw_hash = new_user_password_hash(name, role, password);
+  if (!pw_hash) return pw_hash.error();
   auto tx = sql::Tx::begin(db_);
   if (!tx) return tx.error().context("add user");
   const std::string token = random_token();
@@ -134,7 +131,7 @@ Result<std::string> Auth::add_user(const std::string& name, const std::string& r
   if (auto st = (*ins)->run(); !st) return st.error().context("add user");
   auto user = db_.prepare("INSERT OR REPLACE INTO hq_user(name, role, password_hash) VALUES(?,?,?)");
   if (!user) return user.error();
-  (*user)->bind(1, name).bind(2, role).bind(3, pw_hash);
+  (*user)->bind(1, name).bind(2, role).bind(3, *pw_hash);
   if (auto st = (*user)->run(); !st) return st.error().context("add user");
   if (auto st = (*tx)->commit(); !st) return st.error().context("add user");
   return token;

@@ -45,7 +45,9 @@ std::string random_code();   // 10 characters without look-alikes (0/O, 1/I/L)
 // Argon2id (libsodium crypto_pwhash_str), interactive limits.
 Result<std::string> hash_password(const std::string& password);
 bool password_matches(const std::string& hash, const std::string& password);
-// Checks shared by both backends.
-Status check_new_user(const std::string& name, const std::string& role, const std::string& password);
+// Checks a new headquarters account (both backends) and hashes its password
+// ("" when it has none: API token only).
+Result<std::string> new_user_password_hash(const std::string& name, const std::string& role,
+                                           const std::string& password);
 
 }  // namespace shelter::sync

@@ -384,13 +384,8 @@ class PgServerStore final : public ServerStore {
   }
 
   Result<std::string> add_user(const std::string& name, const std::string& role, const std::string& password) override {
-    if (auto st = check_new_user(name, role, password); !st) return st.error();
-    std::string pw_hash;
-    if (!password.empty()) {
-      auto h = hash_password(password);
-      if (!h) return h.error();
-      pw_hash = *h;
-    }
+    auto pw_hash = new_user_password_hash(name, role, password);
+    if (!pw_hash) return pw_hash.error();
     std::lock_guard lock(mu_);
     return guarded("add user", [&]() -> Result<std::string> {
       const std::string token = random_token();
@@ -398,7 +393,7 @@ class PgServerStore final : public ServerStore {
       w.exec_params("INSERT INTO auth_token VALUES($1, 'hq', '', '', $2, $3, $4)", hash_secret(token), name, role,
                     now_s());
       w.exec_params("INSERT INTO hq_user VALUES($1,$2,$3) ON CONFLICT (name) DO UPDATE SET role = $2, password_hash = $3",
-                    name, role, pw_hash);
+                    name, role, *pw_hash);
       w.commit();
       return token;
     });

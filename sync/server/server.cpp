@@ -225,15 +225,6 @@ void log_line(const std::string& what) {
   std::cerr << "shelter-server: " << what << "\n";
 }
 
-std::string utc_now_iso() {
-  char buf[32];
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 std::string describe_skew(std::int64_t ms) {
   const std::int64_t a = ms < 0 ? -ms : ms;
   const std::int64_t minutes = (a + 30000) / 60000;
@@ -520,7 +511,7 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
     if (!people || !s) return refuse(res, 503, (!people ? people.error() : s.error()).message);
     log_line("PFIF exported by " + p->name + ": " + std::to_string(people->size()) + " consenting person(s)");
     res.set_header("Content-Disposition", "attachment; filename=\"shelter-pfif.xml\"");
-    res.set_content(pfif_xml(*people, *s, "shelter-checkin", utc_now_iso()), "application/xml; charset=utf-8");
+    res.set_content(pfif_xml(*people, *s, "shelter-checkin", utc_now("%Y-%m-%dT%H:%M:%SZ")), "application/xml; charset=utf-8");
   });
   // The dashboard: static files, no scripts from elsewhere.
   if (!impl_->options.dashboard_dir.empty() && !http.set_mount_point("/", impl_->options.dashboard_dir))
