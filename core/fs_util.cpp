@@ -50,12 +50,19 @@ Status write_file_atomic(const std::string& path, std::string_view bytes, mode_t
     ::unlink(tmpl.c_str());
     return fail("write " + path + ": close: " + errno_text(err));
   }
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
-    int err = errno;
+  if (auto st = rename_durable(tmpl, path); !st) {
     ::unlink(tmpl.c_str());
-    return fail("write " + path + ": rename: " + errno_text(err));
+    return st.error().context("write " + path);
   }
+  return {};
+}
+
+Status rename_durable(const std::string& from, const std::string& to) {
+  namespace fs = std::filesystem;
+  if (::rename(from.c_str(), to.c_str()) != 0) return fail("rename: " + errno_text(errno));
   // The rename is durable only once the folder entry is on disk.
+  const fs::path target(to);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (dfd >= 0) {
     ::fsync(dfd);

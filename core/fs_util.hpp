@@ -13,6 +13,10 @@ namespace shelter {
 // leaves either the old file or the new one, never half of one.
 Status write_file_atomic(const std::string& path, std::string_view bytes, mode_t mode = 0600);
 
+// rename(2), then fsync of the target's folder so the new name survives a
+// power cut.
+Status rename_durable(const std::string& from, const std::string& to);
+
 // Reads a whole file (limited to `max_bytes`, so a wrong path to a huge file
 // gives an error instead of eating memory).
 Result<std::string> read_file_bytes(const std::string& path, size_t max_bytes = 64u << 20);

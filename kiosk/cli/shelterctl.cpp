@@ -6,10 +6,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <sstream>
 
+#include "core/backup.hpp"
 #include "core/checkin.hpp"
 #include "core/csv.hpp"
 #include "core/fs_util.hpp"
@@ -18,6 +20,9 @@
 #include "core/reports.hpp"
 #include "core/store.hpp"
 #include "core/usb_export.hpp"
+#include "kiosk/app/config.hpp"
+#include "kiosk/app/controller.hpp"
+#include "sync/daemon/syncer.hpp"
 
 namespace fs = std::filesystem;
 using namespace shelter;
@@ -376,6 +381,112 @@ int cmd_scan(const Common& c, const std::string& text, const std::string& stay) 
   return 0;
 }
 
+int cmd_backup(const Common& c, const std::string& dir, int keep) {
+  auto store = open_store(c.db);
+  if (!store) return report(store.error().context("backup"));
+  auto path = rolling_backup(**store, dir, keep);
+  if (!path) return report(path.error());
+  std::cout << "Backed up to " << *path << "\n";
+  return 0;
+}
+
+int cmd_restore(const Common& c, const std::string& backup, bool force) {
+  if (auto st = restore_backup(backup, c.db, force); !st) return report(st.error());
+  std::cout << "Restored " << c.db << " from " << backup << "\n";
+  return 0;
+}
+
+// Sets `key = "value"` in a TOML text: replaces the key's line if it is
+// there (not commented out), else appends one.
+std::string set_toml_string(const std::string& text, const std::string& key, const std::string& value) {
+  const std::string line = key + " = " + nlohmann::json(value).dump();  // a JSON string is a TOML basic string
+  std::string out;
+  bool done = false;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string l = text.substr(pos, end - pos);
+    const size_t first = l.find_first_not_of(" \t");
+    if (!done && first != std::string::npos && l.compare(first, key.size(), key) == 0) {
+      const size_t eq = l.find_first_not_of(" \t", first + key.size());
+      if (eq != std::string::npos && l[eq] == '=') {
+        l = line;
+        done = true;
+      }
+    }
+    out += l + "\n";
+    pos = end + 1;
+  }
+  if (!done) out += line + "\n";
+  return out;
+}
+
+// Updates a TOML config file atomically; `validate` must accept the result
+// or the file is left as it was.
+Status update_config(const std::string& path, const std::vector<std::pair<std::string, std::string>>& values,
+                     const std::function<Status(const std::string&)>& validate) {
+  std::string text;
+  if (std::filesystem::exists(path)) {
+    auto old = read_file_bytes(path, 1u << 20);
+    if (!old) return old.error();
+    text = *old;
+  }
+  const std::string before = text;
+  for (const auto& [k, v] : values) text = set_toml_string(text, k, v);
+  if (auto st = write_file_atomic(path, text, 0640); !st) return st;
+  if (auto st = validate(path); !st) {
+    if (before.empty())
+      std::filesystem::remove(path);
+    else
+      (void)write_file_atomic(path, before, 0640);
+    return st.error().context(path + " would not be valid, left as it was");
+  }
+  return {};
+}
+
+// Enrols this kiosk with the municipal server in one step: device identity,
+// one-time code, staff PIN, and both config files.
+int cmd_enrol(const Common& c, const std::string& shelter, const std::string& device, const std::string& name,
+              const std::string& server, const std::string& code, const std::string& kiosk_config,
+              const std::string& sync_config) {
+  const std::string ctx = "enrol";
+  if (server.rfind("http://", 0) != 0 && server.rfind("https://", 0) != 0)
+    return report(fail(ctx + ": --server must be an http:// or https:// address, e.g. http://10.0.0.5:8470"));
+  std::string pin;
+  std::cerr << "Staff PIN (4 to 12 digits): ";
+  if (!std::getline(std::cin, pin)) return report(fail(ctx + ": no staff PIN on stdin"));
+  if (pin.size() < 4 || pin.size() > 12 || pin.find_first_not_of("0123456789") != std::string::npos)
+    return report(fail(ctx + ": the staff PIN must be 4 to 12 digits"));
+  Store::Options create;
+  auto store = Store::open(c.db, create);
+  if (!store) return report(store.error().context(ctx));
+  if (auto st = (*store)->init_identity(shelter, device, name); !st) return report(st.error().context(ctx));
+  sync::SyncOptions options;
+  options.server = server;
+  sync::Syncer syncer(**store, options);
+  if (auto st = syncer.enrol(code); !st) return report(st.error().context(ctx));
+  const std::string db = std::filesystem::absolute(c.db).string();
+  if (!kiosk_config.empty())
+    if (auto st = update_config(kiosk_config,
+                                {{"db", db}, {"shelter_id", shelter}, {"device_id", device}, {"shelter_name", name},
+                                 {"staff_pin_hash", kiosk::hash_pin(pin)}},
+                                [](const std::string& p) -> Status {
+                                  auto cfg = kiosk::load_config(p);
+                                  if (!cfg) return cfg.error();
+                                  return {};
+                                });
+        !st)
+      return report(st.error().context(ctx));
+  if (!sync_config.empty())
+    if (auto st = update_config(sync_config, {{"db", db}, {"server", server}},
+                                [](const std::string&) -> Status { return {}; });
+        !st)
+      return report(st.error().context(ctx));
+  std::cout << "Enrolled " << device << " at shelter " << shelter << " with " << server << "\n";
+  return 0;
+}
+
 // Prints the text of a pass for a person (to reprint a lost one).
 int cmd_pass(const Common& c, const std::string& person) {
   auto store = open_store(c.db);
@@ -669,6 +780,26 @@ int main(int argc, char** argv) {
   import_card->add_option("--stay", stay, "shelter, car or home")->check(CLI::IsMember({"shelter", "car", "home"}));
   import_card->add_option("--members", members, "Only these members (1-based), e.g. --members 1 3");
 
+  std::string backup_dir;
+  int keep = 48;
+  bool force = false;
+  auto* backup = app.add_subcommand("backup", "Write an online backup of the database to a folder (rolling)");
+  backup->add_option("dir", backup_dir, "Folder, e.g. on a second disk or USB stick")->required();
+  backup->add_option("--keep", keep, "Backups of this device kept (the oldest go)")->check(CLI::Range(1, 10000));
+  std::string backup_file;
+  auto* restore = app.add_subcommand("restore", "Put a backup in place of the database (--db)");
+  restore->add_option("backup", backup_file, "A backup file from `backup` or shelter-sync --backup-dir")->required();
+  restore->add_flag("--force", force, "Replace an existing database (stop the kiosk and daemon first)");
+  std::string server_url, enrol_code, kiosk_config, sync_config;
+  auto* enrol = app.add_subcommand("enrol", "Enrol this kiosk with the server: identity, one-time code, staff PIN (stdin), configs");
+  enrol->add_option("--shelter", shelter, "Shelter id, e.g. tama-01")->required();
+  enrol->add_option("--device", device, "Device id, e.g. tama-01-a")->required();
+  enrol->add_option("--name", shelter_name, "Shelter display name");
+  enrol->add_option("--server", server_url, "Server address, e.g. http://10.0.0.5:8470")->required();
+  enrol->add_option("--code", enrol_code, "One-time code from `shelter-server enrol-code`")->required();
+  enrol->add_option("--kiosk-config", kiosk_config, "Kiosk TOML to update (db, ids, staff_pin_hash)");
+  enrol->add_option("--sync-config", sync_config, "Sync daemon TOML to update (db, server)");
+
   std::string qr_text;
   auto* scan = app.add_subcommand("scan", "Handle the text of a scanned card or pass as the kiosk does");
   scan->add_option("text", qr_text, "The code's text (from decode)")->required();
@@ -723,6 +854,10 @@ int main(int argc, char** argv) {
   if (*exp) return cmd_export_csv(c, out_path, all);
   if (*import_card) return cmd_import_card(c, image, stay, members);
   if (*scan) return cmd_scan(c, qr_text, stay);
+  if (*backup) return cmd_backup(c, backup_dir, keep);
+  if (*restore) return cmd_restore(c, backup_file, force);
+  if (*enrol)
+    return cmd_enrol(c, shelter, device, shelter_name, server_url, enrol_code, kiosk_config, sync_config);
   if (*pass_cmd) return cmd_pass(c, person);
   if (*make_card) return cmd_make_card(csv_in, out_dir, format);
   if (*decode) return cmd_decode(image);

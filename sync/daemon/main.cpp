@@ -10,6 +10,7 @@
 #include <random>
 #include <thread>
 
+#include "core/backup.hpp"
 #include "sync/daemon/syncer.hpp"
 
 namespace {
@@ -30,6 +31,15 @@ int main(int argc, char** argv) {
   app.add_flag("--once", once, "One round, then exit (0: in sync, 1: failed)");
   std::string code;
   app.add_option("--enrol", code, "Enrol this kiosk with a one-time code from the server's administrator, then exit");
+  std::string backup_dir;
+  int backup_every = 10, backup_keep = 48;
+  app.add_option("--backup-dir", backup_dir, "Second location for rolling online backups of the kiosk's database");
+  app.add_option("--backup-every", backup_every, "Minutes between backups")->check(CLI::Range(1, 24 * 60));
+  app.add_option("--backup-keep", backup_keep, "Backups kept (the oldest go)")->check(CLI::Range(1, 10000));
+  // Every option above may also come from a TOML file (config/sync.example.toml);
+  // an unknown key there is an error that names it.
+  app.set_config("--config", "", "TOML file with these options (command-line values win)");
+  app.allow_config_extras(CLI::config_extras_mode::error);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -57,7 +67,20 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, [](int) { g_stop = true; });
   std::mt19937 rng(std::random_device{}());
   double backoff = 1;
+  auto next_backup = std::chrono::steady_clock::now();
   while (!g_stop) {
+    // Backups run here, beside the kiosk, so the kiosk never waits for them.
+    if (!backup_dir.empty() && std::chrono::steady_clock::now() >= next_backup) {
+      auto b = shelter::rolling_backup(**store, backup_dir, backup_keep);
+      if (b) {
+        (void)(*store)->set_meta("backup_last", shelter::utc_now("%Y-%m-%d %H:%M:%SZ") + " " + *b);
+      } else {
+        std::cerr << "shelter-sync: " << b.error().message << "\n";
+        (void)(*store)->set_meta("backup_last", "error " + shelter::utc_now("%Y-%m-%d %H:%M:%SZ") + ": " +
+                                                    b.error().message);
+      }
+      next_backup = std::chrono::steady_clock::now() + std::chrono::minutes(backup_every);
+    }
     auto r = syncer.sync_once();
     syncer.record_state(r);
     if (r) {

@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
   shelter_cmd->add_option("--capacity", capacity, "How many persons it can take")->required();
   options.dashboard_dir = default_dashboard_dir(argv[0]);
   app.add_option("--dashboard", options.dashboard_dir, "Folder of the headquarters dashboard (served at /)");
+  // The options above may also come from a TOML file (config/server.example.toml).
+  app.set_config("--config", "", "TOML file with these options (command-line values win)");
+  app.allow_config_extras(CLI::config_extras_mode::error);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,12 +1,18 @@
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <atomic>
 #include <thread>
 #include <map>
 #include <random>
 #include <set>
 
+#include "core/backup.hpp"
 #include "core/sqlite.hpp"
 #include "core/store.hpp"
 #include "test_support.hpp"
@@ -473,4 +479,53 @@ TEST_CASE("two processes creating the same new database at once both succeed", "
     for (auto& t : openers) t.join();
     CHECK(ok == 4);
   }
+}
+
+TEST_CASE("rolling online backups while writing, and the one-command restore", "[store][backup]") {
+  TempDir dir;
+  auto s = open_store(dir.file("kiosk.db"));
+  for (int i = 0; i < 20; ++i) REQUIRE(s->record(arrival(new_id(), new_id(), sample_info("P", Sex::Male, "1990"))).ok());
+  const std::string backups = dir.file("usb/backups");
+  std::vector<std::string> made;
+  for (int i = 0; i < 3; ++i) {
+    auto b = rolling_backup(*s, backups, 2);
+    REQUIRE(b.ok());
+    made.push_back(*b);
+    REQUIRE(s->record(arrival(new_id(), new_id(), sample_info("Q", Sex::Female, "1991"))).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // stamps are per second
+  }
+  int left = 0;
+  for (const auto& e : std::filesystem::directory_iterator(backups)) left += e.path().extension() == ".db";
+  CHECK(left == 2);  // the oldest went
+  CHECK_FALSE(std::filesystem::exists(made[0]));
+  struct stat st {};
+  REQUIRE(::stat(made[2].c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  // Restore: a new place, then over the existing file only with force.
+  const std::string restored = dir.file("restored.db");
+  REQUIRE(restore_backup(made[2], restored, false).ok());
+  {
+    auto r = Store::open(restored);
+    REQUIRE(r.ok());
+    CHECK(*(*r)->event_count() == 22);
+    CHECK((*r)->device_id() == "tama-01-a");
+    CHECK(*(*r)->integrity_check() == "ok");
+  }
+  auto refused = restore_backup(made[1], restored, false);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("--force") != std::string::npos);
+  REQUIRE(restore_backup(made[1], restored, true).ok());
+  CHECK(*(*Store::open(restored))->event_count() == 21);
+  // A damaged backup is refused and the database is left alone.
+  {
+    std::FILE* f = std::fopen(made[1].c_str(), "r+b");
+    REQUIRE(f);
+    std::fseek(f, 2 * 4096, SEEK_SET);  // the header of page 3, the event table's root
+    const std::string junk(200, 'x');
+    std::fwrite(junk.data(), 1, junk.size(), f);
+    std::fclose(f);
+  }
+  auto damaged = restore_backup(made[1], restored, true);
+  REQUIRE_FALSE(damaged.ok());
+  CHECK(*(*Store::open(restored))->event_count() == 21);
 }
