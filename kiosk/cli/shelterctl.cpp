@@ -3,7 +3,12 @@
 // clear line on failure ("shelterctl: check in: field birth: ...").
 #include <CLI/CLI.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -390,8 +395,22 @@ int cmd_backup(const Common& c, const std::string& dir, int keep) {
   return 0;
 }
 
+// Run as root (installing a tablet), files made for a service take the owner
+// of their folder (/var/lib/shelter-kiosk belongs to shelter-kiosk), so the
+// kiosk and the daemon can open them.
+void adopt_folder_owner(const std::string& path) {
+  if (::geteuid() != 0) return;
+  const auto dir = std::filesystem::absolute(path).parent_path();
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) return;
+  for (const std::string& p : {path, path + "-wal", path + "-shm"})
+    if (::chown(p.c_str(), st.st_uid, st.st_gid) != 0 && errno != ENOENT)
+      std::cerr << "shelterctl: warning: cannot give " << p << " to its folder's owner\n";
+}
+
 int cmd_restore(const Common& c, const std::string& backup, bool force) {
   if (auto st = restore_backup(backup, c.db, force); !st) return report(st.error());
+  adopt_folder_owner(c.db);
   std::cout << "Restored " << c.db << " from " << backup << "\n";
   return 0;
 }
@@ -427,14 +446,19 @@ std::string set_toml_string(const std::string& text, const std::string& key, con
 Status update_config(const std::string& path, const std::vector<std::pair<std::string, std::string>>& values,
                      const std::function<Status(const std::string&)>& validate) {
   std::string text;
-  if (std::filesystem::exists(path)) {
+  struct stat owner {};
+  const bool existed = ::stat(path.c_str(), &owner) == 0;
+  if (existed) {
     auto old = read_file_bytes(path, 1u << 20);
     if (!old) return old.error();
     text = *old;
   }
   const std::string before = text;
   for (const auto& [k, v] : values) text = set_toml_string(text, k, v);
-  if (auto st = write_file_atomic(path, text, 0640); !st) return st;
+  if (auto st = write_file_atomic(path, text, existed ? (owner.st_mode & 07777) : 0640); !st) return st;
+  // The new file keeps the old one's owner (root:shelter-kiosk 0640 from the package).
+  if (existed && ::geteuid() == 0 && ::chown(path.c_str(), owner.st_uid, owner.st_gid) != 0)
+    return fail("give " + path + " back to its owner: " + std::strerror(errno));
   if (auto st = validate(path); !st) {
     if (before.empty())
       std::filesystem::remove(path);
@@ -464,9 +488,13 @@ int cmd_enrol(const Common& c, const std::string& shelter, const std::string& de
   if (auto st = (*store)->init_identity(shelter, device, name); !st) return report(st.error().context(ctx));
   sync::SyncOptions options;
   options.server = server;
-  sync::Syncer syncer(**store, options);
-  if (auto st = syncer.enrol(code); !st) return report(st.error().context(ctx));
+  {
+    sync::Syncer syncer(**store, options);
+    if (auto st = syncer.enrol(code); !st) return report(st.error().context(ctx));
+  }
   const std::string db = std::filesystem::absolute(c.db).string();
+  store->reset();  // closed, so that the files can change hands
+  adopt_folder_owner(db);
   if (!kiosk_config.empty())
     if (auto st = update_config(kiosk_config,
                                 {{"db", db}, {"shelter_id", shelter}, {"device_id", device}, {"shelter_name", name},

@@ -21,7 +21,7 @@ std::string default_dashboard_dir(const char* argv0) {
   if (!ec)
     for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path())
       if (fs::exists(dir / "assets" / "dashboard" / "index.html", ec)) return (dir / "assets" / "dashboard").string();
-  return "/usr/share/shelter-checkin/dashboard";
+  return "/usr/share/shelter-checkin/assets/dashboard";
 }
 }  // namespace
 

@@ -1,0 +1,111 @@
+# Debian packages with CPack: `cmake --build build --target package` (or
+# `cd build && cpack -G DEB`) makes shelter-kiosk, shelter-sync,
+# shelter-server and shelterctl .debs; tests/deploy checks them with lintian.
+set(SHELTER_DEB_DIR ${PROJECT_SOURCE_DIR}/deploy/debian)
+
+# Per component: the Debian changelog and copyright, gzipped as policy wants.
+set(_changelog_gz ${CMAKE_BINARY_DIR}/deb/changelog.gz)
+add_custom_command(OUTPUT ${_changelog_gz}
+                   COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/deb
+                   COMMAND gzip -9n -c ${SHELTER_DEB_DIR}/changelog > ${_changelog_gz}
+                   DEPENDS ${SHELTER_DEB_DIR}/changelog)
+add_custom_target(deb_changelog ALL DEPENDS ${_changelog_gz})
+
+# shelter_deb(COMPONENT PACKAGE USER STATE GROUPS CONFIGS UNITS START_UNITS)
+function(shelter_deb comp pkg user state groups configs units start_units)
+  set(PKG ${pkg})
+  set(USER ${user})
+  set(STATE ${state})
+  # CMake lists are ;-separated, shell lists space-separated.
+  string(REPLACE ";" " " GROUPS "${groups}")
+  string(REPLACE ";" " " CONFIGS "${configs}")
+  string(REPLACE ";" " " UNITS "${units}")
+  string(REPLACE ";" " " START_UNITS "${start_units}")
+  set(EXTRA_POSTINST "")
+  foreach(script postinst prerm postrm)
+    configure_file(${SHELTER_DEB_DIR}/${script}.in ${CMAKE_BINARY_DIR}/deb/${comp}/${script} @ONLY
+                   FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ
+                                    WORLD_EXECUTE)
+  endforeach()
+  string(TOUPPER ${comp} COMP)
+  set(CPACK_DEBIAN_${COMP}_PACKAGE_CONTROL_EXTRA
+      "${CMAKE_BINARY_DIR}/deb/${comp}/postinst;${CMAKE_BINARY_DIR}/deb/${comp}/prerm;${CMAKE_BINARY_DIR}/deb/${comp}/postrm"
+      PARENT_SCOPE)
+  install(FILES ${SHELTER_DEB_DIR}/copyright DESTINATION share/doc/${pkg} COMPONENT ${comp})
+  install(FILES ${_changelog_gz} DESTINATION share/doc/${pkg} RENAME changelog.Debian.gz COMPONENT ${comp})
+  install(FILES ${PROJECT_SOURCE_DIR}/docs/operations.md DESTINATION share/doc/${pkg} COMPONENT ${comp})
+  foreach(conf ${configs})
+    install(FILES ${SHELTER_DEB_DIR}/defaults/${conf} DESTINATION share/shelter-checkin/defaults COMPONENT ${comp})
+  endforeach()
+  foreach(unit ${units})
+    install(FILES ${PROJECT_SOURCE_DIR}/deploy/systemd/${unit} DESTINATION /lib/systemd/system COMPONENT ${comp})
+  endforeach()
+endfunction()
+
+shelter_deb(kiosk shelter-kiosk shelter-kiosk /var/lib/shelter-kiosk "video;render;input;audio" "kiosk.toml"
+            "shelter-kiosk.service" "")
+shelter_deb(sync shelter-sync shelter-kiosk /var/lib/shelter-kiosk "" "sync.toml" "shelter-sync.service"
+            "shelter-sync.service")
+shelter_deb(server shelter-server shelter-server /var/lib/shelter-server "" "server.toml" "shelter-server.service"
+            "shelter-server.service")
+set(CPACK_DEBIAN_CTL_PACKAGE_CONTROL_EXTRA "")
+
+# Manual pages from each program's --help (help2man).
+find_program(HELP2MAN help2man)
+if(HELP2MAN)
+  foreach(pair "shelter-kiosk:kiosk" "shelter-sync:sync" "shelter-server:server" "shelterctl:ctl")
+    string(REPLACE ":" ";" pair "${pair}")
+    list(GET pair 0 prog)
+    list(GET pair 1 comp)
+    set(_man ${CMAKE_BINARY_DIR}/deb/${prog}.1.gz)
+    add_custom_command(OUTPUT ${_man}
+                       COMMAND sh -c "'${HELP2MAN}' --no-info --no-discard-stderr --version-string=${PROJECT_VERSION} -n 'Shelter Check-in' '$<TARGET_FILE:${prog}>' | gzip -9n > '${_man}'"
+                       DEPENDS ${prog} VERBATIM)
+    add_custom_target(man_${comp} ALL DEPENDS ${_man})
+    install(FILES ${_man} DESTINATION share/man/man1 COMPONENT ${comp})
+  endforeach()
+endif()
+install(FILES ${SHELTER_DEB_DIR}/copyright DESTINATION share/doc/shelterctl COMPONENT ctl)
+install(FILES ${_changelog_gz} DESTINATION share/doc/shelterctl RENAME changelog.Debian.gz COMPONENT ctl)
+
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/assets/i18n ${PROJECT_SOURCE_DIR}/assets/demo-frames
+        DESTINATION share/shelter-checkin/assets COMPONENT kiosk)
+install(FILES ${PROJECT_SOURCE_DIR}/config/kiosk.example.toml DESTINATION share/doc/shelter-kiosk/examples COMPONENT kiosk)
+install(FILES ${PROJECT_SOURCE_DIR}/deploy/udev/70-shelter-webcam.rules DESTINATION /lib/udev/rules.d COMPONENT kiosk)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/assets/dashboard DESTINATION share/shelter-checkin/assets COMPONENT server)
+install(FILES ${PROJECT_SOURCE_DIR}/config/server.example.toml DESTINATION share/doc/shelter-server/examples
+        COMPONENT server)
+install(FILES ${PROJECT_SOURCE_DIR}/config/sync.example.toml DESTINATION share/doc/shelter-sync/examples COMPONENT sync)
+
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_ALL kiosk sync server ctl)
+set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+set(CPACK_PACKAGE_CONTACT "Shelter Check-in authors <maintainers@example.invalid>")
+set(CPACK_DEBIAN_PACKAGE_MAINTAINER "Shelter Check-in authors <maintainers@example.invalid>")
+set(CPACK_DEBIAN_PACKAGE_SECTION misc)
+set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
+set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://example.invalid/shelter-checkin")
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_STRIP_FILES ON)  # debug symbols stay in the build tree
+set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
+set(CPACK_DEBIAN_KIOSK_PACKAGE_NAME shelter-kiosk)
+set(CPACK_DEBIAN_SYNC_PACKAGE_NAME shelter-sync)
+set(CPACK_DEBIAN_SERVER_PACKAGE_NAME shelter-server)
+set(CPACK_DEBIAN_CTL_PACKAGE_NAME shelterctl)
+set(CPACK_DEBIAN_KIOSK_PACKAGE_DEPENDS "adduser, cage, fonts-morisawa-bizud-gothic")
+set(CPACK_DEBIAN_KIOSK_PACKAGE_RECOMMENDS "shelter-sync, shelterctl, fonts-noto-cjk")
+set(CPACK_DEBIAN_SYNC_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_SERVER_PACKAGE_SUGGESTS "postgresql-15")
+set(CPACK_COMPONENT_KIOSK_DESCRIPTION
+    "Evacuation-shelter check-in kiosk\nA fullscreen touch kiosk: evacuees check in by showing a household QR card\nto the webcam or by a short form; volunteers correct entries in staff mode.\nBoots straight into the kiosk under the cage Wayland compositor.")
+set(CPACK_COMPONENT_SYNC_DESCRIPTION
+    "Evacuation-shelter check-in sync daemon\nRuns beside each kiosk: sends its check-ins to the municipal server and\nfetches its shelter's, with back-off while offline, and keeps rolling\nonline backups of the kiosk database.")
+set(CPACK_COMPONENT_SERVER_DESCRIPTION
+    "Evacuation-shelter check-in municipal server\nMerges every kiosk's check-ins (SQLite or PostgreSQL) and serves the\nheadquarters dashboard: counts, 安否 search, CSV and PFIF exports.")
+set(CPACK_COMPONENT_CTL_DESCRIPTION
+    "Evacuation-shelter check-in command line\nshelterctl: check-in without a kiosk, QR cards, exports, USB transfer,\nenrolment, backups and restore.")
+include(CPack)

@@ -1,0 +1,61 @@
+#!/bin/bash
+# `apt install ./pkg.deb` on a fresh Debian 12: debootstrap a minimal
+# bookworm into a throwaway folder (Debian's mirror is the one network this
+# machine has), install the four packages there with apt, and check what
+# their installation made: users, folders and modes, configs, enabled units,
+# a server that starts from its packaged config and serves the dashboard,
+# the kiosk's programs; then remove and purge, and the data stays.
+# Needs root. usage: test_install_chroot.sh BUILD_DIR
+set -uo pipefail
+build=$(cd "$1" && pwd)
+[ "$(id -u)" -eq 0 ] || { echo "skip: needs root (chroot)"; exit 0; }
+command -v debootstrap >/dev/null || { echo "FAIL debootstrap is missing (deploy/setup.sh installs it)"; exit 1; }
+dir=$(mktemp -d /tmp/shelter-chroot.XXXXXX)
+chmod 755 "$dir"  # the new system's / (services run as their own users in it)
+cleanup() { umount "$dir/proc" 2>/dev/null; [ -n "${KEEP:-}" ] && { echo "kept $dir"; return; }; rm -rf --one-file-system "$dir"; }
+trap cleanup EXIT
+fails=0
+check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi; }
+in_root() { chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive "$@"; }
+
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+debootstrap --variant=minbase bookworm "$dir" "$mirror" >"$dir.log" 2>&1 || { echo "FAIL debootstrap: $(tail -3 "$dir.log")"; exit 1; }
+rm -f "$dir.log"
+cp /etc/resolv.conf "$dir/etc/resolv.conf"
+mkdir -p "$dir/tmp/debs"
+(cd "$build" && cpack -G DEB -B "$dir/tmp/debs" >/dev/null 2>&1) || { echo "FAIL cpack"; exit 1; }
+mount -t proc proc "$dir/proc"
+log=$(in_root sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends /tmp/debs/*.deb' 2>&1)
+check "apt installs the four packages on a fresh Debian 12 ($(tail -1 <<<"$log"))" '[ $? -eq 0 ] && in_root dpkg -s shelter-kiosk shelter-sync shelter-server shelterctl >/dev/null'
+noise=$(grep -i -e warning -e error <<<"$log" | grep -v -e "Download is performed unsandboxed" -e "^debconf" \
+        -e "invoke-rc.d: WARNING: No init system" || true)  # apt as root, and dependencies' (dbus, seatd) scripts in a chroot
+check "no warnings from the maintainer scripts${noise:+: $noise}" '[ -z "$noise" ]'
+check "users shelter-kiosk (in video) and shelter-server exist" \
+  'in_root id shelter-kiosk | grep -q video && in_root id shelter-server >/dev/null'
+mode() { in_root stat -c '%a %U %G' "$1"; }  # names from the new system's users
+check "state folders are 0750 and their service's ($(mode /var/lib/shelter-kiosk), $(mode /var/lib/shelter-server))" \
+  '[ "$(mode /var/lib/shelter-kiosk)" = "750 shelter-kiosk shelter-kiosk" ] && [ "$(mode /var/lib/shelter-server)" = "750 shelter-server shelter-server" ]'
+check "configs are made from the defaults, readable by the service only ($(mode /etc/shelter-checkin/kiosk.toml))" \
+  '[ "$(mode /etc/shelter-checkin/kiosk.toml)" = "640 root shelter-kiosk" ] && [ "$(mode /etc/shelter-checkin/sync.toml)" = "640 root shelter-kiosk" ] && [ "$(mode /etc/shelter-checkin/server.toml)" = "640 root shelter-server" ]'
+check "units are enabled" \
+  '[ -L "$dir/etc/systemd/system/multi-user.target.wants/shelter-server.service" ] && [ -L "$dir/etc/systemd/system/multi-user.target.wants/shelter-sync.service" ] && [ -L "$dir/etc/systemd/system/graphical.target.wants/shelter-kiosk.service" ]'
+check "the udev rule for the webcam is in place" '[ -f "$dir/lib/udev/rules.d/70-shelter-webcam.rules" ]'
+
+# The server as its unit would run it: its user, its packaged config (on a free port).
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+chroot --userspec=shelter-server:shelter-server "$dir" /usr/bin/shelter-server --config /etc/shelter-checkin/server.toml \
+  --host 127.0.0.1 --port "$port" 2>"$dir/tmp/server.log" &
+server=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/v1/health" >/dev/null 2>&1 && break; sleep 0.1; done
+check "the packaged server starts from its config and answers" 'curl -sf "http://127.0.0.1:$port/v1/health" | grep -q true'
+check "it serves the dashboard" 'curl -sf "http://127.0.0.1:$port/" | grep -q "data-testid=\"signin\""'
+kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+check "its database is private to it ($(mode /var/lib/shelter-server/server.db))" '[ "$(mode /var/lib/shelter-server/server.db)" = "600 shelter-server shelter-server" ]'
+check "shelterctl and the kiosk run (--help)" 'in_root shelterctl --help >/dev/null && in_root shelter-kiosk --help >/dev/null && in_root shelter-sync --help >/dev/null'
+check "the kiosk finds its packaged translations" '[ -f "$dir/usr/share/shelter-checkin/assets/i18n/ja.json" ] && grep -q "assets = \"/usr/share/shelter-checkin/assets\"" "$dir/etc/shelter-checkin/kiosk.toml"'
+
+in_root apt-get purge -y -qq shelter-server shelter-sync shelter-kiosk shelterctl >/dev/null 2>&1
+check "purge removes the packages and their configs" '! in_root dpkg -s shelter-server >/dev/null 2>&1 && [ ! -e "$dir/etc/shelter-checkin/server.toml" ]'
+check "purge never deletes evacuees' data" '[ -f "$dir/var/lib/shelter-server/server.db" ]'
+echo "$fails failure(s)"
+exit $((fails > 0))

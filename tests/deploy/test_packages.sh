@@ -1,0 +1,51 @@
+#!/bin/bash
+# The Debian packages: built with CPack from this build, lintian-clean
+# (no errors, no warnings), with what each must carry, maintainer scripts
+# that parse, and systemd units that systemd-analyze accepts.
+# usage: test_packages.sh BUILD_DIR
+set -uo pipefail
+build=$(cd "$1" && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out=$(mktemp -d /tmp/shelter-debs.XXXXXX)
+trap 'rm -rf "$out"' EXIT
+fails=0
+check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi; }
+
+(cd "$build" && cpack -G DEB -B "$out" >/dev/null) || { echo "FAIL cpack"; exit 1; }
+debs=("$out"/*.deb)
+check "four packages are built (${#debs[@]})" '[ ${#debs[@]} -eq 4 ]'
+lint=$(lintian --fail-on error,warning "${debs[@]}" 2>&1 | grep -v 'running with root privileges')
+check "lintian finds no error and no warning${lint:+: $lint}" '[ -z "$lint" ]'
+
+declare -A listing
+for p in shelter-kiosk shelter-sync shelter-server shelterctl; do listing[$p]=$(dpkg-deb -c "$out/$p"_*.deb); done
+contains() { grep -q " \\./$2\$" <<<"${listing[$1]}"; }
+for p in shelter-kiosk shelter-sync shelter-server shelterctl; do
+  check "$p carries its program, manual page, copyright and changelog" \
+    "contains $p usr/bin/$p && contains $p usr/share/man/man1/$p.1.gz && contains $p usr/share/doc/$p/copyright && contains $p usr/share/doc/$p/changelog.Debian.gz"
+done
+check "shelter-kiosk carries its unit, udev rule, translations and default config" \
+  'contains shelter-kiosk lib/systemd/system/shelter-kiosk.service && contains shelter-kiosk lib/udev/rules.d/70-shelter-webcam.rules && contains shelter-kiosk usr/share/shelter-checkin/assets/i18n/ja.json && contains shelter-kiosk usr/share/shelter-checkin/defaults/kiosk.toml'
+check "shelter-server carries its unit and the dashboard" \
+  'contains shelter-server lib/systemd/system/shelter-server.service && contains shelter-server usr/share/shelter-checkin/assets/dashboard/index.html'
+check "shelter-sync carries its unit and default config" \
+  'contains shelter-sync lib/systemd/system/shelter-sync.service && contains shelter-sync usr/share/shelter-checkin/defaults/sync.toml'
+
+for p in shelter-kiosk shelter-sync shelter-server; do
+  ctl=$(mktemp -d "$out/ctl.XXXX")
+  dpkg-deb -e "$out/$p"_*.deb "$ctl"
+  check "$p maintainer scripts parse (sh -n)" "sh -n '$ctl/postinst' && sh -n '$ctl/prerm' && sh -n '$ctl/postrm'"
+done
+deps=$(dpkg-deb -f "$out"/shelter-kiosk_*.deb Depends)
+check "shelter-kiosk depends on cage and the BIZ UD font ($deps)" '[[ "$deps" == *cage* && "$deps" == *fonts-morisawa-bizud-gothic* ]]'
+
+# Units: systemd-analyze checks every directive (the programs themselves
+# are not installed here, so that one complaint is expected).
+for u in shelter-kiosk shelter-sync shelter-server; do
+  v=$(systemd-analyze verify "$root/deploy/systemd/$u.service" 2>&1 | grep -v -e 'is not executable: No such file' || true)
+  check "systemd-analyze accepts $u.service${v:+: $v}" '[ -z "$v" ]'
+done
+hard=$(grep -c -E '^(ProtectSystem=strict|PrivateTmp=yes|NoNewPrivileges=yes|User=shelter-)' "$root/deploy/systemd/shelter-server.service")
+check "shelter-server.service runs hardened as its own user" '[ "$hard" -eq 4 ]'
+echo "$fails failure(s)"
+exit $((fails > 0))
