@@ -51,6 +51,11 @@ Hlc HybridClock::now() {
   return last_;
 }
 
+void HybridClock::resume_after(Hlc own) {
+  std::lock_guard lock(mu_);
+  if (own > last_) last_ = own;
+}
+
 bool HybridClock::observe(Hlc remote) {
   std::lock_guard lock(mu_);
   if (hlc_millis(remote) > wall_now() + max_forward_) return false;

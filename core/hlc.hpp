@@ -39,6 +39,10 @@ class HybridClock {
   // not adopted (a tablet with a clock set a day ahead must not drag every
   // other device a day ahead); returns false in that case.
   bool observe(Hlc remote);
+  // Moves past `own`, a stamp this device issued before (its own log), with
+  // no bound: the wall clock may have gone back since (a dead RTC battery
+  // after a power cut), and our own edits must stay in order.
+  void resume_after(Hlc own);
 
   // Offset added to the wall clock, as measured against the server at the
   // last sync (server time - local time).

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -113,10 +114,33 @@ Status create_private_file(const std::string& path) {
 Store::Store(std::unique_ptr<sql::Db> db, Options options) : db_(std::move(db)), clock_(std::move(options.wall_clock)) {}
 Store::~Store() = default;
 
+namespace {
+std::string immutable_uri(const std::string& path) {
+  std::string uri = "file:";
+  for (unsigned char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      static const char* hex = "0123456789ABCDEF";
+      uri += '%';
+      uri += hex[c >> 4];
+      uri += hex[c & 15];
+    } else {
+      uri += static_cast<char>(c);
+    }
+  }
+  return uri + "?immutable=1";
+}
+}  // namespace
+
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, Options options) {
   const std::string ctx = "open store " + path;
   int flags = SQLITE_OPEN_READWRITE;
-  if (options.read_only) {
+  // An existing file on a file system mounted read-only (a failing SD card
+  // is remounted so by the kernel) is opened for reading: counts and the
+  // roster stay available, and each write says why it cannot be done.
+  struct statvfs fs {};
+  const bool exists = access(path.c_str(), F_OK) == 0;
+  const bool read_only_fs = exists && statvfs(path.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0;
+  if (options.read_only || read_only_fs) {
     flags = SQLITE_OPEN_READONLY;
   } else if (options.create) {
     if (access(path.c_str(), F_OK) != 0) {
@@ -124,9 +148,12 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Options opti
     }
     flags |= SQLITE_OPEN_CREATE;
   }
-  auto db = sql::Db::open(path, flags);
+  // WAL needs its -shm file, which cannot be made on a read-only file
+  // system; nothing can change the file there, so SQLite may treat it as
+  // immutable.
+  auto db = read_only_fs ? sql::Db::open(immutable_uri(path), flags | SQLITE_OPEN_URI) : sql::Db::open(path, flags);
   if (!db) return db.error().context(ctx);
-  const bool read_only = options.read_only;
+  const bool read_only = options.read_only || read_only_fs;
   std::unique_ptr<Store> store(new Store(std::move(db).value(), std::move(options)));
   auto& d = *store->db_;
   if (auto st = d.exec("PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"); !st)
@@ -147,6 +174,14 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Options opti
     if ((*wal)->text(0) != "wal") return fail(ctx + ": WAL mode unavailable (" + (*wal)->text(0) + ")");
     (*wal)->reset();
     if (auto st = store->migrate(); !st) return st.error().context(ctx);
+  } else if (read_only_fs) {
+    auto q = d.prepare("PRAGMA user_version");
+    if (!q) return q.error().context(ctx);
+    auto row = (*q)->step();
+    if (!row) return row.error().context(ctx);
+    if ((*q)->i64(0) != kSchemaVersion)
+      return fail(ctx + ": opened read-only, and its schema " + std::to_string((*q)->i64(0)) + " is not this program's (" +
+                  std::to_string(kSchemaVersion) + ")");
   }
   if (auto st = store->load_identity(); !st) return st.error().context(ctx);
   return store;
@@ -184,18 +219,20 @@ Status Store::load_identity() {
   device_id_ = dev->value_or("");
   shelter_id_ = shelter->value_or("");
   if (auto st = load_clock_offset(); !st) return st;
-  // The clock resumes past everything in the log, so a wall clock that went
-  // backwards while we were off cannot reorder our own edits.
+  // The clock resumes past everything this device wrote, so a wall clock
+  // that went backwards while we were off cannot reorder our own edits; and
+  // past everything else in the log, within the bound on remote clocks.
   auto q = db_->prepare("SELECT coalesce(max(hlc), 0) FROM event");
   if (!q) return q.error();
   if (auto r = (*q)->step(); !r) return r.error();
   clock_.observe((*q)->u64(0));
   (*q)->reset();
-  auto s = db_->prepare("SELECT coalesce(max(device_seq), 0) FROM event WHERE device_id = ?1");
+  auto s = db_->prepare("SELECT coalesce(max(device_seq), 0), coalesce(max(hlc), 0) FROM event WHERE device_id = ?1");
   if (!s) return s.error();
   (*s)->bind(1, device_id_);
   if (auto r = (*s)->step(); !r) return r.error();
   next_device_seq_ = (*s)->i64(0) + 1;
+  clock_.resume_after((*s)->u64(1));
   return {};
 }
 

@@ -1,5 +1,7 @@
 #include "kiosk/app/config.hpp"
 
+#include "core/fs_util.hpp"
+
 #include <set>
 
 #include <toml++/toml.h>
@@ -40,9 +42,15 @@ Status read(const toml::table& t, const char* key, T& out) {
 }  // namespace
 
 Result<Config> load_config(const std::string& path, Config c) {
+  auto text = read_file_bytes(path, 1u << 20);
+  if (!text) return text.error().context("config");
+  return parse_config(*text, path, std::move(c));
+}
+
+Result<Config> parse_config(std::string_view text, const std::string& path, Config c) {
   toml::table t;
   try {
-    t = toml::parse_file(path);
+    t = toml::parse(text, path);
   } catch (const toml::parse_error& err) {
     return fail("config " + path + ":" + std::to_string(err.source().begin.line) + ": " + std::string(err.description()));
   }
@@ -101,6 +109,11 @@ Status validate(const Config& c) {
   if (c.screen_dpi < 50 || c.screen_dpi > 600) return fail("screen_dpi must be between 50 and 600");
   if (c.idle_seconds < 10 || c.staff_idle_seconds < 10) return fail("idle times must be at least 10 seconds");
   if (c.pin_tries < 1) return fail("pin_tries must be at least 1");
+  if (c.pin_lock_seconds < 0) return fail("pin_lock_seconds must not be negative");
+  if (c.camera_width < 16 || c.camera_width > 8192 || c.camera_height < 16 || c.camera_height > 8192)
+    return fail("camera size must be between 16x16 and 8192x8192");
+  if (c.camera_fps < 1 || c.camera_fps > 240 || c.replay_fps < 1 || c.replay_fps > 240)
+    return fail("camera_fps and replay_fps must be 1 to 240");
   return {};
 }
 

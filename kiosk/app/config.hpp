@@ -2,6 +2,7 @@
 // The kiosk's settings: embedded defaults, overridden by a TOML file
 // (config/kiosk.example.toml) and then by command-line flags.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.hpp"
@@ -50,6 +51,8 @@ struct Config {
 // Reads `path` over the defaults. Unknown keys and wrong types are errors
 // naming the key, so that a typo is not silently ignored.
 Result<Config> load_config(const std::string& path, Config base = {});
+// The same from text (`path` names it in messages): for the fuzzer and tests.
+Result<Config> parse_config(std::string_view text, const std::string& path, Config base = {});
 Status validate(const Config& c);
 
 }  // namespace shelter::kiosk

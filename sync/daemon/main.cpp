@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
   app.add_option("--batch", options.batch, "Events per request")->check(CLI::Range(1, 2000));
   app.add_option("--interval", interval, "Seconds between rounds when all is well")->check(CLI::Range(1, 3600));
   app.add_option("--max-backoff", max_backoff, "Longest wait after failures, seconds")->check(CLI::Range(1, 3600));
+  app.add_option("--timeout", options.timeout_seconds, "Seconds to wait on a slow or silent server before giving up")
+      ->check(CLI::Range(1, 600));
   app.add_flag("--once", once, "One round, then exit (0: in sync, 1: failed)");
   std::string code;
   app.add_option("--enrol", code, "Enrol this kiosk with a one-time code from the server's administrator, then exit");

@@ -14,6 +14,27 @@
 namespace shelter::sync {
 
 namespace {
+// What a volunteer reading the staff screen can act on, with httplib's name.
+std::string link_error(httplib::Error e) {
+  const std::string name = " (" + httplib::to_string(e) + ")";
+  switch (e) {
+    case httplib::Error::Connection:
+      return "cannot reach the server: no network, or the server is down" + name;
+    case httplib::Error::ConnectionTimeout:
+      return "connecting to the server timed out" + name;
+    case httplib::Error::Read:
+      return "the connection broke or timed out while waiting for the reply" + name;
+    case httplib::Error::Write:
+      return "the connection broke while sending" + name;
+    case httplib::Error::SSLConnection:
+    case httplib::Error::SSLLoadingCerts:
+    case httplib::Error::SSLServerVerification:
+      return "TLS failed: check the server address and its certificate" + name;
+    default:
+      return "request failed" + name;
+  }
+}
+
 constexpr const char* kPushedSeq = "sync_pushed_seq";  // local log position pushed up to
 constexpr const char* kPullCursor = "sync_pull_cursor";  // server feed position pulled up to
 constexpr const char* kClockSampleMeta = "clock_offset_sample";  // how the kept offset was measured
@@ -86,7 +107,7 @@ Status Syncer::enrol(const std::string& code) {
   const std::string body = nlohmann::json{{"code", code}, {"device", store_.device_id()}}.dump();
   const std::int64_t t0 = system_millis();
   auto res = impl_->client.Post("/v1/enrol", clock_header(), body, "application/json");
-  if (!res) return fail("enrol: " + httplib::to_string(res.error()));
+  if (!res) return fail("enrol: " + link_error(res.error()));
   if (res->status != 200) return fail("enrol: server said " + std::to_string(res->status) + ": " + error_message(res->body));
   auto j = nlohmann::json::parse(res->body, nullptr, false);
   if (!j.is_object() || !j.contains("token") || !j["token"].is_string()) return fail("enrol: malformed reply");
@@ -127,7 +148,7 @@ Result<int> Syncer::push_batch(bool& more) {
   if (!req.events.empty()) {
     const std::int64_t t0 = system_millis();
     auto res = impl_->client.Post("/v1/push", clock_header(), encode(req), "application/json");
-    if (!res) return fail("push: " + httplib::to_string(res.error()));
+    if (!res) return fail("push: " + link_error(res.error()));
     if (res->status != 200) return fail("push: server said " + std::to_string(res->status) + ": " + error_message(res->body));
     auto reply = decode_push_reply(res->body);
     if (!reply) return reply.error().context("push");
@@ -150,7 +171,7 @@ Result<int> Syncer::pull_batch(bool& more) {
                            "&limit=" + std::to_string(options_.batch);
   const std::int64_t t0 = system_millis();
   auto res = impl_->client.Get(path.c_str(), clock_header());
-  if (!res) return fail("pull: " + httplib::to_string(res.error()));
+  if (!res) return fail("pull: " + link_error(res.error()));
   if (res->status != 200) return fail("pull: server said " + std::to_string(res->status) + ": " + error_message(res->body));
   auto reply = decode_pull_reply(res->body);
   if (!reply) return reply.error().context("pull");

@@ -15,7 +15,10 @@ $cxx $flags -o "$out/fuzz_qr_parse" "$root/tests/fuzz/fuzz_qr_parse.cpp" \
 # shellcheck disable=SC2086
 $cxx $flags -o "$out/fuzz_sync_push" "$root/tests/fuzz/fuzz_sync_push.cpp" "$root/sync/protocol.cpp" \
   "$root/core/event.cpp" "$root/core/model.cpp" "$root/core/hlc.cpp" -lsodium
-for target in qr_parse sync_push; do
+# shellcheck disable=SC2086
+$cxx $flags -o "$out/fuzz_config" "$root/tests/fuzz/fuzz_config.cpp" "$root/kiosk/app/config.cpp" \
+  "$root/core/model.cpp" "$root/core/fs_util.cpp" -ltomlplusplus -lsodium
+for target in qr_parse sync_push config; do
   work=$(mktemp -d)
   cp "$root"/tests/fuzz/corpus/$target/* "$work/"
   "$out/fuzz_$target" -max_total_time="$seconds" -max_len=8192 -timeout=10 \

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -188,6 +189,21 @@ forged = {"v": 1, "device": "tama-01-a", "events": [{
 code, text = post(json.dumps(forged).encode())
 check(code == 403, f"a kiosk cannot push for another shelter: {code} {text[:80]}")
 check(server_counts("tama-01") == before, "refused requests change nothing")
+
+# SQL metacharacters in every text field, through a kiosk and a push: stored
+# and searched verbatim, nothing else touched.
+nasty = "Robert'); DROP TABLE event; -- \" OR 1=1 %_\\ ;"
+ctl(a1, "checkin", "--name", nasty, "--reading", "ロバート' OR '1'='1", "--address", nasty, "--phone", "'; --",
+    "--needs", "other", "--needs-other", nasty, "--consent")
+mine = [p for p in json.loads(ctl(a1, "list", "--json")) if p["name"] == nasty]
+check(len(mine) == 1 and mine[0]["address"] == nasty, "the kiosk stores SQL metacharacters verbatim")
+rc, err = sync(a1)
+check(rc == 0, f"they sync: {err.strip()[-80:]}")
+code, body = get("/v1/search?q=" + urllib.parse.quote("Robert'); DROP"), SEARCHER)
+check(code == 200 and len(body) == 1 and body[0]["name"] == nasty, f"and are found verbatim on the server: {code}")
+code, body = get("/v1/search?q=" + urllib.parse.quote("%"), SEARCHER)
+check(code == 200 and all("%" in p["name"] or "%" in p["reading"] for p in body), "a % in a search is a character, not a wildcard")
+check(server_counts("tama-01")["present"] == before["present"] + 1, "and nothing else changed on the server")
 
 # Sneakernet: a kiosk with no network for good carries its events on a USB
 # stick; importing on the server gives what a sync would, twice changes nothing.

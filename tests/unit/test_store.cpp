@@ -232,6 +232,30 @@ TEST_CASE("new events use the daemon's clock correction and come after what is k
   CHECK(a.record(arrival(new_id(), new_id(), sample_info("Y", Sex::Male, "1970"))).ok());
 }
 
+TEST_CASE("a wall clock set back by hours while the kiosk was off keeps its own edits in order", "[store]") {
+  TempDir dir;
+  std::int64_t wall = 1'800'000'000'000;
+  Store::Options o;
+  o.wall_clock = [&] { return wall; };
+  const PersonId p = new_id();
+  Hlc first = 0;
+  {
+    auto s = Store::open(dir.file("k.db"), o);
+    REQUIRE(s.ok());
+    REQUIRE((*s)->init_identity("shelter-a", "dev-a", "A").ok());
+    auto e = (*s)->record(arrival(p, new_id(), sample_info("X", Sex::Female, "1980")));
+    REQUIRE(e.ok());
+    first = e->hlc;
+  }
+  wall -= 3 * 3600'000;  // the RTC battery died in the power cut
+  auto s = Store::open(dir.file("k.db"), o);
+  REQUIRE(s.ok());
+  auto out = (*s)->record(NewEvent{EventType::WentOut, p, "", "", "self", {}});
+  REQUIRE(out.ok());
+  CHECK(out->hlc > first);
+  CHECK((*s)->counts("shelter-a").value().out == 1);
+}
+
 TEST_CASE("a shelter's feed brings the earlier events of a person who enters it", "[store]") {
   TempDir dir;
   auto server = open_store(dir.file("server.db"), "server", "server");
