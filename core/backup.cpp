@@ -105,6 +105,20 @@ Status restore_backup(const std::string& backup, const std::string& db_path, boo
     fs::remove(tmp, ec);
     return st.error().context(ctx);
   }
+  // The server may hold events this device wrote after the backup: new ones
+  // must not reuse their sequence numbers (a count never reaches the time in
+  // ms, so the time at restore is past them all).
+  {
+    auto db = sql::Db::open(tmp, SQLITE_OPEN_READWRITE);
+    if (!db) return db.error().context(ctx);
+    auto q = (*db)->prepare("INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2");
+    if (!q) return q.error().context(ctx);
+    (*q)->bind(1, kDeviceSeqFloorMeta).bind(2, std::to_string(system_millis()));
+    if (auto st = (*q)->run(); !st) {
+      fs::remove(tmp, ec);
+      return st.error().context(ctx + ": mark the restored file");
+    }
+  }
   // The old file's write-ahead log must not be replayed into the new file.
   fs::remove(db_path + "-wal", ec);
   fs::remove(db_path + "-shm", ec);

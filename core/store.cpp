@@ -315,8 +315,40 @@ Status Store::prepare_clock(const std::vector<NewEvent>& drafts) {
   return {};
 }
 
+// Where this device's log ends, read under the write lock: another process
+// on the same device (shelterctl beside the kiosk) may have written since
+// this one last did.
+Status Store::resume_own_log() {
+  auto q = db_->prepare(
+      "SELECT device_seq, hlc FROM event WHERE device_id = ?1 ORDER BY device_seq DESC LIMIT 1");
+  if (!q) return q.error();
+  (*q)->bind(1, device_id_);
+  auto row = (*q)->step();
+  if (!row) return row.error();
+  std::int64_t next = 1;
+  if (*row) {
+    next = (*q)->i64(0) + 1;
+    clock_.resume_after((*q)->u64(1));
+  }
+  q->reset();
+  auto floor = meta(kDeviceSeqFloorMeta);
+  if (!floor) return floor.error();
+  if (floor->has_value()) {
+    try {
+      next = std::max<std::int64_t>(next, std::stoll(**floor));
+    } catch (const std::exception&) {
+      return fail(std::string(kDeviceSeqFloorMeta) + " is not a number");
+    }
+  }
+  next_device_seq_ = std::max(next_device_seq_, next);
+  return {};
+}
+
 Result<std::vector<Event>> Store::record(const std::vector<NewEvent>& drafts) {
   if (device_id_.empty()) return fail("record: this store has no device identity (run `shelterctl init`)");
+  auto tx = sql::Tx::begin(*db_);
+  if (!tx) return tx.error().context("record");
+  if (auto st = resume_own_log(); !st) return st.error().context("record: own log");
   if (auto st = prepare_clock(drafts); !st) return st.error().context("record: clock");
   std::vector<Event> events;
   events.reserve(drafts.size());
@@ -336,11 +368,11 @@ Result<std::vector<Event>> Store::record(const std::vector<NewEvent>& drafts) {
     if (auto st = validate(e); !st) return st.error().context("record");
     events.push_back(std::move(e));
   }
-  auto tx = sql::Tx::begin(*db_);
-  if (!tx) return tx.error().context("record");
   for (const Event& e : events) {
     auto inserted = insert_event(e);
     if (!inserted) return inserted.error().context("record");
+    // Same device, same clock reading: never acknowledge what was not stored.
+    if (!*inserted) return fail("record: event " + e.id + " already exists; try again");
     if (auto st = project(e); !st) return st.error().context("record: project " + e.id);
   }
   if (auto st = (*tx)->commit(); !st) return st.error().context("record");

@@ -59,6 +59,12 @@ struct DuplicatePair {
 // the server (server minus local, ms); the store stamps events with the
 // corrected time.
 inline constexpr const char* kClockOffsetMeta = "clock_offset_ms";
+// The least device_seq for this device's next event. Set (to the time in ms)
+// when a backup is restored or a device is enrolled, because the server may
+// hold later events of this device id than the file does (written after the
+// backup, or by the tablet this one replaces): new events must not reuse
+// their sequence numbers.
+inline constexpr const char* kDeviceSeqFloorMeta = "device_seq_floor";
 
 class Store {
  public:
@@ -143,6 +149,7 @@ class Store {
   HybridClock clock_;
   std::string device_id_, shelter_id_;
   std::int64_t next_device_seq_ = 1;
+  Status resume_own_log();
 };
 
 }  // namespace shelter
