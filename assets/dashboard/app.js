@@ -249,7 +249,12 @@
     }
   });
 
-  $("signout").addEventListener("click", () => signOut(""));
+  $("signout").addEventListener("click", () => {
+    // The server forgets the session too, so a copied token stops working.
+    if (session) fetch("/v1/logout", { method: "POST", headers: { Authorization: "Bearer " + session.token } })
+      .catch(() => {});
+    signOut("");
+  });
   $("lang").addEventListener("click", () => {
     lang = lang === "ja" ? "en" : "ja";
     localStorage.setItem("lang", lang);

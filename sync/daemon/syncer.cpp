@@ -115,6 +115,10 @@ Status Syncer::enrol(const std::string& code) {
     return fail("enrol: the code is for shelter " + j.value("shelter", std::string("?")) + ", this kiosk is at " +
                 store_.shelter_id());
   const std::string token = j["token"].get<std::string>();
+  // A replacement tablet under a lost one's id goes on after its events.
+  if (j.contains("last_seq") && j["last_seq"].is_number_integer() && j["last_seq"].get<std::int64_t>() > 0)
+    if (auto st = store_.set_meta(kDeviceSeqFloorMeta, std::to_string(j["last_seq"].get<std::int64_t>() + 1)); !st)
+      return st.error().context("enrol");
   if (auto st = store_.set_meta("sync_token", token); !st) return st.error().context("enrol");
   if (j.contains("time") && j["time"].is_number_integer()) note_server_time(t0, system_millis(), j["time"].get<std::int64_t>());
   impl_->client.set_bearer_token_auth(token);

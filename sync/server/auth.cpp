@@ -108,6 +108,10 @@ Result<Principal> Auth::enrol(const std::string& code, const std::string& device
   if (!mark) return mark.error();
   (*mark)->bind(1, hash_secret(code));
   if (auto st = (*mark)->run(); !st) return st.error();
+  auto old = db_.prepare("DELETE FROM auth_token WHERE kind = 'kiosk' AND device_id = ?");
+  if (!old) return old.error();
+  (*old)->bind(1, p.device_id);
+  if (auto st = (*old)->run(); !st) return st.error();
   token_out = random_token();
   auto ins = db_.prepare(
       "INSERT INTO auth_token(token_hash, kind, shelter_id, device_id, name, role, created) VALUES(?,'kiosk',?,?,'','',?)");
@@ -157,22 +161,51 @@ Result<std::string> Auth::login(const std::string& name, const std::string& pass
   return token;
 }
 
-Result<Principal> Auth::authenticate(const std::string& token) {
-  if (token.empty()) return fail("missing credentials");
+Result<TokenCheck> Auth::authenticate(const std::string& token) {
+  if (token.empty()) return TokenCheck{{}, "missing credentials"};
   auto q = db_.prepare("SELECT kind, shelter_id, device_id, name, role, created FROM auth_token WHERE token_hash = ?");
   if (!q) return q.error();
   (*q)->bind(1, hash_secret(token));
   auto row = (*q)->step();
   if (!row) return row.error();
-  if (!*row) return fail("unknown credentials");
+  if (!*row) return TokenCheck{{}, "unknown credentials"};
   Principal p;
   p.kind = (*q)->text(0) == "kiosk" ? Principal::Kind::Kiosk : Principal::Kind::Headquarters;
   p.shelter_id = (*q)->text(1);
   p.device_id = (*q)->text(2);
   p.name = (*q)->text(3);
   p.role = (*q)->text(4);
-  if ((*q)->text(0) == "session" && (*q)->i64(5) + kSessionSeconds < now_s()) return fail("session expired: sign in again");
-  return p;
+  if ((*q)->text(0) == "session" && (*q)->i64(5) + kSessionSeconds < now_s())
+    return TokenCheck{{}, "session expired: sign in again"};
+  return TokenCheck{p, ""};
+}
+
+Status Auth::end_session(const std::string& token) {
+  auto q = db_.prepare("DELETE FROM auth_token WHERE token_hash = ? AND kind = 'session'");
+  if (!q) return q.error().context("sign out");
+  (*q)->bind(1, hash_secret(token));
+  return (*q)->run();
+}
+
+Result<int> Auth::revoke(const std::string& device_id, const std::string& user_name) {
+  if (device_id.empty() == user_name.empty()) return fail("revoke: name a device or a user");
+  auto tx = sql::Tx::begin(db_);
+  if (!tx) return tx.error().context("revoke");
+  auto q = device_id.empty() ? db_.prepare("DELETE FROM auth_token WHERE kind IN ('hq', 'session') AND name = ?")
+                             : db_.prepare("DELETE FROM auth_token WHERE kind = 'kiosk' AND device_id = ?");
+  if (!q) return q.error().context("revoke");
+  (*q)->bind(1, device_id.empty() ? user_name : device_id);
+  if (auto st = (*q)->run(); !st) return st.error().context("revoke");
+  int n = static_cast<int>(db_.changes());
+  // Unused enrolment codes for the device, or the account's password.
+  auto rest = device_id.empty() ? db_.prepare("DELETE FROM hq_user WHERE name = ?")
+                                : db_.prepare("DELETE FROM auth_enrolment WHERE device_id = ? AND used = 0");
+  if (!rest) return rest.error().context("revoke");
+  (*rest)->bind(1, device_id.empty() ? user_name : device_id);
+  if (auto st = (*rest)->run(); !st) return st.error().context("revoke");
+  n += static_cast<int>(db_.changes());
+  if (auto st = (*tx)->commit(); !st) return st.error().context("revoke");
+  return n;
 }
 
 }  // namespace shelter::sync

@@ -19,6 +19,14 @@ struct Principal {
   std::string name, role;             // headquarters: role "counts" or "search"
 };
 
+// What a bearer token is worth: its holder, or why it is refused (missing,
+// unknown, expired). A store that cannot answer returns an error instead, so
+// a database outage is "try again" (503), never "your token is bad" (401).
+struct TokenCheck {
+  std::optional<Principal> principal;
+  std::string refused;
+};
+
 class Auth {
  public:
   explicit Auth(sql::Db& db) : db_(db) {}
@@ -26,14 +34,19 @@ class Auth {
   // A single-use code for one device of one shelter, valid for `hours`.
   Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id, int hours);
   // Trades a code for the device's token. The code must be unused, unexpired
-  // and made for this device.
+  // and made for this device; the device's earlier tokens stop working (a
+  // replacement tablet enrolled under a lost one's id shuts the lost one out).
   Result<Principal> enrol(const std::string& code, const std::string& device_id, std::string& token_out);
   // A headquarters account; returns its token. role: "counts" (numbers only)
   // or "search" (also 安否 search over persons who consented).
   Result<std::string> add_user(const std::string& name, const std::string& role, const std::string& password);
   Result<std::string> login(const std::string& name, const std::string& password);
-  // The holder of a bearer token, or an error that says why not.
-  Result<Principal> authenticate(const std::string& token);
+  Result<TokenCheck> authenticate(const std::string& token);
+  // Sign-out: this dashboard session stops working.
+  Status end_session(const std::string& token);
+  // Every credential of a device (device_id) or an account (user_name: API
+  // token, sessions, password) stops working; returns how many were revoked.
+  Result<int> revoke(const std::string& device_id, const std::string& user_name);
 
  private:
   sql::Db& db_;

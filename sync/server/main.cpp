@@ -48,6 +48,10 @@ int main(int argc, char** argv) {
   user_cmd->add_option("--role", role, "counts or search")->required();
   bool password_stdin = false;
   user_cmd->add_flag("--password-stdin", password_stdin, "Read a dashboard sign-in password (10+ characters) from stdin");
+  std::string revoke_device, revoke_user;
+  auto* revoke_cmd = app.add_subcommand("revoke", "Shut out a lost kiosk or a departed headquarters user, exit");
+  auto* rd = revoke_cmd->add_option("--device", revoke_device, "Device id: its token and unused codes");
+  revoke_cmd->add_option("--user", revoke_user, "Account name: its API token, sessions and password")->excludes(rd);
   std::string shelter_name;
   int capacity = 0;
   auto* shelter_cmd = app.add_subcommand("set-shelter", "Name a shelter and set its capacity (for the dashboard), exit");
@@ -95,6 +99,17 @@ int main(int argc, char** argv) {
       added += r->new_events;
     }
     std::cout << "Imported " << added << " new of " << x->events.size() << " event(s) from device " << x->device_id
+              << "\n";
+    return 0;
+  }
+  if (*revoke_cmd) {
+    auto n = (*store)->revoke(revoke_device, revoke_user);
+    if (!n) {
+      std::cerr << "shelter-server: " << n.error().message << "\n";
+      return 1;
+    }
+    std::cout << "Revoked " << *n << " credential(s) of " << (revoke_device.empty() ? "user " + revoke_user
+                                                                                   : "device " + revoke_device)
               << "\n";
     return 0;
   }

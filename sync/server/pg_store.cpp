@@ -1,6 +1,7 @@
 // The PostgreSQL backend: for a city that outgrows one machine. Several
-// server processes may share one database (reads run in parallel; batches
-// are written one at a time). The merge is core/'s: each person's fields
+// server processes may share one database, each with a small pool of
+// connections (reads run in parallel; batches are written one at a time; a
+// connection that broke is dropped and a new one made for the next request). The merge is core/'s: each person's fields
 // are folded by PersonState::apply and the counts moved by count_delta,
 // exactly as the kiosk's SQLite store does, inside one transaction per batch.
 //
@@ -17,6 +18,7 @@
 #include <pqxx/pqxx>
 
 #include <chrono>
+#include <condition_variable>
 #include <ctime>
 #include <map>
 #include <set>
@@ -95,18 +97,18 @@ class PgServerStore final : public ServerStore {
  public:
   explicit PgServerStore(std::string url) : url_(std::move(url)) {}
 
+  // The first connection creates the schema; each connection then has its
+  // own temporary tables.
   Status connect() {
     return guarded("connect to PostgreSQL", [&]() -> Status {
-      conn_ = std::make_unique<pqxx::connection>(url_);
-      pqxx::work w(*conn_);
+      auto c = std::make_unique<pqxx::connection>(url_);
+      pqxx::work w(*c);
       w.exec("SELECT pg_advisory_xact_lock(8470)");  // one schema creator at a time
       w.exec(kSchema);
       w.commit();
-      // Batches arrive here by COPY (the fastest way into PostgreSQL), then
-      // move into the real tables in one statement each.
-      pqxx::nontransaction n(*conn_);
-      n.exec("CREATE TEMP TABLE in_event (LIKE event) ON COMMIT DELETE ROWS; "
-             "CREATE TEMP TABLE in_person (LIKE person) ON COMMIT DELETE ROWS");
+      prepare_session(*c);
+      idle_.push_back(std::move(c));
+      open_ = 1;
       return {};
     });
   }
@@ -117,9 +119,8 @@ class PgServerStore final : public ServerStore {
   // here (core's PersonState::apply), and the counts move by the net
   // difference between the person's state before and after the batch.
   Result<PushReply> push(const PushRequest& request) override {
-    std::lock_guard lock(mu_);
-    return guarded("store batch", [&]() -> Result<PushReply> {
-      pqxx::work w(*conn_);
+    return with_conn("store batch", [&](pqxx::connection& conn) -> Result<PushReply> {
+      pqxx::work w(conn);
       PushReply reply;
       auto reserved = w.exec_params("UPDATE feed_counter SET n = n + $1 WHERE one = 1 RETURNING n",
                                     static_cast<std::int64_t>(request.events.size()));
@@ -135,7 +136,7 @@ class PgServerStore final : public ServerStore {
         copy.complete();
       }
       std::set<std::string> inserted;
-      for (const auto& r : w.exec("INSERT INTO event SELECT * FROM in_event ON CONFLICT DO NOTHING RETURNING id"))
+      for (const auto& r : w.exec("INSERT INTO event SELECT * FROM in_event ON CONFLICT (id) DO NOTHING RETURNING id"))
         inserted.insert(r[0].c_str());
       if (!inserted.empty()) merge(w, request.events, inserted);
       w.commit();
@@ -146,9 +147,8 @@ class PgServerStore final : public ServerStore {
   }
 
   Result<PullReply> pull(const std::string& shelter_id, std::int64_t after, int limit) override {
-    std::lock_guard lock(mu_);
-    return guarded("read shelter feed", [&]() -> Result<PullReply> {
-      pqxx::read_transaction w(*conn_);
+    return with_conn("read shelter feed", [&](pqxx::connection& conn) -> Result<PullReply> {
+      pqxx::read_transaction w(conn);
       std::vector<std::pair<std::int64_t, Event>> page;
       for (const auto& row : w.exec_params(
                "SELECT * FROM event WHERE pos > $1 AND (shelter_id = $2 OR person_id IN "
@@ -170,9 +170,8 @@ class PgServerStore final : public ServerStore {
   }
 
   Result<std::optional<std::int64_t>> note_contact(const DeviceContact& c) override {
-    std::lock_guard lock(mu_);
-    return guarded("device status", [&]() -> Result<std::optional<std::int64_t>> {
-      pqxx::work w(*conn_);
+    return with_conn("device status", [&](pqxx::connection& conn) -> Result<std::optional<std::int64_t>> {
+      pqxx::work w(conn);
       std::optional<std::int64_t> before;
       auto prev = w.exec_params("SELECT clock_skew_ms FROM device_status WHERE device_id = $1", c.device_id);
       if (!prev.empty() && !prev[0][0].is_null()) before = prev[0][0].as<std::int64_t>();
@@ -191,9 +190,8 @@ class PgServerStore final : public ServerStore {
   }
 
   Result<nlohmann::json> devices() override {
-    std::lock_guard lock(mu_);
-    return guarded("devices", [&]() -> Result<nlohmann::json> {
-      pqxx::read_transaction w(*conn_);
+    return with_conn("devices", [&](pqxx::connection& conn) -> Result<nlohmann::json> {
+      pqxx::read_transaction w(conn);
       nlohmann::json out = nlohmann::json::array();
       auto opt = [](const pqxx::field& f) { return f.is_null() ? nlohmann::json() : nlohmann::json(f.as<std::int64_t>()); };
       for (const auto& r : w.exec("SELECT device_id, shelter_id, last_push_ms, last_pull_ms, clock_skew_ms, "
@@ -205,9 +203,8 @@ class PgServerStore final : public ServerStore {
   }
 
   Result<nlohmann::json> counts(const std::string& shelter_id) override {
-    std::lock_guard lock(mu_);
-    return guarded("read counts", [&]() -> Result<nlohmann::json> {
-      pqxx::read_transaction w(*conn_);
+    return with_conn("read counts", [&](pqxx::connection& conn) -> Result<nlohmann::json> {
+      pqxx::read_transaction w(conn);
       std::vector<std::string> shelters;
       if (shelter_id.empty()) {
         for (const auto& r : w.exec("SELECT DISTINCT shelter_id FROM count_cell ORDER BY shelter_id"))
@@ -232,9 +229,8 @@ class PgServerStore final : public ServerStore {
   }
 
   Result<nlohmann::json> search_consenting(const std::string& text) override {
-    std::lock_guard lock(mu_);
-    return guarded("search", [&]() -> Result<nlohmann::json> {
-      pqxx::read_transaction w(*conn_);
+    return with_conn("search", [&](pqxx::connection& conn) -> Result<nlohmann::json> {
+      pqxx::read_transaction w(conn);
       auto rows = w.exec_params(
           "SELECT person_id, state FROM person WHERE strpos(name, $1) > 0 OR strpos(reading, $1) > 0 LIMIT 200", text);
       nlohmann::json out = nlohmann::json::array();
@@ -250,9 +246,8 @@ class PgServerStore final : public ServerStore {
   }
 
   Result<std::vector<PersonRecord>> persons(bool consenting_only) override {
-    std::lock_guard lock(mu_);
-    return guarded("read persons", [&]() -> Result<std::vector<PersonRecord>> {
-      pqxx::read_transaction w(*conn_);
+    return with_conn("read persons", [&](pqxx::connection& conn) -> Result<std::vector<PersonRecord>> {
+      pqxx::read_transaction w(conn);
       std::vector<PersonRecord> out;
       for (const auto& r : w.exec("SELECT person_id, state FROM person ORDER BY person_id")) {
         const PersonState p = state_from_json(r[0].c_str(), r[1].c_str());
@@ -272,9 +267,8 @@ class PgServerStore final : public ServerStore {
   }
 
   Result<nlohmann::json> timeline(std::int64_t since_ms) override {
-    std::lock_guard lock(mu_);
-    return guarded("timeline", [&]() -> Result<nlohmann::json> {
-      pqxx::read_transaction w(*conn_);
+    return with_conn("timeline", [&](pqxx::connection& conn) -> Result<nlohmann::json> {
+      pqxx::read_transaction w(conn);
       nlohmann::json out = nlohmann::json::array();
       for (const auto& r : w.exec_params(
                "SELECT shelter_id, ((hlc >> 16) / 3600000) * 3600000 AS hour, count(*) FILTER (WHERE type = 'arrived'), "
@@ -288,9 +282,8 @@ class PgServerStore final : public ServerStore {
   }
 
   Result<nlohmann::json> shelters() override {
-    std::lock_guard lock(mu_);
-    return guarded("shelters", [&]() -> Result<nlohmann::json> {
-      pqxx::read_transaction w(*conn_);
+    return with_conn("shelters", [&](pqxx::connection& conn) -> Result<nlohmann::json> {
+      pqxx::read_transaction w(conn);
       nlohmann::json out = nlohmann::json::array();
       for (const auto& r : w.exec("SELECT id, name, capacity FROM shelter_info ORDER BY id"))
         out.push_back({{"id", r[0].c_str()}, {"name", r[1].c_str()}, {"capacity", r[2].as<int>()}});
@@ -300,9 +293,8 @@ class PgServerStore final : public ServerStore {
 
   Status set_shelter(const std::string& id, const std::string& name, int capacity) override {
     if (auto st = check_shelter(id, name, capacity); !st) return st;
-    std::lock_guard lock(mu_);
-    return guarded("set shelter", [&]() -> Status {
-      pqxx::work w(*conn_);
+    return with_conn("set shelter", [&](pqxx::connection& conn) -> Status {
+      pqxx::work w(conn);
       w.exec_params("INSERT INTO shelter_info VALUES($1,$2,$3) ON CONFLICT (id) DO UPDATE SET name = $2, capacity = $3",
                     id, name, capacity);
       w.commit();
@@ -311,9 +303,8 @@ class PgServerStore final : public ServerStore {
   }
 
   Result<std::string> login(const std::string& name, const std::string& password) override {
-    std::lock_guard lock(mu_);
-    return guarded("sign in", [&]() -> Result<std::string> {
-      pqxx::work w(*conn_);
+    return with_conn("sign in", [&](pqxx::connection& conn) -> Result<std::string> {
+      pqxx::work w(conn);
       auto r = w.exec_params("SELECT role, password_hash FROM hq_user WHERE name = $1", name);
       if (r.empty() || !password_matches(r[0][1].c_str(), password)) return fail("wrong name or password");
       const std::string token = random_token();
@@ -324,15 +315,48 @@ class PgServerStore final : public ServerStore {
     });
   }
 
-  Result<Principal> authenticate(const std::string& token) override {
-    if (token.empty()) return fail("missing credentials");
-    std::lock_guard lock(mu_);
-    return guarded("authenticate", [&]() -> Result<Principal> {
-      pqxx::read_transaction w(*conn_);
+  Result<std::int64_t> last_device_seq(const std::string& device_id) override {
+    return with_conn("last device seq", [&](pqxx::connection& conn) -> Result<std::int64_t> {
+      pqxx::read_transaction w(conn);
+      return w.exec_params("SELECT coalesce(max(device_seq), 0) FROM event WHERE device_id = $1", device_id)[0][0]
+          .as<std::int64_t>();
+    });
+  }
+
+  Status end_session(const std::string& token) override {
+    return with_conn("sign out", [&](pqxx::connection& conn) -> Status {
+      pqxx::work w(conn);
+      w.exec_params("DELETE FROM auth_token WHERE token_hash = $1 AND kind = 'session'", hash_secret(token));
+      w.commit();
+      return {};
+    });
+  }
+
+  Result<int> revoke(const std::string& device_id, const std::string& user_name) override {
+    if (device_id.empty() == user_name.empty()) return fail("revoke: name a device or a user");
+    return with_conn("revoke", [&](pqxx::connection& conn) -> Result<int> {
+      pqxx::work w(conn);
+      pqxx::result a, b;
+      if (device_id.empty()) {
+        a = w.exec_params("DELETE FROM auth_token WHERE kind IN ('hq', 'session') AND name = $1", user_name);
+        b = w.exec_params("DELETE FROM hq_user WHERE name = $1", user_name);
+      } else {
+        a = w.exec_params("DELETE FROM auth_token WHERE kind = 'kiosk' AND device_id = $1", device_id);
+        b = w.exec_params("DELETE FROM auth_enrolment WHERE device_id = $1 AND NOT used", device_id);
+      }
+      w.commit();
+      return static_cast<int>(a.affected_rows() + b.affected_rows());
+    });
+  }
+
+  Result<TokenCheck> authenticate(const std::string& token) override {
+    if (token.empty()) return TokenCheck{{}, "missing credentials"};
+    return with_conn("authenticate", [&](pqxx::connection& conn) -> Result<TokenCheck> {
+      pqxx::read_transaction w(conn);
       auto r = w.exec_params(
           "SELECT kind, shelter_id, device_id, name, role, created FROM auth_token WHERE token_hash = $1",
           hash_secret(token));
-      if (r.empty()) return fail("unknown credentials");
+      if (r.empty()) return TokenCheck{{}, "unknown credentials"};
       Principal p;
       p.kind = std::string(r[0][0].c_str()) == "kiosk" ? Principal::Kind::Kiosk : Principal::Kind::Headquarters;
       p.shelter_id = r[0][1].c_str();
@@ -340,15 +364,14 @@ class PgServerStore final : public ServerStore {
       p.name = r[0][3].c_str();
       p.role = r[0][4].c_str();
       if (std::string(r[0][0].c_str()) == "session" && r[0][5].as<std::int64_t>() + kSessionHours * 3600 < now_s())
-        return fail("session expired: sign in again");
-      return p;
+        return TokenCheck{{}, "session expired: sign in again"};
+      return TokenCheck{p, ""};
     });
   }
 
   Result<Principal> enrol(const std::string& code, const std::string& device_id, std::string& token_out) override {
-    std::lock_guard lock(mu_);
-    return guarded("enrol", [&]() -> Result<Principal> {
-      pqxx::work w(*conn_);
+    return with_conn("enrol", [&](pqxx::connection& conn) -> Result<Principal> {
+      pqxx::work w(conn);
       auto r = w.exec_params(
           "SELECT shelter_id, device_id, expires, used FROM auth_enrolment WHERE code_hash = $1 FOR UPDATE",
           hash_secret(code));
@@ -360,6 +383,7 @@ class PgServerStore final : public ServerStore {
       if (r[0][2].as<std::int64_t>() < now_s()) return fail("enrol: this code has expired");
       if (p.device_id != device_id) return fail("enrol: this code is for device " + p.device_id);
       w.exec_params("UPDATE auth_enrolment SET used = true WHERE code_hash = $1", hash_secret(code));
+      w.exec_params("DELETE FROM auth_token WHERE kind = 'kiosk' AND device_id = $1", p.device_id);
       token_out = random_token();
       w.exec_params("INSERT INTO auth_token VALUES($1, 'kiosk', $2, $3, '', '', $4)", hash_secret(token_out),
                     p.shelter_id, p.device_id, now_s());
@@ -372,10 +396,9 @@ class PgServerStore final : public ServerStore {
                                        int hours) override {
     if (!is_valid_slug(shelter_id) || !is_valid_slug(device_id)) return fail("shelter and device ids must be slugs");
     if (hours < 1 || hours > 24 * 90) return fail("a code is valid for 1 hour to 90 days");
-    std::lock_guard lock(mu_);
-    return guarded("create enrolment code", [&]() -> Result<std::string> {
+    return with_conn("create enrolment code", [&](pqxx::connection& conn) -> Result<std::string> {
       const std::string code = random_code();
-      pqxx::work w(*conn_);
+      pqxx::work w(conn);
       w.exec_params("INSERT INTO auth_enrolment(code_hash, shelter_id, device_id, expires) VALUES($1,$2,$3,$4)",
                     hash_secret(code), shelter_id, device_id, now_s() + hours * 3600);
       w.commit();
@@ -386,10 +409,9 @@ class PgServerStore final : public ServerStore {
   Result<std::string> add_user(const std::string& name, const std::string& role, const std::string& password) override {
     auto pw_hash = new_user_password_hash(name, role, password);
     if (!pw_hash) return pw_hash.error();
-    std::lock_guard lock(mu_);
-    return guarded("add user", [&]() -> Result<std::string> {
+    return with_conn("add user", [&](pqxx::connection& conn) -> Result<std::string> {
       const std::string token = random_token();
-      pqxx::work w(*conn_);
+      pqxx::work w(conn);
       w.exec_params("INSERT INTO auth_token VALUES($1, 'hq', '', '', $2, $3, $4)", hash_secret(token), name, role,
                     now_s());
       w.exec_params("INSERT INTO hq_user VALUES($1,$2,$3) ON CONFLICT (name) DO UPDATE SET role = $2, password_hash = $3",
@@ -494,9 +516,68 @@ class PgServerStore final : public ServerStore {
     move_counts(w, "household_presence", {"shelter_id", "household_id"}, household_up, household_down);
   }
 
+  static void prepare_session(pqxx::connection& c) {
+    // Batches arrive here by COPY (the fastest way into PostgreSQL), then
+    // move into the real tables in one statement each.
+    pqxx::nontransaction n(c);
+    n.exec("CREATE TEMP TABLE in_event (LIKE event) ON COMMIT DELETE ROWS; "
+           "CREATE TEMP TABLE in_person (LIKE person) ON COMMIT DELETE ROWS");
+  }
+
+  // Runs f on a pooled connection (made on demand, up to kPoolSize; waits
+  // for one otherwise). A connection that broke is not given back. When an
+  // idle connection turns out dead (PostgreSQL restarted, or an admin ended
+  // the backend while it sat in the pool) f runs once more on a new one:
+  // such a connection fails at its first statement, before anything commits.
+  template <typename F>
+  auto with_conn(const char* what, F&& f) -> decltype(f(std::declval<pqxx::connection&>())) {
+    std::unique_ptr<pqxx::connection> c;
+    {
+      std::unique_lock lock(mu_);
+      free_.wait(lock, [&] { return !idle_.empty() || open_ < kPoolSize; });
+      if (!idle_.empty()) {
+        c = std::move(idle_.back());
+        idle_.pop_back();
+      } else {
+        ++open_;
+      }
+    }
+    bool reused = c != nullptr;
+    bool broken = false;
+    auto attempt = [&]() -> decltype(f(*c)) {
+      try {
+        broken = false;
+        if (!c) {
+          c = std::make_unique<pqxx::connection>(url_);
+          prepare_session(*c);
+        }
+        return f(*c);
+      } catch (const pqxx::broken_connection&) {
+        broken = true;
+        throw;
+      }
+    };
+    auto result = guarded(what, attempt);
+    if (broken && reused) {
+      c.reset();
+      result = guarded(what, attempt);
+    }
+    std::lock_guard lock(mu_);
+    if (c && !broken && c->is_open()) {
+      idle_.push_back(std::move(c));
+    } else {
+      --open_;
+    }
+    free_.notify_one();
+    return result;
+  }
+
+  static constexpr int kPoolSize = 8;  // cpp-httplib's worker threads
   std::string url_;
   std::mutex mu_;
-  std::unique_ptr<pqxx::connection> conn_;
+  std::condition_variable free_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;
+  int open_ = 0;
 };
 
 }  // namespace

@@ -147,7 +147,7 @@ CREATE TABLE IF NOT EXISTS device_status(
     (*q)->bind(1, id).bind(2, name).bind(3, capacity);
     return (*q)->run();
   }
-  Result<Principal> authenticate(const std::string& token) override {
+  Result<TokenCheck> authenticate(const std::string& token) override {
     std::lock_guard lock(mu_);
     return auth_.authenticate(token);
   }
@@ -167,6 +167,22 @@ CREATE TABLE IF NOT EXISTS device_status(
   Result<std::string> login(const std::string& name, const std::string& password) override {
     std::lock_guard lock(mu_);
     return auth_.login(name, password);
+  }
+  Status end_session(const std::string& token) override {
+    std::lock_guard lock(mu_);
+    return auth_.end_session(token);
+  }
+  Result<std::int64_t> last_device_seq(const std::string& device_id) override {
+    std::lock_guard lock(mu_);
+    auto q = store_->db().prepare("SELECT coalesce(max(device_seq), 0) FROM event WHERE device_id = ?");
+    if (!q) return q.error();
+    (*q)->bind(1, device_id);
+    if (auto r = (*q)->step(); !r) return r.error();
+    return (*q)->i64(0);
+  }
+  Result<int> revoke(const std::string& device_id, const std::string& user_name) override {
+    std::lock_guard lock(mu_);
+    return auth_.revoke(device_id, user_name);
   }
 
   Result<PushReply> push(const PushRequest& request) override {
@@ -332,10 +348,11 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
     const std::string prefix = "Bearer ";
     auto p = st.authenticate(header.rfind(prefix, 0) == 0 ? header.substr(prefix.size()) : "");
     if (!p) {
-      refuse(res, 401, req.path + ": " + p.error().message);
+      refuse(res, 503, req.path + ": " + p.error().message);
       return std::nullopt;
     }
-    return *p;
+    if (!p->principal) refuse(res, 401, req.path + ": " + p->refused);
+    return p->principal;
   };
   http.Post("/v1/enrol", [&st, refuse](const httplib::Request& req, httplib::Response& res) {
     auto j = nlohmann::json::parse(req.body, nullptr, false);
@@ -345,9 +362,11 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
     std::string token;
     auto p = st.enrol(j["code"].get<std::string>(), j["device"].get<std::string>(), token);
     if (!p) return refuse(res, 403, p.error().message);
+    auto last_seq = st.last_device_seq(p->device_id);
+    if (!last_seq) return refuse(res, 503, "enrol: " + last_seq.error().message);
     log_line("enrolled device " + p->device_id + " at shelter " + p->shelter_id);
     res.set_content(nlohmann::json{{"v", kProtocolVersion}, {"token", token}, {"shelter", p->shelter_id},
-                                   {"time", now_ms()}}.dump(),
+                                   {"time", now_ms()}, {"last_seq", *last_seq}}.dump(),
                     "application/json");
   });
   http.Post("/v1/push", [&st, refuse, who](const httplib::Request& req, httplib::Response& res) {
@@ -437,10 +456,21 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
       return refuse(res, 400, "sign in: give name and password");
     auto token = st.login(j["name"].get<std::string>(), j["password"].get<std::string>());
     if (!token) return refuse(res, 401, "sign in: " + token.error().message);
-    auto p = st.authenticate(*token);
-    if (!p) return refuse(res, 503, p.error().message);
+    auto check = st.authenticate(*token);
+    if (!check || !check->principal)
+      return refuse(res, 503, "sign in: " + (check ? check->refused : check.error().message));
+    const Principal* p = &*check->principal;
     log_line("signed in: " + p->name + " (" + p->role + ")");
     res.set_content(nlohmann::json{{"token", *token}, {"name", p->name}, {"role", p->role}}.dump(), "application/json");
+  });
+  http.Post("/v1/logout", [&st, refuse, hq](const httplib::Request& req, httplib::Response& res) {
+    auto p = hq(req, res, "sign out");
+    if (!p) return;
+    const std::string header = req.get_header_value("Authorization");
+    if (auto done = st.end_session(header.substr(std::min(header.size(), sizeof("Bearer ") - 1))); !done)
+      return refuse(res, 503, "sign out: " + done.error().message);
+    log_line("signed out: " + p->name);
+    res.set_content(R"({"ok":true})", "application/json");
   });
   http.Get("/v1/me", [hq](const httplib::Request& req, httplib::Response& res) {
     auto p = hq(req, res, "me");

@@ -51,7 +51,7 @@ class ServerStore {
   // "last_pull", "clock_skew_ms", "future_events"}] (times in ms, null = never).
   virtual Result<nlohmann::json> devices() = 0;
   // Credentials (see auth.hpp).
-  virtual Result<Principal> authenticate(const std::string& token) = 0;
+  virtual Result<TokenCheck> authenticate(const std::string& token) = 0;
   virtual Result<Principal> enrol(const std::string& code, const std::string& device_id, std::string& token_out) = 0;
   virtual Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id,
                                                int hours) = 0;
@@ -61,6 +61,12 @@ class ServerStore {
                                        const std::string& password) = 0;
   // Dashboard sign-in: a session token valid for kSessionHours.
   virtual Result<std::string> login(const std::string& name, const std::string& password) = 0;
+  virtual Status end_session(const std::string& token) = 0;
+  // The highest device_seq stored from this device id (0: none), for the
+  // enrol reply: a replacement tablet continues after the lost one.
+  virtual Result<std::int64_t> last_device_seq(const std::string& device_id) = 0;
+  // A lost tablet or a departed user (see Auth::revoke).
+  virtual Result<int> revoke(const std::string& device_id, const std::string& user_name) = 0;
 };
 
 // The embedded default: one SQLite file, writes serialised.

@@ -102,8 +102,18 @@ try {
   check(await text("h1") === "Shelter Check-in — Headquarters", "English texts");
   await shot(page, "dashboard-en-counts.png");
 
-  // A search account: 安否 search and the personal exports.
+  // Signing out ends the session on the server too: its token, replayed, is refused.
+  const oldToken = await page.evaluate(() => JSON.parse(sessionStorage.getItem("session")).token);
   await page.click("#signout");
+  let replayed = 0;
+  for (let i = 0; i < 50 && replayed !== 401; i++) {
+    replayed = await page.evaluate(async (tok) => (await fetch("/v1/me", { headers: { Authorization: "Bearer " + tok } })).status,
+                                   oldToken);
+    if (replayed !== 401) await page.waitForTimeout(100);
+  }
+  check(replayed === 401, `a signed-out session's token is refused (${replayed})`);
+
+  // A search account: 安否 search and the personal exports.
   await page.fill("#user", cfg.search_user);
   await page.fill("#password", cfg.search_password);
   await page.click("[data-testid=signin-submit]");

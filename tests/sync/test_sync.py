@@ -161,6 +161,46 @@ check(code == 403, f"a kiosk cannot list devices: {code}")
 log = open(os.path.join(work, "server.log")).read()
 check("refused (401)" in log and "refused (403)" in log, "refusals are in the server's log")
 
+# A lost tablet: revoked, its token is refused; a replacement enrolled under
+# the same id works, and enrolling again shuts out the previous token too.
+lost = kiosk("tama-09-a", "tama-09")
+ctl(lost, "checkin", "--name", "Lost tablet person", "--birth", "1960")
+check(sync(lost)[0] == 0, "the tablet syncs before it is lost")
+
+
+def token_of(db):
+    return subprocess.run(["sqlite3", db, "SELECT value FROM meta WHERE key='sync_token'"], capture_output=True,
+                          text=True).stdout.strip()
+
+
+lost_token = token_of(lost)
+out = server_cli("revoke", "--device", "tama-09-a")
+check(out.startswith("Revoked 1 "), f"shelter-server revoke --device: {out}")
+code, body = get("/v1/pull?shelter=tama-09", lost_token)
+check(code == 401, f"the revoked tablet's token is refused: {code} {body}")
+rc, err = sync(lost)
+check(rc == 1 and "401" in err and "unknown credentials" in err, f"and its daemon says why: {err.strip()[-90:]}")
+replacement = os.path.join(work, "tama-09-a-new.db")
+ctl(replacement, "init", "--shelter", "tama-09", "--device", "tama-09-a")
+code1 = server_cli("enrol-code", "--shelter", "tama-09", "--device", "tama-09-a")
+subprocess.run([SYNC, "--db", replacement, "--server", URL, "--enrol", code1], capture_output=True, check=True)
+first_token = token_of(replacement)
+ctl(replacement, "checkin", "--name", "Replacement tablet person", "--birth", "1961")  # before any pull
+rc, err = sync(replacement)
+check(rc == 0 and server_counts("tama-09")["present"] == 2,
+      f"the replacement checks in at once, its events numbered after the lost tablet's: {err.strip()[-60:]}")
+code2 = server_cli("enrol-code", "--shelter", "tama-09", "--device", "tama-09-a")
+subprocess.run([SYNC, "--db", replacement, "--server", URL, "--enrol", code2], capture_output=True, check=True)
+check(get("/v1/pull?shelter=tama-09", first_token)[0] == 401 and sync(replacement)[0] == 0,
+      "enrolling the device again retires its previous token")
+gone = server_cli("add-user", "--name", "hq-gone", "--role", "search")
+check(get("/v1/counts", gone)[0] == 200, "a headquarters token works")
+out = server_cli("revoke", "--user", "hq-gone")
+check(out.startswith("Revoked 2 ") and get("/v1/counts", gone)[0] == 401,
+      f"shelter-server revoke --user: the account's token is refused after: {out}")
+r = subprocess.run([SERVER, *STORE_ARGS, "revoke"], capture_output=True, text=True)
+check(r.returncode == 1 and "name a device or a user" in r.stderr, f"revoke with nothing named: {r.stderr.strip()}")
+
 
 # Malformed requests are refused with a message and store nothing.
 def post(body, token=None):
@@ -204,6 +244,32 @@ check(code == 200 and len(body) == 1 and body[0]["name"] == nasty, f"and are fou
 code, body = get("/v1/search?q=" + urllib.parse.quote("%"), SEARCHER)
 check(code == 200 and all("%" in p["name"] or "%" in p["reading"] for p in body), "a % in a search is a character, not a wildcard")
 check(server_counts("tama-01")["present"] == before["present"] + 1, "and nothing else changed on the server")
+
+# PostgreSQL restarts (or drops the server's connections): the next requests
+# get fresh connections. While it takes no connections at all, requests get
+# 503 with the reason (try again), never 401 (a good token called bad).
+if PG:
+    def psql(url, sql):
+        subprocess.run(["psql", url, "-Atc", sql], check=True, capture_output=True)
+    drop_all = ("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = 'shelter' AND pid <> pg_backend_pid()")
+    psql(PG, drop_all)
+    codes = [get("/v1/counts", HQ)[0] for _ in range(12)]
+    check(codes == [200] * 12, f"after PostgreSQL dropped every connection the server reconnects: {codes}")
+    admin = PG.rsplit("/", 1)[0] + "/postgres"
+    psql(admin, "ALTER DATABASE shelter ALLOW_CONNECTIONS false")
+    psql(admin, drop_all)
+    down = [get("/v1/counts", HQ) for _ in range(3)]
+    down.append(post(b'{"events":[]}'))
+    check(all(c == 503 for c, _ in down) and "database" in str(down[0][1]),
+          f"with the database unreachable requests get 503 and why: {down[0][0]} {str(down[0][1])[:90]}")
+    rc, err = sync(a1)
+    check(rc != 0 and "401" not in err and "credentials" not in err,
+          f"and the daemon does not take it for a bad credential: {err.strip()[-90:]}")
+    psql(admin, "ALTER DATABASE shelter ALLOW_CONNECTIONS true")
+    codes = [get("/v1/counts", HQ)[0] for _ in range(3)]
+    rc, err = sync(a1)
+    check(codes == [200] * 3 and rc == 0, f"once it is back, so is the server: {codes} {err.strip()[-40:]}")
 
 # Sneakernet: a kiosk with no network for good carries its events on a USB
 # stick; importing on the server gives what a sync would, twice changes nothing.
