@@ -1,6 +1,7 @@
 // The PostgreSQL backend: for a city that outgrows one machine. Several
 // server processes may share one database, each with a small pool of
-// connections (reads run in parallel; batches are written one at a time; a
+// connections (reads run in parallel; batches are written one transaction
+// at a time, batches that arrive meanwhile together in the next one; a
 // connection that broke is dropped and a new one made for the next request). The merge is core/'s: each person's fields
 // are folded by PersonState::apply and the counts moved by count_delta,
 // exactly as the kiosk's SQLite store does, inside one transaction per batch.
@@ -17,7 +18,9 @@
 // JSON): a batch of arrivals writes one row per person, not one per field.
 #include <pqxx/pqxx>
 
+#include <algorithm>
 #include <chrono>
+#include <optional>
 #include <condition_variable>
 #include <ctime>
 #include <map>
@@ -94,6 +97,11 @@ auto guarded(const char* what, F&& f) -> decltype(f()) {
 }
 
 class PgServerStore final : public ServerStore {
+  struct PendingPush {  // a batch waiting for its group's transaction
+    const PushRequest* request;
+    std::optional<Result<PushReply>> reply;  // set by whichever thread wrote its group
+  };
+
  public:
   explicit PgServerStore(std::string url) : url_(std::move(url)) {}
 
@@ -115,35 +123,85 @@ class PgServerStore final : public ServerStore {
 
   // A batch in a handful of statements, whatever its size: events and
   // person rows travel by COPY into temporary tables, counter deltas as
-  // JSON. Per person, the fold runs
-  // here (core's PersonState::apply), and the counts move by the net
-  // difference between the person's state before and after the batch.
+  // JSON. Per person, the fold runs here (core's PersonState::apply), and
+  // the counts move by the net difference between the person's state
+  // before and after the batch.
+  //
+  // Group commit: batches are written one transaction at a time (the feed
+  // counter's lock), so while one commits, the batches that arrive queue up
+  // and the next transaction takes all of them (up to kMaxGroupEvents). With
+  // many kiosks pushing small batches, one slow transaction no longer makes
+  // a queue that only grows.
   Result<PushReply> push(const PushRequest& request) override {
-    return with_conn("store batch", [&](pqxx::connection& conn) -> Result<PushReply> {
+    PendingPush me{&request, {}};
+    std::unique_lock lock(group_mu_);
+    waiting_.push_back(&me);
+    group_cv_.wait(lock, [&] { return me.reply.has_value() || !writing_; });
+    if (me.reply) return std::move(*me.reply);
+    writing_ = true;  // this thread writes the next group, its own batch first
+    std::vector<PendingPush*> group;
+    size_t events = 0;
+    auto it = std::find(waiting_.begin(), waiting_.end(), &me);
+    group.push_back(&me);
+    events += request.events.size();
+    waiting_.erase(it);
+    while (!waiting_.empty() && events + waiting_.front()->request->events.size() <= kMaxGroupEvents) {
+      events += waiting_.front()->request->events.size();
+      group.push_back(waiting_.front());
+      waiting_.erase(waiting_.begin());
+    }
+    lock.unlock();
+    auto replies = store_group(group);
+    lock.lock();
+    for (size_t i = 0; i < group.size(); ++i) group[i]->reply = std::move(replies[i]);
+    writing_ = false;
+    group_cv_.notify_all();
+    return std::move(*me.reply);
+  }
+
+  // One transaction for several batches; one reply per batch (the same
+  // error for all if the transaction fails: each daemon retries its own).
+  std::vector<Result<PushReply>> store_group(const std::vector<PendingPush*>& group) {
+    std::vector<const Event*> events;  // each id once, in arrival order
+    std::set<std::string> seen;
+    for (const PendingPush* p : group)
+      for (const Event& e : p->request->events)
+        if (seen.insert(e.id).second) events.push_back(&e);
+    auto stored = with_conn("store batch", [&](pqxx::connection& conn) -> Result<std::set<std::string>> {
       pqxx::work w(conn);
-      PushReply reply;
       auto reserved = w.exec_params("UPDATE feed_counter SET n = n + $1 WHERE one = 1 RETURNING n",
-                                    static_cast<std::int64_t>(request.events.size()));
-      std::int64_t pos = reserved[0][0].as<std::int64_t>() - static_cast<std::int64_t>(request.events.size());
+                                    static_cast<std::int64_t>(events.size()));
+      std::int64_t pos = reserved[0][0].as<std::int64_t>() - static_cast<std::int64_t>(events.size());
       {
         pqxx::stream_to copy(w, "in_event");
-        for (const Event& e : request.events) {
-          copy << std::make_tuple(e.id, ++pos, std::string(to_string(e.type)), e.person_id, e.household_id,
-                                  e.shelter_id, e.device_id, e.device_seq, e.author, static_cast<std::int64_t>(e.hlc),
-                                  e.body.dump());
-          reply.acknowledged.push_back(e.id);
-        }
+        for (const Event* e : events)
+          copy << std::make_tuple(e->id, ++pos, std::string(to_string(e->type)), e->person_id, e->household_id,
+                                  e->shelter_id, e->device_id, e->device_seq, e->author,
+                                  static_cast<std::int64_t>(e->hlc), e->body.dump());
         copy.complete();
       }
       std::set<std::string> inserted;
       for (const auto& r : w.exec("INSERT INTO event SELECT * FROM in_event ON CONFLICT (id) DO NOTHING RETURNING id"))
         inserted.insert(r[0].c_str());
-      if (!inserted.empty()) merge(w, request.events, inserted);
+      if (!inserted.empty()) merge(w, events, inserted);
       w.commit();
-      reply.new_events = static_cast<int>(inserted.size());
-      reply.server_time_ms = now_ms();
-      return reply;
+      return inserted;
     });
+    std::vector<Result<PushReply>> replies;
+    for (const PendingPush* p : group) {
+      if (!stored) {
+        replies.emplace_back(stored.error());
+        continue;
+      }
+      PushReply reply;
+      for (const Event& e : p->request->events) {
+        reply.acknowledged.push_back(e.id);
+        if (stored->erase(e.id)) ++reply.new_events;  // new once, for the first batch that carried it
+      }
+      reply.server_time_ms = now_ms();
+      replies.emplace_back(std::move(reply));
+    }
+    return replies;
   }
 
   Result<PullReply> pull(const std::string& shelter_id, std::int64_t after, int limit) override {
@@ -469,10 +527,10 @@ class PgServerStore final : public ServerStore {
     }
   }
 
-  static void merge(pqxx::work& w, const std::vector<Event>& events, const std::set<std::string>& inserted) {
+  static void merge(pqxx::work& w, const std::vector<const Event*>& events, const std::set<std::string>& inserted) {
     std::set<std::string> person_ids;
-    for (const Event& e : events)
-      if (inserted.count(e.id)) person_ids.insert(e.person_id);
+    for (const Event* e : events)
+      if (inserted.count(e->id)) person_ids.insert(e->person_id);
     const std::string persons = nlohmann::json(person_ids).dump();
     std::map<std::string, PersonState> before;
     for (const auto& r : w.exec_params("SELECT person_id, state FROM person WHERE person_id IN "
@@ -480,11 +538,11 @@ class PgServerStore final : public ServerStore {
                                        persons))
       before[r[0].c_str()] = state_from_json(r[0].c_str(), r[1].c_str());
     std::map<std::string, PersonState> after = before;
-    for (const Event& e : events)
-      if (inserted.count(e.id)) {
-        PersonState& p = after[e.person_id];
-        p.id = e.person_id;
-        p.apply(e);
+    for (const Event* e : events)
+      if (inserted.count(e->id)) {
+        PersonState& p = after[e->person_id];
+        p.id = e->person_id;
+        p.apply(*e);
       }
     pqxx::stream_to person_copy(w, "in_person");
     bool any_person = false;
@@ -573,6 +631,11 @@ class PgServerStore final : public ServerStore {
   }
 
   static constexpr int kPoolSize = 8;  // cpp-httplib's worker threads
+  static constexpr size_t kMaxGroupEvents = 4 * kMaxBatchEvents;
+  std::mutex group_mu_;
+  std::condition_variable group_cv_;
+  std::vector<PendingPush*> waiting_;
+  bool writing_ = false;
   std::string url_;
   std::mutex mu_;
   std::condition_variable free_;
