@@ -2,8 +2,16 @@
 
 #include "core/fs_util.hpp"
 
+#include <cstdint>
+#include <cstdio>
+#include <limits>
 #include <set>
 
+// toml++ 3.3 asserts (in builds without NDEBUG) where its parser meets
+// some malformed input, e.g. "[`"; release builds go on and report a parse
+// error. Debug and sanitizer builds do the same here, so a bad config gets
+// its message there too instead of an abort. Only this file includes toml++.
+#define TOML_ASSERT(expr) static_cast<void>(0)
 #include <toml++/toml.h>
 
 #include "core/model.hpp"
@@ -11,6 +19,110 @@
 namespace shelter::kiosk {
 
 namespace {
+
+// toml++ 3.3 (Debian 12) reaches __builtin_unreachable on some non-ASCII
+// characters wherever its parser asks "is this whitespace?" (U+00A1..U+0499,
+// U+2C4E..U+3047 such as "あ", U+FB26..U+FEFE; found by fuzz_config). So it
+// only ever sees ASCII: text in quotes is rewritten with \u escapes ('...'
+// literal strings become "..." basic strings with the same value), comments
+// lose their non-ASCII, and anything else non-ASCII or a control character
+// (TOML forbids those anyway) is refused here, naming the line. Newlines are
+// kept, so toml++'s line numbers still match the file.
+Result<std::string> ascii_toml(std::string_view text) {
+  enum class In { Code, Comment, Basic, Literal, MultiBasic, MultiLiteral } in = In::Code;
+  std::string out;
+  out.reserve(text.size() + text.size() / 4);
+  int line = 1;
+  auto at = [&](size_t i, std::string_view s) { return text.substr(i, s.size()) == s; };
+  auto refuse = [&](const std::string& why) { return fail(std::to_string(line) + ": " + why); };
+  size_t i = at(0, "\xEF\xBB\xBF") ? 3 : 0;  // a byte-order mark (Windows editors)
+  auto quote_run = [&](char q) {
+    size_t n = 0;
+    while (i + n < text.size() && text[i + n] == q) ++n;
+    return n;
+  };
+  while (i < text.size()) {
+    const char ch = text[i];
+    const auto byte = static_cast<unsigned char>(ch);
+    if ((byte < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || byte == 0x7F)
+      return refuse("a control character (byte " + std::to_string(byte) + ")");
+    if (byte >= 0x80) {
+      const size_t len = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 0;
+      if (len == 0 || i + len > text.size() || !is_valid_utf8(text.substr(i, len)))
+        return refuse("not valid UTF-8 (save the file as UTF-8)");
+      std::uint32_t cp = byte & (0x7Fu >> len);
+      for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3Fu);
+      if (in == In::Code) return refuse("a character that is not plain ASCII outside quotes (put text in \"quotes\")");
+      if (in == In::Comment) {
+        out += '?';
+      } else {
+        char esc[12];
+        std::snprintf(esc, sizeof esc, cp > 0xFFFF ? "\\U%08X" : "\\u%04X", static_cast<unsigned>(cp));
+        out += esc;
+      }
+      i += len;
+      continue;
+    }
+    if (ch == '\n') {
+      ++line;
+      if (in == In::Comment || in == In::Basic || in == In::Literal) in = In::Code;  // toml++ reports the rest
+      out += ch;
+      ++i;
+      continue;
+    }
+    switch (in) {
+      case In::Code:
+        if (ch == '#') in = In::Comment;
+        if (ch == '"' || ch == '\'') {
+          const bool multi = quote_run(ch) >= 3;
+          in = ch == '"' ? (multi ? In::MultiBasic : In::Basic) : (multi ? In::MultiLiteral : In::Literal);
+          out += multi ? "\"\"\"" : "\"";
+          i += multi ? 3 : 1;
+          continue;
+        }
+        break;
+      case In::Comment:
+        break;
+      case In::Basic:
+      case In::MultiBasic:
+        if (ch == '\\' && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0x80 &&
+            text[i + 1] != '\n') {
+          out.append(text.substr(i, 2));  // an escape, kept as written
+          i += 2;
+          continue;
+        }
+        if (ch == '"' && in == In::Basic) in = In::Code;
+        if (ch == '"' && in == In::MultiBasic && quote_run('"') >= 3) {
+          const size_t n = quote_run('"');  // up to two quotes of content, then the closing three
+          out.append(n, '"');
+          i += n;
+          in = In::Code;
+          continue;
+        }
+        break;
+      case In::Literal:
+      case In::MultiLiteral:
+        if (ch == '\'' && (in == In::Literal || quote_run('\'') >= 3)) {
+          const size_t n = in == In::Literal ? 1 : quote_run('\'');
+          out.append(n - (in == In::Literal ? 1 : 3), '\'');  // quotes of content before the closing three
+          out += in == In::Literal ? "\"" : "\"\"\"";
+          i += n;
+          in = In::Code;
+          continue;
+        }
+        if (ch == '\\' || ch == '"') {  // literal text, escaped for a basic string
+          out += '\\';
+          out += ch;
+          ++i;
+          continue;
+        }
+        break;
+    }
+    out += ch;
+    ++i;
+  }
+  return out;
+}
 
 template <typename T>
 Status read(const toml::table& t, const char* key, T& out) {
@@ -24,7 +136,10 @@ Status read(const toml::table& t, const char* key, T& out) {
     out = *n->value<bool>();
   } else if constexpr (std::is_same_v<T, int>) {
     if (!n->is_integer()) return fail(std::string("key ") + key + " must be a whole number");
-    out = static_cast<int>(*n->value<std::int64_t>());
+    const std::int64_t v = *n->value<std::int64_t>();
+    if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+      return fail(std::string("key ") + key + " is out of range");
+    out = static_cast<int>(v);
   } else if constexpr (std::is_same_v<T, double>) {
     if (!n->is_number()) return fail(std::string("key ") + key + " must be a number");
     out = *n->value<double>();
@@ -48,9 +163,11 @@ Result<Config> load_config(const std::string& path, Config c) {
 }
 
 Result<Config> parse_config(std::string_view text, const std::string& path, Config c) {
+  auto ascii = ascii_toml(text);
+  if (!ascii) return fail("config " + path + ":" + ascii.error().message);
   toml::table t;
   try {
-    t = toml::parse(text, path);
+    t = toml::parse(*ascii, path);
   } catch (const toml::parse_error& err) {
     return fail("config " + path + ":" + std::to_string(err.source().begin.line) + ": " + std::string(err.description()));
   }

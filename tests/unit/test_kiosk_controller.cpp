@@ -351,6 +351,37 @@ TEST_CASE("a broken kiosk config names the problem", "[kiosk]") {
   r = kiosk::load_config(write("language = \"en\"\nidle_seconds = 45\n"));
   REQUIRE(r.ok());
   CHECK(r->idle_seconds == 45);
+  // Non-ASCII outside quotes (toml++ 3.3 would reach undefined behaviour on
+  // some of it) is refused by line; inside quotes and comments it is text.
+  r = kiosk::load_config(write("language = \"en\"\nshelter_namé = \"x\"\n"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find(":2: a character that is not plain ASCII outside quotes") != std::string::npos);
+  r = kiosk::load_config(write("idle_seconds = 45 é\n"));
+  REQUIRE_FALSE(r.ok());
+  r = kiosk::load_config(write("\xEF\xBB\xBF# Café Тама\nshelter_name = \"Café \\\" Тама\"\nprint_command = '''é'''\n"));
+  INFO((r.ok() ? "" : r.error().message));
+  REQUIRE(r.ok());
+  CHECK(r->shelter_name == "Café \" Тама");
+  r = kiosk::load_config(write("shelter_name = あ\n"));  // unquoted: refused before toml++ sees it
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find(":1: a character that is not plain ASCII") != std::string::npos);
+  r = kiosk::load_config(write("shelter_name = 'C:\\x \"多摩\" あ😀'\nprint_command = '''\nlp -d 'あ' \\\n'''\n"));
+  INFO((r.ok() ? "" : r.error().message));
+  REQUIRE(r.ok());
+  CHECK(r->shelter_name == "C:\\x \"多摩\" あ😀");  // literal strings keep every character as written
+  CHECK(r->print_command == "lp -d 'あ' \\\n");
+  r = kiosk::load_config(write("\"名前\" = 1\n"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("unknown key 名前") != std::string::npos);
+  r = kiosk::load_config(write("shelter_name = \"\xE5\xA4\"\n"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find(":1: not valid UTF-8") != std::string::npos);
+  r = kiosk::load_config(write("language = \"en\"\n[\x01-table]\n"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find(":2: a control character") != std::string::npos);
+  r = kiosk::load_config(write("pin_tries = 4294967297\n"));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("pin_tries is out of range") != std::string::npos);
 }
 
 TEST_CASE("staff see possible duplicates and merge them with one tap", "[kiosk]") {
