@@ -170,8 +170,12 @@ Result<Event> event_from_json(const nlohmann::json& j) {
     e.household_id = j.value("household", "");
     e.shelter_id = j.at("shelter").get<std::string>();
     e.device_id = j.at("device").get<std::string>();
+    // Whole numbers only: nlohmann converts a number too big for 64 bits
+    // (read as a double) with a cast whose result is undefined.
+    if (!j.at("seq").is_number_integer()) return fail("event " + e.id + ": seq must be a whole number");
     e.device_seq = j.at("seq").get<std::int64_t>();
     e.author = j.at("author").get<std::string>();
+    if (!j.at("hlc").is_number_unsigned()) return fail("event " + e.id + ": hlc must be a whole number >= 0");
     e.hlc = j.at("hlc").get<Hlc>();
     e.body = j.value("body", nlohmann::json::object());
   } catch (const nlohmann::json::exception& ex) {

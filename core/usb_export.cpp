@@ -45,12 +45,23 @@ Result<UsbExport> parse_usb_export(std::string_view text) {
   UsbExport x;
   size_t pos = body.find('\n');
   auto header = nlohmann::json::parse(body.substr(0, pos), nullptr, false);
-  if (!header.is_object() || header.value("shelter_checkin_export", 0) != kFormatVersion)
+  // Each field checked for its type first: nlohmann's value() throws on a
+  // string where a number belongs, and casts a huge number unsafely.
+  auto whole = [&](const char* key) -> std::int64_t {
+    auto it = header.is_object() ? header.find(key) : header.end();
+    return it != header.end() && it->is_number_integer() ? it->get<std::int64_t>() : -1;
+  };
+  auto text_of = [&](const char* key) {
+    auto it = header.find(key);
+    return it != header.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  if (!header.is_object() || whole("shelter_checkin_export") != kFormatVersion)
     return fail("export file: not a shelter check-in export of version " + std::to_string(kFormatVersion));
-  x.device_id = header.value("device", "");
-  x.shelter_id = header.value("shelter", "");
-  const size_t expected = header.value("events", size_t{0});
-  if (expected > kMaxEvents) return fail("export file: too many events");
+  x.device_id = text_of("device");
+  x.shelter_id = text_of("shelter");
+  const std::int64_t expected = whole("events");
+  if (expected < 0) return fail("export file: the header does not say how many events");
+  if (expected > static_cast<std::int64_t>(kMaxEvents)) return fail("export file: too many events");
   ++pos;
   while (pos < body.size()) {
     const size_t end = body.find('\n', pos);
@@ -61,7 +72,7 @@ Result<UsbExport> parse_usb_export(std::string_view text) {
     x.events.push_back(std::move(e).value());
     pos = end + 1;
   }
-  if (x.events.size() != expected)
+  if (static_cast<std::int64_t>(x.events.size()) != expected)
     return fail("export file: header says " + std::to_string(expected) + " events, found " + std::to_string(x.events.size()));
   return x;
 }

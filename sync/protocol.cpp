@@ -81,7 +81,9 @@ Result<PushReply> decode_push_reply(std::string_view body) {
     if (!id.is_string()) return fail("push reply: ack is not a list of ids");
     r.acknowledged.push_back(id.get<std::string>());
   }
-  r.new_events = j->value("new", 0);
+  if (j->contains("new") && !(*j)["new"].is_number_integer()) return fail("push reply: new is not a whole number");
+  if (j->contains("time") && !(*j)["time"].is_number_integer()) return fail("push reply: time is not a whole number");
+  r.new_events = static_cast<int>(j->value("new", std::int64_t{0}));
   r.server_time_ms = j->value("time", std::int64_t{0});
   return r;
 }
@@ -95,6 +97,8 @@ Result<PullReply> decode_pull_reply(std::string_view body) {
   r.events = std::move(events).value();
   if (!j->contains("next") || !(*j)["next"].is_number_integer()) return fail("pull reply: no next cursor");
   r.next_cursor = (*j)["next"].get<std::int64_t>();
+  if (j->contains("more") && !(*j)["more"].is_boolean()) return fail("pull reply: more is not true or false");
+  if (j->contains("time") && !(*j)["time"].is_number_integer()) return fail("pull reply: time is not a whole number");
   r.more = j->value("more", false);
   r.server_time_ms = j->value("time", std::int64_t{0});
   return r;

@@ -110,9 +110,11 @@ Status Syncer::enrol(const std::string& code) {
   if (!res) return fail("enrol: " + link_error(res.error()));
   if (res->status != 200) return fail("enrol: server said " + std::to_string(res->status) + ": " + error_message(res->body));
   auto j = nlohmann::json::parse(res->body, nullptr, false);
-  if (!j.is_object() || !j.contains("token") || !j["token"].is_string()) return fail("enrol: malformed reply");
-  if (j.value("shelter", "") != store_.shelter_id())
-    return fail("enrol: the code is for shelter " + j.value("shelter", std::string("?")) + ", this kiosk is at " +
+  if (!j.is_object() || !j.contains("token") || !j["token"].is_string() || !j.contains("shelter") ||
+      !j["shelter"].is_string())
+    return fail("enrol: malformed reply");
+  if (j["shelter"].get<std::string>() != store_.shelter_id())
+    return fail("enrol: the code is for shelter " + j["shelter"].get<std::string>() + ", this kiosk is at " +
                 store_.shelter_id());
   const std::string token = j["token"].get<std::string>();
   // A replacement tablet under a lost one's id goes on after its events.

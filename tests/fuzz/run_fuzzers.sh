@@ -18,11 +18,20 @@ $cxx $flags -o "$out/fuzz_sync_push" "$root/tests/fuzz/fuzz_sync_push.cpp" "$roo
 # shellcheck disable=SC2086
 $cxx $flags -o "$out/fuzz_config" "$root/tests/fuzz/fuzz_config.cpp" "$root/kiosk/app/config.cpp" \
   "$root/core/model.cpp" "$root/core/fs_util.cpp" -ltomlplusplus -lsodium
+failed=0
 for target in qr_parse sync_push config; do
   work=$(mktemp -d)
   cp "$root"/tests/fuzz/corpus/$target/* "$work/"
-  "$out/fuzz_$target" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
-    -artifact_prefix="$root/tests/artifacts/fuzz/" -print_final_stats=1 "$work" 2>&1 | tail -n 5
-  echo "fuzz_$target: ran $seconds s with no crash; corpus grew to $(ls "$work" | wc -l) inputs"
-  rm -rf "$work"
+  # The exit status is the fuzzer's (not a pipe's): a crash fails the run.
+  if "$out/fuzz_$target" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
+    -artifact_prefix="$root/tests/artifacts/fuzz/" -print_final_stats=1 "$work" >"$work.log" 2>&1; then
+    tail -n 5 "$work.log"
+    echo "fuzz_$target: ran $seconds s with no crash; corpus grew to $(ls "$work" | wc -l) inputs"
+  else
+    tail -n 40 "$work.log"
+    echo "fuzz_$target: FOUND A CRASH; the input is in tests/artifacts/fuzz/ (replay: $out/fuzz_$target FILE)"
+    failed=1
+  fi
+  rm -rf "$work" "$work.log"
 done
+exit $failed
