@@ -18,12 +18,10 @@ import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "sync"))
-from harness import check, finish, free_port, run, start_server, work  # noqa: E402
+from harness import binaries, check, finish, free_port, run, start_server, work  # noqa: E402
 
 BUILD = sys.argv[1]
-CTL = os.path.join(BUILD, "kiosk", "shelterctl")
-SERVER = os.path.join(BUILD, "sync", "shelter-server")
-SYNC = os.path.join(BUILD, "sync", "shelter-sync")
+CTL, SERVER, SYNC = binaries(BUILD)
 ARTIFACTS = os.path.join(HERE, "..", "artifacts", "dashboard")
 os.makedirs(ARTIFACTS, exist_ok=True)
 PORT = free_port()

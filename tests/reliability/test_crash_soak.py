@@ -19,12 +19,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "sync"))
-from harness import check, finish, free_port, procs, run, start_server as start, work  # noqa: E402
+from harness import binaries, check, finish, free_port, procs, run, start_server as start, work  # noqa: E402
 
 BUILD = sys.argv[1]
-CTL = os.path.join(BUILD, "kiosk", "shelterctl")
-SERVER = os.path.join(BUILD, "sync", "shelter-server")
-SYNC = os.path.join(BUILD, "sync", "shelter-sync")
+CTL, SERVER, SYNC = binaries(BUILD)
 WRITER = os.path.join(BUILD, "tests", "reliability", "crash_writer")
 ROUNDS = int(os.environ.get("ROUNDS", "200"))
 SEED = int(os.environ.get("SEED", "42"))

@@ -20,12 +20,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "sync"))
-from harness import check, finish, free_port, run, start_server, work  # noqa: E402
+from harness import binaries, check, finish, free_port, run, start_server, work  # noqa: E402
 
 BUILD = sys.argv[1]
-CTL = os.path.join(BUILD, "kiosk", "shelterctl")
-SERVER = os.path.join(BUILD, "sync", "shelter-server")
-SYNC = os.path.join(BUILD, "sync", "shelter-sync")
+CTL, SERVER, SYNC = binaries(BUILD)
 LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 logs = []  # every log text produced here, grepped for personal data at the end
 

@@ -31,6 +31,12 @@ def check(ok, what):
         failures.append(what)
 
 
+def binaries(build):
+    """shelterctl, shelter-server and shelter-sync in a build directory."""
+    return (os.path.join(build, "kiosk", "shelterctl"), os.path.join(build, "sync", "shelter-server"),
+            os.path.join(build, "sync", "shelter-sync"))
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

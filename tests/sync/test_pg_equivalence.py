@@ -17,12 +17,10 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, finish, free_port, run, start_server, work  # noqa: E402
+from harness import binaries, check, finish, free_port, run, start_server, work  # noqa: E402
 
 BUILD = sys.argv[1]
-CTL = os.path.join(BUILD, "kiosk", "shelterctl")
-SERVER = os.path.join(BUILD, "sync", "shelter-server")
-SYNC = os.path.join(BUILD, "sync", "shelter-sync")
+CTL, SERVER, SYNC = binaries(BUILD)
 PG = os.environ["SHELTER_PG_URL"]
 random.seed(int(os.environ.get("SEED", "11")))
 

@@ -17,12 +17,10 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, finish, free_port, start_server as start, work  # noqa: E402
+from harness import binaries, check, finish, free_port, start_server as start, work  # noqa: E402
 
 BUILD = sys.argv[1]
-CTL = os.path.join(BUILD, "kiosk", "shelterctl")
-SERVER = os.path.join(BUILD, "sync", "shelter-server")
-SYNC = os.path.join(BUILD, "sync", "shelter-sync")
+CTL, SERVER, SYNC = binaries(BUILD)
 PORT = free_port()
 URL = f"http://127.0.0.1:{PORT}"
 # SHELTER_PG_URL: run everything against the PostgreSQL backend instead.

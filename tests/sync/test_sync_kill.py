@@ -16,12 +16,10 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, finish, free_port, procs, run, start_server as start, work  # noqa: E402
+from harness import binaries, check, finish, free_port, procs, run, start_server as start, work  # noqa: E402
 
 BUILD = sys.argv[1]
-CTL = os.path.join(BUILD, "kiosk", "shelterctl")
-SERVER = os.path.join(BUILD, "sync", "shelter-server")
-SYNC = os.path.join(BUILD, "sync", "shelter-sync")
+CTL, SERVER, SYNC = binaries(BUILD)
 random.seed(int(os.environ.get("SEED", "7")))
 
 
