@@ -330,6 +330,13 @@ TEST_CASE("the replay source explains what it cannot play", "[camera]") {
   CHECK_FALSE(*(*src)->next(f, std::chrono::milliseconds(20)));  // played once
 }
 
+TEST_CASE("the commented example kiosk config loads as it ships", "[kiosk]") {
+  auto r = kiosk::load_config(std::string(SHELTER_TEST_DATA) + "/../../config/kiosk.example.toml");
+  INFO((r.ok() ? "" : r.error().message));
+  REQUIRE(r.ok());
+  CHECK(!r->shelter_id.empty());
+}
+
 TEST_CASE("a broken kiosk config names the problem", "[kiosk]") {
   TempDir dir;
   auto write = [&](const std::string& text) {
