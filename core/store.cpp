@@ -227,13 +227,7 @@ Status Store::load_identity() {
   if (auto r = (*q)->step(); !r) return r.error();
   clock_.observe((*q)->u64(0));
   (*q)->reset();
-  auto s = db_->prepare("SELECT coalesce(max(device_seq), 0), coalesce(max(hlc), 0) FROM event WHERE device_id = ?1");
-  if (!s) return s.error();
-  (*s)->bind(1, device_id_);
-  if (auto r = (*s)->step(); !r) return r.error();
-  next_device_seq_ = (*s)->i64(0) + 1;
-  clock_.resume_after((*s)->u64(1));
-  return {};
+  return resume_own_log();
 }
 
 Status Store::init_identity(const std::string& shelter_id, const std::string& device_id,
@@ -392,19 +386,16 @@ Result<int> Store::apply_remote(const std::vector<Event>& events) {
   auto tx = sql::Tx::begin(*db_);
   if (!tx) return tx.error().context("apply remote events");
   int added = 0;
-  std::int64_t own_seq = next_device_seq_;
   for (const Event& e : events) {
     auto inserted = insert_event(e);
     if (!inserted) return inserted.error().context("apply remote events");
     if (!*inserted) continue;
     ++added;
     if (auto st = project(e); !st) return st.error().context("apply remote events: project " + e.id);
-    if (e.device_id == device_id_) own_seq = std::max(own_seq, e.device_seq + 1);
   }
   if (auto st = (*tx)->commit(); !st) return st.error().context("apply remote events");
   for (const Event& e : events) clock_.observe(e.hlc);
-  next_device_seq_ = own_seq;
-  return added;
+  return added;  // own events among them move the next seq on at the next record (resume_own_log)
 }
 
 Result<std::optional<PersonState>> Store::load_state(const PersonId& id) {

@@ -342,11 +342,14 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
   http.Get("/v1/health", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"ok\":true}", "application/json");
   });
-  // Who is asking: a kiosk or a headquarters user, from the bearer token.
-  auto who = [&st, refuse](const httplib::Request& req, httplib::Response& res) -> std::optional<Principal> {
+  auto bearer = [](const httplib::Request& req) {
     const std::string header = req.get_header_value("Authorization");
     const std::string prefix = "Bearer ";
-    auto p = st.authenticate(header.rfind(prefix, 0) == 0 ? header.substr(prefix.size()) : "");
+    return header.rfind(prefix, 0) == 0 ? header.substr(prefix.size()) : std::string();
+  };
+  // Who is asking: a kiosk or a headquarters user, from the bearer token.
+  auto who = [&st, refuse, bearer](const httplib::Request& req, httplib::Response& res) -> std::optional<Principal> {
+    auto p = st.authenticate(bearer(req));
     if (!p) {
       refuse(res, 503, req.path + ": " + p.error().message);
       return std::nullopt;
@@ -463,11 +466,10 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
     log_line("signed in: " + p->name + " (" + p->role + ")");
     res.set_content(nlohmann::json{{"token", *token}, {"name", p->name}, {"role", p->role}}.dump(), "application/json");
   });
-  http.Post("/v1/logout", [&st, refuse, hq](const httplib::Request& req, httplib::Response& res) {
+  http.Post("/v1/logout", [&st, refuse, hq, bearer](const httplib::Request& req, httplib::Response& res) {
     auto p = hq(req, res, "sign out");
     if (!p) return;
-    const std::string header = req.get_header_value("Authorization");
-    if (auto done = st.end_session(header.substr(std::min(header.size(), sizeof("Bearer ") - 1))); !done)
+    if (auto done = st.end_session(bearer(req)); !done)
       return refuse(res, 503, "sign out: " + done.error().message);
     log_line("signed out: " + p->name);
     res.set_content(R"({"ok":true})", "application/json");
