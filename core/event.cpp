@@ -94,26 +94,35 @@ Status validate(const Event& e) {
   return {};
 }
 
-std::vector<std::pair<std::string, std::string>> field_writes(const Event& e) {
-  std::vector<std::pair<std::string, std::string>> out;
-  auto presence = [&](std::string_view p) { out.emplace_back(field::kPresence, std::string(p) + " " + e.shelter_id); };
+void for_each_field_write(const Event& e, const std::function<void(std::string_view, std::string_view)>& write) {
+  auto presence = [&](std::string_view p) {
+    std::string v;
+    v.reserve(p.size() + 1 + e.shelter_id.size());
+    v.append(p).append(" ").append(e.shelter_id);
+    write(field::kPresence, v);
+  };
   switch (e.type) {
     case EventType::Arrived:
       presence("present");
-      if (!e.household_id.empty()) out.emplace_back(field::kHousehold, e.household_id);
+      if (!e.household_id.empty()) write(field::kHousehold, e.household_id);
       [[fallthrough]];
     case EventType::Corrected:
       for (const auto& [k, v] : e.body.items()) {
         if (k == field::kHousehold && e.type == EventType::Arrived && !e.household_id.empty()) continue;
-        if (v.is_string()) out.emplace_back(k, v.get<std::string>());
+        if (v.is_string()) write(k, v.get_ref<const std::string&>());
       }
       break;
     case EventType::WentOut: presence("out"); break;
     case EventType::CameBack: presence("present"); break;
     case EventType::Left: presence("left"); break;
-    case EventType::Merged: out.emplace_back(field::kMergedInto, e.body.value("into", "")); break;
-    case EventType::HouseholdLinked: out.emplace_back(field::kHousehold, e.household_id); break;
+    case EventType::Merged: write(field::kMergedInto, e.body.value("into", "")); break;
+    case EventType::HouseholdLinked: write(field::kHousehold, e.household_id); break;
   }
+}
+
+std::vector<std::pair<std::string, std::string>> field_writes(const Event& e) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for_each_field_write(e, [&](std::string_view k, std::string_view v) { out.emplace_back(k, v); });
   return out;
 }
 
@@ -130,19 +139,12 @@ nlohmann::json person_body(const PersonInfo& info) {
 }
 
 void apply_body(const nlohmann::json& body, PersonInfo& info) {
-  auto str = [&](std::string_view k) -> const std::string* {
-    auto it = body.find(k);
-    return it != body.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
-  };
-  if (auto v = str(field::kName)) info.name = *v;
-  if (auto v = str(field::kReading)) info.reading = *v;
-  if (auto v = str(field::kSex)) info.sex = parse_sex(*v).value_or(Sex::Unknown);
-  if (auto v = str(field::kBirth)) info.birth = parse_birth(*v).value_or(BirthDate{});
-  if (auto v = str(field::kAddress)) info.address = *v;
-  if (auto v = str(field::kPhone)) info.phone = *v;
-  if (auto v = str(field::kNeeds)) info.needs = parse_needs(*v).value_or(0);
-  if (auto v = str(field::kNeedsOther)) info.needs_other = *v;
-  if (auto v = str(field::kConsent)) info.consent = *v == "1";
+  apply_person_fields(
+      [&](std::string_view k) -> const std::string* {
+        auto it = body.find(k);
+        return it != body.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
+      },
+      info);
 }
 
 nlohmann::json to_json(const Event& e) {

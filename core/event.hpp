@@ -2,6 +2,7 @@
 // Events: the only thing ever written. Everything else (who is present,
 // counts) is a projection folded from them; see projection.hpp.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -67,11 +68,29 @@ Status validate(const Event& e);
 
 // The (field, value) pairs an event writes, in a fixed order.
 std::vector<std::pair<std::string, std::string>> field_writes(const Event& e);
+// The same pairs, handed to `write` without copying them first (the fold's
+// hot path: a server folds thousands of events per batch).
+void for_each_field_write(const Event& e, const std::function<void(std::string_view, std::string_view)>& write);
 
 // Body helpers.
 nlohmann::json person_body(const PersonInfo& info);  // all fields of PersonInfo
 // Applies a body's fields onto `info`; unknown fields are ignored.
 void apply_body(const nlohmann::json& body, PersonInfo& info);
+
+// The one reader of person fields, for bodies and projected states alike:
+// `str(name)` gives a pointer to the field's value, or nullptr when absent.
+template <typename Lookup>
+void apply_person_fields(Lookup&& str, PersonInfo& info) {
+  if (auto v = str(field::kName)) info.name = *v;
+  if (auto v = str(field::kReading)) info.reading = *v;
+  if (auto v = str(field::kSex)) info.sex = parse_sex(*v).value_or(Sex::Unknown);
+  if (auto v = str(field::kBirth)) info.birth = parse_birth(*v).value_or(BirthDate{});
+  if (auto v = str(field::kAddress)) info.address = *v;
+  if (auto v = str(field::kPhone)) info.phone = *v;
+  if (auto v = str(field::kNeeds)) info.needs = parse_needs(*v).value_or(0);
+  if (auto v = str(field::kNeedsOther)) info.needs_other = *v;
+  if (auto v = str(field::kConsent)) info.consent = *v == "1";
+}
 
 // JSON wire/file form of an event (stable key names; used by sync and export).
 nlohmann::json to_json(const Event& e);

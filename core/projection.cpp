@@ -5,20 +5,51 @@
 
 namespace shelter {
 
+namespace {
+template <typename It>
+It lower_bound_name(It first, It last, std::string_view name) {
+  return std::lower_bound(first, last, name, [](const auto& f, std::string_view n) { return f.first < n; });
+}
+}  // namespace
+
+FieldMap::iterator FieldMap::find(std::string_view name) {
+  auto it = lower_bound_name(fields_.begin(), fields_.end(), name);
+  return it != fields_.end() && it->first == name ? it : fields_.end();
+}
+
+FieldMap::const_iterator FieldMap::find(std::string_view name) const {
+  auto it = lower_bound_name(fields_.begin(), fields_.end(), name);
+  return it != fields_.end() && it->first == name ? it : fields_.end();
+}
+
+std::pair<FieldMap::iterator, bool> FieldMap::emplace(std::string name, FieldValue value) {
+  auto it = lower_bound_name(fields_.begin(), fields_.end(), name);
+  if (it != fields_.end() && it->first == name) return {it, false};
+  const auto at = it - fields_.begin();  // reserving moves the elements
+  if (fields_.capacity() == 0) fields_.reserve(16);  // every field a person usually has, in one allocation
+  return {fields_.emplace(fields_.begin() + at, std::move(name), std::move(value)), true};
+}
+
 std::vector<std::string> PersonState::apply(const Event& e) {
   std::vector<std::string> changed;
-  const Stamp stamp{e.hlc, e.device_id, e.id};
-  for (auto& [name, value] : field_writes(e)) {
+  apply(e, &changed);
+  return changed;
+}
+
+void PersonState::apply(const Event& e, std::vector<std::string>* changed) {
+  const auto stamp = std::make_shared<const Stamp>(Stamp{e.hlc, e.device_id, e.id});
+  for_each_field_write(e, [&](std::string_view name, std::string_view value) {
     auto it = fields.find(name);
     if (it == fields.end()) {
-      fields.emplace(name, FieldValue{std::move(value), stamp});
-      changed.push_back(name);
-    } else if (it->second.stamp < stamp) {
-      it->second = FieldValue{std::move(value), stamp};
-      changed.push_back(name);
+      fields.emplace(std::string(name), FieldValue{std::string(value), stamp});
+    } else if (*it->second.stamp < *stamp) {
+      it->second.value.assign(value);
+      it->second.stamp = stamp;
+    } else {
+      return;
     }
-  }
-  return changed;
+    if (changed) changed->emplace_back(name);
+  });
 }
 
 const std::string& PersonState::get(std::string_view name) const {
@@ -44,47 +75,61 @@ PersonId PersonState::merged_into() const { return get(field::kMergedInto); }
 
 PersonInfo PersonState::info() const {
   PersonInfo info;
-  nlohmann::json body = nlohmann::json::object();
-  for (const auto& [name, value] : fields)
-    if (is_person_field(name)) body[name] = value.value;
-  apply_body(body, info);
+  apply_person_fields(
+      [&](std::string_view name) -> const std::string* {
+        auto it = fields.find(name);
+        return it == fields.end() ? nullptr : &it->second.value;
+      },
+      info);
   return info;
 }
 
 Hlc PersonState::updated_hlc() const {
   Hlc h = 0;
-  for (const auto& [name, value] : fields) h = std::max(h, value.stamp.hlc);
+  for (const auto& [name, value] : fields) h = std::max(h, value.stamp->hlc);
   return h;
 }
 
 std::vector<CountKey> count_contributions(const PersonState& p) {
   std::vector<CountKey> out;
-  if (!p.merged_into().empty()) return out;
+  if (!p.get(field::kMergedInto).empty()) return out;
   const Presence presence = p.presence();
+  if (presence != Presence::Out && presence != Presence::Present) return out;
   const std::string shelter = p.shelter_id();
   if (presence == Presence::Out) {
     out.push_back({shelter, "out", ""});
-  } else if (presence == Presence::Present) {
-    const PersonInfo info = p.info();
-    out.push_back({shelter, "present", ""});
-    out.push_back({shelter, "sex", std::string(to_string(info.sex))});
-    out.push_back({shelter, "birth", to_string(info.birth)});
-    out.push_back({shelter, "stay", std::string(to_string(p.stay()))});
-    for (int bit = 0; bit < kNeedCount; ++bit)
-      if (info.needs & (1u << bit)) out.push_back({shelter, "need", std::string(need_name(bit))});
+    return out;
   }
+  // The fields PersonInfo would parse, read as info() reads them (an absent
+  // field reads as "", which parses to the same defaults).
+  const Sex sex = parse_sex(p.get(field::kSex)).value_or(Sex::Unknown);
+  const BirthDate birth = parse_birth(p.get(field::kBirth)).value_or(BirthDate{});
+  const std::uint16_t needs = parse_needs(p.get(field::kNeeds)).value_or(0);
+  out.reserve(4 + kNeedCount);
+  out.push_back({shelter, "present", ""});
+  out.push_back({shelter, "sex", std::string(to_string(sex))});
+  out.push_back({shelter, "birth", to_string(birth)});
+  out.push_back({shelter, "stay", std::string(to_string(p.stay()))});
+  for (int bit = 0; bit < kNeedCount; ++bit)
+    if (needs & (1u << bit)) out.push_back({shelter, "need", std::string(need_name(bit))});
   return out;
 }
 
 std::vector<HouseholdKey> household_contributions(const PersonState& p) {
-  if (!p.merged_into().empty() || p.presence() != Presence::Present) return {};
-  const HouseholdId hh = p.household_id();
+  if (!p.get(field::kMergedInto).empty() || p.presence() != Presence::Present) return {};
+  const std::string& hh = p.get(field::kHousehold);
   return {HouseholdKey{p.shelter_id(), hh.empty() ? "person:" + p.id : hh}};
 }
 
 namespace {
 template <typename Key>
 void diff_sorted(std::vector<Key> before, std::vector<Key> after, std::vector<Key>& removed, std::vector<Key>& added) {
+  // Neither list repeats a key, so against an empty side there is nothing to match.
+  if (before.empty() || after.empty()) {
+    removed = std::move(before);
+    added = std::move(after);
+    return;
+  }
   std::sort(before.begin(), before.end());
   std::sort(after.begin(), after.end());
   std::set_difference(before.begin(), before.end(), after.begin(), after.end(), std::back_inserter(removed));

@@ -423,8 +423,8 @@ Status Store::save_person(const PersonState& p, const std::vector<std::string>& 
   if (!f) return f.error();
   for (const std::string& name : changed_fields) {
     const FieldValue& v = p.fields.find(name)->second;
-    (*f)->bind(1, p.id).bind(2, name).bind(3, v.value).bind(4, v.stamp.hlc).bind(5, v.stamp.device_id).bind(
-        6, v.stamp.event_id);
+    (*f)->bind(1, p.id).bind(2, name).bind(3, v.value).bind(4, v.stamp->hlc).bind(5, v.stamp->device_id).bind(
+        6, v.stamp->event_id);
     if (auto st = (*f)->run(); !st) return st.error().context("save person field");
   }
   auto q = db_->prepare(

@@ -2,9 +2,10 @@
 // server processes may share one database, each with a small pool of
 // connections (reads run in parallel; batches are written one transaction
 // at a time, batches that arrive meanwhile together in the next one; a
-// connection that broke is dropped and a new one made for the next request). The merge is core/'s: each person's fields
-// are folded by PersonState::apply and the counts moved by count_delta,
-// exactly as the kiosk's SQLite store does, inside one transaction per batch.
+// connection that broke is dropped and a new one made for the next
+// request). The merge is core/'s: each person's fields are folded by
+// PersonState::apply and the counts moved by count_delta, exactly as the
+// kiosk's SQLite store does, inside one transaction per batch.
 //
 // Feed positions: a batch first reserves its positions from a one-row
 // counter, whose row lock it then holds until commit, so positions are in
@@ -15,7 +16,8 @@
 // never races with another process's.
 //
 // A person's projected state is one row (the fields with their stamps as
-// JSON): a batch of arrivals writes one row per person, not one per field.
+// compact JSON, see state_json): a batch of arrivals writes one row per
+// person, not one per field. Rows go in by COPY, written by pg_copy.hpp.
 #include <pqxx/pqxx>
 
 #include <algorithm>
@@ -23,10 +25,13 @@
 #include <optional>
 #include <condition_variable>
 #include <ctime>
+#include <future>
 #include <map>
 #include <set>
 
+#include "core/json_text.hpp"
 #include "core/projection.hpp"
+#include "sync/server/pg_copy.hpp"
 #include "sync/server/server.hpp"
 
 namespace shelter::sync {
@@ -121,11 +126,13 @@ class PgServerStore final : public ServerStore {
     });
   }
 
-  // A batch in a handful of statements, whatever its size: events and
-  // person rows travel by COPY into temporary tables, counter deltas as
-  // JSON. Per person, the fold runs here (core's PersonState::apply), and
-  // the counts move by the net difference between the person's state
-  // before and after the batch.
+  // A batch in a handful of statements, whatever its size: take the
+  // counter's lock; read which events are stored already and the persons'
+  // states (one query); COPY the new events straight into `event` while
+  // another thread folds them over the persons (core's PersonState::apply;
+  // the counts move by the net difference between each person's state
+  // before and after); COPY new persons into `person`, changed ones and the
+  // counter deltas through temporary tables; commit.
   //
   // Group commit: batches are written one transaction at a time (the feed
   // counter's lock), so while one commits, the batches that arrive queue up
@@ -172,18 +179,41 @@ class PgServerStore final : public ServerStore {
       auto reserved = w.exec_params("UPDATE feed_counter SET n = n + $1 WHERE one = 1 RETURNING n",
                                     static_cast<std::int64_t>(events.size()));
       std::int64_t pos = reserved[0][0].as<std::int64_t>() - static_cast<std::int64_t>(events.size());
-      {
-        pqxx::stream_to copy(w, "in_event");
-        for (const Event* e : events)
-          copy << std::make_tuple(e->id, ++pos, std::string(to_string(e->type)), e->person_id, e->household_id,
-                                  e->shelter_id, e->device_id, e->device_seq, e->author,
-                                  static_cast<std::int64_t>(e->hlc), e->body.dump());
-        copy.complete();
-      }
+      // Every writer of `event` and `person` holds the counter's lock taken
+      // above, so what this reads stays true until commit: the events not
+      // yet stored can be copied straight into the table, and the persons'
+      // states folded here.
+      Stored before = load_stored(w, events);
+      std::vector<const Event*> fresh;
       std::set<std::string> inserted;
-      for (const auto& r : w.exec("INSERT INTO event SELECT * FROM in_event ON CONFLICT (id) DO NOTHING RETURNING id"))
-        inserted.insert(r[0].c_str());
-      if (!inserted.empty()) merge(w, events, inserted);
+      for (const Event* e : events)
+        if (!before.event_ids.count(e->id)) {
+          fresh.push_back(e);
+          inserted.insert(e->id);
+        }
+      if (!fresh.empty()) {
+        // The fold runs on another thread while this one streams the events
+        // and PostgreSQL takes them in: the two cores work at once.
+        auto folded = std::async(std::launch::async, [&] { return project(before.persons, fresh); });
+        CopyStream copy(w, "event");
+        for (const Event* e : fresh) {
+          copy.rows()
+              .text(e->id)
+              .number(++pos)
+              .text(to_string(e->type))
+              .text(e->person_id)
+              .text(e->household_id)
+              .text(e->shelter_id)
+              .text(e->device_id)
+              .number(e->device_seq)
+              .text(e->author)
+              .number(static_cast<std::int64_t>(e->hlc))
+              .text(dump_json(e->body));
+          copy.end_row();
+        }
+        copy.complete();
+        write_projection(w, folded.get());
+      }
       w.commit();
       return inserted;
     });
@@ -480,106 +510,209 @@ class PgServerStore final : public ServerStore {
   }
 
  private:
-  // A person's fields with their stamps: {"field": [value, hlc, device, event id]}.
+  // A person's fields with their stamps, each stamp written once (the
+  // fields of one event share it):
+  //   {"s": [[hlc, device], [hlc, device, event id], ...],
+  //    "f": {"field": "value", "field": ["value", stamp index], ...}}
+  // A stamp leaves out its event id when the id is the usual
+  // "<device>.<hlc>", and a field its index when it is 0, so that a new
+  // person's row is about the size of the arrival that made it.
   static std::string state_json(const PersonState& p) {
-    nlohmann::json j = nlohmann::json::object();
-    for (const auto& [name, v] : p.fields)
-      j[name] = {v.value, static_cast<std::int64_t>(v.stamp.hlc), v.stamp.device_id, v.stamp.event_id};
-    return j.dump();
+    std::vector<const Stamp*> stamps;
+    std::string f;
+    f.reserve(320);
+    for (const auto& [name, v] : p.fields) {
+      size_t i = 0;
+      while (i < stamps.size() && stamps[i] != v.stamp.get() && !(*stamps[i] == *v.stamp)) ++i;
+      if (i == stamps.size()) stamps.push_back(v.stamp.get());
+      f += f.empty() ? '{' : ',';
+      append_json_string(f, name);
+      f += ':';
+      if (i == 0) {
+        append_json_string(f, v.value);
+      } else {
+        f += '[';
+        append_json_string(f, v.value);
+        f += ',';
+        f += std::to_string(i);
+        f += ']';
+      }
+    }
+    std::string out = "{\"s\":[";
+    for (const Stamp* t : stamps) {
+      out += out.back() == '[' ? "[" : ",[";
+      out += std::to_string(static_cast<std::int64_t>(t->hlc));
+      out += ',';
+      append_json_string(out, t->device_id);
+      if (t->event_id != make_event_id(t->device_id, t->hlc)) {
+        out += ',';
+        append_json_string(out, t->event_id);
+      }
+      out += ']';
+    }
+    out += "],\"f\":";
+    out += f.empty() ? "{}" : f + "}";
+    out += '}';
+    return out;
   }
+  // Also reads the first form, {"field": [value, hlc, device, event id]}.
   static PersonState state_from_json(const std::string& id, const std::string& text) {
     PersonState p;
     p.id = id;
     const auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_object())
+    if (j.is_object() && j.contains("f") && j["f"].is_object()) {
+      std::vector<std::shared_ptr<const Stamp>> stamps;
+      for (const auto& s : j.at("s")) {
+        Stamp t{static_cast<Hlc>(s.at(0).get<std::int64_t>()), s.at(1).get<std::string>(), {}};
+        t.event_id = s.size() > 2 ? s.at(2).get<std::string>() : make_event_id(t.device_id, t.hlc);
+        stamps.push_back(std::make_shared<const Stamp>(std::move(t)));
+      }
+      for (auto it = j["f"].begin(); it != j["f"].end(); ++it) {
+        const bool plain = it.value().is_string();
+        p.fields.emplace(it.key(), FieldValue{plain ? it.value().get<std::string>() : it.value().at(0).get<std::string>(),
+                                              stamps.at(plain ? 0 : it.value().at(1).get<size_t>())});
+      }
+    } else if (j.is_object()) {
       for (auto it = j.begin(); it != j.end(); ++it)
         p.fields.emplace(it.key(), FieldValue{it.value().at(0).get<std::string>(),
                                               Stamp{static_cast<Hlc>(it.value().at(1).get<std::int64_t>()),
                                                     it.value().at(2).get<std::string>(),
                                                     it.value().at(3).get<std::string>()}});
+    }
     return p;
   }
 
-  // Moves counters by deltas. Rises are upserts (a missing row starts at its
-  // delta); falls update existing rows (a CHECK (n >= 0) is tested on the
-  // row offered to INSERT, so a negative value must never be offered), and
-  // rows that fall to 0 go. Rows are [key..., delta] arrays.
-  static void move_counts(pqxx::work& w, const std::string& table, const std::vector<std::string>& keys,
-                          const nlohmann::json& up, const nlohmann::json& down) {
-    std::string cols, match, select;
-    for (size_t i = 0; i < keys.size(); ++i) {
-      cols += keys[i] + ", ";
-      match += (i ? " AND t." : "t.") + keys[i] + " = x.value->>" + std::to_string(i);
-      select += "x.value->>" + std::to_string(i) + ", ";
+  // Moves the counters of `table` by the deltas COPYed into its temporary
+  // twin in_<table> (key columns, then n). Rises are upserts (a missing row
+  // starts at its delta); falls update existing rows (a CHECK (n >= 0) is
+  // tested on the row offered to INSERT, so a negative value must never be
+  // offered), and rows that fall to 0 go.
+  static void move_counts(pqxx::work& w, const std::string& table, const std::vector<std::string>& keys, bool rises,
+                          bool falls) {
+    std::string cols, match;
+    for (const auto& k : keys) {
+      cols += (cols.empty() ? "" : ", ") + k;
+      match += " AND t." + k + " = i." + k;
     }
-    const std::string delta = "(x.value->>" + std::to_string(keys.size()) + ")::int";
-    if (!up.empty())
-      w.exec_params("INSERT INTO " + table + " AS t (" + cols + "n) SELECT " + select + delta +
-                        " FROM json_array_elements($1::json) AS x ON CONFLICT (" + cols.substr(0, cols.size() - 2) +
-                        ") DO UPDATE SET n = t.n + EXCLUDED.n",
-                    up.dump());
-    if (!down.empty()) {
-      w.exec_params("UPDATE " + table + " t SET n = t.n + " + delta + " FROM json_array_elements($1::json) AS x WHERE " +
-                        match,
-                    down.dump());
-      w.exec_params("DELETE FROM " + table + " t USING json_array_elements($1::json) AS x WHERE t.n = 0 AND " + match,
-                    down.dump());
+    if (rises)
+      w.exec("INSERT INTO " + table + " AS t SELECT * FROM in_" + table + " WHERE n > 0 ON CONFLICT (" + cols +
+             ") DO UPDATE SET n = t.n + EXCLUDED.n");
+    if (falls) {
+      w.exec("UPDATE " + table + " t SET n = t.n + i.n FROM in_" + table + " i WHERE i.n < 0" + match);
+      w.exec("DELETE FROM " + table + " t USING in_" + table + " i WHERE i.n < 0 AND t.n = 0" + match);
     }
   }
 
-  static void merge(pqxx::work& w, const std::vector<const Event*>& events, const std::set<std::string>& inserted) {
-    std::set<std::string> person_ids;
-    for (const Event* e : events)
-      if (inserted.count(e->id)) person_ids.insert(e->person_id);
-    const std::string persons = nlohmann::json(person_ids).dump();
-    std::map<std::string, PersonState> before;
-    for (const auto& r : w.exec_params("SELECT person_id, state FROM person WHERE person_id IN "
-                                       "(SELECT value FROM json_array_elements_text($1::json))",
-                                       persons))
-      before[r[0].c_str()] = state_from_json(r[0].c_str(), r[1].c_str());
-    std::map<std::string, PersonState> after = before;
-    for (const Event* e : events)
-      if (inserted.count(e->id)) {
-        PersonState& p = after[e->person_id];
-        p.id = e->person_id;
-        p.apply(*e);
+  // Which of these events are stored already, and their persons' states,
+  // in one round trip.
+  struct Stored {
+    std::set<std::string, std::less<>> event_ids;
+    std::map<std::string, PersonState> persons;
+  };
+  static Stored load_stored(pqxx::work& w, const std::vector<const Event*>& events) {
+    std::string ids = "[", persons = "[";
+    std::set<std::string_view> seen_persons;
+    for (const Event* e : events) {
+      if (ids.size() > 1) ids += ',';
+      append_json_string(ids, e->id);
+      if (!seen_persons.insert(e->person_id).second) continue;
+      if (persons.size() > 1) persons += ',';
+      append_json_string(persons, e->person_id);
+    }
+    ids += ']';
+    persons += ']';
+    Stored out;
+    for (const auto& r : w.exec_params(
+             "SELECT id, NULL FROM event WHERE id IN (SELECT json_array_elements_text($1::json)) UNION ALL "
+             "SELECT person_id, state FROM person WHERE person_id IN (SELECT json_array_elements_text($2::json))",
+             ids, persons)) {
+      if (r[1].is_null())
+        out.event_ids.insert(r[0].c_str());
+      else
+        out.persons[r[0].c_str()] = state_from_json(r[0].c_str(), r[1].c_str());
+    }
+    return out;
+  }
+
+  // What a batch changes in the projections, as COPY rows ready to send:
+  // persons to add and to update (id, state, name, reading), and how far
+  // each counter moves (key columns, delta).
+  struct Projection {
+    CopyRows added, updated, cells, households;
+    bool cell_rises = false, cell_falls = false, household_rises = false, household_falls = false;
+  };
+
+  // core's fold (PersonState::apply) of new events over the stored persons;
+  // the counts move by the net difference of each person before and after.
+  static Projection project(const std::map<std::string, PersonState>& before,
+                            const std::vector<const Event*>& events) {
+    std::map<std::string, PersonState> after;
+    for (const Event* e : events) {
+      auto [it, added] = after.try_emplace(e->person_id);
+      if (added) {
+        auto stored = before.find(e->person_id);
+        if (stored != before.end()) it->second = stored->second;
+        it->second.id = e->person_id;
       }
-    pqxx::stream_to person_copy(w, "in_person");
-    bool any_person = false;
+      it->second.apply(*e, nullptr);
+    }
+    Projection out;
     std::map<CountKey, int> cells;
     std::map<HouseholdKey, int> households;
     for (const auto& [id, now] : after) {
       auto old = before.find(id);
       const PersonState* was = old == before.end() ? nullptr : &old->second;
       if (was && was->fields == now.fields) continue;  // every write lost or repeated
-      person_copy << std::make_tuple(id, state_json(now), now.get(field::kName), now.get(field::kReading));
-      any_person = true;
+      (was ? out.updated : out.added)
+          .text(id)
+          .text(state_json(now))
+          .text(now.get(field::kName))
+          .text(now.get(field::kReading))
+          .end_row();
       const CountDelta d = count_delta(was, now);
       for (const auto& k : d.removed) --cells[k];
       for (const auto& k : d.added) ++cells[k];
       for (const auto& k : d.households_removed) --households[k];
       for (const auto& k : d.households_added) ++households[k];
     }
-    person_copy.complete();
-    if (any_person)
-      w.exec("INSERT INTO person SELECT * FROM in_person ON CONFLICT (person_id) DO UPDATE SET state = EXCLUDED.state, "
-             "name = EXCLUDED.name, reading = EXCLUDED.reading");
-    nlohmann::json cell_up = nlohmann::json::array(), cell_down = nlohmann::json::array();
-    nlohmann::json household_up = nlohmann::json::array(), household_down = nlohmann::json::array();
     for (const auto& [k, d] : cells)
-      if (d) (d > 0 ? cell_up : cell_down).push_back({k.shelter_id, k.dim, k.key, d});
+      if (d) {
+        out.cells.text(k.shelter_id).text(k.dim).text(k.key).number(d).end_row();
+        (d > 0 ? out.cell_rises : out.cell_falls) = true;
+      }
     for (const auto& [k, d] : households)
-      if (d) (d > 0 ? household_up : household_down).push_back({k.shelter_id, k.household_id, d});
-    move_counts(w, "count_cell", {"shelter_id", "dim", "key"}, cell_up, cell_down);
-    move_counts(w, "household_presence", {"shelter_id", "household_id"}, household_up, household_down);
+      if (d) {
+        out.households.text(k.shelter_id).text(k.household_id).number(d).end_row();
+        (d > 0 ? out.household_rises : out.household_falls) = true;
+      }
+    return out;
+  }
+
+  // A person without a row gets one by COPY; the others are updated from a
+  // temporary table; counters move through temporary tables too.
+  static void write_projection(pqxx::work& w, const Projection& change) {
+    if (!change.added.empty()) copy_rows(w, "person", change.added);
+    if (!change.updated.empty()) {
+      copy_rows(w, "in_person", change.updated);
+      w.exec("UPDATE person p SET state = i.state, name = i.name, reading = i.reading FROM in_person i "
+             "WHERE p.person_id = i.person_id");
+    }
+    if (!change.cells.empty()) copy_rows(w, "in_count_cell", change.cells);
+    if (!change.households.empty()) copy_rows(w, "in_household_presence", change.households);
+    move_counts(w, "count_cell", {"shelter_id", "dim", "key"}, change.cell_rises, change.cell_falls);
+    move_counts(w, "household_presence", {"shelter_id", "household_id"}, change.household_rises,
+                change.household_falls);
   }
 
   static void prepare_session(pqxx::connection& c) {
-    // Batches arrive here by COPY (the fastest way into PostgreSQL), then
-    // move into the real tables in one statement each.
+    // Changed persons and count deltas arrive here by COPY (the fastest way
+    // into PostgreSQL), then move into the real tables in one statement
+    // each. LIKE leaves out the CHECK (n >= 0): deltas may be negative.
     pqxx::nontransaction n(c);
-    n.exec("CREATE TEMP TABLE in_event (LIKE event) ON COMMIT DELETE ROWS; "
-           "CREATE TEMP TABLE in_person (LIKE person) ON COMMIT DELETE ROWS");
+    n.exec("SET client_encoding TO 'UTF8'");  // what CopyRows and every string here assume
+    n.exec("CREATE TEMP TABLE in_person (LIKE person) ON COMMIT DELETE ROWS; "
+           "CREATE TEMP TABLE in_count_cell (LIKE count_cell) ON COMMIT DELETE ROWS; "
+           "CREATE TEMP TABLE in_household_presence (LIKE household_presence) ON COMMIT DELETE ROWS");
   }
 
   // Runs f on a pooled connection (made on demand, up to kPoolSize; waits

@@ -350,8 +350,14 @@ check(set(server_ids) == all_own,
 
 if PG:
     server_people = {}
+    def field_value(state, name):
+        """A field of the PostgreSQL backend's person state (pg_store.cpp, state_json):
+        {"s": [stamps], "f": {name: value or [value, stamp index]}}."""
+        v = json.loads(state)["f"][name]
+        return v if isinstance(v, str) else v[0]
+
     for pid, state in server_rows("SELECT person_id, state FROM person"):
-        p = json.loads(state)["presence"][0].split()
+        p = field_value(state, "presence").split()
         server_people[pid] = (p[1], p[0])
 else:
     server_people = {r[0]: (r[1], r[2]) for r in server_rows("SELECT person_id, shelter_id, presence FROM person")}

@@ -1,0 +1,89 @@
+#include "sync/server/pg_copy.hpp"
+
+#include <pqxx/tablewriter>
+
+#include <algorithm>
+#include <charconv>
+
+namespace shelter::sync {
+
+CopyRows& CopyRows::text(std::string_view s) {
+  if (!first_in_row_) data_ += '\t';
+  first_in_row_ = false;
+  size_t plain = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c != '\\' && c != '\t' && c != '\n' && c != '\r') continue;
+    data_.append(s.data() + plain, i - plain);
+    plain = i + 1;
+    data_ += '\\';
+    data_ += c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\';
+  }
+  data_.append(s.data() + plain, s.size() - plain);
+  return *this;
+}
+
+CopyRows& CopyRows::number(std::int64_t n) {
+  if (!first_in_row_) data_ += '\t';
+  first_in_row_ = false;
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+  data_.append(digits, end);
+  return *this;
+}
+
+void CopyRows::end_row() {
+  data_ += '\n';
+  first_in_row_ = true;
+}
+
+namespace {
+constexpr size_t kChunk = 256 * 1024;
+
+// tablewriter is deprecated for its own escaping, which is not used here:
+// its write_raw_line is libpqxx 6's only public way to send text rows.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+std::unique_ptr<pqxx::tablewriter> open_copy(pqxx::transaction_base& w, const std::string& table) {
+  return std::make_unique<pqxx::tablewriter>(w, table);
+}
+#pragma GCC diagnostic pop
+
+// write_raw_line adds a newline: send whole rows without their last one.
+void send(pqxx::tablewriter& copy, std::string_view rows) {
+  if (!rows.empty()) copy.write_raw_line(std::string(rows.substr(0, rows.size() - 1)));
+}
+}  // namespace
+
+CopyStream::CopyStream(pqxx::transaction_base& w, const std::string& table) : copy_(open_copy(w, table)) {}
+CopyStream::~CopyStream() = default;
+
+void CopyStream::end_row() {
+  rows_.end_row();
+  if (rows_.data().size() >= kChunk) flush();
+}
+
+void CopyStream::flush() {
+  send(*copy_, rows_.data());
+  rows_.clear();
+}
+
+void CopyStream::complete() {
+  flush();
+  copy_->complete();
+}
+
+void copy_rows(pqxx::transaction_base& w, const std::string& table, const CopyRows& rows) {
+  auto copy = open_copy(w, table);
+  const std::string_view d = rows.data();
+  size_t at = 0;
+  while (at < d.size()) {
+    size_t end = std::min(d.size(), at + kChunk);
+    if (end < d.size()) end = d.find('\n', end - 1) + 1;  // d ends with a newline, so this finds one
+    send(*copy, d.substr(at, end - at));
+    at = end;
+  }
+  copy->complete();
+}
+
+}  // namespace shelter::sync
