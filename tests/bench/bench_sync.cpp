@@ -6,19 +6,23 @@
 //  - with --pg URL: the server's merge rate on PostgreSQL, side by side with
 //    a raw COPY of the same rows into a bare table and into a table indexed
 //    like the server's event table (goal: within 3x).
-// usage: bench_sync [--events N] [--pg URL]   (default 100000 events);
+// usage: bench_sync [--events N] [--pg URL [--rounds R]]   (default 100000 events, 3 rounds);
 //        for PostgreSQL: tests/bench/bench_sync_pg.sh
 #include <pqxx/pqxx>
 #include <zlib.h>
 
+#include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <filesystem>
 #include <thread>
 
+#include "core/json_text.hpp"
 #include "core/store.hpp"
 #include "sync/daemon/syncer.hpp"
 #include "sync/protocol.hpp"
+#include "sync/server/pg_copy.hpp"
 #include "sync/server/server.hpp"
 
 using namespace shelter;
@@ -34,8 +38,14 @@ double secs(Clock::time_point t) { return std::chrono::duration<double>(Clock::n
   std::exit(1);
 }
 
-std::vector<Event> arrivals(const std::string& device, const std::string& shelter, int n, int first = 0) {
+// n arrivals. household_size 1: each person a household of their own (the
+// projections' worst case: a new person and a new household per event);
+// 0: households of 1, 2, 3 and 4 members in turn, as card check-ins come.
+std::vector<Event> arrivals(const std::string& device, const std::string& shelter, int n, int first = 0,
+                            int household_size = 1) {
   std::vector<Event> out;
+  std::string household;
+  int members_left = 0, next_size = 0;
   Hlc hlc = make_hlc(1'780'000'000'000, 0);
   for (int i = first; i < first + n; ++i) {
     Event e;
@@ -47,7 +57,12 @@ std::vector<Event> arrivals(const std::string& device, const std::string& shelte
     e.shelter_id = shelter;
     e.author = "self";
     e.person_id = new_id();
-    e.household_id = new_id();
+    if (members_left == 0) {
+      household = new_id();
+      members_left = household_size ? household_size : 1 + next_size++ % 4;
+    }
+    --members_left;
+    e.household_id = household;
     PersonInfo p;
     p.name = "髙橋 太郎" + std::to_string(i % 1000);
     p.reading = "タカハシ タロウ";
@@ -61,15 +76,21 @@ std::vector<Event> arrivals(const std::string& device, const std::string& shelte
   return out;
 }
 
-// Pushes `events` to `store` in batches of 2000, as the daemon would.
-void push_all(sync::ServerStore& store, const std::string& device, const std::vector<Event>& events) {
+// `events` in push requests of 2000, the most a daemon sends at once.
+std::vector<sync::PushRequest> batches(const std::string& device, const std::vector<Event>& events) {
+  std::vector<sync::PushRequest> out;
   for (size_t i = 0; i < events.size(); i += 2000) {
-    sync::PushRequest req;
+    sync::PushRequest& req = out.emplace_back();
     req.device_id = device;
     req.events.assign(events.begin() + static_cast<std::ptrdiff_t>(i),
                       events.begin() + static_cast<std::ptrdiff_t>(std::min(events.size(), i + 2000)));
-    if (auto r = store.push(req); !r) die("push", r.error());
   }
+  return out;
+}
+
+void push_all(sync::ServerStore& store, const std::vector<sync::PushRequest>& requests) {
+  for (const auto& req : requests)
+    if (auto r = store.push(req); !r) die("push", r.error());
 }
 
 size_t gzip_size(const std::string& s) {
@@ -86,64 +107,116 @@ size_t gzip_size(const std::string& s) {
   return n;
 }
 
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// The server's merge on PostgreSQL next to a raw COPY of the very same rows,
+// `rounds` times (this machine is shared, so single runs wander): each round
+// starts from empty tables and a checkpoint, so neither side pays for the
+// other's writes.
+int bench_pg(const std::string& url, int n, int rounds) {
+  auto st = sync::open_pg_server_store(url);
+  if (!st) die("PostgreSQL", st.error());
+  const auto events = arrivals("tama-09-a", "tama-09", n);
+  const auto requests = batches("tama-09-a", events);
+  const auto family_requests = batches("tama-09-a", arrivals("tama-09-a", "tama-09", n, 0, 0));
+  try {
+    pqxx::connection c(url);
+    auto sql = [&](const std::string& q) { return pqxx::nontransaction(c).exec(q); };
+    // WAL written, per event: what the commits have to wait for.
+    auto wal_lsn = [&] { return sql("SELECT pg_current_wal_insert_lsn()::text")[0][0].as<std::string>(); };
+    auto wal_per_event = [&](const std::string& since) {
+      return sql("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '" + since + "')")[0][0].as<double>() / n;
+    };
+    // Baselines: a bare table with only a primary key, and one shaped and
+    // indexed exactly like the server's event table (INCLUDING ALL copies
+    // each of its indexes): what storing the rows at all costs.
+    const std::pair<const char*, const char*> tables[] = {
+        {"copy_bare", "CREATE TABLE copy_bare(id TEXT PRIMARY KEY, pos BIGINT, type TEXT, person_id TEXT, "
+                      "household_id TEXT, shelter_id TEXT, device_id TEXT, device_seq BIGINT, author TEXT, "
+                      "hlc BIGINT, body TEXT)"},
+        {"copy_indexed", "CREATE TABLE copy_indexed (LIKE event INCLUDING ALL)"}};
+    std::vector<double> merges, cpus, family_merges, bare, indexed;
+    auto merge = [&](const std::vector<sync::PushRequest>& batch_list, const char* what, std::vector<double>& times,
+                     int round) {
+      sql("TRUNCATE event, person, count_cell, household_presence, device_status; UPDATE feed_counter SET n = 0");
+      sql("CHECKPOINT");
+      const std::string lsn = wal_lsn();
+      auto t0 = Clock::now();
+      const std::clock_t cpu0 = std::clock();
+      push_all(**st, batch_list);
+      times.push_back(secs(t0));
+      cpus.push_back(static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC);
+      std::printf("round %d: merge %d events, %s, in %.2f s = %.0f events/s (%.2f s of this process's CPU), %.0f B "
+                  "of WAL per event\n",
+                  round, n, what, times.back(), n / times.back(), cpus.back(), wal_per_event(lsn));
+    };
+    for (int round = 1; round <= rounds; ++round) {
+      merge(requests, "each a household of one", merges, round);
+      merge(family_requests, "households of 1-4", family_merges, round);
+      std::string lsn;
+      for (const auto& [table, ddl] : tables) {
+        sql(std::string("DROP TABLE IF EXISTS ") + table + "; " + ddl);
+        sql("CHECKPOINT");
+        lsn = wal_lsn();
+        const auto t0 = Clock::now();
+        // The same rows, written the way the server writes them.
+        pqxx::work w(c);
+        sync::CopyStream copy(w, table);
+        std::int64_t pos = 0;
+        for (const auto& e : events) {
+          copy.rows()
+              .text(e.id)
+              .number(++pos)
+              .text(to_string(e.type))
+              .text(e.person_id)
+              .text(e.household_id)
+              .text(e.shelter_id)
+              .text(e.device_id)
+              .number(e.device_seq)
+              .text(e.author)
+              .number(static_cast<std::int64_t>(e.hlc))
+              .text(dump_json(e.body));
+          copy.end_row();
+        }
+        copy.complete();
+        w.commit();
+        const double raw = secs(t0);
+        (table == std::string("copy_bare") ? bare : indexed).push_back(raw);
+        std::printf("round %d: raw COPY of the same rows into %s: %.2f s = %.0f rows/s, %.0f B of WAL per row\n",
+                    round, table, raw, n / raw, wal_per_event(lsn));
+      }
+    }
+    const double worst = median(merges), family = median(family_merges), copy = median(indexed);
+    std::printf("server merge, PostgreSQL, no HTTP (batches of 2000), median of %d rounds: %.2f s = %.0f events/s "
+                "with each arrival a household of one, %.2f s = %.0f events/s with households of 1-4\n",
+                rounds, worst, n / worst, family, n / family);
+    std::printf("raw COPY of the same rows into a table indexed like event: median %.2f s; the merge takes %.1fx "
+                "(households of one) and %.1fx (households of 1-4); goal: within 3x\n",
+                copy, worst / copy, family / copy);
+    std::printf("raw COPY into a bare table (primary key only): median %.2f s; the merge takes %.1fx and %.1fx\n",
+                median(bare), worst / median(bare), family / median(bare));
+  } catch (const std::exception& e) {
+    die("PostgreSQL", fail(e.what()));
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   int n = 100000;
   std::string pg;
+  int rounds = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::string(argv[i]) == "--events") n = std::max(100, std::atoi(argv[i + 1]));
     if (std::string(argv[i]) == "--pg") pg = argv[i + 1];
+    if (std::string(argv[i]) == "--rounds") rounds = std::max(1, std::atoi(argv[i + 1]));
   }
-  if (!pg.empty()) {
-    auto st = sync::open_pg_server_store(pg);
-    if (!st) die("PostgreSQL", st.error());
-    auto events = arrivals("tama-09-a", "tama-09", n);
-    auto t0 = Clock::now();
-    push_all(**st, "tama-09-a", events);
-    const double merge = secs(t0);
-    std::printf("server merge, PostgreSQL, no HTTP (batches of 2000): %d events in %.1f s = %.0f events/s\n", n, merge,
-                n / merge);
-    try {
-      pqxx::connection c(pg);
-      // Two baselines: a bare table with only a primary key, and a table
-      // shaped and indexed like the server's event table (what storing the
-      // rows at all costs, before any merge).
-      const char* tables[][2] = {
-          {"copy_bare", "CREATE TABLE copy_bare(id TEXT PRIMARY KEY, pos BIGINT, type TEXT, person_id TEXT, "
-                        "household_id TEXT, shelter_id TEXT, device_id TEXT, device_seq BIGINT, author TEXT, "
-                        "hlc BIGINT, body TEXT)"},
-          {"copy_indexed", "CREATE TABLE copy_indexed (LIKE event INCLUDING ALL); "
-                           "CREATE INDEX ON copy_indexed(shelter_id, pos); CREATE INDEX ON copy_indexed(person_id)"}};
-      int round = 0;
-      for (const auto& [table, ddl] : tables) {
-        {
-          pqxx::work w(c);
-          w.exec(std::string("DROP TABLE IF EXISTS ") + table + "; " + ddl);
-          w.commit();
-        }
-        const std::string device = "tama-0" + std::to_string(++round) + "-a";
-        auto copy_events = arrivals(device, "tama-0" + std::to_string(round), n);
-        t0 = Clock::now();
-        pqxx::work w(c);
-        pqxx::stream_to copy(w, table);
-        std::int64_t pos = 0;
-        for (const auto& e : copy_events)
-          copy << std::make_tuple(e.id, ++pos, std::string(to_string(e.type)), e.person_id, e.household_id,
-                                  e.shelter_id, e.device_id, e.device_seq, e.author, static_cast<std::int64_t>(e.hlc),
-                                  e.body.dump());
-        copy.complete();
-        w.commit();
-        const double raw = secs(t0);
-        std::printf("raw PostgreSQL COPY of the same rows into %s: %.2f s = %.0f rows/s; the merge takes %.1fx\n",
-                    table, raw, n / raw, merge / raw);
-      }
-    } catch (const std::exception& e) {
-      die("COPY", fail(e.what()));
-    }
-    return 0;
-  }
+  if (!pg.empty()) return bench_pg(pg, n, rounds);
 
   const fs::path dir = fs::temp_directory_path() / "shelter-bench-sync";
   fs::remove_all(dir);
@@ -160,9 +233,9 @@ int main(int argc, char** argv) {
   {
     auto st = sync::open_sqlite_server_store((dir / "direct.db").string());
     if (!st) die("server store", st.error());
-    auto events = arrivals("tama-01-a", "tama-01", n);
+    const auto requests = batches("tama-01-a", arrivals("tama-01-a", "tama-01", n));
     auto t0 = Clock::now();
-    push_all(**st, "tama-01-a", events);
+    push_all(**st, requests);
     const double t = secs(t0);
     std::printf("server merge, SQLite, no HTTP (batches of 2000): %d events in %.1f s = %.0f events/s\n", n, t, n / t);
   }
