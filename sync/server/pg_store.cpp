@@ -176,8 +176,7 @@ class PgServerStore final : public ServerStore {
         if (seen.insert(e.id).second) events.push_back(&e);
     auto stored = with_conn("store batch", [&](pqxx::connection& conn) -> Result<std::set<std::string>> {
       pqxx::work w(conn);
-      auto reserved = w.exec_params("UPDATE feed_counter SET n = n + $1 WHERE one = 1 RETURNING n",
-                                    static_cast<std::int64_t>(events.size()));
+      auto reserved = w.exec_prepared("reserve_positions", static_cast<std::int64_t>(events.size()));
       std::int64_t pos = reserved[0][0].as<std::int64_t>() - static_cast<std::int64_t>(events.size());
       // Every writer of `event` and `person` holds the counter's lock taken
       // above, so what this reads stays true until commit: the events not
@@ -586,20 +585,26 @@ class PgServerStore final : public ServerStore {
   // twin in_<table> (key columns, then n). Rises are upserts (a missing row
   // starts at its delta); falls update existing rows (a CHECK (n >= 0) is
   // tested on the row offered to INSERT, so a negative value must never be
-  // offered), and rows that fall to 0 go.
-  static void move_counts(pqxx::work& w, const std::string& table, const std::vector<std::string>& keys, bool rises,
-                          bool falls) {
+  // offered), and rows that fall to 0 go. Prepared per connection, as
+  // rise_<table>, fall_<table> and drop_<table>.
+  static void prepare_counter_moves(pqxx::connection& c, const std::string& table,
+                                    const std::vector<std::string>& keys) {
     std::string cols, match;
     for (const auto& k : keys) {
       cols += (cols.empty() ? "" : ", ") + k;
       match += " AND t." + k + " = i." + k;
     }
-    if (rises)
-      w.exec("INSERT INTO " + table + " AS t SELECT * FROM in_" + table + " WHERE n > 0 ON CONFLICT (" + cols +
-             ") DO UPDATE SET n = t.n + EXCLUDED.n");
+    c.prepare("rise_" + table, "INSERT INTO " + table + " AS t SELECT * FROM in_" + table +
+                                   " WHERE n > 0 ON CONFLICT (" + cols + ") DO UPDATE SET n = t.n + EXCLUDED.n");
+    c.prepare("fall_" + table, "UPDATE " + table + " t SET n = t.n + i.n FROM in_" + table + " i WHERE i.n < 0" + match);
+    c.prepare("drop_" + table,
+              "DELETE FROM " + table + " t USING in_" + table + " i WHERE i.n < 0 AND t.n = 0" + match);
+  }
+  static void move_counts(pqxx::work& w, const std::string& table, bool rises, bool falls) {
+    if (rises) w.exec_prepared("rise_" + table);
     if (falls) {
-      w.exec("UPDATE " + table + " t SET n = t.n + i.n FROM in_" + table + " i WHERE i.n < 0" + match);
-      w.exec("DELETE FROM " + table + " t USING in_" + table + " i WHERE i.n < 0 AND t.n = 0" + match);
+      w.exec_prepared("fall_" + table);
+      w.exec_prepared("drop_" + table);
     }
   }
 
@@ -622,10 +627,7 @@ class PgServerStore final : public ServerStore {
     ids += ']';
     persons += ']';
     Stored out;
-    for (const auto& r : w.exec_params(
-             "SELECT id, NULL FROM event WHERE id IN (SELECT json_array_elements_text($1::json)) UNION ALL "
-             "SELECT person_id, state FROM person WHERE person_id IN (SELECT json_array_elements_text($2::json))",
-             ids, persons)) {
+    for (const auto& r : w.exec_prepared("load_stored", ids, persons)) {
       if (r[1].is_null())
         out.event_ids.insert(r[0].c_str());
       else
@@ -694,14 +696,12 @@ class PgServerStore final : public ServerStore {
     if (!change.added.empty()) copy_rows(w, "person", change.added);
     if (!change.updated.empty()) {
       copy_rows(w, "in_person", change.updated);
-      w.exec("UPDATE person p SET state = i.state, name = i.name, reading = i.reading FROM in_person i "
-             "WHERE p.person_id = i.person_id");
+      w.exec_prepared("update_persons");
     }
     if (!change.cells.empty()) copy_rows(w, "in_count_cell", change.cells);
     if (!change.households.empty()) copy_rows(w, "in_household_presence", change.households);
-    move_counts(w, "count_cell", {"shelter_id", "dim", "key"}, change.cell_rises, change.cell_falls);
-    move_counts(w, "household_presence", {"shelter_id", "household_id"}, change.household_rises,
-                change.household_falls);
+    move_counts(w, "count_cell", change.cell_rises, change.cell_falls);
+    move_counts(w, "household_presence", change.household_rises, change.household_falls);
   }
 
   static void prepare_session(pqxx::connection& c) {
@@ -713,6 +713,16 @@ class PgServerStore final : public ServerStore {
     n.exec("CREATE TEMP TABLE in_person (LIKE person) ON COMMIT DELETE ROWS; "
            "CREATE TEMP TABLE in_count_cell (LIKE count_cell) ON COMMIT DELETE ROWS; "
            "CREATE TEMP TABLE in_household_presence (LIKE household_presence) ON COMMIT DELETE ROWS");
+    // Each batch runs these; planned once per connection, not once per batch.
+    c.prepare("reserve_positions", "UPDATE feed_counter SET n = n + $1 WHERE one = 1 RETURNING n");
+    c.prepare("load_stored",
+              "SELECT id, NULL FROM event WHERE id IN (SELECT json_array_elements_text($1::json)) UNION ALL "
+              "SELECT person_id, state FROM person WHERE person_id IN (SELECT json_array_elements_text($2::json))");
+    c.prepare("update_persons",
+              "UPDATE person p SET state = i.state, name = i.name, reading = i.reading FROM in_person i "
+              "WHERE p.person_id = i.person_id");
+    prepare_counter_moves(c, "count_cell", {"shelter_id", "dim", "key"});
+    prepare_counter_moves(c, "household_presence", {"shelter_id", "household_id"});
   }
 
   // Runs f on a pooled connection (made on demand, up to kPoolSize; waits
