@@ -1,7 +1,6 @@
 #include "core/event.hpp"
 
 #include <array>
-#include <cstdio>
 
 namespace shelter {
 
@@ -27,11 +26,11 @@ bool is_person_field(std::string_view name) {
 }
 
 std::string make_event_id(std::string_view device_id, Hlc hlc) {
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hlc));
-  std::string id(device_id);
-  id += '.';
-  id += hex;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  id.reserve(device_id.size() + 17);
+  id.append(device_id).append(1, '.');
+  for (int shift = 60; shift >= 0; shift -= 4) id += kHex[(hlc >> shift) & 0xf];
   return id;
 }
 

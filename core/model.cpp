@@ -118,12 +118,22 @@ static int days_in_month(int y, int m) {
 std::string to_string(const BirthDate& b) {
   if (!b.known()) return "";
   char buf[16];
-  if (b.month == 0) {
-    std::snprintf(buf, sizeof buf, "%04u", unsigned{b.year});
-  } else {
-    std::snprintf(buf, sizeof buf, "%04u-%02u-%02u", unsigned{b.year}, unsigned{b.month}, unsigned{b.day});
+  if (b.year > 9999) {  // never from parse_birth; written as snprintf would
+    std::snprintf(buf, sizeof buf, b.month == 0 ? "%04u" : "%04u-%02u-%02u", unsigned{b.year}, unsigned{b.month},
+                  unsigned{b.day});
+    return buf;
   }
-  return buf;
+  // By hand, not snprintf: every count update of a person formats one.
+  auto put = [&](int at, unsigned v, int n) {
+    for (int i = n - 1; i >= 0; --i, v /= 10) buf[at + i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, b.year, 4);
+  if (b.month == 0) return std::string(buf, 4);
+  buf[4] = '-';
+  put(5, b.month, 2);
+  buf[7] = '-';
+  put(8, b.day, 2);
+  return std::string(buf, 10);
 }
 
 static bool parse_uint(std::string_view s, int& out) {

@@ -3,17 +3,33 @@
 #include <pqxx/tablewriter>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
+#include "core/byte_scan.hpp"
+
 namespace shelter::sync {
+
+namespace {
+// The bytes COPY's text format escapes.
+constexpr auto kEscaped = [] {
+  std::array<bool, 256> t{};
+  t['\\'] = t['\t'] = t['\n'] = t['\r'] = true;
+  return t;
+}();
+}  // namespace
 
 CopyRows& CopyRows::text(std::string_view s) {
   if (!first_in_row_) data_ += '\t';
   first_in_row_ = false;
+  auto word_may_hold = [](std::uint64_t w) {
+    return may_have_byte(w, '\\') || may_have_byte(w, '\t') || may_have_byte(w, '\n') || may_have_byte(w, '\r');
+  };
+  auto is_special = [](unsigned char c) { return kEscaped[c]; };
   size_t plain = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
+  for (size_t i = find_special(s, 0, word_may_hold, is_special); i < s.size();
+       i = find_special(s, i + 1, word_may_hold, is_special)) {
     const char c = s[i];
-    if (c != '\\' && c != '\t' && c != '\n' && c != '\r') continue;
     data_.append(s.data() + plain, i - plain);
     plain = i + 1;
     data_ += '\\';

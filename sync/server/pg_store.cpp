@@ -28,6 +28,7 @@
 #include <future>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include "core/json_text.hpp"
 #include "core/projection.hpp"
@@ -169,12 +170,14 @@ class PgServerStore final : public ServerStore {
   // One transaction for several batches; one reply per batch (the same
   // error for all if the transaction fails: each daemon retries its own).
   std::vector<Result<PushReply>> store_group(const std::vector<PendingPush*>& group) {
+    // Ids are views into the requests, which outlive this call.
     std::vector<const Event*> events;  // each id once, in arrival order
-    std::set<std::string> seen;
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(kMaxGroupEvents);
     for (const PendingPush* p : group)
       for (const Event& e : p->request->events)
         if (seen.insert(e.id).second) events.push_back(&e);
-    auto stored = with_conn("store batch", [&](pqxx::connection& conn) -> Result<std::set<std::string>> {
+    auto stored = with_conn("store batch", [&](pqxx::connection& conn) -> Result<std::unordered_set<std::string_view>> {
       pqxx::work w(conn);
       auto reserved = w.exec_prepared("reserve_positions", static_cast<std::int64_t>(events.size()));
       std::int64_t pos = reserved[0][0].as<std::int64_t>() - static_cast<std::int64_t>(events.size());
@@ -184,7 +187,8 @@ class PgServerStore final : public ServerStore {
       // states folded here.
       Stored before = load_stored(w, events);
       std::vector<const Event*> fresh;
-      std::set<std::string> inserted;
+      std::unordered_set<std::string_view> inserted;
+      inserted.reserve(events.size());
       for (const Event* e : events)
         if (!before.event_ids.count(e->id)) {
           fresh.push_back(e);
@@ -516,6 +520,16 @@ class PgServerStore final : public ServerStore {
   // A stamp leaves out its event id when the id is the usual
   // "<device>.<hlc>", and a field its index when it is 0, so that a new
   // person's row is about the size of the arrival that made it.
+  static bool is_usual_event_id(const Stamp& t) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    const std::string& id = t.event_id;
+    if (id.size() != t.device_id.size() + 17 || id.compare(0, t.device_id.size(), t.device_id) != 0 ||
+        id[t.device_id.size()] != '.')
+      return false;
+    for (int i = 0; i < 16; ++i)
+      if (id[t.device_id.size() + 1 + i] != kHex[(t.hlc >> (60 - 4 * i)) & 0xf]) return false;
+    return true;
+  }
   static std::string state_json(const PersonState& p) {
     std::vector<const Stamp*> stamps;
     std::string f;
@@ -543,7 +557,7 @@ class PgServerStore final : public ServerStore {
       out += std::to_string(static_cast<std::int64_t>(t->hlc));
       out += ',';
       append_json_string(out, t->device_id);
-      if (t->event_id != make_event_id(t->device_id, t->hlc)) {
+      if (!is_usual_event_id(*t)) {
         out += ',';
         append_json_string(out, t->event_id);
       }

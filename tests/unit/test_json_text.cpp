@@ -47,3 +47,25 @@ TEST_CASE("COPY rows escape what COPY's text format treats specially, and nothin
         "back\\\\slash\tnew\\nline\tcr\\rhere\t{\"a\":\"\\\\\"\"}\n"
         "髙橋 𠮷\t9223372036854775807\n");
 }
+
+TEST_CASE("the escapers find a special byte at any place in a long string", "[json][copy]") {
+  const std::string plain = "髙橋タロウ abcdefghij 0123456789 ABCDEFGHIJ";  // 8-byte words, no special byte
+  for (char special : {'"', '\\', '\n', '\t', '\r', '\x01', '\x1f'})
+    for (size_t at = 0; at <= plain.size(); ++at) {
+      if (at < plain.size() && (static_cast<unsigned char>(plain[at]) & 0xc0) == 0x80) continue;  // inside a character
+      std::string s = plain;
+      s.insert(at, 1, special);
+      std::string json;
+      append_json_string(json, s);
+      INFO("byte " << int(special) << " at " << at);
+      CHECK(json == nlohmann::json(s).dump());
+      sync::CopyRows rows;
+      rows.text(s);
+      std::string expected;
+      for (char c : s) {
+        if (c == '\\' || c == '\t' || c == '\n' || c == '\r') expected += '\\';
+        expected += c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : c;
+      }
+      CHECK(rows.data() == expected);
+    }
+}

@@ -35,6 +35,14 @@ TEST_CASE("birth dates parse strictly and give age bands", "[model]") {
   CHECK(to_string(*parse_birth("1950-04-01")) == "1950-04-01");
 }
 
+TEST_CASE("birth dates are written in their canonical forms", "[model]") {
+  CHECK(to_string(BirthDate{}) == "");
+  CHECK(to_string(BirthDate{1950, 0, 0}) == "1950");
+  CHECK(to_string(BirthDate{2024, 2, 29}) == "2024-02-29");
+  CHECK(to_string(BirthDate{1905, 12, 1}) == "1905-12-01");
+  for (const char* s : {"1930", "1999-01-09", "2026-11-24"}) CHECK(to_string(*parse_birth(s)) == s);
+}
+
 TEST_CASE("needs round-trip through their names", "[model]") {
   CHECK(parse_needs("infant,allergy") == (kNeedInfant | kNeedAllergy));
   CHECK(needs_to_string(kNeedInfant | kNeedAllergy) == "infant,allergy");

@@ -52,6 +52,12 @@ std::set<CountKey> as_set(const std::vector<CountKey>& v) {
 
 }  // namespace
 
+TEST_CASE("event ids are the device and the clock as 16 hex digits", "[projection]") {
+  CHECK(make_event_id("tama-01-a", 0x0123456789abcdefULL) == "tama-01-a.0123456789abcdef");
+  CHECK(make_event_id("d", 0) == "d.0000000000000000");
+  CHECK(make_event_id("d", ~Hlc{0}) == "d.ffffffffffffffff");
+}
+
 TEST_CASE("FieldMap keeps fields in name order and adds each name once", "[projection]") {
   FieldMap m;
   const auto stamp = std::make_shared<const Stamp>(Stamp{5, "dev", "dev.0000000000000005"});
