@@ -39,22 +39,28 @@ namespace shelter::sync {
 
 namespace {
 
+// Ids and count keys are ASCII and compared in bytes (COLLATE "C"), so
+// their indexes stay fast in a database made with a Japanese locale, where
+// the default collation made every comparison a collation lookup (merge
+// 14 % slower on an ICU ja-JP database). A database made by an earlier
+// server keeps its columns as they were; nothing depends on their order.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS event(
-  id TEXT PRIMARY KEY, pos BIGINT UNIQUE, type TEXT NOT NULL, person_id TEXT NOT NULL,
-  household_id TEXT NOT NULL, shelter_id TEXT NOT NULL, device_id TEXT NOT NULL, device_seq BIGINT NOT NULL,
-  author TEXT NOT NULL, hlc BIGINT NOT NULL, body TEXT NOT NULL, UNIQUE(device_id, device_seq));
+  id TEXT COLLATE "C" PRIMARY KEY, pos BIGINT UNIQUE, type TEXT NOT NULL, person_id TEXT COLLATE "C" NOT NULL,
+  household_id TEXT COLLATE "C" NOT NULL, shelter_id TEXT COLLATE "C" NOT NULL, device_id TEXT COLLATE "C" NOT NULL,
+  device_seq BIGINT NOT NULL, author TEXT NOT NULL, hlc BIGINT NOT NULL, body TEXT NOT NULL,
+  UNIQUE(device_id, device_seq));
 CREATE INDEX IF NOT EXISTS event_shelter_pos ON event(shelter_id, pos);
 CREATE INDEX IF NOT EXISTS event_person ON event(person_id);
 CREATE TABLE IF NOT EXISTS feed_counter(one INT PRIMARY KEY CHECK (one = 1), n BIGINT NOT NULL);
 INSERT INTO feed_counter VALUES (1, 0) ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS person(
-  person_id TEXT PRIMARY KEY, state TEXT NOT NULL, name TEXT NOT NULL, reading TEXT NOT NULL);
+  person_id TEXT COLLATE "C" PRIMARY KEY, state TEXT NOT NULL, name TEXT NOT NULL, reading TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS count_cell(
-  shelter_id TEXT NOT NULL, dim TEXT NOT NULL, key TEXT NOT NULL, n INT NOT NULL CHECK (n >= 0),
-  PRIMARY KEY(shelter_id, dim, key));
+  shelter_id TEXT COLLATE "C" NOT NULL, dim TEXT COLLATE "C" NOT NULL, key TEXT COLLATE "C" NOT NULL,
+  n INT NOT NULL CHECK (n >= 0), PRIMARY KEY(shelter_id, dim, key));
 CREATE TABLE IF NOT EXISTS household_presence(
-  shelter_id TEXT NOT NULL, household_id TEXT NOT NULL, n INT NOT NULL CHECK (n >= 0),
+  shelter_id TEXT COLLATE "C" NOT NULL, household_id TEXT COLLATE "C" NOT NULL, n INT NOT NULL CHECK (n >= 0),
   PRIMARY KEY(shelter_id, household_id));
 CREATE TABLE IF NOT EXISTS auth_enrolment(
   code_hash TEXT PRIMARY KEY, shelter_id TEXT NOT NULL, device_id TEXT NOT NULL,

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Starts a throwaway PostgreSQL 15 (as the postgres user, a temp data
 # directory, a free loopback port), runs the given command with
-# SHELTER_PG_URL pointing at a fresh database, and stops the server again.
+# SHELTER_PG_URL pointing at a fresh database (ICU ja-JP), and stops the
+# server again.
 # usage: with_postgres.sh COMMAND [ARGS...]
 set -euo pipefail
 bin=/usr/lib/postgresql/15/bin
@@ -15,6 +16,8 @@ cleanup() { as_pg "$bin/pg_ctl -D $dir/data -m immediate stop" >/dev/null 2>&1 |
 trap cleanup EXIT
 as_pg "$bin/initdb -D $dir/data -A trust -U shelter -E UTF8 --no-locale" >/dev/null
 as_pg "$bin/pg_ctl -D $dir/data -l $dir/log -w -o '-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=on' start" >/dev/null
-as_pg "$bin/createdb -h 127.0.0.1 -p $port -U shelter shelter"
+# The database a Japanese city would make (ICU ja-JP collation), not the C
+# locale: the schema's ids must compare in bytes whatever the default is.
+as_pg "$bin/createdb -h 127.0.0.1 -p $port -U shelter --template=template0 --locale-provider=icu --icu-locale=ja-JP shelter"
 export SHELTER_PG_URL="postgresql://shelter@127.0.0.1:$port/shelter"
 "$@"
