@@ -31,7 +31,9 @@ size_t find_special(std::string_view s, size_t from, WordTest word_may_hold, Byt
   for (; i + 8 <= s.size(); i += 8) {
     std::uint64_t w;
     std::memcpy(&w, s.data() + i, 8);
-    if (word_may_hold(w)) break;
+    if (!word_may_hold(w)) continue;
+    for (size_t j = i; j < i + 8; ++j)
+      if (is_special(static_cast<unsigned char>(s[j]))) return j;
   }
   for (; i < s.size(); ++i)
     if (is_special(static_cast<unsigned char>(s[i]))) return i;

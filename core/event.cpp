@@ -25,13 +25,23 @@ bool is_person_field(std::string_view name) {
   return false;
 }
 
+static constexpr char kHex[] = "0123456789abcdef";
+static char hex_digit(Hlc hlc, int i) { return kHex[(hlc >> (60 - 4 * i)) & 0xf]; }  // i-th of 16, first is highest
+
 std::string make_event_id(std::string_view device_id, Hlc hlc) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string id;
   id.reserve(device_id.size() + 17);
   id.append(device_id).append(1, '.');
-  for (int shift = 60; shift >= 0; shift -= 4) id += kHex[(hlc >> shift) & 0xf];
+  for (int i = 0; i < 16; ++i) id += hex_digit(hlc, i);
   return id;
+}
+
+bool is_event_id_of(std::string_view id, std::string_view device_id, Hlc hlc) {
+  if (id.size() != device_id.size() + 17 || id.substr(0, device_id.size()) != device_id || id[device_id.size()] != '.')
+    return false;
+  for (int i = 0; i < 16; ++i)
+    if (id[device_id.size() + 1 + static_cast<size_t>(i)] != hex_digit(hlc, i)) return false;
+  return true;
 }
 
 static constexpr size_t kMaxText = 256;  // bytes, per field value
@@ -53,7 +63,7 @@ static Status validate_field(std::string_view name, const nlohmann::json& v) {
 
 Status validate(const Event& e) {
   if (!is_valid_slug(e.device_id)) return fail("event: bad device id");
-  if (e.id != make_event_id(e.device_id, e.hlc)) return fail("event: id does not match device and clock");
+  if (!is_event_id_of(e.id, e.device_id, e.hlc)) return fail("event: id does not match device and clock");
   if (!is_valid_id(e.person_id)) return fail("event " + e.id + ": bad person id");
   if (!e.household_id.empty() && !is_valid_id(e.household_id)) return fail("event " + e.id + ": bad household id");
   if (!is_valid_slug(e.shelter_id)) return fail("event " + e.id + ": bad shelter id");
@@ -117,12 +127,6 @@ void for_each_field_write(const Event& e, const std::function<void(std::string_v
     case EventType::Merged: write(field::kMergedInto, e.body.value("into", "")); break;
     case EventType::HouseholdLinked: write(field::kHousehold, e.household_id); break;
   }
-}
-
-std::vector<std::pair<std::string, std::string>> field_writes(const Event& e) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for_each_field_write(e, [&](std::string_view k, std::string_view v) { out.emplace_back(k, v); });
-  return out;
 }
 
 nlohmann::json person_body(const PersonInfo& info) {

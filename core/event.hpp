@@ -61,15 +61,16 @@ struct Event {
 };
 
 std::string make_event_id(std::string_view device_id, Hlc hlc);
+// id == make_event_id(device_id, hlc), without making one.
+bool is_event_id_of(std::string_view id, std::string_view device_id, Hlc hlc);
 
 // Checks an event from any source (local, sync, USB import) before it is
 // stored: ids, type-specific body fields, value forms, UTF-8, sizes.
 Status validate(const Event& e);
 
-// The (field, value) pairs an event writes, in a fixed order.
-std::vector<std::pair<std::string, std::string>> field_writes(const Event& e);
-// The same pairs, handed to `write` without copying them first (the fold's
-// hot path: a server folds thousands of events per batch).
+// Hands `write` each (field, value) pair the event writes, in a fixed order,
+// without copying them (the fold's hot path: a server folds thousands of
+// events per batch).
 void for_each_field_write(const Event& e, const std::function<void(std::string_view, std::string_view)>& write);
 
 // Body helpers.

@@ -2,11 +2,11 @@
 
 #include <pqxx/tablewriter>
 
-#include <algorithm>
 #include <array>
 #include <charconv>
 
 #include "core/byte_scan.hpp"
+#include "core/json_text.hpp"
 
 namespace shelter::sync {
 
@@ -91,15 +91,22 @@ void CopyStream::complete() {
 
 void copy_rows(pqxx::transaction_base& w, const std::string& table, const CopyRows& rows) {
   auto copy = open_copy(w, table);
-  const std::string_view d = rows.data();
-  size_t at = 0;
-  while (at < d.size()) {
-    size_t end = std::min(d.size(), at + kChunk);
-    if (end < d.size()) end = d.find('\n', end - 1) + 1;  // d ends with a newline, so this finds one
-    send(*copy, d.substr(at, end - at));
-    at = end;
-  }
+  send(*copy, rows.data());
   copy->complete();
+}
+
+void event_row(CopyRows& rows, const Event& e, std::int64_t pos) {
+  rows.text(e.id)
+      .number(pos)
+      .text(to_string(e.type))
+      .text(e.person_id)
+      .text(e.household_id)
+      .text(e.shelter_id)
+      .text(e.device_id)
+      .number(e.device_seq)
+      .text(e.author)
+      .number(static_cast<std::int64_t>(e.hlc))
+      .text(dump_json(e.body));
 }
 
 }  // namespace shelter::sync

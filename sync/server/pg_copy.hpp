@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/event.hpp"
+
 namespace pqxx {
 class tablewriter;
 }
@@ -51,5 +53,9 @@ class CopyStream {
 
 // COPY table FROM STDIN with these rows, inside w.
 void copy_rows(pqxx::transaction_base& w, const std::string& table, const CopyRows& rows);
+
+// The fields of the server's `event` row for e at feed position pos, in
+// the table's column order (end_row() is the caller's).
+void event_row(CopyRows& rows, const Event& e, std::int64_t pos);
 
 }  // namespace shelter::sync

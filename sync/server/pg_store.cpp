@@ -206,18 +206,7 @@ class PgServerStore final : public ServerStore {
         auto folded = std::async(std::launch::async, [&] { return project(before.persons, fresh); });
         CopyStream copy(w, "event");
         for (const Event* e : fresh) {
-          copy.rows()
-              .text(e->id)
-              .number(++pos)
-              .text(to_string(e->type))
-              .text(e->person_id)
-              .text(e->household_id)
-              .text(e->shelter_id)
-              .text(e->device_id)
-              .number(e->device_seq)
-              .text(e->author)
-              .number(static_cast<std::int64_t>(e->hlc))
-              .text(dump_json(e->body));
+          event_row(copy.rows(), *e, ++pos);
           copy.end_row();
         }
         copy.complete();
@@ -526,16 +515,6 @@ class PgServerStore final : public ServerStore {
   // A stamp leaves out its event id when the id is the usual
   // "<device>.<hlc>", and a field its index when it is 0, so that a new
   // person's row is about the size of the arrival that made it.
-  static bool is_usual_event_id(const Stamp& t) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    const std::string& id = t.event_id;
-    if (id.size() != t.device_id.size() + 17 || id.compare(0, t.device_id.size(), t.device_id) != 0 ||
-        id[t.device_id.size()] != '.')
-      return false;
-    for (int i = 0; i < 16; ++i)
-      if (id[t.device_id.size() + 1 + i] != kHex[(t.hlc >> (60 - 4 * i)) & 0xf]) return false;
-    return true;
-  }
   static std::string state_json(const PersonState& p) {
     std::vector<const Stamp*> stamps;
     std::string f;
@@ -563,7 +542,7 @@ class PgServerStore final : public ServerStore {
       out += std::to_string(static_cast<std::int64_t>(t->hlc));
       out += ',';
       append_json_string(out, t->device_id);
-      if (!is_usual_event_id(*t)) {
+      if (!is_event_id_of(t->event_id, t->device_id, t->hlc)) {
         out += ',';
         append_json_string(out, t->event_id);
       }

@@ -18,7 +18,6 @@
 #include <filesystem>
 #include <thread>
 
-#include "core/json_text.hpp"
 #include "core/store.hpp"
 #include "sync/daemon/syncer.hpp"
 #include "sync/protocol.hpp"
@@ -138,7 +137,7 @@ int bench_pg(const std::string& url, int n, int rounds) {
                       "household_id TEXT, shelter_id TEXT, device_id TEXT, device_seq BIGINT, author TEXT, "
                       "hlc BIGINT, body TEXT)"},
         {"copy_indexed", "CREATE TABLE copy_indexed (LIKE event INCLUDING ALL)"}};
-    std::vector<double> merges, cpus, family_merges, bare, indexed;
+    std::vector<double> merges, family_merges, bare, indexed;
     auto merge = [&](const std::vector<sync::PushRequest>& batch_list, const char* what, std::vector<double>& times,
                      int round) {
       sql("TRUNCATE event, person, count_cell, household_presence, device_status; UPDATE feed_counter SET n = 0");
@@ -148,37 +147,25 @@ int bench_pg(const std::string& url, int n, int rounds) {
       const std::clock_t cpu0 = std::clock();
       push_all(**st, batch_list);
       times.push_back(secs(t0));
-      cpus.push_back(static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC);
+      const double cpu = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
       std::printf("round %d: merge %d events, %s, in %.2f s = %.0f events/s (%.2f s of this process's CPU), %.0f B "
                   "of WAL per event\n",
-                  round, n, what, times.back(), n / times.back(), cpus.back(), wal_per_event(lsn));
+                  round, n, what, times.back(), n / times.back(), cpu, wal_per_event(lsn));
     };
     for (int round = 1; round <= rounds; ++round) {
       merge(requests, "each a household of one", merges, round);
       merge(family_requests, "households of 1-4", family_merges, round);
-      std::string lsn;
       for (const auto& [table, ddl] : tables) {
         sql(std::string("DROP TABLE IF EXISTS ") + table + "; " + ddl);
         sql("CHECKPOINT");
-        lsn = wal_lsn();
+        const std::string lsn = wal_lsn();
         const auto t0 = Clock::now();
         // The same rows, written the way the server writes them.
         pqxx::work w(c);
         sync::CopyStream copy(w, table);
         std::int64_t pos = 0;
         for (const auto& e : events) {
-          copy.rows()
-              .text(e.id)
-              .number(++pos)
-              .text(to_string(e.type))
-              .text(e.person_id)
-              .text(e.household_id)
-              .text(e.shelter_id)
-              .text(e.device_id)
-              .number(e.device_seq)
-              .text(e.author)
-              .number(static_cast<std::int64_t>(e.hlc))
-              .text(dump_json(e.body));
+          sync::event_row(copy.rows(), e, ++pos);
           copy.end_row();
         }
         copy.complete();
