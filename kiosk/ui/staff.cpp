@@ -121,11 +121,17 @@ void tab_duplicates(Ui& ui) {
 
 void tab_counts(Ui& ui) {
   if (ImGui::BeginTable("counts", 6, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) {
+    // Three (label, number) pairs a row; labels such as 避難所にいる人 need
+    // the room, numbers do not, and a label longer still wraps in its cell.
+    for (int pair = 0; pair < 3; ++pair) {
+      ImGui::TableSetupColumn("##label", ImGuiTableColumnFlags_WidthStretch, 3.0f);
+      ImGui::TableSetupColumn("##n", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+    }
     int col = 0;
     for (const auto& [label, n] : ui.vm.staff.counts) {
       if (col % 3 == 0) ImGui::TableNextRow(ImGuiTableRowFlags_None, ui.unit * 0.5f);
       ImGui::TableNextColumn();
-      ImGui::TextUnformatted(ui.t(label).c_str());
+      ImGui::TextWrapped("%s", ui.t(label).c_str());
       ImGui::TableNextColumn();
       ImGui::Text("%d", n);
       ++col;
