@@ -117,8 +117,12 @@ std::vector<CountKey> count_contributions(const PersonState& p) {
 
 std::vector<HouseholdKey> household_contributions(const PersonState& p) {
   if (!p.get(field::kMergedInto).empty() || p.presence() != Presence::Present) return {};
-  const std::string& hh = p.get(field::kHousehold);
-  return {HouseholdKey{p.shelter_id(), hh.empty() ? "person:" + p.id : hh}};
+  return {household_key(p.shelter_id(), p.get(field::kHousehold), p.id)};
+}
+
+HouseholdKey household_key(const std::string& shelter_id, const std::string& household_id,
+                           const std::string& person_id) {
+  return {shelter_id, household_id.empty() ? "person:" + person_id : household_id};
 }
 
 namespace {

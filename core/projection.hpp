@@ -102,6 +102,10 @@ struct HouseholdKey {
   std::string shelter_id, household_id;
   auto operator<=>(const HouseholdKey&) const = default;
 };
+// The key of a household at a shelter; a person without a household counts
+// as one of their own.
+HouseholdKey household_key(const std::string& shelter_id, const std::string& household_id,
+                           const std::string& person_id);
 std::vector<HouseholdKey> household_contributions(const PersonState& p);
 
 // Counts of one shelter as headquarters and staff read them.

@@ -27,7 +27,6 @@
 #include <ctime>
 #include <future>
 #include <map>
-#include <set>
 #include <unordered_set>
 
 #include "core/json_text.hpp"
@@ -75,15 +74,32 @@ CREATE TABLE IF NOT EXISTS device_status(
   clock_skew_ms BIGINT, future_events BIGINT NOT NULL DEFAULT 0);
 )sql";
 
-// An element of a PostgreSQL array literal, quoted.
-void append_array_element(std::string& out, std::string_view text) {
-  out += '"';
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
+// A PostgreSQL array literal ("{...}"), built element by element.
+class ArrayText {
+ public:
+  ArrayText& add(std::string_view text) {
+    comma();
+    text_ += '"';
+    for (char c : text) {
+      if (c == '"' || c == '\\') text_ += '\\';
+      text_ += c;
+    }
+    text_ += '"';
+    return *this;
   }
-  out += '"';
-}
+  ArrayText& add(std::int64_t n) {
+    comma();
+    text_ += std::to_string(n);
+    return *this;
+  }
+  std::string str() const { return text_ + '}'; }
+
+ private:
+  void comma() {
+    if (text_.size() > 1) text_ += ',';
+  }
+  std::string text_ = "{";
+};
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -670,26 +686,17 @@ class PgServerStore final : public ServerStore {
         ++it->second.n;
       }
     auto dense = [](const Run& r) { return static_cast<std::uint64_t>(r.hi - r.lo) < 2 * r.n + 16; };
-    std::string devices = "{", los = "{", his = "{";
-    for (const auto& [device, r] : runs) {
-      if (!dense(r)) continue;
-      if (devices.size() > 1) {
-        devices += ',';
-        los += ',';
-        his += ',';
+    ArrayText devices, los, his;
+    for (const auto& [device, r] : runs)
+      if (dense(r)) {
+        devices.add(device);
+        los.add(r.lo);
+        his.add(r.hi);
       }
-      append_array_element(devices, device);
-      los += std::to_string(r.lo);
-      his += std::to_string(r.hi);
-    }
-    devices += '}';
-    los += '}';
-    his += '}';
     std::vector<std::string_view> ids, persons;
     Stored out;
     for (const Event* e : events) {
-      out.households.try_emplace(
-          HouseholdKey{e->shelter_id, e->household_id.empty() ? "person:" + e->person_id : e->household_id}, 0);
+      out.households.try_emplace(household_key(e->shelter_id, e->household_id, e->person_id), 0);
       persons.push_back(e->person_id);
       auto run = runs.find(e->device_id);
       if (run == runs.end() || !dense(run->second)) ids.push_back(e->id);
@@ -697,17 +704,14 @@ class PgServerStore final : public ServerStore {
     auto array = [](std::vector<std::string_view>& keys) {
       std::sort(keys.begin(), keys.end());
       keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-      std::string out = "{";
-      for (std::string_view k : keys) {
-        if (out.size() > 1) out += ',';
-        append_array_element(out, k);
-      }
-      return out + '}';
+      ArrayText out;
+      for (std::string_view k : keys) out.add(k);
+      return out.str();
     };
     auto [shelters, households] = household_arrays(out.households);
     out.event_ids.reserve(events.size());
     for (const auto& r :
-         w.exec_prepared("load_stored", devices, los, his, array(ids), array(persons), shelters, households)) {
+         w.exec_prepared("load_stored", devices.str(), los.str(), his.str(), array(ids), array(persons), shelters, households)) {
       if (!r[2].is_null())
         out.households[HouseholdKey{r[0].c_str(), r[1].c_str()}] = r[2].as<int>();
       else if (r[1].is_null())
@@ -719,16 +723,12 @@ class PgServerStore final : public ServerStore {
   }
   // The keys as two arrays, shelters and households, in key order.
   static std::pair<std::string, std::string> household_arrays(const std::map<HouseholdKey, int>& keys) {
-    std::string shelters = "{", households = "{";
+    ArrayText shelters, households;
     for (const auto& [k, n] : keys) {
-      if (shelters.size() > 1) {
-        shelters += ',';
-        households += ',';
-      }
-      append_array_element(shelters, k.shelter_id);
-      append_array_element(households, k.household_id);
+      shelters.add(k.shelter_id);
+      households.add(k.household_id);
     }
-    return {shelters + '}', households + '}'};
+    return {shelters.str(), households.str()};
   }
 
   // What a batch changes in the projections: persons to add and to update
