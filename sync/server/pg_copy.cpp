@@ -48,6 +48,13 @@ CopyRows& CopyRows::number(std::int64_t n) {
   return *this;
 }
 
+CopyRows& CopyRows::null() {
+  if (!first_in_row_) data_ += '\t';
+  first_in_row_ = false;
+  data_ += "\\N";
+  return *this;
+}
+
 void CopyRows::end_row() {
   data_ += '\n';
   first_in_row_ = true;
@@ -60,8 +67,10 @@ constexpr size_t kChunk = 256 * 1024;
 // its write_raw_line is libpqxx 6's only public way to send text rows.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-std::unique_ptr<pqxx::tablewriter> open_copy(pqxx::transaction_base& w, const std::string& table) {
-  return std::make_unique<pqxx::tablewriter>(w, table);
+std::unique_ptr<pqxx::tablewriter> open_copy(pqxx::transaction_base& w, const std::string& table,
+                                             const std::vector<std::string>& columns = {}) {
+  if (columns.empty()) return std::make_unique<pqxx::tablewriter>(w, table);
+  return std::make_unique<pqxx::tablewriter>(w, table, columns.begin(), columns.end());
 }
 #pragma GCC diagnostic pop
 
@@ -89,8 +98,9 @@ void CopyStream::complete() {
   copy_->complete();
 }
 
-void copy_rows(pqxx::transaction_base& w, const std::string& table, const CopyRows& rows) {
-  auto copy = open_copy(w, table);
+void copy_rows(pqxx::transaction_base& w, const std::string& table, const CopyRows& rows,
+               const std::vector<std::string>& columns) {
+  auto copy = open_copy(w, table, columns);
   send(*copy, rows.data());
   copy->complete();
 }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/event.hpp"
 
@@ -25,6 +26,7 @@ class CopyRows {
  public:
   CopyRows& text(std::string_view s);
   CopyRows& number(std::int64_t n);
+  CopyRows& null();  // SQL NULL
   void end_row();  // after the last field of each row
   bool empty() const { return data_.empty(); }
   const std::string& data() const { return data_; }
@@ -51,8 +53,10 @@ class CopyStream {
   CopyRows rows_;
 };
 
-// COPY table FROM STDIN with these rows, inside w.
-void copy_rows(pqxx::transaction_base& w, const std::string& table, const CopyRows& rows);
+// COPY table FROM STDIN with these rows, inside w; into `columns`, in that
+// order, or else every column in the table's order.
+void copy_rows(pqxx::transaction_base& w, const std::string& table, const CopyRows& rows,
+               const std::vector<std::string>& columns = {});
 
 // The fields of the server's `event` row for e at feed position pos, in
 // the table's column order (end_row() is the caller's).

@@ -43,6 +43,13 @@ namespace {
 // the default collation made every comparison a collation lookup (merge
 // 14 % slower on an ICU ja-JP database). A database made by an earlier
 // server keeps its columns as they were; nothing depends on their order.
+//
+// Households present are counted when asked, from the index of persons
+// present by shelter (person.present_at and household_key: the household
+// each present person counts in, core's household_contributions), not
+// kept as a counter per household: that counter cost each batch a probe
+// and a row for every household it touched, a third of the merge when
+// every arrival is a household of its own (docs/performance.md).
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS event(
   id TEXT COLLATE "C" PRIMARY KEY, pos BIGINT UNIQUE, type TEXT NOT NULL, person_id TEXT COLLATE "C" NOT NULL,
@@ -54,13 +61,11 @@ CREATE INDEX IF NOT EXISTS event_person ON event(person_id);
 CREATE TABLE IF NOT EXISTS feed_counter(one INT PRIMARY KEY CHECK (one = 1), n BIGINT NOT NULL);
 INSERT INTO feed_counter VALUES (1, 0) ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS person(
-  person_id TEXT COLLATE "C" PRIMARY KEY, state TEXT NOT NULL, name TEXT NOT NULL, reading TEXT NOT NULL);
+  person_id TEXT COLLATE "C" PRIMARY KEY, state TEXT NOT NULL, name TEXT NOT NULL, reading TEXT NOT NULL,
+  present_at TEXT COLLATE "C", household_key TEXT COLLATE "C");
 CREATE TABLE IF NOT EXISTS count_cell(
   shelter_id TEXT COLLATE "C" NOT NULL, dim TEXT COLLATE "C" NOT NULL, key TEXT COLLATE "C" NOT NULL,
   n INT NOT NULL CHECK (n >= 0), PRIMARY KEY(shelter_id, dim, key));
-CREATE TABLE IF NOT EXISTS household_presence(
-  shelter_id TEXT COLLATE "C" NOT NULL, household_id TEXT COLLATE "C" NOT NULL, n INT NOT NULL CHECK (n >= 0),
-  PRIMARY KEY(shelter_id, household_id));
 CREATE TABLE IF NOT EXISTS auth_enrolment(
   code_hash TEXT PRIMARY KEY, shelter_id TEXT NOT NULL, device_id TEXT NOT NULL,
   expires BIGINT NOT NULL, used BOOLEAN NOT NULL DEFAULT false);
@@ -151,12 +156,54 @@ class PgServerStore final : public ServerStore {
       pqxx::work w(*c);
       w.exec("SELECT pg_advisory_xact_lock(8470)");  // one schema creator at a time
       w.exec(kSchema);
+      upgrade_household_counts(w);
+      w.exec("CREATE INDEX IF NOT EXISTS person_present ON person(present_at) INCLUDE (household_key) "
+             "WHERE present_at IS NOT NULL");
       w.commit();
       prepare_session(*c);
       idle_.push_back(std::move(c));
       open_ = 1;
       return {};
     });
+  }
+
+  // A database from a server that kept a member count per household (in
+  // household_presence) gets person's household columns, filled from each
+  // person's state, and that table goes. Under the writers' lock (the feed
+  // counter's), so no batch of another server process lands in between.
+  static void upgrade_household_counts(pqxx::work& w) {
+    if (!w.exec("SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = 'person' AND column_name = 'present_at'")
+             .empty())
+      return;
+    w.exec("SELECT n FROM feed_counter WHERE one = 1 FOR UPDATE");
+    w.exec("ALTER TABLE person ADD COLUMN present_at TEXT COLLATE \"C\", ADD COLUMN household_key TEXT COLLATE \"C\"");
+    w.exec("CREATE TEMP TABLE person_household(person_id TEXT COLLATE \"C\", present_at TEXT COLLATE \"C\", "
+           "household_key TEXT COLLATE \"C\") ON COMMIT DROP");
+    std::string after;  // a page at a time: a city's persons need not fit in memory at once
+    for (;;) {
+      auto page = w.exec_params("SELECT person_id, state FROM person WHERE person_id > $1 ORDER BY person_id LIMIT 5000",
+                                after);
+      if (page.empty()) break;
+      CopyRows rows;
+      for (const auto& r : page) {
+        const PersonState p = state_from_json(r[0].c_str(), r[1].c_str());
+        household_columns(rows.text(p.id), p).end_row();
+      }
+      copy_rows(w, "person_household", rows);
+      after = page[page.size() - 1][0].c_str();
+    }
+    w.exec("UPDATE person p SET present_at = h.present_at, household_key = h.household_key FROM person_household h "
+           "WHERE p.person_id = h.person_id AND h.present_at IS NOT NULL");
+    w.exec("DROP TABLE IF EXISTS household_presence");
+  }
+
+  // The COPY fields present_at and household_key of p's person row: the
+  // household p counts in while present at a shelter, else NULL NULL.
+  static CopyRows& household_columns(CopyRows& row, const PersonState& p) {
+    const std::vector<HouseholdKey> keys = household_contributions(p);  // one at most: a person is at one shelter
+    if (keys.empty()) return row.null().null();
+    return row.text(keys.front().shelter_id).text(keys.front().household_id);
   }
 
   // A batch in a handful of statements, whatever its size: take the
@@ -240,7 +287,7 @@ class PgServerStore final : public ServerStore {
     // Each statement below looks up a batch's keys (a few thousand at most)
     // in tables that grow to millions of rows: index lookups. PostgreSQL's
     // default costs (random_page_cost 4) made it read the whole table into
-    // a hash instead (13 ms against 3.5 ms for 2000 households at 40 000
+    // a hash instead (13 ms against 3.5 ms for 2000 keys at 40 000
     // rows, and growing with the table), and share the lookups among
     // parallel workers that took 10-15 ms to start.
     w.exec("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; "
@@ -270,7 +317,7 @@ class PgServerStore final : public ServerStore {
         copy.end_row();
       }
       copy.complete();
-      write_projection(w, folded.get(), before.households);
+      write_projection(w, folded.get());
     }
     w.commit();
     return inserted;
@@ -349,7 +396,8 @@ class PgServerStore final : public ServerStore {
         c.shelter_id = s;
         for (const auto& r : w.exec_params("SELECT dim, key, n FROM count_cell WHERE shelter_id = $1", s))
           add_count_cell(c, r[0].c_str(), r[1].c_str(), r[2].as<int>(), today);
-        c.households = w.exec_params("SELECT count(*) FROM household_presence WHERE shelter_id = $1", s)[0][0].as<int>();
+        c.households =
+            w.exec_params("SELECT count(DISTINCT household_key) FROM person WHERE present_at = $1", s)[0][0].as<int>();
         out.push_back({{"shelter", s},          {"present", c.present},  {"out", c.out},
                        {"households", c.households}, {"by_sex", c.by_sex}, {"by_age_band", c.by_age_band},
                        {"by_need", c.by_need}, {"by_stay", c.by_stay}});
@@ -666,11 +714,6 @@ class PgServerStore final : public ServerStore {
   struct Stored {
     std::unordered_set<std::string> event_ids;
     std::map<std::string, PersonState> persons;
-    // Households probed, each with its members present (0: no row). The
-    // batch's events say which households most of its changes touch; the
-    // rest (a stored person leaving a household or a shelter) are probed
-    // after the fold.
-    std::map<HouseholdKey, int> households;
   };
   static Stored load_stored(pqxx::work& w, const std::vector<const Event*>& events, bool by_id) {
     struct Run {
@@ -696,7 +739,6 @@ class PgServerStore final : public ServerStore {
     std::vector<std::string_view> ids, persons;
     Stored out;
     for (const Event* e : events) {
-      out.households.try_emplace(household_key(e->shelter_id, e->household_id, e->person_id), 0);
       persons.push_back(e->person_id);
       auto run = runs.find(e->device_id);
       if (run == runs.end() || !dense(run->second)) ids.push_back(e->id);
@@ -708,38 +750,24 @@ class PgServerStore final : public ServerStore {
       for (std::string_view k : keys) out.add(k);
       return out.str();
     };
-    auto [shelters, households] = household_arrays(out.households);
     out.event_ids.reserve(events.size());
-    for (const auto& r :
-         w.exec_prepared("load_stored", devices.str(), los.str(), his.str(), array(ids), array(persons), shelters, households)) {
-      if (!r[2].is_null())
-        out.households[HouseholdKey{r[0].c_str(), r[1].c_str()}] = r[2].as<int>();
-      else if (r[1].is_null())
+    for (const auto& r : w.exec_prepared("load_stored", devices.str(), los.str(), his.str(), array(ids), array(persons))) {
+      if (r[1].is_null())
         out.event_ids.insert(r[0].c_str());
       else
         out.persons[r[0].c_str()] = state_from_json(r[0].c_str(), r[1].c_str());
     }
     return out;
   }
-  // The keys as two arrays, shelters and households, in key order.
-  static std::pair<std::string, std::string> household_arrays(const std::map<HouseholdKey, int>& keys) {
-    ArrayText shelters, households;
-    for (const auto& [k, n] : keys) {
-      shelters.add(k.shelter_id);
-      households.add(k.household_id);
-    }
-    return {shelters.str(), households.str()};
-  }
-
   // What a batch changes in the projections: persons to add and to update
-  // (COPY rows: id, state, name, reading), how far each count cell moves
-  // (COPY rows: key columns, delta), and how many members each household
-  // gains or loses at a shelter.
+  // (COPY rows in kPersonColumns) and how far each count cell moves (COPY
+  // rows: key columns, delta).
   struct Projection {
     CopyRows added, updated, cells;
     bool cell_rises = false, cell_falls = false;
-    std::map<HouseholdKey, int> households;
   };
+  static inline const std::vector<std::string> kPersonColumns = {"person_id", "state",      "name",
+                                                                 "reading",   "present_at", "household_key"};
 
   // core's fold (PersonState::apply) of new events over the stored persons;
   // the counts move by the net difference of each person before and after.
@@ -757,77 +785,39 @@ class PgServerStore final : public ServerStore {
     }
     Projection out;
     std::map<CountKey, int> cells;
-    std::map<HouseholdKey, int> households;
     for (const auto& [id, now] : after) {
       auto old = before.find(id);
       const PersonState* was = old == before.end() ? nullptr : &old->second;
       if (was && was->fields == now.fields) continue;  // every write lost or repeated
-      (was ? out.updated : out.added)
-          .text(id)
-          .text(state_json(now))
-          .text(now.get(field::kName))
-          .text(now.get(field::kReading))
+      household_columns((was ? out.updated : out.added)
+                            .text(id)
+                            .text(state_json(now))
+                            .text(now.get(field::kName))
+                            .text(now.get(field::kReading)),
+                        now)
           .end_row();
       const CountDelta d = count_delta(was, now);
       for (const auto& k : d.removed) --cells[k];
       for (const auto& k : d.added) ++cells[k];
-      for (const auto& k : d.households_removed) --households[k];
-      for (const auto& k : d.households_added) ++households[k];
     }
     for (const auto& [k, d] : cells)
       if (d) {
         out.cells.text(k.shelter_id).text(k.dim).text(k.key).number(d).end_row();
         (d > 0 ? out.cell_rises : out.cell_falls) = true;
       }
-    for (const auto& [k, d] : households)
-      if (d) out.households.emplace(k, d);
     return out;
   }
 
   // A person without a row gets one by COPY; the others are updated from a
-  // temporary table; count cells move through a temporary table too. A
-  // household's new member count is known from the probe (every writer
-  // holds the counter's lock): new rows go in by COPY, changed ones through
-  // the temporary table, and those left with no one present go.
-  static void write_projection(pqxx::work& w, const Projection& change, std::map<HouseholdKey, int>& households) {
-    if (!change.added.empty()) copy_rows(w, "person", change.added);
+  // temporary table; count cells move through a temporary table too.
+  static void write_projection(pqxx::work& w, const Projection& change) {
+    if (!change.added.empty()) copy_rows(w, "person", change.added, kPersonColumns);
     if (!change.updated.empty()) {
-      copy_rows(w, "in_person", change.updated);
+      copy_rows(w, "in_person", change.updated, kPersonColumns);
       w.exec_prepared("update_persons");
     }
     if (!change.cells.empty()) copy_rows(w, "in_count_cell", change.cells);
     move_counts(w, "count_cell", change.cell_rises, change.cell_falls);
-    std::map<HouseholdKey, int> unprobed;
-    for (const auto& [k, d] : change.households)
-      if (!households.count(k)) unprobed.emplace(k, 0);
-    if (!unprobed.empty()) {
-      auto [shelters, ids] = household_arrays(unprobed);
-      for (const auto& r : w.exec_prepared("probe_households", shelters, ids))
-        unprobed[HouseholdKey{r[0].c_str(), r[1].c_str()}] = r[2].as<int>();
-      households.merge(unprobed);
-    }
-    CopyRows added, changed;
-    bool emptied = false;
-    for (const auto& [k, d] : change.households) {
-      const int was = households.at(k), now = was + d;
-      if (now < 0)  // the fold never takes away a member it did not count
-        throw std::logic_error("household " + k.household_id + " at " + k.shelter_id + " below zero members");
-      (was == 0 ? added : changed).text(k.shelter_id).text(k.household_id).number(now).end_row();
-      emptied = emptied || now == 0;
-    }
-    if (!added.empty()) copy_rows(w, "household_presence", added);
-    if (!changed.empty()) {
-      copy_rows(w, "in_household_presence", changed);
-      w.exec_prepared("set_households");
-      if (emptied) w.exec_prepared("drop_households");
-    }
-  }
-
-  // Stored households among those in parameters $n, $n+1 (household_arrays).
-  static std::string households_probe(int n) {
-    return "SELECT h.shelter_id, h.household_id, h.n FROM unnest($" + std::to_string(n) + "::text[], $" +
-           std::to_string(n + 1) +
-           "::text[]) AS k(s, h) JOIN household_presence h ON h.shelter_id = k.s AND h.household_id = k.h";
   }
 
   static void prepare_session(pqxx::connection& c) {
@@ -845,32 +835,22 @@ class PgServerStore final : public ServerStore {
     // done once.
     n.exec("SET plan_cache_mode TO force_custom_plan");
     n.exec("CREATE TEMP TABLE in_person (LIKE person) ON COMMIT DELETE ROWS; "
-           "CREATE TEMP TABLE in_count_cell (LIKE count_cell) ON COMMIT DELETE ROWS; "
-           "CREATE TEMP TABLE in_household_presence (LIKE household_presence) ON COMMIT DELETE ROWS");
+           "CREATE TEMP TABLE in_count_cell (LIKE count_cell) ON COMMIT DELETE ROWS");
     // Each batch runs these; parsed once per connection, planned at each
     // execution (plan_cache_mode above).
     c.prepare("reserve_positions", "UPDATE feed_counter SET n = n + $1 WHERE one = 1 RETURNING n");
     // Arrays: $1, $2, $3 devices and their seq ranges; $4 event ids, $5
-    // person ids (sorted, each once); $6, $7 households (household_arrays).
-    // Rows: (event id), (person id, state) or (shelter, household, members
-    // present).
+    // person ids (sorted, each once). Rows: (event id, NULL) or (person id,
+    // state).
     c.prepare("load_stored",
-              "SELECT e.id, NULL, NULL::int FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS r(d, lo, hi) "
+              "SELECT e.id, NULL FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS r(d, lo, hi) "
               "JOIN event e ON e.device_id = r.d AND e.device_seq BETWEEN r.lo AND r.hi UNION ALL "
-              "SELECT e.id, NULL, NULL FROM unnest($4::text[]) AS k(id) JOIN event e ON e.id = k.id "
-              "UNION ALL SELECT p.person_id, p.state, NULL FROM unnest($5::text[]) AS k(id) "
-              "JOIN person p ON p.person_id = k.id UNION ALL " +
-                  households_probe(6));
-    c.prepare("probe_households", households_probe(1));
-    c.prepare("set_households",
-              "UPDATE household_presence t SET n = i.n FROM in_household_presence i WHERE i.n > 0 "
-              "AND t.shelter_id = i.shelter_id AND t.household_id = i.household_id");
-    c.prepare("drop_households",
-              "DELETE FROM household_presence t USING in_household_presence i WHERE i.n = 0 "
-              "AND t.shelter_id = i.shelter_id AND t.household_id = i.household_id");
+              "SELECT e.id, NULL FROM unnest($4::text[]) AS k(id) JOIN event e ON e.id = k.id "
+              "UNION ALL SELECT p.person_id, p.state FROM unnest($5::text[]) AS k(id) "
+              "JOIN person p ON p.person_id = k.id");
     c.prepare("update_persons",
-              "UPDATE person p SET state = i.state, name = i.name, reading = i.reading FROM in_person i "
-              "WHERE p.person_id = i.person_id");
+              "UPDATE person p SET state = i.state, name = i.name, reading = i.reading, present_at = i.present_at, "
+              "household_key = i.household_key FROM in_person i WHERE p.person_id = i.person_id");
     prepare_counter_moves(c, "count_cell", {"shelter_id", "dim", "key"});
   }
 

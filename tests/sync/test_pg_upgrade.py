@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A PostgreSQL database written by an earlier shelter-server keeps working.
 Person rows written in the first state form, {"field": [value, hlc, device,
-event id]}, read exactly as before (the roster is the same), and new events
+event id]}, read exactly as before (the roster is the same); a schema that
+counted households in household_presence gets person's household columns,
+filled from those states, and the same household counts; new events
 fold over them: corrections, outings and departures give the kiosk's own
 counts, and each row touched again is written in the current form.
 
@@ -46,7 +48,7 @@ def first_form(state):
 
 
 port = free_port()
-start_server(SERVER, ["--pg", PG], port)
+server = start_server(SERVER, ["--pg", PG], port)
 url = f"http://127.0.0.1:{port}"
 db = os.path.join(work, "kiosk.db")
 run(CTL, "--db", db, "init", "--shelter", SHELTER, "--device", DEVICE)
@@ -73,6 +75,29 @@ updates = "".join(f"UPDATE person SET state = '{json.dumps(first_form(s)).replac
 psql("BEGIN;" + updates + "COMMIT;")
 check(not any("f" in s for s in states().values()), f"all {len(states())} rows are now in the first form")
 check(get("/v1/export/roster.csv") == roster, "rows in the first form read exactly as before")
+
+# And give the database the schema of a server that kept a member count per
+# household (household_presence), then start the server again: it fills
+# person's household columns from the first-form states.
+def household_counts():
+    return {c["shelter"]: c["households"] for c in json.loads(get("/v1/counts"))}
+
+
+households = household_counts()
+psql("BEGIN; CREATE TABLE household_presence(shelter_id TEXT NOT NULL, household_id TEXT NOT NULL, "
+     "n INT NOT NULL CHECK (n >= 0), PRIMARY KEY(shelter_id, household_id)); "
+     "INSERT INTO household_presence SELECT present_at, household_key, count(*) FROM person "
+     "WHERE present_at IS NOT NULL GROUP BY 1, 2; "
+     "ALTER TABLE person DROP COLUMN present_at, DROP COLUMN household_key; COMMIT;")
+server.kill()
+server.wait()
+server = start_server(SERVER, ["--pg", PG], port)
+columns = psql("SELECT column_name FROM information_schema.columns WHERE table_name = 'person'").split()
+check({"present_at", "household_key"} <= set(columns), f"the restarted server added person's household columns: {columns}")
+check(psql("SELECT to_regclass('household_presence') IS NULL").strip() == "t", "and dropped household_presence")
+check(household_counts() == households and households.get(SHELTER, 0) > 0,
+      f"households present are counted as before the upgrade ({households})")
+check(get("/v1/export/roster.csv") == roster, "the roster reads as before the upgrade")
 
 people = [p["id"] for p in json.loads(run(CTL, "--db", db, "list", "--json"))]
 out, corrected, gone = people[0:3], people[3:6], people[6:8]

@@ -42,10 +42,12 @@ TEST_CASE("COPY rows escape what COPY's text format treats specially, and nothin
   rows.text("plain").text("tab\there").number(-42).text("").end_row();
   rows.text("back\\slash").text("new\nline").text("cr\rhere").text("{\"a\":\"\\\"\"}").end_row();
   rows.text("髙橋 𠮷").number(9223372036854775807LL).end_row();
+  rows.null().text("\\N").null().end_row();  // NULL is \N; the text \N is escaped
   CHECK(rows.data() ==
         "plain\ttab\\there\t-42\t\n"
         "back\\\\slash\tnew\\nline\tcr\\rhere\t{\"a\":\"\\\\\"\"}\n"
-        "髙橋 𠮷\t9223372036854775807\n");
+        "髙橋 𠮷\t9223372036854775807\n"
+        "\\N\t\\\\N\t\\N\n");
 }
 
 TEST_CASE("the escapers find a special byte at any place in a long string", "[json][copy]") {
