@@ -73,7 +73,8 @@ void write_ui_map(const std::string& path, const char* screen, const std::vector
   nlohmann::json j;
   j["screen"] = screen;
   j["widgets"] = nlohmann::json::array();
-  for (const auto& w : widgets) j["widgets"].push_back({{"id", w.id}, {"x", w.x}, {"y", w.y}, {"w", w.w}, {"h", w.h}});
+  for (const auto& w : widgets)
+    j["widgets"].push_back({{"id", w.id}, {"x", w.x}, {"y", w.y}, {"w", w.w}, {"h", w.h}, {"label_cut", w.label_cut}});
   (void)write_file_atomic(path, j.dump(), 0644);
 }
 

@@ -15,7 +15,10 @@ const char* const kEditable[] = {"name", "reading", "sex", "birth", "address", "
 void tabs(Ui& ui) {
   const StaffVm& s = ui.vm.staff;
   const float gap = ImGui::GetStyle().ItemSpacing.x;
-  const float w = (ImGui::GetContentRegionAvail().x - 6 * gap) / 7;
+  // The exit button is wider: its label is a phrase ("スタッフ モードを
+  // おわる"), the tabs' are words.
+  constexpr float kExitWidth = 1.8f;
+  const float w = (ImGui::GetContentRegionAvail().x - 6 * gap) / (6 + kExitWidth);
   for (int i = 0; i < 6; ++i) {
     if (i) ImGui::SameLine();
     ImGui::BeginDisabled(i == static_cast<int>(StaffTab::Person) && !s.person);
@@ -25,7 +28,8 @@ void tabs(Ui& ui) {
     ImGui::EndDisabled();
   }
   ImGui::SameLine();
-  if (button(ui, ui.t("staff.exit"), "staff-exit", ImVec2(w, ui.unit), Tone::Danger)) ui.emit(Intent::LeaveStaff);
+  if (button(ui, ui.t("staff.exit"), "staff-exit", ImVec2(ImGui::GetContentRegionAvail().x, ui.unit), Tone::Danger))
+    ui.emit(Intent::LeaveStaff);
 }
 
 void person_row(Ui& ui, const PersonRow& r, const std::string& id) {

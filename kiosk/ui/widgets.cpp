@@ -19,9 +19,40 @@ ImVec4 tone_color(Tone tone) {
 
 ImVec4 lighter(ImVec4 c, float by) { return {std::min(1.f, c.x + by), std::min(1.f, c.y + by), std::min(1.f, c.z + by), c.w}; }
 
+// A label as the lines it is drawn on inside `width`: one, or two broken
+// at the space nearest its middle (between two characters when it has no
+// space, as Chinese and Japanese need not). Sets `fits` when they fit in
+// width x height.
+std::vector<std::string> label_lines(const std::string& label, float width, float height, bool& fits) {
+  const ImVec2 whole = ImGui::CalcTextSize(label.c_str());
+  if (whole.x <= width || label.find('\n') != std::string::npos) {
+    fits = whole.x <= width && whole.y <= height;
+    return {label};
+  }
+  std::vector<size_t> cuts;
+  for (size_t i = 0; i < label.size(); ++i)
+    if (label[i] == ' ') cuts.push_back(i);
+  const bool at_space = !cuts.empty();
+  if (!at_space)
+    for (size_t i = 1; i < label.size(); ++i)
+      if ((static_cast<unsigned char>(label[i]) & 0xC0) != 0x80) cuts.push_back(i);
+  std::vector<std::string> best{label};
+  float best_width = whole.x;
+  for (size_t cut : cuts) {
+    std::string a = label.substr(0, cut), b = label.substr(at_space ? cut + 1 : cut);
+    const float w = std::max(ImGui::CalcTextSize(a.c_str()).x, ImGui::CalcTextSize(b.c_str()).x);
+    if (w < best_width) {
+      best_width = w;
+      best = {std::move(a), std::move(b)};
+    }
+  }
+  fits = best_width <= width && ImGui::GetTextLineHeight() * static_cast<float>(best.size()) <= height;
+  return best;
+}
+
 }  // namespace
 
-void record_widget(Ui& ui, const std::string& id) {
+void record_widget(Ui& ui, const std::string& id, bool label_cut) {
   if (!ui.widgets || !ImGui::IsItemVisible()) return;
   // The part that can be touched: clipped to the (scrolling) window it is in.
   const ImVec2 wa = ImGui::GetWindowPos(), ws = ImGui::GetWindowSize();
@@ -29,7 +60,7 @@ void record_widget(Ui& ui, const std::string& id) {
   const ImVec2 b(std::min(ImGui::GetItemRectMax().x, wa.x + ws.x), std::min(ImGui::GetItemRectMax().y, wa.y + ws.y));
   if (b.x - a.x < 1 || b.y - a.y < 1) return;
   const bool clipped = a.y > ImGui::GetItemRectMin().y || b.y < ImGui::GetItemRectMax().y;
-  ui.widgets->push_back({id, a.x, a.y, b.x - a.x, b.y - a.y, clipped});
+  ui.widgets->push_back({id, a.x, a.y, b.x - a.x, b.y - a.y, clipped, label_cut});
 }
 
 bool button(Ui& ui, const std::string& label, const std::string& id, ImVec2 size, Tone tone) {
@@ -40,9 +71,29 @@ bool button(Ui& ui, const std::string& label, const std::string& id, ImVec2 size
   ImGui::PushStyleColor(ImGuiCol_Button, c);
   ImGui::PushStyleColor(ImGuiCol_ButtonHovered, lighter(c, 0.08f));
   ImGui::PushStyleColor(ImGuiCol_ButtonActive, lighter(c, 0.18f));
-  const bool pressed = ImGui::Button((label + "###" + id).c_str(), size);
+  const ImVec2 pad = ImGui::GetStyle().FramePadding;
+  bool fits = true;
+  std::vector<std::string> lines = label_lines(label, size.x - 2 * pad.x, size.y - 2 * pad.y, fits);
+  // A label in a large font that fits on no two lines gets the regular one.
+  const bool smaller = !fits && ui.fonts.regular() && ImGui::GetFont() != ui.fonts.regular();
+  if (smaller) {
+    ImGui::PushFont(ui.fonts.regular());
+    lines = label_lines(label, size.x - 2 * pad.x, size.y - 2 * pad.y, fits);
+  }
+  const bool pressed = ImGui::Button(((lines.size() == 1 ? label : std::string()) + "###" + id).c_str(), size);
+  if (lines.size() > 1) {  // ImGui would align the lines left: each is centred here
+    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+    const float line_h = ImGui::GetTextLineHeight();
+    float y = (a.y + b.y - line_h * static_cast<float>(lines.size())) / 2;
+    for (const auto& line : lines) {
+      const float x = (a.x + b.x - ImGui::CalcTextSize(line.c_str()).x) / 2;
+      ImGui::GetWindowDrawList()->AddText(ImVec2(x, y), ImGui::GetColorU32(ImGuiCol_Text), line.c_str());
+      y += line_h;
+    }
+  }
+  if (smaller) ImGui::PopFont();
   ImGui::PopStyleColor(3);
-  record_widget(ui, id);
+  record_widget(ui, id, !fits);
   if (pressed) ui.emit(Intent::Touch);
   return pressed;
 }

@@ -17,7 +17,8 @@ namespace shelter::ui {
 struct WidgetRect {
   std::string id;
   float x, y, w, h;
-  bool clipped = false;  // partly scrolled out of its list
+  bool clipped = false;    // partly scrolled out of its list
+  bool label_cut = false;  // its label does not fit, even on two lines
 };
 
 struct Ui {
@@ -40,9 +41,10 @@ struct Ui {
 enum class Tone { Normal, Primary, Selected, Danger, Quiet };
 
 // A button: "label###id" keeps its identity across languages. Returns true
-// when pressed. Width 0 means "fill the row".
+// when pressed. Width 0 means "fill the row". A label too wide for one line
+// goes on two, centred.
 bool button(Ui& ui, const std::string& label, const std::string& id, ImVec2 size, Tone tone = Tone::Normal);
-void record_widget(Ui& ui, const std::string& id);  // the last item's rect
+void record_widget(Ui& ui, const std::string& id, bool label_cut = false);  // the last item's rect
 
 // Text helpers with the big fonts.
 void title(Ui& ui, const std::string& text);
