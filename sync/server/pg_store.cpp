@@ -185,16 +185,15 @@ class PgServerStore final : public ServerStore {
       auto page = w.exec_params("SELECT person_id, state FROM person WHERE person_id > $1 ORDER BY person_id LIMIT 5000",
                                 after);
       if (page.empty()) break;
-      CopyRows rows;
-      for (const auto& r : page) {
-        const PersonState p = state_from_json(r[0].c_str(), r[1].c_str());
-        household_columns(rows.text(p.id), p).end_row();
-      }
-      copy_rows(w, "person_household", rows);
+      CopyRows rows;  // the persons who count in a household; the others keep NULL
+      for (const auto& r : page)
+        for (const HouseholdKey& k : household_contributions(state_from_json(r[0].c_str(), r[1].c_str())))
+          rows.text(r[0].c_str()).text(k.shelter_id).text(k.household_id).end_row();
+      if (!rows.empty()) copy_rows(w, "person_household", rows);
       after = page[page.size() - 1][0].c_str();
     }
     w.exec("UPDATE person p SET present_at = h.present_at, household_key = h.household_key FROM person_household h "
-           "WHERE p.person_id = h.person_id AND h.present_at IS NOT NULL");
+           "WHERE p.person_id = h.person_id");
     w.exec("DROP TABLE IF EXISTS household_presence");
   }
 

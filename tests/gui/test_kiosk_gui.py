@@ -228,6 +228,13 @@ def staff(x):
     k.cleanup()
 
 
+def labels_whole(k, where):
+    """Every label on the screen shows whole (the UI map's label_cut); a screenshot of it."""
+    cut = [w["id"] for w in k.ui()["widgets"] if w.get("label_cut")]
+    check(not cut, f"{where}: every label shows whole ({cut})")
+    k.screenshot()
+
+
 def staff_languages(x):
     """Staff mode in the languages with the longest labels: every label shows
     whole in the real window (the kiosk's UI map says when one does not)."""
@@ -237,16 +244,12 @@ def staff_languages(x):
         k.tap(f"lang:{lang}")
         k.tap("staff")
         check(k.wait_for(screen="staff-pin"), f"{lang}: the PIN pad")
-        cut = [w["id"] for w in k.ui()["widgets"] if w.get("label_cut")]
-        check(not cut, f"{lang}: every label on the PIN pad shows whole ({cut})")
-        k.screenshot()
+        labels_whole(k, f"{lang}: the PIN pad")
         for d in "0000":
             k.tap(f"pin:{d}")
         k.tap("pin:ok")
         check(k.wait_for(screen="staff"), f"{lang}: staff mode")
-        cut = [w["id"] for w in k.ui()["widgets"] if w.get("label_cut")]
-        check(not cut, f"{lang}: every label in staff mode shows whole ({cut})")
-        k.screenshot()
+        labels_whole(k, f"{lang}: staff mode")
         k.tap("staff-exit")
         check(k.wait_for(screen="welcome"), f"{lang}: back at the welcome screen")
     k.stop()
