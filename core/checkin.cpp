@@ -41,11 +41,16 @@ Result<NewEvent> presence_event(Store& store, const PersonId& id, EventType type
   auto rec = store.person(id);
   if (!rec) return rec.error();
   if (!rec->has_value()) return fail("no person with id " + id);
-  const Presence now = (*rec)->presence;
+  const PersonRecord& p = **rec;
+  // Whereabouts are per shelter: a status change here says nothing about a
+  // person whose latest arrival is elsewhere (docs/protocol.md).
+  if (!p.shelter_id.empty() && p.shelter_id != store.shelter_id())
+    return fail("person " + id + " moved to shelter " + p.shelter_id);
+  const Presence now = p.presence;
   if ((type == EventType::WentOut && now != Presence::Present) || (type == EventType::CameBack && now != Presence::Out) ||
       (type == EventType::Left && now == Presence::Left))
     return fail("person " + id + " is " + std::string(now == Presence::None ? "not checked in" : to_string(now)));
-  return NewEvent{type, id, "", (*rec)->shelter_id, author, {}};
+  return NewEvent{type, id, "", "", author, {}};  // recorded under this device's shelter
 }
 
 Result<PassAction> pass_action(Store& store, const qr::Pass& pass, const std::string& author) {

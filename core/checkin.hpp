@@ -20,8 +20,8 @@ Result<std::vector<NewEvent>> card_arrivals(Store& store, const qr::HouseholdCar
                                             const std::string& author);
 
 // went_out / came_back / left for a person, refused when it makes no sense
-// ("person ... is out"). The event belongs to the shelter where the person is
-// registered.
+// ("person ... is out", "person ... moved to shelter B"). Recorded under this
+// device's shelter, as every event a kiosk writes.
 Result<NewEvent> presence_event(Store& store, const PersonId& id, EventType type, const std::string& author);
 
 // What scanning a pass at this store's shelter records: the holder arrives

@@ -71,6 +71,7 @@ Status validate(const Event& e) {
   if (e.author.empty() || e.author.size() > 64 || !is_valid_utf8(e.author))
     return fail("event " + e.id + ": bad author");
   if (e.hlc == 0) return fail("event " + e.id + ": missing timestamp");
+  if (e.clamp != 0 && e.clamp >= e.hlc) return fail("event " + e.id + ": a clamp must be earlier than the clock");
   if (!e.body.is_object()) return fail("event " + e.id + ": body is not an object");
   const std::string ctx = "event " + e.id;
   switch (e.type) {
@@ -104,15 +105,18 @@ Status validate(const Event& e) {
 }
 
 void for_each_field_write(const Event& e, const std::function<void(std::string_view, std::string_view)>& write) {
+  // The status at the event's own shelter; an arrival also says where the
+  // person is now.
   auto presence = [&](std::string_view p) {
-    std::string v;
-    v.reserve(p.size() + 1 + e.shelter_id.size());
-    v.append(p).append(" ").append(e.shelter_id);
-    write(field::kPresence, v);
+    std::string name;
+    name.reserve(field::kStatusPrefix.size() + e.shelter_id.size());
+    name.append(field::kStatusPrefix).append(e.shelter_id);
+    write(name, p);
   };
   switch (e.type) {
     case EventType::Arrived:
       presence("present");
+      write(field::kWhere, e.shelter_id);
       if (!e.household_id.empty()) write(field::kHousehold, e.household_id);
       [[fallthrough]];
     case EventType::Corrected:
@@ -150,8 +154,14 @@ void apply_body(const nlohmann::json& body, PersonInfo& info) {
       info);
 }
 
+bool Event::same_content(const Event& o) const {
+  return id == o.id && type == o.type && person_id == o.person_id && household_id == o.household_id &&
+         shelter_id == o.shelter_id && device_id == o.device_id && device_seq == o.device_seq && author == o.author &&
+         hlc == o.hlc && body == o.body;
+}
+
 nlohmann::json to_json(const Event& e) {
-  return nlohmann::json{{"id", e.id},
+  auto j = nlohmann::json{{"id", e.id},
                         {"type", std::string(to_string(e.type))},
                         {"person", e.person_id},
                         {"household", e.household_id},
@@ -161,6 +171,8 @@ nlohmann::json to_json(const Event& e) {
                         {"author", e.author},
                         {"hlc", e.hlc},
                         {"body", e.body}};
+  if (e.clamp != 0) j["clamp"] = e.clamp;
+  return j;
 }
 
 Result<Event> event_from_json(const nlohmann::json& j) {
@@ -183,6 +195,10 @@ Result<Event> event_from_json(const nlohmann::json& j) {
     if (!j.at("hlc").is_number_unsigned()) return fail("event " + e.id + ": hlc must be a whole number >= 0");
     e.hlc = j.at("hlc").get<Hlc>();
     e.body = j.value("body", nlohmann::json::object());
+    if (j.contains("clamp")) {
+      if (!j["clamp"].is_number_unsigned()) return fail("event " + e.id + ": clamp must be a whole number >= 0");
+      e.clamp = j["clamp"].get<Hlc>();
+    }
   } catch (const nlohmann::json::exception& ex) {
     return fail(std::string("malformed event: ") + ex.what());
   }

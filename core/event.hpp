@@ -36,8 +36,13 @@ inline constexpr std::string_view kNeedsOther = "needs_other";
 inline constexpr std::string_view kConsent = "consent";
 inline constexpr std::string_view kStay = "stay";
 inline constexpr std::string_view kHousehold = "household_id";
-// Set by events, never by a body: "present tama-01", "out tama-01", "left tama-01".
-inline constexpr std::string_view kPresence = "presence";
+// Whereabouts, set by events, never by a body (docs/protocol.md, "Whereabouts"):
+// kWhere is the shelter of the person's latest arrival; each shelter's own
+// status ("present", "out", "left") is the field kStatusPrefix + shelter id,
+// written only by events recorded at that shelter. So an out/back/leave at A
+// never moves a person whose latest arrival is at B.
+inline constexpr std::string_view kWhere = "where";
+inline constexpr std::string_view kStatusPrefix = "status:";
 // Set by `merged` events: the person this record is a duplicate of ("" = unmerged).
 inline constexpr std::string_view kMergedInto = "merged_into";
 }  // namespace field
@@ -56,7 +61,15 @@ struct Event {
   std::string author;           // "self" (kiosk self-service) or "staff:<name>"
   Hlc hlc = 0;
   nlohmann::json body = nlohmann::json::object();  // field values, or {"into": id} for merged
+  // Set by the municipal server, never by a kiosk: the stamp the merge uses
+  // instead of `hlc` when `hlc` was too far ahead of the server's clock on
+  // arrival (0: not clamped). Not part of the id: the event stays the one
+  // its kiosk wrote, and every node learns the same clamp with it.
+  Hlc clamp = 0;
 
+  Hlc effective_hlc() const { return clamp != 0 ? clamp : hlc; }
+  // Same event as written by its device (id, content), whatever the clamp.
+  bool same_content(const Event& o) const;
   bool operator==(const Event& o) const = default;
 };
 

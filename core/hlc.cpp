@@ -39,6 +39,10 @@ std::int64_t HybridClock::wall_now() const { return wall_() + offset_; }
 
 Hlc HybridClock::now() {
   std::lock_guard lock(mu_);
+  return next_locked();
+}
+
+Hlc HybridClock::next_locked() {
   const std::int64_t wall = wall_now();
   const std::int64_t last_ms = hlc_millis(last_);
   if (wall > last_ms) {
@@ -51,9 +55,20 @@ Hlc HybridClock::now() {
   return last_;
 }
 
-void HybridClock::resume_after(Hlc own) {
+Hlc HybridClock::now_after(Hlc floor) {
   std::lock_guard lock(mu_);
+  const Hlc t = next_locked();
+  if (t > floor) return t;
+  const Hlc after = floor + 1;
+  if (hlc_millis(after) <= wall_now() + max_forward_) last_ = after;
+  return after;
+}
+
+bool HybridClock::resume_after(Hlc own) {
+  std::lock_guard lock(mu_);
+  if (hlc_millis(own) > wall_now() + max_forward_) return false;
   if (own > last_) last_ = own;
+  return true;
 }
 
 bool HybridClock::observe(Hlc remote) {

@@ -39,10 +39,19 @@ class HybridClock {
   // not adopted (a tablet with a clock set a day ahead must not drag every
   // other device a day ahead); returns false in that case.
   bool observe(Hlc remote);
-  // Moves past `own`, a stamp this device issued before (its own log), with
-  // no bound: the wall clock may have gone back since (a dead RTC battery
-  // after a power cut), and our own edits must stay in order.
-  void resume_after(Hlc own);
+  // A timestamp for a new event about someone whose latest known event is
+  // stamped `floor`: after it, whatever the wall clock says (a tablet three
+  // hours behind must still record a leave after the arrival it knows). A
+  // floor too far ahead of the corrected wall clock (see observe) is passed
+  // for this event only: it is not adopted, so it cannot carry the future
+  // into this device's stamps for everyone else.
+  Hlc now_after(Hlc floor);
+  // Moves past `own`, a stamp this device issued before (its own log),
+  // within the same bound as observe: one stamp from a clock that was far
+  // ahead must not drag every later event into the future. Own edits of one
+  // person stay in order through now_after, which the store calls with that
+  // person's latest stamp.
+  bool resume_after(Hlc own);
 
   // Offset added to the wall clock, as measured against the server at the
   // last sync (server time - local time).
@@ -54,6 +63,7 @@ class HybridClock {
 
  private:
   std::int64_t wall_now() const;
+  Hlc next_locked();
   mutable std::mutex mu_;
   WallClock wall_;
   Hlc last_ = 0;

@@ -37,7 +37,8 @@ std::vector<std::string> PersonState::apply(const Event& e) {
 }
 
 void PersonState::apply(const Event& e, std::vector<std::string>* changed) {
-  const auto stamp = std::make_shared<const Stamp>(Stamp{e.hlc, e.device_id, e.id});
+  const auto stamp = std::make_shared<const Stamp>(Stamp{e.effective_hlc(), e.device_id, e.id});
+  bool merge_changed = false;
   for_each_field_write(e, [&](std::string_view name, std::string_view value) {
     auto it = fields.find(name);
     if (it == fields.end()) {
@@ -48,8 +49,10 @@ void PersonState::apply(const Event& e, std::vector<std::string>* changed) {
     } else {
       return;
     }
+    if (name == field::kMergedInto) merge_changed = true;
     if (changed) changed->emplace_back(name);
   });
+  if (merge_changed) hidden = !merged_into().empty();
 }
 
 const std::string& PersonState::get(std::string_view name) const {
@@ -59,14 +62,18 @@ const std::string& PersonState::get(std::string_view name) const {
 }
 
 Presence PersonState::presence() const {
-  const std::string& p = get(field::kPresence);
-  return parse_presence(p.substr(0, p.find(' '))).value_or(Presence::None);
+  const std::string& where = get(field::kWhere);
+  if (where.empty()) return Presence::None;
+  return parse_presence(status_at(where)).value_or(Presence::None);
 }
 
-std::string PersonState::shelter_id() const {
-  const std::string& p = get(field::kPresence);
-  const size_t sp = p.find(' ');
-  return sp == std::string::npos ? std::string{} : p.substr(sp + 1);
+std::string PersonState::shelter_id() const { return get(field::kWhere); }
+
+const std::string& PersonState::status_at(const std::string& shelter_id) const {
+  std::string name;
+  name.reserve(field::kStatusPrefix.size() + shelter_id.size());
+  name.append(field::kStatusPrefix).append(shelter_id);
+  return get(name);
 }
 
 StayType PersonState::stay() const { return parse_stay(get(field::kStay)).value_or(StayType::Shelter); }
@@ -92,7 +99,7 @@ Hlc PersonState::updated_hlc() const {
 
 std::vector<CountKey> count_contributions(const PersonState& p) {
   std::vector<CountKey> out;
-  if (!p.get(field::kMergedInto).empty()) return out;
+  if (p.hidden) return out;
   const Presence presence = p.presence();
   if (presence != Presence::Out && presence != Presence::Present) return out;
   const std::string shelter = p.shelter_id();
@@ -116,7 +123,7 @@ std::vector<CountKey> count_contributions(const PersonState& p) {
 }
 
 std::vector<HouseholdKey> household_contributions(const PersonState& p) {
-  if (!p.get(field::kMergedInto).empty() || p.presence() != Presence::Present) return {};
+  if (p.hidden || p.presence() != Presence::Present) return {};
   return {household_key(p.shelter_id(), p.get(field::kHousehold), p.id)};
 }
 
@@ -157,6 +164,55 @@ void add_count_cell(ShelterCounts& c, const std::string& dim, const std::string&
   else if (dim == "need") c.by_need[key] += n;
   else if (dim == "stay") c.by_stay[key] += n;
   else if (dim == "birth") c.by_age_band[std::string(to_string(age_band(parse_birth(key).value_or(BirthDate{}), today)))] += n;
+}
+
+}  // namespace shelter
+
+namespace shelter {
+
+std::map<PersonId, bool> merge_visibility(const std::vector<PersonId>& changed, const MergeLinks& links) {
+  // Merges are rare volunteer actions and chains short; the bound keeps a
+  // damaged store from making this walk the whole table.
+  constexpr size_t kMaxComponent = 10000;
+  std::map<PersonId, std::optional<PersonId>> into;  // the component, with each member's merged_into
+  std::vector<PersonId> todo(changed.begin(), changed.end());
+  while (!todo.empty() && into.size() < kMaxComponent) {
+    PersonId id = std::move(todo.back());
+    todo.pop_back();
+    if (into.count(id)) continue;
+    auto next = links.into(id);
+    into.emplace(id, next);
+    if (next && !next->empty()) todo.push_back(*next);
+    for (auto& s : links.sources(id)) todo.push_back(std::move(s));
+  }
+  auto into_of = [&](const PersonId& id) -> PersonId {
+    auto it = into.find(id);
+    if (it != into.end()) return it->second.value_or(PersonId{});
+    auto next = links.into(id);
+    return next.value_or(PersonId{});
+  };
+  std::map<PersonId, bool> hidden;
+  for (const auto& [id, next] : into) {
+    if (!next) continue;  // not a person of this store
+    // Follow the chain to its end or around its cycle.
+    std::vector<PersonId> path{id};
+    PersonId root;
+    for (size_t steps = 0; steps < kMaxComponent; ++steps) {
+      const PersonId n = into_of(path.back());
+      if (n.empty()) {
+        root = path.back();
+        break;
+      }
+      auto seen = std::find(path.begin(), path.end(), n);
+      if (seen != path.end()) {
+        root = *std::min_element(seen, path.end());  // a cycle: its smallest id is the record kept
+        break;
+      }
+      path.push_back(n);
+    }
+    hidden[id] = root != id;
+  }
+  return hidden;
 }
 
 }  // namespace shelter

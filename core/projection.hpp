@@ -7,6 +7,8 @@
 // (HLC, device id, event id). That is a total order on writes, so the result
 // does not depend on the order or the number of times events are applied.
 #include <compare>
+#include <functional>
+#include <optional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -66,6 +68,12 @@ class FieldMap {
 struct PersonState {
   PersonId id;
   FieldMap fields;
+  // Whether a merge hides this record from lists and counts. Not a field:
+  // it depends on other persons' merges too (two opposite merges make a
+  // cycle, whose smallest id stays visible; see merge_visibility). apply()
+  // sets it to "merged into someone" whenever merged_into changes; a store
+  // then settles it over the merge chain and keeps it with the state.
+  bool hidden = false;
 
   // Applies the event's writes; returns the names of fields whose value or
   // stamp changed (empty: the event lost every comparison or was a repeat).
@@ -74,8 +82,12 @@ struct PersonState {
   void apply(const Event& e, std::vector<std::string>* changed);
 
   const std::string& get(std::string_view field) const;  // "" when never written
+  // The status at the shelter of the latest arrival (None: never arrived).
   Presence presence() const;
-  std::string shelter_id() const;  // where the presence field says
+  std::string shelter_id() const;  // the shelter of the latest arrival
+  // The status this shelter recorded last ("" = none): a person who moved
+  // to B after an out or leave at A shows at A as "moved to B".
+  const std::string& status_at(const std::string& shelter_id) const;
   StayType stay() const;
   HouseholdId household_id() const;
   PersonId merged_into() const;
@@ -92,8 +104,8 @@ struct CountKey {
   auto operator<=>(const CountKey&) const = default;
 };
 
-// What this person adds to the counts: nothing once merged into another
-// record or left; "out" while out; every dimension while present.
+// What this person adds to the counts: nothing while hidden by a merge or
+// once left; "out" while out; every dimension while present.
 std::vector<CountKey> count_contributions(const PersonState& p);
 
 // The household a present person makes present at their shelter, if any:
@@ -134,5 +146,21 @@ CountDelta count_delta(const PersonState* before, const PersonState& after);
 // strings are computed against `today`. Both server backends and the kiosk
 // store read their cells through this.
 void add_count_cell(ShelterCounts& c, const std::string& dim, const std::string& key, int n, const BirthDate& today);
+
+// Which records a set of merges hides. A record merged into another is
+// hidden; following merged_into from it leads to the visible record. Two
+// volunteers merging the same pair in opposite directions (or longer
+// circles) make a cycle: its member with the smallest id stays visible, so
+// a chain always ends in exactly one visible record, whatever order the
+// merges arrive in. `into` gives a person's merged_into (nullopt: the store
+// does not know the person, which ends the chain there); `sources` the
+// persons whose merged_into names a person.
+struct MergeLinks {
+  std::function<std::optional<PersonId>(const PersonId&)> into;
+  std::function<std::vector<PersonId>(const PersonId&)> sources;
+};
+// The visibility (true: hidden) of every person whose visibility a change
+// of `changed`'s merged_into can move: the persons linked to them by merges.
+std::map<PersonId, bool> merge_visibility(const std::vector<PersonId>& changed, const MergeLinks& links);
 
 }  // namespace shelter

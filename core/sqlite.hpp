@@ -79,6 +79,7 @@ class Db {
   std::string errmsg() const { return sqlite3_errmsg(db_); }
   sqlite3* handle() const { return db_; }
   std::int64_t changes() const { return sqlite3_changes64(db_); }
+  bool autocommit() const { return sqlite3_get_autocommit(db_) != 0; }  // no transaction open
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}

@@ -75,11 +75,63 @@ CREATE TABLE household_presence(
     R"sql(
 CREATE INDEX event_shelter_seq ON event(shelter_id, seq);
 )sql",
+    // 3: the merge rules of docs/protocol.md ("Whereabouts", "Clocks",
+    // "One event per (device, seq)", "Merges"). `clamp` is the stamp the
+    // server gave an event whose clock was too far ahead (set once, learnt
+    // after the event is stored here); `origin` says how an event came
+    // (''/'push': written here or pushed to this server, 'pull', 'import'),
+    // so a kiosk relays the imported events of its shelter. A kiosk keeps
+    // the server's copy of its own events even when a plain file copy made
+    // it reuse their seqs, so (device, seq) is no longer unique here: the
+    // server enforces it. `hidden`: merge_visibility. Projections are
+    // folded again by the new rules (Store::open).
+    R"sql(
+CREATE TABLE event_v3(
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  person_id TEXT NOT NULL,
+  household_id TEXT NOT NULL,
+  shelter_id TEXT NOT NULL,
+  device_id TEXT NOT NULL,
+  device_seq INTEGER NOT NULL,
+  author TEXT NOT NULL,
+  hlc INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  clamp INTEGER NOT NULL DEFAULT 0,
+  origin TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO event_v3(seq, id, type, person_id, household_id, shelter_id, device_id, device_seq, author, hlc, body)
+  SELECT seq, id, type, person_id, household_id, shelter_id, device_id, device_seq, author, hlc, body FROM event;
+DROP TRIGGER event_no_update;
+DROP TRIGGER event_no_delete;
+DROP TABLE event;
+ALTER TABLE event_v3 RENAME TO event;
+CREATE INDEX event_person ON event(person_id);
+CREATE INDEX event_shelter_seq ON event(shelter_id, seq);
+CREATE INDEX event_device_seq ON event(device_id, device_seq);
+CREATE TRIGGER event_no_update BEFORE UPDATE OF seq, id, type, person_id, household_id, shelter_id, device_id,
+  device_seq, author, hlc, body, origin ON event
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER event_clamp_once BEFORE UPDATE OF clamp ON event WHEN OLD.clamp <> 0 OR NEW.clamp >= OLD.hlc
+  BEGIN SELECT RAISE(ABORT, 'an event''s clamp is set once, earlier than its clock'); END;
+CREATE TRIGGER event_no_delete BEFORE DELETE ON event
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+ALTER TABLE person ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX person_merged_into ON person(merged_into) WHERE merged_into <> '';
+-- Own events the server refused for good, shown to staff (never retried).
+CREATE TABLE refused_event(
+  id TEXT PRIMARY KEY, code TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL, reissued_as TEXT NOT NULL
+) WITHOUT ROWID;
+)sql",
 };
+// The first schema whose projections follow today's fold: a store migrated
+// from an earlier one is folded again from its log.
+constexpr int kFoldSchema = 3;
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
 constexpr const char* kEventColumns =
-    "seq, id, type, person_id, household_id, shelter_id, device_id, device_seq, author, hlc, body";
+    "seq, id, type, person_id, household_id, shelter_id, device_id, device_seq, author, hlc, body, clamp, origin";
 
 Result<Event> read_event(sql::Stmt& s) {
   Event e;
@@ -96,6 +148,7 @@ Result<Event> read_event(sql::Stmt& s) {
   e.hlc = s.u64(9);
   e.body = nlohmann::json::parse(s.text(10), nullptr, false);
   if (e.body.is_discarded()) return fail("event " + e.id + ": unreadable body in log");
+  e.clamp = s.u64(11);
   return e;
 }
 
@@ -207,6 +260,11 @@ Status Store::migrate() {
     if (auto st = db_->exec(kMigrations[version]); !st)
       return st.error().context("migrate to schema " + std::to_string(version + 1));
     if (auto st = db_->exec("PRAGMA user_version=" + std::to_string(version + 1)); !st) return st.error().context("migrate");
+    // A log written under an earlier fold is folded again in the same
+    // transaction: a crash leaves the old schema or the new one, never the
+    // new schema with old projections.
+    if (version > 0 && version + 1 == kFoldSchema)
+      if (auto st = rebuild_locked(); !st) return st.error().context("migrate: fold the log by the new rules");
     if (auto st = (*tx)->commit(); !st) return st.error().context("migrate");
   }
 }
@@ -261,10 +319,10 @@ Status Store::set_meta(const std::string& key, const std::string& value) {
   return (*q)->bind(1, key).bind(2, value).run().context("write meta " + key);
 }
 
-Result<bool> Store::insert_event(const Event& e) {
+Result<bool> Store::insert_event(const Event& e, const std::string& origin) {
   auto q = db_->prepare(
-      "INSERT INTO event(id, type, person_id, household_id, shelter_id, device_id, device_seq, author, hlc, body) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(id) DO NOTHING");
+      "INSERT INTO event(id, type, person_id, household_id, shelter_id, device_id, device_seq, author, hlc, body, "
+      "clamp, origin) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(id) DO NOTHING");
   if (!q) return q.error();
   (*q)->bind(1, e.id)
       .bind(2, to_string(e.type))
@@ -275,9 +333,46 @@ Result<bool> Store::insert_event(const Event& e) {
       .bind(7, e.device_seq)
       .bind(8, e.author)
       .bind(9, e.hlc)
-      .bind(10, e.body.dump());
+      .bind(10, e.body.dump())
+      .bind(11, e.clamp)
+      .bind(12, origin);
   if (auto st = (*q)->run(); !st) return st.error().context("append event " + e.id);
   return db_->changes() > 0;
+}
+
+Result<bool> Store::event_exists(const std::string& id) {
+  auto q = db_->prepare("SELECT 1 FROM event WHERE id = ?1");
+  if (!q) return q.error();
+  (*q)->bind(1, id);
+  auto row = (*q)->step();
+  if (!row) return row.error().context("look up event");
+  const bool found = *row;
+  q->reset();
+  return found;
+}
+
+Result<std::optional<Event>> Store::stored_event(const std::string& id) {
+  auto q = db_->prepare(std::string("SELECT ") + kEventColumns + " FROM event WHERE id = ?1");
+  if (!q) return q.error();
+  (*q)->bind(1, id);
+  auto row = (*q)->step();
+  if (!row) return row.error().context("look up event");
+  if (!*row) return std::optional<Event>{};
+  auto e = read_event(**q);
+  if (!e) return e.error();
+  return std::optional<Event>(std::move(e).value());
+}
+
+// The latest stamp (as the merge compares them) of any event about `id`.
+Result<Hlc> Store::person_floor(const PersonId& id) {
+  auto q = db_->prepare("SELECT coalesce(max(CASE WHEN clamp <> 0 THEN clamp ELSE hlc END), 0) FROM event "
+                        "WHERE person_id = ?1");
+  if (!q) return q.error();
+  (*q)->bind(1, id);
+  if (auto r = (*q)->step(); !r) return r.error();
+  const Hlc floor = (*q)->u64(0);
+  q->reset();
+  return floor;
 }
 
 Status Store::load_clock_offset() {
@@ -292,22 +387,11 @@ Status Store::load_clock_offset() {
   return {};
 }
 
-// Before stamping new events: take the daemon's latest clock correction, and
-// move past every event this store knows about the same persons (pulled by
-// the daemon in another process), so "after" means after for each person
-// even when clocks disagree.
-Status Store::prepare_clock(const std::vector<NewEvent>& drafts) {
-  if (auto st = load_clock_offset(); !st) return st;
-  auto q = db_->prepare("SELECT coalesce(max(hlc), 0) FROM event WHERE person_id = ?1");
-  if (!q) return q.error();
-  for (const NewEvent& d : drafts) {
-    (*q)->bind(1, d.person_id);
-    if (auto r = (*q)->step(); !r) return r.error();
-    clock_.observe((*q)->u64(0));
-    (*q)->reset();
-  }
-  return {};
-}
+// Before stamping new events: take the daemon's latest clock correction.
+// Each event is then stamped after every event this store knows about its
+// person (pulled by the daemon in another process), so "after" means after
+// for each person even when clocks disagree (record_locked).
+Status Store::prepare_clock(const std::vector<NewEvent>&) { return load_clock_offset(); }
 
 // Where this device's log ends, read under the write lock: another process
 // on the same device (shelterctl beside the kiosk) may have written since
@@ -342,12 +426,29 @@ Result<std::vector<Event>> Store::record(const std::vector<NewEvent>& drafts) {
   if (device_id_.empty()) return fail("record: this store has no device identity (run `shelterctl init`)");
   auto tx = sql::Tx::begin(*db_);
   if (!tx) return tx.error().context("record");
+  auto events = record_locked(drafts);
+  if (!events) return events.error();
+  if (auto st = (*tx)->commit(); !st) return st.error().context("record");
+  next_device_seq_ += static_cast<std::int64_t>(events->size());
+  return events;
+}
+
+// record() inside the caller's transaction; next_device_seq_ is moved on by
+// the caller once it commits.
+Result<std::vector<Event>> Store::record_locked(const std::vector<NewEvent>& drafts) {
   if (auto st = resume_own_log(); !st) return st.error().context("record: own log");
   if (auto st = prepare_clock(drafts); !st) return st.error().context("record: clock");
   std::vector<Event> events;
   events.reserve(drafts.size());
   std::int64_t seq = next_device_seq_;
+  std::map<PersonId, Hlc> floors;  // persons of this batch: their latest stamp, ours included
   for (const NewEvent& d : drafts) {
+    auto floor = floors.find(d.person_id);
+    if (floor == floors.end()) {
+      auto known = person_floor(d.person_id);
+      if (!known) return known.error().context("record: clock");
+      floor = floors.emplace(d.person_id, *known).first;
+    }
     Event e;
     e.type = d.type;
     e.person_id = d.person_id;
@@ -356,21 +457,31 @@ Result<std::vector<Event>> Store::record(const std::vector<NewEvent>& drafts) {
     e.device_id = device_id_;
     e.device_seq = seq++;
     e.author = d.author;
-    e.hlc = clock_.now();
+    e.hlc = clock_.now_after(floor->second);
     e.id = make_event_id(device_id_, e.hlc);
+    // A stamp passed to get after a far-ahead floor is not adopted by the
+    // clock, so the clock may hand it out again later: ids stay unique.
+    for (;;) {
+      auto taken = event_exists(e.id);
+      if (!taken) return taken.error().context("record");
+      bool in_batch = false;
+      for (const Event& o : events) in_batch |= o.id == e.id;
+      if (!*taken && !in_batch) break;
+      e.hlc = clock_.now_after(e.hlc);
+      e.id = make_event_id(device_id_, e.hlc);
+    }
+    floor->second = e.hlc;
     e.body = d.body.is_null() ? nlohmann::json::object() : d.body;  // `{}` in C++ makes a JSON null
     if (auto st = validate(e); !st) return st.error().context("record");
     events.push_back(std::move(e));
   }
   for (const Event& e : events) {
-    auto inserted = insert_event(e);
+    auto inserted = insert_event(e, "");
     if (!inserted) return inserted.error().context("record");
-    // Same device, same clock reading: never acknowledge what was not stored.
+    // Never acknowledge what was not stored.
     if (!*inserted) return fail("record: event " + e.id + " already exists; try again");
     if (auto st = project(e); !st) return st.error().context("record: project " + e.id);
   }
-  if (auto st = (*tx)->commit(); !st) return st.error().context("record");
-  next_device_seq_ = seq;
   return events;
 }
 
@@ -380,22 +491,200 @@ Result<Event> Store::record(const NewEvent& draft) {
   return std::move(r->front());
 }
 
-Result<int> Store::apply_remote(const std::vector<Event>& events) {
+Result<int> Store::apply_remote(const std::vector<Event>& events, const std::string& origin) {
   for (const Event& e : events)
     if (auto st = validate(e); !st) return st.error().context("apply remote events");
   auto tx = sql::Tx::begin(*db_);
   if (!tx) return tx.error().context("apply remote events");
   int added = 0;
+  std::vector<std::pair<std::string, Hlc>> clamps;
   for (const Event& e : events) {
-    auto inserted = insert_event(e);
+    auto inserted = insert_event(e, origin);
     if (!inserted) return inserted.error().context("apply remote events");
-    if (!*inserted) continue;
+    if (!*inserted) {
+      if (e.clamp != 0) clamps.emplace_back(e.id, e.clamp);  // learnt with a later copy of the event
+      continue;
+    }
     ++added;
     if (auto st = project(e); !st) return st.error().context("apply remote events: project " + e.id);
   }
+  if (!clamps.empty())
+    if (auto st = apply_clamps(clamps); !st) return st.error().context("apply remote events");
   if (auto st = (*tx)->commit(); !st) return st.error().context("apply remote events");
-  for (const Event& e : events) clock_.observe(e.hlc);
+  for (const Event& e : events) clock_.observe(e.effective_hlc());
   return added;  // own events among them move the next seq on at the next record (resume_own_log)
+}
+
+Result<std::vector<Admission>> Store::admit(const std::vector<Event>& events, std::int64_t now_ms,
+                                            std::int64_t future_slack_ms) {
+  for (const Event& e : events)
+    if (auto st = validate(e); !st) return st.error().context("admit events");
+  auto tx = sql::Tx::begin(*db_);
+  if (!tx) return tx.error().context("admit events");
+  auto holder = db_->prepare("SELECT id FROM event WHERE device_id = ?1 AND device_seq = ?2 LIMIT 1");
+  auto last = db_->prepare("SELECT coalesce(max(device_seq), 0) FROM event WHERE device_id = ?1");
+  if (!holder || !last) return fail(db_->errmsg()).context("admit events");
+  const Hlc limit = make_hlc(now_ms + future_slack_ms, 0);
+  std::vector<Admission> out;
+  out.reserve(events.size());
+  for (const Event& in : events) {
+    Admission a;
+    auto stored = stored_event(in.id);
+    if (!stored) return stored.error().context("admit events");
+    if (stored->has_value()) {
+      if ((*stored)->same_content(in)) {
+        a.kind = Admission::Kind::Duplicate;
+        a.clamp = (*stored)->clamp;
+      } else {
+        a.kind = Admission::Kind::Refused;
+        a.code = "conflict";
+        a.reason = "event " + in.id + " is stored already with other content";
+      }
+      out.push_back(std::move(a));
+      continue;
+    }
+    (*holder)->bind(1, in.device_id).bind(2, in.device_seq);
+    auto row = (*holder)->step();
+    if (!row) return row.error().context("admit events");
+    const bool taken = *row;
+    (*holder)->reset();
+    if (taken) {
+      (*last)->bind(1, in.device_id);
+      if (auto r = (*last)->step(); !r) return r.error().context("admit events");
+      a.kind = Admission::Kind::Refused;
+      a.code = "seq_taken";
+      a.expected_seq = (*last)->i64(0) + 1;
+      (*last)->reset();
+      a.reason = "device " + in.device_id + " seq " + std::to_string(in.device_seq) +
+                 " is another event's on the server (a database copied back from an older file?); the next "
+                 "free seq is " + std::to_string(a.expected_seq);
+      out.push_back(std::move(a));
+      continue;
+    }
+    Event e = in;
+    e.clamp = e.hlc > limit ? limit : 0;
+    auto inserted = insert_event(e, "push");
+    if (!inserted) return inserted.error().context("admit events");
+    if (auto st = project(e); !st) return st.error().context("admit events: project " + e.id);
+    a.clamp = e.clamp;
+    out.push_back(std::move(a));
+  }
+  if (auto st = (*tx)->commit(); !st) return st.error().context("admit events");
+  return out;
+}
+
+Status Store::apply_clamps(const std::vector<std::pair<std::string, Hlc>>& clamps) {
+  std::unique_ptr<sql::Tx> tx;
+  if (db_->autocommit()) {
+    auto t = sql::Tx::begin(*db_);
+    if (!t) return t.error().context("apply clamps");
+    tx = std::move(t).value();
+  }
+  auto q = db_->prepare("UPDATE event SET clamp = ?2 WHERE id = ?1 AND clamp = 0 AND ?2 < hlc RETURNING person_id");
+  if (!q) return q.error().context("apply clamps");
+  std::vector<PersonId> persons;
+  for (const auto& [id, clamp] : clamps) {
+    if (clamp == 0) continue;
+    (*q)->bind(1, id).bind(2, clamp);
+    auto row = (*q)->step();
+    if (!row) return row.error().context("apply clamps");
+    if (*row) persons.push_back((*q)->text(0));
+    (*q)->reset();
+  }
+  std::sort(persons.begin(), persons.end());
+  persons.erase(std::unique(persons.begin(), persons.end()), persons.end());
+  for (const PersonId& p : persons)
+    if (auto st = refold_person(p); !st) return st.error().context("apply clamps");
+  if (tx)
+    if (auto st = tx->commit(); !st) return st.error().context("apply clamps");
+  return {};
+}
+
+Status Store::note_refused(const std::string& id, const std::string& code, const std::string& reason, bool reissue,
+                           std::int64_t seq_floor) {
+  auto tx = sql::Tx::begin(*db_);
+  if (!tx) return tx.error().context("note refused event");
+  auto seen = db_->prepare("SELECT 1 FROM refused_event WHERE id = ?1");
+  if (!seen) return seen.error();
+  (*seen)->bind(1, id);
+  auto row = (*seen)->step();
+  if (!row) return row.error().context("note refused event");
+  if (*row) return {};
+  seen->reset();
+  std::string copy_id;
+  std::int64_t recorded = 0;
+  if (reissue) {
+    auto original = stored_event(id);
+    if (!original) return original.error().context("note refused event");
+    if (original->has_value() && (*original)->device_id == device_id_) {
+      if (seq_floor > 0) {
+        auto floor = meta(kDeviceSeqFloorMeta);
+        if (!floor) return floor.error();
+        std::int64_t kept = 0;
+        if (floor->has_value()) kept = std::atoll((*floor)->c_str());
+        if (seq_floor > kept)
+          if (auto st = set_meta(kDeviceSeqFloorMeta, std::to_string(seq_floor)); !st) return st;
+      }
+      const Event& o = **original;
+      NewEvent copy{o.type, o.person_id, o.household_id, o.shelter_id, o.author, o.body};
+      auto events = record_locked({copy});
+      if (!events) return events.error().context("note refused event: record it again");
+      copy_id = events->front().id;
+      recorded = 1;
+    }
+  }
+  auto q = db_->prepare("INSERT INTO refused_event(id, code, reason, at, reissued_as) VALUES(?1, ?2, ?3, ?4, ?5)");
+  if (!q) return q.error();
+  (*q)->bind(1, id).bind(2, code).bind(3, reason).bind(4, utc_now("%Y-%m-%dT%H:%M:%SZ")).bind(5, copy_id);
+  if (auto st = (*q)->run(); !st) return st.error().context("note refused event");
+  if (auto st = (*tx)->commit(); !st) return st.error().context("note refused event");
+  next_device_seq_ += recorded;
+  return {};
+}
+
+Result<std::vector<RefusedEvent>> Store::refused_events() {
+  auto q = db_->prepare("SELECT id, code, reason, at, reissued_as FROM refused_event ORDER BY at, id");
+  if (!q) return q.error().context("read refused events");
+  std::vector<RefusedEvent> out;
+  for (;;) {
+    auto row = (*q)->step();
+    if (!row) return row.error().context("read refused events");
+    if (!*row) break;
+    out.push_back({(*q)->text(0), (*q)->text(1), (*q)->text(2), (*q)->text(3), (*q)->text(4)});
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<std::int64_t, Event>>> Store::pushable_after(std::int64_t after_seq, int limit,
+                                                                         std::int64_t* scanned_to) {
+  auto q = db_->prepare(std::string("SELECT ") + kEventColumns + " FROM event WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+  if (!q) return q.error().context("read events to push");
+  (*q)->bind(1, after_seq).bind(2, limit);
+  std::vector<std::pair<std::int64_t, Event>> out;
+  *scanned_to = after_seq;
+  for (;;) {
+    auto row = (*q)->step();
+    if (!row) return row.error().context("read events to push");
+    if (!*row) break;
+    *scanned_to = (*q)->i64(0);
+    const bool own = (*q)->text(6) == device_id_;
+    const bool relayed = (*q)->text(12) == "import" && (*q)->text(5) == shelter_id_;
+    if (!own && !relayed) continue;
+    auto e = read_event(**q);
+    if (!e) return e.error().context("read events to push");
+    e->clamp = 0;  // the server sets clamps; it never takes one from a kiosk
+    out.emplace_back(*scanned_to, std::move(e).value());
+  }
+  return out;
+}
+
+Result<std::int64_t> Store::pushable_count(std::int64_t after_seq) {
+  auto q = db_->prepare("SELECT count(*) FROM event WHERE seq > ?1 AND (device_id = ?2 OR "
+                        "(origin = 'import' AND shelter_id = ?3))");
+  if (!q) return q.error().context("count events to push");
+  (*q)->bind(1, after_seq).bind(2, device_id_).bind(3, shelter_id_);
+  if (auto r = (*q)->step(); !r) return r.error().context("count events to push");
+  return (*q)->i64(0);
 }
 
 Result<std::optional<PersonState>> Store::load_state(const PersonId& id) {
@@ -413,6 +702,13 @@ Result<std::optional<PersonState>> Store::load_state(const PersonId& id) {
     p.fields.emplace((*q)->text(0), FieldValue{(*q)->text(1), Stamp{(*q)->u64(2), (*q)->text(3), (*q)->text(4)}});
   }
   if (!any) return std::optional<PersonState>{};
+  auto h = db_->prepare("SELECT hidden FROM person WHERE person_id = ?1");
+  if (!h) return h.error();
+  (*h)->bind(1, id);
+  auto row = (*h)->step();
+  if (!row) return row.error().context("load person");
+  p.hidden = *row && (*h)->i64(0) != 0;
+  h->reset();
   return std::optional<PersonState>(std::move(p));
 }
 
@@ -429,8 +725,8 @@ Status Store::save_person(const PersonState& p, const std::vector<std::string>& 
   }
   auto q = db_->prepare(
       "INSERT OR REPLACE INTO person(person_id, household_id, shelter_id, presence, stay, name, reading, sex, birth, "
-      "address, phone, needs, needs_other, consent, merged_into, updated_hlc) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+      "address, phone, needs, needs_other, consent, merged_into, updated_hlc, hidden) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
   if (!q) return q.error();
   const PersonInfo info = p.info();
   (*q)->bind(1, p.id)
@@ -448,7 +744,8 @@ Status Store::save_person(const PersonState& p, const std::vector<std::string>& 
       .bind(13, info.needs_other)
       .bind(14, info.consent ? 1 : 0)
       .bind(15, p.merged_into())
-      .bind(16, p.updated_hlc());
+      .bind(16, p.updated_hlc())
+      .bind(17, p.hidden ? 1 : 0);
   return (*q)->run().context("save person");
 }
 
@@ -505,11 +802,81 @@ Status Store::project(const Event& e) {
   auto loaded = load_state(e.person_id);
   if (!loaded) return loaded.error();
   std::optional<PersonState> before = std::move(*loaded);
-  PersonState after = before ? *before : PersonState{e.person_id, {}};
+  PersonState after = before ? *before : PersonState{e.person_id, {}, false};
   const std::vector<std::string> changed = after.apply(e);
+  return store_state(before, after, changed);
+}
+
+// Saves a person's new state, moves the counts, and settles merge
+// visibility when merged_into changed.
+Status Store::store_state(const std::optional<PersonState>& before, const PersonState& after,
+                          const std::vector<std::string>& changed) {
   if (changed.empty()) return {};
   if (auto st = save_person(after, changed); !st) return st;
-  return adjust_counts(before ? &*before : nullptr, after);
+  if (auto st = adjust_counts(before ? &*before : nullptr, after); !st) return st;
+  if (std::find(changed.begin(), changed.end(), field::kMergedInto) != changed.end())
+    return settle_merges({after.id});
+  return {};
+}
+
+// Merge visibility over the persons linked to `changed` (merge_visibility):
+// each whose visibility moves is saved and moves the counts.
+Status Store::settle_merges(const std::vector<PersonId>& changed) {
+  auto into_q = db_->prepare("SELECT merged_into FROM person WHERE person_id = ?1");
+  auto from_q = db_->prepare("SELECT person_id FROM person WHERE merged_into = ?1 AND merged_into <> ''");
+  if (!into_q || !from_q) return fail(db_->errmsg()).context("settle merges");
+  std::optional<Error> failed;
+  MergeLinks links;
+  links.into = [&](const PersonId& id) -> std::optional<PersonId> {
+    (*into_q)->bind(1, id);
+    auto row = (*into_q)->step();
+    std::optional<PersonId> out;
+    if (!row) failed = row.error();
+    else if (*row) out = (*into_q)->text(0);
+    (*into_q)->reset();
+    return out;
+  };
+  links.sources = [&](const PersonId& id) {
+    std::vector<PersonId> out;
+    (*from_q)->bind(1, id);
+    for (;;) {
+      auto row = (*from_q)->step();
+      if (!row) failed = row.error();
+      if (!row || !*row) break;
+      out.push_back((*from_q)->text(0));
+    }
+    (*from_q)->reset();
+    return out;
+  };
+  const auto visibility = merge_visibility(changed, links);
+  if (failed) return failed->context("settle merges");
+  for (const auto& [id, hidden] : visibility) {
+    auto state = load_state(id);
+    if (!state) return state.error().context("settle merges");
+    if (!state->has_value() || (*state)->hidden == hidden) continue;
+    PersonState after = **state;
+    after.hidden = hidden;
+    if (auto st = save_person(after, {}); !st) return st.error().context("settle merges");
+    if (auto st = adjust_counts(&**state, after); !st) return st.error().context("settle merges");
+  }
+  return {};
+}
+
+Status Store::refold_person(const PersonId& id) {
+  auto before = load_state(id);
+  if (!before) return before.error().context("refold person");
+  auto events = person_events(id);
+  if (!events) return events.error().context("refold person");
+  PersonState after{id, {}, before->has_value() && (*before)->hidden};
+  for (const Event& e : *events) after.apply(e, nullptr);
+  std::vector<std::string> changed;
+  for (const auto& [name, v] : after.fields) changed.push_back(name);
+  const bool merge_moved = !before->has_value() || (*before)->merged_into() != after.merged_into();
+  if (!merge_moved && before->has_value()) after.hidden = (*before)->hidden;
+  if (auto st = save_person(after, changed); !st) return st.error().context("refold person");
+  if (auto st = adjust_counts(before->has_value() ? &**before : nullptr, after); !st) return st.error().context("refold person");
+  if (merge_moved) return settle_merges({id});
+  return {};
 }
 
 PersonRecord Store::read_person_row(sql::Stmt& s) {
@@ -551,7 +918,7 @@ Result<std::vector<PersonRecord>> Store::persons(const PersonQuery& query) {
   auto q = db_->prepare(std::string("SELECT ") + kPersonColumns +
                         " FROM person WHERE (?1 = '' OR shelter_id = ?1) AND (?2 = '*' OR presence = ?2)"
                         " AND (?3 = '' OR instr(name, ?3) > 0 OR instr(reading, ?3) > 0)"
-                        " AND (?4 OR merged_into = '') ORDER BY reading, name, person_id LIMIT ?5");
+                        " AND (?4 OR hidden = 0) ORDER BY reading, name, person_id LIMIT ?5");
   if (!q) return q.error().context("list persons");
   (*q)->bind(1, query.shelter_id)
       .bind(2, query.presence ? std::string(to_string(*query.presence)) : std::string("*"))
@@ -706,7 +1073,7 @@ Result<std::vector<DuplicatePair>> Store::possible_duplicates() {
   auto q = db_->prepare(
       "SELECT a.person_id, b.person_id FROM person a JOIN person b"
       " ON a.reading = b.reading AND a.birth = b.birth AND a.person_id < b.person_id"
-      " WHERE a.reading <> '' AND a.birth <> '' AND a.merged_into = '' AND b.merged_into = ''"
+      " WHERE a.reading <> '' AND a.birth <> '' AND a.hidden = 0 AND b.hidden = 0"
       " ORDER BY a.person_id, b.person_id");
   if (!q) return q.error().context("find duplicates");
   std::vector<DuplicatePair> out;
@@ -722,54 +1089,89 @@ Result<std::vector<DuplicatePair>> Store::possible_duplicates() {
 Status Store::rebuild_projections() {
   auto tx = sql::Tx::begin(*db_);
   if (!tx) return tx.error().context("rebuild projections");
+  if (auto st = rebuild_locked(); !st) return st.error().context("rebuild projections");
+  return (*tx)->commit().context("rebuild projections");
+}
+
+Status Store::rebuild_locked() {
   if (auto st = db_->exec("DELETE FROM person_field; DELETE FROM person; DELETE FROM count_cell;"
                           " DELETE FROM household_presence;");
       !st)
-    return st.error().context("rebuild projections");
+    return st;
   // Fold one person at a time (the log sorted by person), so memory stays
-  // bounded by the largest person's history, not by the log.
+  // bounded by the largest person's history, not by the log. Persons merged
+  // into someone are counted at the end, once every merge is known
+  // (merge_visibility); there are few of them.
   auto q = db_->prepare(std::string("SELECT ") + kEventColumns + " FROM event ORDER BY person_id");
-  if (!q) return q.error().context("rebuild projections");
+  if (!q) return q.error();
   std::map<CountKey, int> counts;
   std::map<HouseholdKey, int> households;
+  std::map<PersonId, PersonState> merged;
   std::optional<PersonState> current;
   std::vector<std::string> all_fields;
+  auto count = [&](const PersonState& p) {
+    for (auto& k : count_contributions(p)) ++counts[k];
+    for (auto& k : household_contributions(p)) ++households[k];
+  };
   auto flush = [&]() -> Status {
     if (!current) return {};
     all_fields.clear();
     for (const auto& [name, v] : current->fields) all_fields.push_back(name);
     if (auto st = save_person(*current, all_fields); !st) return st;
-    for (auto& k : count_contributions(*current)) ++counts[k];
-    for (auto& k : household_contributions(*current)) ++households[k];
+    if (current->merged_into().empty())
+      count(*current);
+    else
+      merged.emplace(current->id, std::move(*current));
     current.reset();
     return {};
   };
   for (;;) {
     auto row = (*q)->step();
-    if (!row) return row.error().context("rebuild projections");
+    if (!row) return row.error();
     if (!*row) break;
     auto e = read_event(**q);
-    if (!e) return e.error().context("rebuild projections");
+    if (!e) return e.error();
     if (current && current->id != e->person_id) {
-      if (auto st = flush(); !st) return st.error().context("rebuild projections");
+      if (auto st = flush(); !st) return st;
     }
-    if (!current) current = PersonState{e->person_id, {}};
+    if (!current) current = PersonState{e->person_id, {}, false};
     (void)current->apply(*e);
   }
-  if (auto st = flush(); !st) return st.error().context("rebuild projections");
+  if (auto st = flush(); !st) return st;
+  q->reset();
+  if (!merged.empty()) {
+    MergeLinks links;
+    links.into = [&](const PersonId& id) -> std::optional<PersonId> {
+      auto it = merged.find(id);
+      if (it != merged.end()) return it->second.merged_into();
+      auto known = person(id);
+      if (!known || !known->has_value()) return std::nullopt;
+      return (*known)->merged_into;
+    };
+    links.sources = [&](const PersonId&) { return std::vector<PersonId>{}; };  // every merged person is a start
+    std::vector<PersonId> starts;
+    for (const auto& [id, p] : merged) starts.push_back(id);
+    const auto visibility = merge_visibility(starts, links);
+    for (auto& [id, p] : merged) {
+      auto v = visibility.find(id);
+      p.hidden = v == visibility.end() || v->second;
+      if (auto st = save_person(p, {}); !st) return st;
+      count(p);
+    }
+  }
   auto ins = db_->prepare("INSERT INTO count_cell(shelter_id, dim, key, n) VALUES(?1, ?2, ?3, ?4)");
-  if (!ins) return ins.error().context("rebuild projections");
+  if (!ins) return ins.error();
   for (const auto& [k, n] : counts) {
     (*ins)->bind(1, k.shelter_id).bind(2, k.dim).bind(3, k.key).bind(4, n);
-    if (auto st = (*ins)->run(); !st) return st.error().context("rebuild projections");
+    if (auto st = (*ins)->run(); !st) return st;
   }
   auto hins = db_->prepare("INSERT INTO household_presence(shelter_id, household_id, n) VALUES(?1, ?2, ?3)");
-  if (!hins) return hins.error().context("rebuild projections");
+  if (!hins) return hins.error();
   for (const auto& [k, n] : households) {
     (*hins)->bind(1, k.shelter_id).bind(2, k.household_id).bind(3, n);
-    if (auto st = (*hins)->run(); !st) return st.error().context("rebuild projections");
+    if (auto st = (*hins)->run(); !st) return st;
   }
-  return (*tx)->commit().context("rebuild projections");
+  return {};
 }
 
 Result<std::string> Store::projection_dump() {

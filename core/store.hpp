@@ -51,6 +51,20 @@ struct PersonQuery {
   int limit = 1000;
 };
 
+// What a server made of one pushed event (Store::admit).
+struct Admission {
+  enum class Kind { Stored, Duplicate, Refused } kind = Kind::Stored;
+  std::string code;    // when refused: "conflict" (the id is stored with other content), "seq_taken"
+  std::string reason;  // a sentence for logs and the kiosk's staff
+  std::int64_t expected_seq = 0;  // seq_taken: the device's next free seq on the server
+  Hlc clamp = 0;       // the clamp the stored event has (0: none)
+};
+
+// An own event the server refused for good, as shown to staff.
+struct RefusedEvent {
+  std::string id, code, reason, at, reissued_as;  // reissued_as: the copy recorded instead ("" = none)
+};
+
 struct DuplicatePair {
   PersonId a, b;  // a < b; same reading and birth date, neither merged into the other
 };
@@ -92,8 +106,37 @@ class Store {
   Result<Event> record(const NewEvent& draft);
 
   // Appends events from other devices (sync, USB import). Events already in
-  // the log are skipped; returns how many were new. All or nothing.
-  Result<int> apply_remote(const std::vector<Event>& events);
+  // the log are skipped, but a clamp the server gave one is learnt; returns
+  // how many were new. All or nothing. `origin` is kept with each new event:
+  // "pull" or "import" (imported events of this shelter are relayed to the
+  // server by the daemon).
+  Result<int> apply_remote(const std::vector<Event>& events, const std::string& origin = "pull");
+
+  // The municipal server's merge of a pushed batch, in one transaction: an
+  // event already stored with the same content is a duplicate; one whose id
+  // is stored with other content, or whose (device, seq) another event
+  // holds, is refused (the rest of the batch is stored); an event stamped
+  // more than `future_slack_ms` ahead of `now_ms` is stored with a clamp.
+  Result<std::vector<Admission>> admit(const std::vector<Event>& events, std::int64_t now_ms,
+                                       std::int64_t future_slack_ms);
+  // Clamps the server gave own events (push reply): kept and folded in.
+  Status apply_clamps(const std::vector<std::pair<std::string, Hlc>>& clamps);
+  // The server refused own event `id` for good. Kept for staff; when
+  // `reissue`, the same change is recorded again as a new event (new seq,
+  // at least `seq_floor`), so a check-in written under a seq the server
+  // had already taken still reaches it. Idempotent: a second call for the
+  // same id does nothing.
+  Status note_refused(const std::string& id, const std::string& code, const std::string& reason, bool reissue,
+                      std::int64_t seq_floor);
+  Result<std::vector<RefusedEvent>> refused_events();
+
+  // Events the daemon pushes, after local position `after_seq`: this
+  // device's own, and events of other devices of this shelter imported from
+  // a file (relayed). *scanned_to: the last position looked at.
+  Result<std::vector<std::pair<std::int64_t, Event>>> pushable_after(std::int64_t after_seq, int limit,
+                                                                     std::int64_t* scanned_to);
+  // How many pushable events lie after `after_seq`.
+  Result<std::int64_t> pushable_count(std::int64_t after_seq);
 
   // Reading.
   Result<std::optional<PersonRecord>> person(const PersonId& id);
@@ -124,6 +167,8 @@ class Store {
   // Recomputes every projection from the log (also used to check that the
   // incremental path agrees with a full fold).
   Status rebuild_projections();
+  // Folds one person again from the log (after a clamp changed a stamp).
+  Status refold_person(const PersonId& id);
   // All projection rows in a canonical text form: equal stores give equal dumps.
   Result<std::string> projection_dump();
   // PRAGMA integrity_check: "ok" or the problems found.
@@ -138,8 +183,16 @@ class Store {
   Status load_identity();
   Status load_clock_offset();
   Status prepare_clock(const std::vector<NewEvent>& drafts);
-  Result<bool> insert_event(const Event& e);  // false: already present
+  Result<std::vector<Event>> record_locked(const std::vector<NewEvent>& drafts);
+  Result<Hlc> person_floor(const PersonId& id);
+  Result<bool> event_exists(const std::string& id);
+  Result<bool> insert_event(const Event& e, const std::string& origin);  // false: already present
+  Result<std::optional<Event>> stored_event(const std::string& id);
   Status project(const Event& e);
+  Status store_state(const std::optional<PersonState>& before, const PersonState& after,
+                     const std::vector<std::string>& changed);
+  Status settle_merges(const std::vector<PersonId>& changed);
+  Status rebuild_locked();
   Result<std::optional<PersonState>> load_state(const PersonId& id);
   Status save_person(const PersonState& p, const std::vector<std::string>& changed_fields);
   Status adjust_counts(const PersonState* before, const PersonState& after);

@@ -88,12 +88,17 @@ Result<UsbExport> collect_unsynced(Store& store, bool all) {
   x.device_id = store.device_id();
   x.shelter_id = store.shelter_id();
   for (;;) {
-    auto page = store.events_after(after, 5000);
+    std::int64_t scanned = after;
+    // Without `all`: what the daemon would push, own events and those of
+    // this shelter imported here from another kiosk's file.
+    auto page = all ? store.events_after(after, 5000) : store.pushable_after(after, 5000, &scanned);
     if (!page) return page.error();
-    if (page->empty()) break;
+    if (all && !page->empty()) scanned = page->back().first;
+    if (scanned == after) break;
+    after = scanned;
     for (auto& [seq, e] : *page) {
-      after = seq;
-      if (all || e.device_id == store.device_id()) x.events.push_back(std::move(e));
+      e.clamp = 0;  // a clamp is the server's to give
+      x.events.push_back(std::move(e));
     }
   }
   return x;
@@ -107,7 +112,7 @@ Result<int> import_usb_export(Store& store, const UsbExport& x) {
   for (size_t i = 0; i < x.events.size(); i += 5000) {
     std::vector<Event> batch(x.events.begin() + static_cast<std::ptrdiff_t>(i),
                              x.events.begin() + static_cast<std::ptrdiff_t>(std::min(x.events.size(), i + 5000)));
-    auto n = store.apply_remote(batch);
+    auto n = store.apply_remote(batch, "import");
     if (!n) return n.error().context("import events " + std::to_string(i + 1) + "-" + std::to_string(i + batch.size()));
     added += *n;
   }
