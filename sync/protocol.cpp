@@ -49,7 +49,22 @@ std::string encode(const PushRequest& r) {
 }
 
 std::string encode(const PushReply& r) {
-  return json{{"v", kProtocolVersion}, {"ack", r.acknowledged}, {"new", r.new_events}, {"time", r.server_time_ms}}.dump();
+  json j{{"v", kProtocolVersion}, {"ack", r.acknowledged}, {"new", r.new_events}, {"time", r.server_time_ms}};
+  if (!r.refused.empty()) {
+    json refused = json::array();
+    for (const auto& f : r.refused) {
+      json x{{"id", f.id}, {"code", f.code}, {"reason", f.reason}};
+      if (f.expected_seq > 0) x["expected_seq"] = f.expected_seq;
+      refused.push_back(std::move(x));
+    }
+    j["refused"] = std::move(refused);
+  }
+  if (!r.clamped.empty()) {
+    json clamped = json::array();
+    for (const auto& [id, clamp] : r.clamped) clamped.push_back({{"id", id}, {"clamp", clamp}});
+    j["clamped"] = std::move(clamped);
+  }
+  return j.dump();
 }
 
 std::string encode(const PullReply& r) {
@@ -67,8 +82,10 @@ Result<PushRequest> decode_push_request(std::string_view body) {
   auto events = parse_events(*j, "push");
   if (!events) return events.error();
   r.events = std::move(events).value();
+  // Events of other devices are relayed (imported from a file); the server
+  // decides per event what this credential may write.
   for (const auto& e : r.events)
-    if (e.device_id != r.device_id) return fail("push: event " + e.id + " was written by another device");
+    if (e.clamp != 0) return fail("push: event " + e.id + " carries a clamp: only the server sets clamps");
   return r;
 }
 
@@ -85,6 +102,28 @@ Result<PushReply> decode_push_reply(std::string_view body) {
   if (j->contains("time") && !(*j)["time"].is_number_integer()) return fail("push reply: time is not a whole number");
   r.new_events = static_cast<int>(j->value("new", std::int64_t{0}));
   r.server_time_ms = j->value("time", std::int64_t{0});
+  if (j->contains("refused")) {
+    const auto& refused = (*j)["refused"];
+    if (!refused.is_array()) return fail("push reply: refused is not a list");
+    for (const auto& f : refused) {
+      if (!f.is_object() || !f.contains("id") || !f["id"].is_string() || !f.contains("code") || !f["code"].is_string() ||
+          !f.contains("reason") || !f["reason"].is_string() ||
+          (f.contains("expected_seq") && !f["expected_seq"].is_number_integer()))
+        return fail("push reply: a refusal needs id, code and reason");
+      r.refused.push_back({f["id"].get<std::string>(), f["code"].get<std::string>(), f["reason"].get<std::string>(),
+                           f.value("expected_seq", std::int64_t{0})});
+    }
+  }
+  if (j->contains("clamped")) {
+    const auto& clamped = (*j)["clamped"];
+    if (!clamped.is_array()) return fail("push reply: clamped is not a list");
+    for (const auto& c : clamped) {
+      if (!c.is_object() || !c.contains("id") || !c["id"].is_string() || !c.contains("clamp") ||
+          !c["clamp"].is_number_unsigned())
+        return fail("push reply: a clamp needs id and clamp");
+      r.clamped.emplace_back(c["id"].get<std::string>(), c["clamp"].get<Hlc>());
+    }
+  }
   return r;
 }
 

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <optional>
+#include <set>
 
 #include "core/sqlite.hpp"
 #include "sync/protocol.hpp"
@@ -55,12 +57,21 @@ std::string utc_now() { return shelter::utc_now("%Y-%m-%d %H:%M:%SZ"); }
 
 struct Syncer::Impl {
   httplib::Client client;
+  std::string token;
   explicit Impl(const std::string& url) : client(url) {}
 };
 
-// This device's own clock, sent with every request so the server can show
+// Every request goes through here: HTTP, or the transport the options give.
+// This device's own clock goes with it, so the server can show
 // headquarters which kiosks have a wrong clock.
-static httplib::Headers clock_header() { return {{"X-Shelter-Time", std::to_string(system_millis())}}; }
+Result<WireReply> Syncer::send(const std::string& method, const std::string& path, const std::string& body) {
+  if (options_.transport) return options_.transport(WireRequest{method, path, body, impl_->token});
+  const httplib::Headers headers{{"X-Shelter-Time", std::to_string(options_.clock())}};
+  auto res = method == "GET" ? impl_->client.Get(path.c_str(), headers)
+                             : impl_->client.Post(path.c_str(), headers, body, "application/json");
+  if (!res) return fail(link_error(res.error()));
+  return WireReply{res->status, res->body};
+}
 
 // The server's clock against ours, from a reply stamped by the server
 // between t0 and t1 (our clock), kept in meta where the store reads it when
@@ -95,7 +106,10 @@ Syncer::Syncer(Store& store, SyncOptions options)
   impl_->client.set_compress(true);    // gzip request bodies
   impl_->client.set_decompress(true);  // and accept gzip replies
   auto token = store_.meta("sync_token");
-  if (token && token->has_value()) impl_->client.set_bearer_token_auth(**token);
+  if (token && token->has_value()) {
+    impl_->token = **token;
+    impl_->client.set_bearer_token_auth(impl_->token);
+  }
 }
 
 bool Syncer::enrolled() {
@@ -105,9 +119,9 @@ bool Syncer::enrolled() {
 
 Status Syncer::enrol(const std::string& code) {
   const std::string body = nlohmann::json{{"code", code}, {"device", store_.device_id()}}.dump();
-  const std::int64_t t0 = system_millis();
-  auto res = impl_->client.Post("/v1/enrol", clock_header(), body, "application/json");
-  if (!res) return fail("enrol: " + link_error(res.error()));
+  const std::int64_t t0 = options_.clock();
+  auto res = send("POST", "/v1/enrol", body);
+  if (!res) return res.error().context("enrol");
   if (res->status != 200) return fail("enrol: server said " + std::to_string(res->status) + ": " + error_message(res->body));
   auto j = nlohmann::json::parse(res->body, nullptr, false);
   if (!j.is_object() || !j.contains("token") || !j["token"].is_string() || !j.contains("shelter") ||
@@ -122,7 +136,8 @@ Status Syncer::enrol(const std::string& code) {
     if (auto st = store_.set_meta(kDeviceSeqFloorMeta, std::to_string(j["last_seq"].get<std::int64_t>() + 1)); !st)
       return st.error().context("enrol");
   if (auto st = store_.set_meta("sync_token", token); !st) return st.error().context("enrol");
-  if (j.contains("time") && j["time"].is_number_integer()) note_server_time(t0, system_millis(), j["time"].get<std::int64_t>());
+  if (j.contains("time") && j["time"].is_number_integer()) note_server_time(t0, options_.clock(), j["time"].get<std::int64_t>());
+  impl_->token = token;
   impl_->client.set_bearer_token_auth(token);
   return {};
 }
@@ -132,42 +147,52 @@ Syncer::~Syncer() = default;
 Result<std::int64_t> Syncer::backlog() {
   auto pushed = meta_int(store_, kPushedSeq);
   if (!pushed) return pushed.error();
-  auto q = store_.db().prepare("SELECT count(*) FROM event WHERE seq > ? AND device_id = ?");
-  if (!q) return q.error();
-  (*q)->bind(1, *pushed).bind(2, store_.device_id());
-  if (auto r = (*q)->step(); !r) return r.error();
-  return (*q)->i64(0);
+  return store_.pushable_count(*pushed);
 }
 
-Result<int> Syncer::push_batch(bool& more) {
+Result<int> Syncer::push_batch(bool& more, int& refused) {
   auto pushed = meta_int(store_, kPushedSeq);
   if (!pushed) return pushed.error().context("push");
-  auto page = store_.events_after(*pushed, options_.batch);
+  std::int64_t last = *pushed;
+  // Own events and, relayed, events of other devices of this shelter that
+  // were imported from a file; pulled events are not sent back.
+  auto page = store_.pushable_after(*pushed, options_.batch, &last);
   if (!page) return page.error().context("push");
-  more = static_cast<int>(page->size()) == options_.batch;
-  if (page->empty()) return 0;
+  more = last != *pushed;
+  if (!more) return 0;
   PushRequest req;
   req.device_id = store_.device_id();
-  for (const auto& [seq, e] : *page)
-    if (e.device_id == store_.device_id()) req.events.push_back(e);  // pulled events are not sent back
-  const std::int64_t last = page->back().first;
+  for (auto& [seq, e] : *page) req.events.push_back(std::move(e));
+  int refused_here = 0;
   if (!req.events.empty()) {
-    const std::int64_t t0 = system_millis();
-    auto res = impl_->client.Post("/v1/push", clock_header(), encode(req), "application/json");
-    if (!res) return fail("push: " + link_error(res.error()));
+    const std::int64_t t0 = options_.clock();
+    auto res = send("POST", "/v1/push", encode(req));
+    if (!res) return res.error().context("push");
     if (res->status != 200) return fail("push: server said " + std::to_string(res->status) + ": " + error_message(res->body));
     auto reply = decode_push_reply(res->body);
     if (!reply) return reply.error().context("push");
-    note_server_time(t0, system_millis(), reply->server_time_ms);
-    // Advance only over what the server acknowledged, in order.
-    if (reply->acknowledged.size() != req.events.size())
-      return fail("push: server acknowledged " + std::to_string(reply->acknowledged.size()) + " of " +
-                  std::to_string(req.events.size()) + " events");
-    for (size_t i = 0; i < req.events.size(); ++i)
-      if (reply->acknowledged[i] != req.events[i].id) return fail("push: acknowledgement out of order");
+    note_server_time(t0, options_.clock(), reply->server_time_ms);
+    // Advance only when the server answered for every event sent: stored
+    // (acknowledged) or refused for good.
+    std::set<std::string> answered(reply->acknowledged.begin(), reply->acknowledged.end());
+    for (const auto& f : reply->refused) answered.insert(f.id);
+    for (const auto& e : req.events)
+      if (!answered.count(e.id)) return fail("push: the server did not answer for event " + e.id);
+    if (!reply->clamped.empty())
+      if (auto st = store_.apply_clamps(reply->clamped); !st) return st.error().context("push: clamps");
+    // A refused event is kept for staff and never sent again. One refused
+    // because its seq was taken (a database copied back from an older file)
+    // is recorded again after the server's last seq, so it still arrives.
+    for (const auto& f : reply->refused) {
+      ++refused_here;
+      const bool own = f.id.rfind(store_.device_id() + ".", 0) == 0;
+      if (auto st = store_.note_refused(f.id, f.code, f.reason, own && f.code == "seq_taken", f.expected_seq); !st)
+        return st.error().context("push: refused event");
+      ++refused;
+    }
   }
   if (auto st = store_.set_meta(kPushedSeq, std::to_string(last)); !st) return st.error().context("push");
-  return static_cast<int>(req.events.size());
+  return static_cast<int>(req.events.size()) - refused_here;
 }
 
 Result<int> Syncer::pull_batch(bool& more) {
@@ -175,15 +200,15 @@ Result<int> Syncer::pull_batch(bool& more) {
   if (!cursor) return cursor.error().context("pull");
   const std::string path = "/v1/pull?shelter=" + store_.shelter_id() + "&after=" + std::to_string(*cursor) +
                            "&limit=" + std::to_string(options_.batch);
-  const std::int64_t t0 = system_millis();
-  auto res = impl_->client.Get(path.c_str(), clock_header());
-  if (!res) return fail("pull: " + link_error(res.error()));
+  const std::int64_t t0 = options_.clock();
+  auto res = send("GET", path, "");
+  if (!res) return res.error().context("pull");
   if (res->status != 200) return fail("pull: server said " + std::to_string(res->status) + ": " + error_message(res->body));
   auto reply = decode_pull_reply(res->body);
   if (!reply) return reply.error().context("pull");
-  note_server_time(t0, system_millis(), reply->server_time_ms);
+  note_server_time(t0, options_.clock(), reply->server_time_ms);
   more = reply->more;
-  auto added = store_.apply_remote(reply->events);
+  auto added = store_.apply_remote(reply->events, "pull");
   if (!added) return added.error().context("pull: apply");
   if (auto st = store_.set_meta(kPullCursor, std::to_string(reply->next_cursor)); !st) return st.error().context("pull");
   return *added;
@@ -192,16 +217,21 @@ Result<int> Syncer::pull_batch(bool& more) {
 Result<SyncReport> Syncer::sync_once() {
   if (!enrolled()) return fail("not enrolled: run shelter-sync --enrol CODE (a code from the server's administrator)");
   SyncReport report;
+  std::optional<Error> push_error;
   for (bool more = true; more;) {
-    auto n = push_batch(more);
-    if (!n) return n.error();
+    auto n = push_batch(more, report.refused);
+    if (!n) {
+      push_error = n.error();
+      break;
+    }
     report.pushed += *n;
   }
   for (bool more = true; more;) {
     auto n = pull_batch(more);
-    if (!n) return n.error();
+    if (!n) return push_error ? fail(push_error->message + "; " + n.error().message) : n.error();
     report.pulled += *n;
   }
+  if (push_error) return *push_error;
   auto b = backlog();
   if (b) report.backlog = *b;
   return report;
@@ -212,6 +242,8 @@ void Syncer::record_state(const Result<SyncReport>& result) {
   if (result) {
     state = "ok " + utc_now() + " (sent " + std::to_string(result->pushed) + ", received " +
             std::to_string(result->pulled) + ")";
+    if (result->refused > 0)
+      state += "; " + std::to_string(result->refused) + " refused by the server (see refused events)";
     (void)store_.set_meta("sync_last_ok", utc_now());
   } else {
     auto last = store_.meta("sync_last_ok");

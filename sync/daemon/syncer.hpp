@@ -4,6 +4,7 @@
 // (meta table), so that a killed daemon resumes exactly where it stopped.
 // It runs as its own process: the kiosk never waits for the network.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -11,23 +12,38 @@
 
 namespace shelter::sync {
 
+// One request to the server and its reply, for a transport other than
+// HTTP (the merge simulation in tests/sim calls the server in-process).
+struct WireRequest {
+  std::string method, path, body, token;
+};
+struct WireReply {
+  int status = 0;
+  std::string body;
+};
+using Transport = std::function<Result<WireReply>(const WireRequest&)>;
+
 struct SyncOptions {
   std::string server = "http://127.0.0.1:8470";
   int batch = 500;
   int timeout_seconds = 20;
+  Transport transport;  // empty: HTTP to `server`
+  std::function<std::int64_t()> clock = system_millis;  // this device's wall clock
 };
 
 struct SyncReport {
   int pushed = 0;  // events acknowledged by the server
+  int refused = 0;  // events the server refused for good (kept for staff; see Store::refused_events)
   int pulled = 0;  // new events from other devices
-  std::int64_t backlog = 0;  // own events still unsent
+  std::int64_t backlog = 0;  // own and relayed events still unsent
 };
 
 class Syncer {
  public:
   Syncer(Store& store, SyncOptions options);
   ~Syncer();
-  // One full round: push everything unsent, then pull until caught up.
+  // One full round: push everything unsent, then pull until caught up
+  // (also when the push failed: the kiosk still learns what others did).
   // Progress is saved after every batch, so an error part-way loses nothing.
   Result<SyncReport> sync_once();
   // Trades a one-time code from the server's administrator for this
@@ -40,8 +56,9 @@ class Syncer {
   void record_state(const Result<SyncReport>& result);
 
  private:
-  Result<int> push_batch(bool& more);
+  Result<int> push_batch(bool& more, int& refused);
   Result<int> pull_batch(bool& more);
+  Result<WireReply> send(const std::string& method, const std::string& path, const std::string& body);
   void note_server_time(std::int64_t t0, std::int64_t t1, std::int64_t server_ms);
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -116,7 +116,8 @@ void event_row(CopyRows& rows, const Event& e, std::int64_t pos) {
       .number(e.device_seq)
       .text(e.author)
       .number(static_cast<std::int64_t>(e.hlc))
-      .text(dump_json(e.body));
+      .text(dump_json(e.body))
+      .number(static_cast<std::int64_t>(e.clamp));
 }
 
 }  // namespace shelter::sync

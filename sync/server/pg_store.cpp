@@ -26,7 +26,10 @@
 #include <condition_variable>
 #include <ctime>
 #include <future>
+#include <deque>
 #include <map>
+#include <set>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "core/json_text.hpp"
@@ -77,7 +80,15 @@ CREATE TABLE IF NOT EXISTS shelter_info(id TEXT PRIMARY KEY, name TEXT NOT NULL,
 CREATE TABLE IF NOT EXISTS device_status(
   device_id TEXT PRIMARY KEY, shelter_id TEXT NOT NULL, last_push_ms BIGINT, last_pull_ms BIGINT,
   clock_skew_ms BIGINT, future_events BIGINT NOT NULL DEFAULT 0);
+-- Event::clamp (docs/protocol.md, "Clocks"); merges looked up by persons
+-- whose visibility a merge moves (merge_visibility).
+ALTER TABLE event ADD COLUMN IF NOT EXISTS clamp BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX IF NOT EXISTS event_merged ON event(person_id) WHERE type = 'merged';
+CREATE TABLE IF NOT EXISTS schema_info(key TEXT PRIMARY KEY, value BIGINT NOT NULL);
 )sql";
+// The fold the person rows follow (core's projection): rows folded by an
+// earlier one are folded again from the log at start (refold_all).
+constexpr std::int64_t kFoldVersion = 3;
 
 // A PostgreSQL array literal ("{...}"), built element by element.
 class ArrayText {
@@ -106,10 +117,6 @@ class ArrayText {
   std::string text_ = "{";
 };
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 std::int64_t now_s() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 Event read_event(const pqxx::row& r) {
@@ -124,6 +131,7 @@ Event read_event(const pqxx::row& r) {
   e.author = r["author"].c_str();
   e.hlc = static_cast<Hlc>(r["hlc"].as<std::int64_t>());
   e.body = nlohmann::json::parse(r["body"].c_str(), nullptr, false);
+  e.clamp = static_cast<Hlc>(r["clamp"].as<std::int64_t>());
   return e;
 }
 
@@ -142,8 +150,15 @@ auto guarded(const char* what, F&& f) -> decltype(f()) {
 class PgServerStore final : public ServerStore {
   struct PendingPush {  // a batch waiting for its group's transaction
     const PushRequest* request;
+    std::int64_t now_ms;
     std::optional<Result<PushReply>> reply;  // set by whichever thread wrote its group
   };
+  // What the group's transaction made of one event id.
+  struct Outcome {
+    Admission admission;
+    bool reported_new = false;  // counted as new in one batch's reply already
+  };
+  using Outcomes = std::unordered_map<std::string_view, Outcome>;
 
  public:
   explicit PgServerStore(std::string url) : url_(std::move(url)) {}
@@ -159,6 +174,12 @@ class PgServerStore final : public ServerStore {
       upgrade_household_counts(w);
       w.exec("CREATE INDEX IF NOT EXISTS person_present ON person(present_at) INCLUDE (household_key) "
              "WHERE present_at IS NOT NULL");
+      auto fold = w.exec("SELECT value FROM schema_info WHERE key = 'fold'");
+      if (fold.empty() || fold[0][0].as<std::int64_t>() < kFoldVersion) {
+        refold_all(w);
+        w.exec_params("INSERT INTO schema_info VALUES('fold', $1) ON CONFLICT (key) DO UPDATE SET value = $1",
+                      kFoldVersion);
+      }
       w.commit();
       prepare_session(*c);
       idle_.push_back(std::move(c));
@@ -204,6 +225,116 @@ class PgServerStore final : public ServerStore {
     if (keys.empty()) return row.null().null();
     return row.text(keys.front().shelter_id).text(keys.front().household_id);
   }
+  // p's whole person row (kPersonColumns).
+  static void person_row(CopyRows& rows, const PersonState& p) {
+    household_columns(rows.text(p.id).text(state_json(p)).text(p.get(field::kName)).text(p.get(field::kReading)), p)
+        .end_row();
+  }
+
+  // Merge visibility over the persons linked to `changed` by merges
+  // (core's merge_visibility); each whose visibility moves is rewritten and
+  // moves the counts. Merges are rare, so plain statements do.
+  static void settle_merges(pqxx::work& w, const std::vector<PersonId>& changed) {
+    auto state_of = [&](const PersonId& id) -> std::optional<PersonState> {
+      auto r = w.exec_params("SELECT state FROM person WHERE person_id = $1", id);
+      if (r.empty()) return std::nullopt;
+      return state_from_json(id, r[0][0].c_str());
+    };
+    MergeLinks links;
+    links.into = [&](const PersonId& id) -> std::optional<PersonId> {
+      auto p = state_of(id);
+      if (!p) return std::nullopt;
+      return p->merged_into();
+    };
+    links.sources = [&](const PersonId& id) {
+      std::vector<PersonId> out;
+      for (const auto& r : w.exec_params("SELECT DISTINCT e.person_id, p.state FROM event e JOIN person p ON "
+                                         "p.person_id = e.person_id WHERE e.type = 'merged' AND e.body LIKE $1",
+                                         "%\"" + id + "\"%"))
+        if (state_from_json(r[0].c_str(), r[1].c_str()).merged_into() == id) out.emplace_back(r[0].c_str());
+      return out;
+    };
+    for (const auto& [id, hidden] : merge_visibility(changed, links)) {
+      auto before = state_of(id);
+      if (!before || before->hidden == hidden) continue;
+      PersonState after = *before;
+      after.hidden = hidden;
+      const CountDelta d = count_delta(&*before, after);
+      for (const auto& k : d.removed) {
+        w.exec_params("UPDATE count_cell SET n = n - 1 WHERE shelter_id = $1 AND dim = $2 AND key = $3", k.shelter_id,
+                      k.dim, k.key);
+        w.exec_params("DELETE FROM count_cell WHERE shelter_id = $1 AND dim = $2 AND key = $3 AND n = 0", k.shelter_id,
+                      k.dim, k.key);
+      }
+      for (const auto& k : d.added)
+        w.exec_params("INSERT INTO count_cell VALUES($1, $2, $3, 1) ON CONFLICT (shelter_id, dim, key) "
+                      "DO UPDATE SET n = count_cell.n + 1",
+                      k.shelter_id, k.dim, k.key);
+      const auto keys = household_contributions(after);
+      w.exec_params("UPDATE person SET state = $2, present_at = $3, household_key = $4 WHERE person_id = $1", id,
+                    state_json(after), keys.empty() ? std::optional<std::string>() : keys.front().shelter_id,
+                    keys.empty() ? std::optional<std::string>() : keys.front().household_id);
+    }
+  }
+
+  // Folds every person again from the log, by today's rules (a database
+  // whose rows an earlier fold wrote), a page of persons at a time, under
+  // the writers' lock; counts are recomputed whole.
+  static void refold_all(pqxx::work& w) {
+    w.exec("SELECT n FROM feed_counter WHERE one = 1 FOR UPDATE");
+    w.exec("DELETE FROM count_cell");
+    std::map<CountKey, int> counts;
+    std::map<PersonId, PersonState> merged;  // written once every merge is known
+    std::string after;
+    for (;;) {
+      auto page = w.exec_params("SELECT person_id FROM person WHERE person_id > $1 ORDER BY person_id LIMIT 2000", after);
+      if (page.empty()) break;
+      ArrayText ids;
+      for (const auto& r : page) ids.add(r[0].c_str());
+      after = page[page.size() - 1][0].c_str();
+      std::map<PersonId, PersonState> states;
+      for (const auto& r : w.exec_params("SELECT * FROM event WHERE person_id = ANY($1::text[])", ids.str())) {
+        const Event e = read_event(r);
+        PersonState& p = states[e.person_id];
+        p.id = e.person_id;
+        p.apply(e, nullptr);
+      }
+      w.exec_params("DELETE FROM person WHERE person_id = ANY($1::text[])", ids.str());
+      CopyRows rows;
+      for (auto& [id, p] : states) {
+        if (!p.merged_into().empty()) {
+          merged.emplace(id, std::move(p));
+          continue;
+        }
+        for (const auto& k : count_contributions(p)) ++counts[k];
+        person_row(rows, p);
+      }
+      if (!rows.empty()) copy_rows(w, "person", rows, kPersonColumns);
+    }
+    if (!merged.empty()) {
+      MergeLinks links;
+      links.into = [&](const PersonId& id) -> std::optional<PersonId> {
+        if (auto it = merged.find(id); it != merged.end()) return it->second.merged_into();
+        if (w.exec_params("SELECT 1 FROM person WHERE person_id = $1", id).empty()) return std::nullopt;
+        return PersonId{};
+      };
+      links.sources = [](const PersonId&) { return std::vector<PersonId>{}; };  // every merged person is a start
+      std::vector<PersonId> starts;
+      for (const auto& [id, p] : merged) starts.push_back(id);
+      const auto visibility = merge_visibility(starts, links);
+      CopyRows rows;
+      for (auto& [id, p] : merged) {
+        auto v = visibility.find(id);
+        p.hidden = v == visibility.end() || v->second;
+        for (const auto& k : count_contributions(p)) ++counts[k];
+        person_row(rows, p);
+      }
+      copy_rows(w, "person", rows, kPersonColumns);
+    }
+    CopyRows cells;
+    for (const auto& [k, n] : counts) cells.text(k.shelter_id).text(k.dim).text(k.key).number(n).end_row();
+    if (!cells.empty()) copy_rows(w, "count_cell", cells);
+  }
 
   // A batch in a handful of statements, whatever its size: take the
   // counter's lock; read which events are stored already and the persons'
@@ -218,8 +349,8 @@ class PgServerStore final : public ServerStore {
   // and the next transaction takes all of them (up to kMaxGroupEvents). With
   // many kiosks pushing small batches, one slow transaction no longer makes
   // a queue that only grows.
-  Result<PushReply> push(const PushRequest& request) override {
-    PendingPush me{&request, {}};
+  Result<PushReply> push(const PushRequest& request, std::int64_t now) override {
+    PendingPush me{&request, now, {}};
     std::unique_lock lock(group_mu_);
     waiting_.push_back(&me);
     group_cv_.wait(lock, [&] { return me.reply.has_value() || !writing_; });
@@ -247,19 +378,24 @@ class PgServerStore final : public ServerStore {
 
   // One transaction for several batches; one reply per batch (the same
   // error for all if the transaction fails: each daemon retries its own).
+  // An event refused (a conflict) is refused alone: the other events of its
+  // batch and the other batches of the group are stored all the same.
   std::vector<Result<PushReply>> store_group(const std::vector<PendingPush*>& group) {
     // Ids are views into the requests, which outlive this call.
     std::vector<const Event*> events;  // each id once, in arrival order
-    std::unordered_set<std::string_view> seen;
-    seen.reserve(kMaxGroupEvents);
-    for (const PendingPush* p : group)
+    std::unordered_map<std::string_view, const Event*> first;
+    first.reserve(kMaxGroupEvents);
+    std::int64_t now = 0;
+    for (const PendingPush* p : group) {
+      now = std::max(now, p->now_ms);
       for (const Event& e : p->request->events)
-        if (seen.insert(e.id).second) events.push_back(&e);
-    auto stored = with_conn("store batch", [&](pqxx::connection& conn) -> Result<std::unordered_set<std::string_view>> {
+        if (first.emplace(e.id, &e).second) events.push_back(&e);
+    }
+    auto stored = with_conn("store batch", [&](pqxx::connection& conn) -> Result<Outcomes> {
       try {
-        return store_events(conn, events, false);
+        return store_events(conn, events, false, now);
       } catch (const pqxx::unique_violation&) {
-        return store_events(conn, events, true);  // an event stored under another seq: see load_stored
+        return store_events(conn, events, true, now);  // an event stored under another seq: see load_stored
       }
     });
     std::vector<Result<PushReply>> replies;
@@ -270,18 +406,33 @@ class PgServerStore final : public ServerStore {
       }
       PushReply reply;
       for (const Event& e : p->request->events) {
+        Outcome& o = stored->at(e.id);
+        const Event* f = first.at(e.id);
+        if (f != &e && !f->same_content(e)) {
+          reply.refused.push_back({e.id, "conflict", "event " + e.id + " was sent twice with other content", 0});
+          continue;
+        }
+        const Admission& a = o.admission;
+        if (a.kind == Admission::Kind::Refused) {
+          reply.refused.push_back({e.id, a.code, a.reason, a.expected_seq});
+          continue;
+        }
         reply.acknowledged.push_back(e.id);
-        if (stored->erase(e.id)) ++reply.new_events;  // new once, for the first batch that carried it
+        if (a.kind == Admission::Kind::Stored && !o.reported_new) {
+          ++reply.new_events;  // new once, for the first batch that carried it
+          o.reported_new = true;
+        }
+        if (a.clamp != 0) reply.clamped.emplace_back(e.id, a.clamp);
       }
-      reply.server_time_ms = now_ms();
+      reply.server_time_ms = p->now_ms;
       replies.emplace_back(std::move(reply));
     }
     return replies;
   }
 
-  // The batch's transaction (see push); the ids of the events it stored.
-  static std::unordered_set<std::string_view> store_events(pqxx::connection& conn,
-                                                           const std::vector<const Event*>& events, bool by_id) {
+  // The batch's transaction (see push): what became of each event.
+  static Outcomes store_events(pqxx::connection& conn, const std::vector<const Event*>& events, bool by_id,
+                               std::int64_t now) {
     pqxx::work w(conn);
     // Each statement below looks up a batch's keys (a few thousand at most)
     // in tables that grow to millions of rows: index lookups. PostgreSQL's
@@ -298,14 +449,59 @@ class PgServerStore final : public ServerStore {
     // yet stored can be copied straight into the table, and the persons'
     // states folded here.
     Stored before = load_stored(w, events, by_id);
+    Outcomes out;
+    out.reserve(events.size());
     std::vector<const Event*> fresh;
-    std::unordered_set<std::string_view> inserted;
-    inserted.reserve(events.size());
-    for (const Event* e : events)
-      if (!before.event_ids.count(e->id)) {
-        fresh.push_back(e);
-        inserted.insert(e->id);
+    std::deque<Event> clamped;  // copies of fresh events with the clamp set
+    std::map<std::pair<std::string_view, std::int64_t>, bool> claimed;  // (device, seq) of fresh events
+    std::map<std::string, std::int64_t> next_seq;                        // devices with a seq conflict
+    const Hlc limit = make_hlc(now + kFutureSlackMs, 0);
+    bool merges = false;
+    for (const Event* e : events) {
+      Admission& a = out[e->id].admission;
+      if (auto it = before.events.find(e->id); it != before.events.end()) {
+        if (it->second.same_content(*e)) {
+          a.kind = Admission::Kind::Duplicate;
+          a.clamp = it->second.clamp;
+        } else {
+          a.kind = Admission::Kind::Refused;
+          a.code = "conflict";
+          a.reason = "event " + e->id + " is stored already with other content";
+        }
+        continue;
       }
+      if (before.seqs.count({e->device_id, e->device_seq}) || claimed.count({e->device_id, e->device_seq})) {
+        a.kind = Admission::Kind::Refused;
+        a.code = "seq_taken";
+        next_seq.emplace(e->device_id, 0);
+        continue;
+      }
+      claimed.emplace(std::pair<std::string_view, std::int64_t>{e->device_id, e->device_seq}, true);
+      const Event* stored = e;
+      if (e->hlc > limit) {
+        clamped.push_back(*e);
+        clamped.back().clamp = limit;
+        stored = &clamped.back();
+        a.clamp = limit;
+      }
+      merges |= stored->type == EventType::Merged;
+      fresh.push_back(stored);
+    }
+    if (!next_seq.empty()) {
+      for (auto& [device, seq] : next_seq)
+        seq = w.exec_params("SELECT coalesce(max(device_seq), 0) FROM event WHERE device_id = $1", device)[0][0]
+                  .as<std::int64_t>();
+      for (const auto& [key, yes] : claimed)
+        if (auto it = next_seq.find(std::string(key.first)); it != next_seq.end()) it->second = std::max(it->second, key.second);
+      for (const Event* e : events) {
+        Admission& a = out[e->id].admission;
+        if (a.kind != Admission::Kind::Refused || a.code != "seq_taken") continue;
+        a.expected_seq = next_seq.at(e->device_id) + 1;
+        a.reason = "device " + e->device_id + " seq " + std::to_string(e->device_seq) +
+                   " is another event's on the server (a database copied back from an older file?); the next free "
+                   "seq is " + std::to_string(a.expected_seq);
+      }
+    }
     if (!fresh.empty()) {
       // The fold runs on another thread while this one streams the events
       // and PostgreSQL takes them in: the two cores work at once.
@@ -317,9 +513,15 @@ class PgServerStore final : public ServerStore {
       }
       copy.complete();
       write_projection(w, folded.get());
+      if (merges) {
+        std::vector<PersonId> changed;
+        for (const Event* e : fresh)
+          if (e->type == EventType::Merged) changed.push_back(e->person_id);
+        settle_merges(w, changed);
+      }
     }
     w.commit();
-    return inserted;
+    return out;
   }
 
   Result<PullReply> pull(const std::string& shelter_id, std::int64_t after, int limit) override {
@@ -414,7 +616,7 @@ class PgServerStore final : public ServerStore {
       for (const auto& r : rows) {
         const PersonState p = state_from_json(r[0].c_str(), r[1].c_str());
         const PersonInfo info = p.info();
-        if (!info.consent || !p.merged_into().empty()) continue;
+        if (!info.consent || p.hidden) continue;
         out.push_back({{"id", p.id}, {"name", info.name}, {"reading", info.reading}, {"birth", to_string(info.birth)},
                        {"shelter", p.shelter_id()}, {"presence", to_string(p.presence())}});
       }
@@ -432,7 +634,7 @@ class PgServerStore final : public ServerStore {
         rec.id = p.id;
         rec.info = p.info();
         rec.merged_into = p.merged_into();
-        if (!rec.merged_into.empty() || (consenting_only && !rec.info.consent)) continue;
+        if (p.hidden || (consenting_only && !rec.info.consent)) continue;
         rec.household_id = p.get(field::kHousehold);
         rec.shelter_id = p.shelter_id();
         rec.presence = p.presence();
@@ -641,6 +843,7 @@ class PgServerStore final : public ServerStore {
     }
     out += "],\"f\":";
     out += f.empty() ? "{}" : f + "}";
+    if (p.hidden) out += ",\"h\":1";  // PersonState::hidden, kept with the state
     out += '}';
     return out;
   }
@@ -661,6 +864,7 @@ class PgServerStore final : public ServerStore {
         p.fields.emplace(it.key(), FieldValue{plain ? it.value().get<std::string>() : it.value().at(0).get<std::string>(),
                                               stamps.at(plain ? 0 : it.value().at(1).get<size_t>())});
       }
+      p.hidden = j.contains("h");
     } else if (j.is_object()) {
       for (auto it = j.begin(); it != j.end(); ++it)
         p.fields.emplace(it.key(), FieldValue{it.value().at(0).get<std::string>(),
@@ -698,20 +902,22 @@ class PgServerStore final : public ServerStore {
     }
   }
 
-  // Which of these events are stored already, and their persons' states,
-  // in one round trip.
+  // Which of these events are stored already (whole, to tell a repeat from
+  // a conflict), which of their (device, seq) keys are taken, and their
+  // persons' states, in one round trip.
   //
   // A device's events come in runs of seqs, so the stored ones are found by
   // one range scan of (device_id, device_seq) per device instead of an
   // index probe per event id; a device whose seqs in the batch are spread
-  // thin (a USB import of what is left) is probed by id. The range finds
-  // every event stored under those seqs; an event stored under its id but
-  // another seq is not found that way, and its COPY then fails on the
-  // primary key: store_group then repeats the batch with `by_id`, every
-  // event probed by id, which is what says it is stored.
+  // thin (a USB import of what is left) is probed by id and by (device,
+  // seq). The range finds every event stored under those seqs; an event
+  // stored under its id but another seq is not found that way, and its COPY
+  // then fails on the primary key: store_group then repeats the batch with
+  // `by_id`, every event probed both ways.
   // Keys go in sorted, so neighbouring probes touch neighbouring index pages.
   struct Stored {
-    std::unordered_set<std::string> event_ids;
+    std::unordered_map<std::string, Event> events;
+    std::set<std::pair<std::string, std::int64_t>> seqs;  // (device, seq) keys taken
     std::map<std::string, PersonState> persons;
   };
   static Stored load_stored(pqxx::work& w, const std::vector<const Event*>& events, bool by_id) {
@@ -728,7 +934,7 @@ class PgServerStore final : public ServerStore {
         ++it->second.n;
       }
     auto dense = [](const Run& r) { return static_cast<std::uint64_t>(r.hi - r.lo) < 2 * r.n + 16; };
-    ArrayText devices, los, his;
+    ArrayText devices, los, his, pair_devices, pair_seqs;
     for (const auto& [device, r] : runs)
       if (dense(r)) {
         devices.add(device);
@@ -740,7 +946,11 @@ class PgServerStore final : public ServerStore {
     for (const Event* e : events) {
       persons.push_back(e->person_id);
       auto run = runs.find(e->device_id);
-      if (run == runs.end() || !dense(run->second)) ids.push_back(e->id);
+      if (run == runs.end() || !dense(run->second)) {
+        ids.push_back(e->id);
+        pair_devices.add(e->device_id);
+        pair_seqs.add(e->device_seq);
+      }
     }
     auto array = [](std::vector<std::string_view>& keys) {
       std::sort(keys.begin(), keys.end());
@@ -749,12 +959,16 @@ class PgServerStore final : public ServerStore {
       for (std::string_view k : keys) out.add(k);
       return out.str();
     };
-    out.event_ids.reserve(events.size());
-    for (const auto& r : w.exec_prepared("load_stored", devices.str(), los.str(), his.str(), array(ids), array(persons))) {
-      if (r[1].is_null())
-        out.event_ids.insert(r[0].c_str());
-      else
-        out.persons[r[0].c_str()] = state_from_json(r[0].c_str(), r[1].c_str());
+    out.events.reserve(events.size());
+    for (const auto& r : w.exec_prepared("load_stored", devices.str(), los.str(), his.str(), array(ids), array(persons),
+                                         pair_devices.str(), pair_seqs.str())) {
+      if (r["k"].c_str()[0] == 'p') {
+        out.persons[r["id"].c_str()] = state_from_json(r["id"].c_str(), r["state"].c_str());
+        continue;
+      }
+      Event e = read_event(r);
+      out.seqs.emplace(e.device_id, e.device_seq);
+      out.events.emplace(e.id, std::move(e));
     }
     return out;
   }
@@ -788,13 +1002,7 @@ class PgServerStore final : public ServerStore {
       auto old = before.find(id);
       const PersonState* was = old == before.end() ? nullptr : &old->second;
       if (was && was->fields == now.fields) continue;  // every write lost or repeated
-      household_columns((was ? out.updated : out.added)
-                            .text(id)
-                            .text(state_json(now))
-                            .text(now.get(field::kName))
-                            .text(now.get(field::kReading)),
-                        now)
-          .end_row();
+      person_row(was ? out.updated : out.added, now);
       const CountDelta d = count_delta(was, now);
       for (const auto& k : d.removed) --cells[k];
       for (const auto& k : d.added) ++cells[k];
@@ -841,12 +1049,18 @@ class PgServerStore final : public ServerStore {
     // Arrays: $1, $2, $3 devices and their seq ranges; $4 event ids, $5
     // person ids (sorted, each once). Rows: (event id, NULL) or (person id,
     // state).
+    // Rows: ('e', the stored event's columns) or ('p', person id, state).
+    const std::string event_cols =
+        "SELECT 'e'::text AS k, e.id, NULL::text AS state, e.type, e.person_id, e.household_id, e.shelter_id, "
+        "e.device_id, e.device_seq, e.author, e.hlc, e.body, e.clamp ";
     c.prepare("load_stored",
-              "SELECT e.id, NULL FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS r(d, lo, hi) "
-              "JOIN event e ON e.device_id = r.d AND e.device_seq BETWEEN r.lo AND r.hi UNION ALL "
-              "SELECT e.id, NULL FROM unnest($4::text[]) AS k(id) JOIN event e ON e.id = k.id "
-              "UNION ALL SELECT p.person_id, p.state FROM unnest($5::text[]) AS k(id) "
-              "JOIN person p ON p.person_id = k.id");
+              event_cols + "FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS r(d, lo, hi) "
+              "JOIN event e ON e.device_id = r.d AND e.device_seq BETWEEN r.lo AND r.hi UNION ALL " +
+              event_cols + "FROM unnest($4::text[]) AS k(id) JOIN event e ON e.id = k.id UNION ALL " +
+              event_cols + "FROM unnest($6::text[], $7::bigint[]) AS q(d, s) "
+              "JOIN event e ON e.device_id = q.d AND e.device_seq = q.s "
+              "UNION ALL SELECT 'p', p.person_id, p.state, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
+              "FROM unnest($5::text[]) AS k(id) JOIN person p ON p.person_id = k.id");
     c.prepare("update_persons",
               "UPDATE person p SET state = i.state, name = i.name, reading = i.reading, present_at = i.present_at, "
               "household_key = i.household_key FROM in_person i WHERE p.person_id = i.person_id");

@@ -185,14 +185,23 @@ CREATE TABLE IF NOT EXISTS device_status(
     return auth_.revoke(device_id, user_name);
   }
 
-  Result<PushReply> push(const PushRequest& request) override {
+  Result<PushReply> push(const PushRequest& request, std::int64_t now) override {
     std::lock_guard lock(mu_);
-    auto added = store_->apply_remote(request.events);
-    if (!added) return added.error().context("store batch");
+    auto admitted = store_->admit(request.events, now, kFutureSlackMs);
+    if (!admitted) return admitted.error().context("store batch");
     PushReply reply;
-    for (const auto& e : request.events) reply.acknowledged.push_back(e.id);
-    reply.new_events = *added;
-    reply.server_time_ms = now_ms();
+    for (size_t i = 0; i < request.events.size(); ++i) {
+      const Event& e = request.events[i];
+      const Admission& a = (*admitted)[i];
+      if (a.kind == Admission::Kind::Refused) {
+        reply.refused.push_back({e.id, a.code, a.reason, a.expected_seq});
+        continue;
+      }
+      reply.acknowledged.push_back(e.id);
+      if (a.kind == Admission::Kind::Stored) ++reply.new_events;
+      if (a.clamp != 0) reply.clamped.emplace_back(e.id, a.clamp);
+    }
+    reply.server_time_ms = now;
     return reply;
   }
 
@@ -272,7 +281,7 @@ void note_contact(ServerStore& st, const Principal& p, const httplib::Request& r
   }
   if (future_events > 0)
     log_line("push from device " + p.device_id + ": " + std::to_string(future_events) +
-             " event(s) stamped more than 5 min ahead of the server clock (kept, and flagged to headquarters)");
+             " event(s) stamped more than 5 min ahead of the server clock (stored with a clamp to that limit; flagged to headquarters)");
 }
 
 }  // namespace
@@ -311,6 +320,55 @@ Result<PullReply> feed_reply(std::vector<std::pair<std::int64_t, Event>> page, i
   for (auto& [seq, e] : page) reply.events.push_back(std::move(e));
   reply.server_time_ms = now_ms();
   return reply;
+}
+
+ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, std::int64_t now) {
+  auto refused = [](int status, const std::string& message) { return ApiReply{status, error_body(message), 0}; };
+  if (p.kind != Principal::Kind::Kiosk) return refused(403, "push: only kiosks push");
+  auto request = decode_push_request(body);
+  if (!request) return refused(400, request.error().message);
+  if (request->device_id != p.device_id) return refused(403, "push: this token belongs to device " + p.device_id);
+  // A kiosk writes under its own shelter only, its own events or those of
+  // another device of its shelter that it imported from a file (relayed).
+  // An event of another shelter is refused alone: the rest of the batch is
+  // stored, so one stray event never blocks a kiosk's sync.
+  PushRequest admissible{request->device_id, {}};
+  std::vector<Refusal> elsewhere;
+  for (auto& e : request->events) {
+    if (e.shelter_id == p.shelter_id)
+      admissible.events.push_back(std::move(e));
+    else
+      elsewhere.push_back({e.id, "other_shelter",
+                           "event " + e.id + " is for shelter " + e.shelter_id + "; device " + p.device_id +
+                               " may write only for shelter " + p.shelter_id,
+                           0});
+  }
+  PushReply reply;
+  if (!admissible.events.empty()) {
+    auto stored = st.push(admissible, now);
+    if (!stored) return refused(503, stored.error().message);
+    reply = std::move(*stored);
+  }
+  for (auto& f : elsewhere) {
+    log_line("refused event: " + f.reason);
+    reply.refused.push_back(std::move(f));
+  }
+  for (const auto& f : reply.refused)
+    if (f.code != "other_shelter") log_line("refused event (" + f.code + "): " + f.reason);
+  reply.server_time_ms = now;
+  return ApiReply{200, encode(reply), static_cast<int>(reply.clamped.size())};
+}
+
+ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shelter, std::int64_t after, int limit) {
+  auto refused = [](int status, const std::string& message) { return ApiReply{status, error_body(message), 0}; };
+  if (!is_valid_slug(shelter)) return refused(400, "pull: shelter must be a shelter id");
+  if (p.kind != Principal::Kind::Kiosk || p.shelter_id != shelter)
+    return refused(403, "pull: this token may read only shelter " + p.shelter_id);
+  if (after < 0 || limit < 1 || limit > static_cast<int>(kMaxBatchEvents))
+    return refused(400, "pull: after >= 0 and 1 <= limit <= " + std::to_string(kMaxBatchEvents));
+  auto reply = st.pull(shelter, after, limit);
+  if (!reply) return refused(503, reply.error().message);
+  return ApiReply{200, encode(*reply), 0};
 }
 
 Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string& path) {
@@ -375,27 +433,14 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
   http.Post("/v1/push", [&st, refuse, who](const httplib::Request& req, httplib::Response& res) {
     auto p = who(req, res);
     if (!p) return;
-    if (p->kind != Principal::Kind::Kiosk) return refuse(res, 403, "push: only kiosks push");
-    auto request = decode_push_request(req.body);
-    if (!request) return refuse(res, 400, request.error().message);
-    if (request->device_id != p->device_id) return refuse(res, 403, "push: this token belongs to device " + p->device_id);
-    for (const auto& e : request->events)
-      if (e.shelter_id != p->shelter_id)
-        return refuse(res, 403, "push: device " + p->device_id + " may push only for shelter " + p->shelter_id);
-    auto reply = st.push(*request);
-    if (!reply) return refuse(res, 503, reply.error().message);
-    int future = 0;
-    for (const auto& e : request->events) future += hlc_millis(e.hlc) > reply->server_time_ms + kFutureSlackMs;
-    note_contact(st, *p, req, true, future);
-    res.set_content(encode(*reply), "application/json");
+    const ApiReply reply = serve_push(st, *p, req.body, now_ms());
+    if (reply.status != 200) return refuse(res, reply.status, error_message(reply.body));
+    note_contact(st, *p, req, true, reply.future_events);
+    res.set_content(reply.body, "application/json");
   });
   http.Get("/v1/pull", [&st, refuse, who](const httplib::Request& req, httplib::Response& res) {
     auto p = who(req, res);
     if (!p) return;
-    const std::string shelter = req.get_param_value("shelter");
-    if (!is_valid_slug(shelter)) return refuse(res, 400, "pull: shelter must be a shelter id");
-    if (p->kind != Principal::Kind::Kiosk || p->shelter_id != shelter)
-      return refuse(res, 403, "pull: this token may read only shelter " + p->shelter_id);
     std::int64_t after = 0;
     int limit = 1000;
     try {
@@ -404,12 +449,10 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
     } catch (const std::exception&) {
       return refuse(res, 400, "pull: after and limit must be numbers");
     }
-    if (after < 0 || limit < 1 || limit > static_cast<int>(kMaxBatchEvents))
-      return refuse(res, 400, "pull: after >= 0 and 1 <= limit <= " + std::to_string(kMaxBatchEvents));
-    auto reply = st.pull(shelter, after, limit);
-    if (!reply) return refuse(res, 503, reply.error().message);
+    const ApiReply reply = serve_pull(st, *p, req.get_param_value("shelter"), after, limit);
+    if (reply.status != 200) return refuse(res, reply.status, error_message(reply.body));
     note_contact(st, *p, req, false, 0);
-    res.set_content(encode(*reply), "application/json");
+    res.set_content(reply.body, "application/json");
   });
   http.Get("/v1/devices", [&st, refuse, who](const httplib::Request& req, httplib::Response& res) {
     auto p = who(req, res);

@@ -29,7 +29,11 @@ inline constexpr int kSessionHours = 12;
 class ServerStore {
  public:
   virtual ~ServerStore() = default;
-  virtual Result<PushReply> push(const PushRequest& request) = 0;
+  // Stores a batch whose events are all of the pushing kiosk's shelter
+  // (serve_push checks that): duplicates acknowledged, conflicts refused
+  // (the others still stored), stamps more than kFutureSlackMs ahead of
+  // now_ms clamped.
+  virtual Result<PushReply> push(const PushRequest& request, std::int64_t now_ms) = 0;
   virtual Result<PullReply> pull(const std::string& shelter_id, std::int64_t after, int limit) = 0;
   virtual Result<nlohmann::json> counts(const std::string& shelter_id) = 0;  // "" = every shelter
   // 安否 search: persons whose name or reading contains `text`, and who
@@ -84,6 +88,16 @@ Status check_shelter(const std::string& id, const std::string& name, int capacit
 using Backfill = std::function<Result<std::vector<Event>>(const std::vector<PersonId>& persons)>;
 Result<PullReply> feed_reply(std::vector<std::pair<std::int64_t, Event>> page, int limit, std::int64_t after,
                              const Backfill& backfill);
+
+// The server's side of /v1/push and /v1/pull, without a socket: the HTTP
+// routes, the merge simulation (tests/sim) and fuzzing call these.
+struct ApiReply {
+  int status = 200;
+  std::string body;      // JSON
+  int future_events = 0;  // push: events stamped too far ahead (clamped), for the kiosk status
+};
+ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, std::int64_t now_ms);
+ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shelter, std::int64_t after, int limit);
 
 struct ServerOptions {
   std::string host = "127.0.0.1";

@@ -89,7 +89,7 @@ std::vector<sync::PushRequest> batches(const std::string& device, const std::vec
 
 void push_all(sync::ServerStore& store, const std::vector<sync::PushRequest>& requests) {
   for (const auto& req : requests)
-    if (auto r = store.push(req); !r) die("push", r.error());
+    if (auto r = store.push(req, system_millis()); !r) die("push", r.error());
 }
 
 size_t gzip_size(const std::string& s) {
@@ -135,7 +135,7 @@ int bench_pg(const std::string& url, int n, int rounds) {
     const std::pair<const char*, const char*> tables[] = {
         {"copy_bare", "CREATE TABLE copy_bare(id TEXT PRIMARY KEY, pos BIGINT, type TEXT, person_id TEXT, "
                       "household_id TEXT, shelter_id TEXT, device_id TEXT, device_seq BIGINT, author TEXT, "
-                      "hlc BIGINT, body TEXT)"},
+                      "hlc BIGINT, body TEXT, clamp BIGINT)"},
         {"copy_indexed", "CREATE TABLE copy_indexed (LIKE event INCLUDING ALL)"}};
     std::vector<double> merges, family_merges, bare, indexed;
     auto merge = [&](const std::vector<sync::PushRequest>& batch_list, const char* what, std::vector<double>& times,

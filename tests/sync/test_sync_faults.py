@@ -220,42 +220,53 @@ def chaos():
 chaos_thread = threading.Thread(target=chaos)
 chaos_thread.start()
 
-# Ground truth: for each person, where they are and their status, as the
-# kiosk told them; and which kiosk last served them (it knows their state).
-truth = {}  # person -> {"shelter", "presence", "household", "kiosk"}
+# Ground truth by the rules of docs/protocol.md ("Whereabouts"): for each
+# person, the shelter of their latest arrival and the status each shelter
+# recorded, as the kiosks said; and which kiosk last served them where they
+# are (it knows their state).
+truth = {}  # person -> {"shelter", "status": {shelter: status}, "household", "kiosk"}
 names = {}
+
+
+def presence(t):
+    return t["status"][t["shelter"]]
+
+
 t0 = time.time()
 for i in range(OPS):
     r = rng.random()
-    movable = [p for p, t in truth.items() if t["presence"] != "left"]
+    movable = [p for p, t in truth.items() if presence(t) != "left"]
     if r < 0.35 or not movable:
         k = rng.choice(list(KIOSKS))
         name = f"避難者{i}"
         out = ctl(k, "checkin", "--name", name, "--birth", str(1930 + i % 90), "--sex", "MF"[i % 2])
         pid = out.split()[2]
         hh = out.split("household ")[1].split(")")[0]
-        truth[pid] = {"shelter": KIOSKS[k], "presence": "present", "household": hh, "kiosk": k}
+        truth[pid] = {"shelter": KIOSKS[k], "status": {KIOSKS[k]: "present"}, "household": hh, "kiosk": k}
         names[pid] = name
         continue
     pid = rng.choice(movable)
     t = truth[pid]
     if r < 0.55:  # went out / came back at the kiosk that last served them
-        cmd = "out" if t["presence"] == "present" else "back"
+        cmd = "out" if presence(t) == "present" else "back"
         ctl(t["kiosk"], cmd, pid)
-        t["presence"] = "out" if cmd == "out" else "present"
+        t["status"][t["shelter"]] = "out" if cmd == "out" else "present"
     elif r < 0.62:
         ctl(t["kiosk"], "leave", pid)
-        t["presence"] = "left"
+        t["status"][t["shelter"]] = "left"
     else:  # moves to another shelter with the pass printed where they were
         text = ctl(t["kiosk"], "pass", pid).strip()
         k = rng.choice([k for k, s in KIOSKS.items() if s != t["shelter"]])
         said = ctl(k, "scan", text)
         if said.startswith("Arrived"):
-            t.update(shelter=KIOSKS[k], presence="present", kiosk=k)
-        elif said.startswith("Went out"):  # this kiosk had not heard they had left: the person is told
-            t.update(shelter=KIOSKS[k], presence="out", kiosk=k)
+            t["status"][KIOSKS[k]] = "present"
+            t.update(shelter=KIOSKS[k], kiosk=k)
+        # A kiosk that had not heard they had left records a status change at
+        # its own shelter, which moves nobody: they stay where they arrived last.
+        elif said.startswith("Went out"):
+            t["status"][KIOSKS[k]] = "out"
         elif said.startswith("Came back"):
-            t.update(shelter=KIOSKS[k], presence="present", kiosk=k)
+            t["status"][KIOSKS[k]] = "present"
         else:
             raise SystemExit(f"scan said {said!r}")
     time.sleep(rng.uniform(0, 0.04))
@@ -357,20 +368,20 @@ if PG:
         return v if isinstance(v, str) else v[0]
 
     for pid, state in server_rows("SELECT person_id, state FROM person"):
-        p = field_value(state, "presence").split()
-        server_people[pid] = (p[1], p[0])
+        where = field_value(state, "where")  # core/event.hpp: field::kWhere, kStatusPrefix
+        server_people[pid] = (where, field_value(state, "status:" + where))
 else:
     server_people = {r[0]: (r[1], r[2]) for r in server_rows("SELECT person_id, shelter_id, presence FROM person")}
-expected_people = {p: (t["shelter"], t["presence"]) for p, t in truth.items()}
+expected_people = {p: (t["shelter"], presence(t)) for p, t in truth.items()}
 wrong = {p: (server_people.get(p), v) for p, v in expected_people.items() if server_people.get(p) != v}
 check(not wrong, f"every person is where the kiosk told them, on the server ({len(wrong)} wrong: "
       f"{list(wrong.items())[:3]})")
 
 server_counts = {c["shelter"]: c for c in http("/v1/counts", hq)}
 for s in SHELTERS:
-    present = sum(1 for t in truth.values() if t["shelter"] == s and t["presence"] == "present")
-    out = sum(1 for t in truth.values() if t["shelter"] == s and t["presence"] == "out")
-    households = len({t["household"] for t in truth.values() if t["shelter"] == s and t["presence"] == "present"})
+    present = sum(1 for t in truth.values() if t["shelter"] == s and presence(t) == "present")
+    out = sum(1 for t in truth.values() if t["shelter"] == s and presence(t) == "out")
+    households = len({t["household"] for t in truth.values() if t["shelter"] == s and presence(t) == "present"})
     got = server_counts.get(s, {"present": 0, "out": 0, "households": 0})
     check((got["present"], got["out"], got["households"]) == (present, out, households),
           f"HQ counts for {s} equal the ground truth: present {got['present']}/{present}, out {got['out']}/{out}, "
