@@ -299,15 +299,19 @@ void Controller::pin_submit(Clock::time_point now) {
 
 void Controller::staff_search() {
   PersonQuery q;
-  q.shelter_id = store_.shelter_id();
   q.text = vm_.staff.search;
+  // A name finds people wherever they are now, so staff see who registered
+  // here and has since moved to another shelter ("moved to B").
+  if (q.text.empty()) q.shelter_id = store_.shelter_id();
   q.limit = 50;
   auto people = store_.persons(q);
   vm_.staff.results.clear();
   if (!people) return notice("error.store", people.error().message, true);
-  for (const auto& p : *people)
-    vm_.staff.results.push_back(
-        {p.id, p.info.name, p.info.reading, to_string(p.info.birth), std::string(to_string(p.presence)), p.shelter_id});
+  for (const auto& p : *people) {
+    const bool moved = !p.shelter_id.empty() && p.shelter_id != store_.shelter_id();
+    vm_.staff.results.push_back({p.id, p.info.name, p.info.reading, to_string(p.info.birth),
+                                 moved ? std::string("moved") : std::string(to_string(p.presence)), p.shelter_id});
+  }
 }
 
 void Controller::open_person(const std::string& id) {
@@ -317,7 +321,9 @@ void Controller::open_person(const std::string& id) {
   ui::PersonDetail d;
   d.person_id = p.id;
   d.household_id = p.household_id;
-  d.presence = std::string(to_string(p.presence));
+  d.presence = !p.shelter_id.empty() && p.shelter_id != store_.shelter_id() ? std::string("moved")
+                                                                             : std::string(to_string(p.presence));
+  d.shelter = p.shelter_id;
   d.fields = {{"name", p.info.name},
               {"reading", p.info.reading},
               {"sex", std::string(to_string(p.info.sex))},
@@ -422,12 +428,12 @@ void Controller::refresh_staff_tab() {
       s.sync_state = state && state->has_value() ? **state : "";
       auto pushed = store_.meta("sync_pushed_seq");
       const std::int64_t after = pushed && pushed->has_value() ? std::atoll((*pushed)->c_str()) : 0;
-      auto stmt = store_.db().prepare("SELECT count(*) FROM event WHERE seq > ? AND device_id = ?");
-      s.unsynced = 0;
-      if (stmt) {
-        (*stmt)->bind(1, after).bind(2, store_.device_id());
-        if (auto row = (*stmt)->step(); row && *row) s.unsynced = (*stmt)->i64(0);
-      }
+      auto unsynced = store_.pushable_count(after);
+      s.unsynced = unsynced ? *unsynced : 0;
+      s.refused.clear();
+      if (auto refused = store_.refused_events(); refused)
+        for (const auto& r : *refused)
+          s.refused.push_back({r.at + "  " + r.id + ": " + r.reason, r.reissued_as});
       break;
     }
     case ui::StaffTab::Export: break;

@@ -35,7 +35,8 @@ void tabs(Ui& ui) {
 void person_row(Ui& ui, const PersonRow& r, const std::string& id) {
   std::string line = ui.d(r.name);
   if (!r.reading.empty()) line += " (" + ui.d(r.reading) + ")";
-  line += "  " + ui.d(r.birth) + "  " + ui.t("presence." + r.presence) + "  " + r.person_id.substr(0, 8);
+  line += "  " + ui.d(r.birth) + "  " + ui.t("presence." + r.presence) + (r.presence == "moved" ? " " + ui.d(r.shelter) : "") +
+          "  " + r.person_id.substr(0, 8);
   if (button(ui, line, id, ImVec2(0, ui.unit))) ui.emit(Intent::OpenPerson, r.person_id);
 }
 
@@ -70,7 +71,8 @@ void tab_person(Ui& ui) {
   const PersonDetail& p = *s.person;
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   big_text(ui, ui.d(p.fields.count("name") ? p.fields.at("name") : p.person_id) + "  —  " +
-                   ui.t("presence." + p.presence) + "  (" + p.person_id + ")");
+                   ui.t("presence." + p.presence) + (p.presence == "moved" ? " " + ui.d(p.shelter) : "") + "  (" +
+                   p.person_id + ")");
   const float w = (ImGui::GetContentRegionAvail().x - 3 * gap) / 4;
   for (auto [what, key] : {std::pair<const char*, const char*>{"out", "staff.mark_out"},
                            {"back", "staff.mark_back"}, {"leave", "staff.mark_left"}}) {
@@ -148,6 +150,11 @@ void tab_sync(Ui& ui) {
   const StaffVm& s = ui.vm.staff;
   big_text(ui, ui.t("staff.sync_state") + " " + ui.d(s.sync_state.empty() ? ui.tr.get("staff.sync_never") : s.sync_state));
   big_text(ui, ui.t("staff.unsynced") + " " + std::to_string(s.unsynced));
+  if (!s.refused.empty()) {
+    big_text(ui, ui.t("staff.refused"));
+    for (const auto& [what, copy] : s.refused)
+      big_text(ui, ui.d(what) + (copy.empty() ? "" : " (" + ui.t("staff.reissued") + " " + ui.d(copy) + ")"));
+  }
 }
 
 void tab_export(Ui& ui) {

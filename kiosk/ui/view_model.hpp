@@ -80,15 +80,16 @@ struct DoneVm {
 enum class StaffTab { Search, Person, Duplicates, Counts, Sync, Export };
 
 struct PersonRow {
-  std::string person_id, name, reading, birth, presence, shelter;
+  std::string person_id, name, reading, birth, presence, shelter;  // presence "moved": now at `shelter`
 };
 
 struct PersonDetail {
-  std::string person_id, household_id, presence;
+  std::string person_id, household_id, presence;  // presence "moved": the latest arrival is at `shelter`
   // Field name -> value, the fields staff may edit (name, reading, sex, birth,
   // address, phone, needs, needs_other, consent, stay).
   std::map<std::string, std::string> fields;
   std::vector<std::string> history;  // audit trail lines, oldest first
+  std::string shelter;               // where the person's latest arrival is
 };
 
 struct StaffVm {
@@ -109,6 +110,9 @@ struct StaffVm {
   std::vector<std::pair<std::string, int>> counts;
   std::string sync_state;   // what the sync daemon last wrote
   std::int64_t unsynced = 0;
+  // Own events the server refused for good: (what and why, the id of the
+  // copy recorded again or "").
+  std::vector<std::pair<std::string, std::string>> refused;
   std::string export_result;
 };
 

@@ -27,7 +27,7 @@ KEY_RE = re.compile(
 # and kiosk/camera do not show translated text.
 KEY_SOURCES = ["kiosk/ui/*.cpp", "kiosk/ui/*.hpp", "kiosk/app/*.cpp", "kiosk/app/*.hpp", "kiosk/main.cpp"]
 
-PRESENCE = ["", "present", "out", "left"]  # to_string(Presence); "" is "not checked in"
+PRESENCE = ["", "present", "out", "left", "moved"]  # to_string(Presence), "" is "not checked in"; "moved": latest arrival elsewhere
 STAYS = ["shelter", "car", "home"]
 FIELDS = ["name", "reading", "sex", "birth", "address", "phone", "needs", "needs_other", "consent", "stay"]
 AGE_BANDS = ["0-5", "6-12", "13-17", "18-64", "65-74", "75+", "unknown"]

@@ -58,8 +58,11 @@ ViewModel sample(Screen s) {
   vm.done.qr_size = 21;
   vm.done.qr_modules.assign(21 * 21, 1);
   vm.done.can_print = true;
-  vm.staff.results = {{"1111111111111111", "髙橋 𠮷男", "タカハシ", "2021", "present", "tama-01"}};
-  vm.staff.person = PersonDetail{"1111111111111111", "aaaaaaaaaaaaaaaa", "present", {{"name", "髙橋 𠮷男"}}, {"arrived"}};
+  vm.staff.results = {{"1111111111111111", "髙橋 𠮷男", "タカハシ", "2021", "present", "tama-01"},
+                      {"2222222222222222", "山田 花子", "ヤマダ", "1950", "moved", "tama-02"}};
+  vm.staff.refused = {{"2026-11-24T03:40:00Z  tama-01-a.0000000000000001: device tama-01-a seq 3 is another event's",
+                       "tama-01-a.0000000000000002"}};
+  vm.staff.person = PersonDetail{"1111111111111111", "aaaaaaaaaaaaaaaa", "present", {{"name", "髙橋 𠮷男"}}, {"arrived"}, "tama-01"};
   vm.staff.duplicates = {{vm.staff.results[0], vm.staff.results[0]}};
   vm.staff.counts = {{"counts.present", 3}};
   vm.notice = Notice{"qr.truncated", "", true};
