@@ -44,6 +44,11 @@ Hlc HybridClock::now() {
 
 Hlc HybridClock::next_locked() {
   const std::int64_t wall = wall_now();
+  // A stamp far ahead of the wall clock came from a wall clock that was
+  // wrong (set right since): it must not carry the future into every later
+  // event. Per-person order and unique ids do not rest on this clock alone
+  // (Store::record_locked).
+  if (hlc_millis(last_) > wall + max_forward_) last_ = make_hlc(wall, 0);
   const std::int64_t last_ms = hlc_millis(last_);
   if (wall > last_ms) {
     last_ = make_hlc(wall, 0);

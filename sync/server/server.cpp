@@ -322,6 +322,25 @@ Result<PullReply> feed_reply(std::vector<std::pair<std::int64_t, Event>> page, i
   return reply;
 }
 
+ApiReply serve_enrol(ServerStore& st, std::string_view body, std::int64_t now) {
+  auto refused = [](int status, const std::string& message) { return ApiReply{status, error_body(message), 0}; };
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_object() || !j.contains("code") || !j["code"].is_string() || !j.contains("device") ||
+      !j["device"].is_string())
+    return refused(400, "enrol: give code and device");
+  std::string token;
+  auto p = st.enrol(j["code"].get<std::string>(), j["device"].get<std::string>(), token);
+  if (!p) return refused(403, p.error().message);
+  auto last_seq = st.last_device_seq(p->device_id);
+  if (!last_seq) return refused(503, "enrol: " + last_seq.error().message);
+  log_line("enrolled device " + p->device_id + " at shelter " + p->shelter_id);
+  return ApiReply{200,
+                  nlohmann::json{{"v", kProtocolVersion}, {"token", token}, {"shelter", p->shelter_id},
+                                 {"time", now}, {"last_seq", *last_seq}}
+                      .dump(),
+                  0};
+}
+
 ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, std::int64_t now) {
   auto refused = [](int status, const std::string& message) { return ApiReply{status, error_body(message), 0}; };
   if (p.kind != Principal::Kind::Kiosk) return refused(403, "push: only kiosks push");
@@ -359,7 +378,8 @@ ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, 
   return ApiReply{200, encode(reply), static_cast<int>(reply.clamped.size())};
 }
 
-ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shelter, std::int64_t after, int limit) {
+ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shelter, std::int64_t after, int limit,
+                    std::int64_t now) {
   auto refused = [](int status, const std::string& message) { return ApiReply{status, error_body(message), 0}; };
   if (!is_valid_slug(shelter)) return refused(400, "pull: shelter must be a shelter id");
   if (p.kind != Principal::Kind::Kiosk || p.shelter_id != shelter)
@@ -368,6 +388,7 @@ ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shel
     return refused(400, "pull: after >= 0 and 1 <= limit <= " + std::to_string(kMaxBatchEvents));
   auto reply = st.pull(shelter, after, limit);
   if (!reply) return refused(503, reply.error().message);
+  reply->server_time_ms = now;
   return ApiReply{200, encode(*reply), 0};
 }
 
@@ -416,19 +437,9 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
     return p->principal;
   };
   http.Post("/v1/enrol", [&st, refuse](const httplib::Request& req, httplib::Response& res) {
-    auto j = nlohmann::json::parse(req.body, nullptr, false);
-    if (!j.is_object() || !j.contains("code") || !j["code"].is_string() || !j.contains("device") ||
-        !j["device"].is_string())
-      return refuse(res, 400, "enrol: give code and device");
-    std::string token;
-    auto p = st.enrol(j["code"].get<std::string>(), j["device"].get<std::string>(), token);
-    if (!p) return refuse(res, 403, p.error().message);
-    auto last_seq = st.last_device_seq(p->device_id);
-    if (!last_seq) return refuse(res, 503, "enrol: " + last_seq.error().message);
-    log_line("enrolled device " + p->device_id + " at shelter " + p->shelter_id);
-    res.set_content(nlohmann::json{{"v", kProtocolVersion}, {"token", token}, {"shelter", p->shelter_id},
-                                   {"time", now_ms()}, {"last_seq", *last_seq}}.dump(),
-                    "application/json");
+    const ApiReply reply = serve_enrol(st, req.body, now_ms());
+    if (reply.status != 200) return refuse(res, reply.status, error_message(reply.body));
+    res.set_content(reply.body, "application/json");
   });
   http.Post("/v1/push", [&st, refuse, who](const httplib::Request& req, httplib::Response& res) {
     auto p = who(req, res);
@@ -449,7 +460,7 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
     } catch (const std::exception&) {
       return refuse(res, 400, "pull: after and limit must be numbers");
     }
-    const ApiReply reply = serve_pull(st, *p, req.get_param_value("shelter"), after, limit);
+    const ApiReply reply = serve_pull(st, *p, req.get_param_value("shelter"), after, limit, now_ms());
     if (reply.status != 200) return refuse(res, reply.status, error_message(reply.body));
     note_contact(st, *p, req, false, 0);
     res.set_content(reply.body, "application/json");

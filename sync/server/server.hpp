@@ -96,8 +96,10 @@ struct ApiReply {
   std::string body;      // JSON
   int future_events = 0;  // push: events stamped too far ahead (clamped), for the kiosk status
 };
+ApiReply serve_enrol(ServerStore& st, std::string_view body, std::int64_t now_ms);
 ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, std::int64_t now_ms);
-ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shelter, std::int64_t after, int limit);
+ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shelter, std::int64_t after, int limit,
+                    std::int64_t now_ms);
 
 struct ServerOptions {
   std::string host = "127.0.0.1";

@@ -65,9 +65,23 @@ TEST_CASE("hybrid logical clock never goes backwards", "[hlc]") {
   const Hlc b = clock.now();
   CHECK(b > a);
   CHECK(hlc_millis(b) == 1'000'000);
-  wall = 500'000;  // wall clock jumps back
+  wall = 900'000;  // wall clock jumps back, within the 5 min bound
   const Hlc c = clock.now();
   CHECK(c > b);
+  SECTION("a stamp far ahead of a wall clock set right is dropped, not carried into every later event") {
+    wall = 600'000;  // the clock was 400 s ahead when it stamped b
+    const Hlc d = clock.now();
+    CHECK(hlc_millis(d) == wall);
+    CHECK(clock.now_after(c) > c);  // the person stamped c still gets a later stamp
+    CHECK(hlc_millis(clock.now()) == wall);  // and that one is not adopted either
+  }
+  SECTION("a floor far ahead is passed for one event only") {
+    const Hlc far = make_hlc(wall + 3 * 3600'000, 5);
+    CHECK(clock.now_after(far) == far + 1);
+    CHECK(hlc_millis(clock.now()) < wall + 60'000);
+    CHECK_FALSE(clock.resume_after(far));  // nor by resuming an own log that ends with it
+    CHECK(hlc_millis(clock.now()) < wall + 60'000);
+  }
   SECTION("observing a later remote timestamp moves past it") {
     wall = 1'000'000;
     CHECK(clock.observe(make_hlc(1'000'100, 7)));

@@ -1,0 +1,175 @@
+#include "tests/sim/sim.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <pqxx/pqxx>
+
+#include "sync/protocol.hpp"
+
+namespace shelter::sim {
+
+Result<std::unique_ptr<Server>> Server::open(const std::string& dir, const std::string& pg_url, WorldClock& clock) {
+  if (!pg_url.empty()) {
+    try {
+      pqxx::connection c(pg_url);
+      pqxx::work w(c);
+      w.exec("SET client_min_messages TO warning");
+      w.exec("DROP TABLE IF EXISTS event, person, count_cell, feed_counter, auth_enrolment, auth_token, hq_user, "
+             "shelter_info, device_status, schema_info, household_presence CASCADE");
+      w.commit();
+    } catch (const std::exception& e) {
+      return fail(std::string("empty the PostgreSQL database: ") + e.what());
+    }
+  }
+  std::unique_ptr<Server> s(new Server(dir + "/server.db", pg_url, clock));
+  if (auto st = s->restart(); !st) return st.error();
+  return s;
+}
+
+Status Server::restart() {
+  store_.reset();
+  auto st = pg_.empty() ? sync::open_sqlite_server_store(path_) : sync::open_pg_server_store(pg_);
+  if (!st) return st.error().context("open server store");
+  store_ = std::move(st).value();
+  return {};
+}
+
+Result<std::string> Server::enrolment_code(const std::string& shelter, const std::string& device) {
+  return store_->create_enrolment(shelter, device, 24 * 30);
+}
+
+Result<sync::WireReply> Server::handle(const sync::WireRequest& r) {
+  auto reply = [](const sync::ApiReply& a) { return sync::WireReply{a.status, a.body}; };
+  if (r.method == "POST" && r.path == "/v1/enrol") return reply(sync::serve_enrol(*store_, r.body, clock_.now));
+  auto who = store_->authenticate(r.token);
+  if (!who) return sync::WireReply{503, sync::error_body(who.error().message)};
+  if (!who->principal) return sync::WireReply{401, sync::error_body(who->refused)};
+  if (r.method == "POST" && r.path == "/v1/push") {
+    auto a = sync::serve_push(*store_, *who->principal, r.body, clock_.now);
+    if (a.status == 200) {
+      auto decoded = sync::decode_push_reply(a.body);
+      if (decoded)
+        for (const auto& id : decoded->acknowledged) acknowledged.insert(id);
+    }
+    return reply(a);
+  }
+  if (r.method == "GET" && r.path.rfind("/v1/pull?", 0) == 0) {
+    std::map<std::string, std::string> q;
+    std::string rest = r.path.substr(9);
+    for (size_t pos = 0; pos <= rest.size();) {
+      size_t amp = rest.find('&', pos);
+      if (amp == std::string::npos) amp = rest.size();
+      const std::string kv = rest.substr(pos, amp - pos);
+      const size_t eq = kv.find('=');
+      if (eq != std::string::npos) q[kv.substr(0, eq)] = kv.substr(eq + 1);
+      pos = amp + 1;
+    }
+    return reply(sync::serve_pull(*store_, *who->principal, q["shelter"], std::stoll(q["after"]), std::stoi(q["limit"]),
+                                  clock_.now));
+  }
+  return sync::WireReply{404, sync::error_body("no such route")};
+}
+
+Kiosk::Kiosk(std::string dir, std::string shelter, std::string device, WorldClock& clock, std::int64_t error)
+    : clock_error(error), dir_(std::move(dir)), shelter_(std::move(shelter)), device_(std::move(device)), clock_(clock) {
+  path_ = dir_ + "/" + device_ + ".db";
+}
+
+Status Kiosk::open() {
+  Store::Options o;
+  o.wall_clock = [this] { return wall(); };
+  auto s = Store::open(path_, o);
+  if (!s) return s.error();
+  store_ = std::move(s).value();
+  if (store_->device_id().empty())
+    if (auto st = store_->init_identity(shelter_, device_, shelter_); !st) return st;
+  return {};
+}
+
+Status Kiosk::enrol(Server& server) {
+  auto code = server.enrolment_code(shelter_, device_);
+  if (!code) return code.error();
+  sync::SyncOptions o;
+  o.transport = [&server](const sync::WireRequest& r) { return server.handle(r); };
+  o.clock = [this] { return wall(); };
+  sync::Syncer syncer(*store_, o);
+  return syncer.enrol(*code);
+}
+
+Result<sync::SyncReport> Kiosk::sync(Server& server, const NetFaults& faults, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> u(0, 1);
+  sync::SyncOptions o;
+  o.batch = 50;  // small batches: more request boundaries for faults to hit
+  o.clock = [this] { return wall(); };
+  o.transport = [&](const sync::WireRequest& r) -> Result<sync::WireReply> {
+    if (!link_up) return fail("link down");
+    if (u(rng) < faults.drop_request) return fail("request lost");
+    if (r.path == "/v1/push") {
+      if (!sent_.empty() && u(rng) < faults.replay) {
+        sync::WireRequest old = r;
+        old.body = sent_[std::uniform_int_distribution<size_t>(0, sent_.size() - 1)(rng)];
+        (void)server.handle(old);  // a late copy of an earlier batch
+      }
+      if (sent_.size() < 64) sent_.push_back(r.body);
+    }
+    auto reply = server.handle(r);
+    if (u(rng) < faults.duplicate) (void)server.handle(r);
+    if (u(rng) < faults.drop_reply) return fail("reply lost");
+    return reply;
+  };
+  sync::Syncer syncer(*store_, o);
+  auto r = syncer.sync_once();
+  syncer.record_state(r);
+  return r;
+}
+
+std::pair<std::string, Presence> reference_whereabouts(const std::vector<Recorded>& actions) {
+  std::vector<Recorded> sorted = actions;
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Recorded& a, const Recorded& b) { return a.real_ms < b.real_ms; });
+  std::string where;
+  for (const auto& a : sorted)
+    if (a.type == EventType::Arrived) where = a.shelter;
+  if (where.empty()) return {"", Presence::None};
+  Presence p = Presence::None;
+  for (const auto& a : sorted) {
+    if (a.shelter != where) continue;
+    switch (a.type) {
+      case EventType::Arrived:
+      case EventType::CameBack: p = Presence::Present; break;
+      case EventType::WentOut: p = Presence::Out; break;
+      case EventType::Left: p = Presence::Left; break;
+      default: break;
+    }
+  }
+  return {where, p};
+}
+
+Result<std::map<std::string, Event>> server_log(Server& server, WorldClock& clock, const std::string& dir,
+                                                const std::vector<std::string>& shelters) {
+  std::map<std::string, Event> out;
+  std::mt19937_64 rng(1);
+  for (const auto& shelter : shelters) {
+    const std::string audit_dir = dir + "/audit";
+    std::filesystem::create_directories(audit_dir);
+    Kiosk auditor(audit_dir, shelter, "audit-" + shelter, clock, 0);
+    std::filesystem::remove(auditor.path());
+    if (auto st = auditor.open(); !st) return st.error().context("auditor");
+    if (auto st = auditor.enrol(server); !st) return st.error().context("auditor");
+    auto r = auditor.sync(server, NetFaults{}, rng);
+    if (!r) return r.error().context("auditor pull");
+    for (std::int64_t after = 0;;) {
+      auto page = auditor.store().events_after(after, 5000);
+      if (!page) return page.error();
+      if (page->empty()) break;
+      for (auto& [seq, e] : *page) {
+        after = seq;
+        out.emplace(e.id, std::move(e));
+      }
+    }
+    auditor.close();
+  }
+  return out;
+}
+
+}  // namespace shelter::sim
