@@ -457,7 +457,7 @@ Result<std::vector<Event>> Store::record_locked(const std::vector<NewEvent>& dra
     e.device_id = device_id_;
     e.device_seq = seq++;
     e.author = d.author;
-    e.hlc = clock_.now_after(floor->second);
+    e.hlc = d.stamp_after != 0 ? d.stamp_after + 1 : clock_.now_after(floor->second);
     e.id = make_event_id(device_id_, e.hlc);
     // A stamp passed to get after a far-ahead floor is not adopted by the
     // clock, so the clock may hand it out again later: ids stay unique.
@@ -467,10 +467,10 @@ Result<std::vector<Event>> Store::record_locked(const std::vector<NewEvent>& dra
       bool in_batch = false;
       for (const Event& o : events) in_batch |= o.id == e.id;
       if (!*taken && !in_batch) break;
-      e.hlc = clock_.now_after(e.hlc);
+      e.hlc = d.stamp_after != 0 ? e.hlc + 1 : clock_.now_after(e.hlc);
       e.id = make_event_id(device_id_, e.hlc);
     }
-    floor->second = e.hlc;
+    floor->second = std::max(floor->second, e.hlc);
     e.body = d.body.is_null() ? nlohmann::json::object() : d.body;  // `{}` in C++ makes a JSON null
     if (auto st = validate(e); !st) return st.error().context("record");
     events.push_back(std::move(e));
@@ -626,7 +626,8 @@ Status Store::note_refused(const std::string& id, const std::string& code, const
           if (auto st = set_meta(kDeviceSeqFloorMeta, std::to_string(seq_floor)); !st) return st;
       }
       const Event& o = **original;
-      NewEvent copy{o.type, o.person_id, o.household_id, o.shelter_id, o.author, o.body};
+      // The copy keeps the original's place in time: it is the same action.
+      NewEvent copy{o.type, o.person_id, o.household_id, o.shelter_id, o.author, o.body, o.hlc};
       auto events = record_locked({copy});
       if (!events) return events.error().context("note refused event: record it again");
       copy_id = events->front().id;

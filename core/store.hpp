@@ -31,6 +31,7 @@ struct PersonRecord {
   PersonInfo info;
   PersonId merged_into;
   Hlc updated_hlc = 0;
+  bool operator==(const PersonRecord&) const = default;
 };
 
 // A new local event: the store fills in id, device, sequence and clock.
@@ -41,6 +42,9 @@ struct NewEvent {
   std::string shelter_id;  // empty: this device's shelter
   std::string author = "self";
   nlohmann::json body = nlohmann::json::object();
+  // Non-zero: stamp just after this (an event recorded again in place of one
+  // the server refused keeps its place in time), not now.
+  Hlc stamp_after = 0;
 };
 
 struct PersonQuery {

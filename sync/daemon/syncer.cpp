@@ -180,13 +180,15 @@ Result<int> Syncer::push_batch(bool& more, int& refused) {
       if (!answered.count(e.id)) return fail("push: the server did not answer for event " + e.id);
     if (!reply->clamped.empty())
       if (auto st = store_.apply_clamps(reply->clamped); !st) return st.error().context("push: clamps");
-    // A refused event is kept for staff and never sent again. One refused
-    // because its seq was taken (a database copied back from an older file)
-    // is recorded again after the server's last seq, so it still arrives.
+    // A refused event is kept for staff and never sent again. An own event
+    // refused because its seq or id was taken by another (a database copied
+    // back from an older file) is recorded again after the server's last
+    // seq, so the change it carries still arrives.
     for (const auto& f : reply->refused) {
       ++refused_here;
       const bool own = f.id.rfind(store_.device_id() + ".", 0) == 0;
-      if (auto st = store_.note_refused(f.id, f.code, f.reason, own && f.code == "seq_taken", f.expected_seq); !st)
+      const bool again = own && (f.code == "seq_taken" || f.code == "conflict");  // ours never arrived
+      if (auto st = store_.note_refused(f.id, f.code, f.reason, again, f.expected_seq); !st)
         return st.error().context("push: refused event");
       ++refused;
     }
