@@ -119,6 +119,8 @@ CREATE TRIGGER event_no_delete BEFORE DELETE ON event
   BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 ALTER TABLE person ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX person_merged_into ON person(merged_into) WHERE merged_into <> '';
+-- Merges link persons across shelters; feeds follow the links.
+CREATE INDEX event_merged ON event(person_id) WHERE type = 'merged';
 -- Own events the server refused for good, shown to staff (never retried).
 CREATE TABLE refused_event(
   id TEXT PRIMARY KEY, code TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL, reissued_as TEXT NOT NULL
@@ -638,6 +640,12 @@ Status Store::note_refused(const std::string& id, const std::string& code, const
   if (!q) return q.error();
   (*q)->bind(1, id).bind(2, code).bind(3, reason).bind(4, utc_now("%Y-%m-%dT%H:%M:%SZ")).bind(5, copy_id);
   if (auto st = (*q)->run(); !st) return st.error().context("note refused event");
+  // The server will never have it: the person is folded here without it,
+  // as everywhere else (the log keeps it, and staff see it).
+  auto original = stored_event(id);
+  if (!original) return original.error().context("note refused event");
+  if (original->has_value())
+    if (auto st = refold_person((*original)->person_id); !st) return st.error().context("note refused event");
   if (auto st = (*tx)->commit(); !st) return st.error().context("note refused event");
   next_device_seq_ += recorded;
   return {};
@@ -868,12 +876,31 @@ Status Store::refold_person(const PersonId& id) {
   if (!before) return before.error().context("refold person");
   auto events = person_events(id);
   if (!events) return events.error().context("refold person");
+  auto refused = db_->prepare("SELECT 1 FROM refused_event WHERE id = ?1");
+  if (!refused) return refused.error().context("refold person");
   PersonState after{id, {}, before->has_value() && (*before)->hidden};
-  for (const Event& e : *events) after.apply(e, nullptr);
+  for (const Event& e : *events) {
+    (*refused)->bind(1, e.id);
+    auto row = (*refused)->step();
+    if (!row) return row.error().context("refold person");
+    const bool skip = *row;
+    (*refused)->reset();
+    if (!skip) after.apply(e, nullptr);
+  }
   std::vector<std::string> changed;
   for (const auto& [name, v] : after.fields) changed.push_back(name);
   const bool merge_moved = !before->has_value() || (*before)->merged_into() != after.merged_into();
   if (!merge_moved && before->has_value()) after.hidden = (*before)->hidden;
+  // Fields only the events left out had written go (the person row too,
+  // when none is left): the state is exactly the fold.
+  auto drop = db_->prepare("DELETE FROM person_field WHERE person_id = ?1");
+  auto drop_row = db_->prepare("DELETE FROM person WHERE person_id = ?1");
+  if (!drop || !drop_row) return fail(db_->errmsg()).context("refold person");
+  if (auto st = (*drop)->bind(1, id).run(); !st) return st.error().context("refold person");
+  if (after.fields.empty()) {
+    if (auto st = (*drop_row)->bind(1, id).run(); !st) return st.error().context("refold person");
+    return adjust_counts(before->has_value() ? &**before : nullptr, after).context("refold person");
+  }
   if (auto st = save_person(after, changed); !st) return st.error().context("refold person");
   if (auto st = adjust_counts(before->has_value() ? &**before : nullptr, after); !st) return st.error().context("refold person");
   if (merge_moved) return settle_merges({id});
@@ -1039,13 +1066,27 @@ Result<std::vector<std::pair<std::int64_t, Event>>> Store::events_after(std::int
   return read_positioned_events(**q, "read events");
 }
 
+// Persons linked by merges, both ways (merged events name the other record
+// in body.into; an undo names ""). Merges are rare: a small set.
+static constexpr const char* kMergeEdges =
+    "edges(x, y) AS (SELECT person_id, json_extract(body, '$.into') FROM event WHERE type = 'merged' "
+    "AND json_extract(body, '$.into') <> '' UNION ALL SELECT json_extract(body, '$.into'), person_id FROM event "
+    "WHERE type = 'merged' AND json_extract(body, '$.into') <> '')";
+
 Result<std::vector<std::pair<std::int64_t, Event>>> Store::shelter_feed_after(const std::string& shelter_id,
                                                                              std::int64_t after_seq, int limit) {
   // A shelter needs its own events and every later event about a person who
-  // was ever there (a move to shelter B must reach shelter A's kiosks).
-  auto q = db_->prepare(std::string("SELECT ") + kEventColumns +
+  // was ever there (a move to shelter B must reach shelter A's kiosks), and
+  // about the persons merged with them, wherever those were: which record of
+  // a merge chain stays visible depends on every merge in it
+  // (merge_visibility), so every node that counts one of them must know all.
+  auto q = db_->prepare(std::string("WITH RECURSIVE ") + kMergeEdges +
+                        ", linked(p) AS (SELECT y FROM edges WHERE x IN (SELECT person_id FROM event WHERE "
+                        "shelter_id = ?2) UNION SELECT e.y FROM edges e JOIN linked l ON e.x = l.p) "
+                        "SELECT " + kEventColumns +
                         " FROM event WHERE seq > ?1 AND (shelter_id = ?2 OR person_id IN "
-                        "(SELECT person_id FROM event WHERE shelter_id = ?2)) ORDER BY seq LIMIT ?3");
+                        "(SELECT person_id FROM event WHERE shelter_id = ?2) OR person_id IN linked) ORDER BY seq "
+                        "LIMIT ?3");
   if (!q) return q.error().context("read shelter feed");
   (*q)->bind(1, after_seq).bind(2, shelter_id).bind(3, limit);
   return read_positioned_events(**q, "read shelter feed");
@@ -1054,8 +1095,12 @@ Result<std::vector<std::pair<std::int64_t, Event>>> Store::shelter_feed_after(co
 Result<std::vector<std::pair<std::int64_t, Event>>> Store::feed_backfill(const std::string& shelter_id,
                                                                         std::int64_t after_seq,
                                                                         const std::vector<PersonId>& persons) {
-  auto q = db_->prepare(std::string("SELECT ") + kEventColumns +
-                        " FROM event e WHERE e.seq <= ?2 AND e.person_id IN (SELECT value FROM json_each(?3))"
+  // The persons of the page and those merged with them (a merge in the page
+  // can link in a person whose events all lie before the cursor).
+  auto q = db_->prepare(std::string("WITH RECURSIVE ") + kMergeEdges +
+                        ", linked(p) AS (SELECT value FROM json_each(?3) UNION SELECT e.y FROM edges e JOIN linked l "
+                        "ON e.x = l.p) SELECT " + kEventColumns +
+                        " FROM event e WHERE e.seq <= ?2 AND e.person_id IN linked"
                         " AND NOT EXISTS (SELECT 1 FROM event f WHERE f.person_id = e.person_id AND f.shelter_id = ?1"
                         " AND f.seq <= ?2) ORDER BY e.seq");
   if (!q) return q.error().context("read feed backfill");
@@ -1103,7 +1148,9 @@ Status Store::rebuild_locked() {
   // bounded by the largest person's history, not by the log. Persons merged
   // into someone are counted at the end, once every merge is known
   // (merge_visibility); there are few of them.
-  auto q = db_->prepare(std::string("SELECT ") + kEventColumns + " FROM event ORDER BY person_id");
+  // Own events the server refused are not folded (note_refused).
+  auto q = db_->prepare(std::string("SELECT ") + kEventColumns +
+                        " FROM event WHERE id NOT IN (SELECT id FROM refused_event) ORDER BY person_id");
   if (!q) return q.error();
   std::map<CountKey, int> counts;
   std::map<HouseholdKey, int> households;

@@ -205,6 +205,11 @@
       if (skew === null || skew === undefined) cell(r, "–");
       else if (Math.abs(skew) <= SKEW_MS) cell(r, t("ok"));
       else cell(r, `${Math.round(Math.abs(skew) / 60000)} ${t("minutes")} ${t(skew > 0 ? "ahead" : "behind")}`, "skewed");
+      // Events stamped more than 5 min ahead of the server: stored with the
+      // stamp clamped to that limit (docs/protocol.md, "Clocks").
+      const clamped = d.future_events || 0;
+      if (clamped > 0) cell(r, `${clamped} ${t("clamped_n")}`, "skewed");
+      else cell(r, "0");
       dev.appendChild(r);
     }
     $("updated").textContent = `${t("updated")} ${new Date(now).toLocaleTimeString(lang === "ja" ? "ja-JP" : "en-GB")}`;

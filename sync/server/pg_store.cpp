@@ -86,6 +86,11 @@ ALTER TABLE event ADD COLUMN IF NOT EXISTS clamp BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS event_merged ON event(person_id) WHERE type = 'merged';
 CREATE TABLE IF NOT EXISTS schema_info(key TEXT PRIMARY KEY, value BIGINT NOT NULL);
 )sql";
+// Persons linked by merges, both ways (Store::shelter_feed_after).
+constexpr const char* kMergeEdges =
+    "edges(x, y) AS (SELECT person_id COLLATE \"C\", (body::json->>'into') COLLATE \"C\" FROM event "
+    "WHERE type = 'merged' AND body::json->>'into' <> '' UNION ALL SELECT (body::json->>'into') COLLATE \"C\", "
+    "person_id COLLATE \"C\" FROM event WHERE type = 'merged' AND body::json->>'into' <> '')";
 // The fold the person rows follow (core's projection): rows folded by an
 // earlier one are folded again from the log at start (refold_all).
 constexpr std::int64_t kFoldVersion = 3;
@@ -528,18 +533,26 @@ class PgServerStore final : public ServerStore {
     return with_conn("read shelter feed", [&](pqxx::connection& conn) -> Result<PullReply> {
       pqxx::read_transaction w(conn);
       std::vector<std::pair<std::int64_t, Event>> page;
+      // As Store::shelter_feed_after: with the persons merged with them.
       for (const auto& row : w.exec_params(
-               "SELECT * FROM event WHERE pos > $1 AND (shelter_id = $2 OR person_id IN "
-               "(SELECT person_id FROM event WHERE shelter_id = $2)) ORDER BY pos LIMIT $3",
+               std::string("WITH RECURSIVE ") + kMergeEdges +
+                   ", linked(p) AS (SELECT y FROM edges WHERE x IN (SELECT person_id FROM event WHERE "
+                   "shelter_id = $2) UNION SELECT e.y FROM edges e JOIN linked l ON e.x = l.p) "
+                   "SELECT * FROM event WHERE pos > $1 AND (shelter_id = $2 OR person_id IN "
+                   "(SELECT person_id FROM event WHERE shelter_id = $2) OR person_id IN (SELECT p FROM linked)) "
+                   "ORDER BY pos LIMIT $3",
                after, shelter_id, limit + 1))
         page.emplace_back(row["pos"].as<std::int64_t>(), read_event(row));
       // Persons entering the feed in this page: their events stored before.
       return feed_reply(std::move(page), limit, after, [&](const std::vector<PersonId>& persons) {
         std::vector<Event> out;
         for (const auto& row : w.exec_params(
-                 "SELECT * FROM event e WHERE e.pos <= $2 AND e.person_id IN "
-                 "(SELECT value FROM json_array_elements_text($3::json)) AND NOT EXISTS (SELECT 1 FROM event f "
-                 "WHERE f.person_id = e.person_id AND f.shelter_id = $1 AND f.pos <= $2) ORDER BY e.pos",
+                 std::string("WITH RECURSIVE ") + kMergeEdges +
+                     ", linked(p) AS (SELECT value FROM json_array_elements_text($3::json) UNION "
+                     "SELECT e.y FROM edges e JOIN linked l ON e.x = l.p) "
+                     "SELECT * FROM event e WHERE e.pos <= $2 AND e.person_id IN (SELECT p FROM linked) AND NOT EXISTS "
+                     "(SELECT 1 FROM event f WHERE f.person_id = e.person_id AND f.shelter_id = $1 AND f.pos <= $2) "
+                     "ORDER BY e.pos",
                  shelter_id, after, nlohmann::json(persons).dump()))
           out.push_back(read_event(row));
         return Result<std::vector<Event>>(std::move(out));

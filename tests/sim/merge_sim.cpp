@@ -466,9 +466,15 @@ class Run {
       if (!recount.count(shelter) && (c.value("present", 0) != 0 || c.value("out", 0) != 0))
         return "[recount] counts at " + shelter + " without anyone there";
 
-    // Every kiosk equals the server.
+    // Every kiosk equals the server, and its incremental projections a
+    // fold of its own log from scratch.
     for (int i = 0; i < kKiosks; ++i) {
       Store& s = k(i).store();
+      auto incremental = s.projection_dump();
+      if (!incremental) return incremental.error().message;
+      if (auto st = s.rebuild_projections(); !st) return "[kiosk] rebuild: " + st.error().message;
+      if (s.projection_dump().value() != *incremental)
+        return "[kiosk] " + device_of(i) + "'s projections differ from a fold of its own log";
       PersonQuery q = all;
       q.include_merged = true;
       auto mine = s.persons(q);
@@ -477,12 +483,20 @@ class Run {
         auto theirs = replay->person(p.id);
         if (!theirs || !theirs->has_value()) return "[kiosk] " + device_of(i) + " knows " + p.id + ", the server does not";
         if (!(**theirs == p))
-          return "[kiosk] " + device_of(i) + " differs from the server on " + p.id + ": " + brief(p) + " vs " + brief(**theirs);
+          return "[kiosk] " + device_of(i) + " differs from the server on " + p.id + ": " + brief(p) + " @" +
+                 hlc_to_string(p.updated_hlc) + " vs " + brief(**theirs) + " @" + hlc_to_string((*theirs)->updated_hlc);
       }
       auto mine_counts = s.counts(k(i).shelter());
       auto theirs_counts = replay->counts(k(i).shelter());
-      if (!mine_counts || !theirs_counts || !(*mine_counts == *theirs_counts))
-        return "[kiosk] " + device_of(i) + "'s counts differ from the server's";
+      if (!mine_counts || !theirs_counts || !(*mine_counts == *theirs_counts)) {
+        std::string why = "[kiosk] " + device_of(i) + "'s counts differ from the server's";
+        if (mine_counts && theirs_counts)
+          why += ": present " + std::to_string(mine_counts->present) + "/" + std::to_string(theirs_counts->present) +
+                 ", out " + std::to_string(mine_counts->out) + "/" + std::to_string(theirs_counts->out) +
+                 ", households " + std::to_string(mine_counts->households) + "/" +
+                 std::to_string(theirs_counts->households);
+        return why;
+      }
       const auto& c = server_counts[k(i).shelter()];
       if (c.value("households", 0) != mine_counts->households)
         return "[kiosk] " + device_of(i) + "'s households differ from the server's";

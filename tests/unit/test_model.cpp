@@ -78,9 +78,9 @@ TEST_CASE("hybrid logical clock never goes backwards", "[hlc]") {
   SECTION("a floor far ahead is passed for one event only") {
     const Hlc far = make_hlc(wall + 3 * 3600'000, 5);
     CHECK(clock.now_after(far) == far + 1);
-    CHECK(hlc_millis(clock.now()) < wall + 60'000);
+    CHECK(hlc_millis(clock.now()) <= wall + 300'000);  // within the bound, never the far floor
     CHECK_FALSE(clock.resume_after(far));  // nor by resuming an own log that ends with it
-    CHECK(hlc_millis(clock.now()) < wall + 60'000);
+    CHECK(hlc_millis(clock.now()) <= wall + 300'000);  // within the bound, never the far floor
   }
   SECTION("observing a later remote timestamp moves past it") {
     wall = 1'000'000;
