@@ -548,7 +548,7 @@ class PgServerStore final : public ServerStore {
         std::vector<Event> out;
         for (const auto& row : w.exec_params(
                  std::string("WITH RECURSIVE ") + kMergeEdges +
-                     ", linked(p) AS (SELECT value FROM json_array_elements_text($3::json) UNION "
+                     ", linked(p) AS (SELECT value COLLATE \"C\" FROM json_array_elements_text($3::json) UNION "
                      "SELECT e.y FROM edges e JOIN linked l ON e.x = l.p) "
                      "SELECT * FROM event e WHERE e.pos <= $2 AND e.person_id IN (SELECT p FROM linked) AND NOT EXISTS "
                      "(SELECT 1 FROM event f WHERE f.person_id = e.person_id AND f.shelter_id = $1 AND f.pos <= $2) "
