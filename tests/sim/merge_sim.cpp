@@ -39,36 +39,73 @@ namespace {
 constexpr int kShelters = 3, kKiosksPerShelter = 2, kKiosks = kShelters * kKiosksPerShelter;
 constexpr std::int64_t kHour = 3600'000;
 
-std::string shelter_of(int k) { return "s" + std::to_string(k / kKiosksPerShelter); }
-std::string device_of(int k) { return shelter_of(k) + "-k" + std::to_string(k % kKiosksPerShelter); }
+std::string shelter_of(int k) {
+  return "s" + std::to_string(k / kKiosksPerShelter);
+}
+std::string device_of(int k) {
+  return shelter_of(k) + "-k" + std::to_string(k % kKiosksPerShelter);
+}
 
 enum class Kind {
-  Card, Pass, WalkIn, Out, Back, Leave, Correct, Merge, Unmerge, Sync, LinkDown, LinkUp, ClockJump,
-  ServerCrash, Snapshot, Restore, UsbToKiosk, UsbToServer
+  Card,
+  Pass,
+  WalkIn,
+  Out,
+  Back,
+  Leave,
+  Correct,
+  Merge,
+  Unmerge,
+  Sync,
+  LinkDown,
+  LinkUp,
+  ClockJump,
+  ServerCrash,
+  Snapshot,
+  Restore,
+  UsbToKiosk,
+  UsbToServer
 };
-constexpr const char* kKindNames[] = {"card",      "pass",      "walk-in",     "out",        "back",
-                                      "leave",     "correct",   "merge",       "unmerge",    "sync",
-                                      "link-down", "link-up",   "clock-jump",  "server-crash", "snapshot",
+constexpr const char* kKindNames[] = {"card",      "pass",         "walk-in",      "out",          "back",
+                                      "leave",     "correct",      "merge",        "unmerge",      "sync",
+                                      "link-down", "link-up",      "clock-jump",   "server-crash", "snapshot",
                                       "restore",   "usb-to-kiosk", "usb-to-server"};
 
 struct Action {
   Kind kind = Kind::Sync;
   int kiosk = 0, other = 0;  // other: a second kiosk, person or household
   int person = 0;
-  std::int64_t value = 0;     // clock error, phone number
-  std::int64_t tick = 1000;   // real ms before the action
+  std::int64_t value = 0;    // clock error, phone number
+  std::int64_t tick = 1000;  // real ms before the action
   std::string text() const {
     std::ostringstream o;
     o << "+" << tick / 1000 << "s " << kKindNames[static_cast<int>(kind)] << " kiosk=" << device_of(kiosk);
     switch (kind) {
-      case Kind::Card: o << " household=" << other; break;
-      case Kind::Pass: case Kind::WalkIn: case Kind::Out: case Kind::Back: case Kind::Leave: case Kind::Unmerge:
-        o << " person=" << person; break;
-      case Kind::Correct: o << " person=" << person << " phone=" << value; break;
-      case Kind::Merge: o << " person=" << person << " into=" << other; break;
-      case Kind::ClockJump: o << " error=" << value / kHour << "h"; break;
-      case Kind::UsbToKiosk: o << " to=" << device_of(other); break;
-      default: break;
+      case Kind::Card:
+        o << " household=" << other;
+        break;
+      case Kind::Pass:
+      case Kind::WalkIn:
+      case Kind::Out:
+      case Kind::Back:
+      case Kind::Leave:
+      case Kind::Unmerge:
+        o << " person=" << person;
+        break;
+      case Kind::Correct:
+        o << " person=" << person << " phone=" << value;
+        break;
+      case Kind::Merge:
+        o << " person=" << person << " into=" << other;
+        break;
+      case Kind::ClockJump:
+        o << " error=" << value / kHour << "h";
+        break;
+      case Kind::UsbToKiosk:
+        o << " to=" << device_of(other);
+        break;
+      default:
+        break;
     }
     return o.str();
   }
@@ -120,9 +157,9 @@ Plan make_plan(std::uint64_t seed, int n_actions) {
   const int people = static_cast<int>(plan.persons.size());
   // Weights: mostly check-ins, status changes and syncs; faults now and then.
   const std::pair<Kind, int> weights[] = {
-      {Kind::Card, 10},    {Kind::Pass, 12},     {Kind::WalkIn, 8},      {Kind::Out, 8},        {Kind::Back, 6},
-      {Kind::Leave, 4},    {Kind::Correct, 6},   {Kind::Merge, 4},       {Kind::Unmerge, 2},    {Kind::Sync, 22},
-      {Kind::LinkDown, 3}, {Kind::LinkUp, 3},    {Kind::ClockJump, 2},   {Kind::ServerCrash, 1}, {Kind::Snapshot, 3},
+      {Kind::Card, 10},    {Kind::Pass, 12},      {Kind::WalkIn, 8},     {Kind::Out, 8},         {Kind::Back, 6},
+      {Kind::Leave, 4},    {Kind::Correct, 6},    {Kind::Merge, 4},      {Kind::Unmerge, 2},     {Kind::Sync, 22},
+      {Kind::LinkDown, 3}, {Kind::LinkUp, 3},     {Kind::ClockJump, 2},  {Kind::ServerCrash, 1}, {Kind::Snapshot, 3},
       {Kind::Restore, 3},  {Kind::UsbToKiosk, 2}, {Kind::UsbToServer, 1}};
   int total = 0;
   for (const auto& [k, w] : weights) total += w;
@@ -140,15 +177,26 @@ Plan make_plan(std::uint64_t seed, int n_actions) {
     a.person = pick(1000);  // resolved when the action runs (known_by), but for cards and walk-ins
     a.tick = 1000 + pick(120) * 1000;
     switch (a.kind) {
-      case Kind::Card: a.other = pick(static_cast<int>(plan.households.size())); break;
-      case Kind::WalkIn: a.person = people - walk_ins + pick(walk_ins); break;
-      case Kind::Merge: a.other = pick(1000); break;
-      case Kind::Correct: a.value = 1000 + pick(9000); break;
-      case Kind::ClockJump: a.value = (pick(3) == 0 ? 0 : (pick(2) ? 1 : -1) * (1 + pick(5)) * kHour); break;
+      case Kind::Card:
+        a.other = pick(static_cast<int>(plan.households.size()));
+        break;
+      case Kind::WalkIn:
+        a.person = people - walk_ins + pick(walk_ins);
+        break;
+      case Kind::Merge:
+        a.other = pick(1000);
+        break;
+      case Kind::Correct:
+        a.value = 1000 + pick(9000);
+        break;
+      case Kind::ClockJump:
+        a.value = (pick(3) == 0 ? 0 : (pick(2) ? 1 : -1) * (1 + pick(5)) * kHour);
+        break;
       case Kind::UsbToKiosk:  // to the other kiosk of the same shelter
         a.other = (a.kiosk / kKiosksPerShelter) * kKiosksPerShelter + (a.kiosk + 1) % kKiosksPerShelter;
         break;
-      default: break;
+      default:
+        break;
     }
     plan.actions.push_back(a);
   }
@@ -238,7 +286,12 @@ class Run {
     Kiosk& kiosk = k(a.kiosk);
     PersonId p = a.person < static_cast<int>(plan_.persons.size()) ? id(a.person) : PersonId{};
     switch (a.kind) {
-      case Kind::Out: case Kind::Back: case Kind::Leave: case Kind::Correct: case Kind::Merge: case Kind::Unmerge:
+      case Kind::Out:
+      case Kind::Back:
+      case Kind::Leave:
+      case Kind::Correct:
+      case Kind::Merge:
+      case Kind::Unmerge:
         p = known_by(kiosk, a.person);
         if (p.empty()) return {};
         break;
@@ -249,7 +302,8 @@ class Run {
         p = *it;
         break;
       }
-      default: break;
+      default:
+        break;
     }
     switch (a.kind) {
       case Kind::Card: {
@@ -281,16 +335,17 @@ class Run {
       case Kind::Out:
       case Kind::Back:
       case Kind::Leave: {
-        const EventType t = a.kind == Kind::Out ? EventType::WentOut : a.kind == Kind::Back ? EventType::CameBack
-                                                                                              : EventType::Left;
+        const EventType t = a.kind == Kind::Out    ? EventType::WentOut
+                            : a.kind == Kind::Back ? EventType::CameBack
+                                                   : EventType::Left;
         auto e = presence_event(kiosk.store(), p, t, "staff:sim");
         if (!e) return {};  // the kiosk says why not: moved, not here, already out...
         return record(kiosk, {*e});
       }
       case Kind::Correct:
         if (!knows(kiosk, p)) return {};
-        return record(kiosk, {NewEvent{EventType::Corrected, p, "", "", "staff:sim",
-                                       {{"phone", std::to_string(a.value)}}}});
+        return record(kiosk,
+                      {NewEvent{EventType::Corrected, p, "", "", "staff:sim", {{"phone", std::to_string(a.value)}}}});
       case Kind::Merge: {
         const PersonId into = known_by(kiosk, a.other);
         if (into == p || !knows(kiosk, p) || !knows(kiosk, into)) return {};
@@ -306,13 +361,21 @@ class Run {
         (void)kiosk.sync(*server_, f, net_rng_);  // errors are the faults; the next round retries
         return {};
       }
-      case Kind::LinkDown: kiosk.link_up = false; return {};
-      case Kind::LinkUp: kiosk.link_up = true; return {};
-      case Kind::ClockJump: kiosk.clock_error = a.value; return {};
-      case Kind::ServerCrash: return server_->restart();
+      case Kind::LinkDown:
+        kiosk.link_up = false;
+        return {};
+      case Kind::LinkUp:
+        kiosk.link_up = true;
+        return {};
+      case Kind::ClockJump:
+        kiosk.clock_error = a.value;
+        return {};
+      case Kind::ServerCrash:
+        return server_->restart();
       case Kind::Snapshot: {
         kiosk.close();
-        std::filesystem::copy_file(kiosk.path(), kiosk.path() + ".old", std::filesystem::copy_options::overwrite_existing);
+        std::filesystem::copy_file(kiosk.path(), kiosk.path() + ".old",
+                                   std::filesystem::copy_options::overwrite_existing);
         return kiosk.open();
       }
       case Kind::Restore: {
@@ -327,7 +390,8 @@ class Run {
         if (!backlog) return backlog.error();
         if (*backlog > 0) return {};
         kiosk.close();
-        std::filesystem::copy_file(kiosk.path() + ".old", kiosk.path(), std::filesystem::copy_options::overwrite_existing);
+        std::filesystem::copy_file(kiosk.path() + ".old", kiosk.path(),
+                                   std::filesystem::copy_options::overwrite_existing);
         std::filesystem::remove(kiosk.path() + "-wal");
         std::filesystem::remove(kiosk.path() + "-shm");
         return kiosk.open();
@@ -353,8 +417,8 @@ class Run {
         for (size_t i = 0; i < parsed->events.size(); i += sync::kMaxBatchEvents) {
           sync::PushRequest req{parsed->device_id,
                                 {parsed->events.begin() + static_cast<std::ptrdiff_t>(i),
-                                 parsed->events.begin() + static_cast<std::ptrdiff_t>(
-                                                              std::min(parsed->events.size(), i + sync::kMaxBatchEvents))}};
+                                 parsed->events.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                                              parsed->events.size(), i + sync::kMaxBatchEvents))}};
           auto reply = sync::serve_push(server_->store(), as_device, sync::encode(req), clock_.now);
           if (reply.status != 200) return fail("headquarters import: " + sync::error_message(reply.body));
           auto decoded = sync::decode_push_reply(reply.body);
@@ -392,7 +456,8 @@ class Run {
     std::map<std::pair<std::string, std::int64_t>, std::string> keys;
     for (const auto& [id, e] : *log)
       if (auto [it, fresh] = keys.emplace(std::make_pair(e.device_id, e.device_seq), id); !fresh)
-        return "[doubled] device " + e.device_id + " seq " + std::to_string(e.device_seq) + " holds " + it->second + " and " + id;
+        return "[doubled] device " + e.device_id + " seq " + std::to_string(e.device_seq) + " holds " + it->second +
+               " and " + id;
 
     // The same events in two delivery orders, and a rebuild: one result.
     std::vector<Event> events;
@@ -453,8 +518,7 @@ class Run {
     if (!counts) return "[server] " + counts.error().message;
     std::map<std::string, nlohmann::json> server_counts;
     for (const auto& c : *counts) server_counts[c.value("shelter", "")] = c;
-    for (int s = 0; s < kShelters; ++s)
-      server_counts.try_emplace("s" + std::to_string(s), nlohmann::json::object());
+    for (int s = 0; s < kShelters; ++s) server_counts.try_emplace("s" + std::to_string(s), nlohmann::json::object());
     for (const auto& [shelter, n] : recount) {
       const auto c = server_counts.count(shelter) ? server_counts[shelter] : nlohmann::json::object();
       if (c.value("present", 0) != n.first || c.value("out", 0) != n.second)
@@ -481,7 +545,8 @@ class Run {
       if (!mine) return mine.error().message;
       for (const auto& p : *mine) {
         auto theirs = replay->person(p.id);
-        if (!theirs || !theirs->has_value()) return "[kiosk] " + device_of(i) + " knows " + p.id + ", the server does not";
+        if (!theirs || !theirs->has_value())
+          return "[kiosk] " + device_of(i) + " knows " + p.id + ", the server does not";
         if (!(**theirs == p))
           return "[kiosk] " + device_of(i) + " differs from the server on " + p.id + ": " + brief(p) + " @" +
                  hlc_to_string(p.updated_hlc) + " vs " + brief(**theirs) + " @" + hlc_to_string((*theirs)->updated_hlc);
@@ -527,8 +592,9 @@ class Run {
       if (!got || !got->has_value()) return "[lost] person " + person + " is not on the server";
       const auto want = reference_whereabouts(actions);
       if ((*got)->shelter_id != want.first || (*got)->presence != want.second)
-        return "[whereabouts] person " + person + " is " + std::string(to_string((*got)->presence)) + " at " + (*got)->shelter_id +
-               ", the kiosks recorded " + std::string(to_string(want.second)) + " at " + want.first;
+        return "[whereabouts] person " + person + " is " + std::string(to_string((*got)->presence)) + " at " +
+               (*got)->shelter_id + ", the kiosks recorded " + std::string(to_string(want.second)) + " at " +
+               want.first;
       ++checked;
     }
     stats_ = std::to_string(log->size()) + " events on the server, " + std::to_string(replay_persons->size()) +
@@ -566,7 +632,9 @@ RunResult run_once(const Plan& plan, std::uint64_t seed, const std::string& pg, 
 }
 
 // The kind of a failure: its "[tag]".
-std::string tag_of(const std::string& failure) { return failure.substr(0, failure.find(']') + 1); }
+std::string tag_of(const std::string& failure) {
+  return failure.substr(0, failure.find(']') + 1);
+}
 
 // Removes actions while the run still fails the same way (ddmin, by halving
 // chunks).

@@ -15,8 +15,9 @@ Result<std::unique_ptr<Server>> Server::open(const std::string& dir, const std::
       pqxx::connection c(pg_url);
       pqxx::work w(c);
       w.exec("SET client_min_messages TO warning");
-      w.exec("DROP TABLE IF EXISTS event, person, count_cell, feed_counter, auth_enrolment, auth_token, hq_user, "
-             "shelter_info, device_status, schema_info, household_presence CASCADE");
+      w.exec(
+          "DROP TABLE IF EXISTS event, person, count_cell, feed_counter, auth_enrolment, auth_token, hq_user, "
+          "shelter_info, device_status, schema_info, household_presence CASCADE");
       w.commit();
     } catch (const std::exception& e) {
       return fail(std::string("empty the PostgreSQL database: ") + e.what());
@@ -72,7 +73,11 @@ Result<sync::WireReply> Server::handle(const sync::WireRequest& r) {
 }
 
 Kiosk::Kiosk(std::string dir, std::string shelter, std::string device, WorldClock& clock, std::int64_t error)
-    : clock_error(error), dir_(std::move(dir)), shelter_(std::move(shelter)), device_(std::move(device)), clock_(clock) {
+    : clock_error(error),
+      dir_(std::move(dir)),
+      shelter_(std::move(shelter)),
+      device_(std::move(device)),
+      clock_(clock) {
   path_ = dir_ + "/" + device_ + ".db";
 }
 
@@ -126,7 +131,8 @@ Result<sync::SyncReport> Kiosk::sync(Server& server, const NetFaults& faults, st
 
 std::pair<std::string, Presence> reference_whereabouts(const std::vector<Recorded>& actions) {
   std::vector<Recorded> sorted = actions;
-  std::stable_sort(sorted.begin(), sorted.end(), [](const Recorded& a, const Recorded& b) { return a.real_ms < b.real_ms; });
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const Recorded& a, const Recorded& b) { return a.real_ms < b.real_ms; });
   std::string where;
   for (const auto& a : sorted)
     if (a.type == EventType::Arrived) where = a.shelter;
@@ -136,10 +142,17 @@ std::pair<std::string, Presence> reference_whereabouts(const std::vector<Recorde
     if (a.shelter != where) continue;
     switch (a.type) {
       case EventType::Arrived:
-      case EventType::CameBack: p = Presence::Present; break;
-      case EventType::WentOut: p = Presence::Out; break;
-      case EventType::Left: p = Presence::Left; break;
-      default: break;
+      case EventType::CameBack:
+        p = Presence::Present;
+        break;
+      case EventType::WentOut:
+        p = Presence::Out;
+        break;
+      case EventType::Left:
+        p = Presence::Left;
+        break;
+      default:
+        break;
     }
   }
   return {where, p};

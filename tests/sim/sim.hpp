@@ -48,7 +48,8 @@ class Server {
   std::set<std::string> acknowledged;
 
  private:
-  Server(std::string path, std::string pg_url, WorldClock& clock) : path_(std::move(path)), pg_(std::move(pg_url)), clock_(clock) {}
+  Server(std::string path, std::string pg_url, WorldClock& clock)
+      : path_(std::move(path)), pg_(std::move(pg_url)), clock_(clock) {}
   std::string path_, pg_;
   WorldClock& clock_;
   std::unique_ptr<sync::ServerStore> store_;

@@ -103,252 +103,240 @@ void status(Kiosk& k, const PersonId& id, EventType type) {
 }  // namespace
 
 TEST_CASE("1: a status change for a person who moved on never blocks the kiosk's sync", "[sequences]") {
-  {
-    const std::string pg = GENERATE(from_range(backends()));
-    World w(pg);
-    Kiosk& a = w.kiosk("a-1", "shelter-a");
-    Kiosk& b = w.kiosk("b-1", "shelter-b");
-    const PersonId p = walk_in(a, "Aoki");
-    w.sync(a);
-    w.tick();
-    w.sync(b);
-    pass_scan(b, p);  // moves to B with A's pass
-    w.sync(b);
-    w.tick();
-    status(a, p, EventType::WentOut);  // A has not heard yet
-    w.tick();
-    const PersonId q = walk_in(a, "Baba");
-    const auto r = w.sync(a);
-    CHECK(r.refused == 0);
-    CHECK(w.server_shows(q));  // A's later check-ins reach headquarters
-    CHECK(w.server_person(p).shelter_id == "shelter-b");
-    CHECK(w.server_person(p).presence == Presence::Present);
-    CHECK(w.server_present("shelter-b") == 1);
-    CHECK(w.server_present("shelter-a") == 1);
-    auto at_a = a.store().person(p);
-    REQUIRE(at_a.ok());
-    CHECK((*at_a)->shelter_id == "shelter-b");  // A's staff see "moved to B"
-    CHECK_FALSE(presence_event(a.store(), p, EventType::CameBack, "staff:sato").ok());
-    // Every event A wrote is under A's own shelter.
-    auto log = a.store().person_events(p);
-    REQUIRE(log.ok());
-    for (const auto& e : *log)
-      if (e.device_id == "a-1") CHECK(e.shelter_id == "shelter-a");
-  }
+  const std::string pg = GENERATE(from_range(backends()));
+  World w(pg);
+  Kiosk& a = w.kiosk("a-1", "shelter-a");
+  Kiosk& b = w.kiosk("b-1", "shelter-b");
+  const PersonId p = walk_in(a, "Aoki");
+  w.sync(a);
+  w.tick();
+  w.sync(b);
+  pass_scan(b, p);  // moves to B with A's pass
+  w.sync(b);
+  w.tick();
+  status(a, p, EventType::WentOut);  // A has not heard yet
+  w.tick();
+  const PersonId q = walk_in(a, "Baba");
+  const auto r = w.sync(a);
+  CHECK(r.refused == 0);
+  CHECK(w.server_shows(q));  // A's later check-ins reach headquarters
+  CHECK(w.server_person(p).shelter_id == "shelter-b");
+  CHECK(w.server_person(p).presence == Presence::Present);
+  CHECK(w.server_present("shelter-b") == 1);
+  CHECK(w.server_present("shelter-a") == 1);
+  auto at_a = a.store().person(p);
+  REQUIRE(at_a.ok());
+  CHECK((*at_a)->shelter_id == "shelter-b");  // A's staff see "moved to B"
+  CHECK_FALSE(presence_event(a.store(), p, EventType::CameBack, "staff:sato").ok());
+  // Every event A wrote is under A's own shelter.
+  auto log = a.store().person_events(p);
+  REQUIRE(log.ok());
+  for (const auto& e : *log)
+    if (e.device_id == "a-1") CHECK(e.shelter_id == "shelter-a");
 }
 
 TEST_CASE("2: a stale leave at the old shelter leaves the person counted where they are", "[sequences]") {
-  {
-    const std::string pg = GENERATE(from_range(backends()));
-    World w(pg);
-    Kiosk& a = w.kiosk("a-1", "shelter-a");
-    Kiosk& b = w.kiosk("b-1", "shelter-b");
-    const PersonId p = walk_in(a, "Chiba");
-    w.sync(a);
-    a.link_up = false;  // A offline for the day
-    w.tick();
-    pass_scan(b, p);
-    w.sync(b);
-    w.tick(2 * kHour);
-    status(a, p, EventType::Left);  // later in real time, about the stay at A
-    a.link_up = true;
-    w.sync(a);
-    w.sync(b);
-    CHECK(w.server_person(p).shelter_id == "shelter-b");
-    CHECK(w.server_person(p).presence == Presence::Present);
-    CHECK(w.server_present("shelter-b") == 1);
-    CHECK(w.server_present("shelter-a") == 0);
-    auto at_b = b.store().counts("shelter-b");
-    REQUIRE(at_b.ok());
-    CHECK(at_b->present == 1);
-    auto at_a = a.store().person(p);
-    CHECK((*at_a)->shelter_id == "shelter-b");
-  }
+  const std::string pg = GENERATE(from_range(backends()));
+  World w(pg);
+  Kiosk& a = w.kiosk("a-1", "shelter-a");
+  Kiosk& b = w.kiosk("b-1", "shelter-b");
+  const PersonId p = walk_in(a, "Chiba");
+  w.sync(a);
+  a.link_up = false;  // A offline for the day
+  w.tick();
+  pass_scan(b, p);
+  w.sync(b);
+  w.tick(2 * kHour);
+  status(a, p, EventType::Left);  // later in real time, about the stay at A
+  a.link_up = true;
+  w.sync(a);
+  w.sync(b);
+  CHECK(w.server_person(p).shelter_id == "shelter-b");
+  CHECK(w.server_person(p).presence == Presence::Present);
+  CHECK(w.server_present("shelter-b") == 1);
+  CHECK(w.server_present("shelter-a") == 0);
+  auto at_b = b.store().counts("shelter-b");
+  REQUIRE(at_b.ok());
+  CHECK(at_b->present == 1);
+  auto at_a = a.store().person(p);
+  CHECK((*at_a)->shelter_id == "shelter-b");
 }
 
 TEST_CASE("3: wrong clocks never lose a real action, win for hours, or poison later stamps", "[sequences]") {
-  {
-    const std::string pg = GENERATE(from_range(backends()));
-    World w(pg);
-    Kiosk& a1 = w.kiosk("a-1", "shelter-a");
-    Kiosk& a2 = w.kiosk("a-2", "shelter-a");
-    const PersonId p = walk_in(a2, "Doi");
+  const std::string pg = GENERATE(from_range(backends()));
+  World w(pg);
+  Kiosk& a1 = w.kiosk("a-1", "shelter-a");
+  Kiosk& a2 = w.kiosk("a-2", "shelter-a");
+  const PersonId p = walk_in(a2, "Doi");
+  w.sync(a2);
+  w.sync(a1);
+  SECTION("(a) a kiosk 3 h behind records a leave after the arrival it knows") {
+    a1.clock_error = -3 * kHour;  // set back after its last sync
+    w.tick();
+    status(a1, p, EventType::Left);
+    w.sync(a1);
+    w.sync(a2);
+    CHECK(w.server_person(p).presence == Presence::Left);
+    CHECK(w.server_present("shelter-a") == 0);
+    auto at_a2 = a2.store().person(p);
+    CHECK((*at_a2)->presence == Presence::Left);
+  }
+  SECTION("(b) a kiosk 3 h ahead is clamped and loses to a later correction") {
+    a1.clock_error = 3 * kHour;
+    w.tick();
+    REQUIRE(a1.store().record(NewEvent{EventType::Corrected, p, "", "", "staff:sato", {{"phone", "111"}}}).ok());
+    w.sync(a1);
+    w.tick(10 * 60'000);
+    REQUIRE(a2.store().record(NewEvent{EventType::Corrected, p, "", "", "staff:ito", {{"phone", "222"}}}).ok());
     w.sync(a2);
     w.sync(a1);
-    SECTION("(a) a kiosk 3 h behind records a leave after the arrival it knows") {
-      a1.clock_error = -3 * kHour;  // set back after its last sync
-      w.tick();
-      status(a1, p, EventType::Left);
-      w.sync(a1);
-      w.sync(a2);
-      CHECK(w.server_person(p).presence == Presence::Left);
-      CHECK(w.server_present("shelter-a") == 0);
-      auto at_a2 = a2.store().person(p);
-      CHECK((*at_a2)->presence == Presence::Left);
-    }
-    SECTION("(b) a kiosk 3 h ahead is clamped and loses to a later correction") {
-      a1.clock_error = 3 * kHour;
-      w.tick();
-      REQUIRE(a1.store().record(NewEvent{EventType::Corrected, p, "", "", "staff:sato", {{"phone", "111"}}}).ok());
-      w.sync(a1);
-      w.tick(10 * 60'000);
-      REQUIRE(a2.store().record(NewEvent{EventType::Corrected, p, "", "", "staff:ito", {{"phone", "222"}}}).ok());
-      w.sync(a2);
-      w.sync(a1);
-      CHECK(w.server_person(p).info.phone == "222");
-      CHECK((*a1.store().person(p))->info.phone == "222");
-      CHECK((*a2.store().person(p))->info.phone == "222");
-      auto log = server_log(*w.server, w.clock, w.dir.path().string(), {"shelter-a"});
-      REQUIRE(log.ok());
-      int clamped = 0;
-      for (const auto& [id, e] : *log) clamped += e.clamp != 0;
-      CHECK(clamped == 1);  // flagged: the stamp the server clamped
-      CHECK(a1.store().projection_dump().value() == a2.store().projection_dump().value());
-    }
-    SECTION("(c) one future stamp does not carry into the kiosk's later events") {
-      a1.clock_error = 3 * kHour;
-      w.tick();
-      REQUIRE(a1.store().record(NewEvent{EventType::Corrected, p, "", "", "staff:sato", {{"phone", "111"}}}).ok());
-      a1.clock_error = 0;  // set right (without a sync)
-      w.tick();
-      const PersonId q = walk_in(a1, "Endo");
-      auto qe = a1.store().person_events(q);
-      REQUIRE(qe.ok());
-      CHECK(hlc_millis(qe->front().hlc) == w.clock.now);
-      a1.close();  // and after a restart
-      REQUIRE(a1.open().ok());
-      w.tick();
-      const PersonId r = walk_in(a1, "Fujita");
-      CHECK(hlc_millis(a1.store().person_events(r).value().front().hlc) == w.clock.now);
-      // The person with the future stamp still gets later stamps.
-      REQUIRE(a1.store().record(NewEvent{EventType::Corrected, p, "", "", "staff:sato", {{"phone", "333"}}}).ok());
-      CHECK((*a1.store().person(p))->info.phone == "333");
-    }
+    CHECK(w.server_person(p).info.phone == "222");
+    CHECK((*a1.store().person(p))->info.phone == "222");
+    CHECK((*a2.store().person(p))->info.phone == "222");
+    auto log = server_log(*w.server, w.clock, w.dir.path().string(), {"shelter-a"});
+    REQUIRE(log.ok());
+    int clamped = 0;
+    for (const auto& [id, e] : *log) clamped += e.clamp != 0;
+    CHECK(clamped == 1);  // flagged: the stamp the server clamped
+    CHECK(a1.store().projection_dump().value() == a2.store().projection_dump().value());
+  }
+  SECTION("(c) one future stamp does not carry into the kiosk's later events") {
+    a1.clock_error = 3 * kHour;
+    w.tick();
+    REQUIRE(a1.store().record(NewEvent{EventType::Corrected, p, "", "", "staff:sato", {{"phone", "111"}}}).ok());
+    a1.clock_error = 0;  // set right (without a sync)
+    w.tick();
+    const PersonId q = walk_in(a1, "Endo");
+    auto qe = a1.store().person_events(q);
+    REQUIRE(qe.ok());
+    CHECK(hlc_millis(qe->front().hlc) == w.clock.now);
+    a1.close();  // and after a restart
+    REQUIRE(a1.open().ok());
+    w.tick();
+    const PersonId r = walk_in(a1, "Fujita");
+    CHECK(hlc_millis(a1.store().person_events(r).value().front().hlc) == w.clock.now);
+    // The person with the future stamp still gets later stamps.
+    REQUIRE(a1.store().record(NewEvent{EventType::Corrected, p, "", "", "staff:sato", {{"phone", "333"}}}).ok());
+    CHECK((*a1.store().person(p))->info.phone == "333");
   }
 }
 
 TEST_CASE("4: opposite merges keep exactly one visible record, on every node", "[sequences]") {
-  {
-    const std::string pg = GENERATE(from_range(backends()));
-    World w(pg);
-    Kiosk& a1 = w.kiosk("a-1", "shelter-a");
-    Kiosk& a2 = w.kiosk("a-2", "shelter-a");
-    const PersonId x = walk_in(a1, "Goto");
-    const PersonId y = walk_in(a1, "Goto");
-    w.sync(a1);
-    w.sync(a2);
-    auto merge = [](Kiosk& k, const PersonId& from, const PersonId& into) {
-      REQUIRE(k.store().record(NewEvent{EventType::Merged, from, "", "", "staff:sato", {{"into", into}}}).ok());
-    };
-    SECTION("on two kiosks") {
-      merge(a1, x, y);
-      merge(a2, y, x);
-    }
-    SECTION("on one kiosk") {
-      merge(a1, x, y);
-      w.tick();
-      merge(a1, y, x);
-    }
-    w.sync(a1);
-    w.sync(a2);
-    w.sync(a1);
-    const PersonId kept = std::min(x, y);
-    CHECK(w.server_shows(kept) != w.server_shows(std::max(x, y)));
-    CHECK(w.server_shows(kept));
-    CHECK(w.server_present("shelter-a") == 1);
-    for (Kiosk* k : {&a1, &a2}) {
-      auto c = k->store().counts("shelter-a");
-      CHECK(c->present == 1);
-      PersonQuery q;
-      q.shelter_id = "shelter-a";
-      auto visible = k->store().persons(q);
-      REQUIRE(visible->size() == 1);
-      CHECK(visible->front().id == kept);
-      const std::string incremental = k->store().projection_dump().value();
-      REQUIRE(k->store().rebuild_projections().ok());
-      CHECK(k->store().projection_dump().value() == incremental);
-    }
-    // Undo one of the merges: the other still makes one record of the two.
-    w.tick();
-    REQUIRE(a1.store().record(NewEvent{EventType::Merged, kept, "", "", "staff:sato", {{"into", ""}}}).ok());
-    w.sync(a1);
-    w.sync(a2);
-    CHECK(w.server_present("shelter-a") == 1);
-    CHECK(w.server_shows(kept));
-    CHECK(a2.store().counts("shelter-a")->present == 1);
+  const std::string pg = GENERATE(from_range(backends()));
+  World w(pg);
+  Kiosk& a1 = w.kiosk("a-1", "shelter-a");
+  Kiosk& a2 = w.kiosk("a-2", "shelter-a");
+  const PersonId x = walk_in(a1, "Goto");
+  const PersonId y = walk_in(a1, "Goto");
+  w.sync(a1);
+  w.sync(a2);
+  auto merge = [](Kiosk& k, const PersonId& from, const PersonId& into) {
+    REQUIRE(k.store().record(NewEvent{EventType::Merged, from, "", "", "staff:sato", {{"into", into}}}).ok());
+  };
+  SECTION("on two kiosks") {
+    merge(a1, x, y);
+    merge(a2, y, x);
   }
+  SECTION("on one kiosk") {
+    merge(a1, x, y);
+    w.tick();
+    merge(a1, y, x);
+  }
+  w.sync(a1);
+  w.sync(a2);
+  w.sync(a1);
+  const PersonId kept = std::min(x, y);
+  CHECK(w.server_shows(kept) != w.server_shows(std::max(x, y)));
+  CHECK(w.server_shows(kept));
+  CHECK(w.server_present("shelter-a") == 1);
+  for (Kiosk* k : {&a1, &a2}) {
+    auto c = k->store().counts("shelter-a");
+    CHECK(c->present == 1);
+    PersonQuery q;
+    q.shelter_id = "shelter-a";
+    auto visible = k->store().persons(q);
+    REQUIRE(visible->size() == 1);
+    CHECK(visible->front().id == kept);
+    const std::string incremental = k->store().projection_dump().value();
+    REQUIRE(k->store().rebuild_projections().ok());
+    CHECK(k->store().projection_dump().value() == incremental);
+  }
+  // Undo one of the merges: the other still makes one record of the two.
+  w.tick();
+  REQUIRE(a1.store().record(NewEvent{EventType::Merged, kept, "", "", "staff:sato", {{"into", ""}}}).ok());
+  w.sync(a1);
+  w.sync(a2);
+  CHECK(w.server_present("shelter-a") == 1);
+  CHECK(w.server_shows(kept));
+  CHECK(a2.store().counts("shelter-a")->present == 1);
 }
 
 TEST_CASE("5: a database copied back from an older file syncs again; a changed event is refused", "[sequences]") {
-  {
-    const std::string pg = GENERATE(from_range(backends()));
-    World w(pg);
-    Kiosk& a = w.kiosk("a-1", "shelter-a");
-    const PersonId p = walk_in(a, "Hara");
-    w.sync(a);
-    a.close();
-    const std::string copy = w.dir.file("a-1.copy");
-    std::filesystem::copy_file(a.path(), copy);
-    REQUIRE(a.open().ok());
-    w.tick();
-    const PersonId q = walk_in(a, "Ikeda");
-    w.sync(a);
-    a.close();
-    std::filesystem::copy_file(copy, a.path(), std::filesystem::copy_options::overwrite_existing);
-    std::filesystem::remove(a.path() + "-wal");
-    std::filesystem::remove(a.path() + "-shm");
-    REQUIRE(a.open().ok());
-    w.tick();
-    const PersonId r = walk_in(a, "Jo");  // reuses Ikeda's seq
-    const auto first = w.sync(a);
-    CHECK(first.refused == 1);
-    w.sync(a);  // the copy recorded again goes up
-    for (const auto& id : {p, q, r}) CHECK(w.server_shows(id));
-    CHECK(w.server_present("shelter-a") == 3);
-    CHECK(a.store().counts("shelter-a")->present == 3);  // Ikeda came back from the server
-    auto refused = a.store().refused_events();
-    REQUIRE(refused->size() == 1);
-    CHECK(refused->front().code == "seq_taken");
-    CHECK(!refused->front().reissued_as.empty());
-    CHECK(w.sync(a).refused == 0);  // a refused event is never sent again
+  const std::string pg = GENERATE(from_range(backends()));
+  World w(pg);
+  Kiosk& a = w.kiosk("a-1", "shelter-a");
+  const PersonId p = walk_in(a, "Hara");
+  w.sync(a);
+  a.close();
+  const std::string copy = w.dir.file("a-1.copy");
+  std::filesystem::copy_file(a.path(), copy);
+  REQUIRE(a.open().ok());
+  w.tick();
+  const PersonId q = walk_in(a, "Ikeda");
+  w.sync(a);
+  a.close();
+  std::filesystem::copy_file(copy, a.path(), std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::remove(a.path() + "-wal");
+  std::filesystem::remove(a.path() + "-shm");
+  REQUIRE(a.open().ok());
+  w.tick();
+  const PersonId r = walk_in(a, "Jo");  // reuses Ikeda's seq
+  const auto first = w.sync(a);
+  CHECK(first.refused == 1);
+  w.sync(a);  // the copy recorded again goes up
+  for (const auto& id : {p, q, r}) CHECK(w.server_shows(id));
+  CHECK(w.server_present("shelter-a") == 3);
+  CHECK(a.store().counts("shelter-a")->present == 3);  // Ikeda came back from the server
+  auto refused = a.store().refused_events();
+  REQUIRE(refused->size() == 1);
+  CHECK(refused->front().code == "seq_taken");
+  CHECK(!refused->front().reissued_as.empty());
+  CHECK(w.sync(a).refused == 0);  // a refused event is never sent again
 
-    // The same id with another body: refused by itself, distinguishable.
-    auto stored = a.store().person_events(p);
-    Event changed = stored->front();
-    changed.body["name"] = "Someone else";
-    sync::PushRequest req{"a-1", {changed}};
-    auto token = a.store().meta("sync_token");
-    auto reply = w.server->handle(sync::WireRequest{"POST", "/v1/push", sync::encode(req), **token});
-    REQUIRE(reply.ok());
-    CHECK(reply->status == 200);
-    auto decoded = sync::decode_push_reply(reply->body);
-    REQUIRE(decoded->refused.size() == 1);
-    CHECK(decoded->refused.front().code == "conflict");
-    CHECK(w.server_person(p).info.name == "Hara");
-  }
+  // The same id with another body: refused by itself, distinguishable.
+  auto stored = a.store().person_events(p);
+  Event changed = stored->front();
+  changed.body["name"] = "Someone else";
+  sync::PushRequest req{"a-1", {changed}};
+  auto token = a.store().meta("sync_token");
+  auto reply = w.server->handle(sync::WireRequest{"POST", "/v1/push", sync::encode(req), **token});
+  REQUIRE(reply.ok());
+  CHECK(reply->status == 200);
+  auto decoded = sync::decode_push_reply(reply->body);
+  REQUIRE(decoded->refused.size() == 1);
+  CHECK(decoded->refused.front().code == "conflict");
+  CHECK(w.server_person(p).info.name == "Hara");
 }
 
 TEST_CASE("6: a USB export imported at another kiosk of the shelter reaches the server", "[sequences]") {
-  {
-    const std::string pg = GENERATE(from_range(backends()));
-    World w(pg);
-    Kiosk& a1 = w.kiosk("a-1", "shelter-a");
-    Kiosk& a2 = w.kiosk("a-2", "shelter-a");
-    a1.link_up = false;
-    const PersonId p = walk_in(a1, "Kato");
-    auto x = collect_unsynced(a1.store(), false);
-    REQUIRE(x.ok());
-    auto parsed = parse_usb_export(format_usb_export(*x));
-    REQUIRE(parsed.ok());
-    REQUIRE(import_usb_export(a2.store(), *parsed).value() == 1);
-    auto backlog = a2.store().pushable_count(0);
-    CHECK(*backlog == 1);  // "in sync" only once it is relayed
-    w.sync(a2);
-    CHECK(w.server_shows(p));
-    const auto cursor = a2.store().meta("sync_pushed_seq").value();
-    CHECK(*a2.store().pushable_count(std::stoll(cursor.value_or("0"))) == 0);
-    a1.link_up = true;
-    w.sync(a1);  // the device's own push later: a duplicate, counted once
-    CHECK(w.server_present("shelter-a") == 1);
-  }
+  const std::string pg = GENERATE(from_range(backends()));
+  World w(pg);
+  Kiosk& a1 = w.kiosk("a-1", "shelter-a");
+  Kiosk& a2 = w.kiosk("a-2", "shelter-a");
+  a1.link_up = false;
+  const PersonId p = walk_in(a1, "Kato");
+  auto x = collect_unsynced(a1.store(), false);
+  REQUIRE(x.ok());
+  auto parsed = parse_usb_export(format_usb_export(*x));
+  REQUIRE(parsed.ok());
+  REQUIRE(import_usb_export(a2.store(), *parsed).value() == 1);
+  auto backlog = a2.store().pushable_count(0);
+  CHECK(*backlog == 1);  // "in sync" only once it is relayed
+  w.sync(a2);
+  CHECK(w.server_shows(p));
+  const auto cursor = a2.store().meta("sync_pushed_seq").value();
+  CHECK(*a2.store().pushable_count(std::stoll(cursor.value_or("0"))) == 0);
+  a1.link_up = true;
+  w.sync(a1);  // the device's own push later: a duplicate, counted once
+  CHECK(w.server_present("shelter-a") == 1);
 }

@@ -272,6 +272,11 @@ for i in range(OPS):
     time.sleep(rng.uniform(0, 0.04))
 workload_s = time.time() - t0
 time.sleep(2)
+# Chaos goes on until each kind of fault has struck at least twice: a fast
+# workload must not end the run before its faults (it did on a loaded machine).
+deadline = time.time() + 60
+while time.time() < deadline and min(chaos_log[k] for k in ("server_kill", "daemon_kill", "link_down")) < 2:
+    time.sleep(0.2)
 stop_chaos.set()
 chaos_thread.join()
 print(f"workload: {OPS} operations, {len(truth)} persons in {workload_s:.1f} s; chaos {chaos_log}; "

@@ -81,8 +81,9 @@ void exec(sqlite3* db, const std::string& sql) {
 std::string old_event(const std::string& device, int seq, Hlc hlc, const std::string& type, const std::string& person,
                       const std::string& shelter, const std::string& body) {
   return "INSERT INTO event(id, type, person_id, household_id, shelter_id, device_id, device_seq, author, hlc, body) "
-         "VALUES('" + make_event_id(device, hlc) + "', '" + type + "', '" + person + "', '', '" + shelter + "', '" +
-         device + "', " + std::to_string(seq) + ", 'self', " + std::to_string(hlc) + ", '" + body + "');";
+         "VALUES('" +
+         make_event_id(device, hlc) + "', '" + type + "', '" + person + "', '', '" + shelter + "', '" + device + "', " +
+         std::to_string(seq) + ", 'self', " + std::to_string(hlc) + ", '" + body + "');";
 }
 
 }  // namespace
@@ -98,7 +99,8 @@ TEST_CASE("a store written under the earlier fold is folded again by today's rul
     exec(db, "INSERT INTO meta VALUES('device_id', 'a-1'), ('shelter_id', 'shelter-a'), ('shelter_name', 'A');");
     // Arrived at A, then at B; then A, not knowing, recorded a leave, and
     // the old kiosk put it under the person's shelter then (A).
-    exec(db, old_event("a-1", 1, make_hlc(1'000'000, 0), "arrived", p, "shelter-a", R"({"name":"Abe","stay":"shelter"})"));
+    exec(db,
+         old_event("a-1", 1, make_hlc(1'000'000, 0), "arrived", p, "shelter-a", R"({"name":"Abe","stay":"shelter"})"));
     exec(db, old_event("b-1", 1, make_hlc(2'000'000, 0), "arrived", p, "shelter-b", R"({"stay":"shelter"})"));
     exec(db, old_event("a-1", 2, make_hlc(3'000'000, 0), "left", p, "shelter-a", "{}"));
     // The old projection said: left A, counted nowhere.
