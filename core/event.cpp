@@ -145,15 +145,6 @@ nlohmann::json person_body(const PersonInfo& info) {
                         {field::kConsent, info.consent ? "1" : "0"}};
 }
 
-void apply_body(const nlohmann::json& body, PersonInfo& info) {
-  apply_person_fields(
-      [&](std::string_view k) -> const std::string* {
-        auto it = body.find(k);
-        return it != body.end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
-      },
-      info);
-}
-
 bool Event::same_content(const Event& o) const {
   return id == o.id && type == o.type && person_id == o.person_id && household_id == o.household_id &&
          shelter_id == o.shelter_id && device_id == o.device_id && device_seq == o.device_seq && author == o.author &&

@@ -88,8 +88,6 @@ void for_each_field_write(const Event& e, const std::function<void(std::string_v
 
 // Body helpers.
 nlohmann::json person_body(const PersonInfo& info);  // all fields of PersonInfo
-// Applies a body's fields onto `info`; unknown fields are ignored.
-void apply_body(const nlohmann::json& body, PersonInfo& info);
 
 // The one reader of person fields, for bodies and projected states alike:
 // `str(name)` gives a pointer to the field's value, or nullptr when absent.

@@ -34,10 +34,6 @@ class Stmt {
     sqlite3_bind_null(s_, i);
     return *this;
   }
-  Stmt& bind_blob(int i, const void* p, int n) {
-    sqlite3_bind_blob(s_, i, p, n, SQLITE_TRANSIENT);
-    return *this;
-  }
 
   // Steps once: true with a row, false when done; an error otherwise.
   Result<bool> step();

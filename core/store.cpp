@@ -963,21 +963,6 @@ Result<std::vector<PersonRecord>> Store::persons(const PersonQuery& query) {
   return out;
 }
 
-Result<std::vector<PersonRecord>> Store::household_members(const HouseholdId& household) {
-  auto q = db_->prepare(std::string("SELECT ") + kPersonColumns +
-                        " FROM person WHERE household_id = ?1 ORDER BY person_id");
-  if (!q) return q.error().context("list household");
-  (*q)->bind(1, household);
-  std::vector<PersonRecord> out;
-  for (;;) {
-    auto row = (*q)->step();
-    if (!row) return row.error().context("list household");
-    if (!*row) break;
-    out.push_back(read_person_row(**q));
-  }
-  return out;
-}
-
 Result<std::vector<PersonId>> Store::person_ids_with_prefix(const std::string& prefix, int limit) {
   auto q = db_->prepare(
       "SELECT person_id FROM person WHERE substr(person_id, 1, length(?1)) = ?1 ORDER BY person_id LIMIT ?2");

@@ -145,7 +145,6 @@ class Store {
   // Reading.
   Result<std::optional<PersonRecord>> person(const PersonId& id);
   Result<std::vector<PersonRecord>> persons(const PersonQuery& q);
-  Result<std::vector<PersonRecord>> household_members(const HouseholdId& household);
   // Person ids starting with `prefix` (at most `limit`), so people can type
   // the first few digits of an id.
   Result<std::vector<PersonId>> person_ids_with_prefix(const std::string& prefix, int limit = 2);

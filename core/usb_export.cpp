@@ -66,9 +66,8 @@ Result<UsbExport> parse_usb_export(std::string_view text) {
   while (pos < body.size()) {
     const size_t end = body.find('\n', pos);
     auto j = nlohmann::json::parse(body.substr(pos, end - pos), nullptr, false);
-    auto e = event_from_json(j);
+    auto e = event_from_json(j);  // validated there
     if (!e) return e.error().context("export file: event " + std::to_string(x.events.size() + 1));
-    if (auto st = validate(*e); !st) return st.error().context("export file: event " + std::to_string(x.events.size() + 1));
     x.events.push_back(std::move(e).value());
     pos = end + 1;
   }

@@ -28,7 +28,7 @@ std::string random_code() {
 namespace {
 
 std::int64_t now_s() { return static_cast<std::int64_t>(std::time(nullptr)); }
-constexpr std::int64_t kSessionSeconds = 12 * 3600;  // kSessionHours in server.hpp
+constexpr std::int64_t kSessionSeconds = std::int64_t{kSessionHours} * 3600;
 
 }  // namespace
 

@@ -13,6 +13,9 @@ class Db;
 
 namespace shelter::sync {
 
+// How long a dashboard sign-in lasts.
+inline constexpr int kSessionHours = 12;
+
 struct Principal {
   enum class Kind { Kiosk, Headquarters } kind = Kind::Kiosk;
   std::string shelter_id, device_id;  // kiosks

@@ -16,10 +16,7 @@ namespace shelter::sync {
 
 namespace {
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+std::int64_t now_ms() { return system_millis(); }  // core's one clock reading
 
 class SqliteServerStore final : public ServerStore {
  public:

@@ -24,7 +24,6 @@ struct DeviceContact {
   int future_events = 0;  // events stamped more than kFutureSlackMs ahead of the server
 };
 inline constexpr std::int64_t kFutureSlackMs = 5 * 60 * 1000;
-inline constexpr int kSessionHours = 12;
 
 class ServerStore {
  public:
