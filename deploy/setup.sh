@@ -63,13 +63,30 @@ if [ "$mode" = run ]; then
   exec "$root/deploy/run-main.sh"
 fi
 
+# No test may leave a process running: anything still running from the
+# build folders, a test's PostgreSQL or its kiosk session after a pass fails
+# the run (after a short grace for processes that are exiting).
+no_leftovers() {
+  local left=""
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    left=$(pgrep -af -- "$root/build|/tmp/shelter-pg\.|/tmp/shelter-cage\." || true)
+    [ -z "$left" ] && return 0
+    sleep 0.5
+  done
+  echo "setup: tests left processes running:" >&2
+  echo "$left" >&2
+  exit 1
+}
+
 # test: the normal build, a second pass under ASan + UBSan, a bounded fuzz run.
 echo "== tests"
 ctest --test-dir "$root/build" --output-on-failure -j"$(nproc)"
+no_leftovers
 echo "== tests under AddressSanitizer + UBSan"
 build "$root/build-asan" -DSHELTER_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir "$root/build-asan" --output-on-failure -j"$(nproc)" -LE slow
+no_leftovers
 echo "== fuzzing for ${FUZZ_SECONDS:-60} s per target"
 "$root/tests/fuzz/run_fuzzers.sh"
 echo "setup: all tests passed"

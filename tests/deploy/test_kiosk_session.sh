@@ -19,7 +19,15 @@ mkdir -m 700 "$dir/run"
 as_user() { if [ "$(id -u)" -eq 0 ]; then runuser -u "$user" -- "$@"; else "$@"; fi; }
 fails=0
 check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi; }
-cleanup() { [ -n "${cage:-}" ] && kill "$cage" 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; }
+# cage and the kiosk run below runuser, which does not pass a kill on: end
+# every process started with this run's folder on its command line.
+cleanup() {
+  pkill -TERM -f -- "$dir/" 2>/dev/null
+  for _ in $(seq 30); do pgrep -f -- "$dir/" >/dev/null || break; sleep 0.1; done
+  pkill -KILL -f -- "$dir/" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$dir"
+}
 trap cleanup EXIT
 
 # The unit's command line, with the headless backend and a software renderer.
