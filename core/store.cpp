@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "core/sqlite.hpp"
 
@@ -389,11 +390,6 @@ Status Store::load_clock_offset() {
   return {};
 }
 
-// Before stamping new events: take the daemon's latest clock correction.
-// Each event is then stamped after every event this store knows about its
-// person (pulled by the daemon in another process), so "after" means after
-// for each person even when clocks disagree (record_locked).
-Status Store::prepare_clock(const std::vector<NewEvent>&) { return load_clock_offset(); }
 
 // Where this device's log ends, read under the write lock: another process
 // on the same device (shelterctl beside the kiosk) may have written since
@@ -439,7 +435,11 @@ Result<std::vector<Event>> Store::record(const std::vector<NewEvent>& drafts) {
 // the caller once it commits.
 Result<std::vector<Event>> Store::record_locked(const std::vector<NewEvent>& drafts) {
   if (auto st = resume_own_log(); !st) return st.error().context("record: own log");
-  if (auto st = prepare_clock(drafts); !st) return st.error().context("record: clock");
+  // The daemon's latest clock correction; each event is then stamped after
+  // every event this store knows about its person (pulled by the daemon in
+  // another process), so "after" means after for each person even when
+  // clocks disagree.
+  if (auto st = load_clock_offset(); !st) return st.error().context("record: clock");
   std::vector<Event> events;
   events.reserve(drafts.size());
   std::int64_t seq = next_device_seq_;
@@ -615,9 +615,9 @@ Status Store::note_refused(const std::string& id, const std::string& code, const
   seen->reset();
   std::string copy_id;
   std::int64_t recorded = 0;
+  auto original = stored_event(id);
+  if (!original) return original.error().context("note refused event");
   if (reissue) {
-    auto original = stored_event(id);
-    if (!original) return original.error().context("note refused event");
     if (original->has_value() && (*original)->device_id == device_id_) {
       if (seq_floor > 0) {
         auto floor = meta(kDeviceSeqFloorMeta);
@@ -642,8 +642,6 @@ Status Store::note_refused(const std::string& id, const std::string& code, const
   if (auto st = (*q)->run(); !st) return st.error().context("note refused event");
   // The server will never have it: the person is folded here without it,
   // as everywhere else (the log keeps it, and staff see it).
-  auto original = stored_event(id);
-  if (!original) return original.error().context("note refused event");
   if (original->has_value())
     if (auto st = refold_person((*original)->person_id); !st) return st.error().context("note refused event");
   if (auto st = (*tx)->commit(); !st) return st.error().context("note refused event");
@@ -876,17 +874,21 @@ Status Store::refold_person(const PersonId& id) {
   if (!before) return before.error().context("refold person");
   auto events = person_events(id);
   if (!events) return events.error().context("refold person");
-  auto refused = db_->prepare("SELECT 1 FROM refused_event WHERE id = ?1");
+  auto refused = db_->prepare(
+      "SELECT r.id FROM refused_event r JOIN event e ON e.id = r.id WHERE e.person_id = ?1");
   if (!refused) return refused.error().context("refold person");
-  PersonState after{id, {}, before->has_value() && (*before)->hidden};
-  for (const Event& e : *events) {
-    (*refused)->bind(1, e.id);
+  (*refused)->bind(1, id);
+  std::set<std::string> left_out;
+  for (;;) {
     auto row = (*refused)->step();
     if (!row) return row.error().context("refold person");
-    const bool skip = *row;
-    (*refused)->reset();
-    if (!skip) after.apply(e, nullptr);
+    if (!*row) break;
+    left_out.insert((*refused)->text(0));
   }
+  refused->reset();
+  PersonState after{id, {}, before->has_value() && (*before)->hidden};
+  for (const Event& e : *events)
+    if (!left_out.count(e.id)) after.apply(e, nullptr);
   std::vector<std::string> changed;
   for (const auto& [name, v] : after.fields) changed.push_back(name);
   const bool merge_moved = !before->has_value() || (*before)->merged_into() != after.merged_into();

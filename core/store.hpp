@@ -185,7 +185,6 @@ class Store {
   Status migrate();
   Status load_identity();
   Status load_clock_offset();
-  Status prepare_clock(const std::vector<NewEvent>& drafts);
   Result<std::vector<Event>> record_locked(const std::vector<NewEvent>& drafts);
   Result<Hlc> person_floor(const PersonId& id);
   Result<bool> event_exists(const std::string& id);

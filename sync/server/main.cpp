@@ -84,33 +84,15 @@ int main(int argc, char** argv) {
       std::cerr << "shelter-server: import " << import_file << ": " << x.error().message << "\n";
       return 1;
     }
-    // The same merge and the same rules as a push from that device: events
-    // of another shelter or in conflict with stored ones are refused alone.
-    shelter::sync::Principal as_device;
-    as_device.kind = shelter::sync::Principal::Kind::Kiosk;
-    as_device.device_id = x->device_id;
-    as_device.shelter_id = x->shelter_id;
-    int added = 0, refused = 0;
-    for (size_t i = 0; i < x->events.size(); i += shelter::sync::kMaxBatchEvents) {
-      shelter::sync::PushRequest req;
-      req.device_id = x->device_id;
-      req.events.assign(x->events.begin() + static_cast<std::ptrdiff_t>(i),
-                        x->events.begin() + static_cast<std::ptrdiff_t>(
-                                                std::min(x->events.size(), i + shelter::sync::kMaxBatchEvents)));
-      const auto reply = shelter::sync::serve_push(**store, as_device, shelter::sync::encode(req), shelter::system_millis());
-      auto r = reply.status == 200 ? shelter::sync::decode_push_reply(reply.body)
-                                   : shelter::Result<shelter::sync::PushReply>(
-                                         shelter::Error{shelter::sync::error_message(reply.body)});
-      if (!r) {
-        std::cerr << "shelter-server: import " << import_file << ": " << r.error().message << "\n";
-        return 1;
-      }
-      added += r->new_events;
-      for (const auto& f : r->refused) {
-        ++refused;
-        std::cerr << "shelter-server: import " << import_file << ": refused " << f.id << ": " << f.reason << "\n";
-      }
+    auto r = shelter::sync::import_usb_at_server(**store, *x, shelter::system_millis());
+    if (!r) {
+      std::cerr << "shelter-server: import " << import_file << ": " << r.error().message << "\n";
+      return 1;
     }
+    const int added = r->new_events;
+    const int refused = static_cast<int>(r->refused.size());
+    for (const auto& f : r->refused)
+      std::cerr << "shelter-server: import " << import_file << ": refused " << f.id << ": " << f.reason << "\n";
     std::cout << "Imported " << added << " new of " << x->events.size() << " event(s) from device " << x->device_id
               << (refused ? ", refused " + std::to_string(refused) : std::string()) << "\n";
     return refused ? 3 : 0;

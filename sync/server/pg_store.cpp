@@ -458,7 +458,7 @@ class PgServerStore final : public ServerStore {
     out.reserve(events.size());
     std::vector<const Event*> fresh;
     std::deque<Event> clamped;  // copies of fresh events with the clamp set
-    std::map<std::pair<std::string_view, std::int64_t>, bool> claimed;  // (device, seq) of fresh events
+    std::set<std::pair<std::string_view, std::int64_t>> claimed;  // (device, seq) of fresh events
     std::map<std::string, std::int64_t> next_seq;                        // devices with a seq conflict
     const Hlc limit = make_hlc(now + kFutureSlackMs, 0);
     bool merges = false;
@@ -481,7 +481,7 @@ class PgServerStore final : public ServerStore {
         next_seq.emplace(e->device_id, 0);
         continue;
       }
-      claimed.emplace(std::pair<std::string_view, std::int64_t>{e->device_id, e->device_seq}, true);
+      claimed.emplace(e->device_id, e->device_seq);
       const Event* stored = e;
       if (e->hlc > limit) {
         clamped.push_back(*e);
@@ -496,8 +496,8 @@ class PgServerStore final : public ServerStore {
       for (auto& [device, seq] : next_seq)
         seq = w.exec_params("SELECT coalesce(max(device_seq), 0) FROM event WHERE device_id = $1", device)[0][0]
                   .as<std::int64_t>();
-      for (const auto& [key, yes] : claimed)
-        if (auto it = next_seq.find(std::string(key.first)); it != next_seq.end()) it->second = std::max(it->second, key.second);
+      for (const auto& [device, seq] : claimed)
+        if (auto it = next_seq.find(std::string(device)); it != next_seq.end()) it->second = std::max(it->second, seq);
       for (const Event* e : events) {
         Admission& a = out[e->id].admission;
         if (a.kind != Admission::Kind::Refused || a.code != "seq_taken") continue;

@@ -389,6 +389,29 @@ ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shel
   return ApiReply{200, encode(*reply), 0};
 }
 
+Result<PushReply> import_usb_at_server(ServerStore& st, const UsbExport& x, std::int64_t now) {
+  Principal as_device;
+  as_device.kind = Principal::Kind::Kiosk;
+  as_device.device_id = x.device_id;
+  as_device.shelter_id = x.shelter_id;
+  PushReply total;
+  for (size_t i = 0; i < x.events.size(); i += kMaxBatchEvents) {
+    PushRequest req{x.device_id,
+                    {x.events.begin() + static_cast<std::ptrdiff_t>(i),
+                     x.events.begin() + static_cast<std::ptrdiff_t>(std::min(x.events.size(), i + kMaxBatchEvents))}};
+    const ApiReply reply = serve_push(st, as_device, encode(req), now);
+    if (reply.status != 200) return fail(error_message(reply.body));
+    auto r = decode_push_reply(reply.body);
+    if (!r) return r.error();
+    total.new_events += r->new_events;
+    total.acknowledged.insert(total.acknowledged.end(), r->acknowledged.begin(), r->acknowledged.end());
+    total.refused.insert(total.refused.end(), r->refused.begin(), r->refused.end());
+    total.clamped.insert(total.clamped.end(), r->clamped.begin(), r->clamped.end());
+  }
+  total.server_time_ms = now;
+  return total;
+}
+
 Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string& path) {
   auto store = Store::open(path);
   if (!store) return store.error().context("server store");

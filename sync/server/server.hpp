@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/store.hpp"
+#include "core/usb_export.hpp"
 #include "sync/protocol.hpp"
 #include "sync/server/auth.hpp"
 
@@ -99,6 +100,12 @@ ApiReply serve_enrol(ServerStore& st, std::string_view body, std::int64_t now_ms
 ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, std::int64_t now_ms);
 ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shelter, std::int64_t after, int limit,
                     std::int64_t now_ms);
+
+// A USB export carried to headquarters (`shelter-server import`): stored by
+// serve_push, as pushes from the file's device, in batches: the same merge
+// and the same rules (an event of another shelter or in conflict is refused
+// by itself). The replies' acknowledgements and refusals, added up.
+Result<PushReply> import_usb_at_server(ServerStore& st, const UsbExport& x, std::int64_t now_ms);
 
 struct ServerOptions {
   std::string host = "127.0.0.1";

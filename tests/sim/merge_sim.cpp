@@ -410,21 +410,9 @@ class Run {
         if (!x) return x.error();
         auto parsed = parse_usb_export(format_usb_export(*x));
         if (!parsed) return parsed.error();
-        sync::Principal as_device;
-        as_device.kind = sync::Principal::Kind::Kiosk;
-        as_device.device_id = parsed->device_id;
-        as_device.shelter_id = parsed->shelter_id;
-        for (size_t i = 0; i < parsed->events.size(); i += sync::kMaxBatchEvents) {
-          sync::PushRequest req{parsed->device_id,
-                                {parsed->events.begin() + static_cast<std::ptrdiff_t>(i),
-                                 parsed->events.begin() + static_cast<std::ptrdiff_t>(std::min(
-                                                              parsed->events.size(), i + sync::kMaxBatchEvents))}};
-          auto reply = sync::serve_push(server_->store(), as_device, sync::encode(req), clock_.now);
-          if (reply.status != 200) return fail("headquarters import: " + sync::error_message(reply.body));
-          auto decoded = sync::decode_push_reply(reply.body);
-          if (!decoded) return decoded.error();
-          for (const auto& ack : decoded->acknowledged) server_->acknowledged.insert(ack);
-        }
+        auto r = sync::import_usb_at_server(server_->store(), *parsed, clock_.now);
+        if (!r) return r.error().context("headquarters import");
+        server_->acknowledged.insert(r->acknowledged.begin(), r->acknowledged.end());
         return {};
       }
     }
