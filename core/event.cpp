@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "core/vocabulary.hpp"
+
 namespace shelter {
 
 static constexpr std::array<std::string_view, 7> kTypeNames = {"arrived",   "went_out", "came_back",       "left",
@@ -15,14 +17,10 @@ std::optional<EventType> parse_event_type(std::string_view s) {
   return std::nullopt;
 }
 
-static constexpr std::array<std::string_view, 11> kPersonFields = {
-    field::kName,  field::kReading,    field::kSex,     field::kBirth, field::kAddress,  field::kPhone,
-    field::kNeeds, field::kNeedsOther, field::kConsent, field::kStay,  field::kHousehold};
-
 bool is_person_field(std::string_view name) {
-  for (auto f : kPersonFields)
+  for (auto f : vocab::kPersonFields)
     if (f == name) return true;
-  return false;
+  return name == field::kHousehold;
 }
 
 static constexpr char kHex[] = "0123456789abcdef";

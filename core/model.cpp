@@ -6,7 +6,11 @@
 #include <charconv>
 #include <ctime>
 
+#include "core/vocabulary.hpp"
+
 namespace shelter {
+
+static_assert(vocab::kAgeBands.size() == kAgeBandCount && vocab::kStays.size() == 3 && vocab::kSexes.size() == 4);
 
 std::string new_id() {
   static const bool ready = sodium_init() >= 0;
@@ -38,13 +42,8 @@ bool is_valid_slug(std::string_view slug) {
 }
 
 std::string_view to_string(Sex s) {
-  switch (s) {
-    case Sex::Male: return "M";
-    case Sex::Female: return "F";
-    case Sex::Other: return "X";
-    case Sex::Unknown: break;
-  }
-  return "";
+  const auto i = static_cast<size_t>(s);
+  return i < vocab::kSexes.size() ? vocab::kSexes[i] : "";
 }
 
 std::optional<Sex> parse_sex(std::string_view s) {
@@ -56,23 +55,18 @@ std::optional<Sex> parse_sex(std::string_view s) {
 }
 
 std::string_view to_string(StayType s) {
-  switch (s) {
-    case StayType::Car: return "car";
-    case StayType::Home: return "home";
-    case StayType::Shelter: break;
-  }
-  return "shelter";
+  const auto i = static_cast<size_t>(s);
+  return i < vocab::kStays.size() ? vocab::kStays[i] : vocab::kStays[0];
 }
 
 std::optional<StayType> parse_stay(std::string_view s) {
-  if (s == "shelter" || s.empty()) return StayType::Shelter;
-  if (s == "car") return StayType::Car;
-  if (s == "home") return StayType::Home;
+  if (s.empty()) return StayType::Shelter;
+  for (size_t i = 0; i < vocab::kStays.size(); ++i)
+    if (vocab::kStays[i] == s) return static_cast<StayType>(i);
   return std::nullopt;
 }
 
-static constexpr std::array<std::string_view, kNeedCount> kNeedNames = {
-    "illness", "pregnant", "infant", "disability", "care", "medical_device", "allergy", "language", "other"};
+static constexpr const auto& kNeedNames = vocab::kNeeds;
 
 std::string_view need_name(int bit) {
   if (bit < 0 || bit >= kNeedCount) return "";
@@ -159,16 +153,8 @@ std::optional<BirthDate> parse_birth(std::string_view s) {
 }
 
 std::string_view to_string(AgeBand b) {
-  switch (b) {
-    case AgeBand::B0_5: return "0-5";
-    case AgeBand::B6_12: return "6-12";
-    case AgeBand::B13_17: return "13-17";
-    case AgeBand::B18_64: return "18-64";
-    case AgeBand::B65_74: return "65-74";
-    case AgeBand::B75Plus: return "75+";
-    case AgeBand::Unknown: break;
-  }
-  return "unknown";
+  const auto i = static_cast<size_t>(b);
+  return i < vocab::kAgeBands.size() ? vocab::kAgeBands[i] : vocab::kAgeBands.back();
 }
 
 AgeBand age_band(const BirthDate& birth, const BirthDate& today) {

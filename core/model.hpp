@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/vocabulary.hpp"
+
 namespace shelter {
 
 // Ids of persons and households are 8 random bytes written as 16 lowercase
@@ -19,11 +21,11 @@ bool is_valid_id(std::string_view id);         // exactly 16 lowercase hex digit
 bool is_valid_slug(std::string_view slug);     // [a-z0-9-_], 1..32 chars
 
 enum class Sex : std::uint8_t { Unknown = 0, Male = 1, Female = 2, Other = 3 };
-std::string_view to_string(Sex s);  // "", "M", "F", "X"
+std::string_view to_string(Sex s);  // vocab::kSexes: "", "M", "F", "X"
 std::optional<Sex> parse_sex(std::string_view s);
 
 enum class StayType : std::uint8_t { Shelter = 0, Car = 1, Home = 2 };
-std::string_view to_string(StayType s);  // "shelter", "car", "home"
+std::string_view to_string(StayType s);  // vocab::kStays: "shelter", "car", "home"
 std::optional<StayType> parse_stay(std::string_view s);
 
 // 要配慮 (special-care) needs as a bit set.
@@ -38,9 +40,9 @@ enum Need : std::uint16_t {
   kNeedLanguage = 1 << 7,       // language help
   kNeedOther = 1 << 8,          // described in needs_other
 };
-inline constexpr int kNeedCount = 9;
+inline constexpr int kNeedCount = static_cast<int>(vocab::kNeeds.size());  // one per name
 inline constexpr std::uint16_t kAllNeeds = (1u << kNeedCount) - 1;
-std::string_view need_name(int bit);  // "illness", "pregnant", ...
+std::string_view need_name(int bit);  // vocab::kNeeds: "illness", "pregnant", ...
 std::optional<std::uint16_t> parse_needs(std::string_view comma_list);  // "infant,allergy"
 std::string needs_to_string(std::uint16_t needs);                         // "infant,allergy"
 
@@ -59,7 +61,7 @@ std::optional<BirthDate> parse_birth(std::string_view s);
 // Age bands used in the counts.
 enum class AgeBand : std::uint8_t { B0_5, B6_12, B13_17, B18_64, B65_74, B75Plus, Unknown };
 inline constexpr int kAgeBandCount = 7;
-std::string_view to_string(AgeBand b);  // "0-5", ..., "75+", "unknown"
+std::string_view to_string(AgeBand b);  // vocab::kAgeBands: "0-5", ..., "75+", "unknown"
 // Age on `today` (a "YYYY-MM-DD" date); a year-only birth counts as 1 July.
 AgeBand age_band(const BirthDate& birth, const BirthDate& today);
 BirthDate today_utc();

@@ -157,6 +157,12 @@ CountDelta count_delta(const PersonState* before, const PersonState& after) {
   return d;
 }
 
+nlohmann::json counts_to_json(const ShelterCounts& c) {
+  return {{"shelter", c.shelter_id}, {"present", c.present},         {"out", c.out},
+          {"households", c.households}, {"by_sex", c.by_sex},       {"by_age_band", c.by_age_band},
+          {"by_need", c.by_need},      {"by_stay", c.by_stay}};
+}
+
 void add_count_cell(ShelterCounts& c, const std::string& dim, const std::string& key, int n, const BirthDate& today) {
   if (dim == "present") c.present = n;
   else if (dim == "out") c.out = n;

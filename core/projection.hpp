@@ -133,6 +133,10 @@ struct ShelterCounts {
   bool operator==(const ShelterCounts&) const = default;
 };
 
+// The JSON every writer of counts uses (the server's /v1/counts, shelterctl
+// counts --json): {"shelter", and vocab::kCountKeys}.
+nlohmann::json counts_to_json(const ShelterCounts& c);
+
 // How a change of one person moves the stored counts: cells and households
 // to decrement and to increment. Both stores apply exactly this.
 struct CountDelta {

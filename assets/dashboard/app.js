@@ -6,8 +6,10 @@
   const REFRESH_MS = 10000;
   const STALE_MS = 30 * 60 * 1000;  // a shelter with no kiosk contact for 30 min is highlighted
   const SKEW_MS = 5 * 60 * 1000;
-  const AGE_BANDS = ["0-5", "6-12", "13-17", "18-64", "65-74", "75+", "unknown"];
-  const NEEDS = ["illness", "pregnant", "infant", "disability", "care", "medical_device", "allergy", "language", "other"];
+  // Needs, age bands, stays and sexes in display order come from the server
+  // (GET /v1/vocabulary, core/vocabulary.hpp): the page keeps no lists.
+  let vocab = null;
+  const SEX_KEYS = { M: "sex_m", F: "sex_f", X: "sex_x", "": "sex_unknown" };
   const $ = (id) => document.getElementById(id);
   let lang = localStorage.getItem("lang") || "ja";
   let session = JSON.parse(sessionStorage.getItem("session") || "null");
@@ -171,11 +173,10 @@
     $("total-out").textContent = total.out;
     $("total-needs").textContent = totalNeeds;
 
-    Charts.bars($("chart-age"), AGE_BANDS.map((b) => ({ label: b === "unknown" ? t("age_unknown") : b, value: num(total.by_age_band[b]) })));
-    Charts.bars($("chart-sex"), [["M", "sex_m"], ["F", "sex_f"], ["X", "sex_x"], ["", "sex_unknown"]].map(
-      ([k, key]) => ({ label: t(key), value: num(total.by_sex[k]) })));
-    Charts.bars($("chart-need"), NEEDS.map((n) => ({ label: t("need_" + n), value: num(total.by_need[n]) })));
-    Charts.bars($("chart-stay"), ["shelter", "car", "home"].map((k) => ({ label: t("stay_" + k), value: num(total.by_stay[k]) })));
+    Charts.bars($("chart-age"), vocab.age_bands.map((b) => ({ label: b === "unknown" ? t("age_unknown") : b, value: num(total.by_age_band[b]) })));
+    Charts.bars($("chart-sex"), vocab.sexes.map((k) => ({ label: t(SEX_KEYS[k] || "sex_unknown"), value: num(total.by_sex[k]) })));
+    Charts.bars($("chart-need"), vocab.needs.map((n) => ({ label: t("need_" + n), value: num(total.by_need[n]) })));
+    Charts.bars($("chart-stay"), vocab.stays.map((k) => ({ label: t("stay_" + k), value: num(total.by_stay[k]) })));
 
     // 48 hourly slots ending with the current hour, all shelters together.
     const hourMs = 3600000;
@@ -217,6 +218,7 @@
 
   async function refresh() {
     try {
+      if (!vocab) vocab = await (await fetch("/v1/vocabulary")).json();
       const [counts, shelters, devices, timeline] = await Promise.all(
         ["/v1/counts", "/v1/shelters", "/v1/devices", "/v1/timeline?hours=48"].map((p) => api(p).then((r) => r.json())));
       $("load-error").textContent = "";

@@ -13,6 +13,7 @@
 #include "core/fs_util.hpp"
 #include "core/qr_image.hpp"
 #include "core/sqlite.hpp"
+#include "core/vocabulary.hpp"
 #include "kiosk/ui/widgets.hpp"
 
 extern char** environ;
@@ -58,7 +59,10 @@ Controller::Controller(Store& store, Config config) : store_(store), config_(std
   vm_.staff.tries_left = config_.pin_tries;
   vm_.done.can_print = !config_.print_command.empty();
   vm_.walkin.this_year = today_utc().year;
-  for (int bit = 0; bit < kNeedCount; ++bit) vm_.need_names.emplace_back(need_name(bit));
+  for (auto n : vocab::kNeeds) vm_.need_names.emplace_back(n);
+  for (auto s : vocab::kStays) vm_.stay_names.emplace_back(s);
+  for (auto s : vocab::kSexOrder) vm_.sex_codes.emplace_back(s);
+  for (auto f : vocab::kPersonFields) vm_.person_fields.emplace_back(f);
   if (!config_.pass_key_file.empty()) {
     auto key = read_file_bytes(config_.pass_key_file, 64);
     if (key) pass_key_ = *key;
@@ -412,15 +416,10 @@ void Controller::refresh_staff_tab() {
         auto it = m.find(k);
         return it == m.end() ? 0 : it->second;
       };
-      for (auto [k, label] : {std::pair<const char*, const char*>{"F", "sex.female"}, {"M", "sex.male"},
-                              {"X", "sex.other"}, {"", "sex.unsaid"}})
-        s.counts.emplace_back(label, get(c->by_sex, k));
-      for (const char* band : {"0-5", "6-12", "13-17", "18-64", "65-74", "75+", "unknown"})
-        s.counts.emplace_back(std::string("age.") + band, get(c->by_age_band, band));
-      for (int bit = 0; bit < kNeedCount; ++bit)
-        s.counts.emplace_back("need." + std::string(need_name(bit)), get(c->by_need, std::string(need_name(bit))));
-      for (const char* stay : {"shelter", "car", "home"})
-        s.counts.emplace_back(std::string("stay.") + stay, get(c->by_stay, stay));
+      for (auto sex : vocab::kSexOrder) s.counts.emplace_back(ui::sex_key(sex), get(c->by_sex, std::string(sex)));
+      for (auto band : vocab::kAgeBands) s.counts.emplace_back("age." + std::string(band), get(c->by_age_band, std::string(band)));
+      for (auto need : vocab::kNeeds) s.counts.emplace_back("need." + std::string(need), get(c->by_need, std::string(need)));
+      for (auto stay : vocab::kStays) s.counts.emplace_back("stay." + std::string(stay), get(c->by_stay, std::string(stay)));
       break;
     }
     case ui::StaffTab::Sync: {

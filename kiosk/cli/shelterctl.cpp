@@ -16,6 +16,7 @@
 #include <map>
 #include <sstream>
 
+#include "core/vocabulary.hpp"
 #include "core/backup.hpp"
 #include "core/checkin.hpp"
 #include "core/csv.hpp"
@@ -70,25 +71,18 @@ std::string author_of(const std::string& staff) { return staff.empty() ? "self" 
 void print_counts_table(const ShelterCounts& c, const std::string& title) {
   std::cout << title << "\n";
   std::cout << "  present     " << c.present << "   households " << c.households << "   out " << c.out << "\n";
-  auto line = [](const char* label, const std::map<std::string, int>& m, const std::vector<std::string>& keys) {
+  auto line = [](const char* label, const std::map<std::string, int>& m, const auto& keys) {
     std::cout << "  " << label;
-    for (const auto& k : keys) {
-      auto it = m.find(k);
+    for (const auto k : keys) {
+      auto it = m.find(std::string(k));
       std::cout << "  " << (k.empty() ? "unknown" : k) << " " << (it == m.end() ? 0 : it->second);
     }
     std::cout << "\n";
   };
-  line("sex       ", c.by_sex, {"M", "F", "X", ""});
-  line("age       ", c.by_age_band, {"0-5", "6-12", "13-17", "18-64", "65-74", "75+", "unknown"});
-  std::vector<std::string> needs;
-  for (int b = 0; b < kNeedCount; ++b) needs.emplace_back(need_name(b));
-  line("needs     ", c.by_need, needs);
-  line("stay      ", c.by_stay, {"shelter", "car", "home"});
-}
-
-nlohmann::json counts_json(const ShelterCounts& c) {
-  return {{"shelter", c.shelter_id}, {"present", c.present},   {"out", c.out},        {"households", c.households},
-          {"by_sex", c.by_sex},      {"by_age_band", c.by_age_band}, {"by_need", c.by_need}, {"by_stay", c.by_stay}};
+  line("sex       ", c.by_sex, vocab::kSexOrder);
+  line("age       ", c.by_age_band, vocab::kAgeBands);
+  line("needs     ", c.by_need, vocab::kNeeds);
+  line("stay      ", c.by_stay, vocab::kStays);
 }
 
 // ---- commands -------------------------------------------------------------
@@ -264,7 +258,7 @@ int cmd_counts(const Common& c, const std::string& shelter, bool all, bool json)
     auto counts = (*store)->counts(id);
     if (!counts) return report(counts.error().context("counts"));
     if (json) {
-      out.push_back(counts_json(*counts));
+      out.push_back(counts_to_json(*counts));
     } else {
       auto name = (*store)->meta("shelter_name");
       std::string title = "Shelter " + id;

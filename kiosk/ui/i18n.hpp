@@ -12,6 +12,11 @@
 
 namespace shelter::ui {
 
+// The translation key of a sex code ("F", "M", "X", "" not given).
+inline const char* sex_key(std::string_view code) {
+  return code == "F" ? "sex.female" : code == "M" ? "sex.male" : code == "X" ? "sex.other" : "sex.unsaid";
+}
+
 class Translations {
  public:
   // Loads every *.json in `dir`. Fails if a file is not a flat JSON object

@@ -7,11 +7,12 @@ namespace shelter::ui {
 void stay_buttons(Ui& ui, const std::string& current, const std::string& id_prefix) {
   big_text(ui, ui.t("stay.question"));
   const float gap = ImGui::GetStyle().ItemSpacing.x;
-  const float w = (ImGui::GetContentRegionAvail().x - 2 * gap) / 3;
+  const float n = static_cast<float>(std::max<size_t>(ui.vm.stay_names.size(), 1));
+  const float w = (ImGui::GetContentRegionAvail().x - (n - 1) * gap) / n;
   int i = 0;
-  for (const char* s : {"shelter", "car", "home"}) {
+  for (const std::string& s : ui.vm.stay_names) {
     if (i++) ImGui::SameLine();
-    if (button(ui, ui.t(std::string("stay.") + s), id_prefix + "stay:" + s, ImVec2(w, ui.unit),
+    if (button(ui, ui.t("stay." + s), id_prefix + "stay:" + s, ImVec2(w, ui.unit),
                current == s ? Tone::Selected : Tone::Normal))
       ui.emit(Intent::SetStay, s);
   }

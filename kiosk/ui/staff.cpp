@@ -10,7 +10,6 @@ namespace {
 const char* const kTabKeys[] = {"staff.tab_search", "staff.tab_person", "staff.tab_duplicates",
                                 "staff.tab_counts", "staff.tab_sync",   "staff.tab_export"};
 const char* const kTabIds[] = {"search", "person", "duplicates", "counts", "sync", "export"};
-const char* const kEditable[] = {"name", "reading", "sex", "birth", "address", "phone", "needs", "needs_other", "consent", "stay"};
 
 void tabs(Ui& ui) {
   const StaffVm& s = ui.vm.staff;
@@ -94,7 +93,7 @@ void tab_person(Ui& ui) {
   ImGui::BeginChild("fields", ImVec2(0, 0), false);
   const float half = (ImGui::GetContentRegionAvail().x - gap) / 2;
   int i = 0;
-  for (const char* f : kEditable) {
+  for (const std::string& f : ui.vm.person_fields) {
     if (i++ % 2) ImGui::SameLine();
     auto it = p.fields.find(f);
     const std::string value = it == p.fields.end() ? "" : it->second;

@@ -124,6 +124,11 @@ struct ViewModel {
   // Need names in bit order ("illness", ...), from core: the walk-in toggles
   // and the translations ("need.<name>") follow them.
   std::vector<std::string> need_names;
+  // From core's vocabulary too: stay types ("shelter", "car", "home") and the
+  // person fields staff see and correct, in form order.
+  std::vector<std::string> stay_names;
+  std::vector<std::string> sex_codes;  // "F", "M", "X", "" (not given); labels: sex_key()
+  std::vector<std::string> person_fields;
   Preview preview;
   std::optional<Notice> notice;
   ScanVm scan;

@@ -92,10 +92,9 @@ void page_sex(Ui& ui, const DraftPerson& p) {
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const float w = (ImGui::GetContentRegionAvail().x - gap) / 2;
   int i = 0;
-  for (auto [code, key] : {std::pair<const char*, const char*>{"F", "sex.female"}, {"M", "sex.male"},
-                           {"X", "sex.other"}, {"", "sex.unsaid"}}) {
+  for (const std::string& code : ui.vm.sex_codes) {
     if (i++ % 2) ImGui::SameLine();
-    if (button(ui, ui.t(key), std::string("sex:") + (*code ? code : "unsaid"), ImVec2(w, ui.unit * 1.5f),
+    if (button(ui, ui.t(sex_key(code)), "sex:" + (code.empty() ? std::string("unsaid") : code), ImVec2(w, ui.unit * 1.5f),
                p.sex == code ? Tone::Selected : Tone::Normal))
       ui.emit(Intent::SetSex, code);
   }
@@ -151,7 +150,7 @@ void page_review(Ui& ui) {
     const DraftPerson& p = w.people[i];
     std::string line = std::to_string(i + 1) + ". " + ui.d(p.name);
     if (p.birth_year) line += "  " + std::to_string(p.birth_year);
-    if (!p.sex.empty()) line += "  " + ui.t(p.sex == "F" ? "sex.female" : p.sex == "M" ? "sex.male" : "sex.other");
+    if (!p.sex.empty()) line += "  " + ui.t(sex_key(p.sex));
     if (button(ui, line + "   (" + ui.t("walkin.change") + ")", "person:" + std::to_string(i), ImVec2(0, ui.unit)))
       ui.emit(Intent::EditDraft, {}, static_cast<int>(i));
   }

@@ -612,9 +612,7 @@ class PgServerStore final : public ServerStore {
           add_count_cell(c, r[0].c_str(), r[1].c_str(), r[2].as<int>(), today);
         c.households =
             w.exec_params("SELECT count(DISTINCT household_key) FROM person WHERE present_at = $1", s)[0][0].as<int>();
-        out.push_back({{"shelter", s},          {"present", c.present},  {"out", c.out},
-                       {"households", c.households}, {"by_sex", c.by_sex}, {"by_age_band", c.by_age_band},
-                       {"by_need", c.by_need}, {"by_stay", c.by_stay}});
+        out.push_back(counts_to_json(c));
       }
       return out;
     });

@@ -3,13 +3,15 @@
 #include <map>
 
 #include "core/csv.hpp"
+#include "core/vocabulary.hpp"
 
 namespace shelter::sync {
 
 namespace {
 
-int count_of(const nlohmann::json& obj, const char* key) {
-  return obj.is_object() && obj.contains(key) && obj[key].is_number_integer() ? obj[key].get<int>() : 0;
+int count_of(const nlohmann::json& obj, std::string_view key) {
+  const std::string k(key);
+  return obj.is_object() && obj.contains(k) && obj[k].is_number_integer() ? obj[k].get<int>() : 0;
 }
 
 std::string xml_escape(const std::string& s) {
@@ -37,9 +39,8 @@ std::string situation_report_csv(const nlohmann::json& counts, const nlohmann::j
   std::vector<std::string> header = {"shelter_id", "shelter_name", "capacity", "persons", "households",
                                      "in_shelter", "outside_car", "outside_home", "outside_total", "temporarily_out",
                                      "male", "female", "sex_other_or_unknown"};
-  const char* bands[] = {"0-5", "6-12", "13-17", "18-64", "65-74", "75+", "unknown"};
-  for (const char* b : bands) header.push_back(std::string("age_") + b);
-  for (int bit = 0; bit < kNeedCount; ++bit) header.push_back("need_" + std::string(need_name(bit)));
+  for (auto b : vocab::kAgeBands) header.push_back("age_" + std::string(b));
+  for (auto n : vocab::kNeeds) header.push_back("need_" + std::string(n));
   std::string text = csv::format_row(header);
   std::vector<long> total(header.size(), 0);
   auto row_for = [&](const nlohmann::json& c, const std::string& id) {
@@ -59,9 +60,8 @@ std::string situation_report_csv(const nlohmann::json& counts, const nlohmann::j
                            male,
                            female,
                            present - male - female};
-    for (const char* b : bands) v.push_back(count_of(c.contains("by_age_band") ? c["by_age_band"] : nlohmann::json(), b));
-    for (int bit = 0; bit < kNeedCount; ++bit)
-      v.push_back(count_of(c.contains("by_need") ? c["by_need"] : nlohmann::json(), std::string(need_name(bit)).c_str()));
+    for (auto b : vocab::kAgeBands) v.push_back(count_of(c.contains("by_age_band") ? c["by_age_band"] : nlohmann::json(), b));
+    for (auto n : vocab::kNeeds) v.push_back(count_of(c.contains("by_need") ? c["by_need"] : nlohmann::json(), n));
     csv::Row row = {id, it == info.end() ? "" : it->second.first};
     for (size_t i = 0; i < v.size(); ++i) {
       row.push_back(std::to_string(v[i]));

@@ -1,5 +1,7 @@
 #include "sync/server/server.hpp"
 
+#include "core/vocabulary.hpp"
+
 #include "core/reports.hpp"
 #include "core/sqlite.hpp"
 #include "sync/server/reports.hpp"
@@ -229,9 +231,7 @@ CREATE TABLE IF NOT EXISTS device_status(
     for (const auto& s : shelters) {
       auto c = store_->counts(s);
       if (!c) return c.error();
-      out.push_back({{"shelter", s},           {"present", c->present},     {"out", c->out},
-                     {"households", c->households}, {"by_sex", c->by_sex}, {"by_age_band", c->by_age_band},
-                     {"by_need", c->by_need},  {"by_stay", c->by_stay}});
+      out.push_back(counts_to_json(*c));
     }
     return out;
   }
@@ -440,6 +440,11 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
   };
   http.Get("/v1/health", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"ok\":true}", "application/json");
+  });
+  // The vocabularies (needs, age bands, ...) in display order: the dashboard
+  // holds no lists of its own. Public: no person data.
+  http.Get("/v1/vocabulary", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(vocab::to_json().dump(), "application/json");
   });
   auto bearer = [](const httplib::Request& req) {
     const std::string header = req.get_header_value("Authorization");

@@ -9,8 +9,10 @@ Fails (exit 1, one problem per line) when
   b) a translation key written literally in the kiosk sources (kiosk/ui/,
      kiosk/app/, kiosk/main.cpp) is not in en.json;
   c) a family of keys built at run time is incomplete: "qr.<error_name()>",
-     "need.<need_name()>", "presence.<state>", "stay.<where>", "field.<f>" for
-     every field staff can edit, "age.<band>".
+     "need.<need>", "stay.<stay>", "field.<f>", "age.<band>" for every entry
+     of core/vocabulary.hpp's lists, "presence.<state>";
+  d) the dashboard (assets/dashboard/i18n.js) lacks a need or stay text in
+     a language.
 On success prints "check_langs: N languages, M keys, ok".
 Standard library only.
 """
@@ -28,9 +30,8 @@ KEY_RE = re.compile(
 KEY_SOURCES = ["kiosk/ui/*.cpp", "kiosk/ui/*.hpp", "kiosk/app/*.cpp", "kiosk/app/*.hpp", "kiosk/main.cpp"]
 
 PRESENCE = ["", "present", "out", "left", "moved"]  # to_string(Presence), "" is "not checked in"; "moved": latest arrival elsewhere
-STAYS = ["shelter", "car", "home"]
-FIELDS = ["name", "reading", "sex", "birth", "address", "phone", "needs", "needs_other", "consent", "stay"]
-AGE_BANDS = ["0-5", "6-12", "13-17", "18-64", "65-74", "75+", "unknown"]
+# Needs, stays, person fields and age bands come from core/vocabulary.hpp,
+# the one place the code defines them (read by vocab_lists below).
 IGNORED_QR_ERRORS = {"none", "unknown"}
 
 RAW_STRING_RE = re.compile(r'(?:u8|u|U|L)?R"([^ ()\\\t\n]{0,16})\((.*?)\)\1"', re.S)
@@ -164,6 +165,41 @@ def returned_names(path, func, problems):
     return names
 
 
+def vocab_lists(path, problems):
+    """{name: [values]} for each `kName = {...}` list of string literals in
+    core/vocabulary.hpp."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        problems.append(f"{show(path)}: cannot read ({e})")
+        return {}
+    lits, masked = scan_cpp(text)
+    lists = {}
+    for m in re.finditer(r"\b(k[A-Z]\w*)\s*=\s*\{", masked):
+        block = block_after(masked, m.end() - 1)
+        if block:
+            lists[m.group(1)] = [v for s, e, v in lits if block[0] <= s < block[1]]
+    for name in ("kNeeds", "kStays", "kPersonFields", "kAgeBands"):
+        if not lists.get(name):
+            problems.append(f"{show(path)}: cannot read the list {name}")
+    return lists
+
+
+def dashboard_keys(path, problems):
+    """{language: set of keys} of assets/dashboard/i18n.js (`key: "text"`)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        problems.append(f"{show(path)}: cannot read ({e})")
+        return {}
+    langs = {}
+    for m in re.finditer(r"^\s{2}([a-z-]+):\s*\{(.*?)^\s{2}\}", text, re.S | re.M):
+        langs[m.group(1)] = set(re.findall(r"\b([a-z_0-9]+)\s*:", m.group(2)))
+    if not langs:
+        problems.append(f"{show(path)}: no languages found")
+    return langs
+
+
 def load_lang(path, problems):
     """The language file as a dict, or None (with the problems noted)."""
     try:
@@ -252,28 +288,23 @@ def main(argv):
     needed = []  # (key, why)
     qr_names = returned_names(root / "core" / "qr_payload.cpp", "error_name", problems) or []
     needed += [(f"qr.{x}", "qr::error_name()") for x in qr_names if x not in IGNORED_QR_ERRORS]
-    need_names = returned_names(root / "core" / "model.cpp", "need_name", problems) or []
-    needed += [(f"need.{x}", "need_name()") for x in need_names]
-    model_hpp = root / "core" / "model.hpp"
-    if need_names and model_hpp.exists():
-        m = re.search(r"\bkNeedCount\s*=\s*(\d+)", model_hpp.read_text(encoding="utf-8", errors="replace"))
-        if m and int(m.group(1)) != len(need_names):
-            problems.append(f"core/model.cpp: need_name() has {len(need_names)} names but kNeedCount is {m.group(1)}")
+    vocab = vocab_lists(root / "core" / "vocabulary.hpp", problems)
+    needed += [(f"need.{x}", "vocab::kNeeds") for x in vocab.get("kNeeds", [])]
     needed += [(f"presence.{x}", "presence") for x in PRESENCE]
-    needed += [(f"stay.{x}", "stay") for x in STAYS]
-    fields = list(FIELDS)
-    staff_cpp = root / "kiosk" / "ui" / "staff.cpp"
-    if staff_cpp.exists():  # also any field the staff screen offers for editing
-        lits, masked = scan_cpp(staff_cpp.read_text(encoding="utf-8", errors="replace"))
-        m = re.search(r"\bkEditable\s*(?:\[[^\]]*\])?\s*=\s*\{", masked)
-        block = block_after(masked, m.end() - 1) if m else None
-        if block:
-            fields += [v for s, e, v in lits if block[0] <= s < block[1] and v not in fields]
-    needed += [(f"field.{x}", "editable field") for x in fields]
-    needed += [(f"age.{x}", "age band") for x in AGE_BANDS]
+    needed += [(f"stay.{x}", "vocab::kStays") for x in vocab.get("kStays", [])]
+    needed += [(f"field.{x}", "vocab::kPersonFields") for x in vocab.get("kPersonFields", [])]
+    needed += [(f"age.{x}", "vocab::kAgeBands") for x in vocab.get("kAgeBands", [])]
     for key, why in needed:
         if key not in en:
             problems.append(f"{show(i18n / 'en.json')}: missing key {key!r} ({why})")
+
+    # d) the dashboard's texts: every need and stay in every language
+    dash = root / "assets" / "dashboard" / "i18n.js"
+    for code, keys in sorted(dashboard_keys(dash, problems).items()):
+        wanted = [f"need_{x}" for x in vocab.get("kNeeds", [])] + [f"stay_{x}" for x in vocab.get("kStays", [])]
+        for key in wanted + ["age_unknown", "sex_m", "sex_f", "sex_x", "sex_unknown"]:
+            if key not in keys:
+                problems.append(f"{show(dash)}: language {code!r} misses key {key!r}")
 
     if problems:
         for p in problems:

@@ -8,6 +8,7 @@
 
 #include <set>
 
+#include "core/vocabulary.hpp"
 #include "kiosk/ui/screens.hpp"
 
 using namespace shelter::ui;
@@ -48,7 +49,13 @@ ViewModel sample(Screen s) {
   ViewModel vm;
   vm.screen = s;
   vm.shelter_name = "多摩第一小学校";
-  vm.need_names = {"illness", "pregnant", "infant", "disability", "care", "medical_device", "allergy", "language", "other"};
+  // The controller's lists, from core's vocabulary (header only: the UI
+  // library itself links no core).
+  namespace vocab = shelter::vocab;
+  for (auto n : vocab::kNeeds) vm.need_names.emplace_back(n);
+  for (auto s : vocab::kStays) vm.stay_names.emplace_back(s);
+  for (auto s : vocab::kSexOrder) vm.sex_codes.emplace_back(s);
+  for (auto f : vocab::kPersonFields) vm.person_fields.emplace_back(f);
   vm.languages = {{"ja", "日本語"}, {"en", "English"}, {"ko", "한국어"}};
   vm.scan.members = {{"1111111111111111", "髙橋 𠮷男", "タカハシ ヨシオ", "2021-01-20", "infant", true, false},
                      {"2222222222222222", "﨑山 邉子", "サキヤマ ヘンコ", "1990-03-03", "", false, true}};
