@@ -7,7 +7,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -39,6 +41,38 @@ class Stmt {
   Result<bool> step();
   // Steps to completion (for statements without rows).
   Status run();
+  // Calls row(*this) for each row; row returns void, or a Status to stop at
+  // (its error). The error of a failed step or row is returned.
+  template <class F>
+  Status each_row(F&& row) {
+    for (;;) {
+      auto more = step();
+      if (!more) return more.error();
+      if (!*more) return {};
+      if constexpr (std::is_void_v<decltype(row(*this))>) {
+        row(*this);
+      } else if (auto st = row(*this); !st) {
+        return st;
+      }
+    }
+  }
+  // Every row read by read(*this) (returning T or Result<T>), in order.
+  template <class T, class F>
+  Result<std::vector<T>> rows(F&& read) {
+    std::vector<T> out;
+    Status st = each_row([&](Stmt& s) -> Status {
+      if constexpr (std::is_same_v<std::decay_t<decltype(read(s))>, Result<T>>) {
+        auto v = read(s);
+        if (!v) return v.error();
+        out.push_back(std::move(v).value());
+      } else {
+        out.push_back(read(s));
+      }
+      return {};
+    });
+    if (!st) return st.error();
+    return out;
+  }
 
   std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
   std::uint64_t u64(int col) const { return static_cast<std::uint64_t>(sqlite3_column_int64(s_, col)); }

@@ -652,36 +652,33 @@ Status Store::note_refused(const std::string& id, const std::string& code, const
 Result<std::vector<RefusedEvent>> Store::refused_events() {
   auto q = db_->prepare("SELECT id, code, reason, at, reissued_as FROM refused_event ORDER BY at, id");
   if (!q) return q.error().context("read refused events");
-  std::vector<RefusedEvent> out;
-  for (;;) {
-    auto row = (*q)->step();
-    if (!row) return row.error().context("read refused events");
-    if (!*row) break;
-    out.push_back({(*q)->text(0), (*q)->text(1), (*q)->text(2), (*q)->text(3), (*q)->text(4)});
-  }
-  return out;
+  return (*q)
+      ->rows<RefusedEvent>([](sql::Stmt& r) {
+        return RefusedEvent{r.text(0), r.text(1), r.text(2), r.text(3), r.text(4)};
+      })
+      .context("read refused events");
 }
 
 Result<std::vector<std::pair<std::int64_t, Event>>> Store::pushable_after(std::int64_t after_seq, int limit,
-                                                                         std::int64_t* scanned_to) {
+                                                                          std::int64_t* scanned_to) {
   auto q = db_->prepare(std::string("SELECT ") + kEventColumns + " FROM event WHERE seq > ?1 ORDER BY seq LIMIT ?2");
   if (!q) return q.error().context("read events to push");
   (*q)->bind(1, after_seq).bind(2, limit);
   std::vector<std::pair<std::int64_t, Event>> out;
   *scanned_to = after_seq;
-  for (;;) {
-    auto row = (*q)->step();
-    if (!row) return row.error().context("read events to push");
-    if (!*row) break;
-    *scanned_to = (*q)->i64(0);
-    const bool own = (*q)->text(6) == device_id_;
-    const bool relayed = (*q)->text(12) == "import" && (*q)->text(5) == shelter_id_;
-    if (!own && !relayed) continue;
-    auto e = read_event(**q);
-    if (!e) return e.error().context("read events to push");
-    e->clamp = 0;  // the server sets clamps; it never takes one from a kiosk
-    out.emplace_back(*scanned_to, std::move(e).value());
-  }
+  if (auto st = (*q)->each_row([&](sql::Stmt& r) -> Status {
+        *scanned_to = r.i64(0);
+        const bool own = r.text(6) == device_id_;
+        const bool relayed = r.text(12) == "import" && r.text(5) == shelter_id_;
+        if (!own && !relayed) return {};
+        auto e = read_event(r);
+        if (!e) return e.error();
+        e->clamp = 0;  // the server sets clamps; it never takes one from a kiosk
+        out.emplace_back(*scanned_to, std::move(e).value());
+        return {};
+      });
+      !st)
+    return st.error().context("read events to push");
   return out;
 }
 
@@ -701,13 +698,12 @@ Result<std::optional<PersonState>> Store::load_state(const PersonId& id) {
   PersonState p;
   p.id = id;
   bool any = false;
-  for (;;) {
-    auto row = (*q)->step();
-    if (!row) return row.error().context("load person");
-    if (!*row) break;
-    any = true;
-    p.fields.emplace((*q)->text(0), FieldValue{(*q)->text(1), Stamp{(*q)->u64(2), (*q)->text(3), (*q)->text(4)}});
-  }
+  if (auto st = (*q)->each_row([&](sql::Stmt& r) {
+        any = true;
+        p.fields.emplace(r.text(0), FieldValue{r.text(1), Stamp{r.u64(2), r.text(3), r.text(4)}});
+      });
+      !st)
+    return st.error().context("load person");
   if (!any) return std::optional<PersonState>{};
   auto h = db_->prepare("SELECT hidden FROM person WHERE person_id = ?1");
   if (!h) return h.error();
@@ -879,12 +875,8 @@ Status Store::refold_person(const PersonId& id) {
   if (!refused) return refused.error().context("refold person");
   (*refused)->bind(1, id);
   std::set<std::string> left_out;
-  for (;;) {
-    auto row = (*refused)->step();
-    if (!row) return row.error().context("refold person");
-    if (!*row) break;
-    left_out.insert((*refused)->text(0));
-  }
+  if (auto st = (*refused)->each_row([&](sql::Stmt& r) { left_out.insert(r.text(0)); }); !st)
+    return st.error().context("refold person");
   refused->reset();
   PersonState after{id, {}, before->has_value() && (*before)->hidden};
   for (const Event& e : *events)
@@ -956,12 +948,8 @@ Result<std::vector<PersonRecord>> Store::persons(const PersonQuery& query) {
       .bind(4, query.include_merged ? 1 : 0)
       .bind(5, query.limit);
   std::vector<PersonRecord> out;
-  for (;;) {
-    auto row = (*q)->step();
-    if (!row) return row.error().context("list persons");
-    if (!*row) break;
-    out.push_back(read_person_row(**q));
-  }
+  if (auto st = (*q)->each_row([&](sql::Stmt& r) { out.push_back(read_person_row(r)); }); !st)
+    return st.error().context("list persons");
   return out;
 }
 
@@ -971,12 +959,8 @@ Result<std::vector<PersonId>> Store::person_ids_with_prefix(const std::string& p
   if (!q) return q.error().context("find person");
   (*q)->bind(1, prefix).bind(2, limit);
   std::vector<PersonId> out;
-  for (;;) {
-    auto row = (*q)->step();
-    if (!row) return row.error().context("find person");
-    if (!*row) break;
-    out.push_back((*q)->text(0));
-  }
+  if (auto st = (*q)->each_row([&](sql::Stmt& r) { out.push_back(r.text(0)); }); !st)
+    return st.error().context("find person");
   return out;
 }
 
@@ -986,12 +970,10 @@ Result<ShelterCounts> Store::counts(const std::string& shelter_id, const BirthDa
   auto q = db_->prepare("SELECT dim, key, n FROM count_cell WHERE shelter_id = ?1");
   if (!q) return q.error().context("read counts");
   (*q)->bind(1, shelter_id);
-  for (;;) {
-    auto row = (*q)->step();
-    if (!row) return row.error().context("read counts");
-    if (!*row) break;
-    add_count_cell(c, (*q)->text(0), (*q)->text(1), static_cast<int>((*q)->i64(2)), today);
-  }
+  if (auto st = (*q)->each_row(
+          [&](sql::Stmt& r) { add_count_cell(c, r.text(0), r.text(1), static_cast<int>(r.i64(2)), today); });
+      !st)
+    return st.error().context("read counts");
   auto h = db_->prepare("SELECT count(*) FROM household_presence WHERE shelter_id = ?1");
   if (!h) return h.error().context("read counts");
   (*h)->bind(1, shelter_id);
@@ -1004,12 +986,8 @@ Result<std::vector<std::string>> Store::shelters_with_counts() {
   auto q = db_->prepare("SELECT DISTINCT shelter_id FROM count_cell ORDER BY shelter_id");
   if (!q) return q.error().context("list shelters");
   std::vector<std::string> out;
-  for (;;) {
-    auto row = (*q)->step();
-    if (!row) return row.error().context("list shelters");
-    if (!*row) break;
-    out.push_back((*q)->text(0));
-  }
+  if (auto st = (*q)->each_row([&](sql::Stmt& r) { out.push_back(r.text(0)); }); !st)
+    return st.error().context("list shelters");
   return out;
 }
 
@@ -1019,14 +997,14 @@ Result<std::vector<Event>> Store::person_events(const PersonId& id) {
   if (!q) return q.error().context("read audit trail");
   (*q)->bind(1, id);
   std::vector<Event> out;
-  for (;;) {
-    auto row = (*q)->step();
-    if (!row) return row.error().context("read audit trail");
-    if (!*row) break;
-    auto e = read_event(**q);
-    if (!e) return e.error().context("read audit trail");
-    out.push_back(std::move(e).value());
-  }
+  if (auto st = (*q)->each_row([&](sql::Stmt& r) -> Status {
+        auto e = read_event(r);
+        if (!e) return e.error();
+        out.push_back(std::move(e).value());
+        return {};
+      });
+      !st)
+    return st.error().context("read audit trail");
   return out;
 }
 
@@ -1110,12 +1088,8 @@ Result<std::vector<DuplicatePair>> Store::possible_duplicates() {
       " ORDER BY a.person_id, b.person_id");
   if (!q) return q.error().context("find duplicates");
   std::vector<DuplicatePair> out;
-  for (;;) {
-    auto row = (*q)->step();
-    if (!row) return row.error().context("find duplicates");
-    if (!*row) break;
-    out.push_back({(*q)->text(0), (*q)->text(1)});
-  }
+  if (auto st = (*q)->each_row([&](sql::Stmt& r) { out.push_back({r.text(0), r.text(1)}); }); !st)
+    return st.error().context("find duplicates");
   return out;
 }
 
@@ -1160,18 +1134,18 @@ Status Store::rebuild_locked() {
     current.reset();
     return {};
   };
-  for (;;) {
-    auto row = (*q)->step();
-    if (!row) return row.error();
-    if (!*row) break;
-    auto e = read_event(**q);
-    if (!e) return e.error();
-    if (current && current->id != e->person_id) {
-      if (auto st = flush(); !st) return st;
-    }
-    if (!current) current = PersonState{e->person_id, {}, false};
-    (void)current->apply(*e);
-  }
+  if (auto st = (*q)->each_row([&](sql::Stmt& r) -> Status {
+        auto e = read_event(r);
+        if (!e) return e.error();
+        if (current && current->id != e->person_id) {
+          if (auto st = flush(); !st) return st;
+        }
+        if (!current) current = PersonState{e->person_id, {}, false};
+        (void)current->apply(*e);
+        return {};
+      });
+      !st)
+    return st.error();
   if (auto st = flush(); !st) return st;
   q->reset();
   if (!merged.empty()) {
@@ -1221,16 +1195,15 @@ Result<std::string> Store::projection_dump() {
   for (const char* sql_text : kQueries) {
     auto q = db_->prepare(sql_text);
     if (!q) return q.error().context("dump projections");
-    for (;;) {
-      auto row = (*q)->step();
-      if (!row) return row.error().context("dump projections");
-      if (!*row) break;
-      for (int c = 0; c < (*q)->columns(); ++c) {
-        if (c) out += '|';
-        out += (*q)->text(c);
-      }
-      out += '\n';
-    }
+    if (auto st = (*q)->each_row([&](sql::Stmt& r) {
+          for (int c = 0; c < r.columns(); ++c) {
+            if (c) out += '|';
+            out += r.text(c);
+          }
+          out += '\n';
+        });
+        !st)
+      return st.error().context("dump projections");
   }
   return out;
 }
@@ -1239,13 +1212,12 @@ Result<std::string> Store::integrity_check() {
   auto q = db_->prepare("PRAGMA integrity_check");
   if (!q) return q.error().context("integrity check");
   std::string out;
-  for (;;) {
-    auto row = (*q)->step();
-    if (!row) return row.error().context("integrity check");
-    if (!*row) break;
-    if (!out.empty()) out += '\n';
-    out += (*q)->text(0);
-  }
+  if (auto st = (*q)->each_row([&](sql::Stmt& r) {
+        if (!out.empty()) out += '\n';
+        out += r.text(0);
+      });
+      !st)
+    return st.error().context("integrity check");
   return out;
 }
 
