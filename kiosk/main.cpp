@@ -19,6 +19,7 @@
 #include <iostream>
 
 #include "core/fs_util.hpp"
+#include "core/pin.hpp"
 #include "core/store.hpp"
 #include "kiosk/app/config.hpp"
 #include "kiosk/app/controller.hpp"
@@ -156,7 +157,7 @@ int main(int argc, char** argv) {
       std::cerr << "shelter-kiosk: a PIN is 4 or more digits\n";
       return 1;
     }
-    std::cout << kiosk::hash_pin(hash_pin_arg) << "\n";
+    std::cout << hash_pin(hash_pin_arg) << "\n";
     return 0;
   }
 

@@ -21,13 +21,13 @@
 #include "core/checkin.hpp"
 #include "core/csv.hpp"
 #include "core/fs_util.hpp"
+#include "core/pin.hpp"
 #include "core/qr_image.hpp"
 #include "core/qr_payload.hpp"
 #include "core/reports.hpp"
 #include "core/store.hpp"
 #include "core/usb_export.hpp"
 #include "kiosk/app/config.hpp"
-#include "kiosk/app/controller.hpp"
 #include "sync/daemon/syncer.hpp"
 
 namespace fs = std::filesystem;
@@ -492,7 +492,7 @@ int cmd_enrol(const Common& c, const std::string& shelter, const std::string& de
   if (!kiosk_config.empty())
     if (auto st = update_config(kiosk_config,
                                 {{"db", db}, {"shelter_id", shelter}, {"device_id", device}, {"shelter_name", name},
-                                 {"staff_pin_hash", kiosk::hash_pin(pin)}},
+                                 {"staff_pin_hash", hash_pin(pin)}},
                                 [](const std::string& p) -> Status {
                                   auto cfg = kiosk::load_config(p);
                                   if (!cfg) return cfg.error();
