@@ -27,7 +27,8 @@ KEY_RE = re.compile(
 
 # Sources whose string literals may be translation keys. kiosk/cli (shelterctl)
 # and kiosk/camera do not show translated text.
-KEY_SOURCES = ["kiosk/ui/*.cpp", "kiosk/ui/*.hpp", "kiosk/app/*.cpp", "kiosk/app/*.hpp", "kiosk/main.cpp"]
+KEY_SOURCES = ["kiosk/ui/*.cpp", "kiosk/ui/*.hpp", "kiosk/app/*.cpp", "kiosk/app/*.hpp", "kiosk/platform/*.cpp",
+               "kiosk/platform/*.hpp", "kiosk/main.cpp"]
 
 PRESENCE = ["", "present", "out", "left", "moved"]  # to_string(Presence), "" is "not checked in"; "moved": latest arrival elsewhere
 # Needs, stays, person fields and age bands come from core/vocabulary.hpp,
