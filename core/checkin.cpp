@@ -31,10 +31,31 @@ Result<std::vector<NewEvent>> card_arrivals(Store& store, const qr::HouseholdCar
     e.household_id = card.household_id;
     e.author = author;
     e.body = known->has_value() ? nlohmann::json::object() : person_body(m.info);
-    e.body["stay"] = stay;
+    e.body[field::kStay] = stay;
     arrivals.push_back(std::move(e));
   }
   return arrivals;
+}
+
+NewEvent walkin_arrival(const PersonInfo& info, const HouseholdId& household, const std::string& stay,
+                        const std::string& author) {
+  NewEvent e;
+  e.type = EventType::Arrived;
+  e.person_id = new_id();
+  e.household_id = household;
+  e.author = author;
+  e.body = {{field::kName, info.name},
+            {field::kReading, info.reading},
+            {field::kSex, std::string(to_string(info.sex))},
+            {field::kBirth, to_string(info.birth)},
+            {field::kNeeds, needs_to_string(info.needs)},
+            {field::kConsent, info.consent ? "1" : "0"},
+            {field::kStay, stay}};
+  return e;
+}
+
+NewEvent merge_event(const PersonId& duplicate, const PersonId& into, const std::string& author) {
+  return NewEvent{EventType::Merged, duplicate, "", "", author, {{field::kInto, into}}, 0};
 }
 
 Result<NewEvent> presence_event(Store& store, const PersonId& id, EventType type, const std::string& author) {
@@ -61,7 +82,7 @@ Result<PassAction> pass_action(Store& store, const qr::Pass& pass, const std::st
   if (!rec->has_value()) {
     a.kind = PassAction::Kind::ArrivedUnknown;
     a.event.household_id = pass.household_id;
-    a.event.body = {{"stay", "shelter"}};
+    a.event.body = {{field::kStay, "shelter"}};
     return a;
   }
   const PersonRecord& p = **rec;
@@ -74,7 +95,7 @@ Result<PassAction> pass_action(Store& store, const qr::Pass& pass, const std::st
     a.kind = PassAction::Kind::CameBack;
     a.event.type = EventType::CameBack;
   } else {
-    a.event.body = {{"stay", to_string(p.stay)}};
+    a.event.body = {{field::kStay, to_string(p.stay)}};
   }
   return a;
 }

@@ -19,6 +19,15 @@ Result<std::vector<NewEvent>> card_arrivals(Store& store, const qr::HouseholdCar
                                             const std::vector<size_t>& chosen, const std::string& stay,
                                             const std::string& author);
 
+// A walk-in's arrival as a person registers on the kiosk's form: a new
+// person in `household` with the fields the form asks for (name, reading,
+// sex, birth, needs, consent) and the stay.
+NewEvent walkin_arrival(const PersonInfo& info, const HouseholdId& household, const std::string& stay,
+                        const std::string& author);
+
+// Marks `duplicate` as the same person as `into` ("" undoes a merge).
+NewEvent merge_event(const PersonId& duplicate, const PersonId& into, const std::string& author);
+
 // went_out / came_back / left for a person, refused when it makes no sense
 // ("person ... is out", "person ... moved to shelter B"). Recorded under this
 // device's shelter, as every event a kiosk writes.

@@ -87,9 +87,9 @@ Status validate(const Event& e) {
       if (!e.body.empty()) return fail(ctx + ": status events carry no fields");
       break;
     case EventType::Merged: {
-      if (e.body.size() != 1 || !e.body.contains("into") || !e.body["into"].is_string())
+      if (e.body.size() != 1 || !e.body.contains(field::kInto) || !e.body[field::kInto].is_string())
         return fail(ctx + ": merged needs {\"into\": person id or \"\"}");
-      const auto& into = e.body["into"].get_ref<const std::string&>();
+      const auto& into = e.body[field::kInto].get_ref<const std::string&>();
       if (!into.empty() && !is_valid_id(into)) return fail(ctx + ": merged into a bad id");
       if (into == e.person_id) return fail(ctx + ": a person cannot be merged into itself");
       break;
@@ -126,7 +126,7 @@ void for_each_field_write(const Event& e, const std::function<void(std::string_v
     case EventType::WentOut: presence("out"); break;
     case EventType::CameBack: presence("present"); break;
     case EventType::Left: presence("left"); break;
-    case EventType::Merged: write(field::kMergedInto, e.body.value("into", "")); break;
+    case EventType::Merged: write(field::kMergedInto, e.body.value(field::kInto, "")); break;
     case EventType::HouseholdLinked: write(field::kHousehold, e.household_id); break;
   }
 }

@@ -45,6 +45,8 @@ inline constexpr std::string_view kWhere = "where";
 inline constexpr std::string_view kStatusPrefix = "status:";
 // Set by `merged` events: the person this record is a duplicate of ("" = unmerged).
 inline constexpr std::string_view kMergedInto = "merged_into";
+// The one key of a `merged` event's body: the person kept ("" = unmerge).
+inline constexpr std::string_view kInto = "into";
 }  // namespace field
 
 // Fields a body may carry in `arrived` and `corrected` events.

@@ -1,3 +1,4 @@
+// The one SQLite schema and its fold: kept whole so each query sits by its table.
 #include "core/store.hpp"
 
 #include <chrono>
@@ -689,6 +690,23 @@ Result<std::int64_t> Store::pushable_count(std::int64_t after_seq) {
   (*q)->bind(1, after_seq).bind(2, device_id_).bind(3, shelter_id_);
   if (auto r = (*q)->step(); !r) return r.error().context("count events to push");
   return (*q)->i64(0);
+}
+
+Result<std::int64_t> Store::sync_pushed_seq() {
+  auto v = meta(kSyncPushedSeqMeta);
+  if (!v) return v.error();
+  if (!v->has_value()) return std::int64_t{0};
+  try {
+    return std::stoll(**v);
+  } catch (const std::exception&) {
+    return fail(std::string("meta ") + kSyncPushedSeqMeta + " is not a number");
+  }
+}
+
+Result<std::int64_t> Store::unsynced_count() {
+  auto pushed = sync_pushed_seq();
+  if (!pushed) return pushed.error();
+  return pushable_count(*pushed);
 }
 
 Result<std::optional<PersonState>> Store::load_state(const PersonId& id) {

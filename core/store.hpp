@@ -83,6 +83,9 @@ inline constexpr const char* kClockOffsetMeta = "clock_offset_ms";
 // backup, or by the tablet this one replaces): new events must not reuse
 // their sequence numbers.
 inline constexpr const char* kDeviceSeqFloorMeta = "device_seq_floor";
+// The local log position the sync daemon has pushed up to (the server holds
+// every pushable event at or before it). Written by the daemon only.
+inline constexpr const char* kSyncPushedSeqMeta = "sync_pushed_seq";
 
 class Store {
  public:
@@ -141,6 +144,11 @@ class Store {
                                                                      std::int64_t* scanned_to);
   // How many pushable events lie after `after_seq`.
   Result<std::int64_t> pushable_count(std::int64_t after_seq);
+  // The daemon's push cursor (kSyncPushedSeqMeta; 0 before the first push).
+  Result<std::int64_t> sync_pushed_seq();
+  // Events not yet pushed: pushable_count(sync_pushed_seq()). The staff
+  // screen's "unsynced" figure and the daemon's backlog.
+  Result<std::int64_t> unsynced_count();
 
   // Reading.
   Result<std::optional<PersonRecord>> person(const PersonId& id);

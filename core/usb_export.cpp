@@ -79,9 +79,9 @@ Result<UsbExport> parse_usb_export(std::string_view text) {
 Result<UsbExport> collect_unsynced(Store& store, bool all) {
   std::int64_t after = 0;
   if (!all) {
-    auto pushed = store.meta("sync_pushed_seq");
+    auto pushed = store.sync_pushed_seq();
     if (!pushed) return pushed.error();
-    if (pushed->has_value()) after = std::atoll((*pushed)->c_str());
+    after = *pushed;
   }
   UsbExport x;
   x.device_id = store.device_id();

@@ -1,22 +1,15 @@
 #include "kiosk/app/controller.hpp"
 
-#include <sodium.h>
-#include <spawn.h>
-#include <sys/wait.h>
-
 #include <algorithm>
-#include <ctime>
 #include <filesystem>
-#include <sstream>
 
 #include "core/checkin.hpp"
 #include "core/fs_util.hpp"
+#include "core/pin.hpp"
 #include "core/qr_image.hpp"
-#include "core/sqlite.hpp"
+#include "core/usb_export.hpp"
 #include "core/vocabulary.hpp"
 #include "kiosk/ui/widgets.hpp"
-
-extern char** environ;
 
 namespace shelter::kiosk {
 
@@ -38,20 +31,8 @@ bool all_katakana(const std::string& s) {
 
 }  // namespace
 
-bool pin_matches(const std::string& hash, const std::string& pin) {
-  if (hash.empty()) return pin == "0000";
-  return crypto_pwhash_str_verify(hash.c_str(), pin.c_str(), pin.size()) == 0;
-}
-
-std::string hash_pin(const std::string& pin) {
-  char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str(out, pin.c_str(), pin.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-    return {};
-  return out;
-}
-
-Controller::Controller(Store& store, Config config) : store_(store), config_(std::move(config)) {
+Controller::Controller(Store& store, Config config)
+    : store_(store), config_(std::move(config)), printer_(config_.print_command) {
   vm_.lang = config_.language;
   auto name = store_.meta("shelter_name");
   vm_.shelter_name = name && name->has_value() ? **name : config_.shelter_name;
@@ -250,19 +231,14 @@ void Controller::submit_walkin(Clock::time_point now) {
   std::vector<NewEvent> events;
   std::vector<std::string> names;
   for (const auto& p : w.people) {
-    NewEvent e;
-    e.type = EventType::Arrived;
-    e.person_id = new_id();
-    e.household_id = household;
-    e.author = "self";
-    e.body = {{"name", p.name},
-              {"reading", all_katakana(p.name) ? p.name : ""},
-              {"sex", p.sex},
-              {"birth", p.birth_year ? std::to_string(p.birth_year) : ""},
-              {"needs", needs_to_string(p.needs)},
-              {"consent", p.consent == 1 ? "1" : "0"},
-              {"stay", w.stay}};
-    events.push_back(std::move(e));
+    PersonInfo info;
+    info.name = p.name;
+    info.reading = all_katakana(p.name) ? p.name : "";
+    info.sex = parse_sex(p.sex).value_or(Sex::Unknown);
+    info.birth.year = static_cast<std::uint16_t>(p.birth_year);
+    info.needs = p.needs;
+    info.consent = p.consent == 1;
+    events.push_back(walkin_arrival(info, household, w.stay, "self"));
     names.push_back(p.name);
   }
   auto r = store_.record(events);
@@ -328,16 +304,9 @@ void Controller::open_person(const std::string& id) {
   d.presence = !p.shelter_id.empty() && p.shelter_id != store_.shelter_id() ? std::string("moved")
                                                                              : std::string(to_string(p.presence));
   d.shelter = p.shelter_id;
-  d.fields = {{"name", p.info.name},
-              {"reading", p.info.reading},
-              {"sex", std::string(to_string(p.info.sex))},
-              {"birth", to_string(p.info.birth)},
-              {"address", p.info.address},
-              {"phone", p.info.phone},
-              {"needs", needs_to_string(p.info.needs)},
-              {"needs_other", p.info.needs_other},
-              {"consent", p.info.consent ? "1" : "0"},
-              {"stay", std::string(to_string(p.stay))}};
+  const nlohmann::json body = person_body(p.info);
+  for (auto it = body.begin(); it != body.end(); ++it) d.fields[it.key()] = it.value().get<std::string>();
+  d.fields[std::string(field::kStay)] = to_string(p.stay);
   auto events = store_.person_events(id);
   if (events)
     for (const auto& e : *events) {
@@ -379,7 +348,7 @@ void Controller::merge(const std::string& duplicate, int index) {
   if (index < 0 || static_cast<size_t>(index) >= dups.size()) return;
   const auto& [a, b] = dups[static_cast<size_t>(index)];
   const std::string keep = duplicate == a.person_id ? b.person_id : a.person_id;
-  auto r = store_.record(NewEvent{EventType::Merged, duplicate, "", "", "staff:kiosk", {{"into", keep}}});
+  auto r = store_.record(merge_event(duplicate, keep, "staff:kiosk"));
   if (!r) return notice("error.store", r.error().message, true);
   notice("staff.merged");
   refresh_staff_tab();
@@ -425,9 +394,7 @@ void Controller::refresh_staff_tab() {
     case ui::StaffTab::Sync: {
       auto state = store_.meta("sync_state");
       s.sync_state = state && state->has_value() ? **state : "";
-      auto pushed = store_.meta("sync_pushed_seq");
-      const std::int64_t after = pushed && pushed->has_value() ? std::atoll((*pushed)->c_str()) : 0;
-      auto unsynced = store_.pushable_count(after);
+      auto unsynced = store_.unsynced_count();
       s.unsynced = unsynced ? *unsynced : 0;
       s.refused.clear();
       if (auto refused = store_.refused_events(); refused)
@@ -440,53 +407,27 @@ void Controller::refresh_staff_tab() {
 }
 
 void Controller::export_usb() {
-  // Every event in the log, one JSON object per line: what headquarters
-  // imports when no network ever comes back (the merge is the same as sync).
-  std::string out;
-  std::int64_t after = 0, n = 0;
-  for (;;) {
-    auto page = store_.events_after(after, 5000);
-    if (!page) return notice("staff.export_failed", page.error().message, true);
-    if (page->empty()) break;
-    for (const auto& [seq, e] : *page) {
-      out += to_json(e).dump() + "\n";
-      after = seq;
-      ++n;
-    }
-  }
+  // Every event in the log in core's export format (header, events,
+  // checksum): what headquarters imports with `shelter-server import` or
+  // `shelterctl import` when no network ever comes back (the merge is the
+  // same as sync).
+  auto x = collect_unsynced(store_, true);
+  if (!x) return notice("staff.export_failed", x.error().message, true);
   const std::string stamp = utc_now("%Y%m%dT%H%M%SZ");
   const std::string path =
       (std::filesystem::path(config_.export_dir) / ("shelter-" + store_.device_id() + "-" + stamp + ".jsonl")).string();
-  if (auto st = write_file_atomic(path, out, 0600); !st) return notice("staff.export_failed", st.error().message, true);
-  vm_.staff.export_result = path + "  (" + std::to_string(n) + ")";
+  if (auto st = write_file_atomic(path, format_usb_export(*x), 0600); !st)
+    return notice("staff.export_failed", st.error().message, true);
+  vm_.staff.export_result = path + "  (" + std::to_string(x->events.size()) + ")";
   notice("staff.exported");
 }
 
 void Controller::print_pass() {
-  if (config_.print_command.empty() || vm_.done.qr_size == 0 || print_pid_ > 0) return;
+  if (!printer_.enabled() || vm_.done.qr_size == 0 || printer_.busy()) return;
   qrimage::QrMatrix m;
   m.size = vm_.done.qr_size;
   m.modules = vm_.done.qr_modules;
-  const auto png = qrimage::to_png(m, 10);
-  pass_png_ = (std::filesystem::temp_directory_path() / ("shelter-pass-" + std::to_string(::getpid()) + ".png")).string();
-  if (auto st = write_file_atomic(pass_png_, std::string(png.begin(), png.end()), 0600); !st)
-    return notice("done.print_failed", st.error().message, true);
-  // The command is split on spaces and run without a shell: nothing from a
-  // QR code or a name ever reaches a shell.
-  std::vector<std::string> args;
-  std::istringstream in(config_.print_command);
-  for (std::string a; in >> a;) {
-    const auto at = a.find("{file}");
-    if (at != std::string::npos) a.replace(at, 6, pass_png_);
-    args.push_back(a);
-  }
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  if (posix_spawnp(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0)
-    return notice("done.print_failed", args.front(), true);
-  print_pid_ = pid;
+  if (auto st = printer_.start(qrimage::to_png(m, 10)); !st) return notice("done.print_failed", st.error().message, true);
 }
 
 // ---- intents and timers -----------------------------------------------------
@@ -603,7 +544,7 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
     case Intent::BeginEdit:
       s.edit_field = in.text;
       s.edit_value = s.person && s.person->fields.count(in.text) ? s.person->fields.at(in.text) : "";
-      w.keyboard = (in.text == "name" || in.text == "reading") ? ui::Keyboard::Kana : ui::Keyboard::Latin;
+      w.keyboard = (in.text == field::kName || in.text == field::kReading) ? ui::Keyboard::Kana : ui::Keyboard::Latin;
       break;
     case Intent::SaveEdit: save_edit(); break;
     case Intent::SetPresence: set_presence(in.text); break;
@@ -631,14 +572,9 @@ void Controller::tick(Clock::time_point now) {
       now < pin_locked_until_
           ? static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(pin_locked_until_ - now).count()) + 1
           : 0;
-  if (print_pid_ > 0) {
-    int status = 0;
-    if (::waitpid(print_pid_, &status, WNOHANG) == print_pid_) {
-      print_pid_ = 0;
-      const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-      vm_.done.printed = ok;
-      if (!ok) notice("done.print_failed", config_.print_command, true);
-    }
+  if (auto printed = printer_.poll()) {
+    vm_.done.printed = *printed;
+    if (!*printed) notice("done.print_failed", config_.print_command, true);
   }
 }
 

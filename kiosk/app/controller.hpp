@@ -13,6 +13,7 @@
 #include "core/qr_payload.hpp"
 #include "core/store.hpp"
 #include "kiosk/app/config.hpp"
+#include "kiosk/app/printing.hpp"
 #include "kiosk/ui/view_model.hpp"
 
 namespace shelter::kiosk {
@@ -66,12 +67,7 @@ class Controller {
   Clock::time_point notice_until_{};
   Clock::time_point pin_locked_until_{};
   bool screen_changed_ = true;
-  int print_pid_ = 0;
-  std::string pass_png_;
+  PassPrinter printer_;
 };
-
-// The staff PIN check (libsodium crypto_pwhash_str); empty hash: "0000".
-bool pin_matches(const std::string& hash, const std::string& pin);
-std::string hash_pin(const std::string& pin);
 
 }  // namespace shelter::kiosk

@@ -8,7 +8,6 @@
 #include <optional>
 #include <set>
 
-#include "core/sqlite.hpp"
 #include "sync/protocol.hpp"
 
 #include <nlohmann/json.hpp>
@@ -37,7 +36,6 @@ std::string link_error(httplib::Error e) {
   }
 }
 
-constexpr const char* kPushedSeq = "sync_pushed_seq";  // local log position pushed up to
 constexpr const char* kPullCursor = "sync_pull_cursor";  // server feed position pulled up to
 constexpr const char* kClockSampleMeta = "clock_offset_sample";  // how the kept offset was measured
 
@@ -144,14 +142,10 @@ Status Syncer::enrol(const std::string& code) {
 
 Syncer::~Syncer() = default;
 
-Result<std::int64_t> Syncer::backlog() {
-  auto pushed = meta_int(store_, kPushedSeq);
-  if (!pushed) return pushed.error();
-  return store_.pushable_count(*pushed);
-}
+Result<std::int64_t> Syncer::backlog() { return store_.unsynced_count(); }
 
 Result<int> Syncer::push_batch(bool& more, int& refused) {
-  auto pushed = meta_int(store_, kPushedSeq);
+  auto pushed = store_.sync_pushed_seq();
   if (!pushed) return pushed.error().context("push");
   std::int64_t last = *pushed;
   // Own events and, relayed, events of other devices of this shelter that
@@ -193,7 +187,7 @@ Result<int> Syncer::push_batch(bool& more, int& refused) {
       ++refused;
     }
   }
-  if (auto st = store_.set_meta(kPushedSeq, std::to_string(last)); !st) return st.error().context("push");
+  if (auto st = store_.set_meta(kSyncPushedSeqMeta, std::to_string(last)); !st) return st.error().context("push");
   return static_cast<int>(req.events.size()) - refused_here;
 }
 

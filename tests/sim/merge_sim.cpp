@@ -1,3 +1,4 @@
+// Over 600 lines: the simulation's actions and their checks read best as one story.
 // The seeded merge simulation (FoundationDB style, in one process): N
 // shelters x M kiosks and one server (SQLite, or PostgreSQL with --pg).
 // Each seed generates a list of actions: check-ins by card, pass and form;
@@ -384,9 +385,7 @@ class Run {
         // events lost with the disk are lost for real, which no merge rule
         // can bring back.
         if (!std::filesystem::exists(kiosk.path() + ".old")) return {};
-        auto cursor = kiosk.store().meta("sync_pushed_seq");
-        if (!cursor) return cursor.error();
-        auto backlog = kiosk.store().pushable_count(std::stoll(cursor->value_or("0")));
+        auto backlog = kiosk.store().unsynced_count();
         if (!backlog) return backlog.error();
         if (*backlog > 0) return {};
         kiosk.close();

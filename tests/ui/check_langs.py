@@ -7,7 +7,7 @@ Fails (exit 1, one problem per line) when
   a) a language file is not a valid JSON object of strings (UTF-8), repeats a
      key, has keys missing or extra compared with en.json, or has an empty value;
   b) a translation key written literally in the kiosk sources (kiosk/ui/,
-     kiosk/app/, kiosk/main.cpp) is not in en.json;
+     kiosk/app/, kiosk/platform/, kiosk/main.cpp) is not in en.json;
   c) a family of keys built at run time is incomplete: "qr.<error_name()>",
      "need.<need>", "stay.<stay>", "field.<f>", "age.<band>" for every entry
      of core/vocabulary.hpp's lists, "presence.<state>";
@@ -27,7 +27,8 @@ KEY_RE = re.compile(
 
 # Sources whose string literals may be translation keys. kiosk/cli (shelterctl)
 # and kiosk/camera do not show translated text.
-KEY_SOURCES = ["kiosk/ui/*.cpp", "kiosk/ui/*.hpp", "kiosk/app/*.cpp", "kiosk/app/*.hpp", "kiosk/main.cpp"]
+KEY_SOURCES = ["kiosk/ui/*.cpp", "kiosk/ui/*.hpp", "kiosk/app/*.cpp", "kiosk/app/*.hpp", "kiosk/platform/*.cpp",
+               "kiosk/platform/*.hpp", "kiosk/main.cpp"]
 
 PRESENCE = ["", "present", "out", "left", "moved"]  # to_string(Presence), "" is "not checked in"; "moved": latest arrival elsewhere
 # Needs, stays, person fields and age bands come from core/vocabulary.hpp,

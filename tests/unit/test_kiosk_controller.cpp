@@ -6,9 +6,12 @@
 #include <sstream>
 #include <thread>
 
+#include "core/fs_util.hpp"
+#include "core/pin.hpp"
 #include "core/qr_payload.hpp"
 #include "core/sqlite.hpp"
 #include "core/store.hpp"
+#include "core/usb_export.hpp"
 #include "kiosk/app/controller.hpp"
 #include "kiosk/camera/scanner.hpp"
 #include "test_support.hpp"
@@ -157,6 +160,15 @@ TEST_CASE("the walk-in form registers a family in a few taps", "[kiosk]") {
   CHECK(b.info.name == "AI");
   CHECK_FALSE(b.info.consent);
   CHECK(a.household_id == b.household_id);
+  // The arrival carries the form's fields, and only those.
+  auto events = k.store->person_events(a.id);
+  REQUIRE(events->size() == 1);
+  CHECK(events->front().body == nlohmann::json{{"name", "ヤマダ"}, {"reading", "ヤマダ"}, {"sex", "F"},
+                                               {"birth", "1953"}, {"needs", "infant"}, {"consent", "1"},
+                                               {"stay", "shelter"}});
+  CHECK(k.store->person_events(b.id)->front().body ==
+        nlohmann::json{{"name", "AI"}, {"reading", ""}, {"sex", ""}, {"birth", ""}, {"needs", ""}, {"consent", "0"},
+                       {"stay", "shelter"}});
 }
 
 TEST_CASE("a pass marks out, back, and re-arrival at another shelter", "[kiosk]") {
@@ -188,7 +200,7 @@ TEST_CASE("a pass marks out, back, and re-arrival at another shelter", "[kiosk]"
 
 TEST_CASE("staff mode: the PIN, lockout after wrong tries, corrections as events", "[kiosk]") {
   kiosk::Config cfg;
-  cfg.staff_pin_hash = kiosk::hash_pin("2468");
+  cfg.staff_pin_hash = hash_pin("2468");
   cfg.pin_tries = 3;
   cfg.pin_lock_seconds = 60;
   Kiosk k(cfg);
@@ -431,4 +443,57 @@ TEST_CASE("the scan button explains what to do; scanning needs no tap", "[kiosk]
   CHECK(k.vm().notice->key == "welcome.scan_help");
   CHECK_FALSE(k.vm().notice->error);
   CHECK(k.vm().screen == Screen::Welcome);
+}
+
+TEST_CASE("the staff USB export is core's format: shelterctl and the server import it", "[kiosk][usb]") {
+  TempDir stick;
+  kiosk::Config cfg;
+  cfg.export_dir = stick.path().string();
+  Kiosk k(cfg);
+  REQUIRE(k.c->on_scan(card_text()));
+  k.tap(Intent::ConfirmArrival);
+  REQUIRE(k.vm().screen == Screen::Done);
+  k.tap(Intent::Finish);
+  REQUIRE(k.events() == 4);
+  k.tap(Intent::ExportUsb);
+  REQUIRE(k.vm().notice);
+  CHECK(k.vm().notice->key == "staff.exported");
+  const std::string& result = k.vm().staff.export_result;
+  const std::string path = result.substr(0, result.find("  ("));
+  CHECK(result == path + "  (4)");
+  CHECK(path.rfind(stick.path().string() + "/shelter-tama-01-a-", 0) == 0);
+
+  // Read back with core's reader, as `shelterctl import` and the server do.
+  auto bytes = read_file_bytes(path);
+  REQUIRE(bytes.ok());
+  auto x = parse_usb_export(*bytes);
+  REQUIRE(x.ok());
+  CHECK(x->device_id == "tama-01-a");
+  CHECK(x->shelter_id == "tama-01");
+  REQUIRE(x->events.size() == 4);
+  CHECK(format_usb_export(*x) == *bytes);
+
+  TempDir hq;
+  auto s = Store::open(hq.file("hq.db"));
+  REQUIRE(s.ok());
+  REQUIRE((*s)->init_identity("hq", "hq-1", "HQ").ok());
+  CHECK(import_usb_export(**s, *x).value() == 4);
+  CHECK(import_usb_export(**s, *x).value() == 0);  // twice changes nothing
+  for (const auto& e : x->events) {
+    auto here = k.store->person(e.person_id);
+    auto there = (*s)->person(e.person_id);
+    REQUIRE((here.ok() && there.ok() && here->has_value() && there->has_value()));
+    CHECK((*there)->info == (*here)->info);
+    CHECK((*there)->presence == Presence::Present);
+    CHECK((*there)->shelter_id == "tama-01");
+  }
+
+  // An export to a folder that is not there says so and writes nothing.
+  kiosk::Config bad;
+  bad.export_dir = stick.file("no-such-stick");
+  Kiosk k2(bad);
+  k2.tap(Intent::ExportUsb);
+  REQUIRE(k2.vm().notice);
+  CHECK(k2.vm().notice->key == "staff.export_failed");
+  CHECK(k2.vm().notice->error);
 }

@@ -1,0 +1,282 @@
+// shelterctl's card commands: make-card, import-card, decode, scan, pass.
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "core/checkin.hpp"
+#include "core/csv.hpp"
+#include "core/fs_util.hpp"
+#include "core/qr_image.hpp"
+#include "core/qr_payload.hpp"
+#include "kiosk/cli/cli.hpp"
+
+namespace fs = std::filesystem;
+
+namespace shelter::cli {
+
+// Reads the one QR code in an image: 0 found (text on stdout), 1 none, 2 unreadable.
+int cmd_decode(const std::string& image) {
+  auto found = qrimage::read_file(image);
+  if (!found) {
+    std::cerr << "shelterctl: decode: " << found.error().message << "\n";
+    return 2;
+  }
+  if (found->empty()) {
+    std::cerr << "shelterctl: decode: no QR code found in " << image << "\n";
+    return 1;
+  }
+  if (found->size() > 1) std::cerr << "shelterctl: decode: " << found->size() << " QR codes found; printing the first\n";
+  std::cout << found->front().text << "\n";
+  return 0;
+}
+
+namespace {
+
+Result<qr::HouseholdCard> card_from_image(const std::string& image) {
+  auto found = qrimage::read_file(image);
+  if (!found) return found.error();
+  if (found->empty()) return fail("no QR code found in " + image);
+  for (const auto& f : *found) {
+    qr::Parsed parsed = qr::parse(f.text);
+    if (parsed.card) return *parsed.card;
+    if (parsed.pass) return fail("this is a check-in pass, not a household card");
+    if (found->size() == 1) {
+      std::string msg(qr::describe(parsed.error));
+      if (!parsed.detail.empty()) msg += " (" + parsed.detail + ")";
+      return fail(msg);
+    }
+  }
+  return fail("none of the QR codes in " + image + " is a household card");
+}
+
+int checkin_card(const Common& c, Store& s, const qr::HouseholdCard& card, const std::string& stay,
+                 const std::vector<int>& members) {
+  auto here = members_already_here(s, card);
+  if (!here) return report(here.error().context("check in card"));
+  std::vector<size_t> chosen;
+  for (size_t i = 0; i < card.members.size(); ++i) {
+    if (!members.empty() && std::find(members.begin(), members.end(), static_cast<int>(i + 1)) == members.end())
+      continue;
+    if ((*here)[i]) std::cout << "Already here: member " << (i + 1) << " (" << card.members[i].person_id << ")\n";
+    chosen.push_back(i);
+  }
+  auto arrivals_r = card_arrivals(s, card, chosen, stay, author_of(c.staff));
+  if (!arrivals_r) return report(arrivals_r.error().context("check in card"));
+  const auto& arrivals = *arrivals_r;
+  if (arrivals.empty()) {
+    std::cout << "Nothing to record\n";
+    return 0;
+  }
+  auto r = s.record(arrivals);
+  if (!r) return report(r.error().context("check in card"));
+  std::cout << "Checked in " << r->size() << " of " << card.members.size() << " member(s) of household "
+            << card.household_id << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int cmd_import_card(const Common& c, const std::string& image, const std::string& stay,
+                    const std::vector<int>& members) {
+  auto store = open_store(c.db);
+  if (!store) return report(store.error().context("import card"));
+  auto card = card_from_image(image);
+  if (!card) return report(card.error().context("import card " + image));
+  return checkin_card(c, **store, *card, stay, members);
+}
+
+namespace {
+
+// The text of a scanned code, handled as the kiosk handles it: a household
+// card checks its members in, a pass arrives / goes out / comes back.
+int cmd_scan(const Common& c, const std::string& text, const std::string& stay) {
+  const qr::Parsed parsed = qr::parse(text);
+  if (!parsed.ok())
+    return report(fail("scan: " + std::string(qr::describe(parsed.error)) +
+                       (parsed.detail.empty() ? "" : " (" + parsed.detail + ")")));
+  auto store = open_store(c.db);
+  if (!store) return report(store.error().context("scan"));
+  if (parsed.card) return checkin_card(c, **store, *parsed.card, stay, {});
+  auto action = pass_action(**store, *parsed.pass, author_of(c.staff));
+  if (!action) return report(action.error().context("scan pass"));
+  auto r = (*store)->record(action->event);
+  if (!r) return report(r.error().context("scan pass"));
+  switch (action->kind) {
+    case PassAction::Kind::Arrived: std::cout << "Arrived: "; break;
+    case PassAction::Kind::WentOut: std::cout << "Went out: "; break;
+    case PassAction::Kind::CameBack: std::cout << "Came back: "; break;
+    case PassAction::Kind::ArrivedUnknown: std::cout << "Arrived (details will come from the server): "; break;
+  }
+  std::cout << parsed.pass->person_id << "\n";
+  return 0;
+}
+
+// Prints the text of a pass for a person (to reprint a lost one).
+int cmd_pass(const Common& c, const std::string& person) {
+  auto store = open_store(c.db);
+  if (!store) return report(store.error().context("pass"));
+  auto id = resolve_person(**store, person);
+  if (!id) return report(id.error().context("pass"));
+  auto rec = (*store)->person(*id);
+  if (!rec) return report(rec.error().context("pass"));
+  qr::Pass pass{*id, (*rec)->household_id, (*store)->shelter_id(), today_utc()};
+  auto text = qr::encode_pass(pass);
+  if (!text) return report(text.error().context("pass"));
+  std::cout << *text << "\n";
+  return 0;
+}
+
+}  // namespace
+
+// Builds household cards from a residents CSV. Rows sharing a `household`
+// value form one card. Ids come from household_id / person_id columns when
+// present; otherwise new ones are made and written back to
+// <out>/residents-with-ids.csv, so printing again gives the same cards.
+int cmd_make_card(const std::string& csv_path, const std::string& out_dir, const std::string& format) {
+  auto text = read_file_bytes(csv_path);
+  if (!text) return report(text.error().context("make-card"));
+  auto rows = csv::parse(*text);
+  if (!rows) return report(rows.error().context("make-card: " + csv_path));
+  if (rows->size() < 2) return report(fail("make-card: " + csv_path + " has no residents (a header row and data rows)"));
+  csv::Header h(rows->front());
+  for (const char* required : {"household", "name"})
+    if (h.find(required) < 0) return report(fail(std::string("make-card: column '") + required + "' is missing"));
+
+  std::map<std::string, qr::HouseholdCard> cards;  // by household label, in label order
+  std::map<std::string, std::string> household_ids;
+  std::vector<csv::Row> with_ids;
+  with_ids.push_back({"household", "household_id", "person_id", "name", "reading", "sex", "birth", "needs",
+                      "needs_other", "consent", "address", "phone"});
+  for (size_t i = 1; i < rows->size(); ++i) {
+    const csv::Row& row = (*rows)[i];
+    const std::string where = "make-card: " + csv_path + " row " + std::to_string(i + 1);
+    const std::string label = h.get(row, "household");
+    if (label.empty()) return report(fail(where + ": household is empty"));
+    qr::CardMember m;
+    m.person_id = h.get(row, "person_id").empty() ? new_id() : h.get(row, "person_id");
+    if (!is_valid_id(m.person_id)) return report(fail(where + ": person_id must be 16 hex digits"));
+    m.info.name = h.get(row, "name");
+    m.info.reading = h.get(row, "reading");
+    auto sex = parse_sex(h.get(row, "sex"));
+    if (!sex) return report(fail(where + ": sex must be M, F, X or empty"));
+    m.info.sex = *sex;
+    auto birth = parse_birth(h.get(row, "birth"));
+    if (!birth) return report(fail(where + ": birth must be YYYY or YYYY-MM-DD"));
+    m.info.birth = *birth;
+    auto needs = parse_needs(h.get(row, "needs"));
+    if (!needs) return report(fail(where + ": unknown need in '" + h.get(row, "needs") + "'"));
+    m.info.needs = *needs;
+    m.info.needs_other = h.get(row, "needs_other");
+    const std::string consent = h.get(row, "consent");
+    m.info.consent = consent == "1" || consent == "yes" || consent == "y" || consent == "true";
+    auto& card = cards[label];
+    std::string hid = h.get(row, "household_id");
+    if (hid.empty()) {
+      auto [it, inserted] = household_ids.emplace(label, card.household_id.empty() ? new_id() : card.household_id);
+      hid = it->second;
+    }
+    if (!is_valid_id(hid)) return report(fail(where + ": household_id must be 16 hex digits"));
+    if (!card.household_id.empty() && card.household_id != hid)
+      return report(fail(where + ": household " + label + " has two different household_id values"));
+    card.household_id = hid;
+    if (card.address.empty()) card.address = h.get(row, "address");
+    if (card.phone.empty()) card.phone = h.get(row, "phone");
+    m.info.address = card.address;
+    m.info.phone = card.phone;
+    card.members.push_back(m);
+    with_ids.push_back({label, hid, m.person_id, m.info.name, m.info.reading, std::string(to_string(m.info.sex)),
+                        to_string(m.info.birth), needs_to_string(m.info.needs), m.info.needs_other,
+                        m.info.consent ? "1" : "0", card.address, card.phone});
+  }
+  // Encode everything first: one bad household writes no files at all.
+  struct Output {
+    std::string label, payload;
+    qrimage::QrMatrix matrix;
+  };
+  std::vector<Output> outputs;
+  for (const auto& [label, card] : cards) {
+    auto payload = qr::encode_card(card);
+    if (!payload) return report(payload.error().context("make-card: household " + label));
+    auto matrix = qrimage::encode(*payload);
+    if (!matrix) return report(matrix.error().context("make-card: household " + label));
+    outputs.push_back({label, *payload, *matrix});
+  }
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) return report(fail("make-card: create " + out_dir + ": " + ec.message()));
+  for (const auto& o : outputs) {
+    std::string safe;
+    for (char ch : o.label) safe += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_') ? ch : '_';
+    const std::string base = (fs::path(out_dir) / ("household-" + safe)).string();
+    if (format == "png" || format == "both") {
+      auto png = qrimage::to_png(o.matrix);
+      if (auto st = write_file_atomic(base + ".png", std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), 0600); !st)
+        return report(st.error().context("make-card"));
+    }
+    if (format == "svg" || format == "both") {
+      if (auto st = write_file_atomic(base + ".svg", qrimage::to_svg(o.matrix), 0600); !st)
+        return report(st.error().context("make-card"));
+    }
+    std::cout << base << "  QR version " << o.matrix.version << ", " << o.payload.size() << " characters\n";
+  }
+  std::string ids_csv;
+  for (const auto& row : with_ids) ids_csv += csv::format_row(row);
+  const std::string ids_path = (fs::path(out_dir) / "residents-with-ids.csv").string();
+  if (auto st = write_file_atomic(ids_path, ids_csv, 0600); !st) return report(st.error().context("make-card"));
+  std::cout << "Made " << outputs.size() << " card(s); ids kept in " << ids_path << "\n";
+  return 0;
+}
+
+void add_import_card(CLI::App& app, Common& c, Commands& cmds) {
+  struct Args {
+    std::string image, stay = "shelter";
+    std::vector<int> members;
+  };
+  auto a = std::make_shared<Args>();
+  auto* import_card = app.add_subcommand("import-card", "Check in a household from an image of its QR card");
+  import_card->add_option("image", a->image, "PNG or JPEG image")->required();
+  import_card->add_option("--stay", a->stay, "shelter, car or home")->check(CLI::IsMember(stay_names()));
+  import_card->add_option("--members", a->members, "Only these members (1-based), e.g. --members 1 3");
+  cmds.add(import_card, [&c, a] { return cmd_import_card(c, a->image, a->stay, a->members); });
+}
+
+void add_scan(CLI::App& app, Common& c, Commands& cmds) {
+  struct Args {
+    std::string text, stay = "shelter";
+  };
+  auto a = std::make_shared<Args>();
+  auto* scan = app.add_subcommand("scan", "Handle the text of a scanned card or pass as the kiosk does");
+  scan->add_option("text", a->text, "The code's text (from decode)")->required();
+  scan->add_option("--stay", a->stay, "shelter, car or home")->check(CLI::IsMember(stay_names()));
+  cmds.add(scan, [&c, a] { return cmd_scan(c, a->text, a->stay); });
+}
+
+void add_pass(CLI::App& app, Common& c, Commands& cmds) {
+  auto person = std::make_shared<std::string>();
+  auto* pass_cmd = app.add_subcommand("pass", "Print the text of a pass for a person (to reprint a lost one)");
+  pass_cmd->add_option("person", *person, "Person id or prefix")->required();
+  cmds.add(pass_cmd, [&c, person] { return cmd_pass(c, *person); });
+}
+
+void add_make_card(CLI::App& app, Common&, Commands& cmds) {
+  struct Args {
+    std::string csv_in, out_dir = "cards", format = "png";
+  };
+  auto a = std::make_shared<Args>();
+  auto* make_card = app.add_subcommand("make-card", "Make printable household QR cards from a residents CSV");
+  make_card->add_option("csv", a->csv_in, "CSV with columns household,name[,reading,sex,birth,needs,needs_other,consent,address,phone,household_id,person_id]")->required();
+  make_card->add_option("--out", a->out_dir, "Output folder (default: cards)");
+  make_card->add_option("--format", a->format, "png, svg or both")->check(CLI::IsMember({"png", "svg", "both"}));
+  cmds.add(make_card, [a] { return cmd_make_card(a->csv_in, a->out_dir, a->format); });
+}
+
+void add_decode(CLI::App& app, Common&, Commands& cmds) {
+  auto image = std::make_shared<std::string>();
+  auto* decode = app.add_subcommand("decode", "Print the text of the QR code in an image (exit 1: none, 2: unreadable)");
+  decode->add_option("image", *image, "PNG or JPEG image")->required();
+  cmds.add(decode, [image] { return cmd_decode(*image); });
+}
+
+}  // namespace shelter::cli

@@ -1,0 +1,87 @@
+#pragma once
+// shelterctl's shared parts: the global options, error reporting, finding a
+// person by id prefix, and the command registrations (one file per group:
+// records.cpp, cards.cpp, reports.cpp, admin.cpp; main.cpp adds them).
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/result.hpp"
+#include "core/store.hpp"
+
+namespace shelter::cli {
+
+inline constexpr int kExitFail = 1;
+
+// Options every command sees (given before the command's name).
+struct Common {
+  std::string db = [] {
+    const char* env = std::getenv("SHELTER_DB");
+    return std::string(env ? env : "shelter.db");
+  }();
+  std::string staff;
+};
+
+// The commands as registered: main runs the one that was given.
+struct Commands {
+  std::vector<std::pair<CLI::App*, std::function<int()>>> list;
+  void add(CLI::App* sub, std::function<int()> run) { list.emplace_back(sub, std::move(run)); }
+};
+
+// Prints "shelterctl: <message>" on stderr; returns the failure exit code.
+int report(const Error& e);
+Result<std::unique_ptr<Store>> open_store(const std::string& path, bool must_exist = true);
+// Accepts a whole person id or a unique prefix of at least 4 digits.
+Result<PersonId> resolve_person(Store& store, const std::string& arg);
+std::string author_of(const std::string& staff);
+// vocab::kStays as CLI11 wants them, for --stay.
+std::vector<std::string> stay_names();
+
+// Commands the demo runs too.
+struct PersonArgs {
+  std::string name, reading, sex, birth, needs, needs_other, address, phone, stay = "shelter", household;
+  bool consent = false;
+};
+int cmd_init(const Common& c, const std::string& shelter, const std::string& device, const std::string& name);
+int cmd_checkin(const Common& c, const PersonArgs& a, const std::string& existing);
+int cmd_counts(const Common& c, const std::string& shelter, bool all, bool json);
+int cmd_decode(const std::string& image);
+int cmd_import_card(const Common& c, const std::string& image, const std::string& stay,
+                    const std::vector<int>& members);
+int cmd_make_card(const std::string& csv_path, const std::string& out_dir, const std::string& format);
+
+// Registrations, each adding one command (or out/back/leave) to `app`.
+// records.cpp
+void add_checkin(CLI::App& app, Common& c, Commands& cmds);
+void add_presence(CLI::App& app, Common& c, Commands& cmds);  // out, back, leave
+void add_correct(CLI::App& app, Common& c, Commands& cmds);
+void add_merge(CLI::App& app, Common& c, Commands& cmds);
+// reports.cpp
+void add_list(CLI::App& app, Common& c, Commands& cmds);
+void add_history(CLI::App& app, Common& c, Commands& cmds);
+void add_counts(CLI::App& app, Common& c, Commands& cmds);
+void add_export(CLI::App& app, Common& c, Commands& cmds);
+void add_duplicates(CLI::App& app, Common& c, Commands& cmds);
+// cards.cpp
+void add_import_card(CLI::App& app, Common& c, Commands& cmds);
+void add_scan(CLI::App& app, Common& c, Commands& cmds);
+void add_pass(CLI::App& app, Common& c, Commands& cmds);
+void add_make_card(CLI::App& app, Common& c, Commands& cmds);
+void add_decode(CLI::App& app, Common& c, Commands& cmds);
+// admin.cpp
+void add_init(CLI::App& app, Common& c, Commands& cmds);
+void add_backup(CLI::App& app, Common& c, Commands& cmds);
+void add_restore(CLI::App& app, Common& c, Commands& cmds);
+void add_enrol(CLI::App& app, Common& c, Commands& cmds);
+void add_check(CLI::App& app, Common& c, Commands& cmds);
+void add_rebuild(CLI::App& app, Common& c, Commands& cmds);
+void add_export_unsynced(CLI::App& app, Common& c, Commands& cmds);
+void add_import(CLI::App& app, Common& c, Commands& cmds);
+void add_demo(CLI::App& app, Common& c, Commands& cmds);
+
+}  // namespace shelter::cli
