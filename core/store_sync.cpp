@@ -1,0 +1,172 @@
+// The store's side of sync: applying events from the feed or a USB file,
+// the server's admission of a push (duplicates, conflicts, clamps), learning
+// clamps, and keeping the refusals of this device's events for staff.
+#include <algorithm>
+#include <set>
+
+#include "core/sqlite.hpp"
+#include "core/store.hpp"
+#include "core/store_internal.hpp"
+
+namespace shelter {
+
+using store_detail::kEventColumns;
+using store_detail::read_event;
+
+Result<int> Store::apply_remote(const std::vector<Event>& events, const std::string& origin) {
+  for (const Event& e : events)
+    if (auto st = validate(e); !st) return st.error().context("apply remote events");
+  auto tx = sql::Tx::begin(*db_);
+  if (!tx) return tx.error().context("apply remote events");
+  int added = 0;
+  std::vector<std::pair<std::string, Hlc>> clamps;
+  for (const Event& e : events) {
+    auto inserted = insert_event(e, origin);
+    if (!inserted) return inserted.error().context("apply remote events");
+    if (!*inserted) {
+      if (e.clamp != 0) clamps.emplace_back(e.id, e.clamp);  // learnt with a later copy of the event
+      continue;
+    }
+    ++added;
+    if (auto st = project(e); !st) return st.error().context("apply remote events: project " + e.id);
+  }
+  if (!clamps.empty())
+    if (auto st = apply_clamps(clamps); !st) return st.error().context("apply remote events");
+  if (auto st = (*tx)->commit(); !st) return st.error().context("apply remote events");
+  for (const Event& e : events) clock_.observe(e.effective_hlc());
+  return added;  // own events among them move the next seq on at the next record (resume_own_log)
+}
+
+Result<std::vector<Admission>> Store::admit(const std::vector<Event>& events, std::int64_t now_ms,
+                                            std::int64_t future_slack_ms) {
+  for (const Event& e : events)
+    if (auto st = validate(e); !st) return st.error().context("admit events");
+  auto tx = sql::Tx::begin(*db_);
+  if (!tx) return tx.error().context("admit events");
+  auto holder = db_->prepare("SELECT id FROM event WHERE device_id = ?1 AND device_seq = ?2 LIMIT 1");
+  auto last = db_->prepare("SELECT coalesce(max(device_seq), 0) FROM event WHERE device_id = ?1");
+  if (!holder || !last) return fail(db_->errmsg()).context("admit events");
+  const Hlc limit = make_hlc(now_ms + future_slack_ms, 0);
+  std::vector<Admission> out;
+  out.reserve(events.size());
+  for (const Event& in : events) {
+    Admission a;
+    auto stored = stored_event(in.id);
+    if (!stored) return stored.error().context("admit events");
+    if (stored->has_value()) {
+      if ((*stored)->same_content(in)) {
+        a.kind = Admission::Kind::Duplicate;
+        a.clamp = (*stored)->clamp;
+      } else {
+        a.kind = Admission::Kind::Refused;
+        a.code = "conflict";
+        a.reason = "event " + in.id + " is stored already with other content";
+      }
+      out.push_back(std::move(a));
+      continue;
+    }
+    (*holder)->bind(1, in.device_id).bind(2, in.device_seq);
+    auto row = (*holder)->step();
+    if (!row) return row.error().context("admit events");
+    const bool taken = *row;
+    (*holder)->reset();
+    if (taken) {
+      (*last)->bind(1, in.device_id);
+      if (auto r = (*last)->step(); !r) return r.error().context("admit events");
+      a.kind = Admission::Kind::Refused;
+      a.code = "seq_taken";
+      a.expected_seq = (*last)->i64(0) + 1;
+      (*last)->reset();
+      a.reason = "device " + in.device_id + " seq " + std::to_string(in.device_seq) +
+                 " is another event's on the server (a database copied back from an older file?); the next "
+                 "free seq is " + std::to_string(a.expected_seq);
+      out.push_back(std::move(a));
+      continue;
+    }
+    Event e = in;
+    e.clamp = e.hlc > limit ? limit : 0;
+    auto inserted = insert_event(e, "push");
+    if (!inserted) return inserted.error().context("admit events");
+    if (auto st = project(e); !st) return st.error().context("admit events: project " + e.id);
+    a.clamp = e.clamp;
+    out.push_back(std::move(a));
+  }
+  if (auto st = (*tx)->commit(); !st) return st.error().context("admit events");
+  return out;
+}
+
+Status Store::apply_clamps(const std::vector<std::pair<std::string, Hlc>>& clamps) {
+  std::unique_ptr<sql::Tx> tx;
+  if (db_->autocommit()) {
+    auto t = sql::Tx::begin(*db_);
+    if (!t) return t.error().context("apply clamps");
+    tx = std::move(t).value();
+  }
+  auto q = db_->prepare("UPDATE event SET clamp = ?2 WHERE id = ?1 AND clamp = 0 AND ?2 < hlc RETURNING person_id");
+  if (!q) return q.error().context("apply clamps");
+  std::vector<PersonId> persons;
+  for (const auto& [id, clamp] : clamps) {
+    if (clamp == 0) continue;
+    (*q)->bind(1, id).bind(2, clamp);
+    auto row = (*q)->step();
+    if (!row) return row.error().context("apply clamps");
+    if (*row) persons.push_back((*q)->text(0));
+    (*q)->reset();
+  }
+  std::sort(persons.begin(), persons.end());
+  persons.erase(std::unique(persons.begin(), persons.end()), persons.end());
+  for (const PersonId& p : persons)
+    if (auto st = refold_person(p); !st) return st.error().context("apply clamps");
+  if (tx)
+    if (auto st = tx->commit(); !st) return st.error().context("apply clamps");
+  return {};
+}
+
+Status Store::note_refused(const std::string& id, const std::string& code, const std::string& reason, bool reissue,
+                           std::int64_t seq_floor) {
+  auto tx = sql::Tx::begin(*db_);
+  if (!tx) return tx.error().context("note refused event");
+  auto seen = db_->prepare("SELECT 1 FROM refused_event WHERE id = ?1");
+  if (!seen) return seen.error();
+  (*seen)->bind(1, id);
+  auto row = (*seen)->step();
+  if (!row) return row.error().context("note refused event");
+  if (*row) return {};
+  seen->reset();
+  std::string copy_id;
+  std::int64_t recorded = 0;
+  auto original = stored_event(id);
+  if (!original) return original.error().context("note refused event");
+  if (reissue) {
+    if (original->has_value() && (*original)->device_id == device_id_) {
+      if (seq_floor > 0) {
+        auto floor = meta(kDeviceSeqFloorMeta);
+        if (!floor) return floor.error();
+        std::int64_t kept = 0;
+        if (floor->has_value()) kept = std::atoll((*floor)->c_str());
+        if (seq_floor > kept)
+          if (auto st = set_meta(kDeviceSeqFloorMeta, std::to_string(seq_floor)); !st) return st;
+      }
+      const Event& o = **original;
+      // The copy keeps the original's place in time: it is the same action.
+      NewEvent copy{o.type, o.person_id, o.household_id, o.shelter_id, o.author, o.body, o.hlc};
+      auto events = record_locked({copy});
+      if (!events) return events.error().context("note refused event: record it again");
+      copy_id = events->front().id;
+      recorded = 1;
+    }
+  }
+  auto q = db_->prepare("INSERT INTO refused_event(id, code, reason, at, reissued_as) VALUES(?1, ?2, ?3, ?4, ?5)");
+  if (!q) return q.error();
+  (*q)->bind(1, id).bind(2, code).bind(3, reason).bind(4, utc_now("%Y-%m-%dT%H:%M:%SZ")).bind(5, copy_id);
+  if (auto st = (*q)->run(); !st) return st.error().context("note refused event");
+  // The server will never have it: the person is folded here without it,
+  // as everywhere else (the log keeps it, and staff see it).
+  if (original->has_value())
+    if (auto st = refold_person((*original)->person_id); !st) return st.error().context("note refused event");
+  if (auto st = (*tx)->commit(); !st) return st.error().context("note refused event");
+  next_device_seq_ += recorded;
+  return {};
+}
+
+}  // namespace shelter
