@@ -67,7 +67,9 @@ Result<std::vector<Row>> parse(std::string_view text) {
 
 std::string escape(std::string_view field) {
   std::string value;
-  if (!field.empty() && (field[0] == '=' || field[0] == '+' || field[0] == '-' || field[0] == '@')) value = "'";
+  // A spreadsheet runs a cell starting with = + - @ as a formula, and one
+  // starting with TAB or CR may be taken for one after trimming.
+  if (!field.empty() && std::string_view("=+-@\t\r").find(field[0]) != std::string_view::npos) value = "'";
   value += field;
   if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
   std::string out = "\"";

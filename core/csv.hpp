@@ -14,7 +14,7 @@ using Row = std::vector<std::string>;
 // Parses a whole document; errors name the line ("line 4: unterminated quote").
 Result<std::vector<Row>> parse(std::string_view text);
 
-// One field, quoted when needed. Fields starting with = + - @ are prefixed
+// One field, quoted when needed. Fields starting with = + - @ TAB or CR are prefixed
 // with ' so a spreadsheet does not run them as formulas (CSV injection).
 std::string escape(std::string_view field);
 std::string format_row(const Row& row);  // with "\r\n"

@@ -50,6 +50,7 @@ static Status validate_field(std::string_view name, const nlohmann::json& v) {
   const auto& s = v.get_ref<const std::string&>();
   if (s.size() > kMaxText) return fail(where + ": longer than 256 bytes");
   if (!is_valid_utf8(s)) return fail(where + ": invalid UTF-8");
+  if (has_control_chars(s)) return fail(where + ": control characters are not allowed");
   if (name == field::kSex && !parse_sex(s)) return fail(where + ": must be M, F, X or empty");
   if (name == field::kBirth && !parse_birth(s)) return fail(where + ": must be YYYY or YYYY-MM-DD");
   if (name == field::kNeeds && !parse_needs(s)) return fail(where + ": unknown need");
@@ -66,7 +67,7 @@ Status validate(const Event& e) {
   if (!e.household_id.empty() && !is_valid_id(e.household_id)) return fail("event " + e.id + ": bad household id");
   if (!is_valid_slug(e.shelter_id)) return fail("event " + e.id + ": bad shelter id");
   if (e.device_seq < 1) return fail("event " + e.id + ": device sequence must start at 1");
-  if (e.author.empty() || e.author.size() > 64 || !is_valid_utf8(e.author))
+  if (e.author.empty() || e.author.size() > 64 || !is_valid_utf8(e.author) || has_control_chars(e.author))
     return fail("event " + e.id + ": bad author");
   if (e.hlc == 0) return fail("event " + e.id + ": missing timestamp");
   if (e.clamp != 0 && e.clamp >= e.hlc) return fail("event " + e.id + ": a clamp must be earlier than the clock");

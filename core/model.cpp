@@ -234,4 +234,13 @@ bool is_valid_utf8(std::string_view s) {
   return true;
 }
 
+bool has_control_chars(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7F) return true;
+    if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9F) return true;  // U+0080..U+009F
+  }
+  return false;
+}
+
 }  // namespace shelter

@@ -97,5 +97,8 @@ struct Device {
 
 // UTF-8 validity (no overlongs, no surrogates, <= U+10FFFF).
 bool is_valid_utf8(std::string_view s);
+// C0 controls (tab, CR and LF included), DEL, or C1 controls (U+0080 to
+// U+009F): never part of a person's field, from any entry point.
+bool has_control_chars(std::string_view utf8);
 
 }  // namespace shelter

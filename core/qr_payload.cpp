@@ -86,11 +86,6 @@ bool valid_key(std::string_view key) {
 }
 
 // ---- field rules shared by encoder and parser ----------------------------------
-bool has_control_chars(std::string_view s) {
-  for (unsigned char c : s)
-    if (c < 0x20 || c == 0x7F) return true;
-  return false;
-}
 
 bool valid_birth(const BirthDate& b) { return parse_birth(to_string(b)) == std::optional<BirthDate>(b); }
 

@@ -72,6 +72,11 @@ TEST_CASE("CSV output quotes what needs it and defuses formulas", "[csv]") {
   CHECK(csv::escape("say \"x\"") == "\"say \"\"x\"\"\"");
   CHECK(csv::escape("=HYPERLINK(\"x\")").rfind("\"'=", 0) == 0);
   CHECK(csv::escape("+81").find('\'') != std::string::npos);
+  for (const char* risky : {"-1+1", "@SUM(A1)", "\t=1+1", "\r=1+1"}) {
+    INFO(risky);
+    const std::string out = csv::escape(risky);
+    CHECK((out.rfind("'", 0) == 0 || out.rfind("\"'", 0) == 0));
+  }
   csv::Header h({" Name ", "BIRTH"});
   CHECK(h.find("name") == 0);
   CHECK(h.get({"Ken", "1990"}, "birth") == "1990");

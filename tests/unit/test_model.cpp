@@ -100,3 +100,12 @@ TEST_CASE("hybrid logical clock never goes backwards", "[hlc]") {
   CHECK(hlc_to_string(make_hlc(0, 0)) == "1970-01-01T00:00:00.000Z");
   CHECK(hlc_to_string(make_hlc(1500, 3)) == "1970-01-01T00:00:01.500Z+3");
 }
+
+TEST_CASE("control characters are found in any encoding a field can hold", "[model]") {
+  CHECK_FALSE(has_control_chars("山田 太郎"));
+  CHECK_FALSE(has_control_chars("Nguyễn Văn An ©"));  // U+00A9: just above the C1 range
+  for (const char* bad : {"a\tb", "a\rb", "a\nb", "\x1b[31m", "a\x7f", "a\xc2\x85" "b", "\xc2\x9f"}) {
+    INFO(bad);
+    CHECK(has_control_chars(bad));
+  }
+}

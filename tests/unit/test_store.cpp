@@ -132,6 +132,14 @@ TEST_CASE("invalid events are refused and nothing is written", "[store]") {
   NewEvent bad_utf8 = arrival(new_id(), new_id(), sample_info("C", Sex::Male, "1990"));
   bad_utf8.body["name"] = "\xff\xfe";
   CHECK_FALSE(store->record(bad_utf8).ok());
+  for (const char* control : {"Ken\tTab", "=1+1\r", "\x1b[2J", "a\xc2\x85" "b"}) {
+    INFO(control);
+    NewEvent e = arrival(new_id(), new_id(), sample_info("D", Sex::Male, "1990"));
+    e.body["address"] = control;
+    auto refused = store->record(e);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message.find("control characters") != std::string::npos);
+  }
   CHECK(store->event_count().value() == 1);
 }
 
