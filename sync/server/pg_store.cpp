@@ -35,7 +35,7 @@
 #include "core/json_text.hpp"
 #include "core/projection.hpp"
 #include "sync/server/pg_copy.hpp"
-#include "sync/server/server.hpp"
+#include "sync/server/store.hpp"
 
 namespace shelter::sync {
 
@@ -580,21 +580,22 @@ class PgServerStore final : public ServerStore {
     });
   }
 
-  Result<nlohmann::json> devices() override {
-    return with_conn("devices", [&](pqxx::connection& conn) -> Result<nlohmann::json> {
+  Result<std::vector<DeviceStatus>> devices() override {
+    return with_conn("devices", [&](pqxx::connection& conn) -> Result<std::vector<DeviceStatus>> {
       pqxx::read_transaction w(conn);
-      nlohmann::json out = nlohmann::json::array();
-      auto opt = [](const pqxx::field& f) { return f.is_null() ? nlohmann::json() : nlohmann::json(f.as<std::int64_t>()); };
+      std::vector<DeviceStatus> out;
+      auto opt = [](const pqxx::field& f) {
+        return f.is_null() ? std::optional<std::int64_t>() : f.as<std::int64_t>();
+      };
       for (const auto& r : w.exec("SELECT device_id, shelter_id, last_push_ms, last_pull_ms, clock_skew_ms, "
                                   "future_events FROM device_status ORDER BY shelter_id, device_id"))
-        out.push_back({{"device", r[0].c_str()}, {"shelter", r[1].c_str()}, {"last_push", opt(r[2])},
-                       {"last_pull", opt(r[3])}, {"clock_skew_ms", opt(r[4])}, {"future_events", r[5].as<std::int64_t>()}});
+        out.push_back({r[0].c_str(), r[1].c_str(), opt(r[2]), opt(r[3]), opt(r[4]), r[5].as<std::int64_t>()});
       return out;
     });
   }
 
-  Result<nlohmann::json> counts(const std::string& shelter_id) override {
-    return with_conn("read counts", [&](pqxx::connection& conn) -> Result<nlohmann::json> {
+  Result<std::vector<ShelterCounts>> counts(const std::string& shelter_id) override {
+    return with_conn("read counts", [&](pqxx::connection& conn) -> Result<std::vector<ShelterCounts>> {
       pqxx::read_transaction w(conn);
       std::vector<std::string> shelters;
       if (shelter_id.empty()) {
@@ -603,7 +604,7 @@ class PgServerStore final : public ServerStore {
       } else {
         shelters.push_back(shelter_id);
       }
-      nlohmann::json out = nlohmann::json::array();
+      std::vector<ShelterCounts> out;
       const BirthDate today = today_utc();
       for (const auto& s : shelters) {
         ShelterCounts c;
@@ -612,24 +613,23 @@ class PgServerStore final : public ServerStore {
           add_count_cell(c, r[0].c_str(), r[1].c_str(), r[2].as<int>(), today);
         c.households =
             w.exec_params("SELECT count(DISTINCT household_key) FROM person WHERE present_at = $1", s)[0][0].as<int>();
-        out.push_back(counts_to_json(c));
+        out.push_back(std::move(c));
       }
       return out;
     });
   }
 
-  Result<nlohmann::json> search_consenting(const std::string& text) override {
-    return with_conn("search", [&](pqxx::connection& conn) -> Result<nlohmann::json> {
+  Result<std::vector<SearchHit>> search_consenting(const std::string& text) override {
+    return with_conn("search", [&](pqxx::connection& conn) -> Result<std::vector<SearchHit>> {
       pqxx::read_transaction w(conn);
       auto rows = w.exec_params(
           "SELECT person_id, state FROM person WHERE strpos(name, $1) > 0 OR strpos(reading, $1) > 0 LIMIT 200", text);
-      nlohmann::json out = nlohmann::json::array();
+      std::vector<SearchHit> out;
       for (const auto& r : rows) {
         const PersonState p = state_from_json(r[0].c_str(), r[1].c_str());
         const PersonInfo info = p.info();
         if (!info.consent || p.hidden) continue;
-        out.push_back({{"id", p.id}, {"name", info.name}, {"reading", info.reading}, {"birth", to_string(info.birth)},
-                       {"shelter", p.shelter_id()}, {"presence", to_string(p.presence())}});
+        out.push_back({p.id, info.name, info.reading, info.birth, p.shelter_id(), p.presence()});
       }
       return out;
     });
@@ -656,27 +656,26 @@ class PgServerStore final : public ServerStore {
     });
   }
 
-  Result<nlohmann::json> timeline(std::int64_t since_ms) override {
-    return with_conn("timeline", [&](pqxx::connection& conn) -> Result<nlohmann::json> {
+  Result<std::vector<TimelineRow>> timeline(std::int64_t since_ms) override {
+    return with_conn("timeline", [&](pqxx::connection& conn) -> Result<std::vector<TimelineRow>> {
       pqxx::read_transaction w(conn);
-      nlohmann::json out = nlohmann::json::array();
+      std::vector<TimelineRow> out;
       for (const auto& r : w.exec_params(
                "SELECT shelter_id, ((hlc >> 16) / 3600000) * 3600000 AS hour, count(*) FILTER (WHERE type = 'arrived'), "
                "count(*) FILTER (WHERE type = 'left') FROM event WHERE type IN ('arrived', 'left') AND (hlc >> 16) >= $1 "
                "GROUP BY shelter_id, hour ORDER BY hour, shelter_id",
                since_ms))
-        out.push_back({{"shelter", r[0].c_str()}, {"hour", r[1].as<std::int64_t>()}, {"arrived", r[2].as<std::int64_t>()},
-                       {"left", r[3].as<std::int64_t>()}});
+        out.push_back({r[0].c_str(), r[1].as<std::int64_t>(), r[2].as<std::int64_t>(), r[3].as<std::int64_t>()});
       return out;
     });
   }
 
-  Result<nlohmann::json> shelters() override {
-    return with_conn("shelters", [&](pqxx::connection& conn) -> Result<nlohmann::json> {
+  Result<std::vector<ShelterInfo>> shelters() override {
+    return with_conn("shelters", [&](pqxx::connection& conn) -> Result<std::vector<ShelterInfo>> {
       pqxx::read_transaction w(conn);
-      nlohmann::json out = nlohmann::json::array();
+      std::vector<ShelterInfo> out;
       for (const auto& r : w.exec("SELECT id, name, capacity FROM shelter_info ORDER BY id"))
-        out.push_back({{"id", r[0].c_str()}, {"name", r[1].c_str()}, {"capacity", r[2].as<int>()}});
+        out.push_back({r[0].c_str(), r[1].c_str(), r[2].as<int>()});
       return out;
     });
   }

@@ -158,7 +158,7 @@ int bench_pg(const std::string& url, int n, int rounds) {
       auto counts = (*st)->counts("");
       if (!counts) die("counts", counts.error());
       std::printf("round %d: headquarters' counts after it, %s present at one shelter: %.1f ms\n", round,
-                  counts->at(0).at("present").dump().c_str(), secs(t0) * 1000);
+                  std::to_string(counts->at(0).present).c_str(), secs(t0) * 1000);
     };
     for (int round = 1; round <= rounds; ++round) {
       merge(requests, "each a household of one", merges, round);
