@@ -10,11 +10,145 @@ namespace shelter::sync {
 
 namespace {
 
+// Credential rows in the server's SQLite file (the rules: auth.cpp).
+class SqliteCredentialRepo final : public CredentialRepo {
+ public:
+  explicit SqliteCredentialRepo(sql::Db& db) : db_(db) {}
+  Status migrate() {
+    return db_.exec(R"sql(
+CREATE TABLE IF NOT EXISTS hq_user(name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS auth_enrolment(
+  code_hash TEXT PRIMARY KEY, shelter_id TEXT NOT NULL, device_id TEXT NOT NULL,
+  expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS auth_token(
+  token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, shelter_id TEXT NOT NULL, device_id TEXT NOT NULL,
+  name TEXT NOT NULL, role TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;
+)sql");
+  }
+
+  Status insert_enrolment(const EnrolmentRow& r) override {
+    auto q = db_.prepare("INSERT INTO auth_enrolment(code_hash, shelter_id, device_id, expires, used) VALUES(?,?,?,?,?)");
+    if (!q) return q.error();
+    (*q)->bind(1, r.code_hash).bind(2, r.shelter_id).bind(3, r.device_id).bind(4, r.expires).bind(5, std::int64_t{r.used});
+    return (*q)->run();
+  }
+
+  Result<std::optional<EnrolmentRow>> find_enrolment(const std::string& code_hash) override {
+    auto q = db_.prepare("SELECT shelter_id, device_id, expires, used FROM auth_enrolment WHERE code_hash = ?");
+    if (!q) return q.error();
+    (*q)->bind(1, code_hash);
+    auto row = (*q)->step();
+    if (!row) return row.error();
+    std::optional<EnrolmentRow> out;
+    if (*row) out = EnrolmentRow{code_hash, (*q)->text(0), (*q)->text(1), (*q)->i64(2), (*q)->i64(3) != 0};
+    (*q)->reset();
+    return out;
+  }
+
+  Result<bool> redeem_enrolment(const std::string& code_hash, const TokenRow& token) override {
+    auto tx = sql::Tx::begin(db_);
+    if (!tx) return tx.error();
+    auto mark = db_.prepare("UPDATE auth_enrolment SET used = 1 WHERE code_hash = ? AND used = 0");
+    if (!mark) return mark.error();
+    (*mark)->bind(1, code_hash);
+    if (auto st = (*mark)->run(); !st) return st.error();
+    if (db_.changes() == 0) return false;
+    auto old = db_.prepare("DELETE FROM auth_token WHERE kind = 'kiosk' AND device_id = ?");
+    if (!old) return old.error();
+    (*old)->bind(1, token.device_id);
+    if (auto st = (*old)->run(); !st) return st.error();
+    if (auto st = insert_token(token); !st) return st.error();
+    if (auto st = (*tx)->commit(); !st) return st.error();
+    return true;
+  }
+
+  Status insert_token(const TokenRow& t) override {
+    auto q = db_.prepare(
+        "INSERT INTO auth_token(token_hash, kind, shelter_id, device_id, name, role, created) VALUES(?,?,?,?,?,?,?)");
+    if (!q) return q.error();
+    (*q)->bind(1, t.token_hash).bind(2, t.kind).bind(3, t.shelter_id).bind(4, t.device_id).bind(5, t.name);
+    (*q)->bind(6, t.role).bind(7, t.created);
+    return (*q)->run();
+  }
+
+  Result<std::optional<TokenRow>> find_token(const std::string& token_hash) override {
+    auto q = db_.prepare("SELECT kind, shelter_id, device_id, name, role, created FROM auth_token WHERE token_hash = ?");
+    if (!q) return q.error();
+    (*q)->bind(1, token_hash);
+    auto row = (*q)->step();
+    if (!row) return row.error();
+    std::optional<TokenRow> out;
+    if (*row)
+      out = TokenRow{token_hash, (*q)->text(0), (*q)->text(1), (*q)->text(2), (*q)->text(3), (*q)->text(4), (*q)->i64(5)};
+    (*q)->reset();
+    return out;
+  }
+
+  Status delete_token(const std::string& token_hash, const std::string& kind) override {
+    auto q = db_.prepare("DELETE FROM auth_token WHERE token_hash = ? AND kind = ?");
+    if (!q) return q.error();
+    (*q)->bind(1, token_hash).bind(2, kind);
+    return (*q)->run();
+  }
+
+  Status insert_user(const UserRow& user, const TokenRow& token) override {
+    auto tx = sql::Tx::begin(db_);
+    if (!tx) return tx.error();
+    if (auto st = insert_token(token); !st) return st;
+    auto q = db_.prepare("INSERT OR REPLACE INTO hq_user(name, role, password_hash) VALUES(?,?,?)");
+    if (!q) return q.error();
+    (*q)->bind(1, user.name).bind(2, user.role).bind(3, user.password_hash);
+    if (auto st = (*q)->run(); !st) return st;
+    return (*tx)->commit();
+  }
+
+  Result<std::optional<UserRow>> find_user(const std::string& name) override {
+    auto q = db_.prepare("SELECT role, password_hash FROM hq_user WHERE name = ?");
+    if (!q) return q.error();
+    (*q)->bind(1, name);
+    auto row = (*q)->step();
+    if (!row) return row.error();
+    std::optional<UserRow> out;
+    if (*row) out = UserRow{name, (*q)->text(0), (*q)->text(1)};
+    (*q)->reset();
+    return out;
+  }
+
+  Result<int> delete_device_credentials(const std::string& device_id) override {
+    return delete_both("DELETE FROM auth_token WHERE kind = 'kiosk' AND device_id = ?",
+                       "DELETE FROM auth_enrolment WHERE device_id = ? AND used = 0", device_id);
+  }
+  Result<int> delete_user_credentials(const std::string& name) override {
+    return delete_both("DELETE FROM auth_token WHERE kind IN ('hq', 'session') AND name = ?",
+                       "DELETE FROM hq_user WHERE name = ?", name);
+  }
+
+ private:
+  // Two deletes of one key in one transaction; the rows they deleted.
+  Result<int> delete_both(const char* first, const char* second, const std::string& key) {
+    auto tx = sql::Tx::begin(db_);
+    if (!tx) return tx.error();
+    int n = 0;
+    for (const char* text : {first, second}) {
+      auto q = db_.prepare(text);
+      if (!q) return q.error();
+      (*q)->bind(1, key);
+      if (auto st = (*q)->run(); !st) return st.error();
+      n += static_cast<int>(db_.changes());
+    }
+    if (auto st = (*tx)->commit(); !st) return st.error();
+    return n;
+  }
+
+  sql::Db& db_;
+};
+
 class SqliteServerStore final : public ServerStore {
  public:
-  explicit SqliteServerStore(std::unique_ptr<Store> store) : store_(std::move(store)), auth_(store_->db()) {}
+  explicit SqliteServerStore(std::unique_ptr<Store> store)
+      : store_(std::move(store)), repo_(store_->db()), auth_(repo_) {}
   Status migrate() {
-    if (auto st = auth_.migrate(); !st) return st;
+    if (auto st = repo_.migrate(); !st) return st;
     return store_->db().exec(R"sql(
 CREATE TABLE IF NOT EXISTS shelter_info(id TEXT PRIMARY KEY, name TEXT NOT NULL, capacity INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS device_status(
@@ -225,7 +359,8 @@ CREATE TABLE IF NOT EXISTS device_status(
  private:
   std::mutex mu_;
   std::unique_ptr<Store> store_;
-  Auth auth_;
+  SqliteCredentialRepo repo_;
+  Credentials auth_;
 };
 
 }  // namespace

@@ -153,9 +153,28 @@ class Pool {
   int open_ = 0;
 };
 
+// Credential rows (the rules: auth.cpp, Credentials).
+class PgCredentialRepo final : public CredentialRepo {
+ public:
+  explicit PgCredentialRepo(Pool& pool) : pool_(pool) {}
+  Status insert_enrolment(const EnrolmentRow& row) override;
+  Result<std::optional<EnrolmentRow>> find_enrolment(const std::string& code_hash) override;
+  Result<bool> redeem_enrolment(const std::string& code_hash, const TokenRow& token) override;
+  Status insert_token(const TokenRow& token) override;
+  Result<std::optional<TokenRow>> find_token(const std::string& token_hash) override;
+  Status delete_token(const std::string& token_hash, const std::string& kind) override;
+  Status insert_user(const UserRow& user, const TokenRow& token) override;
+  Result<std::optional<UserRow>> find_user(const std::string& name) override;
+  Result<int> delete_device_credentials(const std::string& device_id) override;
+  Result<int> delete_user_credentials(const std::string& name) override;
+
+ private:
+  Pool& pool_;
+};
+
 class PgServerStore final : public ServerStore {
  public:
-  explicit PgServerStore(std::string url) : pool_(std::move(url)) {}
+  explicit PgServerStore(std::string url) : pool_(std::move(url)), credential_rows_(pool_), auth_(credential_rows_) {}
   Status connect() { return pool_.connect(); }
 
   Result<PushReply> push(const PushRequest& request, std::int64_t now) override;
@@ -168,15 +187,26 @@ class PgServerStore final : public ServerStore {
   Status set_shelter(const std::string& id, const std::string& name, int capacity) override;
   Result<std::optional<std::int64_t>> note_contact(const DeviceContact& c) override;
   Result<std::vector<DeviceStatus>> devices() override;
-  Result<TokenCheck> authenticate(const std::string& token) override;
-  Result<Principal> enrol(const std::string& code, const std::string& device_id, std::string& token_out) override;
-  Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id,
-                                       int hours) override;
-  Result<std::string> add_user(const std::string& name, const std::string& role, const std::string& password) override;
-  Result<std::string> login(const std::string& name, const std::string& password) override;
-  Status end_session(const std::string& token) override;
   Result<std::int64_t> last_device_seq(const std::string& device_id) override;
-  Result<int> revoke(const std::string& device_id, const std::string& user_name) override;
+  // Credentials: the shared rules over this backend's rows.
+  Result<TokenCheck> authenticate(const std::string& token) override { return auth_.authenticate(token); }
+  Result<Principal> enrol(const std::string& code, const std::string& device_id, std::string& token_out) override {
+    return auth_.enrol(code, device_id, token_out);
+  }
+  Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id,
+                                       int hours) override {
+    return auth_.create_enrolment(shelter_id, device_id, hours);
+  }
+  Result<std::string> add_user(const std::string& name, const std::string& role, const std::string& password) override {
+    return auth_.add_user(name, role, password);
+  }
+  Result<std::string> login(const std::string& name, const std::string& password) override {
+    return auth_.login(name, password);
+  }
+  Status end_session(const std::string& token) override { return auth_.end_session(token); }
+  Result<int> revoke(const std::string& device_id, const std::string& user_name) override {
+    return auth_.revoke(device_id, user_name);
+  }
 
   struct PendingPush {  // a batch waiting for its group's transaction
     const PushRequest* request;
@@ -195,6 +225,8 @@ class PgServerStore final : public ServerStore {
 
   static constexpr size_t kMaxGroupEvents = 4 * kMaxBatchEvents;
   Pool pool_;
+  PgCredentialRepo credential_rows_;
+  Credentials auth_;
   std::mutex group_mu_;
   std::condition_variable group_cv_;
   std::vector<PendingPush*> waiting_;

@@ -12,8 +12,6 @@ constexpr const char* kMergeEdges =
     "WHERE type = 'merged' AND body::json->>'into' <> '' UNION ALL SELECT (body::json->>'into') COLLATE \"C\", "
     "person_id COLLATE \"C\" FROM event WHERE type = 'merged' AND body::json->>'into' <> '')";
 
-std::int64_t now_s() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
 }  // namespace
 
 Result<PullReply> PgServerStore::pull(const std::string& shelter_id, std::int64_t after, int limit) {
@@ -178,19 +176,6 @@ Status PgServerStore::set_shelter(const std::string& id, const std::string& name
   });
 }
 
-Result<std::string> PgServerStore::login(const std::string& name, const std::string& password) {
-  return pool_.with_conn("sign in", [&](pqxx::connection& conn) -> Result<std::string> {
-    pqxx::work w(conn);
-    auto r = w.exec_params("SELECT role, password_hash FROM hq_user WHERE name = $1", name);
-    if (r.empty() || !password_matches(r[0][1].c_str(), password)) return fail("wrong name or password");
-    const std::string token = random_token();
-    w.exec_params("INSERT INTO auth_token VALUES($1, 'session', '', '', $2, $3, $4)", hash_secret(token), name,
-                  std::string(r[0][0].c_str()), now_s());
-    w.commit();
-    return token;
-  });
-}
-
 Result<std::int64_t> PgServerStore::last_device_seq(const std::string& device_id) {
   return pool_.with_conn("last device seq", [&](pqxx::connection& conn) -> Result<std::int64_t> {
     pqxx::read_transaction w(conn);
@@ -199,103 +184,6 @@ Result<std::int64_t> PgServerStore::last_device_seq(const std::string& device_id
   });
 }
 
-Status PgServerStore::end_session(const std::string& token) {
-  return pool_.with_conn("sign out", [&](pqxx::connection& conn) -> Status {
-    pqxx::work w(conn);
-    w.exec_params("DELETE FROM auth_token WHERE token_hash = $1 AND kind = 'session'", hash_secret(token));
-    w.commit();
-    return {};
-  });
-}
-
-Result<int> PgServerStore::revoke(const std::string& device_id, const std::string& user_name) {
-  if (device_id.empty() == user_name.empty()) return fail("revoke: name a device or a user");
-  return pool_.with_conn("revoke", [&](pqxx::connection& conn) -> Result<int> {
-    pqxx::work w(conn);
-    pqxx::result a, b;
-    if (device_id.empty()) {
-      a = w.exec_params("DELETE FROM auth_token WHERE kind IN ('hq', 'session') AND name = $1", user_name);
-      b = w.exec_params("DELETE FROM hq_user WHERE name = $1", user_name);
-    } else {
-      a = w.exec_params("DELETE FROM auth_token WHERE kind = 'kiosk' AND device_id = $1", device_id);
-      b = w.exec_params("DELETE FROM auth_enrolment WHERE device_id = $1 AND NOT used", device_id);
-    }
-    w.commit();
-    return static_cast<int>(a.affected_rows() + b.affected_rows());
-  });
-}
-
-Result<TokenCheck> PgServerStore::authenticate(const std::string& token) {
-  if (token.empty()) return TokenCheck{{}, "missing credentials"};
-  return pool_.with_conn("authenticate", [&](pqxx::connection& conn) -> Result<TokenCheck> {
-    pqxx::read_transaction w(conn);
-    auto r = w.exec_params(
-        "SELECT kind, shelter_id, device_id, name, role, created FROM auth_token WHERE token_hash = $1",
-        hash_secret(token));
-    if (r.empty()) return TokenCheck{{}, "unknown credentials"};
-    Principal p;
-    p.kind = std::string(r[0][0].c_str()) == "kiosk" ? Principal::Kind::Kiosk : Principal::Kind::Headquarters;
-    p.shelter_id = r[0][1].c_str();
-    p.device_id = r[0][2].c_str();
-    p.name = r[0][3].c_str();
-    p.role = r[0][4].c_str();
-    if (std::string(r[0][0].c_str()) == "session" && r[0][5].as<std::int64_t>() + kSessionHours * 3600 < now_s())
-      return TokenCheck{{}, "session expired: sign in again"};
-    return TokenCheck{p, ""};
-  });
-}
-
-Result<Principal> PgServerStore::enrol(const std::string& code, const std::string& device_id, std::string& token_out) {
-  return pool_.with_conn("enrol", [&](pqxx::connection& conn) -> Result<Principal> {
-    pqxx::work w(conn);
-    auto r = w.exec_params(
-        "SELECT shelter_id, device_id, expires, used FROM auth_enrolment WHERE code_hash = $1 FOR UPDATE",
-        hash_secret(code));
-    if (r.empty()) return fail("enrol: unknown code");
-    Principal p;
-    p.shelter_id = r[0][0].c_str();
-    p.device_id = r[0][1].c_str();
-    if (r[0][3].as<bool>()) return fail("enrol: this code was already used");
-    if (r[0][2].as<std::int64_t>() < now_s()) return fail("enrol: this code has expired");
-    if (p.device_id != device_id) return fail("enrol: this code is for device " + p.device_id);
-    w.exec_params("UPDATE auth_enrolment SET used = true WHERE code_hash = $1", hash_secret(code));
-    w.exec_params("DELETE FROM auth_token WHERE kind = 'kiosk' AND device_id = $1", p.device_id);
-    token_out = random_token();
-    w.exec_params("INSERT INTO auth_token VALUES($1, 'kiosk', $2, $3, '', '', $4)", hash_secret(token_out),
-                  p.shelter_id, p.device_id, now_s());
-    w.commit();
-    return p;
-  });
-}
-
-Result<std::string> PgServerStore::create_enrolment(const std::string& shelter_id, const std::string& device_id,
-                                     int hours) {
-  if (!is_valid_slug(shelter_id) || !is_valid_slug(device_id)) return fail("shelter and device ids must be slugs");
-  if (hours < 1 || hours > 24 * 90) return fail("a code is valid for 1 hour to 90 days");
-  return pool_.with_conn("create enrolment code", [&](pqxx::connection& conn) -> Result<std::string> {
-    const std::string code = random_code();
-    pqxx::work w(conn);
-    w.exec_params("INSERT INTO auth_enrolment(code_hash, shelter_id, device_id, expires) VALUES($1,$2,$3,$4)",
-                  hash_secret(code), shelter_id, device_id, now_s() + hours * 3600);
-    w.commit();
-    return code;
-  });
-}
-
-Result<std::string> PgServerStore::add_user(const std::string& name, const std::string& role, const std::string& password) {
-  auto pw_hash = new_user_password_hash(name, role, password);
-  if (!pw_hash) return pw_hash.error();
-  return pool_.with_conn("add user", [&](pqxx::connection& conn) -> Result<std::string> {
-    const std::string token = random_token();
-    pqxx::work w(conn);
-    w.exec_params("INSERT INTO auth_token VALUES($1, 'hq', '', '', $2, $3, $4)", hash_secret(token), name, role,
-                  now_s());
-    w.exec_params("INSERT INTO hq_user VALUES($1,$2,$3) ON CONFLICT (name) DO UPDATE SET role = $2, password_hash = $3",
-                  name, role, *pw_hash);
-    w.commit();
-    return token;
-  });
-}
 }  // namespace shelter::sync::pg
 
 namespace shelter::sync {
