@@ -1,3 +1,4 @@
+// Over 600 lines: one simulation (world, actions, invariants) meant to be read top to bottom.
 // The seeded merge simulation (FoundationDB style, in one process): N
 // shelters x M kiosks and one server (SQLite, or PostgreSQL with --pg).
 // Each seed generates a list of actions: check-ins by card, pass and form;
