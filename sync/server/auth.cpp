@@ -5,7 +5,6 @@
 #include <ctime>
 
 #include "core/model.hpp"
-#include "core/sqlite.hpp"
 
 namespace shelter::sync {
 
@@ -62,149 +61,85 @@ Result<std::string> new_user_password_hash(const std::string& name, const std::s
   return hash_password(password);
 }
 
-Status Auth::migrate() {
-  return db_.exec(R"sql(
-CREATE TABLE IF NOT EXISTS hq_user(name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS auth_enrolment(
-  code_hash TEXT PRIMARY KEY, shelter_id TEXT NOT NULL, device_id TEXT NOT NULL,
-  expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS auth_token(
-  token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, shelter_id TEXT NOT NULL, device_id TEXT NOT NULL,
-  name TEXT NOT NULL, role TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;
-)sql");
-}
-
-Result<std::string> Auth::create_enrolment(const std::string& shelter_id, const std::string& device_id, int hours) {
+Result<std::string> Credentials::create_enrolment(const std::string& shelter_id, const std::string& device_id,
+                                                  int hours) {
   if (!is_valid_slug(shelter_id)) return fail("shelter id must be 1-32 of a-z 0-9 - _");
   if (!is_valid_slug(device_id)) return fail("device id must be 1-32 of a-z 0-9 - _");
   if (hours < 1 || hours > 24 * 90) return fail("a code is valid for 1 hour to 90 days");
   const std::string code = random_code();
-  auto q = db_.prepare("INSERT INTO auth_enrolment(code_hash, shelter_id, device_id, expires) VALUES(?,?,?,?)");
-  if (!q) return q.error();
-  (*q)->bind(1, hash_secret(code)).bind(2, shelter_id).bind(3, device_id).bind(4, now_s() + hours * 3600);
-  if (auto st = (*q)->run(); !st) return st.error().context("create enrolment code");
+  if (auto st = repo_.insert_enrolment({hash_secret(code), shelter_id, device_id, now_s() + hours * 3600, false}); !st)
+    return st.error().context("create enrolment code");
   return code;
 }
 
-Result<Principal> Auth::enrol(const std::string& code, const std::string& device_id, std::string& token_out) {
-  auto tx = sql::Tx::begin(db_);
-  if (!tx) return tx.error();
-  auto q = db_.prepare("SELECT shelter_id, device_id, expires, used FROM auth_enrolment WHERE code_hash = ?");
-  if (!q) return q.error();
-  (*q)->bind(1, hash_secret(code));
-  auto row = (*q)->step();
+Result<Principal> Credentials::enrol(const std::string& code, const std::string& device_id, std::string& token_out) {
+  const std::string code_hash = hash_secret(code);
+  auto row = repo_.find_enrolment(code_hash);
   if (!row) return row.error();
   if (!*row) return fail("enrol: unknown code");
+  const EnrolmentRow& e = **row;
+  if (e.used) return fail("enrol: this code was already used");
+  if (e.expires < now_s()) return fail("enrol: this code has expired");
+  if (e.device_id != device_id) return fail("enrol: this code is for device " + e.device_id);
   Principal p;
-  p.shelter_id = (*q)->text(0);
-  p.device_id = (*q)->text(1);
-  const std::int64_t expires = (*q)->i64(2);
-  const bool used = (*q)->i64(3) != 0;
-  q->reset();
-  if (used) return fail("enrol: this code was already used");
-  if (expires < now_s()) return fail("enrol: this code has expired");
-  if (p.device_id != device_id) return fail("enrol: this code is for device " + p.device_id);
-  auto mark = db_.prepare("UPDATE auth_enrolment SET used = 1 WHERE code_hash = ?");
-  if (!mark) return mark.error();
-  (*mark)->bind(1, hash_secret(code));
-  if (auto st = (*mark)->run(); !st) return st.error();
-  auto old = db_.prepare("DELETE FROM auth_token WHERE kind = 'kiosk' AND device_id = ?");
-  if (!old) return old.error();
-  (*old)->bind(1, p.device_id);
-  if (auto st = (*old)->run(); !st) return st.error();
-  token_out = random_token();
-  auto ins = db_.prepare(
-      "INSERT INTO auth_token(token_hash, kind, shelter_id, device_id, name, role, created) VALUES(?,'kiosk',?,?,'','',?)");
-  if (!ins) return ins.error();
-  (*ins)->bind(1, hash_secret(token_out)).bind(2, p.shelter_id).bind(3, p.device_id).bind(4, now_s());
-  if (auto st = (*ins)->run(); !st) return st.error();
-  if (auto st = (*tx)->commit(); !st) return st.error();
+  p.shelter_id = e.shelter_id;
+  p.device_id = e.device_id;
+  std::string token = random_token();
+  auto redeemed = repo_.redeem_enrolment(code_hash, {hash_secret(token), "kiosk", p.shelter_id, p.device_id, "", "",
+                                                     now_s()});
+  if (!redeemed) return redeemed.error();
+  if (!*redeemed) return fail("enrol: this code was already used");  // by a request in between
+  token_out = std::move(token);
   return p;
 }
 
-Result<std::string> Auth::add_user(const std::string& name, const std::string& role, const std::string& password) {
+Result<std::string> Credentials::add_user(const std::string& name, const std::string& role,
+                                          const std::string& password) {
   auto pw_hash = new_user_password_hash(name, role, password);
   if (!pw_hash) return pw_hash.error();
-  auto tx = sql::Tx::begin(db_);
-  if (!tx) return tx.error().context("add user");
   const std::string token = random_token();
-  auto ins = db_.prepare(
-      "INSERT INTO auth_token(token_hash, kind, shelter_id, device_id, name, role, created) VALUES(?,'hq','','',?,?,?)");
-  if (!ins) return ins.error();
-  (*ins)->bind(1, hash_secret(token)).bind(2, name).bind(3, role).bind(4, now_s());
-  if (auto st = (*ins)->run(); !st) return st.error().context("add user");
-  auto user = db_.prepare("INSERT OR REPLACE INTO hq_user(name, role, password_hash) VALUES(?,?,?)");
+  if (auto st = repo_.insert_user({name, role, *pw_hash}, {hash_secret(token), "hq", "", "", name, role, now_s()}); !st)
+    return st.error().context("add user");
+  return token;
+}
+
+Result<std::string> Credentials::login(const std::string& name, const std::string& password) {
+  auto user = repo_.find_user(name);
   if (!user) return user.error();
-  (*user)->bind(1, name).bind(2, role).bind(3, *pw_hash);
-  if (auto st = (*user)->run(); !st) return st.error().context("add user");
-  if (auto st = (*tx)->commit(); !st) return st.error().context("add user");
-  return token;
-}
-
-Result<std::string> Auth::login(const std::string& name, const std::string& password) {
-  auto q = db_.prepare("SELECT role, password_hash FROM hq_user WHERE name = ?");
-  if (!q) return q.error();
-  (*q)->bind(1, name);
-  auto row = (*q)->step();
-  if (!row) return row.error();
   // One message for an unknown name and a wrong password: no account probing.
-  if (!*row || !password_matches((*q)->text(1), password)) return fail("wrong name or password");
-  const std::string role = (*q)->text(0);
-  (*q)->reset();
+  if (!*user || !password_matches((*user)->password_hash, password)) return fail("wrong name or password");
   const std::string token = random_token();
-  auto ins = db_.prepare(
-      "INSERT INTO auth_token(token_hash, kind, shelter_id, device_id, name, role, created) "
-      "VALUES(?,'session','','',?,?,?)");
-  if (!ins) return ins.error();
-  (*ins)->bind(1, hash_secret(token)).bind(2, name).bind(3, role).bind(4, now_s());
-  if (auto st = (*ins)->run(); !st) return st.error().context("sign in");
+  if (auto st = repo_.insert_token({hash_secret(token), "session", "", "", name, (*user)->role, now_s()}); !st)
+    return st.error().context("sign in");
   return token;
 }
 
-Result<TokenCheck> Auth::authenticate(const std::string& token) {
+Result<TokenCheck> Credentials::authenticate(const std::string& token) {
   if (token.empty()) return TokenCheck{{}, "missing credentials"};
-  auto q = db_.prepare("SELECT kind, shelter_id, device_id, name, role, created FROM auth_token WHERE token_hash = ?");
-  if (!q) return q.error();
-  (*q)->bind(1, hash_secret(token));
-  auto row = (*q)->step();
+  auto row = repo_.find_token(hash_secret(token));
   if (!row) return row.error();
   if (!*row) return TokenCheck{{}, "unknown credentials"};
-  Principal p;
-  p.kind = (*q)->text(0) == "kiosk" ? Principal::Kind::Kiosk : Principal::Kind::Headquarters;
-  p.shelter_id = (*q)->text(1);
-  p.device_id = (*q)->text(2);
-  p.name = (*q)->text(3);
-  p.role = (*q)->text(4);
-  if ((*q)->text(0) == "session" && (*q)->i64(5) + kSessionSeconds < now_s())
+  const TokenRow& t = **row;
+  if (t.kind == "session" && t.created + kSessionSeconds < now_s())
     return TokenCheck{{}, "session expired: sign in again"};
+  Principal p;
+  p.kind = t.kind == "kiosk" ? Principal::Kind::Kiosk : Principal::Kind::Headquarters;
+  p.shelter_id = t.shelter_id;
+  p.device_id = t.device_id;
+  p.name = t.name;
+  p.role = t.role;
   return TokenCheck{p, ""};
 }
 
-Status Auth::end_session(const std::string& token) {
-  auto q = db_.prepare("DELETE FROM auth_token WHERE token_hash = ? AND kind = 'session'");
-  if (!q) return q.error().context("sign out");
-  (*q)->bind(1, hash_secret(token));
-  return (*q)->run();
+Status Credentials::end_session(const std::string& token) {
+  if (auto st = repo_.delete_token(hash_secret(token), "session"); !st) return st.error().context("sign out");
+  return {};
 }
 
-Result<int> Auth::revoke(const std::string& device_id, const std::string& user_name) {
+Result<int> Credentials::revoke(const std::string& device_id, const std::string& user_name) {
   if (device_id.empty() == user_name.empty()) return fail("revoke: name a device or a user");
-  auto tx = sql::Tx::begin(db_);
-  if (!tx) return tx.error().context("revoke");
-  auto q = device_id.empty() ? db_.prepare("DELETE FROM auth_token WHERE kind IN ('hq', 'session') AND name = ?")
-                             : db_.prepare("DELETE FROM auth_token WHERE kind = 'kiosk' AND device_id = ?");
-  if (!q) return q.error().context("revoke");
-  (*q)->bind(1, device_id.empty() ? user_name : device_id);
-  if (auto st = (*q)->run(); !st) return st.error().context("revoke");
-  int n = static_cast<int>(db_.changes());
-  // Unused enrolment codes for the device, or the account's password.
-  auto rest = device_id.empty() ? db_.prepare("DELETE FROM hq_user WHERE name = ?")
-                                : db_.prepare("DELETE FROM auth_enrolment WHERE device_id = ? AND used = 0");
-  if (!rest) return rest.error().context("revoke");
-  (*rest)->bind(1, device_id.empty() ? user_name : device_id);
-  if (auto st = (*rest)->run(); !st) return st.error().context("revoke");
-  n += static_cast<int>(db_.changes());
-  if (auto st = (*tx)->commit(); !st) return st.error().context("revoke");
+  auto n = device_id.empty() ? repo_.delete_user_credentials(user_name) : repo_.delete_device_credentials(device_id);
+  if (!n) return n.error().context("revoke");
   return n;
 }
 

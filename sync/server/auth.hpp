@@ -2,14 +2,14 @@
 // Who may talk to the server. Kiosks enrol once with a one-time code made by
 // an administrator and then hold their own token; headquarters users hold
 // tokens with a role. Only hashes of codes and tokens are stored.
+//
+// The rules live here once (Credentials); each backend stores the rows
+// through a CredentialRepo that only reads and writes them.
+#include <cstdint>
 #include <optional>
 #include <string>
 
 #include "core/result.hpp"
-
-namespace shelter::sql {
-class Db;
-}
 
 namespace shelter::sync {
 
@@ -30,10 +30,47 @@ struct TokenCheck {
   std::string refused;
 };
 
-class Auth {
+// The stored rows (times in seconds since the epoch).
+struct EnrolmentRow {
+  std::string code_hash, shelter_id, device_id;
+  std::int64_t expires = 0;
+  bool used = false;
+};
+struct TokenRow {
+  std::string token_hash;
+  std::string kind;  // "kiosk", "hq" (an account's API token) or "session" (a dashboard sign-in)
+  std::string shelter_id, device_id, name, role;
+  std::int64_t created = 0;
+};
+struct UserRow {
+  std::string name, role, password_hash;  // password_hash "": API token only
+};
+
+// A backend's credential storage: no rules, only rows. Each call is atomic.
+class CredentialRepo {
  public:
-  explicit Auth(sql::Db& db) : db_(db) {}
-  Status migrate();
+  virtual ~CredentialRepo() = default;
+  virtual Status insert_enrolment(const EnrolmentRow& row) = 0;
+  virtual Result<std::optional<EnrolmentRow>> find_enrolment(const std::string& code_hash) = 0;
+  // Marks the code used if it is not yet (false: it was, meanwhile) and, if
+  // so, replaces every kiosk token of token.device_id by `token`.
+  virtual Result<bool> redeem_enrolment(const std::string& code_hash, const TokenRow& token) = 0;
+  virtual Status insert_token(const TokenRow& token) = 0;
+  virtual Result<std::optional<TokenRow>> find_token(const std::string& token_hash) = 0;
+  virtual Status delete_token(const std::string& token_hash, const std::string& kind) = 0;
+  // Stores the account (replacing one of that name) and its API token.
+  virtual Status insert_user(const UserRow& user, const TokenRow& token) = 0;
+  virtual Result<std::optional<UserRow>> find_user(const std::string& name) = 0;
+  // Deletes a device's kiosk tokens and unused enrolment codes; returns how many.
+  virtual Result<int> delete_device_credentials(const std::string& device_id) = 0;
+  // Deletes an account's API token, sessions and password; returns how many.
+  virtual Result<int> delete_user_credentials(const std::string& name) = 0;
+};
+
+// The rules, for both backends.
+class Credentials {
+ public:
+  explicit Credentials(CredentialRepo& repo) : repo_(repo) {}
   // A single-use code for one device of one shelter, valid for `hours`.
   Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id, int hours);
   // Trades a code for the device's token. The code must be unused, unexpired
@@ -43,6 +80,7 @@ class Auth {
   // A headquarters account; returns its token. role: "counts" (numbers only)
   // or "search" (also 安否 search over persons who consented).
   Result<std::string> add_user(const std::string& name, const std::string& role, const std::string& password);
+  // Dashboard sign-in: a session token valid for kSessionHours.
   Result<std::string> login(const std::string& name, const std::string& password);
   Result<TokenCheck> authenticate(const std::string& token);
   // Sign-out: this dashboard session stops working.
@@ -52,7 +90,7 @@ class Auth {
   Result<int> revoke(const std::string& device_id, const std::string& user_name);
 
  private:
-  sql::Db& db_;
+  CredentialRepo& repo_;
 };
 
 std::string hash_secret(const std::string& secret);  // BLAKE2b-256, hex
@@ -61,8 +99,8 @@ std::string random_code();   // 10 characters without look-alikes (0/O, 1/I/L)
 // Argon2id (libsodium crypto_pwhash_str), interactive limits.
 Result<std::string> hash_password(const std::string& password);
 bool password_matches(const std::string& hash, const std::string& password);
-// Checks a new headquarters account (both backends) and hashes its password
-// ("" when it has none: API token only).
+// Checks a new headquarters account and hashes its password ("" when it has
+// none: API token only).
 Result<std::string> new_user_password_hash(const std::string& name, const std::string& role,
                                            const std::string& password);
 

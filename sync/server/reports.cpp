@@ -9,9 +9,9 @@ namespace shelter::sync {
 
 namespace {
 
-int count_of(const nlohmann::json& obj, std::string_view key) {
-  const std::string k(key);
-  return obj.is_object() && obj.contains(k) && obj[k].is_number_integer() ? obj[k].get<int>() : 0;
+int count_of(const std::map<std::string, int>& counts, std::string_view key) {
+  auto it = counts.find(std::string(key));
+  return it == counts.end() ? 0 : it->second;
 }
 
 std::string xml_escape(const std::string& s) {
@@ -33,9 +33,9 @@ std::string xml_escape(const std::string& s) {
 
 }  // namespace
 
-std::string situation_report_csv(const nlohmann::json& counts, const nlohmann::json& shelters) {
+std::string situation_report_csv(const std::vector<ShelterCounts>& counts, const std::vector<ShelterInfo>& shelters) {
   std::map<std::string, std::pair<std::string, int>> info;
-  for (const auto& s : shelters) info[s.value("id", "")] = {s.value("name", ""), s.value("capacity", 0)};
+  for (const auto& s : shelters) info[s.id] = {s.name, s.capacity};
   std::vector<std::string> header = {"shelter_id", "shelter_name", "capacity", "persons", "households",
                                      "in_shelter", "outside_car", "outside_home", "outside_total", "temporarily_out",
                                      "male", "female", "sex_other_or_unknown"};
@@ -43,25 +43,25 @@ std::string situation_report_csv(const nlohmann::json& counts, const nlohmann::j
   for (auto n : vocab::kNeeds) header.push_back("need_" + std::string(n));
   std::string text = csv::format_row(header);
   std::vector<long> total(header.size(), 0);
-  auto row_for = [&](const nlohmann::json& c, const std::string& id) {
+  auto stay = [](StayType t) { return vocab::kStays[static_cast<size_t>(t)]; };
+  auto sex = [](Sex s) { return vocab::kSexes[static_cast<size_t>(s)]; };
+  auto row_for = [&](const ShelterCounts& c, const std::string& id) {
     const auto it = info.find(id);
-    const auto& by_stay = c.contains("by_stay") ? c["by_stay"] : nlohmann::json();
-    const auto& by_sex = c.contains("by_sex") ? c["by_sex"] : nlohmann::json();
-    const int present = count_of(c, "present");
-    const int male = count_of(by_sex, "M"), female = count_of(by_sex, "F");
+    const int male = count_of(c.by_sex, sex(Sex::Male)), female = count_of(c.by_sex, sex(Sex::Female));
+    const int car = count_of(c.by_stay, stay(StayType::Car)), home = count_of(c.by_stay, stay(StayType::Home));
     std::vector<long> v = {it == info.end() ? 0 : it->second.second,
-                           present,
-                           count_of(c, "households"),
-                           count_of(by_stay, "shelter"),
-                           count_of(by_stay, "car"),
-                           count_of(by_stay, "home"),
-                           count_of(by_stay, "car") + count_of(by_stay, "home"),
-                           count_of(c, "out"),
+                           c.present,
+                           c.households,
+                           count_of(c.by_stay, stay(StayType::Shelter)),
+                           car,
+                           home,
+                           car + home,
+                           c.out,
                            male,
                            female,
-                           present - male - female};
-    for (auto b : vocab::kAgeBands) v.push_back(count_of(c.contains("by_age_band") ? c["by_age_band"] : nlohmann::json(), b));
-    for (auto n : vocab::kNeeds) v.push_back(count_of(c.contains("by_need") ? c["by_need"] : nlohmann::json(), n));
+                           c.present - male - female};
+    for (auto b : vocab::kAgeBands) v.push_back(count_of(c.by_age_band, b));
+    for (auto n : vocab::kNeeds) v.push_back(count_of(c.by_need, n));
     csv::Row row = {id, it == info.end() ? "" : it->second.first};
     for (size_t i = 0; i < v.size(); ++i) {
       row.push_back(std::to_string(v[i]));
@@ -71,21 +71,21 @@ std::string situation_report_csv(const nlohmann::json& counts, const nlohmann::j
   };
   std::map<std::string, bool> listed;
   for (const auto& c : counts) {
-    row_for(c, c.value("shelter", ""));
-    listed[c.value("shelter", "")] = true;
+    row_for(c, c.shelter_id);
+    listed[c.shelter_id] = true;
   }
   for (const auto& [id, _] : info)  // shelters with nobody yet
-    if (!listed.count(id)) row_for(nlohmann::json::object(), id);
+    if (!listed.count(id)) row_for(ShelterCounts{}, id);
   csv::Row row = {"TOTAL", ""};
   for (size_t i = 0; i + 2 < header.size(); ++i) row.push_back(std::to_string(total[i]));
   text += csv::format_row(row);
   return text;
 }
 
-std::string pfif_xml(const std::vector<PersonRecord>& persons, const nlohmann::json& shelters,
+std::string pfif_xml(const std::vector<PersonRecord>& persons, const std::vector<ShelterInfo>& shelters,
                      const std::string& domain, const std::string& now_utc) {
   std::map<std::string, std::string> names;
-  for (const auto& s : shelters) names[s.value("id", "")] = s.value("name", "");
+  for (const auto& s : shelters) names[s.id] = s.name;
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<pfif:pfif xmlns:pfif=\"http://zesty.ca/pfif/1.4\">\n";
   auto el = [&](const char* tag, const std::string& value, const char* indent) {
     if (!value.empty()) x += std::string(indent) + "<pfif:" + tag + ">" + xml_escape(value) + "</pfif:" + tag + ">\n";

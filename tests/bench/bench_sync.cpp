@@ -21,7 +21,7 @@
 #include "core/store.hpp"
 #include "sync/daemon/syncer.hpp"
 #include "sync/protocol.hpp"
-#include "sync/server/pg_copy.hpp"
+#include "sync/server/pg/copy.hpp"
 #include "sync/server/server.hpp"
 
 using namespace shelter;
@@ -151,14 +151,14 @@ int bench_pg(const std::string& url, int n, int rounds) {
       std::printf("round %d: merge %d events, %s, in %.2f s = %.0f events/s (%.2f s of this process's CPU), %.0f B "
                   "of WAL per event\n",
                   round, n, what, times.back(), n / times.back(), cpu, wal_per_event(lsn));
-      // Households are counted when asked (pg_store.cpp): what headquarters'
+      // Households are counted when asked (pg/store.cpp): what headquarters'
       // counts cost with all n persons present at the one shelter.
       sql("VACUUM ANALYZE person");
       t0 = Clock::now();
       auto counts = (*st)->counts("");
       if (!counts) die("counts", counts.error());
       std::printf("round %d: headquarters' counts after it, %s present at one shelter: %.1f ms\n", round,
-                  counts->at(0).at("present").dump().c_str(), secs(t0) * 1000);
+                  std::to_string(counts->at(0).present).c_str(), secs(t0) * 1000);
     };
     for (int round = 1; round <= rounds; ++round) {
       merge(requests, "each a household of one", merges, round);

@@ -18,8 +18,16 @@ $cxx $flags -o "$out/fuzz_sync_push" "$root/tests/fuzz/fuzz_sync_push.cpp" "$roo
 # shellcheck disable=SC2086
 $cxx $flags -o "$out/fuzz_config" "$root/tests/fuzz/fuzz_config.cpp" "$root/kiosk/app/config.cpp" \
   "$root/core/model.cpp" "$root/core/fs_util.cpp" -ltomlplusplus -lsodium
+# The routes with the whole of core and the server minus its HTTP and
+# PostgreSQL parts.
+core=$(ls "$root"/core/*.cpp | grep -v qr_image.cpp)
+server=""
+for f in routes store sqlite_store auth reports; do server="$server $root/sync/server/$f.cpp"; done
+# shellcheck disable=SC2086
+$cxx $flags -o "$out/fuzz_routes" "$root/tests/fuzz/fuzz_routes.cpp" $core "$root/sync/protocol.cpp" $server \
+  -lsqlite3 -lsodium
 failed=0
-for target in qr_parse sync_push config; do
+for target in qr_parse sync_push config routes; do
   work=$(mktemp -d)
   cp "$root"/tests/fuzz/corpus/$target/* "$work/"
   # The exit status is the fuzzer's (not a pipe's): a crash fails the run.

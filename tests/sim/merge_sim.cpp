@@ -1,4 +1,4 @@
-// Over 600 lines: the simulation's actions and their checks read best as one story.
+// Long: one simulation (world, actions, invariants) meant to be read top to bottom.
 // The seeded merge simulation (FoundationDB style, in one process): N
 // shelters x M kiosks and one server (SQLite, or PostgreSQL with --pg).
 // Each seed generates a list of actions: check-ins by card, pass and form;
@@ -503,18 +503,18 @@ class Run {
     }
     auto counts = server_->store().counts("");
     if (!counts) return "[server] " + counts.error().message;
-    std::map<std::string, nlohmann::json> server_counts;
-    for (const auto& c : *counts) server_counts[c.value("shelter", "")] = c;
-    for (int s = 0; s < kShelters; ++s) server_counts.try_emplace("s" + std::to_string(s), nlohmann::json::object());
+    std::map<std::string, ShelterCounts> server_counts;
+    for (const auto& c : *counts) server_counts[c.shelter_id] = c;
+    for (int s = 0; s < kShelters; ++s) server_counts.try_emplace("s" + std::to_string(s));
     for (const auto& [shelter, n] : recount) {
-      const auto c = server_counts.count(shelter) ? server_counts[shelter] : nlohmann::json::object();
-      if (c.value("present", 0) != n.first || c.value("out", 0) != n.second)
-        return "[recount] counts at " + shelter + " are " + std::to_string(c.value("present", 0)) + "/" +
-               std::to_string(c.value("out", 0)) + ", a recount says " + std::to_string(n.first) + "/" +
+      const ShelterCounts c = server_counts.count(shelter) ? server_counts[shelter] : ShelterCounts{};
+      if (c.present != n.first || c.out != n.second)
+        return "[recount] counts at " + shelter + " are " + std::to_string(c.present) + "/" +
+               std::to_string(c.out) + ", a recount says " + std::to_string(n.first) + "/" +
                std::to_string(n.second);
     }
     for (const auto& [shelter, c] : server_counts)
-      if (!recount.count(shelter) && (c.value("present", 0) != 0 || c.value("out", 0) != 0))
+      if (!recount.count(shelter) && (c.present != 0 || c.out != 0))
         return "[recount] counts at " + shelter + " without anyone there";
 
     // Every kiosk equals the server, and its incremental projections a
@@ -550,7 +550,7 @@ class Run {
         return why;
       }
       const auto& c = server_counts[k(i).shelter()];
-      if (c.value("households", 0) != mine_counts->households)
+      if (c.households != mine_counts->households)
         return "[kiosk] " + device_of(i) + "'s households differ from the server's";
     }
 

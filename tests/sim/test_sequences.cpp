@@ -64,7 +64,7 @@ struct World {
   int server_present(const std::string& shelter) {
     auto c = server->store().counts(shelter);
     REQUIRE(c.ok());
-    return c->empty() ? 0 : (*c)[0].value("present", 0);
+    return c->empty() ? 0 : (*c)[0].present;
   }
 };
 

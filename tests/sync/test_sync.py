@@ -343,7 +343,7 @@ if PG:
     check(all(c == 503 for c, _ in down) and "database" in str(down[0][1]),
           f"with the database unreachable requests get 503 and why: {down[0][0]} {str(down[0][1])[:90]}")
     rc, err = sync(a1)
-    check(rc != 0 and "401" not in err and "credentials" not in err,
+    check(rc != 0 and "said 401" not in err and "credentials" not in err,
           f"and the daemon does not take it for a bad credential: {err.strip()[-90:]}")
     psql(admin, "ALTER DATABASE shelter ALLOW_CONNECTIONS true")
     codes = [get("/v1/counts", HQ)[0] for _ in range(3)]

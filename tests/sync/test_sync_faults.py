@@ -367,7 +367,7 @@ check(set(server_ids) == all_own,
 if PG:
     server_people = {}
     def field_value(state, name):
-        """A field of the PostgreSQL backend's person state (pg_store.cpp, state_json):
+        """A field of the PostgreSQL backend's person state (sync/server/pg/state.cpp, state_json):
         {"s": [stamps], "f": {name: value or [value, stamp index]}}."""
         v = json.loads(state)["f"][name]
         return v if isinstance(v, str) else v[0]

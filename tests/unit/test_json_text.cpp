@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/json_text.hpp"
-#include "sync/server/pg_copy.hpp"
+#include "sync/server/pg/copy.hpp"
 
 using namespace shelter;
 

@@ -1,4 +1,4 @@
-#include "sync/server/pg_copy.hpp"
+#include "sync/server/pg/copy.hpp"
 
 #include <pqxx/tablewriter>
 

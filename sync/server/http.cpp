@@ -1,0 +1,81 @@
+// The HTTP layer: cpp-httplib bound to the routes (routes.hpp), the
+// dashboard's static files, the security headers and the log. Nothing here
+// decides anything about a request.
+#include "sync/server/server.hpp"
+
+#include <httplib.h>
+
+namespace shelter::sync {
+
+namespace {
+
+ApiRequest to_api_request(const httplib::Request& req) {
+  ApiRequest r;
+  r.method = req.method;
+  r.path = req.path;
+  for (const auto& [name, value] : req.params) r.params.emplace(name, value);  // the first of repeated names
+  r.authorization = req.get_header_value("Authorization");
+  r.shelter_time = req.get_header_value("X-Shelter-Time");
+  r.body = req.body;
+  return r;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerStore& store;
+  ServerOptions options;
+  httplib::Server http;
+  int bound = 0;
+};
+
+Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store, std::move(options), {}, 0}) {
+  auto& http = impl_->http;
+  http.set_payload_max_length(kMaxBodyBytes);
+  for (const RouteName& name : api_routes()) {
+    auto handler = [&st = impl_->store](const httplib::Request& req, httplib::Response& res) {
+      const ApiReply reply = route(st, to_api_request(req), system_millis());
+      for (const auto& line : reply.log) log_line(line);
+      res.status = reply.status;
+      if (!reply.attachment.empty())
+        res.set_header("Content-Disposition", "attachment; filename=\"" + reply.attachment + "\"");
+      res.set_content(reply.body, reply.content_type);
+    };
+    if (std::string(name.method) == "POST")
+      http.Post(name.path, handler);
+    else
+      http.Get(name.path, handler);
+  }
+  // The dashboard: static files, no scripts from elsewhere.
+  if (!impl_->options.dashboard_dir.empty() && !http.set_mount_point("/", impl_->options.dashboard_dir))
+    log_line("dashboard folder " + impl_->options.dashboard_dir + " not found: serving the API only");
+  http.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'");
+    res.set_header("Cache-Control", "no-store");
+  });
+}
+
+Server::~Server() { stop(); }
+
+Status Server::run() {
+  auto& http = impl_->http;
+  if (impl_->options.port == 0) {
+    impl_->bound = http.bind_to_any_port(impl_->options.host);
+  } else if (http.bind_to_port(impl_->options.host, impl_->options.port)) {
+    impl_->bound = impl_->options.port;
+  }
+  if (impl_->bound <= 0)
+    return fail("listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) + ": cannot bind");
+  log_line("listening on " + impl_->options.host + ":" + std::to_string(impl_->bound));
+  if (!http.listen_after_bind()) return fail("serve: the listener stopped with an error");
+  return {};
+}
+
+void Server::stop() {
+  if (impl_) impl_->http.stop();
+}
+
+int Server::port() const { return impl_->bound; }
+
+}  // namespace shelter::sync

@@ -1,0 +1,123 @@
+// Credential rows in PostgreSQL (the rules: auth.cpp).
+#include "sync/server/pg/pg.hpp"
+
+namespace shelter::sync::pg {
+
+namespace {
+
+std::optional<TokenRow> token_row(const std::string& token_hash, const pqxx::result& r) {
+  if (r.empty()) return std::nullopt;
+  return TokenRow{token_hash,  r[0][0].c_str(), r[0][1].c_str(),           r[0][2].c_str(),
+                  r[0][3].c_str(), r[0][4].c_str(), r[0][5].as<std::int64_t>()};
+}
+
+void insert_token_row(pqxx::work& w, const TokenRow& t) {
+  w.exec_params("INSERT INTO auth_token VALUES($1, $2, $3, $4, $5, $6, $7)", t.token_hash, t.kind, t.shelter_id,
+                t.device_id, t.name, t.role, t.created);
+}
+
+}  // namespace
+
+Status PgCredentialRepo::insert_enrolment(const EnrolmentRow& r) {
+  return pool_.with_conn("create enrolment code", [&](pqxx::connection& conn) -> Status {
+    pqxx::work w(conn);
+    w.exec_params("INSERT INTO auth_enrolment(code_hash, shelter_id, device_id, expires, used) VALUES($1,$2,$3,$4,$5)",
+                  r.code_hash, r.shelter_id, r.device_id, r.expires, r.used);
+    w.commit();
+    return {};
+  });
+}
+
+Result<std::optional<EnrolmentRow>> PgCredentialRepo::find_enrolment(const std::string& code_hash) {
+  return pool_.with_conn("enrol", [&](pqxx::connection& conn) -> Result<std::optional<EnrolmentRow>> {
+    pqxx::read_transaction w(conn);
+    auto r = w.exec_params("SELECT shelter_id, device_id, expires, used FROM auth_enrolment WHERE code_hash = $1",
+                           code_hash);
+    if (r.empty()) return std::optional<EnrolmentRow>();
+    return std::optional<EnrolmentRow>(
+        EnrolmentRow{code_hash, r[0][0].c_str(), r[0][1].c_str(), r[0][2].as<std::int64_t>(), r[0][3].as<bool>()});
+  });
+}
+
+Result<bool> PgCredentialRepo::redeem_enrolment(const std::string& code_hash, const TokenRow& token) {
+  return pool_.with_conn("enrol", [&](pqxx::connection& conn) -> Result<bool> {
+    pqxx::work w(conn);
+    // The row lock makes a second redemption of the code wait, then find it used.
+    auto marked = w.exec_params("UPDATE auth_enrolment SET used = true WHERE code_hash = $1 AND NOT used", code_hash);
+    if (marked.affected_rows() == 0) return false;
+    w.exec_params("DELETE FROM auth_token WHERE kind = 'kiosk' AND device_id = $1", token.device_id);
+    insert_token_row(w, token);
+    w.commit();
+    return true;
+  });
+}
+
+Status PgCredentialRepo::insert_token(const TokenRow& token) {
+  return pool_.with_conn("store token", [&](pqxx::connection& conn) -> Status {
+    pqxx::work w(conn);
+    insert_token_row(w, token);
+    w.commit();
+    return {};
+  });
+}
+
+Result<std::optional<TokenRow>> PgCredentialRepo::find_token(const std::string& token_hash) {
+  return pool_.with_conn("authenticate", [&](pqxx::connection& conn) -> Result<std::optional<TokenRow>> {
+    pqxx::read_transaction w(conn);
+    return token_row(token_hash,
+                     w.exec_params("SELECT kind, shelter_id, device_id, name, role, created FROM auth_token "
+                                   "WHERE token_hash = $1",
+                                   token_hash));
+  });
+}
+
+Status PgCredentialRepo::delete_token(const std::string& token_hash, const std::string& kind) {
+  return pool_.with_conn("sign out", [&](pqxx::connection& conn) -> Status {
+    pqxx::work w(conn);
+    w.exec_params("DELETE FROM auth_token WHERE token_hash = $1 AND kind = $2", token_hash, kind);
+    w.commit();
+    return {};
+  });
+}
+
+Status PgCredentialRepo::insert_user(const UserRow& user, const TokenRow& token) {
+  return pool_.with_conn("add user", [&](pqxx::connection& conn) -> Status {
+    pqxx::work w(conn);
+    insert_token_row(w, token);
+    w.exec_params("INSERT INTO hq_user VALUES($1,$2,$3) ON CONFLICT (name) DO UPDATE SET role = $2, password_hash = $3",
+                  user.name, user.role, user.password_hash);
+    w.commit();
+    return {};
+  });
+}
+
+Result<std::optional<UserRow>> PgCredentialRepo::find_user(const std::string& name) {
+  return pool_.with_conn("sign in", [&](pqxx::connection& conn) -> Result<std::optional<UserRow>> {
+    pqxx::read_transaction w(conn);
+    auto r = w.exec_params("SELECT role, password_hash FROM hq_user WHERE name = $1", name);
+    if (r.empty()) return std::optional<UserRow>();
+    return std::optional<UserRow>(UserRow{name, r[0][0].c_str(), r[0][1].c_str()});
+  });
+}
+
+Result<int> PgCredentialRepo::delete_device_credentials(const std::string& device_id) {
+  return pool_.with_conn("revoke", [&](pqxx::connection& conn) -> Result<int> {
+    pqxx::work w(conn);
+    auto a = w.exec_params("DELETE FROM auth_token WHERE kind = 'kiosk' AND device_id = $1", device_id);
+    auto b = w.exec_params("DELETE FROM auth_enrolment WHERE device_id = $1 AND NOT used", device_id);
+    w.commit();
+    return static_cast<int>(a.affected_rows() + b.affected_rows());
+  });
+}
+
+Result<int> PgCredentialRepo::delete_user_credentials(const std::string& name) {
+  return pool_.with_conn("revoke", [&](pqxx::connection& conn) -> Result<int> {
+    pqxx::work w(conn);
+    auto a = w.exec_params("DELETE FROM auth_token WHERE kind IN ('hq', 'session') AND name = $1", name);
+    auto b = w.exec_params("DELETE FROM hq_user WHERE name = $1", name);
+    w.commit();
+    return static_cast<int>(a.affected_rows() + b.affected_rows());
+  });
+}
+
+}  // namespace shelter::sync::pg

@@ -1,0 +1,460 @@
+// Every HTTP route of the server as a function request -> reply (routes.hpp).
+// The only place the API's JSON bodies are made; the counts' JSON is core's
+// counts_to_json.
+#include "sync/server/routes.hpp"
+
+#include <algorithm>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+
+#include "core/reports.hpp"
+#include "core/vocabulary.hpp"
+#include "sync/server/reports.hpp"
+
+namespace shelter::sync {
+
+void log_line(const std::string& what) {
+  // Requests are logged by what happened, never by whom (no names here).
+  std::cerr << "shelter-server: " << what << "\n";
+}
+
+namespace {
+
+ApiReply json_reply(std::string body) {
+  ApiReply r;
+  r.body = std::move(body);
+  return r;
+}
+
+ApiReply refused(int status, const std::string& message) {
+  ApiReply r;
+  r.status = status;
+  r.body = error_body(message);
+  return r;
+}
+
+std::string param(const ApiRequest& req, const std::string& name) {
+  auto it = req.params.find(name);
+  return it == req.params.end() ? std::string() : it->second;
+}
+
+std::string bearer(const ApiRequest& req) {
+  const std::string prefix = "Bearer ";
+  return req.authorization.rfind(prefix, 0) == 0 ? req.authorization.substr(prefix.size()) : std::string();
+}
+
+// Who is asking (a kiosk or a headquarters user, from the bearer token), or
+// why the request is refused.
+struct Asker {
+  std::optional<Principal> principal;
+  ApiReply refusal;
+};
+
+Asker who(ServerStore& st, const ApiRequest& req) {
+  auto p = st.authenticate(bearer(req));
+  if (!p) return {std::nullopt, refused(503, req.path + ": " + p.error().message)};
+  if (!p->principal) return {std::nullopt, refused(401, req.path + ": " + p->refused)};
+  return {p->principal, {}};
+}
+
+// Headquarters only (the dashboard shows or hides what a role may see).
+Asker headquarters(ServerStore& st, const ApiRequest& req, const char* what) {
+  Asker a = who(st, req);
+  if (a.principal && a.principal->kind != Principal::Kind::Headquarters)
+    return {std::nullopt, refused(403, std::string(what) + ": headquarters only")};
+  return a;
+}
+
+// Headquarters with the search role: person data.
+Asker searcher(ServerStore& st, const ApiRequest& req, const char* what) {
+  Asker a = headquarters(st, req, what);
+  if (a.principal && a.principal->role != "search")
+    return {std::nullopt, refused(403, std::string(what) + ": needs a headquarters account with the search role")};
+  return a;
+}
+
+std::string describe_skew(std::int64_t ms) {
+  const std::int64_t a = ms < 0 ? -ms : ms;
+  const std::int64_t minutes = (a + 30000) / 60000;
+  return std::to_string(minutes / 60) + " h " + std::to_string(minutes % 60) + " min " +
+         (ms < 0 ? "behind" : "ahead of");
+}
+
+// Records a daemon's request for headquarters (last push/pull, clock skew
+// from its X-Shelter-Time header) and says so in the log when a kiosk's
+// clock is off by more than kFutureSlackMs, once per change of a minute or more.
+void note_contact(ServerStore& st, const Principal& p, const ApiRequest& req, bool push, std::int64_t now,
+                  ApiReply& reply) {
+  DeviceContact c;
+  c.device_id = p.device_id;
+  c.shelter_id = p.shelter_id;
+  c.push = push;
+  c.at_ms = now;
+  c.future_events = reply.future_events;
+  const std::string& sent = req.shelter_time;
+  if (!sent.empty() && sent.size() < 20 && sent.find_first_not_of("0123456789") == std::string::npos)
+    c.clock_skew_ms = std::stoll(sent) - c.at_ms;
+  auto before = st.note_contact(c);
+  if (!before) return reply.log.push_back("device status: " + before.error().message);
+  if (c.clock_skew_ms) {
+    const std::int64_t skew = *c.clock_skew_ms;
+    const std::int64_t was = before->value_or(0);
+    if ((skew > kFutureSlackMs || skew < -kFutureSlackMs) && (skew - was > 60000 || was - skew > 60000))
+      reply.log.push_back("clock of device " + p.device_id + " is " + describe_skew(skew) +
+                          " the server's (its daemon corrects new events; shown to headquarters)");
+  }
+  if (c.future_events > 0)
+    reply.log.push_back("push from device " + p.device_id + ": " + std::to_string(c.future_events) +
+                        " event(s) stamped more than 5 min ahead of the server clock (stored with a clamp to that "
+                        "limit; flagged to headquarters)");
+}
+
+nlohmann::json optional_ms(const std::optional<std::int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
+
+// GET /v1/health
+ApiReply health(ServerStore&, const ApiRequest&, std::int64_t) { return json_reply("{\"ok\":true}"); }
+
+// GET /v1/vocabulary: the vocabularies (needs, age bands, ...) in display
+// order: the dashboard holds no lists of its own. Public: no person data.
+ApiReply vocabulary(ServerStore&, const ApiRequest&, std::int64_t) { return json_reply(vocab::to_json().dump()); }
+
+// POST /v1/enrol
+ApiReply enrol(ServerStore& st, const ApiRequest& req, std::int64_t now) { return serve_enrol(st, req.body, now); }
+
+// POST /v1/push
+ApiReply push(ServerStore& st, const ApiRequest& req, std::int64_t now) {
+  Asker a = who(st, req);
+  if (!a.principal) return a.refusal;
+  ApiReply reply = serve_push(st, *a.principal, req.body, now);
+  if (reply.status == 200) note_contact(st, *a.principal, req, true, now, reply);
+  return reply;
+}
+
+// GET /v1/pull?shelter=&after=&limit=
+ApiReply pull(ServerStore& st, const ApiRequest& req, std::int64_t now) {
+  Asker a = who(st, req);
+  if (!a.principal) return a.refusal;
+  std::int64_t after = 0;
+  int limit = 1000;
+  try {
+    if (req.params.count("after")) after = std::stoll(param(req, "after"));
+    if (req.params.count("limit")) limit = std::stoi(param(req, "limit"));
+  } catch (const std::exception&) {
+    return refused(400, "pull: after and limit must be numbers");
+  }
+  ApiReply reply = serve_pull(st, *a.principal, param(req, "shelter"), after, limit, now);
+  if (reply.status == 200) note_contact(st, *a.principal, req, false, now, reply);
+  return reply;
+}
+
+// GET /v1/devices
+ApiReply devices(ServerStore& st, const ApiRequest& req, std::int64_t now) {
+  Asker a = headquarters(st, req, "devices");
+  if (!a.principal) return a.refusal;
+  auto d = st.devices();
+  if (!d) return refused(503, d.error().message);
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& s : *d)
+    list.push_back({{"device", s.device_id}, {"shelter", s.shelter_id}, {"last_push", optional_ms(s.last_push_ms)},
+                    {"last_pull", optional_ms(s.last_pull_ms)}, {"clock_skew_ms", optional_ms(s.clock_skew_ms)},
+                    {"future_events", s.future_events}});
+  return json_reply(nlohmann::json{{"time", now}, {"devices", list}}.dump());
+}
+
+// GET /v1/counts[?shelter=]
+ApiReply counts(ServerStore& st, const ApiRequest& req, std::int64_t) {
+  Asker a = who(st, req);
+  if (!a.principal) return a.refusal;
+  const Principal& p = *a.principal;
+  const std::string shelter = param(req, "shelter");
+  if (!shelter.empty() && !is_valid_slug(shelter)) return refused(400, "counts: bad shelter id");
+  // A kiosk may read its own shelter's counts; headquarters every shelter's.
+  if (p.kind == Principal::Kind::Kiosk && shelter != p.shelter_id)
+    return refused(403, "counts: this token may read only shelter " + p.shelter_id);
+  auto c = st.counts(shelter);
+  if (!c) return refused(503, c.error().message);
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& one : *c) out.push_back(counts_to_json(one));
+  return json_reply(out.dump());
+}
+
+// POST /v1/login {"name", "password"}
+ApiReply login(ServerStore& st, const ApiRequest& req, std::int64_t) {
+  auto j = nlohmann::json::parse(req.body, nullptr, false);
+  if (!j.is_object() || !j.contains("name") || !j["name"].is_string() || !j.contains("password") ||
+      !j["password"].is_string())
+    return refused(400, "sign in: give name and password");
+  auto token = st.login(j["name"].get<std::string>(), j["password"].get<std::string>());
+  if (!token) return refused(401, "sign in: " + token.error().message);
+  auto check = st.authenticate(*token);
+  if (!check || !check->principal)
+    return refused(503, "sign in: " + (check ? check->refused : check.error().message));
+  const Principal& p = *check->principal;
+  ApiReply reply = json_reply(nlohmann::json{{"token", *token}, {"name", p.name}, {"role", p.role}}.dump());
+  reply.log.push_back("signed in: " + p.name + " (" + p.role + ")");
+  return reply;
+}
+
+// POST /v1/logout
+ApiReply logout(ServerStore& st, const ApiRequest& req, std::int64_t) {
+  Asker a = headquarters(st, req, "sign out");
+  if (!a.principal) return a.refusal;
+  if (auto done = st.end_session(bearer(req)); !done) return refused(503, "sign out: " + done.error().message);
+  ApiReply reply = json_reply(R"({"ok":true})");
+  reply.log.push_back("signed out: " + a.principal->name);
+  return reply;
+}
+
+// GET /v1/me: who am I (the dashboard shows or hides what a role may see).
+ApiReply me(ServerStore& st, const ApiRequest& req, std::int64_t) {
+  Asker a = headquarters(st, req, "me");
+  if (!a.principal) return a.refusal;
+  return json_reply(nlohmann::json{{"name", a.principal->name}, {"role", a.principal->role}}.dump());
+}
+
+// GET /v1/shelters
+ApiReply shelters(ServerStore& st, const ApiRequest& req, std::int64_t) {
+  Asker a = headquarters(st, req, "shelters");
+  if (!a.principal) return a.refusal;
+  auto s = st.shelters();
+  if (!s) return refused(503, s.error().message);
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& i : *s) out.push_back({{"id", i.id}, {"name", i.name}, {"capacity", i.capacity}});
+  return json_reply(out.dump());
+}
+
+// GET /v1/timeline[?hours=]
+ApiReply timeline(ServerStore& st, const ApiRequest& req, std::int64_t now) {
+  Asker a = headquarters(st, req, "timeline");
+  if (!a.principal) return a.refusal;
+  int hours = 48;
+  try {
+    if (req.params.count("hours")) hours = std::stoi(param(req, "hours"));
+  } catch (const std::exception&) {
+    hours = -1;
+  }
+  if (hours < 1 || hours > 24 * 60) return refused(400, "timeline: hours must be 1 to 1440");
+  auto t = st.timeline(now - static_cast<std::int64_t>(hours) * 3600'000);
+  if (!t) return refused(503, t.error().message);
+  nlohmann::json series = nlohmann::json::array();
+  for (const auto& r : *t)
+    series.push_back({{"shelter", r.shelter_id}, {"hour", r.hour_ms}, {"arrived", r.arrived}, {"left", r.left}});
+  return json_reply(nlohmann::json{{"time", now}, {"hours", hours}, {"series", series}}.dump());
+}
+
+// GET /v1/search?q=[&birth_year=]
+ApiReply search(ServerStore& st, const ApiRequest& req, std::int64_t) {
+  Asker a = searcher(st, req, "search");
+  if (!a.principal) return a.refusal;
+  const std::string text = param(req, "q");
+  if (text.empty() || text.size() > 100) return refused(400, "search: give q, 1 to 100 bytes");
+  const std::string year = param(req, "birth_year");
+  if (!year.empty() && (year.size() != 4 || year.find_first_not_of("0123456789") != std::string::npos))
+    return refused(400, "search: birth_year must be four digits");
+  auto found = st.search_consenting(text);
+  if (!found) return refused(503, found.error().message);
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& f : *found) {
+    const std::string birth = to_string(f.birth);
+    if (!year.empty() && birth.rfind(year, 0) != 0) continue;
+    out.push_back({{"id", f.id}, {"name", f.name}, {"reading", f.reading}, {"birth", birth}, {"shelter", f.shelter_id},
+                   {"presence", to_string(f.presence)}});
+  }
+  ApiReply reply = json_reply(out.dump());
+  // Every search is logged: who searched and how much they saw (not for whom).
+  reply.log.push_back("search by " + a.principal->name + (year.empty() ? "" : " (with a year)") + ": " +
+                      std::to_string(out.size()) + " result(s)");
+  return reply;
+}
+
+ApiReply download(std::string body, const char* content_type, const char* file_name) {
+  ApiReply r;
+  r.body = std::move(body);
+  r.content_type = content_type;
+  r.attachment = file_name;
+  return r;
+}
+
+// GET /v1/export/counts.csv: the situation report.
+ApiReply export_counts(ServerStore& st, const ApiRequest& req, std::int64_t) {
+  Asker a = headquarters(st, req, "export counts");
+  if (!a.principal) return a.refusal;
+  auto c = st.counts("");
+  auto s = st.shelters();
+  if (!c || !s) return refused(503, (!c ? c.error() : s.error()).message);
+  ApiReply reply =
+      download("\xEF\xBB\xBF" + situation_report_csv(*c, *s), "text/csv; charset=utf-8", "shelter-counts.csv");
+  reply.log.push_back("counts exported by " + a.principal->name);
+  return reply;
+}
+
+// GET /v1/export/roster.csv
+ApiReply export_roster(ServerStore& st, const ApiRequest& req, std::int64_t) {
+  Asker a = searcher(st, req, "export roster");
+  if (!a.principal) return a.refusal;
+  auto people = st.persons(false);
+  if (!people) return refused(503, people.error().message);
+  ApiReply reply = download("\xEF\xBB\xBF" + roster_csv(*people), "text/csv; charset=utf-8", "shelter-roster.csv");
+  reply.log.push_back("roster exported by " + a.principal->name + ": " + std::to_string(people->size()) +
+                      " person(s)");
+  return reply;
+}
+
+// GET /v1/export/pfif.xml
+ApiReply export_pfif(ServerStore& st, const ApiRequest& req, std::int64_t) {
+  Asker a = searcher(st, req, "export PFIF");
+  if (!a.principal) return a.refusal;
+  auto people = st.persons(true);
+  auto s = st.shelters();
+  if (!people || !s) return refused(503, (!people ? people.error() : s.error()).message);
+  ApiReply reply = download(pfif_xml(*people, *s, "shelter-checkin", utc_now("%Y-%m-%dT%H:%M:%SZ")),
+                            "application/xml; charset=utf-8", "shelter-pfif.xml");
+  reply.log.push_back("PFIF exported by " + a.principal->name + ": " + std::to_string(people->size()) +
+                      " consenting person(s)");
+  return reply;
+}
+
+using Handler = ApiReply (*)(ServerStore&, const ApiRequest&, std::int64_t);
+struct Route {
+  RouteName name;
+  Handler handler;
+};
+const std::vector<Route>& routes() {
+  static const std::vector<Route> table = {
+      {{"GET", "/v1/health"}, health},
+      {{"GET", "/v1/vocabulary"}, vocabulary},
+      {{"POST", "/v1/enrol"}, enrol},
+      {{"POST", "/v1/push"}, push},
+      {{"GET", "/v1/pull"}, pull},
+      {{"GET", "/v1/devices"}, devices},
+      {{"GET", "/v1/counts"}, counts},
+      {{"POST", "/v1/login"}, login},
+      {{"POST", "/v1/logout"}, logout},
+      {{"GET", "/v1/me"}, me},
+      {{"GET", "/v1/shelters"}, shelters},
+      {{"GET", "/v1/timeline"}, timeline},
+      {{"GET", "/v1/search"}, search},
+      {{"GET", "/v1/export/counts.csv"}, export_counts},
+      {{"GET", "/v1/export/roster.csv"}, export_roster},
+      {{"GET", "/v1/export/pfif.xml"}, export_pfif},
+  };
+  return table;
+}
+
+}  // namespace
+
+const std::vector<RouteName>& api_routes() {
+  static const std::vector<RouteName> names = [] {
+    std::vector<RouteName> out;
+    for (const auto& r : routes()) out.push_back(r.name);
+    return out;
+  }();
+  return names;
+}
+
+ApiReply route(ServerStore& st, const ApiRequest& request, std::int64_t now_ms) {
+  for (const auto& r : routes()) {
+    if (request.method != r.name.method || request.path != r.name.path) continue;
+    ApiReply reply = r.handler(st, request, now_ms);
+    if (reply.status != 200)
+      reply.log.push_back("refused (" + std::to_string(reply.status) + "): " + error_message(reply.body));
+    return reply;
+  }
+  return refused(404, "no such route");
+}
+
+ApiReply serve_enrol(ServerStore& st, std::string_view body, std::int64_t now) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (!j.is_object() || !j.contains("code") || !j["code"].is_string() || !j.contains("device") ||
+      !j["device"].is_string())
+    return refused(400, "enrol: give code and device");
+  std::string token;
+  auto p = st.enrol(j["code"].get<std::string>(), j["device"].get<std::string>(), token);
+  if (!p) return refused(403, p.error().message);
+  auto last_seq = st.last_device_seq(p->device_id);
+  if (!last_seq) return refused(503, "enrol: " + last_seq.error().message);
+  ApiReply reply = json_reply(nlohmann::json{{"v", kProtocolVersion}, {"token", token}, {"shelter", p->shelter_id},
+                                             {"time", now}, {"last_seq", *last_seq}}
+                                  .dump());
+  reply.log.push_back("enrolled device " + p->device_id + " at shelter " + p->shelter_id);
+  return reply;
+}
+
+ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, std::int64_t now) {
+  if (p.kind != Principal::Kind::Kiosk) return refused(403, "push: only kiosks push");
+  auto request = decode_push_request(body);
+  if (!request) return refused(400, request.error().message);
+  if (request->device_id != p.device_id) return refused(403, "push: this token belongs to device " + p.device_id);
+  // A kiosk writes under its own shelter only, its own events or those of
+  // another device of its shelter that it imported from a file (relayed).
+  // An event of another shelter is refused alone: the rest of the batch is
+  // stored, so one stray event never blocks a kiosk's sync.
+  PushRequest admissible{request->device_id, {}};
+  std::vector<Refusal> elsewhere;
+  for (auto& e : request->events) {
+    if (e.shelter_id == p.shelter_id)
+      admissible.events.push_back(std::move(e));
+    else
+      elsewhere.push_back({e.id, "other_shelter",
+                           "event " + e.id + " is for shelter " + e.shelter_id + "; device " + p.device_id +
+                               " may write only for shelter " + p.shelter_id,
+                           0});
+  }
+  PushReply reply;
+  if (!admissible.events.empty()) {
+    auto stored = st.push(admissible, now);
+    if (!stored) return refused(503, stored.error().message);
+    reply = std::move(*stored);
+  }
+  ApiReply out;
+  for (auto& f : elsewhere) {
+    out.log.push_back("refused event: " + f.reason);
+    reply.refused.push_back(std::move(f));
+  }
+  for (const auto& f : reply.refused)
+    if (f.code != "other_shelter") out.log.push_back("refused event (" + f.code + "): " + f.reason);
+  reply.server_time_ms = now;
+  out.body = encode(reply);
+  out.future_events = static_cast<int>(reply.clamped.size());
+  return out;
+}
+
+ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shelter, std::int64_t after, int limit,
+                    std::int64_t now) {
+  if (!is_valid_slug(shelter)) return refused(400, "pull: shelter must be a shelter id");
+  if (p.kind != Principal::Kind::Kiosk || p.shelter_id != shelter)
+    return refused(403, "pull: this token may read only shelter " + p.shelter_id);
+  if (after < 0 || limit < 1 || limit > static_cast<int>(kMaxBatchEvents))
+    return refused(400, "pull: after >= 0 and 1 <= limit <= " + std::to_string(kMaxBatchEvents));
+  auto reply = st.pull(shelter, after, limit);
+  if (!reply) return refused(503, reply.error().message);
+  reply->server_time_ms = now;
+  return json_reply(encode(*reply));
+}
+
+Result<PushReply> import_usb_at_server(ServerStore& st, const UsbExport& x, std::int64_t now) {
+  Principal as_device;
+  as_device.kind = Principal::Kind::Kiosk;
+  as_device.device_id = x.device_id;
+  as_device.shelter_id = x.shelter_id;
+  PushReply total;
+  for (size_t i = 0; i < x.events.size(); i += kMaxBatchEvents) {
+    PushRequest req{x.device_id,
+                    {x.events.begin() + static_cast<std::ptrdiff_t>(i),
+                     x.events.begin() + static_cast<std::ptrdiff_t>(std::min(x.events.size(), i + kMaxBatchEvents))}};
+    const ApiReply reply = serve_push(st, as_device, encode(req), now);
+    for (const auto& line : reply.log) log_line(line);
+    if (reply.status != 200) return fail(error_message(reply.body));
+    auto r = decode_push_reply(reply.body);
+    if (!r) return r.error();
+    total.new_events += r->new_events;
+    total.acknowledged.insert(total.acknowledged.end(), r->acknowledged.begin(), r->acknowledged.end());
+    total.refused.insert(total.refused.end(), r->refused.begin(), r->refused.end());
+    total.clamped.insert(total.clamped.end(), r->clamped.begin(), r->clamped.end());
+  }
+  total.server_time_ms = now;
+  return total;
+}
+
+}  // namespace shelter::sync

@@ -1,0 +1,64 @@
+#pragma once
+// The server's HTTP API without a socket: each route is a function from a
+// plain request to a plain reply, authentication and role checks included.
+// http.cpp binds them to cpp-httplib; the merge simulation (tests/sim) and
+// the fuzz targets (tests/fuzz) call them directly.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/usb_export.hpp"
+#include "sync/server/store.hpp"
+
+namespace shelter::sync {
+
+struct ApiRequest {
+  std::string method;  // "GET", "POST"
+  std::string path;    // without the query, e.g. "/v1/pull"
+  std::map<std::string, std::string> params;  // query parameters
+  std::string authorization;  // the Authorization header ("Bearer <token>")
+  std::string shelter_time;   // the X-Shelter-Time header (a daemon's clock, ms)
+  std::string body;
+};
+
+struct ApiReply {
+  int status = 200;
+  std::string body;  // JSON unless content_type says otherwise
+  std::string content_type = "application/json";
+  std::string attachment;  // a download's file name (Content-Disposition), "" for none
+  int future_events = 0;   // push: events stamped too far ahead (clamped), for the kiosk status
+  std::vector<std::string> log;  // what happened, for the server's log (never whose data)
+};
+
+// The routes, as (method, path): what the HTTP layer binds. Any other
+// request is not the API's (static files or 404).
+struct RouteName {
+  const char* method;
+  const char* path;
+};
+const std::vector<RouteName>& api_routes();
+
+// Answers one request to a route of api_routes() (404 for any other) at
+// now_ms: authenticates the bearer token, checks the role, and records a
+// kiosk's contact (ServerStore::note_contact) after a push or pull.
+ApiReply route(ServerStore& st, const ApiRequest& request, std::int64_t now_ms);
+
+// The server's side of /v1/enrol, /v1/push and /v1/pull for an
+// authenticated principal: route() and the merge simulation call these.
+ApiReply serve_enrol(ServerStore& st, std::string_view body, std::int64_t now_ms);
+ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, std::int64_t now_ms);
+ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shelter, std::int64_t after, int limit,
+                    std::int64_t now_ms);
+
+// A USB export carried to headquarters (`shelter-server import`): stored by
+// serve_push, as pushes from the file's device, in batches: the same merge
+// and the same rules (an event of another shelter or in conflict is refused
+// by itself). The replies' acknowledgements and refusals, added up.
+Result<PushReply> import_usb_at_server(ServerStore& st, const UsbExport& x, std::int64_t now_ms);
+
+// The server's log (standard error): one line per thing that happened.
+void log_line(const std::string& what);
+
+}  // namespace shelter::sync

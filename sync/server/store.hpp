@@ -1,0 +1,121 @@
+#pragma once
+// What the server keeps, behind one interface with a SQLite backend
+// (sqlite_store.cpp) and a PostgreSQL one (pg/). Results are typed: JSON is
+// made only by the routes (routes.cpp), counts by core's counts_to_json.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/projection.hpp"
+#include "core/store.hpp"
+#include "sync/protocol.hpp"
+#include "sync/server/auth.hpp"
+
+namespace shelter::sync {
+
+// One request from a kiosk's daemon, as recorded for headquarters: when each
+// kiosk last pushed and pulled, and how far its clock is from the server's.
+struct DeviceContact {
+  std::string device_id, shelter_id;
+  bool push = false;  // false: a pull
+  std::int64_t at_ms = 0;
+  std::optional<std::int64_t> clock_skew_ms;  // the kiosk's clock minus the server's
+  int future_events = 0;  // events stamped more than kFutureSlackMs ahead of the server
+};
+inline constexpr std::int64_t kFutureSlackMs = 5 * 60 * 1000;
+
+// A kiosk that has been in contact (times in ms; nullopt: never).
+struct DeviceStatus {
+  std::string device_id, shelter_id;
+  std::optional<std::int64_t> last_push_ms, last_pull_ms, clock_skew_ms;
+  std::int64_t future_events = 0;
+};
+
+// A shelter headquarters knows.
+struct ShelterInfo {
+  std::string id, name;
+  int capacity = 0;
+};
+
+// Arrivals and departures at one shelter in one hour of event time.
+struct TimelineRow {
+  std::string shelter_id;
+  std::int64_t hour_ms = 0;
+  std::int64_t arrived = 0, left = 0;
+};
+
+// One 安否 search result: a person who consented to disclosure.
+struct SearchHit {
+  PersonId id;
+  std::string name, reading;
+  BirthDate birth;
+  std::string shelter_id;
+  Presence presence = Presence::None;
+};
+
+class ServerStore {
+ public:
+  virtual ~ServerStore() = default;
+  // Stores a batch whose events are all of the pushing kiosk's shelter
+  // (serve_push checks that): duplicates acknowledged, conflicts refused
+  // (the others still stored), stamps more than kFutureSlackMs ahead of
+  // now_ms clamped.
+  virtual Result<PushReply> push(const PushRequest& request, std::int64_t now_ms) = 0;
+  virtual Result<PullReply> pull(const std::string& shelter_id, std::int64_t after, int limit) = 0;
+  // One shelter's counts, or every shelter's with any ("").
+  virtual Result<std::vector<ShelterCounts>> counts(const std::string& shelter_id) = 0;
+  // 安否 search: persons whose name or reading contains `text`, and who
+  // consented to disclosure. Never anyone else.
+  virtual Result<std::vector<SearchHit>> search_consenting(const std::string& text) = 0;
+  // Every person record, for the roster and PFIF exports (merged duplicates
+  // left out); with consenting_only, only those who consented to disclosure.
+  virtual Result<std::vector<PersonRecord>> persons(bool consenting_only) = 0;
+  // Arrivals and departures (left) per shelter and hour of event time since
+  // since_ms, by hour then shelter.
+  virtual Result<std::vector<TimelineRow>> timeline(std::int64_t since_ms) = 0;
+  // The shelters headquarters knows, by id.
+  virtual Result<std::vector<ShelterInfo>> shelters() = 0;
+  virtual Status set_shelter(const std::string& id, const std::string& name, int capacity) = 0;
+  // Records a contact; returns the clock skew recorded before it, if any.
+  virtual Result<std::optional<std::int64_t>> note_contact(const DeviceContact& contact) = 0;
+  // Every kiosk that has been in contact, by shelter then device.
+  virtual Result<std::vector<DeviceStatus>> devices() = 0;
+  // Credentials (see auth.hpp).
+  virtual Result<TokenCheck> authenticate(const std::string& token) = 0;
+  virtual Result<Principal> enrol(const std::string& code, const std::string& device_id, std::string& token_out) = 0;
+  virtual Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id,
+                                               int hours) = 0;
+  // A headquarters account; returns its API token. With a password the
+  // account can also sign in to the dashboard (login).
+  virtual Result<std::string> add_user(const std::string& name, const std::string& role,
+                                       const std::string& password) = 0;
+  // Dashboard sign-in: a session token valid for kSessionHours.
+  virtual Result<std::string> login(const std::string& name, const std::string& password) = 0;
+  virtual Status end_session(const std::string& token) = 0;
+  // The highest device_seq stored from this device id (0: none), for the
+  // enrol reply: a replacement tablet continues after the lost one.
+  virtual Result<std::int64_t> last_device_seq(const std::string& device_id) = 0;
+  // A lost tablet or a departed user (see Auth::revoke).
+  virtual Result<int> revoke(const std::string& device_id, const std::string& user_name) = 0;
+};
+
+// The embedded default: one SQLite file, writes serialised.
+Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string& path);
+// PostgreSQL 15 (libpqxx), e.g. "postgresql://shelter@127.0.0.1:5432/shelter";
+// several server processes may share it.
+Result<std::unique_ptr<ServerStore>> open_pg_server_store(const std::string& url);
+
+Status check_shelter(const std::string& id, const std::string& name, int capacity);
+
+// A pull reply from a feed page (up to limit + 1 rows, to tell whether there
+// is more) and, for persons entering the feed in it, their earlier events
+// (Store::feed_backfill). The reply never holds more than kMaxBatchEvents
+// events: the page is shortened until page and backfill fit.
+using Backfill = std::function<Result<std::vector<Event>>(const std::vector<PersonId>& persons)>;
+Result<PullReply> feed_reply(std::vector<std::pair<std::int64_t, Event>> page, int limit, std::int64_t after,
+                             const Backfill& backfill);
+
+}  // namespace shelter::sync
