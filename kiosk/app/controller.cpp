@@ -138,10 +138,18 @@ void Controller::scan_pass(const qr::Pass& pass) {
   if (!r) return notice("error.store", r.error().message, true);
   using Kind = PassAction::Kind;
   switch (action->kind) {
-    case Kind::Arrived: notice("pass.arrived", action->name); break;
-    case Kind::WentOut: notice("pass.went_out", action->name); break;
-    case Kind::CameBack: notice("pass.came_back", action->name); break;
-    case Kind::ArrivedUnknown: notice("pass.arrived_elsewhere", {}); break;
+    case Kind::Arrived:
+      notice("pass.arrived", action->name);
+      break;
+    case Kind::WentOut:
+      notice("pass.went_out", action->name);
+      break;
+    case Kind::CameBack:
+      notice("pass.came_back", action->name);
+      break;
+    case Kind::ArrivedUnknown:
+      notice("pass.arrived_elsewhere", {});
+      break;
   }
   if (on_checked_in && action->event.type == EventType::Arrived) on_checked_in(1);
 }
@@ -208,11 +216,20 @@ void Controller::walkin_next() {
       vm_.notice.reset();
       w.step = WalkInStep::Birth;
       break;
-    case WalkInStep::Birth: w.step = WalkInStep::Sex; break;
-    case WalkInStep::Sex: w.step = WalkInStep::Needs; break;
-    case WalkInStep::Needs: w.step = WalkInStep::Consent; break;
-    case WalkInStep::Consent: w.step = WalkInStep::Review; break;
-    case WalkInStep::Review: break;
+    case WalkInStep::Birth:
+      w.step = WalkInStep::Sex;
+      break;
+    case WalkInStep::Sex:
+      w.step = WalkInStep::Needs;
+      break;
+    case WalkInStep::Needs:
+      w.step = WalkInStep::Consent;
+      break;
+    case WalkInStep::Consent:
+      w.step = WalkInStep::Review;
+      break;
+    case WalkInStep::Review:
+      break;
   }
   screen_changed_ = true;
 }
@@ -248,186 +265,13 @@ void Controller::submit_walkin(Clock::time_point now) {
   if (on_checked_in) on_checked_in(static_cast<int>(r->size()));
 }
 
-// ---- staff ------------------------------------------------------------------
-
-void Controller::pin_submit(Clock::time_point now) {
-  auto& s = vm_.staff;
-  if (now < pin_locked_until_) {
-    s.pin_entry.clear();
-    return;
-  }
-  const bool ok = pin_matches(config_.staff_pin_hash, s.pin_entry);
-  s.pin_entry.clear();
-  if (ok) {
-    s.tries_left = config_.pin_tries;
-    vm_.notice.reset();
-    go(Screen::Staff, now);
-    s.tab = ui::StaffTab::Search;
-    if (s.default_pin) notice("staff.default_pin_warning", {}, true);
-    staff_search();
-    return;
-  }
-  if (--s.tries_left <= 0) {
-    pin_locked_until_ = now + std::chrono::seconds(config_.pin_lock_seconds);
-    s.tries_left = config_.pin_tries;
-    s.locked_seconds = config_.pin_lock_seconds;
-    notice("staff.pin_locked_notice", {}, true);
-  } else {
-    notice("staff.pin_wrong", {}, true);
-  }
-}
-
-void Controller::staff_search() {
-  PersonQuery q;
-  q.text = vm_.staff.search;
-  // A name finds people wherever they are now, so staff see who registered
-  // here and has since moved to another shelter ("moved to B").
-  if (q.text.empty()) q.shelter_id = store_.shelter_id();
-  q.limit = 50;
-  auto people = store_.persons(q);
-  vm_.staff.results.clear();
-  if (!people) return notice("error.store", people.error().message, true);
-  for (const auto& p : *people) {
-    const bool moved = !p.shelter_id.empty() && p.shelter_id != store_.shelter_id();
-    vm_.staff.results.push_back({p.id, p.info.name, p.info.reading, to_string(p.info.birth),
-                                 moved ? std::string("moved") : std::string(to_string(p.presence)), p.shelter_id});
-  }
-}
-
-void Controller::open_person(const std::string& id) {
-  auto rec = store_.person(id);
-  if (!rec || !rec->has_value()) return notice("staff.person_gone", id, true);
-  const PersonRecord& p = **rec;
-  ui::PersonDetail d;
-  d.person_id = p.id;
-  d.household_id = p.household_id;
-  d.presence = !p.shelter_id.empty() && p.shelter_id != store_.shelter_id() ? std::string("moved")
-                                                                             : std::string(to_string(p.presence));
-  d.shelter = p.shelter_id;
-  const nlohmann::json body = person_body(p.info);
-  for (auto it = body.begin(); it != body.end(); ++it) d.fields[it.key()] = it.value().get<std::string>();
-  d.fields[std::string(field::kStay)] = to_string(p.stay);
-  auto events = store_.person_events(id);
-  if (events)
-    for (const auto& e : *events) {
-      std::string line = hlc_to_string(e.hlc) + "  " + std::string(to_string(e.type)) + "  " + e.author;
-      if (e.type == EventType::Corrected) line += "  " + e.body.dump();
-      d.history.push_back(std::move(line));
-    }
-  if (!vm_.staff.person || vm_.staff.person->person_id != d.person_id) vm_.staff.show_history = false;
-  vm_.staff.person = std::move(d);
-  vm_.staff.tab = ui::StaffTab::Person;
-  vm_.staff.edit_field.clear();
-}
-
-void Controller::save_edit() {
-  auto& s = vm_.staff;
-  if (!s.person || s.edit_field.empty()) return;
-  NewEvent e{EventType::Corrected, s.person->person_id, "", "", "staff:kiosk", {{s.edit_field, s.edit_value}}};
-  auto r = store_.record(e);
-  if (!r) return notice("staff.edit_refused", r.error().message, true);
-  const std::string id = s.person->person_id;
-  open_person(id);
-  notice("staff.saved");
-}
-
-void Controller::set_presence(const std::string& what) {
-  auto& s = vm_.staff;
-  if (!s.person) return;
-  const EventType type = what == "out" ? EventType::WentOut : what == "back" ? EventType::CameBack : EventType::Left;
-  auto e = presence_event(store_, s.person->person_id, type, "staff:kiosk");
-  if (!e) return notice("staff.presence_refused", e.error().message, true);
-  auto r = store_.record(*e);
-  if (!r) return notice("error.store", r.error().message, true);
-  open_person(s.person->person_id);
-  notice("staff.saved");
-}
-
-void Controller::merge(const std::string& duplicate, int index) {
-  auto& dups = vm_.staff.duplicates;
-  if (index < 0 || static_cast<size_t>(index) >= dups.size()) return;
-  const auto& [a, b] = dups[static_cast<size_t>(index)];
-  const std::string keep = duplicate == a.person_id ? b.person_id : a.person_id;
-  auto r = store_.record(merge_event(duplicate, keep, "staff:kiosk"));
-  if (!r) return notice("error.store", r.error().message, true);
-  notice("staff.merged");
-  refresh_staff_tab();
-}
-
-void Controller::refresh_staff_tab() {
-  auto& s = vm_.staff;
-  switch (s.tab) {
-    case ui::StaffTab::Search: staff_search(); break;
-    case ui::StaffTab::Person:
-      if (s.person) open_person(s.person->person_id);
-      break;
-    case ui::StaffTab::Duplicates: {
-      s.duplicates.clear();
-      auto d = store_.possible_duplicates();
-      if (!d) return notice("error.store", d.error().message, true);
-      for (const auto& pair : *d) {
-        auto a = store_.person(pair.a), b = store_.person(pair.b);
-        if (!a || !b || !a->has_value() || !b->has_value()) continue;
-        auto row = [](const PersonRecord& p) {
-          return ui::PersonRow{p.id, p.info.name, p.info.reading, to_string(p.info.birth),
-                               std::string(to_string(p.presence)), p.shelter_id};
-        };
-        s.duplicates.emplace_back(row(**a), row(**b));
-      }
-      break;
-    }
-    case ui::StaffTab::Counts: {
-      s.counts.clear();
-      auto c = store_.counts(store_.shelter_id());
-      if (!c) return notice("error.store", c.error().message, true);
-      s.counts = {{"counts.present", c->present}, {"counts.households", c->households}, {"counts.out", c->out}};
-      auto get = [](const std::map<std::string, int>& m, const std::string& k) {
-        auto it = m.find(k);
-        return it == m.end() ? 0 : it->second;
-      };
-      for (auto sex : vocab::kSexOrder) s.counts.emplace_back(ui::sex_key(sex), get(c->by_sex, std::string(sex)));
-      for (auto band : vocab::kAgeBands) s.counts.emplace_back("age." + std::string(band), get(c->by_age_band, std::string(band)));
-      for (auto need : vocab::kNeeds) s.counts.emplace_back("need." + std::string(need), get(c->by_need, std::string(need)));
-      for (auto stay : vocab::kStays) s.counts.emplace_back("stay." + std::string(stay), get(c->by_stay, std::string(stay)));
-      break;
-    }
-    case ui::StaffTab::Sync: {
-      auto state = store_.meta("sync_state");
-      s.sync_state = state && state->has_value() ? **state : "";
-      auto unsynced = store_.unsynced_count();
-      s.unsynced = unsynced ? *unsynced : 0;
-      s.refused.clear();
-      if (auto refused = store_.refused_events(); refused)
-        for (const auto& r : *refused)
-          s.refused.push_back({r.at + "  " + r.id + ": " + r.reason, r.reissued_as});
-      break;
-    }
-    case ui::StaffTab::Export: break;
-  }
-}
-
-void Controller::export_usb() {
-  // Every event in the log in core's export format (header, events,
-  // checksum): what headquarters imports with `shelter-server import` or
-  // `shelterctl import` when no network ever comes back (the merge is the
-  // same as sync).
-  auto x = collect_unsynced(store_, true);
-  if (!x) return notice("staff.export_failed", x.error().message, true);
-  const std::string stamp = utc_now("%Y%m%dT%H%M%SZ");
-  const std::string path =
-      (std::filesystem::path(config_.export_dir) / ("shelter-" + store_.device_id() + "-" + stamp + ".jsonl")).string();
-  if (auto st = write_file_atomic(path, format_usb_export(*x), 0600); !st)
-    return notice("staff.export_failed", st.error().message, true);
-  vm_.staff.export_result = path + "  (" + std::to_string(x->events.size()) + ")";
-  notice("staff.exported");
-}
-
 void Controller::print_pass() {
   if (!printer_.enabled() || vm_.done.qr_size == 0 || printer_.busy()) return;
   qrimage::QrMatrix m;
   m.size = vm_.done.qr_size;
   m.modules = vm_.done.qr_modules;
-  if (auto st = printer_.start(qrimage::to_png(m, 10)); !st) return notice("done.print_failed", st.error().message, true);
+  if (auto st = printer_.start(qrimage::to_png(m, 10)); !st)
+    return notice("done.print_failed", st.error().message, true);
 }
 
 // ---- intents and timers -----------------------------------------------------
@@ -438,15 +282,23 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
   auto& s = vm_.staff;
   auto& person = w.people[static_cast<size_t>(std::clamp(w.current, 0, static_cast<int>(w.people.size()) - 1))];
   switch (in.kind) {
-    case Intent::Touch: break;
-    case Intent::SetLanguage: vm_.lang = in.text; break;
-    case Intent::ScanHelp: notice("welcome.scan_help"); break;
+    case Intent::Touch:
+      break;
+    case Intent::SetLanguage:
+      vm_.lang = in.text;
+      break;
+    case Intent::ScanHelp:
+      notice("welcome.scan_help");
+      break;
     case Intent::NoCard:
       reset_walkin();
       vm_.notice.reset();
       go(Screen::WalkIn, now);
       break;
-    case Intent::Cancel: go(Screen::Welcome, now); vm_.notice.reset(); break;
+    case Intent::Cancel:
+      go(Screen::Welcome, now);
+      vm_.notice.reset();
+      break;
     case Intent::ToggleMember:
       if (in.number >= 0 && static_cast<size_t>(in.number) < vm_.scan.members.size()) {
         auto& m = vm_.scan.members[static_cast<size_t>(in.number)];
@@ -456,22 +308,32 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
     case Intent::SetStay:
       if (parse_stay(in.text)) (vm_.screen == Screen::ScanResult ? vm_.scan.stay : w.stay) = in.text;
       break;
-    case Intent::ConfirmArrival: confirm_arrival(now); break;
+    case Intent::ConfirmArrival:
+      confirm_arrival(now);
+      break;
     case Intent::Key:
       if (vm_.screen == Screen::WalkIn) {
         walkin_key(in.text);
       } else if (vm_.screen == Screen::Staff) {
         std::string& target = s.edit_field.empty() ? s.search : s.edit_value;
-        if (in.text == "゛" || in.text == "゜") ui::apply_voicing(target, in.text == "゜");
-        else if (target.size() < 200) target += in.text == "\xE3\x80\x80" && !s.edit_field.empty() ? " " : in.text;
+        if (in.text == "゛" || in.text == "゜")
+          ui::apply_voicing(target, in.text == "゜");
+        else if (target.size() < 200)
+          target += in.text == "\xE3\x80\x80" && !s.edit_field.empty() ? " " : in.text;
       }
       break;
     case Intent::Backspace:
-      if (vm_.screen == Screen::WalkIn) ui::pop_utf8(person.name);
-      else if (vm_.screen == Screen::Staff) ui::pop_utf8(s.edit_field.empty() ? s.search : s.edit_value);
+      if (vm_.screen == Screen::WalkIn)
+        ui::pop_utf8(person.name);
+      else if (vm_.screen == Screen::Staff)
+        ui::pop_utf8(s.edit_field.empty() ? s.search : s.edit_value);
       break;
-    case Intent::SwitchKeyboard: w.keyboard = static_cast<ui::Keyboard>(in.number); break;
-    case Intent::NextStep: walkin_next(); break;
+    case Intent::SwitchKeyboard:
+      w.keyboard = static_cast<ui::Keyboard>(in.number);
+      break;
+    case Intent::NextStep:
+      walkin_next();
+      break;
     case Intent::PrevStep:
       if (w.step == WalkInStep::Name) {
         if (w.people.size() > 1) {
@@ -487,7 +349,9 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
         w.step = static_cast<WalkInStep>(static_cast<int>(w.step) - 1);
       }
       break;
-    case Intent::SetBirthDecade: person.birth_decade = in.number; break;
+    case Intent::SetBirthDecade:
+      person.birth_decade = in.number;
+      break;
     case Intent::SetBirthYear:
       person.birth_year = in.number;
       w.step = WalkInStep::Sex;
@@ -515,9 +379,15 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
         w.step = WalkInStep::Name;
       }
       break;
-    case Intent::SubmitWalkIn: submit_walkin(now); break;
-    case Intent::Finish: go(Screen::Welcome, now); break;
-    case Intent::PrintPass: print_pass(); break;
+    case Intent::SubmitWalkIn:
+      submit_walkin(now);
+      break;
+    case Intent::Finish:
+      go(Screen::Welcome, now);
+      break;
+    case Intent::PrintPass:
+      print_pass();
+      break;
     case Intent::OpenStaff:
       vm_.notice.reset();
       go(Screen::StaffPin, now);
@@ -526,8 +396,12 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
       // Locked: the keypad is disabled on screen, and ignored here too.
       if (now >= pin_locked_until_ && s.pin_entry.size() < 12) s.pin_entry += in.text;
       break;
-    case Intent::PinBackspace: ui::pop_utf8(s.pin_entry); break;
-    case Intent::PinSubmit: pin_submit(now); break;
+    case Intent::PinBackspace:
+      ui::pop_utf8(s.pin_entry);
+      break;
+    case Intent::PinSubmit:
+      pin_submit(now);
+      break;
     case Intent::StaffTabOpen:
       s.tab = static_cast<ui::StaffTab>(std::clamp(in.number, 0, 5));
       s.edit_field.clear();
@@ -538,19 +412,36 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
       s.typing = false;
       staff_search();
       break;
-    case Intent::StaffTyping: s.typing = in.number != 0; break;
-    case Intent::ToggleHistory: s.show_history = !s.show_history; break;
-    case Intent::OpenPerson: open_person(in.text); break;
+    case Intent::StaffTyping:
+      s.typing = in.number != 0;
+      break;
+    case Intent::ToggleHistory:
+      s.show_history = !s.show_history;
+      break;
+    case Intent::OpenPerson:
+      open_person(in.text);
+      break;
     case Intent::BeginEdit:
       s.edit_field = in.text;
       s.edit_value = s.person && s.person->fields.count(in.text) ? s.person->fields.at(in.text) : "";
       w.keyboard = (in.text == field::kName || in.text == field::kReading) ? ui::Keyboard::Kana : ui::Keyboard::Latin;
       break;
-    case Intent::SaveEdit: save_edit(); break;
-    case Intent::SetPresence: set_presence(in.text); break;
-    case Intent::Merge: merge(in.text, in.number); break;
-    case Intent::ExportUsb: export_usb(); break;
-    case Intent::LeaveStaff: go(Screen::Welcome, now); vm_.notice.reset(); break;
+    case Intent::SaveEdit:
+      save_edit();
+      break;
+    case Intent::SetPresence:
+      set_presence(in.text);
+      break;
+    case Intent::Merge:
+      merge(in.text, in.number);
+      break;
+    case Intent::ExportUsb:
+      export_usb();
+      break;
+    case Intent::LeaveStaff:
+      go(Screen::Welcome, now);
+      vm_.notice.reset();
+      break;
   }
 }
 
