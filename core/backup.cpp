@@ -40,7 +40,8 @@ Status copy_database(sqlite3* from, const std::string& to) {
     if (rc != SQLITE_OK) sqlite3_sleep(20);
   sqlite3_backup_finish(b);
   const std::string msg = sqlite3_errmsg(dest);
-  if (sqlite3_close(dest) != SQLITE_OK || rc != SQLITE_DONE) return fail("copy: " + (rc == SQLITE_DONE ? "close" : msg));
+  if (sqlite3_close(dest) != SQLITE_OK || rc != SQLITE_DONE)
+    return fail("copy: " + (rc == SQLITE_DONE ? "close" : msg));
   ::chmod(to.c_str(), 0600);
   return {};
 }

@@ -10,7 +10,8 @@ constexpr std::string_view kAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*
 constexpr std::array<signed char, 256> make_reverse() {
   std::array<signed char, 256> r{};
   for (auto& x : r) x = -1;
-  for (size_t i = 0; i < kAlphabet.size(); ++i) r[static_cast<unsigned char>(kAlphabet[i])] = static_cast<signed char>(i);
+  for (size_t i = 0; i < kAlphabet.size(); ++i)
+    r[static_cast<unsigned char>(kAlphabet[i])] = static_cast<signed char>(i);
   return r;
 }
 constexpr auto kReverse = make_reverse();

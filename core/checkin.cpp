@@ -68,8 +68,8 @@ Result<NewEvent> presence_event(Store& store, const PersonId& id, EventType type
   if (!p.shelter_id.empty() && p.shelter_id != store.shelter_id())
     return fail("person " + id + " moved to shelter " + p.shelter_id);
   const Presence now = p.presence;
-  if ((type == EventType::WentOut && now != Presence::Present) || (type == EventType::CameBack && now != Presence::Out) ||
-      (type == EventType::Left && now == Presence::Left))
+  if ((type == EventType::WentOut && now != Presence::Present) ||
+      (type == EventType::CameBack && now != Presence::Out) || (type == EventType::Left && now == Presence::Left))
     return fail("person " + id + " is " + std::string(now == Presence::None ? "not checked in" : to_string(now)));
   return NewEvent{type, id, "", "", author, {}};  // recorded under this device's shelter
 }

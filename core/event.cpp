@@ -9,7 +9,9 @@ namespace shelter {
 static constexpr std::array<std::string_view, 7> kTypeNames = {"arrived",   "went_out", "came_back",       "left",
                                                                "corrected", "merged",   "household_linked"};
 
-std::string_view to_string(EventType t) { return kTypeNames[static_cast<size_t>(t)]; }
+std::string_view to_string(EventType t) {
+  return kTypeNames[static_cast<size_t>(t)];
+}
 
 std::optional<EventType> parse_event_type(std::string_view s) {
   for (size_t i = 0; i < kTypeNames.size(); ++i)
@@ -24,7 +26,9 @@ bool is_person_field(std::string_view name) {
 }
 
 static constexpr char kHex[] = "0123456789abcdef";
-static char hex_digit(Hlc hlc, int i) { return kHex[(hlc >> (60 - 4 * i)) & 0xf]; }  // i-th of 16, first is highest
+static char hex_digit(Hlc hlc, int i) {
+  return kHex[(hlc >> (60 - 4 * i)) & 0xf];
+}  // i-th of 16, first is highest
 
 std::string make_event_id(std::string_view device_id, Hlc hlc) {
   std::string id;
@@ -124,11 +128,21 @@ void for_each_field_write(const Event& e, const std::function<void(std::string_v
         if (v.is_string()) write(k, v.get_ref<const std::string&>());
       }
       break;
-    case EventType::WentOut: presence("out"); break;
-    case EventType::CameBack: presence("present"); break;
-    case EventType::Left: presence("left"); break;
-    case EventType::Merged: write(field::kMergedInto, e.body.value(field::kInto, "")); break;
-    case EventType::HouseholdLinked: write(field::kHousehold, e.household_id); break;
+    case EventType::WentOut:
+      presence("out");
+      break;
+    case EventType::CameBack:
+      presence("present");
+      break;
+    case EventType::Left:
+      presence("left");
+      break;
+    case EventType::Merged:
+      write(field::kMergedInto, e.body.value(field::kInto, ""));
+      break;
+    case EventType::HouseholdLinked:
+      write(field::kHousehold, e.household_id);
+      break;
   }
 }
 
@@ -152,15 +166,15 @@ bool Event::same_content(const Event& o) const {
 
 nlohmann::json to_json(const Event& e) {
   auto j = nlohmann::json{{"id", e.id},
-                        {"type", std::string(to_string(e.type))},
-                        {"person", e.person_id},
-                        {"household", e.household_id},
-                        {"shelter", e.shelter_id},
-                        {"device", e.device_id},
-                        {"seq", e.device_seq},
-                        {"author", e.author},
-                        {"hlc", e.hlc},
-                        {"body", e.body}};
+                          {"type", std::string(to_string(e.type))},
+                          {"person", e.person_id},
+                          {"household", e.household_id},
+                          {"shelter", e.shelter_id},
+                          {"device", e.device_id},
+                          {"seq", e.device_seq},
+                          {"author", e.author},
+                          {"hlc", e.hlc},
+                          {"body", e.body}};
   if (e.clamp != 0) j["clamp"] = e.clamp;
   return j;
 }

@@ -1,8 +1,8 @@
 #pragma once
 // Files that must be whole or absent: cards, exports, configs.
+#include <sys/types.h>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 
 #include "core/result.hpp"
 

@@ -35,7 +35,9 @@ std::string utc_now(const char* strftime_format) {
 
 HybridClock::HybridClock(WallClock wall) : wall_(std::move(wall)) {}
 
-std::int64_t HybridClock::wall_now() const { return wall_() + offset_; }
+std::int64_t HybridClock::wall_now() const {
+  return wall_() + offset_;
+}
 
 Hlc HybridClock::now() {
   std::lock_guard lock(mu_);

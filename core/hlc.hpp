@@ -13,8 +13,12 @@ namespace shelter {
 
 using Hlc = std::uint64_t;
 
-inline constexpr std::int64_t hlc_millis(Hlc h) { return static_cast<std::int64_t>(h >> 16); }
-inline constexpr std::uint16_t hlc_counter(Hlc h) { return static_cast<std::uint16_t>(h & 0xFFFF); }
+inline constexpr std::int64_t hlc_millis(Hlc h) {
+  return static_cast<std::int64_t>(h >> 16);
+}
+inline constexpr std::uint16_t hlc_counter(Hlc h) {
+  return static_cast<std::uint16_t>(h & 0xFFFF);
+}
 inline constexpr Hlc make_hlc(std::int64_t millis, std::uint16_t counter) {
   return (static_cast<Hlc>(millis) << 16) | counter;
 }

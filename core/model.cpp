@@ -182,10 +182,14 @@ BirthDate today_utc() {
 
 std::string_view to_string(Presence p) {
   switch (p) {
-    case Presence::Present: return "present";
-    case Presence::Out: return "out";
-    case Presence::Left: return "left";
-    case Presence::None: break;
+    case Presence::Present:
+      return "present";
+    case Presence::Out:
+      return "out";
+    case Presence::Left:
+      return "left";
+    case Presence::None:
+      break;
   }
   return "";
 }

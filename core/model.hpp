@@ -16,9 +16,9 @@ namespace shelter {
 // persons. Shelter and device ids are short operator-chosen slugs.
 using PersonId = std::string;
 using HouseholdId = std::string;
-std::string new_id();                          // 16 hex digits from libsodium's CSPRNG
-bool is_valid_id(std::string_view id);         // exactly 16 lowercase hex digits
-bool is_valid_slug(std::string_view slug);     // [a-z0-9-_], 1..32 chars
+std::string new_id();                       // 16 hex digits from libsodium's CSPRNG
+bool is_valid_id(std::string_view id);      // exactly 16 lowercase hex digits
+bool is_valid_slug(std::string_view slug);  // [a-z0-9-_], 1..32 chars
 
 enum class Sex : std::uint8_t { Unknown = 0, Male = 1, Female = 2, Other = 3 };
 std::string_view to_string(Sex s);  // vocab::kSexes: "", "M", "F", "X"
@@ -30,21 +30,21 @@ std::optional<StayType> parse_stay(std::string_view s);
 
 // 要配慮 (special-care) needs as a bit set.
 enum Need : std::uint16_t {
-  kNeedIllness = 1 << 0,        // illness or injury
+  kNeedIllness = 1 << 0,  // illness or injury
   kNeedPregnant = 1 << 1,
   kNeedInfant = 1 << 2,
   kNeedDisability = 1 << 3,
   kNeedCare = 1 << 4,           // needs nursing care
   kNeedMedicalDevice = 1 << 5,  // e.g. oxygen, dialysis
   kNeedAllergy = 1 << 6,
-  kNeedLanguage = 1 << 7,       // language help
-  kNeedOther = 1 << 8,          // described in needs_other
+  kNeedLanguage = 1 << 7,  // language help
+  kNeedOther = 1 << 8,     // described in needs_other
 };
 inline constexpr int kNeedCount = static_cast<int>(vocab::kNeeds.size());  // one per name
 inline constexpr std::uint16_t kAllNeeds = (1u << kNeedCount) - 1;
-std::string_view need_name(int bit);  // vocab::kNeeds: "illness", "pregnant", ...
+std::string_view need_name(int bit);                                    // vocab::kNeeds: "illness", "pregnant", ...
 std::optional<std::uint16_t> parse_needs(std::string_view comma_list);  // "infant,allergy"
-std::string needs_to_string(std::uint16_t needs);                         // "infant,allergy"
+std::string needs_to_string(std::uint16_t needs);                       // "infant,allergy"
 
 // A birth date that may be known only to the year. year==0: unknown;
 // month==0: year only.

@@ -25,7 +25,7 @@ FieldMap::const_iterator FieldMap::find(std::string_view name) const {
 std::pair<FieldMap::iterator, bool> FieldMap::emplace(std::string name, FieldValue value) {
   auto it = lower_bound_name(fields_.begin(), fields_.end(), name);
   if (it != fields_.end() && it->first == name) return {it, false};
-  const auto at = it - fields_.begin();  // reserving moves the elements
+  const auto at = it - fields_.begin();              // reserving moves the elements
   if (fields_.capacity() == 0) fields_.reserve(16);  // every field a person usually has, in one allocation
   return {fields_.emplace(fields_.begin() + at, std::move(name), std::move(value)), true};
 }
@@ -67,7 +67,9 @@ Presence PersonState::presence() const {
   return parse_presence(status_at(where)).value_or(Presence::None);
 }
 
-std::string PersonState::shelter_id() const { return get(field::kWhere); }
+std::string PersonState::shelter_id() const {
+  return get(field::kWhere);
+}
 
 const std::string& PersonState::status_at(const std::string& shelter_id) const {
   std::string name;
@@ -76,9 +78,15 @@ const std::string& PersonState::status_at(const std::string& shelter_id) const {
   return get(name);
 }
 
-StayType PersonState::stay() const { return parse_stay(get(field::kStay)).value_or(StayType::Shelter); }
-HouseholdId PersonState::household_id() const { return get(field::kHousehold); }
-PersonId PersonState::merged_into() const { return get(field::kMergedInto); }
+StayType PersonState::stay() const {
+  return parse_stay(get(field::kStay)).value_or(StayType::Shelter);
+}
+HouseholdId PersonState::household_id() const {
+  return get(field::kHousehold);
+}
+PersonId PersonState::merged_into() const {
+  return get(field::kMergedInto);
+}
 
 PersonInfo PersonState::info() const {
   PersonInfo info;
@@ -158,18 +166,24 @@ CountDelta count_delta(const PersonState* before, const PersonState& after) {
 }
 
 nlohmann::json counts_to_json(const ShelterCounts& c) {
-  return {{"shelter", c.shelter_id}, {"present", c.present},         {"out", c.out},
-          {"households", c.households}, {"by_sex", c.by_sex},       {"by_age_band", c.by_age_band},
-          {"by_need", c.by_need},      {"by_stay", c.by_stay}};
+  return {{"shelter", c.shelter_id},    {"present", c.present}, {"out", c.out},
+          {"households", c.households}, {"by_sex", c.by_sex},   {"by_age_band", c.by_age_band},
+          {"by_need", c.by_need},       {"by_stay", c.by_stay}};
 }
 
 void add_count_cell(ShelterCounts& c, const std::string& dim, const std::string& key, int n, const BirthDate& today) {
-  if (dim == "present") c.present = n;
-  else if (dim == "out") c.out = n;
-  else if (dim == "sex") c.by_sex[key] += n;
-  else if (dim == "need") c.by_need[key] += n;
-  else if (dim == "stay") c.by_stay[key] += n;
-  else if (dim == "birth") c.by_age_band[std::string(to_string(age_band(parse_birth(key).value_or(BirthDate{}), today)))] += n;
+  if (dim == "present")
+    c.present = n;
+  else if (dim == "out")
+    c.out = n;
+  else if (dim == "sex")
+    c.by_sex[key] += n;
+  else if (dim == "need")
+    c.by_need[key] += n;
+  else if (dim == "stay")
+    c.by_stay[key] += n;
+  else if (dim == "birth")
+    c.by_age_band[std::string(to_string(age_band(parse_birth(key).value_or(BirthDate{}), today)))] += n;
 }
 
 }  // namespace shelter

@@ -7,11 +7,11 @@
 // (HLC, device id, event id). That is a total order on writes, so the result
 // does not depend on the order or the number of times events are applied.
 #include <compare>
-#include <functional>
-#include <optional>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -123,9 +123,9 @@ std::vector<HouseholdKey> household_contributions(const PersonState& p);
 // Counts of one shelter as headquarters and staff read them.
 struct ShelterCounts {
   std::string shelter_id;
-  int present = 0;     // persons present now
-  int out = 0;         // registered here, out for now
-  int households = 0;  // households with at least one member present
+  int present = 0;                         // persons present now
+  int out = 0;                             // registered here, out for now
+  int households = 0;                      // households with at least one member present
   std::map<std::string, int> by_sex;       // "M", "F", "X", "" (unknown)
   std::map<std::string, int> by_age_band;  // "0-5" ... "75+", "unknown"
   std::map<std::string, int> by_need;      // need name -> persons present with it
@@ -142,7 +142,9 @@ nlohmann::json counts_to_json(const ShelterCounts& c);
 struct CountDelta {
   std::vector<CountKey> removed, added;
   std::vector<HouseholdKey> households_removed, households_added;
-  bool empty() const { return removed.empty() && added.empty() && households_removed.empty() && households_added.empty(); }
+  bool empty() const {
+    return removed.empty() && added.empty() && households_removed.empty() && households_added.empty();
+  }
 };
 CountDelta count_delta(const PersonState* before, const PersonState& after);
 

@@ -58,10 +58,12 @@ std::vector<unsigned char> to_png(const QrMatrix& m, int scale) {
 
 std::string to_svg(const QrMatrix& m) {
   const int side = m.size + 2 * kQuietZone;
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
-                    std::to_string(side) + " " + std::to_string(side) + "\" width=\"" + std::to_string(side * 8) +
-                    "\" height=\"" + std::to_string(side * 8) +
-                    "\" shape-rendering=\"crispEdges\">\n<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n<path fill=\"#000\" d=\"";
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
+      std::to_string(side) + " " + std::to_string(side) + "\" width=\"" + std::to_string(side * 8) + "\" height=\"" +
+      std::to_string(side * 8) +
+      "\" shape-rendering=\"crispEdges\">\n<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\n<path fill=\"#000\" "
+      "d=\"";
   for (int y = 0; y < m.size; ++y) {
     for (int x = 0; x < m.size;) {
       if (!m.dark(x, y)) {
@@ -162,7 +164,8 @@ std::vector<std::uint8_t> double_size(const std::uint8_t* gray, int w, int h, in
   const int dw = w * 2, dh = h * 2;
   std::vector<std::uint8_t> out(static_cast<size_t>(dw) * dh);
   for (int y = 0; y < dh; ++y)
-    for (int x = 0; x < dw; ++x) out[static_cast<size_t>(y) * dw + x] = gray[static_cast<size_t>(y / 2) * stride + x / 2];
+    for (int x = 0; x < dw; ++x)
+      out[static_cast<size_t>(y) * dw + x] = gray[static_cast<size_t>(y / 2) * stride + x / 2];
   return out;
 }
 
@@ -180,7 +183,8 @@ std::vector<std::uint8_t> half_size(const std::uint8_t* gray, int w, int h, int 
   for (int y = 0; y < hh; ++y)
     for (int x = 0; x < hw; ++x) {
       const std::uint8_t* p = gray + static_cast<size_t>(2 * y) * stride + 2 * x;
-      out[static_cast<size_t>(y) * hw + x] = static_cast<std::uint8_t>((p[0] + p[1] + p[stride] + p[stride + 1] + 2) / 4);
+      out[static_cast<size_t>(y) * hw + x] =
+          static_cast<std::uint8_t>((p[0] + p[1] + p[stride] + p[stride + 1] + 2) / 4);
     }
   return out;
 }
@@ -232,7 +236,8 @@ std::vector<Found> QrReader::read_frame(const std::uint8_t* gray, int width, int
     case 1: {  // stretched contrast, another binarizer: dim light, glare
       if (large) {
         auto stretched = stretch_contrast(half.data(), width / 2, height / 2, width / 2);
-        found = zxing_read(stretched.data(), width / 2, height / 2, width / 2, ZXing::Binarizer::GlobalHistogram, false);
+        found =
+            zxing_read(stretched.data(), width / 2, height / 2, width / 2, ZXing::Binarizer::GlobalHistogram, false);
         scale_corners(found, 2);
       } else {
         auto stretched = stretch_contrast(gray, width, height, stride);

@@ -11,8 +11,8 @@
 namespace shelter::qrimage {
 
 struct QrMatrix {
-  int size = 0;     // modules per side
-  int version = 0;  // 1..40
+  int size = 0;                       // modules per side
+  int version = 0;                    // 1..40
   std::vector<std::uint8_t> modules;  // size*size, 1 = dark
   bool dark(int x, int y) const { return modules[static_cast<size_t>(y) * size + x] != 0; }
 };
@@ -57,7 +57,9 @@ class QrReader {
   // stretched contrast, try-harder), so consecutive frames cover them all.
   std::vector<Found> read_frame(const std::uint8_t* gray, int width, int height, int stride,
                                 std::uint64_t frame_index) const;
-  std::vector<Found> read(const GrayImage& img) const { return read(img.pixels.data(), img.width, img.height, img.width); }
+  std::vector<Found> read(const GrayImage& img) const {
+    return read(img.pixels.data(), img.width, img.height, img.width);
+  }
 };
 
 // load_image + QrReader: an error when the file cannot be read as an image,

@@ -82,12 +82,15 @@ std::string check_bytes(std::string_view record, std::string_view key) {
 }
 
 bool valid_key(std::string_view key) {
-  return key.empty() || (key.size() >= crypto_generichash_KEYBYTES_MIN && key.size() <= crypto_generichash_KEYBYTES_MAX);
+  return key.empty() ||
+         (key.size() >= crypto_generichash_KEYBYTES_MIN && key.size() <= crypto_generichash_KEYBYTES_MAX);
 }
 
 // ---- field rules shared by encoder and parser ----------------------------------
 
-bool valid_birth(const BirthDate& b) { return parse_birth(to_string(b)) == std::optional<BirthDate>(b); }
+bool valid_birth(const BirthDate& b) {
+  return parse_birth(to_string(b)) == std::optional<BirthDate>(b);
+}
 
 // Returns an empty string when `s` is acceptable as text field `name`.
 std::string text_field_problem(std::string_view name, std::string_view s) {
@@ -197,8 +200,7 @@ ParseError check_text(std::string_view name, std::string_view s, std::string& de
 }  // namespace
 
 bool HouseholdCard::operator==(const HouseholdCard& o) const {
-  if (household_id != o.household_id || address != o.address || phone != o.phone ||
-      members.size() != o.members.size())
+  if (household_id != o.household_id || address != o.address || phone != o.phone || members.size() != o.members.size())
     return false;
   for (size_t i = 0; i < members.size(); ++i)
     if (members[i].person_id != o.members[i].person_id || !(members[i].info == o.members[i].info)) return false;
@@ -207,34 +209,56 @@ bool HouseholdCard::operator==(const HouseholdCard& o) const {
 
 std::string_view describe(ParseError e) {
   switch (e) {
-    case ParseError::None: return "valid";
-    case ParseError::NotShelterCode: return "this QR code is not a shelter check-in code";
-    case ParseError::BadEncoding: return "this QR code looks like a shelter code but is not encoded correctly";
-    case ParseError::Oversized: return "this QR code is too long to be a shelter code";
-    case ParseError::Truncated: return "this shelter code is incomplete (cut off)";
-    case ParseError::UnsupportedVersion: return "this shelter code was made by a newer version; please use the form";
-    case ParseError::UnknownKind: return "this shelter code is of an unknown kind";
-    case ParseError::BadChecksum: return "this shelter code is damaged or was altered";
-    case ParseError::InvalidUtf8: return "this shelter code contains unreadable text";
-    case ParseError::InvalidField: return "this shelter code contains an invalid value";
-    case ParseError::TrailingData: return "this shelter code has extra data at its end";
+    case ParseError::None:
+      return "valid";
+    case ParseError::NotShelterCode:
+      return "this QR code is not a shelter check-in code";
+    case ParseError::BadEncoding:
+      return "this QR code looks like a shelter code but is not encoded correctly";
+    case ParseError::Oversized:
+      return "this QR code is too long to be a shelter code";
+    case ParseError::Truncated:
+      return "this shelter code is incomplete (cut off)";
+    case ParseError::UnsupportedVersion:
+      return "this shelter code was made by a newer version; please use the form";
+    case ParseError::UnknownKind:
+      return "this shelter code is of an unknown kind";
+    case ParseError::BadChecksum:
+      return "this shelter code is damaged or was altered";
+    case ParseError::InvalidUtf8:
+      return "this shelter code contains unreadable text";
+    case ParseError::InvalidField:
+      return "this shelter code contains an invalid value";
+    case ParseError::TrailingData:
+      return "this shelter code has extra data at its end";
   }
   return "unknown error";
 }
 
 std::string_view error_name(ParseError e) {
   switch (e) {
-    case ParseError::None: return "none";
-    case ParseError::NotShelterCode: return "not_shelter_code";
-    case ParseError::BadEncoding: return "bad_encoding";
-    case ParseError::Oversized: return "oversized";
-    case ParseError::Truncated: return "truncated";
-    case ParseError::UnsupportedVersion: return "unsupported_version";
-    case ParseError::UnknownKind: return "unknown_kind";
-    case ParseError::BadChecksum: return "bad_checksum";
-    case ParseError::InvalidUtf8: return "invalid_utf8";
-    case ParseError::InvalidField: return "invalid_field";
-    case ParseError::TrailingData: return "trailing_data";
+    case ParseError::None:
+      return "none";
+    case ParseError::NotShelterCode:
+      return "not_shelter_code";
+    case ParseError::BadEncoding:
+      return "bad_encoding";
+    case ParseError::Oversized:
+      return "oversized";
+    case ParseError::Truncated:
+      return "truncated";
+    case ParseError::UnsupportedVersion:
+      return "unsupported_version";
+    case ParseError::UnknownKind:
+      return "unknown_kind";
+    case ParseError::BadChecksum:
+      return "bad_checksum";
+    case ParseError::InvalidUtf8:
+      return "invalid_utf8";
+    case ParseError::InvalidField:
+      return "invalid_field";
+    case ParseError::TrailingData:
+      return "trailing_data";
   }
   return "unknown";
 }
@@ -244,8 +268,8 @@ Result<std::string> encode_card(const HouseholdCard& card) {
   if (card.members.empty() || card.members.size() > kMaxMembers)
     return fail("a card holds 1 to " + std::to_string(kMaxMembers) + " members, not " +
                 std::to_string(card.members.size()));
-  for (auto [name, value] : {std::pair<std::string_view, std::string_view>{"address", card.address},
-                             {"phone", card.phone}})
+  for (auto [name, value] :
+       {std::pair<std::string_view, std::string_view>{"address", card.address}, {"phone", card.phone}})
     if (auto p = text_field_problem(name, value); !p.empty()) return fail(p);
   Writer w;
   w.u8(kVersion);
@@ -351,8 +375,8 @@ Parsed parse(std::string_view text, std::string_view pass_key) {
   r.raw(kCheckBytes);
   if (r.short_read) return failure(ParseError::Truncated);
   if (r.pos != bytes.size()) return failure(ParseError::TrailingData, std::to_string(bytes.size() - r.pos) + " bytes");
-  const std::string expected = check_bytes(std::string_view(bytes).substr(0, record_end),
-                                           kind == kKindPass ? pass_key : std::string_view{});
+  const std::string expected =
+      check_bytes(std::string_view(bytes).substr(0, record_end), kind == kKindPass ? pass_key : std::string_view{});
   if (sodium_memcmp(expected.data(), bytes.data() + record_end, kCheckBytes) != 0)
     return failure(ParseError::BadChecksum);
 
@@ -364,8 +388,8 @@ Parsed parse(std::string_view text, std::string_view pass_key) {
     out.pass = std::move(pass);
     return out;
   }
-  for (auto [name, value] : {std::pair<std::string_view, std::string_view>{"address", card.address},
-                             {"phone", card.phone}})
+  for (auto [name, value] :
+       {std::pair<std::string_view, std::string_view>{"address", card.address}, {"phone", card.phone}})
     if (auto e = check_text(name, value, detail); e != ParseError::None) return failure(e, detail);
   for (size_t i = 0; i < card.members.size(); ++i) {
     auto& m = card.members[i];
@@ -385,8 +409,7 @@ Parsed parse(std::string_view text, std::string_view pass_key) {
     for (auto [name, value] : {std::pair<std::string_view, std::string_view>{"name", m.info.name},
                                {"reading", m.info.reading},
                                {"needs_other", m.info.needs_other}})
-      if (auto e = check_text(who + std::string(name), value, detail); e != ParseError::None)
-        return failure(e, detail);
+      if (auto e = check_text(who + std::string(name), value, detail); e != ParseError::None) return failure(e, detail);
     m.info.address = card.address;
     m.info.phone = card.phone;
   }

@@ -14,9 +14,7 @@ struct Error {
   std::string message;
 
   // Returns the error with `what` prepended: "what: message".
-  [[nodiscard]] Error context(std::string_view what) const {
-    return Error{std::string(what) + ": " + message};
-  }
+  [[nodiscard]] Error context(std::string_view what) const { return Error{std::string(what) + ": " + message}; }
 };
 
 template <class T>
@@ -84,6 +82,8 @@ class [[nodiscard]] Result<void> {
 
 using Status = Result<void>;
 
-inline Error fail(std::string message) { return Error{std::move(message)}; }
+inline Error fail(std::string message) {
+  return Error{std::move(message)};
+}
 
 }  // namespace shelter

@@ -66,8 +66,9 @@ Result<std::unique_ptr<Tx>> Tx::begin(Db& db, bool immediate) {
   // Opened read-only because its file system is (Store::open): say so
   // rather than SQLite's "attempt to write a readonly database".
   if (immediate && sqlite3_db_readonly(db.handle(), "main") == 1)
-    return fail("begin: the database is read-only (its file system is mounted read-only); "
-                "remount it read-write or move the file");
+    return fail(
+        "begin: the database is read-only (its file system is mounted read-only); "
+        "remount it read-write or move the file");
   if (auto st = db.exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN"); !st) return st.error().context("begin");
   return std::unique_ptr<Tx>(new Tx(db));
 }

@@ -84,8 +84,9 @@ Result<std::optional<Event>> Store::stored_event(const std::string& id) {
 
 // The latest stamp (as the merge compares them) of any event about `id`.
 Result<Hlc> Store::person_floor(const PersonId& id) {
-  auto q = db_->prepare("SELECT coalesce(max(CASE WHEN clamp <> 0 THEN clamp ELSE hlc END), 0) FROM event "
-                        "WHERE person_id = ?1");
+  auto q = db_->prepare(
+      "SELECT coalesce(max(CASE WHEN clamp <> 0 THEN clamp ELSE hlc END), 0) FROM event "
+      "WHERE person_id = ?1");
   if (!q) return q.error();
   (*q)->bind(1, id);
   if (auto r = (*q)->step(); !r) return r.error();
@@ -106,13 +107,11 @@ Status Store::load_clock_offset() {
   return {};
 }
 
-
 // Where this device's log ends, read under the write lock: another process
 // on the same device (shelterctl beside the kiosk) may have written since
 // this one last did.
 Status Store::resume_own_log() {
-  auto q = db_->prepare(
-      "SELECT device_seq, hlc FROM event WHERE device_id = ?1 ORDER BY device_seq DESC LIMIT 1");
+  auto q = db_->prepare("SELECT device_seq, hlc FROM event WHERE device_id = ?1 ORDER BY device_seq DESC LIMIT 1");
   if (!q) return q.error();
   (*q)->bind(1, device_id_);
   auto row = (*q)->step();
@@ -240,8 +239,12 @@ Status Store::save_person(const PersonState& p, const std::vector<std::string>& 
   if (!f) return f.error();
   for (const std::string& name : changed_fields) {
     const FieldValue& v = p.fields.find(name)->second;
-    (*f)->bind(1, p.id).bind(2, name).bind(3, v.value).bind(4, v.stamp->hlc).bind(5, v.stamp->device_id).bind(
-        6, v.stamp->event_id);
+    (*f)->bind(1, p.id)
+        .bind(2, name)
+        .bind(3, v.value)
+        .bind(4, v.stamp->hlc)
+        .bind(5, v.stamp->device_id)
+        .bind(6, v.stamp->event_id);
     if (auto st = (*f)->run(); !st) return st.error().context("save person field");
   }
   auto q = db_->prepare(
@@ -297,8 +300,8 @@ Status Store::adjust_counts(const PersonState* before, const PersonState& after)
     if (auto st = (*inc)->run(); !st) return st.error().context("adjust counts");
   }
 
-  auto hdec = db_->prepare(
-      "UPDATE household_presence SET n = n - 1 WHERE shelter_id = ?1 AND household_id = ?2 AND n > 1");
+  auto hdec =
+      db_->prepare("UPDATE household_presence SET n = n - 1 WHERE shelter_id = ?1 AND household_id = ?2 AND n > 1");
   auto hdel = db_->prepare("DELETE FROM household_presence WHERE shelter_id = ?1 AND household_id = ?2 AND n = 1");
   auto hinc = db_->prepare(
       "INSERT INTO household_presence(shelter_id, household_id, n) VALUES(?1, ?2, 1) "
@@ -335,8 +338,7 @@ Status Store::store_state(const std::optional<PersonState>& before, const Person
   if (changed.empty()) return {};
   if (auto st = save_person(after, changed); !st) return st;
   if (auto st = adjust_counts(before ? &*before : nullptr, after); !st) return st;
-  if (std::find(changed.begin(), changed.end(), field::kMergedInto) != changed.end())
-    return settle_merges({after.id});
+  if (std::find(changed.begin(), changed.end(), field::kMergedInto) != changed.end()) return settle_merges({after.id});
   return {};
 }
 
@@ -352,8 +354,10 @@ Status Store::settle_merges(const std::vector<PersonId>& changed) {
     (*into_q)->bind(1, id);
     auto row = (*into_q)->step();
     std::optional<PersonId> out;
-    if (!row) failed = row.error();
-    else if (*row) out = (*into_q)->text(0);
+    if (!row)
+      failed = row.error();
+    else if (*row)
+      out = (*into_q)->text(0);
     (*into_q)->reset();
     return out;
   };
@@ -388,8 +392,7 @@ Status Store::refold_person(const PersonId& id) {
   if (!before) return before.error().context("refold person");
   auto events = person_events(id);
   if (!events) return events.error().context("refold person");
-  auto refused = db_->prepare(
-      "SELECT r.id FROM refused_event r JOIN event e ON e.id = r.id WHERE e.person_id = ?1");
+  auto refused = db_->prepare("SELECT r.id FROM refused_event r JOIN event e ON e.id = r.id WHERE e.person_id = ?1");
   if (!refused) return refused.error().context("refold person");
   (*refused)->bind(1, id);
   std::set<std::string> left_out;
@@ -414,7 +417,8 @@ Status Store::refold_person(const PersonId& id) {
     return adjust_counts(before->has_value() ? &**before : nullptr, after).context("refold person");
   }
   if (auto st = save_person(after, changed); !st) return st.error().context("refold person");
-  if (auto st = adjust_counts(before->has_value() ? &**before : nullptr, after); !st) return st.error().context("refold person");
+  if (auto st = adjust_counts(before->has_value() ? &**before : nullptr, after); !st)
+    return st.error().context("refold person");
   if (merge_moved) return settle_merges({id});
   return {};
 }

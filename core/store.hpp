@@ -19,7 +19,7 @@ namespace shelter {
 namespace sql {
 class Db;
 class Stmt;
-}
+}  // namespace sql
 
 // A person as the projections see them now.
 struct PersonRecord {
@@ -48,9 +48,9 @@ struct NewEvent {
 };
 
 struct PersonQuery {
-  std::string shelter_id;           // empty: every shelter
-  std::optional<Presence> presence; // empty: any
-  std::string text;                 // substring of name or reading; empty: all
+  std::string shelter_id;            // empty: every shelter
+  std::optional<Presence> presence;  // empty: any
+  std::string text;                  // substring of name or reading; empty: all
   bool include_merged = false;
   int limit = 1000;
 };
@@ -58,10 +58,10 @@ struct PersonQuery {
 // What a server made of one pushed event (Store::admit).
 struct Admission {
   enum class Kind { Stored, Duplicate, Refused } kind = Kind::Stored;
-  std::string code;    // when refused: "conflict" (the id is stored with other content), "seq_taken"
-  std::string reason;  // a sentence for logs and the kiosk's staff
+  std::string code;               // when refused: "conflict" (the id is stored with other content), "seq_taken"
+  std::string reason;             // a sentence for logs and the kiosk's staff
   std::int64_t expected_seq = 0;  // seq_taken: the device's next free seq on the server
-  Hlc clamp = 0;       // the clamp the stored event has (0: none)
+  Hlc clamp = 0;                  // the clamp the stored event has (0: none)
 };
 
 // An own event the server refused for good, as shown to staff.
@@ -90,7 +90,7 @@ inline constexpr const char* kSyncPushedSeqMeta = "sync_pushed_seq";
 class Store {
  public:
   struct Options {
-    bool create = true;      // create the file if missing
+    bool create = true;  // create the file if missing
     bool read_only = false;
     std::function<std::int64_t()> wall_clock = system_millis;  // for tests and simulations
   };

@@ -143,7 +143,8 @@ Status create_private_file(const std::string& path) {
 
 }  // namespace
 
-Store::Store(std::unique_ptr<sql::Db> db, Options options) : db_(std::move(db)), clock_(std::move(options.wall_clock)) {}
+Store::Store(std::unique_ptr<sql::Db> db, Options options)
+    : db_(std::move(db)), clock_(std::move(options.wall_clock)) {}
 Store::~Store() = default;
 
 namespace {
@@ -212,8 +213,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Options opti
     auto row = (*q)->step();
     if (!row) return row.error().context(ctx);
     if ((*q)->i64(0) != kSchemaVersion)
-      return fail(ctx + ": opened read-only, and its schema " + std::to_string((*q)->i64(0)) + " is not this program's (" +
-                  std::to_string(kSchemaVersion) + ")");
+      return fail(ctx + ": opened read-only, and its schema " + std::to_string((*q)->i64(0)) +
+                  " is not this program's (" + std::to_string(kSchemaVersion) + ")");
   }
   if (auto st = store->load_identity(); !st) return st.error().context(ctx);
   return store;
@@ -238,7 +239,8 @@ Status Store::migrate() {
     if (version == kSchemaVersion) return {};  // the transaction rolls back: nothing written
     if (auto st = db_->exec(kMigrations[version]); !st)
       return st.error().context("migrate to schema " + std::to_string(version + 1));
-    if (auto st = db_->exec("PRAGMA user_version=" + std::to_string(version + 1)); !st) return st.error().context("migrate");
+    if (auto st = db_->exec("PRAGMA user_version=" + std::to_string(version + 1)); !st)
+      return st.error().context("migrate");
     // A log written under an earlier fold is folded again in the same
     // transaction: a crash leaves the old schema or the new one, never the
     // new schema with old projections.

@@ -43,8 +43,9 @@ Result<std::vector<std::pair<std::int64_t, Event>>> Store::pushable_after(std::i
 }
 
 Result<std::int64_t> Store::pushable_count(std::int64_t after_seq) {
-  auto q = db_->prepare("SELECT count(*) FROM event WHERE seq > ?1 AND (device_id = ?2 OR "
-                        "(origin = 'import' AND shelter_id = ?3))");
+  auto q = db_->prepare(
+      "SELECT count(*) FROM event WHERE seq > ?1 AND (device_id = ?2 OR "
+      "(origin = 'import' AND shelter_id = ?3))");
   if (!q) return q.error().context("count events to push");
   (*q)->bind(1, after_seq).bind(2, device_id_).bind(3, shelter_id_);
   if (auto r = (*q)->step(); !r) return r.error().context("count events to push");
@@ -206,7 +207,7 @@ static constexpr const char* kMergeEdges =
     "WHERE type = 'merged' AND json_extract(body, '$.into') <> '')";
 
 Result<std::vector<std::pair<std::int64_t, Event>>> Store::shelter_feed_after(const std::string& shelter_id,
-                                                                             std::int64_t after_seq, int limit) {
+                                                                              std::int64_t after_seq, int limit) {
   // A shelter needs its own events and every later event about a person who
   // was ever there (a move to shelter B must reach shelter A's kiosks), and
   // about the persons merged with them, wherever those were: which record of
@@ -215,7 +216,8 @@ Result<std::vector<std::pair<std::int64_t, Event>>> Store::shelter_feed_after(co
   auto q = db_->prepare(std::string("WITH RECURSIVE ") + kMergeEdges +
                         ", linked(p) AS (SELECT y FROM edges WHERE x IN (SELECT person_id FROM event WHERE "
                         "shelter_id = ?2) UNION SELECT e.y FROM edges e JOIN linked l ON e.x = l.p) "
-                        "SELECT " + kEventColumns +
+                        "SELECT " +
+                        kEventColumns +
                         " FROM event WHERE seq > ?1 AND (shelter_id = ?2 OR person_id IN "
                         "(SELECT person_id FROM event WHERE shelter_id = ?2) OR person_id IN linked) ORDER BY seq "
                         "LIMIT ?3");
@@ -225,13 +227,14 @@ Result<std::vector<std::pair<std::int64_t, Event>>> Store::shelter_feed_after(co
 }
 
 Result<std::vector<std::pair<std::int64_t, Event>>> Store::feed_backfill(const std::string& shelter_id,
-                                                                        std::int64_t after_seq,
-                                                                        const std::vector<PersonId>& persons) {
+                                                                         std::int64_t after_seq,
+                                                                         const std::vector<PersonId>& persons) {
   // The persons of the page and those merged with them (a merge in the page
   // can link in a person whose events all lie before the cursor).
   auto q = db_->prepare(std::string("WITH RECURSIVE ") + kMergeEdges +
                         ", linked(p) AS (SELECT value FROM json_each(?3) UNION SELECT e.y FROM edges e JOIN linked l "
-                        "ON e.x = l.p) SELECT " + kEventColumns +
+                        "ON e.x = l.p) SELECT " +
+                        kEventColumns +
                         " FROM event e WHERE e.seq <= ?2 AND e.person_id IN linked"
                         " AND NOT EXISTS (SELECT 1 FROM event f WHERE f.person_id = e.person_id AND f.shelter_id = ?1"
                         " AND f.seq <= ?2) ORDER BY e.seq");

@@ -79,7 +79,8 @@ Result<std::vector<Admission>> Store::admit(const std::vector<Event>& events, st
       (*last)->reset();
       a.reason = "device " + in.device_id + " seq " + std::to_string(in.device_seq) +
                  " is another event's on the server (a database copied back from an older file?); the next "
-                 "free seq is " + std::to_string(a.expected_seq);
+                 "free seq is " +
+                 std::to_string(a.expected_seq);
       out.push_back(std::move(a));
       continue;
     }

@@ -41,7 +41,8 @@ Result<UsbExport> parse_usb_export(std::string_view text) {
   auto tail = nlohmann::json::parse(text.substr(last_start + 1), nullptr, false);
   if (!tail.is_object() || !tail.contains("blake2b") || !tail["blake2b"].is_string())
     return fail("export file: no checksum line (cut short?)");
-  if (tail["blake2b"].get<std::string>() != checksum(body)) return fail("export file: checksum mismatch (damaged or altered)");
+  if (tail["blake2b"].get<std::string>() != checksum(body))
+    return fail("export file: checksum mismatch (damaged or altered)");
   UsbExport x;
   size_t pos = body.find('\n');
   auto header = nlohmann::json::parse(body.substr(0, pos), nullptr, false);
@@ -72,7 +73,8 @@ Result<UsbExport> parse_usb_export(std::string_view text) {
     pos = end + 1;
   }
   if (static_cast<std::int64_t>(x.events.size()) != expected)
-    return fail("export file: header says " + std::to_string(expected) + " events, found " + std::to_string(x.events.size()));
+    return fail("export file: header says " + std::to_string(expected) + " events, found " +
+                std::to_string(x.events.size()));
   return x;
 }
 

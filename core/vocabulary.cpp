@@ -12,7 +12,7 @@ nlohmann::json list(const std::array<std::string_view, N>& a) {
 }  // namespace
 
 nlohmann::json to_json() {
-  return {{"needs", list(kNeeds)},   {"age_bands", list(kAgeBands)},         {"stays", list(kStays)},
+  return {{"needs", list(kNeeds)},    {"age_bands", list(kAgeBands)},         {"stays", list(kStays)},
           {"sexes", list(kSexOrder)}, {"person_fields", list(kPersonFields)}, {"count_keys", list(kCountKeys)}};
 }
 

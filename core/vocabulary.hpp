@@ -7,8 +7,8 @@
 // keys every language must have. Adding a need or an age band is one edit
 // here (and its enum in model.hpp) plus the translations.
 //
-// Keep each list on the lines between its `= {` and `};`: check_langs.py
-// reads them as written.
+// check_langs.py reads each list as `kName = {"literal", ...}`: keep them
+// plain string literals.
 #include <array>
 #include <string_view>
 
@@ -21,19 +21,16 @@ inline constexpr std::array<std::string_view, 9> kNeeds = {
     "illness", "pregnant", "infant", "disability", "care", "medical_device", "allergy", "language", "other"};
 
 // Age bands, youngest first; index = model.hpp's AgeBand.
-inline constexpr std::array<std::string_view, 7> kAgeBands = {
-    "0-5", "6-12", "13-17", "18-64", "65-74", "75+", "unknown"};
+inline constexpr std::array<std::string_view, 7> kAgeBands = {"0-5",   "6-12", "13-17",  "18-64",
+                                                              "65-74", "75+",  "unknown"};
 
 // Where a person stays; index = model.hpp's StayType.
-inline constexpr std::array<std::string_view, 3> kStays = {
-    "shelter", "car", "home"};
+inline constexpr std::array<std::string_view, 3> kStays = {"shelter", "car", "home"};
 
 // Sexes as counted and shown ("" = not given); index = model.hpp's Sex.
-inline constexpr std::array<std::string_view, 4> kSexes = {
-    "", "M", "F", "X"};
+inline constexpr std::array<std::string_view, 4> kSexes = {"", "M", "F", "X"};
 // The order forms and counts list them in (not given last).
-inline constexpr std::array<std::string_view, 4> kSexOrder = {
-    "F", "M", "X", ""};
+inline constexpr std::array<std::string_view, 4> kSexOrder = {"F", "M", "X", ""};
 
 // The person fields a volunteer sees and corrects, in form order (all of
 // them may be carried by `arrived` and `corrected` bodies; see event.hpp).
@@ -41,8 +38,8 @@ inline constexpr std::array<std::string_view, 10> kPersonFields = {
     "name", "reading", "sex", "birth", "address", "phone", "needs", "needs_other", "consent", "stay"};
 
 // The keys of one shelter's counts (counts_to_json), besides "shelter".
-inline constexpr std::array<std::string_view, 7> kCountKeys = {
-    "present", "out", "households", "by_sex", "by_age_band", "by_need", "by_stay"};
+inline constexpr std::array<std::string_view, 7> kCountKeys = {"present",     "out",     "households", "by_sex",
+                                                               "by_age_band", "by_need", "by_stay"};
 
 // Every list above as one JSON object: {"needs": [...], "age_bands": [...],
 // "stays": [...], "sexes": [...], "person_fields": [...], "count_keys": [...]}.

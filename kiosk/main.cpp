@@ -77,7 +77,9 @@ int main(int argc, char** argv) {
 
   const std::string assets = kiosk::platform::find_assets(config.assets, argv[0]);
   ui::Translations tr;
-  if (auto st = assets.empty() ? Status(fail("no assets folder with i18n/en.json found")) : tr.load_dir(assets + "/i18n"); !st)
+  if (auto st =
+          assets.empty() ? Status(fail("no assets folder with i18n/en.json found")) : tr.load_dir(assets + "/i18n");
+      !st)
     return failed(st.error().message);
 
   auto store = Store::open(config.db);

@@ -67,7 +67,10 @@ std::string encode(const PushReply& r) {
 }
 
 std::string encode(const PullReply& r) {
-  return json{{"v", kProtocolVersion}, {"events", events_json(r.events)}, {"next", r.next_cursor}, {"more", r.more},
+  return json{{"v", kProtocolVersion},
+              {"events", events_json(r.events)},
+              {"next", r.next_cursor},
+              {"more", r.more},
               {"time", r.server_time_ms}}
       .dump();
 }
@@ -105,8 +108,8 @@ Result<PushReply> decode_push_reply(std::string_view body) {
     const auto& refused = (*j)["refused"];
     if (!refused.is_array()) return fail("push reply: refused is not a list");
     for (const auto& f : refused) {
-      if (!f.is_object() || !f.contains("id") || !f["id"].is_string() || !f.contains("code") || !f["code"].is_string() ||
-          !f.contains("reason") || !f["reason"].is_string() ||
+      if (!f.is_object() || !f.contains("id") || !f["id"].is_string() || !f.contains("code") ||
+          !f["code"].is_string() || !f.contains("reason") || !f["reason"].is_string() ||
           (f.contains("expected_seq") && !f["expected_seq"].is_number_integer()))
         return fail("push reply: a refusal needs id, code and reason");
       r.refused.push_back({f["id"].get<std::string>(), f["code"].get<std::string>(), f["reason"].get<std::string>(),
@@ -142,7 +145,9 @@ Result<PullReply> decode_pull_reply(std::string_view body) {
   return r;
 }
 
-std::string error_body(std::string_view message) { return json{{"error", message}}.dump(); }
+std::string error_body(std::string_view message) {
+  return json{{"error", message}}.dump();
+}
 
 std::string error_message(std::string_view body) {
   json j = json::parse(body, nullptr, false);

@@ -24,14 +24,14 @@ struct PushRequest {
 // An event the server will never store, and why (docs/protocol.md, "Push").
 struct Refusal {
   std::string id;
-  std::string code;    // "other_shelter", "conflict", "seq_taken"
+  std::string code;  // "other_shelter", "conflict", "seq_taken"
   std::string reason;
   std::int64_t expected_seq = 0;  // seq_taken: the device's next free seq on the server
 };
 
 struct PushReply {
-  std::vector<std::string> acknowledged;  // ids now stored (new or already there), in request order
-  std::vector<Refusal> refused;           // the others, in request order
+  std::vector<std::string> acknowledged;             // ids now stored (new or already there), in request order
+  std::vector<Refusal> refused;                      // the others, in request order
   std::vector<std::pair<std::string, Hlc>> clamped;  // stored events the merge stamps earlier (Event::clamp)
   int new_events = 0;
   std::int64_t server_time_ms = 0;

@@ -169,13 +169,38 @@ Result<Config> parse_config(std::string_view text, const std::string& path, Conf
   try {
     t = toml::parse(*ascii, path);
   } catch (const toml::parse_error& err) {
-    return fail("config " + path + ":" + std::to_string(err.source().begin.line) + ": " + std::string(err.description()));
+    return fail("config " + path + ":" + std::to_string(err.source().begin.line) + ": " +
+                std::string(err.description()));
   }
-  static const std::set<std::string> known = {
-      "db", "shelter_id", "device_id", "shelter_name", "camera", "device", "camera_width", "camera_height", "camera_fps",
-      "camera_format", "replay", "replay_fps", "window_width", "window_height", "fullscreen", "screen_dpi", "language",
-      "assets", "idle_seconds", "staff_idle_seconds", "staff_pin_hash", "pin_tries", "pin_lock_seconds",
-      "print_command", "export_dir", "pass_key_file", "ui_map", "screenshot_dir", "sounds"};
+  static const std::set<std::string> known = {"db",
+                                              "shelter_id",
+                                              "device_id",
+                                              "shelter_name",
+                                              "camera",
+                                              "device",
+                                              "camera_width",
+                                              "camera_height",
+                                              "camera_fps",
+                                              "camera_format",
+                                              "replay",
+                                              "replay_fps",
+                                              "window_width",
+                                              "window_height",
+                                              "fullscreen",
+                                              "screen_dpi",
+                                              "language",
+                                              "assets",
+                                              "idle_seconds",
+                                              "staff_idle_seconds",
+                                              "staff_pin_hash",
+                                              "pin_tries",
+                                              "pin_lock_seconds",
+                                              "print_command",
+                                              "export_dir",
+                                              "pass_key_file",
+                                              "ui_map",
+                                              "screenshot_dir",
+                                              "sounds"};
   for (const auto& [k, v] : t)
     if (!known.count(std::string(k.str()))) return fail("config " + path + ": unknown key " + std::string(k.str()));
   Status st;
@@ -219,7 +244,8 @@ Result<Config> parse_config(std::string_view text, const std::string& path, Conf
 Status validate(const Config& c) {
   if (!is_valid_slug(c.shelter_id)) return fail("shelter_id '" + c.shelter_id + "' must be 1-32 of a-z 0-9 - _");
   if (!is_valid_slug(c.device_id)) return fail("device_id '" + c.device_id + "' must be 1-32 of a-z 0-9 - _");
-  if (c.camera != "auto" && c.camera != "v4l2" && c.camera != "replay") return fail("camera must be auto, v4l2 or replay");
+  if (c.camera != "auto" && c.camera != "v4l2" && c.camera != "replay")
+    return fail("camera must be auto, v4l2 or replay");
   if (c.camera_format != "auto" && c.camera_format != "mjpeg" && c.camera_format != "yuyv")
     return fail("camera_format must be auto, mjpeg or yuyv");
   if (c.window_width < 320 || c.window_height < 240) return fail("window size must be at least 320x240");

@@ -30,9 +30,9 @@ struct Config {
   bool fullscreen = true;
   double screen_dpi = 150;  // for finger-sized targets (15 mm)
   std::string language = "ja";
-  std::string assets = "";  // folder with i18n/ and sounds/; empty: next to the binary, then the source tree
-  int idle_seconds = 90;        // back to Welcome after this long untouched
-  int staff_idle_seconds = 120; // staff mode locks after this long
+  std::string assets = "";       // folder with i18n/ and sounds/; empty: next to the binary, then the source tree
+  int idle_seconds = 90;         // back to Welcome after this long untouched
+  int staff_idle_seconds = 120;  // staff mode locks after this long
   // Staff PIN: a libsodium crypto_pwhash string. Empty: the default PIN 0000,
   // with a warning in staff mode.
   std::string staff_pin_hash;

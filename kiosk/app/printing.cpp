@@ -14,7 +14,8 @@ extern char** environ;
 namespace shelter::kiosk {
 
 Status PassPrinter::start(const std::vector<unsigned char>& png) {
-  png_path_ = (std::filesystem::temp_directory_path() / ("shelter-pass-" + std::to_string(::getpid()) + ".png")).string();
+  png_path_ =
+      (std::filesystem::temp_directory_path() / ("shelter-pass-" + std::to_string(::getpid()) + ".png")).string();
   if (auto st = write_file_atomic(png_path_, std::string(png.begin(), png.end()), 0600); !st) return st;
   // The command is split on spaces and run without a shell: nothing from a
   // QR code or a name ever reaches a shell.

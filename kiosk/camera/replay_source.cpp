@@ -16,14 +16,17 @@ namespace fs = std::filesystem;
 
 bool is_image_name(const fs::path& p) {
   std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return ext == ".png" || ext == ".jpg" || ext == ".jpeg";
 }
 
 class ReplaySource final : public FrameSource {
  public:
   ReplaySource(std::vector<Frame> frames, std::string what, double fps, bool loop)
-      : frames_(std::move(frames)), what_(std::move(what)), loop_(loop),
+      : frames_(std::move(frames)),
+        what_(std::move(what)),
+        loop_(loop),
         period_(std::chrono::microseconds(static_cast<std::int64_t>(1e6 / std::clamp(fps, 0.1, 240.0)))) {}
 
   std::string describe() const override { return what_; }
@@ -89,7 +92,8 @@ Result<std::unique_ptr<FrameSource>> open_replay(const ReplayOptions& options) {
   for (const auto& f : files) {
     Frame frame;
     std::string ext = f.extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (ext != ".png") {
       // Recorded webcam frames are MJPEG: decoded as the camera's are (colour
       // preview, Huffman tables supplied when the frame has none).
@@ -107,8 +111,10 @@ Result<std::unique_ptr<FrameSource>> open_replay(const ReplayOptions& options) {
     frame.gray = std::move(img->pixels);
     frames.push_back(std::move(frame));
   }
-  std::string what = "replay " + (options.paths.size() == 1 ? options.paths.front() : std::to_string(options.paths.size()) + " paths") +
-                     " (" + std::to_string(frames.size()) + " frame" + (frames.size() == 1 ? "" : "s") + ")";
+  std::string what =
+      "replay " +
+      (options.paths.size() == 1 ? options.paths.front() : std::to_string(options.paths.size()) + " paths") + " (" +
+      std::to_string(frames.size()) + " frame" + (frames.size() == 1 ? "" : "s") + ")";
   return std::unique_ptr<FrameSource>(new ReplaySource(std::move(frames), std::move(what), options.fps, options.loop));
 }
 

@@ -5,7 +5,9 @@ namespace shelter::camera {
 Scanner::Scanner(SourceFactory factory, Options options, std::function<void()> wake)
     : factory_(std::move(factory)), options_(options), wake_(std::move(wake)) {}
 
-Scanner::~Scanner() { stop(); }
+Scanner::~Scanner() {
+  stop();
+}
 
 void Scanner::start() {
   if (running_.exchange(true)) return;
@@ -41,7 +43,8 @@ void Scanner::capture_loop() {
     if (!source) {
       if (wake_) wake_();
       // Sleep in small steps so that stop() is prompt.
-      for (auto waited = std::chrono::milliseconds(0); running_ && waited < delay; waited += std::chrono::milliseconds(50))
+      for (auto waited = std::chrono::milliseconds(0); running_ && waited < delay;
+           waited += std::chrono::milliseconds(50))
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       delay = std::min(delay * 2, std::chrono::milliseconds(10000));
       continue;

@@ -35,7 +35,7 @@ struct ScannerStats {
   std::uint64_t decoded = 0;  // frames the decoder looked at
   std::uint64_t found = 0;    // detections reported (after de-duplication)
   double last_decode_ms = 0;
-  std::string camera;         // describe() of the open source, or the last error
+  std::string camera;  // describe() of the open source, or the last error
   bool camera_ok = false;
 };
 

@@ -52,7 +52,9 @@ std::string format_label(std::uint32_t f) {
   return fourcc_name(f);
 }
 
-bool is_jpeg(std::uint32_t f) { return f == V4L2_PIX_FMT_MJPEG || f == V4L2_PIX_FMT_JPEG; }
+bool is_jpeg(std::uint32_t f) {
+  return f == V4L2_PIX_FMT_MJPEG || f == V4L2_PIX_FMT_JPEG;
+}
 
 class V4l2Source final : public FrameSource {
  public:
@@ -87,15 +89,18 @@ class V4l2Source final : public FrameSource {
     v4l2_capability cap{};
     if (xioctl(fd_, VIDIOC_QUERYCAP, &cap) != 0) {
       const int err = errno;
-      if (err == ENOTTY || err == EINVAL) return fail(prefix() + "not a V4L2 device (VIDIOC_QUERYCAP: " + std::strerror(err) + ")");
+      if (err == ENOTTY || err == EINVAL)
+        return fail(prefix() + "not a V4L2 device (VIDIOC_QUERYCAP: " + std::strerror(err) + ")");
       return errno_error("query capabilities", err);
     }
     // device_caps describes this node; capabilities the whole physical device.
     const std::uint32_t caps = (cap.capabilities & V4L2_CAP_DEVICE_CAPS) ? cap.device_caps : cap.capabilities;
     if (!(caps & V4L2_CAP_VIDEO_CAPTURE)) {
       std::string msg = prefix() + "not a video capture device";
-      if (caps & V4L2_CAP_META_CAPTURE) msg += " (a webcam's metadata node; its picture is on another /dev/video*)";
-      else if (caps & V4L2_CAP_VIDEO_CAPTURE_MPLANE) msg += " (multi-planar capture is not supported)";
+      if (caps & V4L2_CAP_META_CAPTURE)
+        msg += " (a webcam's metadata node; its picture is on another /dev/video*)";
+      else if (caps & V4L2_CAP_VIDEO_CAPTURE_MPLANE)
+        msg += " (multi-planar capture is not supported)";
       return fail(msg);
     }
     if (!(caps & V4L2_CAP_STREAMING)) return fail(prefix() + "driver does not support streaming I/O");
@@ -116,8 +121,10 @@ class V4l2Source final : public FrameSource {
     std::uint32_t chosen = 0;
     if (want == 0 || want == V4L2_PIX_FMT_MJPEG) {
       // 'JPEG' is the same thing under another name on some cameras.
-      if (has(V4L2_PIX_FMT_MJPEG)) chosen = V4L2_PIX_FMT_MJPEG;
-      else if (has(V4L2_PIX_FMT_JPEG)) chosen = V4L2_PIX_FMT_JPEG;
+      if (has(V4L2_PIX_FMT_MJPEG))
+        chosen = V4L2_PIX_FMT_MJPEG;
+      else if (has(V4L2_PIX_FMT_JPEG))
+        chosen = V4L2_PIX_FMT_JPEG;
     }
     if (chosen == 0 && (want == 0 || want == V4L2_PIX_FMT_YUYV) && has(V4L2_PIX_FMT_YUYV)) chosen = V4L2_PIX_FMT_YUYV;
     if (chosen == 0) {
@@ -135,13 +142,17 @@ class V4l2Source final : public FrameSource {
     fmt.fmt.pix.pixelformat = chosen;
     fmt.fmt.pix.field = V4L2_FIELD_ANY;
     if (xioctl(fd_, VIDIOC_S_FMT, &fmt) != 0)
-      return errno_error("set format " + std::to_string(o.width) + "x" + std::to_string(o.height) + " " + format_label(chosen), errno);
+      return errno_error(
+          "set format " + std::to_string(o.width) + "x" + std::to_string(o.height) + " " + format_label(chosen), errno);
     // The driver adjusts the size to one it supports; that is fine, but not
     // a different pixel format.
     if (fmt.fmt.pix.pixelformat != chosen)
-      return fail(prefix() + "driver switched the format to " + fourcc_name(fmt.fmt.pix.pixelformat) + " instead of " + format_label(chosen));
-    if (fmt.fmt.pix.width == 0 || fmt.fmt.pix.height == 0 || fmt.fmt.pix.width > kMaxSide || fmt.fmt.pix.height > kMaxSide)
-      return fail(prefix() + "driver chose an unusable size " + std::to_string(fmt.fmt.pix.width) + "x" + std::to_string(fmt.fmt.pix.height));
+      return fail(prefix() + "driver switched the format to " + fourcc_name(fmt.fmt.pix.pixelformat) + " instead of " +
+                  format_label(chosen));
+    if (fmt.fmt.pix.width == 0 || fmt.fmt.pix.height == 0 || fmt.fmt.pix.width > kMaxSide ||
+        fmt.fmt.pix.height > kMaxSide)
+      return fail(prefix() + "driver chose an unusable size " + std::to_string(fmt.fmt.pix.width) + "x" +
+                  std::to_string(fmt.fmt.pix.height));
     format_ = chosen;
     width_ = static_cast<int>(fmt.fmt.pix.width);
     height_ = static_cast<int>(fmt.fmt.pix.height);
@@ -188,7 +199,8 @@ class V4l2Source final : public FrameSource {
   }
 
   std::string describe() const override {
-    return "v4l2 " + device_ + " " + std::to_string(width_) + "x" + std::to_string(height_) + " " + format_label(format_);
+    return "v4l2 " + device_ + " " + std::to_string(width_) + "x" + std::to_string(height_) + " " +
+           format_label(format_);
   }
 
   Result<bool> next(Frame& out, std::chrono::milliseconds timeout) override {
@@ -282,9 +294,8 @@ class V4l2Source final : public FrameSource {
   static std::chrono::steady_clock::time_point capture_time(const v4l2_buffer& buf) {
     const auto now = std::chrono::steady_clock::now();
     if ((buf.flags & V4L2_BUF_FLAG_TIMESTAMP_MASK) != V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC) return now;
-    const std::chrono::steady_clock::time_point t{
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::seconds(buf.timestamp.tv_sec) +
-                                                                        std::chrono::microseconds(buf.timestamp.tv_usec))};
+    const std::chrono::steady_clock::time_point t{std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::seconds(buf.timestamp.tv_sec) + std::chrono::microseconds(buf.timestamp.tv_usec))};
     if (t > now || now - t > std::chrono::seconds(1)) return now;
     return t;
   }
@@ -305,13 +316,18 @@ class V4l2Source final : public FrameSource {
 Result<std::unique_ptr<FrameSource>> open_v4l2(const V4l2Options& options) {
   // Check the options first: a typo should not depend on the camera being there.
   std::string format = options.format;
-  std::transform(format.begin(), format.end(), format.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(format.begin(), format.end(), format.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   std::uint32_t want = 0;
-  if (format == "mjpeg") want = V4L2_PIX_FMT_MJPEG;
-  else if (format == "yuyv") want = V4L2_PIX_FMT_YUYV;
-  else if (format != "auto") return fail("camera " + options.device + ": unknown format '" + options.format + "' (auto, mjpeg or yuyv)");
+  if (format == "mjpeg")
+    want = V4L2_PIX_FMT_MJPEG;
+  else if (format == "yuyv")
+    want = V4L2_PIX_FMT_YUYV;
+  else if (format != "auto")
+    return fail("camera " + options.device + ": unknown format '" + options.format + "' (auto, mjpeg or yuyv)");
   if (options.width <= 0 || options.height <= 0 || options.width > kMaxSide || options.height > kMaxSide)
-    return fail("camera " + options.device + ": bad size " + std::to_string(options.width) + "x" + std::to_string(options.height));
+    return fail("camera " + options.device + ": bad size " + std::to_string(options.width) + "x" +
+                std::to_string(options.height));
 
   auto source = std::make_unique<V4l2Source>(options.device);
   if (Status s = source->start(options, want); !s) return s.error();

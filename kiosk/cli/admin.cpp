@@ -144,7 +144,10 @@ int cmd_enrol(const Common& c, const std::string& shelter, const std::string& de
   adopt_folder_owner(db);
   if (!kiosk_config.empty())
     if (auto st = update_config(kiosk_config,
-                                {{"db", db}, {"shelter_id", shelter}, {"device_id", device}, {"shelter_name", name},
+                                {{"db", db},
+                                 {"shelter_id", shelter},
+                                 {"device_id", device},
+                                 {"shelter_name", name},
                                  {"staff_pin_hash", hash_pin(pin)}},
                                 [](const std::string& p) -> Status {
                                   auto cfg = kiosk::load_config(p);
@@ -294,7 +297,8 @@ void add_enrol(CLI::App& app, Common& c, Commands& cmds) {
     std::string shelter, device, name, server, code, kiosk_config, sync_config;
   };
   auto a = std::make_shared<Args>();
-  auto* enrol = app.add_subcommand("enrol", "Enrol this kiosk with the server: identity, one-time code, staff PIN (stdin), configs");
+  auto* enrol = app.add_subcommand(
+      "enrol", "Enrol this kiosk with the server: identity, one-time code, staff PIN (stdin), configs");
   enrol->add_option("--shelter", a->shelter, "Shelter id, e.g. tama-01")->required();
   enrol->add_option("--device", a->device, "Device id, e.g. tama-01-a")->required();
   enrol->add_option("--name", a->name, "Shelter display name");

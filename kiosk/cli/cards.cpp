@@ -27,7 +27,8 @@ int cmd_decode(const std::string& image) {
     std::cerr << "shelterctl: decode: no QR code found in " << image << "\n";
     return 1;
   }
-  if (found->size() > 1) std::cerr << "shelterctl: decode: " << found->size() << " QR codes found; printing the first\n";
+  if (found->size() > 1)
+    std::cerr << "shelterctl: decode: " << found->size() << " QR codes found; printing the first\n";
   std::cout << found->front().text << "\n";
   return 0;
 }
@@ -104,10 +105,18 @@ int cmd_scan(const Common& c, const std::string& text, const std::string& stay) 
   auto r = (*store)->record(action->event);
   if (!r) return report(r.error().context("scan pass"));
   switch (action->kind) {
-    case PassAction::Kind::Arrived: std::cout << "Arrived: "; break;
-    case PassAction::Kind::WentOut: std::cout << "Went out: "; break;
-    case PassAction::Kind::CameBack: std::cout << "Came back: "; break;
-    case PassAction::Kind::ArrivedUnknown: std::cout << "Arrived (details will come from the server): "; break;
+    case PassAction::Kind::Arrived:
+      std::cout << "Arrived: ";
+      break;
+    case PassAction::Kind::WentOut:
+      std::cout << "Went out: ";
+      break;
+    case PassAction::Kind::CameBack:
+      std::cout << "Came back: ";
+      break;
+    case PassAction::Kind::ArrivedUnknown:
+      std::cout << "Arrived (details will come from the server): ";
+      break;
   }
   std::cout << parsed.pass->person_id << "\n";
   return 0;
@@ -139,7 +148,8 @@ int cmd_make_card(const std::string& csv_path, const std::string& out_dir, const
   if (!text) return report(text.error().context("make-card"));
   auto rows = csv::parse(*text);
   if (!rows) return report(rows.error().context("make-card: " + csv_path));
-  if (rows->size() < 2) return report(fail("make-card: " + csv_path + " has no residents (a header row and data rows)"));
+  if (rows->size() < 2)
+    return report(fail("make-card: " + csv_path + " has no residents (a header row and data rows)"));
   csv::Header h(rows->front());
   for (const char* required : {"household", "name"})
     if (h.find(required) < 0) return report(fail(std::string("make-card: column '") + required + "' is missing"));
@@ -212,7 +222,9 @@ int cmd_make_card(const std::string& csv_path, const std::string& out_dir, const
     const std::string base = (fs::path(out_dir) / ("household-" + safe)).string();
     if (format == "png" || format == "both") {
       auto png = qrimage::to_png(o.matrix);
-      if (auto st = write_file_atomic(base + ".png", std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), 0600); !st)
+      if (auto st = write_file_atomic(base + ".png",
+                                      std::string_view(reinterpret_cast<const char*>(png.data()), png.size()), 0600);
+          !st)
         return report(st.error().context("make-card"));
     }
     if (format == "svg" || format == "both") {
@@ -266,7 +278,11 @@ void add_make_card(CLI::App& app, Common&, Commands& cmds) {
   };
   auto a = std::make_shared<Args>();
   auto* make_card = app.add_subcommand("make-card", "Make printable household QR cards from a residents CSV");
-  make_card->add_option("csv", a->csv_in, "CSV with columns household,name[,reading,sex,birth,needs,needs_other,consent,address,phone,household_id,person_id]")->required();
+  make_card
+      ->add_option("csv", a->csv_in,
+                   "CSV with columns "
+                   "household,name[,reading,sex,birth,needs,needs_other,consent,address,phone,household_id,person_id]")
+      ->required();
   make_card->add_option("--out", a->out_dir, "Output folder (default: cards)");
   make_card->add_option("--format", a->format, "png, svg or both")->check(CLI::IsMember({"png", "svg", "both"}));
   cmds.add(make_card, [a] { return cmd_make_card(a->csv_in, a->out_dir, a->format); });
@@ -274,7 +290,8 @@ void add_make_card(CLI::App& app, Common&, Commands& cmds) {
 
 void add_decode(CLI::App& app, Common&, Commands& cmds) {
   auto image = std::make_shared<std::string>();
-  auto* decode = app.add_subcommand("decode", "Print the text of the QR code in an image (exit 1: none, 2: unreadable)");
+  auto* decode =
+      app.add_subcommand("decode", "Print the text of the QR code in an image (exit 1: none, 2: unreadable)");
   decode->add_option("image", *image, "PNG or JPEG image")->required();
   cmds.add(decode, [image] { return cmd_decode(*image); });
 }

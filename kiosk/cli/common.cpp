@@ -29,8 +29,12 @@ Result<PersonId> resolve_person(Store& store, const std::string& arg) {
   return ids->front();
 }
 
-std::string author_of(const std::string& staff) { return staff.empty() ? "self" : "staff:" + staff; }
+std::string author_of(const std::string& staff) {
+  return staff.empty() ? "self" : "staff:" + staff;
+}
 
-std::vector<std::string> stay_names() { return {vocab::kStays.begin(), vocab::kStays.end()}; }
+std::vector<std::string> stay_names() {
+  return {vocab::kStays.begin(), vocab::kStays.end()};
+}
 
 }  // namespace shelter::cli

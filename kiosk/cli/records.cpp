@@ -34,16 +34,15 @@ int cmd_checkin(const Common& c, const PersonArgs& a, const std::string& existin
       }
     }
     // As typed: the store validates each field ("field birth: ...").
-    e.body = {{field::kName, a.name},         {field::kReading, a.reading},
-              {field::kSex, a.sex},           {field::kBirth, a.birth},
-              {field::kNeeds, a.needs},       {field::kNeedsOther, a.needs_other},
-              {field::kAddress, a.address},   {field::kPhone, a.phone},
-              {field::kConsent, a.consent ? "1" : "0"}, {field::kStay, a.stay}};
+    e.body = {{field::kName, a.name},       {field::kReading, a.reading}, {field::kSex, a.sex},
+              {field::kBirth, a.birth},     {field::kNeeds, a.needs},     {field::kNeedsOther, a.needs_other},
+              {field::kAddress, a.address}, {field::kPhone, a.phone},     {field::kConsent, a.consent ? "1" : "0"},
+              {field::kStay, a.stay}};
   }
   auto r = s.record(e);
   if (!r) return report(r.error().context("check in"));
-  std::cout << "Checked in " << r->person_id << " (household " << (*s.person(r->person_id))->household_id
-            << ") at " << r->shelter_id << "\n";
+  std::cout << "Checked in " << r->person_id << " (household " << (*s.person(r->person_id))->household_id << ") at "
+            << r->shelter_id << "\n";
   return 0;
 }
 

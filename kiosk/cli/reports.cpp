@@ -2,8 +2,8 @@
 #include <iostream>
 #include <map>
 
-#include "core/reports.hpp"
 #include "core/fs_util.hpp"
+#include "core/reports.hpp"
 #include "core/vocabulary.hpp"
 #include "kiosk/cli/cli.hpp"
 
@@ -42,11 +42,19 @@ int cmd_list(const Common& c, bool all, const std::string& search, bool json) {
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& p : *people)
-      out.push_back({{"id", p.id}, {"household", p.household_id}, {"shelter", p.shelter_id},
-                     {"presence", to_string(p.presence)}, {"stay", to_string(p.stay)}, {"name", p.info.name},
-                     {"reading", p.info.reading}, {"sex", to_string(p.info.sex)}, {"birth", to_string(p.info.birth)},
-                     {"needs", needs_to_string(p.info.needs)}, {"consent", p.info.consent},
-                     {"address", p.info.address}, {"phone", p.info.phone}});
+      out.push_back({{"id", p.id},
+                     {"household", p.household_id},
+                     {"shelter", p.shelter_id},
+                     {"presence", to_string(p.presence)},
+                     {"stay", to_string(p.stay)},
+                     {"name", p.info.name},
+                     {"reading", p.info.reading},
+                     {"sex", to_string(p.info.sex)},
+                     {"birth", to_string(p.info.birth)},
+                     {"needs", needs_to_string(p.info.needs)},
+                     {"consent", p.info.consent},
+                     {"address", p.info.address},
+                     {"phone", p.info.phone}});
     std::cout << out.dump(2) << "\n";
     return 0;
   }
@@ -69,8 +77,8 @@ int cmd_history(const Common& c, const std::string& person) {
   auto events = (*store)->person_events(*id);
   if (!events) return report(events.error().context("history"));
   for (const Event& e : *events)
-    std::cout << hlc_to_string(e.hlc) << "  " << to_string(e.type) << "  " << e.shelter_id << "  " << e.author
-              << "  " << e.device_id << "  " << e.body.dump() << "\n";
+    std::cout << hlc_to_string(e.hlc) << "  " << to_string(e.type) << "  " << e.shelter_id << "  " << e.author << "  "
+              << e.device_id << "  " << e.body.dump() << "\n";
   return 0;
 }
 

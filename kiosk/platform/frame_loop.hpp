@@ -20,10 +20,10 @@
 namespace shelter::kiosk::platform {
 
 struct LoopOptions {
-  std::string screenshot_dir;  // "" = no screenshots
-  std::string ui_map;          // "" = no UI map
-  std::string stats_file;      // "" = no figures
-  int max_frames = 0;          // 0 = until asked to quit
+  std::string screenshot_dir;                     // "" = no screenshots
+  std::string ui_map;                             // "" = no UI map
+  std::string stats_file;                         // "" = no figures
+  int max_frames = 0;                             // 0 = until asked to quit
   std::chrono::steady_clock::time_point started;  // process start, for first_preview_ms
 };
 

@@ -37,8 +37,8 @@ Result<std::unique_ptr<Window>> Window::open(const Config& config, const std::st
   SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
   Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_ALLOW_HIGHDPI;
   if (config.fullscreen) flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-  w->window_ = SDL_CreateWindow("Shelter Check-in", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
-                                config.window_width, config.window_height, flags);
+  w->window_ = SDL_CreateWindow("Shelter Check-in", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, config.window_width,
+                                config.window_height, flags);
   if (!w->window_) return fail(std::string("cannot create the window: ") + SDL_GetError());
   w->gl_ = SDL_GL_CreateContext(w->window_);
   if (!w->gl_) return fail(std::string("no OpenGL 3 context: ") + SDL_GetError());
@@ -64,8 +64,10 @@ Result<std::unique_ptr<Window>> Window::open(const Config& config, const std::st
   ImGui_ImplOpenGL3_Init("#version 130");
 
   std::string seed = font_seed;
-  seed += "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲンーァィゥェォッャュョヴ"
-          "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポ・゛゜✓•—";
+  seed +=
+      "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲンーァィゥェォッャュョ"
+      "ヴ"
+      "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポ・゛゜✓•—";
   for (const auto& miss : w->fonts_.load(ui::Fonts::default_sources(), std::round(unit * 0.36f), seed))
     std::cerr << "shelter-kiosk: font not found, some characters may be missing: " << miss << "\n";
   return w;
@@ -90,7 +92,9 @@ void Window::wake() const {
   SDL_PushEvent(&e);  // thread-safe
 }
 
-void Window::process_event(const SDL_Event& ev) { ImGui_ImplSDL2_ProcessEvent(&ev); }
+void Window::process_event(const SDL_Event& ev) {
+  ImGui_ImplSDL2_ProcessEvent(&ev);
+}
 
 // A short two-tone chime on success, generated, so no sound file is needed.
 void Window::play_chime() {
@@ -148,7 +152,9 @@ void Window::render(int* w, int* h) {
   ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 }
 
-void Window::swap() { SDL_GL_SwapWindow(window_); }
+void Window::swap() {
+  SDL_GL_SwapWindow(window_);
+}
 
 void Window::rebuild_fonts() {
   // Old texture first, so that two atlases never coexist.

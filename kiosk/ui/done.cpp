@@ -35,7 +35,8 @@ void draw_done(Ui& ui) {
   }
   ImGui::PopFont();
   ImGui::Spacing();
-  const float side = std::min(ImGui::GetContentRegionAvail().y - ui.unit * 1.4f - ImGui::GetStyle().ItemSpacing.y * 2, ImGui::GetContentRegionAvail().x * 0.45f);
+  const float side = std::min(ImGui::GetContentRegionAvail().y - ui.unit * 1.4f - ImGui::GetStyle().ItemSpacing.y * 2,
+                              ImGui::GetContentRegionAvail().x * 0.45f);
   ImGui::BeginGroup();
   draw_qr(d, side);
   ImGui::EndGroup();

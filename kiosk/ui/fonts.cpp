@@ -42,7 +42,9 @@ std::vector<const void*>& mapped_fonts() {
   static std::vector<const void*> m;
   return m;
 }
-void* imgui_alloc(size_t size, void*) { return std::malloc(size); }
+void* imgui_alloc(size_t size, void*) {
+  return std::malloc(size);
+}
 void imgui_free(void* p, void*) {
   const auto& m = mapped_fonts();
   if (std::find(m.begin(), m.end(), p) != m.end()) return;
@@ -57,12 +59,27 @@ std::vector<std::uint32_t> utf8_code_points(std::string_view s) {
     const auto c = static_cast<unsigned char>(s[i]);
     std::uint32_t cp;
     size_t n;
-    if (c < 0x80) { cp = c; n = 1; }
-    else if ((c & 0xE0) == 0xC0) { cp = c & 0x1F; n = 2; }
-    else if ((c & 0xF0) == 0xE0) { cp = c & 0x0F; n = 3; }
-    else if ((c & 0xF8) == 0xF0) { cp = c & 0x07; n = 4; }
-    else { out.push_back(0xFFFD); ++i; continue; }
-    if (i + n > s.size()) { out.push_back(0xFFFD); break; }
+    if (c < 0x80) {
+      cp = c;
+      n = 1;
+    } else if ((c & 0xE0) == 0xC0) {
+      cp = c & 0x1F;
+      n = 2;
+    } else if ((c & 0xF0) == 0xE0) {
+      cp = c & 0x0F;
+      n = 3;
+    } else if ((c & 0xF8) == 0xF0) {
+      cp = c & 0x07;
+      n = 4;
+    } else {
+      out.push_back(0xFFFD);
+      ++i;
+      continue;
+    }
+    if (i + n > s.size()) {
+      out.push_back(0xFFFD);
+      break;
+    }
     bool ok = true;
     for (size_t k = 1; k < n; ++k) {
       const auto cc = static_cast<unsigned char>(s[i + k]);
@@ -273,8 +290,8 @@ void Fonts::build_atlas() {
   for (const auto& c : custom) {
     const ImFontAtlasCustomRect* r = io.Fonts->GetCustomRectByIndex(c.rect);
     if (!r->IsPacked()) continue;
-    stbtt_MakeCodepointBitmap(&c.face->info, pixels + r->Y * width + r->X, r->Width, r->Height, width, c.scale,
-                              c.scale, static_cast<int>(c.cp));
+    stbtt_MakeCodepointBitmap(&c.face->info, pixels + r->Y * width + r->X, r->Width, r->Height, width, c.scale, c.scale,
+                              static_cast<int>(c.cp));
   }
   regular_ = made[0];
   large_ = made[1];

@@ -50,12 +50,12 @@ class Fonts {
   bool any_face_has(std::uint32_t cp) const;
   void build_atlas();
 
-  std::vector<Face*> faces_;  // owned; the atlas points into their bytes
-  std::set<std::uint32_t> glyphs_;   // BMP code points in the atlas
+  std::vector<Face*> faces_;                      // owned; the atlas points into their bytes
+  std::set<std::uint32_t> glyphs_;                // BMP code points in the atlas
   std::map<std::uint32_t, std::uint16_t> extra_;  // non-BMP code point -> private-use code point
-  std::set<std::uint32_t> pending_;  // seen but not yet in the atlas
-  std::set<std::uint32_t> missing_;  // no font has it: not asked for again
-  std::vector<std::uint16_t> ranges_;  // kept alive for ImGui
+  std::set<std::uint32_t> pending_;               // seen but not yet in the atlas
+  std::set<std::uint32_t> missing_;               // no font has it: not asked for again
+  std::vector<std::uint16_t> ranges_;             // kept alive for ImGui
   float base_ = 28;
   ImFont* regular_ = nullptr;
   ImFont* large_ = nullptr;

@@ -67,7 +67,9 @@ const std::string& Translations::get(std::string_view code, std::string_view key
   return fallback;
 }
 
-const std::string& Translations::get(std::string_view key) const { return get(lang_, key); }
+const std::string& Translations::get(std::string_view key) const {
+  return get(lang_, key);
+}
 
 std::string Translations::all_text() const {
   std::string out;

@@ -54,7 +54,8 @@ void draw_scan_result(Ui& ui) {
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   to_bottom(ui, ui.unit * 1.3f);
   const float w = ImGui::GetContentRegionAvail().x;
-  if (button(ui, ui.t("common.cancel"), "cancel", ImVec2(w * 0.3f, ui.unit * 1.3f), Tone::Quiet)) ui.emit(Intent::Cancel);
+  if (button(ui, ui.t("common.cancel"), "cancel", ImVec2(w * 0.3f, ui.unit * 1.3f), Tone::Quiet))
+    ui.emit(Intent::Cancel);
   ImGui::SameLine();
   ImGui::PushFont(ui.fonts.large());
   if (button(ui, ui.t("scan.confirm"), "confirm", ImVec2(w * 0.7f - gap, ui.unit * 1.3f), Tone::Primary))

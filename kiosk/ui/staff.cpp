@@ -34,8 +34,8 @@ void tabs(Ui& ui) {
 void person_row(Ui& ui, const PersonRow& r, const std::string& id) {
   std::string line = ui.d(r.name);
   if (!r.reading.empty()) line += " (" + ui.d(r.reading) + ")";
-  line += "  " + ui.d(r.birth) + "  " + ui.t("presence." + r.presence) + (r.presence == "moved" ? " " + ui.d(r.shelter) : "") +
-          "  " + r.person_id.substr(0, 8);
+  line += "  " + ui.d(r.birth) + "  " + ui.t("presence." + r.presence) +
+          (r.presence == "moved" ? " " + ui.d(r.shelter) : "") + "  " + r.person_id.substr(0, 8);
   if (button(ui, line, id, ImVec2(0, ui.unit))) ui.emit(Intent::OpenPerson, r.person_id);
 }
 
@@ -54,8 +54,10 @@ void tab_search(Ui& ui) {
 // Typing into the search or into a field being corrected: the whole screen.
 void typing_page(Ui& ui, const std::string& label, const std::string& value, const std::string& id_prefix,
                  Intent::Kind cancel, Intent::Kind done, int cancel_number, const std::string& done_key) {
-  if (ui.vm.notice && ui.vm.notice->error) notice_line(ui);
-  else big_text(ui, label);
+  if (ui.vm.notice && ui.vm.notice->error)
+    notice_line(ui);
+  else
+    big_text(ui, label);
   typed_box(ui, "", value, ImGui::GetContentRegionAvail().x);
   const float w = keyboard(ui, ui.vm.walkin.keyboard, id_prefix);
   if (button(ui, ui.t("common.cancel"), id_prefix + "cancel", ImVec2(w, ui.unit), Tone::Quiet))
@@ -74,7 +76,8 @@ void tab_person(Ui& ui) {
                    p.person_id + ")");
   const float w = (ImGui::GetContentRegionAvail().x - 3 * gap) / 4;
   for (auto [what, key] : {std::pair<const char*, const char*>{"out", "staff.mark_out"},
-                           {"back", "staff.mark_back"}, {"leave", "staff.mark_left"}}) {
+                           {"back", "staff.mark_back"},
+                           {"leave", "staff.mark_left"}}) {
     if (std::string(what) != "out") ImGui::SameLine();
     if (button(ui, ui.t(key), std::string("presence:") + what, ImVec2(w, ui.unit))) ui.emit(Intent::SetPresence, what);
   }
@@ -147,7 +150,8 @@ void tab_counts(Ui& ui) {
 
 void tab_sync(Ui& ui) {
   const StaffVm& s = ui.vm.staff;
-  big_text(ui, ui.t("staff.sync_state") + " " + ui.d(s.sync_state.empty() ? ui.tr.get("staff.sync_never") : s.sync_state));
+  big_text(ui,
+           ui.t("staff.sync_state") + " " + ui.d(s.sync_state.empty() ? ui.tr.get("staff.sync_never") : s.sync_state));
   big_text(ui, ui.t("staff.unsynced") + " " + std::to_string(s.unsynced));
   if (!s.refused.empty()) {
     big_text(ui, ui.t("staff.refused"));
@@ -181,12 +185,24 @@ void draw_staff(Ui& ui) {
   tabs(ui);
   ImGui::Separator();
   switch (ui.vm.staff.tab) {
-    case StaffTab::Search: tab_search(ui); break;
-    case StaffTab::Person: tab_person(ui); break;
-    case StaffTab::Duplicates: tab_duplicates(ui); break;
-    case StaffTab::Counts: tab_counts(ui); break;
-    case StaffTab::Sync: tab_sync(ui); break;
-    case StaffTab::Export: tab_export(ui); break;
+    case StaffTab::Search:
+      tab_search(ui);
+      break;
+    case StaffTab::Person:
+      tab_person(ui);
+      break;
+    case StaffTab::Duplicates:
+      tab_duplicates(ui);
+      break;
+    case StaffTab::Counts:
+      tab_counts(ui);
+      break;
+    case StaffTab::Sync:
+      tab_sync(ui);
+      break;
+    case StaffTab::Export:
+      tab_export(ui);
+      break;
   }
 }
 

@@ -24,7 +24,8 @@ void draw_staff_pin(Ui& ui) {
       if (c) ImGui::SameLine();
       const std::string k = row[c];
       if (k == "del") {
-        if (button(ui, ui.t("keyboard.delete"), "pin:del", ImVec2(key * 2, key), Tone::Quiet)) ui.emit(Intent::PinBackspace);
+        if (button(ui, ui.t("keyboard.delete"), "pin:del", ImVec2(key * 2, key), Tone::Quiet))
+          ui.emit(Intent::PinBackspace);
       } else if (k == "ok") {
         if (button(ui, ui.t("common.ok"), "pin:ok", ImVec2(key * 2, key), Tone::Primary)) ui.emit(Intent::PinSubmit);
       } else if (button(ui, k, "pin:" + k, ImVec2(key * 2, key))) {

@@ -26,7 +26,7 @@ struct Notice {
 struct Preview {
   unsigned texture = 0;  // GL texture id, 0: no picture yet
   int width = 0, height = 0;
-  bool outline = false;  // a code was seen just now
+  bool outline = false;                            // a code was seen just now
   float x[4] = {0, 0, 0, 0}, y[4] = {0, 0, 0, 0};  // its corners, in frame pixels
   bool camera_ok = false;
   std::string camera_text;  // device description or the camera's error
@@ -49,11 +49,11 @@ struct ScanVm {
 // One person being registered on the walk-in form.
 struct DraftPerson {
   std::string name;
-  std::string sex;      // "", M, F, X
-  int birth_year = 0;   // 0: not given yet
-  int birth_decade = 0; // the decade button chosen, 0: none
+  std::string sex;       // "", M, F, X
+  int birth_year = 0;    // 0: not given yet
+  int birth_decade = 0;  // the decade button chosen, 0: none
   std::uint16_t needs = 0;
-  int consent = -1;     // -1 not answered, 0 no, 1 yes
+  int consent = -1;  // -1 not answered, 0 no, 1 yes
 };
 
 enum class WalkInStep { Name, Birth, Sex, Needs, Consent, Review };
@@ -103,12 +103,12 @@ struct StaffVm {
   std::vector<PersonRow> results;
   std::optional<PersonDetail> person;
   bool show_history = false;  // the person's audit trail instead of the fields
-  std::string edit_field;  // the field being edited ("" none)
+  std::string edit_field;     // the field being edited ("" none)
   std::string edit_value;
   std::vector<std::pair<PersonRow, PersonRow>> duplicates;
   // Counts: label -> number, in display order.
   std::vector<std::pair<std::string, int>> counts;
-  std::string sync_state;   // what the sync daemon last wrote
+  std::string sync_state;  // what the sync daemon last wrote
   std::int64_t unsynced = 0;
   // Own events the server refused for good: (what and why, the id of the
   // copy recorded again or "").
@@ -141,44 +141,44 @@ struct ViewModel {
 // Things the user asked for. `text` and `number` carry the argument.
 struct Intent {
   enum Kind {
-    SetLanguage,      // text: language code
-    ScanHelp,         // "scan your card": say how (scanning itself needs no tap)
-    NoCard,           // open the walk-in form
-    Cancel,           // back to Welcome, dropping what was entered
-    ToggleMember,     // number: index in scan.members
-    SetStay,          // text: shelter/car/home (scan result and walk-in)
-    ConfirmArrival,   // check in the selected members
-    Key,              // text: a character from the on-screen keyboard
+    SetLanguage,     // text: language code
+    ScanHelp,        // "scan your card": say how (scanning itself needs no tap)
+    NoCard,          // open the walk-in form
+    Cancel,          // back to Welcome, dropping what was entered
+    ToggleMember,    // number: index in scan.members
+    SetStay,         // text: shelter/car/home (scan result and walk-in)
+    ConfirmArrival,  // check in the selected members
+    Key,             // text: a character from the on-screen keyboard
     Backspace,
-    SwitchKeyboard,   // number: Keyboard
+    SwitchKeyboard,  // number: Keyboard
     NextStep,
     PrevStep,
-    SetBirthDecade,   // number: e.g. 1950
-    SetBirthYear,     // number: e.g. 1953
-    SetSex,           // text
-    ToggleNeed,       // number: need bit index
-    SetConsent,       // number: 0/1
+    SetBirthDecade,  // number: e.g. 1950
+    SetBirthYear,    // number: e.g. 1953
+    SetSex,          // text
+    ToggleNeed,      // number: need bit index
+    SetConsent,      // number: 0/1
     AddFamilyMember,
-    EditDraft,        // number: person index to go back to
+    EditDraft,  // number: person index to go back to
     SubmitWalkIn,
-    Finish,           // done screen -> Welcome
+    Finish,  // done screen -> Welcome
     PrintPass,
-    OpenStaff,        // to the PIN screen
-    PinDigit,         // text: "0".."9"
+    OpenStaff,  // to the PIN screen
+    PinDigit,   // text: "0".."9"
     PinBackspace,
     PinSubmit,
-    StaffTabOpen,     // number: StaffTab
-    StaffSearch,      // run the search with staff.search (and close the keyboard)
-    StaffTyping,      // number: 1 open the search keyboard, 0 close it
-    ToggleHistory,    // the person's fields <-> their audit trail
-    OpenPerson,       // text: person id
-    BeginEdit,        // text: field name
-    SaveEdit,         // staff.edit_field = staff.edit_value, as a correction event
-    SetPresence,      // text: out/back/leave for staff.person
-    Merge,            // text: duplicate id, number: index in staff.duplicates (keep the other)
+    StaffTabOpen,   // number: StaffTab
+    StaffSearch,    // run the search with staff.search (and close the keyboard)
+    StaffTyping,    // number: 1 open the search keyboard, 0 close it
+    ToggleHistory,  // the person's fields <-> their audit trail
+    OpenPerson,     // text: person id
+    BeginEdit,      // text: field name
+    SaveEdit,       // staff.edit_field = staff.edit_value, as a correction event
+    SetPresence,    // text: out/back/leave for staff.person
+    Merge,          // text: duplicate id, number: index in staff.duplicates (keep the other)
     ExportUsb,
     LeaveStaff,
-    Touch,            // any input: resets the inactivity timer
+    Touch,  // any input: resets the inactivity timer
   };
   Kind kind;
   std::string text;

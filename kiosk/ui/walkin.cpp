@@ -28,7 +28,8 @@ void nav(Ui& ui, bool show_next, bool next_enabled) {
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   to_bottom(ui, ui.unit * 1.2f);
   const float w = ImGui::GetContentRegionAvail().x;
-  if (button(ui, ui.t("common.cancel"), "cancel", ImVec2(w * 0.2f, ui.unit * 1.2f), Tone::Quiet)) ui.emit(Intent::Cancel);
+  if (button(ui, ui.t("common.cancel"), "cancel", ImVec2(w * 0.2f, ui.unit * 1.2f), Tone::Quiet))
+    ui.emit(Intent::Cancel);
   ImGui::SameLine();
   if (button(ui, ui.t("common.back"), "back", ImVec2(w * 0.3f - gap, ui.unit * 1.2f), Tone::Quiet))
     ui.emit(Intent::PrevStep);
@@ -94,8 +95,8 @@ void page_sex(Ui& ui, const DraftPerson& p) {
   int i = 0;
   for (const std::string& code : ui.vm.sex_codes) {
     if (i++ % 2) ImGui::SameLine();
-    if (button(ui, ui.t(sex_key(code)), "sex:" + (code.empty() ? std::string("unsaid") : code), ImVec2(w, ui.unit * 1.5f),
-               p.sex == code ? Tone::Selected : Tone::Normal))
+    if (button(ui, ui.t(sex_key(code)), "sex:" + (code.empty() ? std::string("unsaid") : code),
+               ImVec2(w, ui.unit * 1.5f), p.sex == code ? Tone::Selected : Tone::Normal))
       ui.emit(Intent::SetSex, code);
   }
   ImGui::PopFont();
@@ -112,8 +113,7 @@ void page_needs(Ui& ui, const DraftPerson& p) {
     const bool on = (p.needs >> bit) & 1u;
     const std::string& name = names[static_cast<size_t>(bit)];
     std::string label = (on ? "[✓] " : "[  ] ") + ui.t("need." + name);
-    if (button(ui, label, "need:" + name, ImVec2(w, ui.unit * 1.2f),
-               on ? Tone::Selected : Tone::Normal))
+    if (button(ui, label, "need:" + name, ImVec2(w, ui.unit * 1.2f), on ? Tone::Selected : Tone::Normal))
       ui.emit(Intent::ToggleNeed, {}, bit);
   }
   big_text(ui, ui.t("walkin.needs_help"));
@@ -177,12 +177,24 @@ void draw_walkin(Ui& ui) {
   const WalkInVm& w = ui.vm.walkin;
   const DraftPerson& p = w.people[static_cast<size_t>(std::clamp(w.current, 0, static_cast<int>(w.people.size()) - 1))];
   switch (w.step) {
-    case WalkInStep::Name: page_name(ui, p); break;
-    case WalkInStep::Birth: page_birth(ui, p); break;
-    case WalkInStep::Sex: page_sex(ui, p); break;
-    case WalkInStep::Needs: page_needs(ui, p); break;
-    case WalkInStep::Consent: page_consent(ui, p); break;
-    case WalkInStep::Review: page_review(ui); break;
+    case WalkInStep::Name:
+      page_name(ui, p);
+      break;
+    case WalkInStep::Birth:
+      page_birth(ui, p);
+      break;
+    case WalkInStep::Sex:
+      page_sex(ui, p);
+      break;
+    case WalkInStep::Needs:
+      page_needs(ui, p);
+      break;
+    case WalkInStep::Consent:
+      page_consent(ui, p);
+      break;
+    case WalkInStep::Review:
+      page_review(ui);
+      break;
   }
 }
 

@@ -17,7 +17,8 @@ void preview(Ui& ui, ImVec2 area) {
     const float s = std::min(area.x / static_cast<float>(p.width), area.y / static_cast<float>(p.height));
     const ImVec2 size(static_cast<float>(p.width) * s, static_cast<float>(p.height) * s);
     const ImVec2 at(origin.x + (area.x - size.x) / 2, origin.y + (area.y - size.y) / 2);
-    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(p.texture)), at, ImVec2(at.x + size.x, at.y + size.y));
+    dl->AddImage(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(p.texture)), at,
+                 ImVec2(at.x + size.x, at.y + size.y));
     if (p.outline) {
       ImVec2 pts[4];
       for (int i = 0; i < 4; ++i) pts[i] = ImVec2(at.x + p.x[i] * s, at.y + p.y[i] * s);

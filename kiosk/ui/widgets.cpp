@@ -8,16 +8,23 @@ namespace {
 
 ImVec4 tone_color(Tone tone) {
   switch (tone) {
-    case Tone::Primary: return {0.05f, 0.45f, 0.20f, 1.0f};
-    case Tone::Selected: return {0.10f, 0.35f, 0.75f, 1.0f};
-    case Tone::Danger: return {0.70f, 0.15f, 0.10f, 1.0f};
-    case Tone::Quiet: return {0.30f, 0.32f, 0.36f, 1.0f};
-    case Tone::Normal: break;
+    case Tone::Primary:
+      return {0.05f, 0.45f, 0.20f, 1.0f};
+    case Tone::Selected:
+      return {0.10f, 0.35f, 0.75f, 1.0f};
+    case Tone::Danger:
+      return {0.70f, 0.15f, 0.10f, 1.0f};
+    case Tone::Quiet:
+      return {0.30f, 0.32f, 0.36f, 1.0f};
+    case Tone::Normal:
+      break;
   }
   return {0.20f, 0.24f, 0.30f, 1.0f};
 }
 
-ImVec4 lighter(ImVec4 c, float by) { return {std::min(1.f, c.x + by), std::min(1.f, c.y + by), std::min(1.f, c.z + by), c.w}; }
+ImVec4 lighter(ImVec4 c, float by) {
+  return {std::min(1.f, c.x + by), std::min(1.f, c.y + by), std::min(1.f, c.z + by), c.w};
+}
 
 // A label as the lines it is drawn on inside `width`: one, or two broken
 // at the space nearest its middle (between two characters when it has no
@@ -193,7 +200,8 @@ float keyboard(Ui& ui, Keyboard which, const std::string& id_prefix) {
   // the returned width on the same line (back / next, cancel / save).
   const float w = (ImGui::GetContentRegionAvail().x - 4 * gap) / 5;
   const bool kana = which == Keyboard::Kana;
-  if (button(ui, ui.t(kana ? "keyboard.latin" : "keyboard.kana"), id_prefix + "key:switch", ImVec2(w, ui.unit), Tone::Quiet))
+  if (button(ui, ui.t(kana ? "keyboard.latin" : "keyboard.kana"), id_prefix + "key:switch", ImVec2(w, ui.unit),
+             Tone::Quiet))
     ui.emit(Intent::SwitchKeyboard, {}, static_cast<int>(kana ? Keyboard::Latin : Keyboard::Kana));
   ImGui::SameLine();
   if (button(ui, ui.t("keyboard.space"), id_prefix + "key:space", ImVec2(w, ui.unit)))
@@ -219,7 +227,8 @@ bool apply_voicing(std::string& text, bool half_voiced) {
   std::uint32_t to = 0;
   if (c == 0x30A6 && !half_voiced) to = 0x30F4;  // ウ -> ヴ
   // カ..ト: the voiced form is the next code point for カキクケコサシスセソタチ (and ツテト).
-  else if (!half_voiced && c >= 0x30AB && c <= 0x30C8 && c != 0x30C3 && (c <= 0x30C1 ? (c - 0x30AB) % 2 == 0 : (c - 0x30C4) % 2 == 0))
+  else if (!half_voiced && c >= 0x30AB && c <= 0x30C8 && c != 0x30C3 &&
+           (c <= 0x30C1 ? (c - 0x30AB) % 2 == 0 : (c - 0x30C4) % 2 == 0))
     to = c + 1;
   // ハ行: ハ(30CF) ヒ(30D2) フ(30D5) ヘ(30D8) ホ(30DB): +1 voiced, +2 half-voiced.
   else if (c >= 0x30CF && c <= 0x30DB && (c - 0x30CF) % 3 == 0)

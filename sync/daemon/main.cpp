@@ -78,8 +78,8 @@ int main(int argc, char** argv) {
         (void)(*store)->set_meta("backup_last", shelter::utc_now("%Y-%m-%d %H:%M:%SZ") + " " + *b);
       } else {
         std::cerr << "shelter-sync: " << b.error().message << "\n";
-        (void)(*store)->set_meta("backup_last", "error " + shelter::utc_now("%Y-%m-%d %H:%M:%SZ") + ": " +
-                                                    b.error().message);
+        (void)(*store)->set_meta("backup_last",
+                                 "error " + shelter::utc_now("%Y-%m-%d %H:%M:%SZ") + ": " + b.error().message);
       }
       next_backup = std::chrono::steady_clock::now() + std::chrono::minutes(backup_every);
     }

@@ -36,7 +36,7 @@ std::string link_error(httplib::Error e) {
   }
 }
 
-constexpr const char* kPullCursor = "sync_pull_cursor";  // server feed position pulled up to
+constexpr const char* kPullCursor = "sync_pull_cursor";          // server feed position pulled up to
 constexpr const char* kClockSampleMeta = "clock_offset_sample";  // how the kept offset was measured
 
 Result<std::int64_t> meta_int(Store& s, const char* key) {
@@ -50,7 +50,9 @@ Result<std::int64_t> meta_int(Store& s, const char* key) {
   }
 }
 
-std::string utc_now() { return shelter::utc_now("%Y-%m-%d %H:%M:%SZ"); }
+std::string utc_now() {
+  return shelter::utc_now("%Y-%m-%d %H:%M:%SZ");
+}
 }  // namespace
 
 struct Syncer::Impl {
@@ -84,7 +86,8 @@ void Syncer::note_server_time(std::int64_t t0, std::int64_t t1, std::int64_t ser
   auto kept = meta_int(store_, kClockOffsetMeta);
   auto sample = store_.meta(kClockSampleMeta);  // "<rtt> <local ms when measured>"
   std::int64_t kept_rtt = -1, kept_at = 0;
-  if (sample && sample->has_value() && std::sscanf((*sample)->c_str(), "%ld %ld", &kept_rtt, &kept_at) != 2) kept_rtt = -1;
+  if (sample && sample->has_value() && std::sscanf((*sample)->c_str(), "%ld %ld", &kept_rtt, &kept_at) != 2)
+    kept_rtt = -1;
   if (kept && kept_rtt >= 0) {
     const bool as_good = rtt <= kept_rtt + 20;
     const bool clock_moved = std::llabs(*kept - offset) > (rtt + kept_rtt) / 2 + 50;
@@ -120,7 +123,8 @@ Status Syncer::enrol(const std::string& code) {
   const std::int64_t t0 = options_.clock();
   auto res = send("POST", "/v1/enrol", body);
   if (!res) return res.error().context("enrol");
-  if (res->status != 200) return fail("enrol: server said " + std::to_string(res->status) + ": " + error_message(res->body));
+  if (res->status != 200)
+    return fail("enrol: server said " + std::to_string(res->status) + ": " + error_message(res->body));
   auto j = nlohmann::json::parse(res->body, nullptr, false);
   if (!j.is_object() || !j.contains("token") || !j["token"].is_string() || !j.contains("shelter") ||
       !j["shelter"].is_string())
@@ -134,7 +138,8 @@ Status Syncer::enrol(const std::string& code) {
     if (auto st = store_.set_meta(kDeviceSeqFloorMeta, std::to_string(j["last_seq"].get<std::int64_t>() + 1)); !st)
       return st.error().context("enrol");
   if (auto st = store_.set_meta("sync_token", token); !st) return st.error().context("enrol");
-  if (j.contains("time") && j["time"].is_number_integer()) note_server_time(t0, options_.clock(), j["time"].get<std::int64_t>());
+  if (j.contains("time") && j["time"].is_number_integer())
+    note_server_time(t0, options_.clock(), j["time"].get<std::int64_t>());
   impl_->token = token;
   impl_->client.set_bearer_token_auth(token);
   return {};
@@ -142,7 +147,9 @@ Status Syncer::enrol(const std::string& code) {
 
 Syncer::~Syncer() = default;
 
-Result<std::int64_t> Syncer::backlog() { return store_.unsynced_count(); }
+Result<std::int64_t> Syncer::backlog() {
+  return store_.unsynced_count();
+}
 
 Result<int> Syncer::push_batch(bool& more, int& refused) {
   auto pushed = store_.sync_pushed_seq();
@@ -162,7 +169,8 @@ Result<int> Syncer::push_batch(bool& more, int& refused) {
     const std::int64_t t0 = options_.clock();
     auto res = send("POST", "/v1/push", encode(req));
     if (!res) return res.error().context("push");
-    if (res->status != 200) return fail("push: server said " + std::to_string(res->status) + ": " + error_message(res->body));
+    if (res->status != 200)
+      return fail("push: server said " + std::to_string(res->status) + ": " + error_message(res->body));
     auto reply = decode_push_reply(res->body);
     if (!reply) return reply.error().context("push");
     note_server_time(t0, options_.clock(), reply->server_time_ms);
@@ -199,14 +207,16 @@ Result<int> Syncer::pull_batch(bool& more) {
   const std::int64_t t0 = options_.clock();
   auto res = send("GET", path, "");
   if (!res) return res.error().context("pull");
-  if (res->status != 200) return fail("pull: server said " + std::to_string(res->status) + ": " + error_message(res->body));
+  if (res->status != 200)
+    return fail("pull: server said " + std::to_string(res->status) + ": " + error_message(res->body));
   auto reply = decode_pull_reply(res->body);
   if (!reply) return reply.error().context("pull");
   note_server_time(t0, options_.clock(), reply->server_time_ms);
   more = reply->more;
   auto added = store_.apply_remote(reply->events, "pull");
   if (!added) return added.error().context("pull: apply");
-  if (auto st = store_.set_meta(kPullCursor, std::to_string(reply->next_cursor)); !st) return st.error().context("pull");
+  if (auto st = store_.set_meta(kPullCursor, std::to_string(reply->next_cursor)); !st)
+    return st.error().context("pull");
   return *added;
 }
 

@@ -27,14 +27,14 @@ struct SyncOptions {
   std::string server = "http://127.0.0.1:8470";
   int batch = 500;
   int timeout_seconds = 20;
-  Transport transport;  // empty: HTTP to `server`
+  Transport transport;                                  // empty: HTTP to `server`
   std::function<std::int64_t()> clock = system_millis;  // this device's wall clock
 };
 
 struct SyncReport {
-  int pushed = 0;  // events acknowledged by the server
-  int refused = 0;  // events the server refused for good (kept for staff; see Store::refused_events)
-  int pulled = 0;  // new events from other devices
+  int pushed = 0;            // events acknowledged by the server
+  int refused = 0;           // events the server refused for good (kept for staff; see Store::refused_events)
+  int pulled = 0;            // new events from other devices
   std::int64_t backlog = 0;  // own and relayed events still unsent
 };
 

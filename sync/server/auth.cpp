@@ -26,7 +26,9 @@ std::string random_code() {
 
 namespace {
 
-std::int64_t now_s() { return static_cast<std::int64_t>(std::time(nullptr)); }
+std::int64_t now_s() {
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
 constexpr std::int64_t kSessionSeconds = std::int64_t{kSessionHours} * 3600;
 
 }  // namespace
@@ -85,8 +87,8 @@ Result<Principal> Credentials::enrol(const std::string& code, const std::string&
   p.shelter_id = e.shelter_id;
   p.device_id = e.device_id;
   std::string token = random_token();
-  auto redeemed = repo_.redeem_enrolment(code_hash, {hash_secret(token), "kiosk", p.shelter_id, p.device_id, "", "",
-                                                     now_s()});
+  auto redeemed =
+      repo_.redeem_enrolment(code_hash, {hash_secret(token), "kiosk", p.shelter_id, p.device_id, "", "", now_s()});
   if (!redeemed) return redeemed.error();
   if (!*redeemed) return fail("enrol: this code was already used");  // by a request in between
   token_out = std::move(token);

@@ -94,8 +94,8 @@ class Credentials {
 };
 
 std::string hash_secret(const std::string& secret);  // BLAKE2b-256, hex
-std::string random_token();  // 32 random bytes, hex
-std::string random_code();   // 10 characters without look-alikes (0/O, 1/I/L)
+std::string random_token();                          // 32 random bytes, hex
+std::string random_code();                           // 10 characters without look-alikes (0/O, 1/I/L)
 // Argon2id (libsodium crypto_pwhash_str), interactive limits.
 Result<std::string> hash_password(const std::string& password);
 bool password_matches(const std::string& hash, const std::string& password);

@@ -56,7 +56,9 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
   });
 }
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+}
 
 Status Server::run() {
   auto& http = impl_->http;
@@ -76,6 +78,8 @@ void Server::stop() {
   if (impl_) impl_->http.stop();
 }
 
-int Server::port() const { return impl_->bound; }
+int Server::port() const {
+  return impl_->bound;
+}
 
 }  // namespace shelter::sync

@@ -47,14 +47,16 @@ int main(int argc, char** argv) {
   user_cmd->add_option("--name", name, "Who")->required();
   user_cmd->add_option("--role", role, "counts or search")->required();
   bool password_stdin = false;
-  user_cmd->add_flag("--password-stdin", password_stdin, "Read a dashboard sign-in password (10+ characters) from stdin");
+  user_cmd->add_flag("--password-stdin", password_stdin,
+                     "Read a dashboard sign-in password (10+ characters) from stdin");
   std::string revoke_device, revoke_user;
   auto* revoke_cmd = app.add_subcommand("revoke", "Shut out a lost kiosk or a departed headquarters user, exit");
   auto* rd = revoke_cmd->add_option("--device", revoke_device, "Device id: its token and unused codes");
   revoke_cmd->add_option("--user", revoke_user, "Account name: its API token, sessions and password")->excludes(rd);
   std::string shelter_name;
   int capacity = 0;
-  auto* shelter_cmd = app.add_subcommand("set-shelter", "Name a shelter and set its capacity (for the dashboard), exit");
+  auto* shelter_cmd =
+      app.add_subcommand("set-shelter", "Name a shelter and set its capacity (for the dashboard), exit");
   shelter_cmd->add_option("--shelter", shelter, "Shelter id")->required();
   shelter_cmd->add_option("--name", shelter_name, "Display name, e.g. 多摩第一小学校")->required();
   shelter_cmd->add_option("--capacity", capacity, "How many persons it can take")->required();
@@ -103,9 +105,8 @@ int main(int argc, char** argv) {
       std::cerr << "shelter-server: " << n.error().message << "\n";
       return 1;
     }
-    std::cout << "Revoked " << *n << " credential(s) of " << (revoke_device.empty() ? "user " + revoke_user
-                                                                                   : "device " + revoke_device)
-              << "\n";
+    std::cout << "Revoked " << *n << " credential(s) of "
+              << (revoke_device.empty() ? "user " + revoke_user : "device " + revoke_device) << "\n";
     return 0;
   }
   if (*shelter_cmd) {
@@ -121,8 +122,8 @@ int main(int argc, char** argv) {
       std::cerr << "shelter-server: add-user: no password on stdin\n";
       return 1;
     }
-    auto secret = *code_cmd ? (*store)->create_enrolment(shelter, device, hours)
-                            : (*store)->add_user(name, role, password);
+    auto secret =
+        *code_cmd ? (*store)->create_enrolment(shelter, device, hours) : (*store)->add_user(name, role, password);
     if (!secret) {
       std::cerr << "shelter-server: " << secret.error().message << "\n";
       return 1;
@@ -132,8 +133,12 @@ int main(int argc, char** argv) {
   }
   shelter::sync::Server server(**store, options);
   g_server = &server;
-  std::signal(SIGTERM, [](int) { if (g_server) g_server->stop(); });
-  std::signal(SIGINT, [](int) { if (g_server) g_server->stop(); });
+  std::signal(SIGTERM, [](int) {
+    if (g_server) g_server->stop();
+  });
+  std::signal(SIGINT, [](int) {
+    if (g_server) g_server->stop();
+  });
   if (auto st = server.run(); !st) {
     std::cerr << "shelter-server: " << st.error().message << "\n";
     return 1;

@@ -18,11 +18,21 @@ std::string xml_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // XML 1.0 allows no control characters other than tab and newlines.
         if (static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n' || c == '\r') out += c;
@@ -36,9 +46,9 @@ std::string xml_escape(const std::string& s) {
 std::string situation_report_csv(const std::vector<ShelterCounts>& counts, const std::vector<ShelterInfo>& shelters) {
   std::map<std::string, std::pair<std::string, int>> info;
   for (const auto& s : shelters) info[s.id] = {s.name, s.capacity};
-  std::vector<std::string> header = {"shelter_id", "shelter_name", "capacity", "persons", "households",
-                                     "in_shelter", "outside_car", "outside_home", "outside_total", "temporarily_out",
-                                     "male", "female", "sex_other_or_unknown"};
+  std::vector<std::string> header = {
+      "shelter_id",   "shelter_name",  "capacity",        "persons", "households", "in_shelter",          "outside_car",
+      "outside_home", "outside_total", "temporarily_out", "male",    "female",     "sex_other_or_unknown"};
   for (auto b : vocab::kAgeBands) header.push_back("age_" + std::string(b));
   for (auto n : vocab::kNeeds) header.push_back("need_" + std::string(n));
   std::string text = csv::format_row(header);
@@ -103,8 +113,10 @@ std::string pfif_xml(const std::vector<PersonRecord>& persons, const std::vector
     el("source_date", now_utc, "    ");
     el("full_name", p.info.name, "    ");
     el("alternate_names", p.info.reading, "    ");
-    const std::string sex = p.info.sex == Sex::Male ? "male" : p.info.sex == Sex::Female ? "female"
-                          : p.info.sex == Sex::Other ? "other" : "";
+    const std::string sex = p.info.sex == Sex::Male     ? "male"
+                            : p.info.sex == Sex::Female ? "female"
+                            : p.info.sex == Sex::Other  ? "other"
+                                                        : "";
     el("sex", sex, "    ");
     el("date_of_birth", to_string(p.info.birth), "    ");
     x += "    <pfif:note>\n";
@@ -117,9 +129,9 @@ std::string pfif_xml(const std::vector<PersonRecord>& persons, const std::vector
     el("status", p.presence == Presence::Left ? "believed_alive" : "is_note_author", "      ");
     el("last_known_location", shelter, "      ");
     const std::string where = p.presence == Presence::Present ? "Checked in at evacuation shelter " + shelter
-                              : p.presence == Presence::Out   ? "Checked in at evacuation shelter " + shelter +
-                                                                  " (out for now)"
-                                                              : "Was at evacuation shelter " + shelter + "; has left";
+                              : p.presence == Presence::Out
+                                  ? "Checked in at evacuation shelter " + shelter + " (out for now)"
+                                  : "Was at evacuation shelter " + shelter + "; has left";
     el("text", where, "      ");
     x += "    </pfif:note>\n  </pfif:person>\n";
   }

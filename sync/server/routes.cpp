@@ -110,17 +110,25 @@ void note_contact(ServerStore& st, const Principal& p, const ApiRequest& req, bo
                         "limit; flagged to headquarters)");
 }
 
-nlohmann::json optional_ms(const std::optional<std::int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); }
+nlohmann::json optional_ms(const std::optional<std::int64_t>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json();
+}
 
 // GET /v1/health
-ApiReply health(ServerStore&, const ApiRequest&, std::int64_t) { return json_reply("{\"ok\":true}"); }
+ApiReply health(ServerStore&, const ApiRequest&, std::int64_t) {
+  return json_reply("{\"ok\":true}");
+}
 
 // GET /v1/vocabulary: the vocabularies (needs, age bands, ...) in display
 // order: the dashboard holds no lists of its own. Public: no person data.
-ApiReply vocabulary(ServerStore&, const ApiRequest&, std::int64_t) { return json_reply(vocab::to_json().dump()); }
+ApiReply vocabulary(ServerStore&, const ApiRequest&, std::int64_t) {
+  return json_reply(vocab::to_json().dump());
+}
 
 // POST /v1/enrol
-ApiReply enrol(ServerStore& st, const ApiRequest& req, std::int64_t now) { return serve_enrol(st, req.body, now); }
+ApiReply enrol(ServerStore& st, const ApiRequest& req, std::int64_t now) {
+  return serve_enrol(st, req.body, now);
+}
 
 // POST /v1/push
 ApiReply push(ServerStore& st, const ApiRequest& req, std::int64_t now) {
@@ -156,8 +164,11 @@ ApiReply devices(ServerStore& st, const ApiRequest& req, std::int64_t now) {
   if (!d) return refused(503, d.error().message);
   nlohmann::json list = nlohmann::json::array();
   for (const auto& s : *d)
-    list.push_back({{"device", s.device_id}, {"shelter", s.shelter_id}, {"last_push", optional_ms(s.last_push_ms)},
-                    {"last_pull", optional_ms(s.last_pull_ms)}, {"clock_skew_ms", optional_ms(s.clock_skew_ms)},
+    list.push_back({{"device", s.device_id},
+                    {"shelter", s.shelter_id},
+                    {"last_push", optional_ms(s.last_push_ms)},
+                    {"last_pull", optional_ms(s.last_pull_ms)},
+                    {"clock_skew_ms", optional_ms(s.clock_skew_ms)},
                     {"future_events", s.future_events}});
   return json_reply(nlohmann::json{{"time", now}, {"devices", list}}.dump());
 }
@@ -188,8 +199,7 @@ ApiReply login(ServerStore& st, const ApiRequest& req, std::int64_t) {
   auto token = st.login(j["name"].get<std::string>(), j["password"].get<std::string>());
   if (!token) return refused(401, "sign in: " + token.error().message);
   auto check = st.authenticate(*token);
-  if (!check || !check->principal)
-    return refused(503, "sign in: " + (check ? check->refused : check.error().message));
+  if (!check || !check->principal) return refused(503, "sign in: " + (check ? check->refused : check.error().message));
   const Principal& p = *check->principal;
   ApiReply reply = json_reply(nlohmann::json{{"token", *token}, {"name", p.name}, {"role", p.role}}.dump());
   reply.log.push_back("signed in: " + p.name + " (" + p.role + ")");
@@ -258,7 +268,11 @@ ApiReply search(ServerStore& st, const ApiRequest& req, std::int64_t) {
   for (const auto& f : *found) {
     const std::string birth = to_string(f.birth);
     if (!year.empty() && birth.rfind(year, 0) != 0) continue;
-    out.push_back({{"id", f.id}, {"name", f.name}, {"reading", f.reading}, {"birth", birth}, {"shelter", f.shelter_id},
+    out.push_back({{"id", f.id},
+                   {"name", f.name},
+                   {"reading", f.reading},
+                   {"birth", birth},
+                   {"shelter", f.shelter_id},
                    {"presence", to_string(f.presence)}});
   }
   ApiReply reply = json_reply(out.dump());
@@ -296,8 +310,7 @@ ApiReply export_roster(ServerStore& st, const ApiRequest& req, std::int64_t) {
   auto people = st.persons(false);
   if (!people) return refused(503, people.error().message);
   ApiReply reply = download("\xEF\xBB\xBF" + roster_csv(*people), "text/csv; charset=utf-8", "shelter-roster.csv");
-  reply.log.push_back("roster exported by " + a.principal->name + ": " + std::to_string(people->size()) +
-                      " person(s)");
+  reply.log.push_back("roster exported by " + a.principal->name + ": " + std::to_string(people->size()) + " person(s)");
   return reply;
 }
 
@@ -374,8 +387,8 @@ ApiReply serve_enrol(ServerStore& st, std::string_view body, std::int64_t now) {
   if (!p) return refused(403, p.error().message);
   auto last_seq = st.last_device_seq(p->device_id);
   if (!last_seq) return refused(503, "enrol: " + last_seq.error().message);
-  ApiReply reply = json_reply(nlohmann::json{{"v", kProtocolVersion}, {"token", token}, {"shelter", p->shelter_id},
-                                             {"time", now}, {"last_seq", *last_seq}}
+  ApiReply reply = json_reply(nlohmann::json{
+      {"v", kProtocolVersion}, {"token", token}, {"shelter", p->shelter_id}, {"time", now}, {"last_seq", *last_seq}}
                                   .dump());
   reply.log.push_back("enrolled device " + p->device_id + " at shelter " + p->shelter_id);
   return reply;

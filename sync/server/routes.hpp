@@ -15,11 +15,11 @@
 namespace shelter::sync {
 
 struct ApiRequest {
-  std::string method;  // "GET", "POST"
-  std::string path;    // without the query, e.g. "/v1/pull"
+  std::string method;                         // "GET", "POST"
+  std::string path;                           // without the query, e.g. "/v1/pull"
   std::map<std::string, std::string> params;  // query parameters
-  std::string authorization;  // the Authorization header ("Bearer <token>")
-  std::string shelter_time;   // the X-Shelter-Time header (a daemon's clock, ms)
+  std::string authorization;                  // the Authorization header ("Bearer <token>")
+  std::string shelter_time;                   // the X-Shelter-Time header (a daemon's clock, ms)
   std::string body;
 };
 
@@ -27,8 +27,8 @@ struct ApiReply {
   int status = 200;
   std::string body;  // JSON unless content_type says otherwise
   std::string content_type = "application/json";
-  std::string attachment;  // a download's file name (Content-Disposition), "" for none
-  int future_events = 0;   // push: events stamped too far ahead (clamped), for the kiosk status
+  std::string attachment;        // a download's file name (Content-Disposition), "" for none
+  int future_events = 0;         // push: events stamped too far ahead (clamped), for the kiosk status
   std::vector<std::string> log;  // what happened, for the server's log (never whose data)
 };
 

@@ -27,9 +27,14 @@ CREATE TABLE IF NOT EXISTS auth_token(
   }
 
   Status insert_enrolment(const EnrolmentRow& r) override {
-    auto q = db_.prepare("INSERT INTO auth_enrolment(code_hash, shelter_id, device_id, expires, used) VALUES(?,?,?,?,?)");
+    auto q =
+        db_.prepare("INSERT INTO auth_enrolment(code_hash, shelter_id, device_id, expires, used) VALUES(?,?,?,?,?)");
     if (!q) return q.error();
-    (*q)->bind(1, r.code_hash).bind(2, r.shelter_id).bind(3, r.device_id).bind(4, r.expires).bind(5, std::int64_t{r.used});
+    (*q)->bind(1, r.code_hash)
+        .bind(2, r.shelter_id)
+        .bind(3, r.device_id)
+        .bind(4, r.expires)
+        .bind(5, std::int64_t{r.used});
     return (*q)->run();
   }
 
@@ -72,14 +77,16 @@ CREATE TABLE IF NOT EXISTS auth_token(
   }
 
   Result<std::optional<TokenRow>> find_token(const std::string& token_hash) override {
-    auto q = db_.prepare("SELECT kind, shelter_id, device_id, name, role, created FROM auth_token WHERE token_hash = ?");
+    auto q =
+        db_.prepare("SELECT kind, shelter_id, device_id, name, role, created FROM auth_token WHERE token_hash = ?");
     if (!q) return q.error();
     (*q)->bind(1, token_hash);
     auto row = (*q)->step();
     if (!row) return row.error();
     std::optional<TokenRow> out;
     if (*row)
-      out = TokenRow{token_hash, (*q)->text(0), (*q)->text(1), (*q)->text(2), (*q)->text(3), (*q)->text(4), (*q)->i64(5)};
+      out =
+          TokenRow{token_hash, (*q)->text(0), (*q)->text(1), (*q)->text(2), (*q)->text(3), (*q)->text(4), (*q)->i64(5)};
     (*q)->reset();
     return out;
   }
@@ -168,7 +175,8 @@ CREATE TABLE IF NOT EXISTS device_status(
     std::optional<std::int64_t> before;
     if (*row && !(*prev)->is_null(0)) before = (*prev)->i64(0);
     auto q = db.prepare(
-        "INSERT INTO device_status VALUES(?1, ?2, CASE WHEN ?3 THEN ?4 END, CASE WHEN ?3 THEN NULL ELSE ?4 END, ?5, ?6) "
+        "INSERT INTO device_status VALUES(?1, ?2, CASE WHEN ?3 THEN ?4 END, CASE WHEN ?3 THEN NULL ELSE ?4 END, ?5, "
+        "?6) "
         "ON CONFLICT(device_id) DO UPDATE SET shelter_id = ?2, "
         "last_push_ms = CASE WHEN ?3 THEN ?4 ELSE last_push_ms END, "
         "last_pull_ms = CASE WHEN ?3 THEN last_pull_ms ELSE ?4 END, "
@@ -328,13 +336,14 @@ CREATE TABLE IF NOT EXISTS device_status(
     std::lock_guard lock(mu_);
     auto feed = store_->shelter_feed_after(shelter_id, after, limit + 1);
     if (!feed) return feed.error();
-    return feed_reply(std::move(*feed), limit, after, [&](const std::vector<PersonId>& persons) -> Result<std::vector<Event>> {
-      auto rows = store_->feed_backfill(shelter_id, after, persons);
-      if (!rows) return rows.error();
-      std::vector<Event> out;
-      for (auto& [seq, e] : *rows) out.push_back(std::move(e));
-      return out;
-    });
+    return feed_reply(std::move(*feed), limit, after,
+                      [&](const std::vector<PersonId>& persons) -> Result<std::vector<Event>> {
+                        auto rows = store_->feed_backfill(shelter_id, after, persons);
+                        if (!rows) return rows.error();
+                        std::vector<Event> out;
+                        for (auto& [seq, e] : *rows) out.push_back(std::move(e));
+                        return out;
+                      });
   }
 
   Result<std::vector<ShelterCounts>> counts(const std::string& shelter_id) override {

@@ -23,7 +23,7 @@ struct DeviceContact {
   bool push = false;  // false: a pull
   std::int64_t at_ms = 0;
   std::optional<std::int64_t> clock_skew_ms;  // the kiosk's clock minus the server's
-  int future_events = 0;  // events stamped more than kFutureSlackMs ahead of the server
+  int future_events = 0;                      // events stamped more than kFutureSlackMs ahead of the server
 };
 inline constexpr std::int64_t kFutureSlackMs = 5 * 60 * 1000;
 

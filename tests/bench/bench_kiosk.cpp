@@ -27,7 +27,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
+double ms_since(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
 
 double pct(std::vector<double> v, double q) {
   if (v.empty()) return 0;
@@ -65,7 +67,8 @@ std::vector<std::uint8_t> frame_with(const qrimage::QrMatrix* m, int w, int h, s
       for (int x = 0; x < side; ++x) {
         const int mx = x * modules / side - quiet, my = y * modules / side - quiet;
         const bool dark = mx >= 0 && my >= 0 && mx < m->size && my < m->size && m->dark(mx, my);
-        f[static_cast<size_t>(y0 + y) * w + x0 + x] = static_cast<std::uint8_t>(std::clamp((dark ? 40 : 200) + noise(rng), 0, 255));
+        f[static_cast<size_t>(y0 + y) * w + x0 + x] =
+            static_cast<std::uint8_t>(std::clamp((dark ? 40 : 200) + noise(rng), 0, 255));
       }
   }
   return f;
@@ -91,8 +94,8 @@ void bench_decode() {
         (void)reader.read(f.data(), w, h, w);
         thorough.push_back(ms_since(t0));
       }
-      std::printf("decode %dx%d %s: camera path p50 %.2f ms, p95 %.2f ms (found in %d/60); file path p50 %.1f ms\n",
-                  w, h, with_code ? "with a 4-person card" : "with no code        ", pct(t, 0.5), pct(t, 0.95), found,
+      std::printf("decode %dx%d %s: camera path p50 %.2f ms, p95 %.2f ms (found in %d/60); file path p50 %.1f ms\n", w,
+                  h, with_code ? "with a 4-person card" : "with no code        ", pct(t, 0.5), pct(t, 0.95), found,
                   pct(thorough, 0.5));
     }
   }
@@ -137,9 +140,10 @@ void bench_latency(int households) {
   }
   scanner.stop();
   auto counts = (*store)->counts("bench-01");
-  std::printf("frame-to-committed-arrival (4-person card, replay camera, synchronous=FULL): %zu households, "
-              "p50 %.1f ms, p95 %.1f ms, max %.1f ms; %d persons present\n",
-              latency.size(), pct(latency, 0.5), pct(latency, 0.95), pct(latency, 1.0), counts ? counts->present : -1);
+  std::printf(
+      "frame-to-committed-arrival (4-person card, replay camera, synchronous=FULL): %zu households, "
+      "p50 %.1f ms, p95 %.1f ms, max %.1f ms; %d persons present\n",
+      latency.size(), pct(latency, 0.5), pct(latency, 0.95), pct(latency, 1.0), counts ? counts->present : -1);
   fs::remove_all(dir);
 }
 

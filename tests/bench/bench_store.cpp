@@ -21,7 +21,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
 
 [[noreturn]] void die(const std::string& what, const Error& e) {
   std::fprintf(stderr, "bench: %s: %s\n", what.c_str(), e.message.c_str());
@@ -68,9 +70,10 @@ void bench_checkins(const std::string& dir, int n) {
     lat.push_back(seconds_since(t) * 1000);
   }
   double total = seconds_since(t0);
-  std::printf("durable check-ins (1 person, 1 commit each, synchronous=FULL): %d in %.2f s = %.0f/s; "
-              "latency p50 %.2f ms, p99 %.2f ms\n",
-              n, total, n / total, percentile(lat, 0.5), percentile(lat, 0.99));
+  std::printf(
+      "durable check-ins (1 person, 1 commit each, synchronous=FULL): %d in %.2f s = %.0f/s; "
+      "latency p50 %.2f ms, p99 %.2f ms\n",
+      n, total, n / total, percentile(lat, 0.5), percentile(lat, 0.99));
 
   lat.clear();
   const int households = std::max(1, n / 4);
@@ -90,9 +93,10 @@ void bench_checkins(const std::string& dir, int n) {
     lat.push_back(seconds_since(t) * 1000);
   }
   total = seconds_since(t0);
-  std::printf("household check-ins (4 persons, 1 commit each): %d in %.2f s = %.0f households/s; "
-              "latency p50 %.2f ms, p99 %.2f ms\n",
-              households, total, households / total, percentile(lat, 0.5), percentile(lat, 0.99));
+  std::printf(
+      "household check-ins (4 persons, 1 commit each): %d in %.2f s = %.0f households/s; "
+      "latency p50 %.2f ms, p99 %.2f ms\n",
+      households, total, households / total, percentile(lat, 0.5), percentile(lat, 0.99));
 }
 
 void bench_log(const std::string& dir, int n) {
@@ -126,8 +130,12 @@ void bench_log(const std::string& dir, int n) {
         e.body = person_body(person(p));
       } else {
         switch (made % 3) {
-          case 0: e.type = EventType::WentOut; break;
-          case 1: e.type = EventType::CameBack; break;
+          case 0:
+            e.type = EventType::WentOut;
+            break;
+          case 1:
+            e.type = EventType::CameBack;
+            break;
           default:
             e.type = EventType::Corrected;
             e.author = "staff:bench";
@@ -139,8 +147,8 @@ void bench_log(const std::string& dir, int n) {
     if (auto r = store->apply_remote(batch); !r) die("apply_remote", r.error());
   }
   double total = seconds_since(t0);
-  std::printf("apply synced events (batches of %d, %d persons): %d in %.2f s = %.0f events/s\n", batch_size, persons,
-              n, total, n / total);
+  std::printf("apply synced events (batches of %d, %d persons): %d in %.2f s = %.0f events/s\n", batch_size, persons, n,
+              total, n / total);
   t0 = Clock::now();
   if (auto st = store->rebuild_projections(); !st) die("rebuild", st.error());
   total = seconds_since(t0);
@@ -149,8 +157,7 @@ void bench_log(const std::string& dir, int n) {
   auto c = store->counts("bench-01");
   if (!c) die("counts", c.error());
   std::printf("counts for one shelter: %.3f ms (present %d)\n", seconds_since(t0) * 1000, c->present);
-  std::printf("database size: %.1f MB\n",
-              static_cast<double>(std::filesystem::file_size(dir + "/log.db")) / 1e6);
+  std::printf("database size: %.1f MB\n", static_cast<double>(std::filesystem::file_size(dir + "/log.db")) / 1e6);
 }
 
 void bench_card() {
@@ -193,9 +200,12 @@ int main(int argc, char** argv) {
   std::string dir;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--events") events = std::atoi(argv[i + 1]);
-    else if (a == "--checkins") checkins = std::atoi(argv[i + 1]);
-    else if (a == "--dir") dir = argv[i + 1];
+    if (a == "--events")
+      events = std::atoi(argv[i + 1]);
+    else if (a == "--checkins")
+      checkins = std::atoi(argv[i + 1]);
+    else if (a == "--dir")
+      dir = argv[i + 1];
     else {
       std::fprintf(stderr, "usage: bench_store [--events N] [--checkins N] [--dir DIR]\n");
       return 2;

@@ -8,13 +8,13 @@
 //    like the server's event table (goal: within 3x).
 // usage: bench_sync [--events N] [--pg URL [--rounds R]]   (default 100000 events, 3 rounds);
 //        for PostgreSQL: tests/bench/bench_sync_pg.sh
-#include <pqxx/pqxx>
 #include <zlib.h>
+#include <pqxx/pqxx>
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <thread>
 
@@ -30,7 +30,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-double secs(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double secs(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 [[noreturn]] void die(const std::string& what, const Error& e) {
   std::fprintf(stderr, "bench_sync: %s: %s\n", what.c_str(), e.message.c_str());
@@ -133,9 +135,10 @@ int bench_pg(const std::string& url, int n, int rounds) {
     // indexed exactly like the server's event table (INCLUDING ALL copies
     // each of its indexes): what storing the rows at all costs.
     const std::pair<const char*, const char*> tables[] = {
-        {"copy_bare", "CREATE TABLE copy_bare(id TEXT PRIMARY KEY, pos BIGINT, type TEXT, person_id TEXT, "
-                      "household_id TEXT, shelter_id TEXT, device_id TEXT, device_seq BIGINT, author TEXT, "
-                      "hlc BIGINT, body TEXT, clamp BIGINT)"},
+        {"copy_bare",
+         "CREATE TABLE copy_bare(id TEXT PRIMARY KEY, pos BIGINT, type TEXT, person_id TEXT, "
+         "household_id TEXT, shelter_id TEXT, device_id TEXT, device_seq BIGINT, author TEXT, "
+         "hlc BIGINT, body TEXT, clamp BIGINT)"},
         {"copy_indexed", "CREATE TABLE copy_indexed (LIKE event INCLUDING ALL)"}};
     std::vector<double> merges, family_merges, bare, indexed;
     auto merge = [&](const std::vector<sync::PushRequest>& batch_list, const char* what, std::vector<double>& times,
@@ -148,9 +151,10 @@ int bench_pg(const std::string& url, int n, int rounds) {
       push_all(**st, batch_list);
       times.push_back(secs(t0));
       const double cpu = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
-      std::printf("round %d: merge %d events, %s, in %.2f s = %.0f events/s (%.2f s of this process's CPU), %.0f B "
-                  "of WAL per event\n",
-                  round, n, what, times.back(), n / times.back(), cpu, wal_per_event(lsn));
+      std::printf(
+          "round %d: merge %d events, %s, in %.2f s = %.0f events/s (%.2f s of this process's CPU), %.0f B "
+          "of WAL per event\n",
+          round, n, what, times.back(), n / times.back(), cpu, wal_per_event(lsn));
       // Households are counted when asked (pg/store.cpp): what headquarters'
       // counts cost with all n persons present at the one shelter.
       sql("VACUUM ANALYZE person");
@@ -180,17 +184,19 @@ int bench_pg(const std::string& url, int n, int rounds) {
         w.commit();
         const double raw = secs(t0);
         (table == std::string("copy_bare") ? bare : indexed).push_back(raw);
-        std::printf("round %d: raw COPY of the same rows into %s: %.2f s = %.0f rows/s, %.0f B of WAL per row\n",
-                    round, table, raw, n / raw, wal_per_event(lsn));
+        std::printf("round %d: raw COPY of the same rows into %s: %.2f s = %.0f rows/s, %.0f B of WAL per row\n", round,
+                    table, raw, n / raw, wal_per_event(lsn));
       }
     }
     const double worst = median(merges), family = median(family_merges), copy = median(indexed);
-    std::printf("server merge, PostgreSQL, no HTTP (batches of 2000), median of %d rounds: %.2f s = %.0f events/s "
-                "with each arrival a household of one, %.2f s = %.0f events/s with households of 1-4\n",
-                rounds, worst, n / worst, family, n / family);
-    std::printf("raw COPY of the same rows into a table indexed like event: median %.2f s; the merge takes %.1fx "
-                "(households of one) and %.1fx (households of 1-4); goal: within 3x\n",
-                copy, worst / copy, family / copy);
+    std::printf(
+        "server merge, PostgreSQL, no HTTP (batches of 2000), median of %d rounds: %.2f s = %.0f events/s "
+        "with each arrival a household of one, %.2f s = %.0f events/s with households of 1-4\n",
+        rounds, worst, n / worst, family, n / family);
+    std::printf(
+        "raw COPY of the same rows into a table indexed like event: median %.2f s; the merge takes %.1fx "
+        "(households of one) and %.1fx (households of 1-4); goal: within 3x\n",
+        copy, worst / copy, family / copy);
     std::printf("raw COPY into a bare table (primary key only): median %.2f s; the merge takes %.1fx and %.1fx\n",
                 median(bare), worst / median(bare), family / median(bare));
   } catch (const std::exception& e) {
@@ -260,9 +266,10 @@ int main(int argc, char** argv) {
     auto r = syncer.sync_once();
     const double t = secs(t0);
     if (!r) die("sync", r.error());
-    std::printf("kiosk catch-up over loopback HTTP (%d unsynced events, batches of 2000): %.1f s = %.0f events/s; "
-                "sent %d\n",
-                n, t, n / t, r->pushed);
+    std::printf(
+        "kiosk catch-up over loopback HTTP (%d unsynced events, batches of 2000): %.1f s = %.0f events/s; "
+        "sent %d\n",
+        n, t, n / t, r->pushed);
     server.stop();
     serving.join();
   }

@@ -89,8 +89,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     }
   }
-  req.authorization = who == "kiosk" ? "Bearer " + w.kiosk
-                      : who == "hq"  ? "Bearer " + w.hq
+  req.authorization = who == "kiosk"    ? "Bearer " + w.kiosk
+                      : who == "hq"     ? "Bearer " + w.hq
                       : who == "search" ? "Bearer " + w.search
                                         : who;
   const sync::ApiReply reply = sync::route(*w.store, req, 1'750'000'000'000);

@@ -509,9 +509,8 @@ class Run {
     for (const auto& [shelter, n] : recount) {
       const ShelterCounts c = server_counts.count(shelter) ? server_counts[shelter] : ShelterCounts{};
       if (c.present != n.first || c.out != n.second)
-        return "[recount] counts at " + shelter + " are " + std::to_string(c.present) + "/" +
-               std::to_string(c.out) + ", a recount says " + std::to_string(n.first) + "/" +
-               std::to_string(n.second);
+        return "[recount] counts at " + shelter + " are " + std::to_string(c.present) + "/" + std::to_string(c.out) +
+               ", a recount says " + std::to_string(n.first) + "/" + std::to_string(n.second);
     }
     for (const auto& [shelter, c] : server_counts)
       if (!recount.count(shelter) && (c.present != 0 || c.out != 0))

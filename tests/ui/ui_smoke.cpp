@@ -3,8 +3,8 @@
 // nothing asserts, that every touch target is finger-sized, that widget ids
 // do not change with the language, and that rare kanji (髙 﨑 邉, and 𠮷
 // outside the BMP) get real glyphs rather than '?'.
-#include <catch2/catch.hpp>
 #include <imgui.h>
+#include <catch2/catch.hpp>
 
 #include <set>
 
@@ -69,7 +69,8 @@ ViewModel sample(Screen s) {
                       {"2222222222222222", "山田 花子", "ヤマダ", "1950", "moved", "tama-02"}};
   vm.staff.refused = {{"2026-11-24T03:40:00Z  tama-01-a.0000000000000001: device tama-01-a seq 3 is another event's",
                        "tama-01-a.0000000000000002"}};
-  vm.staff.person = PersonDetail{"1111111111111111", "aaaaaaaaaaaaaaaa", "present", {{"name", "髙橋 𠮷男"}}, {"arrived"}, "tama-01"};
+  vm.staff.person =
+      PersonDetail{"1111111111111111", "aaaaaaaaaaaaaaaa", "present", {{"name", "髙橋 𠮷男"}}, {"arrived"}, "tama-01"};
   vm.staff.duplicates = {{vm.staff.results[0], vm.staff.results[0]}};
   vm.staff.counts = {{"counts.present", 3}};
   vm.notice = Notice{"qr.truncated", "", true};

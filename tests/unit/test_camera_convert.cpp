@@ -40,7 +40,8 @@ std::vector<std::uint8_t> strip_dht(const std::vector<std::uint8_t>& jpeg) {
     const std::uint8_t marker = jpeg[pos + 1];
     if (marker == 0xDA) break;  // scan data follows: copy the rest verbatim
     const size_t len = (static_cast<size_t>(jpeg[pos + 2]) << 8) | jpeg[pos + 3];
-    if (marker != 0xC4) out.insert(out.end(), jpeg.begin() + static_cast<long>(pos), jpeg.begin() + static_cast<long>(pos + 2 + len));
+    if (marker != 0xC4)
+      out.insert(out.end(), jpeg.begin() + static_cast<long>(pos), jpeg.begin() + static_cast<long>(pos + 2 + len));
     pos += 2 + len;
   }
   out.insert(out.end(), jpeg.begin() + static_cast<long>(pos), jpeg.end());

@@ -44,7 +44,7 @@ TEST_CASE("write_file_atomic on a full disk keeps the old file", "[files]") {
   TempDir dir;
   const std::string path = dir.file("keep");
   REQUIRE(write_file_atomic(path, "old").ok());
-  ::chmod(dir.path().c_str(), 0500);  // no new files: the temp file cannot be made
+  ::chmod(dir.path().c_str(), 0500);   // no new files: the temp file cannot be made
   const bool root = ::geteuid() == 0;  // root ignores the mode bits
   auto st = write_file_atomic(path, "new");
   ::chmod(dir.path().c_str(), 0700);

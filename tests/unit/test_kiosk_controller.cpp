@@ -163,12 +163,20 @@ TEST_CASE("the walk-in form registers a family in a few taps", "[kiosk]") {
   // The arrival carries the form's fields, and only those.
   auto events = k.store->person_events(a.id);
   REQUIRE(events->size() == 1);
-  CHECK(events->front().body == nlohmann::json{{"name", "ヤマダ"}, {"reading", "ヤマダ"}, {"sex", "F"},
-                                               {"birth", "1953"}, {"needs", "infant"}, {"consent", "1"},
+  CHECK(events->front().body == nlohmann::json{{"name", "ヤマダ"},
+                                               {"reading", "ヤマダ"},
+                                               {"sex", "F"},
+                                               {"birth", "1953"},
+                                               {"needs", "infant"},
+                                               {"consent", "1"},
                                                {"stay", "shelter"}});
-  CHECK(k.store->person_events(b.id)->front().body ==
-        nlohmann::json{{"name", "AI"}, {"reading", ""}, {"sex", ""}, {"birth", ""}, {"needs", ""}, {"consent", "0"},
-                       {"stay", "shelter"}});
+  CHECK(k.store->person_events(b.id)->front().body == nlohmann::json{{"name", "AI"},
+                                                                     {"reading", ""},
+                                                                     {"sex", ""},
+                                                                     {"birth", ""},
+                                                                     {"needs", ""},
+                                                                     {"consent", "0"},
+                                                                     {"stay", "shelter"}});
 }
 
 TEST_CASE("a pass marks out, back, and re-arrival at another shelter", "[kiosk]") {
@@ -339,7 +347,7 @@ TEST_CASE("the replay source explains what it cannot play", "[camera]") {
   CHECK(*(*src)->next(f, std::chrono::milliseconds(100)));
   CHECK(f.width > 0);
   CHECK(f.rgb.size() == static_cast<size_t>(f.width) * f.height * 3);  // JPEG frames keep their colour
-  CHECK_FALSE(*(*src)->next(f, std::chrono::milliseconds(20)));  // played once
+  CHECK_FALSE(*(*src)->next(f, std::chrono::milliseconds(20)));        // played once
 }
 
 TEST_CASE("the commented example kiosk config loads as it ships", "[kiosk]") {
@@ -377,7 +385,8 @@ TEST_CASE("a broken kiosk config names the problem", "[kiosk]") {
   CHECK(r.error().message.find(":2: a character that is not plain ASCII outside quotes") != std::string::npos);
   r = kiosk::load_config(write("idle_seconds = 45 é\n"));
   REQUIRE_FALSE(r.ok());
-  r = kiosk::load_config(write("\xEF\xBB\xBF# Café Тама\nshelter_name = \"Café \\\" Тама\"\nprint_command = '''é'''\n"));
+  r = kiosk::load_config(
+      write("\xEF\xBB\xBF# Café Тама\nshelter_name = \"Café \\\" Тама\"\nprint_command = '''é'''\n"));
   INFO((r.ok() ? "" : r.error().message));
   REQUIRE(r.ok());
   CHECK(r->shelter_name == "Café \" Тама");

@@ -72,14 +72,14 @@ TEST_CASE("hybrid logical clock never goes backwards", "[hlc]") {
     wall = 600'000;  // the clock was 400 s ahead when it stamped b
     const Hlc d = clock.now();
     CHECK(hlc_millis(d) == wall);
-    CHECK(clock.now_after(c) > c);  // the person stamped c still gets a later stamp
+    CHECK(clock.now_after(c) > c);           // the person stamped c still gets a later stamp
     CHECK(hlc_millis(clock.now()) == wall);  // and that one is not adopted either
   }
   SECTION("a floor far ahead is passed for one event only") {
     const Hlc far = make_hlc(wall + 3 * 3600'000, 5);
     CHECK(clock.now_after(far) == far + 1);
     CHECK(hlc_millis(clock.now()) <= wall + 300'000);  // within the bound, never the far floor
-    CHECK_FALSE(clock.resume_after(far));  // nor by resuming an own log that ends with it
+    CHECK_FALSE(clock.resume_after(far));              // nor by resuming an own log that ends with it
     CHECK(hlc_millis(clock.now()) <= wall + 300'000);  // within the bound, never the far floor
   }
   SECTION("observing a later remote timestamp moves past it") {
@@ -104,7 +104,10 @@ TEST_CASE("hybrid logical clock never goes backwards", "[hlc]") {
 TEST_CASE("control characters are found in any encoding a field can hold", "[model]") {
   CHECK_FALSE(has_control_chars("山田 太郎"));
   CHECK_FALSE(has_control_chars("Nguyễn Văn An ©"));  // U+00A9: just above the C1 range
-  for (const char* bad : {"a\tb", "a\rb", "a\nb", "\x1b[31m", "a\x7f", "a\xc2\x85" "b", "\xc2\x9f"}) {
+  for (const char* bad : {"a\tb", "a\rb", "a\nb", "\x1b[31m", "a\x7f",
+                          "a\xc2\x85"
+                          "b",
+                          "\xc2\x9f"}) {
     INFO(bad);
     CHECK(has_control_chars(bad));
   }

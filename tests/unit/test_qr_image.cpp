@@ -31,9 +31,9 @@ std::string expected_card_text() {
 TEST_CASE("card images of every common kind decode to the same text", "[qrimage]") {
   const std::string expected = expected_card_text();
   REQUIRE(qr::parse(expected).card);
-  auto file = GENERATE(as<std::string>{}, "card-gray.png", "card-gray16.png", "card-palette.png", "card-rgb.png",
-                       "card-alpha.png", "card-baseline.jpg", "card-grayscale.jpg", "card-progressive.jpg",
-                       "card-webcam.jpg");
+  auto file =
+      GENERATE(as<std::string>{}, "card-gray.png", "card-gray16.png", "card-palette.png", "card-rgb.png",
+               "card-alpha.png", "card-baseline.jpg", "card-grayscale.jpg", "card-progressive.jpg", "card-webcam.jpg");
   CAPTURE(file);
   auto found = qrimage::read_file(kData + file);
   REQUIRE(found.ok());

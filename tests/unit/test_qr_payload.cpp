@@ -32,10 +32,11 @@ qr::HouseholdCard four_person_card() {
   c.address = "東京都多摩市落合1-2-3";
   c.phone = "042-000-0000";
   c.members.push_back(member("1111111111111111", "髙橋 一郎", "タカハシ イチロウ", Sex::Male, "1948-05-12", kNeedCare));
-  c.members.push_back(member("2222222222222222", "髙橋 和子", "タカハシ カズコ", Sex::Female, "1951-09-30",
-                             kNeedMedicalDevice));
+  c.members.push_back(
+      member("2222222222222222", "髙橋 和子", "タカハシ カズコ", Sex::Female, "1951-09-30", kNeedMedicalDevice));
   c.members.back().info.needs_other = "在宅酸素";
-  c.members.push_back(member("3333333333333333", "髙橋 𠮷男", "タカハシ ヨシオ", Sex::Male, "2021-01-20", kNeedInfant, false));
+  c.members.push_back(
+      member("3333333333333333", "髙橋 𠮷男", "タカハシ ヨシオ", Sex::Male, "2021-01-20", kNeedInfant, false));
   c.members.push_back(member("4444444444444444", "﨑山 邉子", "サキヤマ ヘンコ", Sex::Female, "1990", kNeedPregnant));
   for (auto& m : c.members) {
     m.info.address = c.address;
@@ -51,8 +52,12 @@ std::string encode(const qr::HouseholdCard& c) {
 }
 
 // Re-encodes a raw record as a shelter code (for hand-made bad records).
-std::string as_code(const std::string& bytes) { return std::string(qr::kPrefix) + base45::encode(bytes); }
-std::string record_of(const std::string& code) { return base45::decode(code.substr(qr::kPrefix.size())).bytes; }
+std::string as_code(const std::string& bytes) {
+  return std::string(qr::kPrefix) + base45::encode(bytes);
+}
+std::string record_of(const std::string& code) {
+  return base45::decode(code.substr(qr::kPrefix.size())).bytes;
+}
 
 }  // namespace
 
@@ -104,16 +109,30 @@ TEST_CASE("readings that are not pure katakana are kept as UTF-8", "[qr]") {
 
 TEST_CASE("encode_card refuses what it could not represent", "[qr]") {
   auto card = four_person_card();
-  SECTION("no members") { card.members.clear(); }
+  SECTION("no members") {
+    card.members.clear();
+  }
   SECTION("16 members") {
     while (card.members.size() < 16) card.members.push_back(card.members[0]);
   }
-  SECTION("empty name") { card.members[1].info.name.clear(); }
-  SECTION("invalid UTF-8") { card.members[1].info.name = "\xff\xfe"; }
-  SECTION("control character") { card.address = "a\nb"; }
-  SECTION("field over 255 bytes") { card.address = std::string(256, 'x'); }
-  SECTION("bad id") { card.members[0].person_id = "XYZ"; }
-  SECTION("bad date") { card.members[0].info.birth = BirthDate{2001, 2, 29}; }
+  SECTION("empty name") {
+    card.members[1].info.name.clear();
+  }
+  SECTION("invalid UTF-8") {
+    card.members[1].info.name = "\xff\xfe";
+  }
+  SECTION("control character") {
+    card.address = "a\nb";
+  }
+  SECTION("field over 255 bytes") {
+    card.address = std::string(256, 'x');
+  }
+  SECTION("bad id") {
+    card.members[0].person_id = "XYZ";
+  }
+  SECTION("bad date") {
+    card.members[0].info.birth = BirthDate{2001, 2, 29};
+  }
   CHECK_FALSE(qr::encode_card(card).ok());
 }
 
@@ -131,9 +150,9 @@ TEST_CASE("a pass carries ids only and can be keyed", "[qr]") {
   auto keyed = qr::encode_pass(pass, key);
   REQUIRE(keyed.ok());
   CHECK(qr::parse(*keyed, key).pass);
-  CHECK(qr::parse(*keyed).error == ParseError::BadChecksum);             // no key
+  CHECK(qr::parse(*keyed).error == ParseError::BadChecksum);                        // no key
   CHECK(qr::parse(*keyed, std::string(32, 'x')).error == ParseError::BadChecksum);  // another key
-  CHECK(qr::parse(*text, key).error == ParseError::BadChecksum);           // forged without the key
+  CHECK(qr::parse(*text, key).error == ParseError::BadChecksum);                    // forged without the key
   CHECK_FALSE(qr::encode_pass(pass, "short").ok());
 }
 
@@ -199,7 +218,7 @@ std::string handmade_card(const std::string& name, std::uint8_t flags = 0, std::
 
 TEST_CASE("values are checked after the checksum", "[qr]") {
   REQUIRE(qr::parse(handmade_card("Yamada")).ok());
-  CHECK(qr::parse(handmade_card("\xc0\xaf")).error == ParseError::InvalidUtf8);  // overlong '/'
+  CHECK(qr::parse(handmade_card("\xc0\xaf")).error == ParseError::InvalidUtf8);      // overlong '/'
   CHECK(qr::parse(handmade_card("\xed\xa0\x80")).error == ParseError::InvalidUtf8);  // surrogate
   CHECK(qr::parse(handmade_card("a\x07")).error == ParseError::InvalidField);
   CHECK(qr::parse(handmade_card("")).error == ParseError::InvalidField);

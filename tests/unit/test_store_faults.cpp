@@ -29,7 +29,9 @@ struct FaultFile {
   sqlite3_file* real;  // the real VFS's file, allocated right after this struct
 };
 
-sqlite3_file* real_of(sqlite3_file* f) { return reinterpret_cast<FaultFile*>(f)->real; }
+sqlite3_file* real_of(sqlite3_file* f) {
+  return reinterpret_cast<FaultFile*>(f)->real;
+}
 
 // True when this write must fail (and keeps failing: a full disk stays full).
 bool fault_now() {
@@ -41,7 +43,9 @@ bool fault_now() {
   return true;
 }
 
-int f_close(sqlite3_file* f) { return real_of(f)->pMethods->xClose(real_of(f)); }
+int f_close(sqlite3_file* f) {
+  return real_of(f)->pMethods->xClose(real_of(f));
+}
 int f_read(sqlite3_file* f, void* buf, int n, sqlite3_int64 off) {
   return real_of(f)->pMethods->xRead(real_of(f), buf, n, off);
 }
@@ -57,30 +61,49 @@ int f_sync(sqlite3_file* f, int flags) {
   if (fault_now()) return SQLITE_IOERR_FSYNC;
   return real_of(f)->pMethods->xSync(real_of(f), flags);
 }
-int f_size(sqlite3_file* f, sqlite3_int64* size) { return real_of(f)->pMethods->xFileSize(real_of(f), size); }
-int f_lock(sqlite3_file* f, int level) { return real_of(f)->pMethods->xLock(real_of(f), level); }
-int f_unlock(sqlite3_file* f, int level) { return real_of(f)->pMethods->xUnlock(real_of(f), level); }
-int f_reserved(sqlite3_file* f, int* out) { return real_of(f)->pMethods->xCheckReservedLock(real_of(f), out); }
-int f_control(sqlite3_file* f, int op, void* arg) { return real_of(f)->pMethods->xFileControl(real_of(f), op, arg); }
-int f_sector(sqlite3_file* f) { return real_of(f)->pMethods->xSectorSize(real_of(f)); }
-int f_device(sqlite3_file* f) { return real_of(f)->pMethods->xDeviceCharacteristics(real_of(f)); }
+int f_size(sqlite3_file* f, sqlite3_int64* size) {
+  return real_of(f)->pMethods->xFileSize(real_of(f), size);
+}
+int f_lock(sqlite3_file* f, int level) {
+  return real_of(f)->pMethods->xLock(real_of(f), level);
+}
+int f_unlock(sqlite3_file* f, int level) {
+  return real_of(f)->pMethods->xUnlock(real_of(f), level);
+}
+int f_reserved(sqlite3_file* f, int* out) {
+  return real_of(f)->pMethods->xCheckReservedLock(real_of(f), out);
+}
+int f_control(sqlite3_file* f, int op, void* arg) {
+  return real_of(f)->pMethods->xFileControl(real_of(f), op, arg);
+}
+int f_sector(sqlite3_file* f) {
+  return real_of(f)->pMethods->xSectorSize(real_of(f));
+}
+int f_device(sqlite3_file* f) {
+  return real_of(f)->pMethods->xDeviceCharacteristics(real_of(f));
+}
 int f_shm_map(sqlite3_file* f, int region, int size, int extend, void volatile** p) {
   return real_of(f)->pMethods->xShmMap(real_of(f), region, size, extend, p);
 }
 int f_shm_lock(sqlite3_file* f, int offset, int n, int flags) {
   return real_of(f)->pMethods->xShmLock(real_of(f), offset, n, flags);
 }
-void f_shm_barrier(sqlite3_file* f) { real_of(f)->pMethods->xShmBarrier(real_of(f)); }
-int f_shm_unmap(sqlite3_file* f, int del) { return real_of(f)->pMethods->xShmUnmap(real_of(f), del); }
+void f_shm_barrier(sqlite3_file* f) {
+  real_of(f)->pMethods->xShmBarrier(real_of(f));
+}
+int f_shm_unmap(sqlite3_file* f, int del) {
+  return real_of(f)->pMethods->xShmUnmap(real_of(f), del);
+}
 int f_fetch(sqlite3_file* f, sqlite3_int64 off, int n, void** p) {
   return real_of(f)->pMethods->xFetch(real_of(f), off, n, p);
 }
-int f_unfetch(sqlite3_file* f, sqlite3_int64 off, void* p) { return real_of(f)->pMethods->xUnfetch(real_of(f), off, p); }
+int f_unfetch(sqlite3_file* f, sqlite3_int64 off, void* p) {
+  return real_of(f)->pMethods->xUnfetch(real_of(f), off, p);
+}
 
-const sqlite3_io_methods kFaultMethods = {3,        f_close,       f_read,     f_write,    f_truncate, f_sync,
-                                          f_size,   f_lock,        f_unlock,   f_reserved, f_control,  f_sector,
-                                          f_device, f_shm_map,     f_shm_lock, f_shm_barrier, f_shm_unmap, f_fetch,
-                                          f_unfetch};
+const sqlite3_io_methods kFaultMethods = {
+    3,         f_close,  f_read,   f_write,   f_truncate, f_sync,        f_size,      f_lock,  f_unlock, f_reserved,
+    f_control, f_sector, f_device, f_shm_map, f_shm_lock, f_shm_barrier, f_shm_unmap, f_fetch, f_unfetch};
 
 int f_open(sqlite3_vfs*, const char* name, sqlite3_file* f, int flags, int* out_flags) {
   auto* ff = reinterpret_cast<FaultFile*>(f);
@@ -183,7 +206,7 @@ TEST_CASE("a full disk or I/O error at every write of a check-in: an error, neve
       REQUIRE(c.ok());
       CHECK(c->present == 2 + (present(store, a) ? 2 : 0));  // the projection matches the log
     }
-    CHECK(faults_seen > 3);  // the loop really hit the writes of a check-in
+    CHECK(faults_seen > 3);                              // the loop really hit the writes of a check-in
     if (error == SQLITE_FULL) CHECK(full_messages > 0);  // a failed write says the disk is full
   }
 }

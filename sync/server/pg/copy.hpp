@@ -27,7 +27,7 @@ class CopyRows {
   CopyRows& text(std::string_view s);
   CopyRows& number(std::int64_t n);
   CopyRows& null();  // SQL NULL
-  void end_row();  // after the last field of each row
+  void end_row();    // after the last field of each row
   bool empty() const { return data_.empty(); }
   const std::string& data() const { return data_; }
   void clear() { data_.clear(); }

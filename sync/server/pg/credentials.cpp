@@ -7,7 +7,7 @@ namespace {
 
 std::optional<TokenRow> token_row(const std::string& token_hash, const pqxx::result& r) {
   if (r.empty()) return std::nullopt;
-  return TokenRow{token_hash,  r[0][0].c_str(), r[0][1].c_str(),           r[0][2].c_str(),
+  return TokenRow{token_hash,      r[0][0].c_str(), r[0][1].c_str(),           r[0][2].c_str(),
                   r[0][3].c_str(), r[0][4].c_str(), r[0][5].as<std::int64_t>()};
 }
 

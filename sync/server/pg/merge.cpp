@@ -29,18 +29,16 @@ using Outcomes = PgServerStore::Outcomes;
 // tested on the row offered to INSERT, so a negative value must never be
 // offered), and rows that fall to 0 go. Prepared per connection, as
 // rise_<table>, fall_<table> and drop_<table>.
-void prepare_counter_moves(pqxx::connection& c, const std::string& table,
-                                  const std::vector<std::string>& keys) {
+void prepare_counter_moves(pqxx::connection& c, const std::string& table, const std::vector<std::string>& keys) {
   std::string cols, match;
   for (const auto& k : keys) {
     cols += (cols.empty() ? "" : ", ") + k;
     match += " AND t." + k + " = i." + k;
   }
-  c.prepare("rise_" + table, "INSERT INTO " + table + " AS t SELECT * FROM in_" + table +
-                                 " WHERE n > 0 ON CONFLICT (" + cols + ") DO UPDATE SET n = t.n + EXCLUDED.n");
+  c.prepare("rise_" + table, "INSERT INTO " + table + " AS t SELECT * FROM in_" + table + " WHERE n > 0 ON CONFLICT (" +
+                                 cols + ") DO UPDATE SET n = t.n + EXCLUDED.n");
   c.prepare("fall_" + table, "UPDATE " + table + " t SET n = t.n + i.n FROM in_" + table + " i WHERE i.n < 0" + match);
-  c.prepare("drop_" + table,
-            "DELETE FROM " + table + " t USING in_" + table + " i WHERE i.n < 0 AND t.n = 0" + match);
+  c.prepare("drop_" + table, "DELETE FROM " + table + " t USING in_" + table + " i WHERE i.n < 0 AND t.n = 0" + match);
 }
 void move_counts(pqxx::work& w, const std::string& table, bool rises, bool falls) {
   if (rises) w.exec_prepared("rise_" + table);
@@ -49,7 +47,6 @@ void move_counts(pqxx::work& w, const std::string& table, bool rises, bool falls
     w.exec_prepared("drop_" + table);
   }
 }
-
 
 // Which of these events are stored already (whole, to tell a repeat from
 // a conflict), which of their (device, seq) keys are taken, and their
@@ -130,8 +127,7 @@ struct Projection {
 };
 // core's fold (PersonState::apply) of new events over the stored persons;
 // the counts move by the net difference of each person before and after.
-Projection project(const std::map<std::string, PersonState>& before,
-                          const std::vector<const Event*>& events) {
+Projection project(const std::map<std::string, PersonState>& before, const std::vector<const Event*>& events) {
   std::map<std::string, PersonState> after;
   for (const Event* e : events) {
     auto [it, added] = after.try_emplace(e->person_id);
@@ -209,9 +205,10 @@ void settle_merges(pqxx::work& w, const std::vector<PersonId>& changed) {
                     k.dim, k.key);
     }
     for (const auto& k : d.added)
-      w.exec_params("INSERT INTO count_cell VALUES($1, $2, $3, 1) ON CONFLICT (shelter_id, dim, key) "
-                    "DO UPDATE SET n = count_cell.n + 1",
-                    k.shelter_id, k.dim, k.key);
+      w.exec_params(
+          "INSERT INTO count_cell VALUES($1, $2, $3, 1) ON CONFLICT (shelter_id, dim, key) "
+          "DO UPDATE SET n = count_cell.n + 1",
+          k.shelter_id, k.dim, k.key);
     const auto keys = household_contributions(after);
     w.exec_params("UPDATE person SET state = $2, present_at = $3, household_key = $4 WHERE person_id = $1", id,
                   state_json(after), keys.empty() ? std::optional<std::string>() : keys.front().shelter_id,
@@ -220,8 +217,7 @@ void settle_merges(pqxx::work& w, const std::vector<PersonId>& changed) {
 }
 
 // The batch's transaction (see push): what became of each event.
-Outcomes store_events(pqxx::connection& conn, const std::vector<const Event*>& events, bool by_id,
-                             std::int64_t now) {
+Outcomes store_events(pqxx::connection& conn, const std::vector<const Event*>& events, bool by_id, std::int64_t now) {
   pqxx::work w(conn);
   // Each statement below looks up a batch's keys (a few thousand at most)
   // in tables that grow to millions of rows: index lookups. PostgreSQL's
@@ -229,8 +225,9 @@ Outcomes store_events(pqxx::connection& conn, const std::vector<const Event*>& e
   // a hash instead (13 ms against 3.5 ms for 2000 keys at 40 000
   // rows, and growing with the table), and share the lookups among
   // parallel workers that took 10-15 ms to start.
-  w.exec("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; "
-         "SET LOCAL max_parallel_workers_per_gather = 0");
+  w.exec(
+      "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; "
+      "SET LOCAL max_parallel_workers_per_gather = 0");
   auto reserved = w.exec_prepared("reserve_positions", static_cast<std::int64_t>(events.size()));
   std::int64_t pos = reserved[0][0].as<std::int64_t>() - static_cast<std::int64_t>(events.size());
   // Every writer of `event` and `person` holds the counter's lock taken
@@ -241,9 +238,9 @@ Outcomes store_events(pqxx::connection& conn, const std::vector<const Event*>& e
   Outcomes out;
   out.reserve(events.size());
   std::vector<const Event*> fresh;
-  std::deque<Event> clamped;  // copies of fresh events with the clamp set
+  std::deque<Event> clamped;                                    // copies of fresh events with the clamp set
   std::set<std::pair<std::string_view, std::int64_t>> claimed;  // (device, seq) of fresh events
-  std::map<std::string, std::int64_t> next_seq;                        // devices with a seq conflict
+  std::map<std::string, std::int64_t> next_seq;                 // devices with a seq conflict
   const Hlc limit = make_hlc(now + kFutureSlackMs, 0);
   bool merges = false;
   for (const Event* e : events) {
@@ -288,7 +285,8 @@ Outcomes store_events(pqxx::connection& conn, const std::vector<const Event*>& e
       a.expected_seq = next_seq.at(e->device_id) + 1;
       a.reason = "device " + e->device_id + " seq " + std::to_string(e->device_seq) +
                  " is another event's on the server (a database copied back from an older file?); the next free "
-                 "seq is " + std::to_string(a.expected_seq);
+                 "seq is " +
+                 std::to_string(a.expected_seq);
     }
   }
   if (!fresh.empty()) {
@@ -328,8 +326,9 @@ void prepare_session(pqxx::connection& c) {
   // size at that moment, the probes stay index lookups; the parse is still
   // done once.
   n.exec("SET plan_cache_mode TO force_custom_plan");
-  n.exec("CREATE TEMP TABLE in_person (LIKE person) ON COMMIT DELETE ROWS; "
-         "CREATE TEMP TABLE in_count_cell (LIKE count_cell) ON COMMIT DELETE ROWS");
+  n.exec(
+      "CREATE TEMP TABLE in_person (LIKE person) ON COMMIT DELETE ROWS; "
+      "CREATE TEMP TABLE in_count_cell (LIKE count_cell) ON COMMIT DELETE ROWS");
   // Each batch runs these; parsed once per connection, planned at each
   // execution (plan_cache_mode above).
   c.prepare("reserve_positions", "UPDATE feed_counter SET n = n + $1 WHERE one = 1 RETURNING n");
@@ -340,14 +339,16 @@ void prepare_session(pqxx::connection& c) {
   const std::string event_cols =
       "SELECT 'e'::text AS k, e.id, NULL::text AS state, e.type, e.person_id, e.household_id, e.shelter_id, "
       "e.device_id, e.device_seq, e.author, e.hlc, e.body, e.clamp ";
-  c.prepare("load_stored",
-            event_cols + "FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS r(d, lo, hi) "
-            "JOIN event e ON e.device_id = r.d AND e.device_seq BETWEEN r.lo AND r.hi UNION ALL " +
-            event_cols + "FROM unnest($4::text[]) AS k(id) JOIN event e ON e.id = k.id UNION ALL " +
-            event_cols + "FROM unnest($6::text[], $7::bigint[]) AS q(d, s) "
-            "JOIN event e ON e.device_id = q.d AND e.device_seq = q.s "
-            "UNION ALL SELECT 'p', p.person_id, p.state, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
-            "FROM unnest($5::text[]) AS k(id) JOIN person p ON p.person_id = k.id");
+  c.prepare(
+      "load_stored",
+      event_cols +
+          "FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS r(d, lo, hi) "
+          "JOIN event e ON e.device_id = r.d AND e.device_seq BETWEEN r.lo AND r.hi UNION ALL " +
+          event_cols + "FROM unnest($4::text[]) AS k(id) JOIN event e ON e.id = k.id UNION ALL " + event_cols +
+          "FROM unnest($6::text[], $7::bigint[]) AS q(d, s) "
+          "JOIN event e ON e.device_id = q.d AND e.device_seq = q.s "
+          "UNION ALL SELECT 'p', p.person_id, p.state, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
+          "FROM unnest($5::text[]) AS k(id) JOIN person p ON p.person_id = k.id");
   c.prepare("update_persons",
             "UPDATE person p SET state = i.state, name = i.name, reading = i.reading, present_at = i.present_at, "
             "household_key = i.household_key FROM in_person i WHERE p.person_id = i.person_id");

@@ -68,12 +68,13 @@ void upgrade_household_counts(pqxx::work& w) {
     return;
   w.exec("SELECT n FROM feed_counter WHERE one = 1 FOR UPDATE");
   w.exec("ALTER TABLE person ADD COLUMN present_at TEXT COLLATE \"C\", ADD COLUMN household_key TEXT COLLATE \"C\"");
-  w.exec("CREATE TEMP TABLE person_household(person_id TEXT COLLATE \"C\", present_at TEXT COLLATE \"C\", "
-         "household_key TEXT COLLATE \"C\") ON COMMIT DROP");
+  w.exec(
+      "CREATE TEMP TABLE person_household(person_id TEXT COLLATE \"C\", present_at TEXT COLLATE \"C\", "
+      "household_key TEXT COLLATE \"C\") ON COMMIT DROP");
   std::string after;  // a page at a time: a city's persons need not fit in memory at once
   for (;;) {
-    auto page = w.exec_params("SELECT person_id, state FROM person WHERE person_id > $1 ORDER BY person_id LIMIT 5000",
-                              after);
+    auto page =
+        w.exec_params("SELECT person_id, state FROM person WHERE person_id > $1 ORDER BY person_id LIMIT 5000", after);
     if (page.empty()) break;
     CopyRows rows;  // the persons who count in a household; the others keep NULL
     for (const auto& r : page)
@@ -82,8 +83,9 @@ void upgrade_household_counts(pqxx::work& w) {
     if (!rows.empty()) copy_rows(w, "person_household", rows);
     after = page[page.size() - 1][0].c_str();
   }
-  w.exec("UPDATE person p SET present_at = h.present_at, household_key = h.household_key FROM person_household h "
-         "WHERE p.person_id = h.person_id");
+  w.exec(
+      "UPDATE person p SET present_at = h.present_at, household_key = h.household_key FROM person_household h "
+      "WHERE p.person_id = h.person_id");
   w.exec("DROP TABLE IF EXISTS household_presence");
 }
 
@@ -151,8 +153,9 @@ void create_schema(pqxx::work& w) {
   w.exec("SELECT pg_advisory_xact_lock(8470)");  // one schema creator at a time
   w.exec(kSchema);
   upgrade_household_counts(w);
-  w.exec("CREATE INDEX IF NOT EXISTS person_present ON person(present_at) INCLUDE (household_key) "
-         "WHERE present_at IS NOT NULL");
+  w.exec(
+      "CREATE INDEX IF NOT EXISTS person_present ON person(present_at) INCLUDE (household_key) "
+      "WHERE present_at IS NOT NULL");
   auto fold = w.exec("SELECT value FROM schema_info WHERE key = 'fold'");
   if (fold.empty() || fold[0][0].as<std::int64_t>() < kFoldVersion) {
     refold_all(w);

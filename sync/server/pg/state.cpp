@@ -114,10 +114,10 @@ PersonState state_from_json(const std::string& id, const std::string& text) {
     p.hidden = j.contains("h");
   } else if (j.is_object()) {
     for (auto it = j.begin(); it != j.end(); ++it)
-      p.fields.emplace(it.key(), FieldValue{it.value().at(0).get<std::string>(),
-                                            Stamp{static_cast<Hlc>(it.value().at(1).get<std::int64_t>()),
-                                                  it.value().at(2).get<std::string>(),
-                                                  it.value().at(3).get<std::string>()}});
+      p.fields.emplace(it.key(),
+                       FieldValue{it.value().at(0).get<std::string>(),
+                                  Stamp{static_cast<Hlc>(it.value().at(1).get<std::int64_t>()),
+                                        it.value().at(2).get<std::string>(), it.value().at(3).get<std::string>()}});
   }
   return p;
 }

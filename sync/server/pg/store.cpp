@@ -69,9 +69,7 @@ Result<std::vector<DeviceStatus>> PgServerStore::devices() {
   return pool_.with_conn("devices", [&](pqxx::connection& conn) -> Result<std::vector<DeviceStatus>> {
     pqxx::read_transaction w(conn);
     std::vector<DeviceStatus> out;
-    auto opt = [](const pqxx::field& f) {
-      return f.is_null() ? std::optional<std::int64_t>() : f.as<std::int64_t>();
-    };
+    auto opt = [](const pqxx::field& f) { return f.is_null() ? std::optional<std::int64_t>() : f.as<std::int64_t>(); };
     for (const auto& r : w.exec("SELECT device_id, shelter_id, last_push_ms, last_pull_ms, clock_skew_ms, "
                                 "future_events FROM device_status ORDER BY shelter_id, device_id"))
       out.push_back({r[0].c_str(), r[1].c_str(), opt(r[2]), opt(r[3]), opt(r[4]), r[5].as<std::int64_t>()});
