@@ -104,6 +104,8 @@ class Store {
   const std::string& device_id() const { return device_id_; }
   const std::string& shelter_id() const { return shelter_id_; }
   Result<std::optional<std::string>> meta(const std::string& key);
+  // A meta value that is a number (0 when unset; an error when not a number).
+  Result<std::int64_t> meta_int(const std::string& key);
   Status set_meta(const std::string& key, const std::string& value);
 
   // Appends local events in one durable transaction (a household's check-in

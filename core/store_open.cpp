@@ -294,6 +294,17 @@ Result<std::optional<std::string>> Store::meta(const std::string& key) {
   return std::optional<std::string>((*q)->text(0));
 }
 
+Result<std::int64_t> Store::meta_int(const std::string& key) {
+  auto v = meta(key);
+  if (!v) return v.error();
+  if (!v->has_value()) return std::int64_t{0};
+  try {
+    return std::stoll(**v);
+  } catch (const std::exception&) {
+    return fail("meta " + key + " is not a number");
+  }
+}
+
 Status Store::set_meta(const std::string& key, const std::string& value) {
   auto q = db_->prepare("INSERT INTO meta(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2");
   if (!q) return q.error().context("write meta");

@@ -53,14 +53,7 @@ Result<std::int64_t> Store::pushable_count(std::int64_t after_seq) {
 }
 
 Result<std::int64_t> Store::sync_pushed_seq() {
-  auto v = meta(kSyncPushedSeqMeta);
-  if (!v) return v.error();
-  if (!v->has_value()) return std::int64_t{0};
-  try {
-    return std::stoll(**v);
-  } catch (const std::exception&) {
-    return fail(std::string("meta ") + kSyncPushedSeqMeta + " is not a number");
-  }
+  return meta_int(kSyncPushedSeqMeta);
 }
 
 Result<std::int64_t> Store::unsynced_count() {

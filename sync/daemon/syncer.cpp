@@ -39,17 +39,6 @@ std::string link_error(httplib::Error e) {
 constexpr const char* kPullCursor = "sync_pull_cursor";          // server feed position pulled up to
 constexpr const char* kClockSampleMeta = "clock_offset_sample";  // how the kept offset was measured
 
-Result<std::int64_t> meta_int(Store& s, const char* key) {
-  auto v = s.meta(key);
-  if (!v) return v.error();
-  if (!v->has_value()) return std::int64_t{0};
-  try {
-    return std::stoll(**v);
-  } catch (const std::exception&) {
-    return fail(std::string("meta ") + key + " is not a number");
-  }
-}
-
 std::string utc_now() {
   return shelter::utc_now("%Y-%m-%d %H:%M:%SZ");
 }
@@ -83,7 +72,7 @@ void Syncer::note_server_time(std::int64_t t0, std::int64_t t1, std::int64_t ser
   const std::int64_t rtt = t1 - t0;
   if (server_ms <= 0 || rtt < 0 || rtt > 10'000) return;
   const std::int64_t offset = server_ms - (t0 + t1) / 2;
-  auto kept = meta_int(store_, kClockOffsetMeta);
+  auto kept = store_.meta_int(kClockOffsetMeta);
   auto sample = store_.meta(kClockSampleMeta);  // "<rtt> <local ms when measured>"
   std::int64_t kept_rtt = -1, kept_at = 0;
   if (sample && sample->has_value() && std::sscanf((*sample)->c_str(), "%ld %ld", &kept_rtt, &kept_at) != 2)
@@ -200,7 +189,7 @@ Result<int> Syncer::push_batch(bool& more, int& refused) {
 }
 
 Result<int> Syncer::pull_batch(bool& more) {
-  auto cursor = meta_int(store_, kPullCursor);
+  auto cursor = store_.meta_int(kPullCursor);
   if (!cursor) return cursor.error().context("pull");
   const std::string path = "/v1/pull?shelter=" + store_.shelter_id() + "&after=" + std::to_string(*cursor) +
                            "&limit=" + std::to_string(options_.batch);
