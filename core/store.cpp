@@ -325,7 +325,10 @@ Status Store::adjust_counts(const PersonState* before, const PersonState& after)
 Status Store::project(const Event& e) {
   auto loaded = load_state(e.person_id);
   if (!loaded) return loaded.error();
-  std::optional<PersonState> before = std::move(*loaded);
+  return project(e, std::move(*loaded));
+}
+
+Status Store::project(const Event& e, std::optional<PersonState> before) {
   PersonState after = before ? *before : PersonState{e.person_id, {}, false};
   const std::vector<std::string> changed = after.apply(e);
   return store_state(before, after, changed);

@@ -58,7 +58,8 @@ struct PersonQuery {
 // What a server made of one pushed event (Store::admit).
 struct Admission {
   enum class Kind { Stored, Duplicate, Refused } kind = Kind::Stored;
-  std::string code;               // when refused: "conflict" (the id is stored with other content), "seq_taken"
+  std::string code;               // when refused: "conflict" (the id is stored with other content), "seq_taken",
+                                  // "not_this_shelter" (core/write_rules.hpp)
   std::string reason;             // a sentence for logs and the kiosk's staff
   std::int64_t expected_seq = 0;  // seq_taken: the device's next free seq on the server
   Hlc clamp = 0;                  // the clamp the stored event has (0: none)
@@ -124,7 +125,8 @@ class Store {
   // The municipal server's merge of a pushed batch, in one transaction: an
   // event already stored with the same content is a duplicate; one whose id
   // is stored with other content, or whose (device, seq) another event
-  // holds, is refused (the rest of the batch is stored); an event stamped
+  // holds, or that its kiosk may not write (core/write_rules.hpp: another
+  // shelter's person), is refused (the rest of the batch is stored); an event stamped
   // more than `future_slack_ms` ahead of `now_ms` is stored with a clamp.
   Result<std::vector<Admission>> admit(const std::vector<Event>& events, std::int64_t now_ms,
                                        std::int64_t future_slack_ms);
@@ -201,6 +203,7 @@ class Store {
   Result<bool> insert_event(const Event& e, const std::string& origin);  // false: already present
   Result<std::optional<Event>> stored_event(const std::string& id);
   Status project(const Event& e);
+  Status project(const Event& e, std::optional<PersonState> before);  // `before`: the person's stored state
   Status store_state(const std::optional<PersonState>& before, const PersonState& after,
                      const std::vector<std::string>& changed);
   Status settle_merges(const std::vector<PersonId>& changed);

@@ -7,6 +7,7 @@
 #include "core/sqlite.hpp"
 #include "core/store.hpp"
 #include "core/store_internal.hpp"
+#include "core/write_rules.hpp"
 
 namespace shelter {
 
@@ -45,7 +46,12 @@ Result<std::vector<Admission>> Store::admit(const std::vector<Event>& events, st
   if (!tx) return tx.error().context("admit events");
   auto holder = db_->prepare("SELECT id FROM event WHERE device_id = ?1 AND device_seq = ?2 LIMIT 1");
   auto last = db_->prepare("SELECT coalesce(max(device_seq), 0) FROM event WHERE device_id = ?1");
-  if (!holder || !last) return fail(db_->errmsg()).context("admit events");
+  // A write-rule refusal depends on the person's state when the event came,
+  // so it is kept and given again: a copy relayed later (USB) is refused
+  // too, and every node leaves the event out alike.
+  auto verdict = db_->prepare("SELECT code, reason FROM refused_event WHERE id = ?1");
+  auto keep = db_->prepare("INSERT INTO refused_event(id, code, reason, at, reissued_as) VALUES(?1, ?2, ?3, ?4, '')");
+  if (!holder || !last || !verdict || !keep) return fail(db_->errmsg()).context("admit events");
   const Hlc limit = make_hlc(now_ms + future_slack_ms, 0);
   std::vector<Admission> out;
   out.reserve(events.size());
@@ -84,11 +90,35 @@ Result<std::vector<Admission>> Store::admit(const std::vector<Event>& events, st
       out.push_back(std::move(a));
       continue;
     }
+    (*verdict)->bind(1, in.id);
+    auto given = (*verdict)->step();
+    if (!given) return given.error().context("admit events");
+    if (*given) {
+      a.kind = Admission::Kind::Refused;
+      a.code = (*verdict)->text(0);
+      a.reason = (*verdict)->text(1);
+      (*verdict)->reset();
+      out.push_back(std::move(a));
+      continue;
+    }
+    (*verdict)->reset();
+    auto before = load_state(in.person_id);
+    if (!before) return before.error().context("admit events");
+    if (auto refusal = kiosk_write_refusal(in, before->has_value() ? &**before : nullptr)) {
+      a.kind = Admission::Kind::Refused;
+      a.code = std::move(refusal->code);
+      a.reason = std::move(refusal->reason);
+      (*keep)->bind(1, in.id).bind(2, a.code).bind(3, a.reason).bind(4, utc_now("%Y-%m-%dT%H:%M:%SZ"));
+      if (auto st = (*keep)->run(); !st) return st.error().context("admit events: keep refusal");
+      (*keep)->reset();
+      out.push_back(std::move(a));
+      continue;
+    }
     Event e = in;
     e.clamp = e.hlc > limit ? limit : 0;
     auto inserted = insert_event(e, "push");
     if (!inserted) return inserted.error().context("admit events");
-    if (auto st = project(e); !st) return st.error().context("admit events: project " + e.id);
+    if (auto st = project(e, std::move(*before)); !st) return st.error().context("admit events: project " + e.id);
     a.clamp = e.clamp;
     out.push_back(std::move(a));
   }

@@ -24,7 +24,7 @@ struct PushRequest {
 // An event the server will never store, and why (docs/protocol.md, "Push").
 struct Refusal {
   std::string id;
-  std::string code;  // "other_shelter", "conflict", "seq_taken"
+  std::string code;  // "other_shelter", "conflict", "seq_taken", "not_this_shelter" (core/write_rules.hpp)
   std::string reason;
   std::int64_t expected_seq = 0;  // seq_taken: the device's next free seq on the server
 };

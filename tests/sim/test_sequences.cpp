@@ -1,5 +1,6 @@
 // The six sequences that left a wrong or stuck record (issue: "The merged
-// record is right"), each played with real stores, the real daemon and the
+// record is right"), and a kiosk writing about another shelter's person
+// (7), each played with real stores, the real daemon and the
 // real server merge (SQLite, and PostgreSQL when SHELTER_PG_URL is set),
 // through the in-process world of sim.hpp.
 #include <catch2/catch.hpp>
@@ -338,4 +339,54 @@ TEST_CASE("6: a USB export imported at another kiosk of the shelter reaches the 
   a1.link_up = true;
   w.sync(a1);  // the device's own push later: a duplicate, counted once
   CHECK(w.server_present("shelter-a") == 1);
+}
+
+TEST_CASE("7: a kiosk cannot change or read another shelter's person by writing about them", "[sequences][security]") {
+  const std::string pg = GENERATE(from_range(backends()));
+  World w(pg);
+  Kiosk& a = w.kiosk("a-1", "shelter-a");
+  Kiosk& b = w.kiosk("b-1", "shelter-b");
+  const PersonId p = walk_in(b, "Endo");  // registered at B, no consent to disclosure
+  w.sync(b);
+  w.tick();
+  // A kiosk of A writes a correction of B's person (consent 0 -> 1, a new
+  // phone) and an out for them, as a hostile or careless client would.
+  REQUIRE(a.store()
+              .record(NewEvent{EventType::Corrected, p, "", "", "staff:mayor",
+                               nlohmann::json{{"consent", "1"}, {"phone", "090-0000-0000"}}})
+              .ok());
+  REQUIRE(a.store().record(NewEvent{EventType::WentOut, p, "", "", "staff:mayor", {}}).ok());
+  const PersonId q = walk_in(a, "Fujii");  // A's own arrival in the same batch
+  const auto r = w.sync(a);
+  CHECK(r.refused == 2);
+  CHECK(w.server_shows(q));  // the rest of the batch is stored
+  const PersonRecord at_server = w.server_person(p);
+  CHECK_FALSE(at_server.info.consent);
+  CHECK(at_server.info.phone.empty());
+  CHECK(at_server.shelter_id == "shelter-b");
+  CHECK(at_server.presence == Presence::Present);
+  // A's staff see both refusals, and A's own record of B's person holds
+  // nothing: the refused events are out of A's fold, and A's feed brought
+  // nothing of B's person (their events are B's).
+  auto refused = a.store().refused_events();
+  REQUIRE(refused.ok());
+  REQUIRE(refused->size() == 2);
+  for (const auto& f : *refused) CHECK(f.code == "not_this_shelter");
+  auto at_a = a.store().person(p);
+  REQUIRE(at_a.ok());
+  CHECK((!at_a->has_value() || (*at_a)->info.name.empty()));
+  // B's own later correction stands.
+  REQUIRE(b.store()
+              .record(NewEvent{EventType::Corrected, p, "", "", "staff:sato", nlohmann::json{{"phone", "03-1234"}}})
+              .ok());
+  w.sync(b);
+  CHECK(w.server_person(p).info.phone == "03-1234");
+  // A transfer is not a change of details: B's person arriving at A (a pass
+  // scanned there) is stored, and then A may record their out and back.
+  pass_scan(a, p);
+  CHECK(w.sync(a).refused == 0);
+  CHECK(w.server_person(p).shelter_id == "shelter-a");
+  status(a, p, EventType::WentOut);
+  CHECK(w.sync(a).refused == 0);
+  CHECK(w.server_person(p).presence == Presence::Out);
 }

@@ -9,6 +9,7 @@
 // gaps, which cursors do not mind. The same lock serialises batches from
 // all server processes, so the read-fold-write of persons and counts below
 // never races with another process's.
+#include "core/write_rules.hpp"
 #include "sync/server/pg/pg.hpp"
 
 #include <deque>
@@ -243,6 +244,19 @@ Outcomes store_events(pqxx::connection& conn, const std::vector<const Event*>& e
   std::map<std::string, std::int64_t> next_seq;                 // devices with a seq conflict
   const Hlc limit = make_hlc(now + kFutureSlackMs, 0);
   bool merges = false;
+  // Each person's state as the batch goes, for the write rule (core's
+  // kiosk_write_refusal, as Store::admit applies it on SQLite).
+  std::map<std::string, PersonState> so_far;
+  // Earlier write-rule refusals of these events are given again.
+  std::unordered_map<std::string, std::pair<std::string, std::string>> refused_before;
+  {
+    ArrayText ids;
+    for (const Event* e : events) ids.add(e->id);
+    for (const auto& r :
+         w.exec_params("SELECT id, code, reason FROM refused_event WHERE id = ANY($1::text[])", ids.str()))
+      refused_before.emplace(r[0].c_str(), std::make_pair(std::string(r[1].c_str()), std::string(r[2].c_str())));
+  }
+  std::vector<std::pair<const Event*, const Admission*>> refused_now;
   for (const Event* e : events) {
     Admission& a = out[e->id].admission;
     if (auto it = before.events.find(e->id); it != before.events.end()) {
@@ -262,6 +276,24 @@ Outcomes store_events(pqxx::connection& conn, const std::vector<const Event*>& e
       next_seq.emplace(e->device_id, 0);
       continue;
     }
+    if (auto it = refused_before.find(e->id); it != refused_before.end()) {
+      a.kind = Admission::Kind::Refused;
+      a.code = it->second.first;
+      a.reason = it->second.second;
+      continue;
+    }
+    auto [state, first_seen] = so_far.try_emplace(e->person_id);
+    if (first_seen) {
+      if (auto b = before.persons.find(e->person_id); b != before.persons.end()) state->second = b->second;
+      state->second.id = e->person_id;
+    }
+    if (auto refusal = kiosk_write_refusal(*e, state->second.fields.empty() ? nullptr : &state->second)) {
+      a.kind = Admission::Kind::Refused;
+      a.code = std::move(refusal->code);
+      a.reason = std::move(refusal->reason);
+      refused_now.emplace_back(e, &a);
+      continue;
+    }
     claimed.emplace(e->device_id, e->device_seq);
     const Event* stored = e;
     if (e->hlc > limit) {
@@ -271,8 +303,12 @@ Outcomes store_events(pqxx::connection& conn, const std::vector<const Event*>& e
       a.clamp = limit;
     }
     merges |= stored->type == EventType::Merged;
+    state->second.apply(*stored, nullptr);
     fresh.push_back(stored);
   }
+  for (const auto& [e, a] : refused_now)
+    w.exec_params("INSERT INTO refused_event VALUES($1, $2, $3) ON CONFLICT (id) DO NOTHING", e->id, a->code,
+                  a->reason);
   if (!next_seq.empty()) {
     for (auto& [device, seq] : next_seq)
       seq = w.exec_params("SELECT coalesce(max(device_seq), 0) FROM event WHERE device_id = $1", device)[0][0]

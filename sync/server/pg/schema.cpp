@@ -52,6 +52,9 @@ CREATE TABLE IF NOT EXISTS device_status(
 ALTER TABLE event ADD COLUMN IF NOT EXISTS clamp BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS event_merged ON event(person_id) WHERE type = 'merged';
 CREATE TABLE IF NOT EXISTS schema_info(key TEXT PRIMARY KEY, value BIGINT NOT NULL);
+-- Events refused by the write rule (core/write_rules.hpp), kept so that a
+-- copy relayed later gets the same answer.
+CREATE TABLE IF NOT EXISTS refused_event(id TEXT PRIMARY KEY, code TEXT NOT NULL, reason TEXT NOT NULL);
 )sql";
 // The fold the person rows follow (core's projection): rows folded by an
 // earlier one are folded again from the log at start (refold_all).
