@@ -47,11 +47,14 @@
     $("signin").hidden = signedIn;
     $("board").hidden = !signedIn;
     $("signout").hidden = !signedIn;
-    const searcher = signedIn && session.role === "search";
+    // What the server allows each role (sync/server/auth.hpp); the page only
+    // hides what would be refused.
+    const role = signedIn ? session.role : "";
+    const searcher = role === "search" || role === "roster";
     $("search-section").hidden = !searcher;
-    $("export-roster").hidden = !searcher;
-    $("export-pfif").hidden = !searcher;
-    $("who").textContent = signedIn ? `${session.name} (${t(session.role === "search" ? "role_search" : "role_counts")})` : "";
+    $("export-roster").hidden = role !== "roster";
+    $("export-pfif").hidden = role !== "roster";
+    $("who").textContent = signedIn ? `${session.name} (${t("role_" + (searcher ? role : "counts"))})` : "";
   }
 
   function signOut(message) {

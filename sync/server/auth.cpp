@@ -49,6 +49,15 @@ Result<std::string> hash_password(const std::string& password) {
   return std::string(out);
 }
 
+bool is_role(const std::string& role) {
+  return role == "counts" || role == "search" || role == "roster";
+}
+
+bool role_allows(const std::string& role, const std::string& needed) {
+  auto rank = [](const std::string& r) { return r == "roster" ? 3 : r == "search" ? 2 : r == "counts" ? 1 : 0; };
+  return rank(role) != 0 && rank(role) >= rank(needed);
+}
+
 bool password_matches(const std::string& hash, const std::string& password) {
   return !hash.empty() && crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
@@ -56,7 +65,7 @@ bool password_matches(const std::string& hash, const std::string& password) {
 Result<std::string> new_user_password_hash(const std::string& name, const std::string& role,
                                            const std::string& password) {
   if (name.empty() || name.size() > 64 || !is_valid_utf8(name)) return fail("a user name is 1 to 64 characters");
-  if (role != "counts" && role != "search") return fail("role must be counts or search");
+  if (!is_role(role)) return fail("role must be counts, search or roster");
   if (password.empty()) return std::string();
   if (password.size() < 10) return fail("a password has at least 10 characters");
   if (password.size() > 200) return fail("a password has at most 200 characters");
@@ -99,6 +108,8 @@ Result<std::string> Credentials::add_user(const std::string& name, const std::st
                                           const std::string& password) {
   auto pw_hash = new_user_password_hash(name, role, password);
   if (!pw_hash) return pw_hash.error();
+  // A changed role or password must not live on in an earlier token.
+  if (auto old = repo_.delete_user_credentials(name); !old) return old.error().context("add user");
   const std::string token = random_token();
   if (auto st = repo_.insert_user({name, role, *pw_hash}, {hash_secret(token), "hq", "", "", name, role, now_s()}); !st)
     return st.error().context("add user");
@@ -124,6 +135,8 @@ Result<TokenCheck> Credentials::authenticate(const std::string& token) {
   const TokenRow& t = **row;
   if (t.kind == "session" && t.created + kSessionSeconds < now_s())
     return TokenCheck{{}, "session expired: sign in again"};
+  if (t.kind == "hq" && t.created + std::int64_t{kApiTokenDays} * 86400 < now_s())
+    return TokenCheck{{}, "API token expired: ask for a new one (shelter-server add-user)"};
   Principal p;
   p.kind = t.kind == "kiosk" ? Principal::Kind::Kiosk : Principal::Kind::Headquarters;
   p.shelter_id = t.shelter_id;

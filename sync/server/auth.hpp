@@ -15,11 +15,21 @@ namespace shelter::sync {
 
 // How long a dashboard sign-in lasts.
 inline constexpr int kSessionHours = 12;
+// How long a headquarters account's API token lasts; `add-user` again
+// gives a new one (and ends the old one, and every session).
+inline constexpr int kApiTokenDays = 90;
+
+// Headquarters roles, each a superset of the one before:
+//   "counts": numbers only;
+//   "search": also 安否 search over persons who consented;
+//   "roster": also the full roster and PFIF exports (each download logged).
+bool is_role(const std::string& role);
+bool role_allows(const std::string& role, const std::string& needed);
 
 struct Principal {
   enum class Kind { Kiosk, Headquarters } kind = Kind::Kiosk;
   std::string shelter_id, device_id;  // kiosks
-  std::string name, role;             // headquarters: role "counts" or "search"
+  std::string name, role;             // headquarters: "counts", "search" or "roster" (is_role)
 };
 
 // What a bearer token is worth: its holder, or why it is refused (missing,
@@ -77,8 +87,9 @@ class Credentials {
   // and made for this device; the device's earlier tokens stop working (a
   // replacement tablet enrolled under a lost one's id shuts the lost one out).
   Result<Principal> enrol(const std::string& code, const std::string& device_id, std::string& token_out);
-  // A headquarters account; returns its token. role: "counts" (numbers only)
-  // or "search" (also 安否 search over persons who consented).
+  // A headquarters account; returns its token (valid kApiTokenDays). Adding
+  // an account again (a new role or password) first ends every credential
+  // of the old one: its API token and its sessions.
   Result<std::string> add_user(const std::string& name, const std::string& role, const std::string& password);
   // Dashboard sign-in: a session token valid for kSessionHours.
   Result<std::string> login(const std::string& name, const std::string& password);

@@ -45,7 +45,9 @@ int main(int argc, char** argv) {
   import_cmd->add_option("file", import_file, "The file")->required();
   auto* user_cmd = app.add_subcommand("add-user", "Make a headquarters account, print its API token, exit");
   user_cmd->add_option("--name", name, "Who")->required();
-  user_cmd->add_option("--role", role, "counts or search")->required();
+  user_cmd
+      ->add_option("--role", role, "counts, search (安否 search of consenting persons) or roster (also full exports)")
+      ->required();
   bool password_stdin = false;
   user_cmd->add_flag("--password-stdin", password_stdin,
                      "Read a dashboard sign-in password (10+ characters) from stdin");

@@ -66,11 +66,13 @@ Asker headquarters(ServerStore& st, const ApiRequest& req, const char* what) {
   return a;
 }
 
-// Headquarters with the search role: person data.
-Asker searcher(ServerStore& st, const ApiRequest& req, const char* what) {
+// Headquarters with at least `role` (auth.hpp): "search" for 安否 search
+// over consenting persons, "roster" for every person.
+Asker with_role(ServerStore& st, const ApiRequest& req, const char* what, const char* role) {
   Asker a = headquarters(st, req, what);
-  if (a.principal && a.principal->role != "search")
-    return {std::nullopt, refused(403, std::string(what) + ": needs a headquarters account with the search role")};
+  if (a.principal && !role_allows(a.principal->role, role))
+    return {std::nullopt,
+            refused(403, std::string(what) + ": needs a headquarters account with the " + role + " role")};
   return a;
 }
 
@@ -255,7 +257,7 @@ ApiReply timeline(ServerStore& st, const ApiRequest& req, std::int64_t now) {
 
 // GET /v1/search?q=[&birth_year=]
 ApiReply search(ServerStore& st, const ApiRequest& req, std::int64_t) {
-  Asker a = searcher(st, req, "search");
+  Asker a = with_role(st, req, "search", "search");
   if (!a.principal) return a.refusal;
   const std::string text = param(req, "q");
   if (text.empty() || text.size() > 100) return refused(400, "search: give q, 1 to 100 bytes");
@@ -305,7 +307,7 @@ ApiReply export_counts(ServerStore& st, const ApiRequest& req, std::int64_t) {
 
 // GET /v1/export/roster.csv
 ApiReply export_roster(ServerStore& st, const ApiRequest& req, std::int64_t) {
-  Asker a = searcher(st, req, "export roster");
+  Asker a = with_role(st, req, "export roster", "roster");
   if (!a.principal) return a.refusal;
   auto people = st.persons(false);
   if (!people) return refused(503, people.error().message);
@@ -316,7 +318,7 @@ ApiReply export_roster(ServerStore& st, const ApiRequest& req, std::int64_t) {
 
 // GET /v1/export/pfif.xml
 ApiReply export_pfif(ServerStore& st, const ApiRequest& req, std::int64_t) {
-  Asker a = searcher(st, req, "export PFIF");
+  Asker a = with_role(st, req, "export PFIF", "roster");
   if (!a.principal) return a.refusal;
   auto people = st.persons(true);
   auto s = st.shelters();

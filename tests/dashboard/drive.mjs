@@ -113,7 +113,7 @@ try {
   }
   check(replayed === 401, `a signed-out session's token is refused (${replayed})`);
 
-  // A search account: 安否 search and the personal exports.
+  // A search account: 安否 search of consenting persons, never the roster.
   await page.fill("#user", cfg.search_user);
   await page.fill("#password", cfg.search_password);
   await page.click("[data-testid=signin-submit]");
@@ -134,13 +134,31 @@ try {
   await page.click("[data-testid=search-submit]");
   await page.waitForFunction(() => !document.getElementById("results").hidden);
   await shot(page, "dashboard-en-search.png");
+  check(await page.isHidden("[data-testid=export-roster]") && await page.isHidden("[data-testid=export-pfif]"),
+        "a search account sees no roster exports");
+  const rosterRefused = await page.evaluate(async () => {
+    const s = JSON.parse(sessionStorage.getItem("session"));
+    const h = { headers: { Authorization: "Bearer " + s.token } };
+    return [(await fetch("/v1/export/roster.csv", h)).status, (await fetch("/v1/export/pfif.xml", h)).status];
+  });
+  check(rosterRefused[0] === 403 && rosterRefused[1] === 403,
+        `the server refuses the roster and PFIF to a search account (${rosterRefused})`);
+  await page.click("[data-testid=lang]");
+  await shot(page, "dashboard-ja-search.png");
+
+  // A roster account: search too, and the full exports.
+  await page.click("#signout");
+  await page.waitForSelector("#user", { state: "visible" });
+  await page.fill("#user", cfg.roster_user);
+  await page.fill("#password", cfg.roster_password);
+  await page.click("[data-testid=signin-submit]");
+  await page.waitForSelector("[data-testid=export-roster]", { state: "visible" });
+  check(await page.isVisible("[data-testid=search-section]"), "a roster account can search too");
   for (const [button, file] of [["export-roster", "shelter-roster.csv"], ["export-pfif", "shelter-pfif.xml"]]) {
     const [d] = await Promise.all([page.waitForEvent("download"), page.click(`[data-testid=${button}]`)]);
     await d.saveAs(path.join(cfg.artifacts, file));
   }
-  check(true, "roster CSV and PFIF downloaded");
-  await page.click("[data-testid=lang]");
-  await shot(page, "dashboard-ja-search.png");
+  check(true, "roster CSV and PFIF downloaded by a roster account");
   check(offsite.length === 0, `the page loads nothing from elsewhere (${offsite.slice(0, 3)})`);
 } finally {
   await browser.close();

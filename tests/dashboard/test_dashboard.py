@@ -46,6 +46,7 @@ def add_user(name, role, password):
 
 add_user("hq-counts", "counts", "counts-pass-2026")
 add_user("hq-safety", "search", "safety-pass-2026")
+add_user("hq-roster", "roster", "roster-pass-2026")
 
 
 def db(k):
@@ -122,6 +123,7 @@ config = {
     "url": URL, "artifacts": ARTIFACTS, "expected": expected, "all_names": names,
     "counts_user": "hq-counts", "counts_password": "counts-pass-2026",
     "search_user": "hq-safety", "search_password": "safety-pass-2026",
+    "roster_user": "hq-roster", "roster_password": "roster-pass-2026",
     "full_shelter": "s-b", "warn_shelter": "s-a", "stale_shelter": "s-d",
     "search": {"q": "ヤマダ", "birth_year": "1960", "expect": ["山田 一1", "山田 花子"], "no_consent": "山田 秘密"},
     "new_arrival_cmd": f"'{CTL}' --db '{db('c-1')}' checkin --name '新規 到着' --birth 2000 >/dev/null && "

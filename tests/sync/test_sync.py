@@ -72,6 +72,17 @@ def get(path, token):
         return e.code, json.loads(e.read().decode() or "{}")
 
 
+def status_of(path, token):
+    """The HTTP status alone (downloads are not JSON)."""
+    req = urllib.request.Request(URL + path, headers={"Authorization": "Bearer " + token})
+    try:
+        with urllib.request.urlopen(req) as r:
+            r.read()
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
 def counts(db, shelter):
     return json.loads(ctl(db, "counts", "--shelter", shelter, "--json"))
 
@@ -198,6 +209,31 @@ check(get("/v1/counts", gone)[0] == 200, "a headquarters token works")
 out = server_cli("revoke", "--user", "hq-gone")
 check(out.startswith("Revoked 2 ") and get("/v1/counts", gone)[0] == 401,
       f"shelter-server revoke --user: the account's token is refused after: {out}")
+# Roles: search finds consenting persons, only roster downloads everyone.
+code = status_of("/v1/export/roster.csv", SEARCHER)
+check(code == 403, f"the search role cannot download the roster: {code}")
+code = status_of("/v1/export/pfif.xml", SEARCHER)
+check(code == 403, f"nor PFIF: {code}")
+ROSTER = server_cli("add-user", "--name", "hq-roster", "--role", "roster")
+check(status_of("/v1/export/roster.csv", ROSTER) == 200 and get("/v1/search?q=B1", ROSTER)[0] == 200,
+      "the roster role downloads the roster and searches")
+check("roster exported by hq-roster" in open(os.path.join(work, "server.log")).read(),
+      "each roster download is in the server's log, with who")
+# A changed role ends every earlier credential of the account.
+demoted = server_cli("add-user", "--name", "hq-roster", "--role", "counts")
+code = status_of("/v1/export/roster.csv", ROSTER)
+check(code == 401, f"after a role change the old token is refused: {code}")
+check(status_of("/v1/export/roster.csv", demoted) == 403 and get("/v1/counts", demoted)[0] == 200,
+      "and the new token has the new role")
+# API tokens expire.
+aged = server_cli("add-user", "--name", "hq-aged", "--role", "counts")
+age = "UPDATE auth_token SET created = created - 91 * 86400 WHERE name = 'hq-aged'"
+if PG:
+    subprocess.run(["psql", PG, "-Atc", age], check=True, capture_output=True)
+else:
+    subprocess.run(["sqlite3", os.path.join(work, "server.db"), age], check=True)
+code, body = get("/v1/counts", aged)
+check(code == 401 and "expired" in body.get("error", ""), f"a 91-day-old API token is refused: {code} {body}")
 r = subprocess.run([SERVER, *STORE_ARGS, "revoke"], capture_output=True, text=True)
 check(r.returncode == 1 and "name a device or a user" in r.stderr, f"revoke with nothing named: {r.stderr.strip()}")
 
