@@ -143,7 +143,7 @@ int bench_pg(const std::string& url, int n, int rounds) {
     std::vector<double> merges, family_merges, bare, indexed;
     auto merge = [&](const std::vector<sync::PushRequest>& batch_list, const char* what, std::vector<double>& times,
                      int round) {
-      sql("TRUNCATE event, person, count_cell, device_status; UPDATE feed_counter SET n = 0");
+      sql("TRUNCATE event, person, count_cell, device_status, refused_event; UPDATE feed_counter SET n = 0");
       sql("CHECKPOINT");
       const std::string lsn = wal_lsn();
       auto t0 = Clock::now();

@@ -16,8 +16,8 @@ Result<std::unique_ptr<Server>> Server::open(const std::string& dir, const std::
       pqxx::work w(c);
       w.exec("SET client_min_messages TO warning");
       w.exec(
-          "DROP TABLE IF EXISTS event, person, count_cell, feed_counter, auth_enrolment, auth_token, hq_user, "
-          "shelter_info, device_status, schema_info, household_presence CASCADE");
+          "DROP TABLE IF EXISTS event, person, count_cell, feed_counter, refused_event, auth_enrolment, auth_token, "
+          "hq_user, shelter_info, device_status, schema_info, household_presence CASCADE");
       w.commit();
     } catch (const std::exception& e) {
       return fail(std::string("empty the PostgreSQL database: ") + e.what());
