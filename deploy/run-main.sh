@@ -29,7 +29,7 @@ pids+=($!)
 pids+=($!)
 "${server[@]}" set-shelter --shelter demo-01 --name "Demo shelter" --capacity 50
 hq_password=${SHELTER_HQ_PASSWORD:-demo-hq-password}
-echo "$hq_password" | "${server[@]}" add-user --name demo-hq --role search --password-stdin >/dev/null
+echo "$hq_password" | "${server[@]}" add-user --name demo-hq --role roster --password-stdin >/dev/null
 echo "run: server on 127.0.0.1:$port; headquarters dashboard http://127.0.0.1:$port/ (user demo-hq, password $hq_password)"
 echo "run: sync daemon logging to $dir/sync.log"
 

@@ -58,7 +58,7 @@ for i in range(12):
 run(SYNC, "--db", db, "--server", url, "--enrol", run(SERVER, "--pg", PG, "enrol-code", "--shelter", SHELTER,
                                                       "--device", DEVICE))
 run(SYNC, "--db", db, "--server", url, "--once")
-token = run(SERVER, "--pg", PG, "add-user", "--name", "hq", "--role", "search")
+token = run(SERVER, "--pg", PG, "add-user", "--name", "hq", "--role", "roster")
 
 
 def get(path):
