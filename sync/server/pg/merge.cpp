@@ -246,7 +246,15 @@ Outcomes store_events(pqxx::connection& conn, const std::vector<const Event*>& e
   bool merges = false;
   // Each person's state as the batch goes, for the write rule (core's
   // kiosk_write_refusal, as Store::admit applies it on SQLite).
-  std::map<std::string, PersonState> so_far;
+  // Arrivals are never refused, and most of a batch is arrivals: a person's
+  // state is folded only when one of their other events is checked, from
+  // the stored state and their earlier events in this batch, once each.
+  struct SoFar {
+    PersonState state;
+    size_t applied = 0;  // of `earlier`
+  };
+  std::unordered_map<std::string_view, std::vector<const Event*>> earlier;
+  std::unordered_map<std::string_view, SoFar> so_far;
   // Earlier write-rule refusals of these events are given again.
   std::unordered_map<std::string, std::pair<std::string, std::string>> refused_before;
   {
@@ -282,12 +290,19 @@ Outcomes store_events(pqxx::connection& conn, const std::vector<const Event*>& e
       a.reason = it->second.second;
       continue;
     }
-    auto [state, first_seen] = so_far.try_emplace(e->person_id);
-    if (first_seen) {
-      if (auto b = before.persons.find(e->person_id); b != before.persons.end()) state->second = b->second;
-      state->second.id = e->person_id;
+    std::optional<WriteRefusal> refusal;
+    if (e->type != EventType::Arrived) {
+      auto [it, first_seen] = so_far.try_emplace(e->person_id);
+      SoFar& f = it->second;
+      if (first_seen) {
+        if (auto b = before.persons.find(e->person_id); b != before.persons.end()) f.state = b->second;
+        f.state.id = e->person_id;
+      }
+      if (auto mine = earlier.find(e->person_id); mine != earlier.end())
+        for (; f.applied < mine->second.size(); ++f.applied) f.state.apply(*mine->second[f.applied], nullptr);
+      refusal = kiosk_write_refusal(*e, f.state.fields.empty() ? nullptr : &f.state);
     }
-    if (auto refusal = kiosk_write_refusal(*e, state->second.fields.empty() ? nullptr : &state->second)) {
+    if (refusal) {
       a.kind = Admission::Kind::Refused;
       a.code = std::move(refusal->code);
       a.reason = std::move(refusal->reason);
@@ -303,7 +318,7 @@ Outcomes store_events(pqxx::connection& conn, const std::vector<const Event*>& e
       a.clamp = limit;
     }
     merges |= stored->type == EventType::Merged;
-    state->second.apply(*stored, nullptr);
+    earlier[e->person_id].push_back(stored);
     fresh.push_back(stored);
   }
   for (const auto& [e, a] : refused_now)
