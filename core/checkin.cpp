@@ -13,11 +13,23 @@ Result<std::vector<bool>> members_already_here(Store& store, const qr::Household
   return here;
 }
 
+// The details of `info` that differ from `known` (all of them for a new
+// person): what a registration of `info` proposes.
+static nlohmann::json proposed_details(const PersonInfo& info, const PersonRecord* known) {
+  nlohmann::json body = person_body(info);
+  if (!known) return body;
+  const nlohmann::json stored = person_body(known->info);
+  nlohmann::json differs = nlohmann::json::object();
+  for (const auto& [k, v] : body.items())
+    if (stored.value(k, nlohmann::json()) != v) differs[k] = v;
+  return differs;
+}
+
 Result<std::vector<NewEvent>> card_arrivals(Store& store, const qr::HouseholdCard& card,
                                             const std::vector<size_t>& chosen, const std::string& stay,
                                             const std::string& author) {
   if (!parse_stay(stay)) return fail("stay must be shelter, car or home");
-  std::vector<NewEvent> arrivals;
+  std::vector<NewEvent> events;
   for (size_t i : chosen) {
     if (i >= card.members.size()) return fail("member " + std::to_string(i + 1) + " is not on the card");
     const auto& m = card.members[i];
@@ -25,33 +37,25 @@ Result<std::vector<NewEvent>> card_arrivals(Store& store, const qr::HouseholdCar
     if (!known) return known.error();
     if (known->has_value() && (*known)->presence == Presence::Present && (*known)->shelter_id == store.shelter_id())
       continue;
-    NewEvent e;
-    e.type = EventType::Arrived;
-    e.person_id = m.person_id;
-    e.household_id = card.household_id;
-    e.author = author;
-    e.body = known->has_value() ? nlohmann::json::object() : person_body(m.info);
-    e.body[field::kStay] = stay;
-    arrivals.push_back(std::move(e));
+    events.push_back(NewEvent{EventType::Arrived, m.person_id, card.household_id, "", author, {{field::kStay, stay}}});
+    nlohmann::json body = proposed_details(m.info, known->has_value() ? &**known : nullptr);
+    if (!body.empty())
+      events.push_back(NewEvent{EventType::Registered, m.person_id, card.household_id, "", author, std::move(body)});
   }
-  return arrivals;
+  return events;
 }
 
-NewEvent walkin_arrival(const PersonInfo& info, const HouseholdId& household, const std::string& stay,
-                        const std::string& author) {
-  NewEvent e;
-  e.type = EventType::Arrived;
-  e.person_id = new_id();
-  e.household_id = household;
-  e.author = author;
-  e.body = {{field::kName, info.name},
-            {field::kReading, info.reading},
-            {field::kSex, std::string(to_string(info.sex))},
-            {field::kBirth, to_string(info.birth)},
-            {field::kNeeds, needs_to_string(info.needs)},
-            {field::kConsent, info.consent ? "1" : "0"},
-            {field::kStay, stay}};
-  return e;
+std::vector<NewEvent> walkin_arrival(const PersonInfo& info, const HouseholdId& household, const std::string& stay,
+                                     const std::string& author) {
+  const PersonId id = new_id();
+  nlohmann::json details = {{field::kName, info.name},
+                            {field::kReading, info.reading},
+                            {field::kSex, std::string(to_string(info.sex))},
+                            {field::kBirth, to_string(info.birth)},
+                            {field::kNeeds, needs_to_string(info.needs)},
+                            {field::kConsent, info.consent ? "1" : "0"}};
+  return {NewEvent{EventType::Arrived, id, household, "", author, {{field::kStay, stay}}},
+          NewEvent{EventType::Registered, id, household, "", author, std::move(details)}};
 }
 
 NewEvent merge_event(const PersonId& duplicate, const PersonId& into, const std::string& author) {

@@ -12,18 +12,22 @@ namespace shelter {
 // shelter already?
 Result<std::vector<bool>> members_already_here(Store& store, const qr::HouseholdCard& card);
 
-// Arrival events for the chosen members (indexes into card.members) who are
-// not already here. A card's fields are written only for a person this store
-// has never seen: a card must not overwrite a volunteer's later correction.
+// Events for the chosen members (indexes into card.members) who are not
+// already here: for each, an arrival (never refused), then, where the card's
+// details differ from what this store knows (all of them for a new person),
+// a registration of them. A registration applies only to a new person: for
+// a known one it changes nothing here, the server refuses it
+// (`known_person`), and staff see the difference to approve
+// (Store::card_differences).
 Result<std::vector<NewEvent>> card_arrivals(Store& store, const qr::HouseholdCard& card,
                                             const std::vector<size_t>& chosen, const std::string& stay,
                                             const std::string& author);
 
-// A walk-in's arrival as a person registers on the kiosk's form: a new
-// person in `household` with the fields the form asks for (name, reading,
-// sex, birth, needs, consent) and the stay.
-NewEvent walkin_arrival(const PersonInfo& info, const HouseholdId& household, const std::string& stay,
-                        const std::string& author);
+// A walk-in as they register on the kiosk's form: an arrival of a new person
+// in `household` with the stay, and the registration of the fields the form
+// asks for (name, reading, sex, birth, needs, consent).
+std::vector<NewEvent> walkin_arrival(const PersonInfo& info, const HouseholdId& household, const std::string& stay,
+                                     const std::string& author);
 
 // Marks `duplicate` as the same person as `into` ("" undoes a merge).
 NewEvent merge_event(const PersonId& duplicate, const PersonId& into, const std::string& author);

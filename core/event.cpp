@@ -6,8 +6,8 @@
 
 namespace shelter {
 
-static constexpr std::array<std::string_view, 7> kTypeNames = {"arrived",   "went_out", "came_back",       "left",
-                                                               "corrected", "merged",   "household_linked"};
+static constexpr std::array<std::string_view, 8> kTypeNames = {
+    "arrived", "went_out", "came_back", "left", "corrected", "merged", "household_linked", "registered"};
 
 std::string_view to_string(EventType t) {
   return kTypeNames[static_cast<size_t>(t)];
@@ -17,6 +17,10 @@ std::optional<EventType> parse_event_type(std::string_view s) {
   for (size_t i = 0; i < kTypeNames.size(); ++i)
     if (kTypeNames[i] == s) return static_cast<EventType>(i);
   return std::nullopt;
+}
+
+bool is_registration_field(std::string_view name) {
+  return name != field::kStay && name != field::kHousehold && is_person_field(name);
 }
 
 bool is_person_field(std::string_view name) {
@@ -86,6 +90,13 @@ Status validate(const Event& e) {
         if (auto st = validate_field(k, v); !st) return st.error().context(ctx);
       }
       break;
+    case EventType::Registered:
+      if (e.body.empty()) return fail(ctx + ": registration without details");
+      for (const auto& [k, v] : e.body.items()) {
+        if (!is_registration_field(k)) return fail(ctx + ": a registration cannot carry " + k);
+        if (auto st = validate_field(k, v); !st) return st.error().context(ctx);
+      }
+      break;
     case EventType::WentOut:
     case EventType::CameBack:
     case EventType::Left:
@@ -143,6 +154,15 @@ void for_each_field_write(const Event& e, const std::function<void(std::string_v
     case EventType::HouseholdLinked:
       write(field::kHousehold, e.household_id);
       break;
+    case EventType::Registered: {
+      std::string name(field::kRegisteredPrefix);
+      for (const auto& [k, v] : e.body.items()) {
+        name.resize(field::kRegisteredPrefix.size());
+        name += k;
+        if (v.is_string()) write(name, v.get_ref<const std::string&>());
+      }
+      break;
+    }
   }
 }
 

@@ -17,7 +17,22 @@
 
 namespace shelter {
 
-enum class EventType : std::uint8_t { Arrived, WentOut, CameBack, Left, Corrected, Merged, HouseholdLinked };
+// Registered: a new person's details (a walk-in's form, a household card's
+// member), written beside the arrival. It applies only where the person is
+// new: the earliest registration wins, every other write of a field beats
+// it, and the server refuses one for a person it already knows
+// (core/write_rules.hpp). Appended last: types are stored by name, but the
+// order here is the order of kTypeNames.
+enum class EventType : std::uint8_t {
+  Arrived,
+  WentOut,
+  CameBack,
+  Left,
+  Corrected,
+  Merged,
+  HouseholdLinked,
+  Registered
+};
 std::string_view to_string(EventType t);  // "arrived", "went_out", ...
 std::optional<EventType> parse_event_type(std::string_view s);
 
@@ -47,7 +62,16 @@ inline constexpr std::string_view kStatusPrefix = "status:";
 inline constexpr std::string_view kMergedInto = "merged_into";
 // The one key of a `merged` event's body: the person kept ("" = unmerge).
 inline constexpr std::string_view kInto = "into";
+// A `registered` event writes each person field f as kRegisteredPrefix + f:
+// the earliest registration wins, and any other write of f (a correction,
+// an arrival of an earlier version) beats it. PersonState::get(f) reads f,
+// else the registered value.
+inline constexpr std::string_view kRegisteredPrefix = "reg:";
 }  // namespace field
+
+// The fields a registration may carry: a person's details, not where they
+// are or stay (those come with the arrival).
+bool is_registration_field(std::string_view name);
 
 // Fields a body may carry in `arrived` and `corrected` events.
 bool is_person_field(std::string_view name);
@@ -60,7 +84,7 @@ struct Event {
   std::string shelter_id;
   std::string device_id;
   std::int64_t device_seq = 0;  // 1, 2, 3, ... per device: the sync idempotency key with device_id
-  std::string author;           // "self" (kiosk self-service) or "staff:<name>"
+  std::string author;           // "self" (kiosk self-service) or "staff:<volunteer name>"
   Hlc hlc = 0;
   nlohmann::json body = nlohmann::json::object();  // field values, or {"into": id} for merged
   // Set by the municipal server, never by a kiosk: the stamp the merge uses

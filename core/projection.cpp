@@ -38,12 +38,15 @@ std::vector<std::string> PersonState::apply(const Event& e) {
 
 void PersonState::apply(const Event& e, std::vector<std::string>* changed) {
   const auto stamp = std::make_shared<const Stamp>(Stamp{e.effective_hlc(), e.device_id, e.id});
+  // A registration's fields (reg:...) keep the earliest write: a later
+  // card of the same person must not replace what was registered first.
+  const bool registration = e.type == EventType::Registered;
   bool merge_changed = false;
   for_each_field_write(e, [&](std::string_view name, std::string_view value) {
     auto it = fields.find(name);
     if (it == fields.end()) {
       fields.emplace(std::string(name), FieldValue{std::string(value), stamp});
-    } else if (*it->second.stamp < *stamp) {
+    } else if (registration ? *stamp < *it->second.stamp : *it->second.stamp < *stamp) {
       it->second.value.assign(value);
       it->second.stamp = stamp;
     } else {
@@ -58,7 +61,19 @@ void PersonState::apply(const Event& e, std::vector<std::string>* changed) {
 const std::string& PersonState::get(std::string_view name) const {
   static const std::string kEmpty;
   auto it = fields.find(name);
+  if (it != fields.end()) return it->second.value;
+  if (!is_registration_field(name)) return kEmpty;
+  // Any direct write of a field beats its registration.
+  std::string registered(field::kRegisteredPrefix);
+  registered += name;
+  it = fields.find(registered);
   return it == fields.end() ? kEmpty : it->second.value;
+}
+
+bool PersonState::has_details() const {
+  for (const auto& [name, value] : fields)
+    if (name.starts_with(field::kRegisteredPrefix) || is_registration_field(name)) return true;
+  return false;
 }
 
 Presence PersonState::presence() const {
@@ -93,6 +108,10 @@ PersonInfo PersonState::info() const {
   apply_person_fields(
       [&](std::string_view name) -> const std::string* {
         auto it = fields.find(name);
+        if (it != fields.end()) return &it->second.value;
+        std::string registered(field::kRegisteredPrefix);
+        registered += name;
+        it = fields.find(registered);
         return it == fields.end() ? nullptr : &it->second.value;
       },
       info);

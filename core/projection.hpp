@@ -4,8 +4,9 @@
 // both paths give the same rows.
 //
 // Merge rule: each field keeps the write with the greatest stamp
-// (HLC, device id, event id). That is a total order on writes, so the result
-// does not depend on the order or the number of times events are applied.
+// (HLC, device id, event id); a registration's fields (reg:...) keep the
+// least. Both are total orders on writes, so the result does not depend on
+// the order or the number of times events are applied.
 #include <compare>
 #include <cstdint>
 #include <functional>
@@ -81,7 +82,12 @@ struct PersonState {
   // The same fold; the names changed go to *changed when it is not null.
   void apply(const Event& e, std::vector<std::string>* changed);
 
-  const std::string& get(std::string_view field) const;  // "" when never written
+  // "" when never written. A person field not written directly reads its
+  // registration (field::kRegisteredPrefix).
+  const std::string& get(std::string_view field) const;
+  // Whether any of the person's details (name, consent, ...; written
+  // directly or registered) are known: the server's "known person".
+  bool has_details() const;
   // The status at the shelter of the latest arrival (None: never arrived).
   Presence presence() const;
   std::string shelter_id() const;  // the shelter of the latest arrival

@@ -29,6 +29,13 @@ bool all_katakana(const std::string& s) {
   return true;
 }
 
+// Persons checked in by these events (a new person's registration is a
+// second event beside their arrival).
+int arrivals_in(const std::vector<Event>& events) {
+  return static_cast<int>(
+      std::count_if(events.begin(), events.end(), [](const Event& e) { return e.type == EventType::Arrived; }));
+}
+
 }  // namespace
 
 Controller::Controller(Store& store, Config config)
@@ -170,7 +177,7 @@ void Controller::confirm_arrival(Clock::time_point now) {
   if (!r) return notice("error.store", r.error().message, true);
   show_done(*r, names);
   go(Screen::Done, now);
-  if (on_checked_in) on_checked_in(static_cast<int>(r->size()));
+  if (on_checked_in) on_checked_in(arrivals_in(*r));
 }
 
 void Controller::show_done(const std::vector<Event>& events, const std::vector<std::string>& names) {
@@ -255,14 +262,14 @@ void Controller::submit_walkin(Clock::time_point now) {
     info.birth.year = static_cast<std::uint16_t>(p.birth_year);
     info.needs = p.needs;
     info.consent = p.consent == 1;
-    events.push_back(walkin_arrival(info, household, w.stay, "self"));
+    for (auto& e : walkin_arrival(info, household, w.stay, "self")) events.push_back(std::move(e));
     names.push_back(p.name);
   }
   auto r = store_.record(events);
   if (!r) return notice("error.store", r.error().message, true);
   show_done(*r, names);
   go(Screen::Done, now);
-  if (on_checked_in) on_checked_in(static_cast<int>(r->size()));
+  if (on_checked_in) on_checked_in(arrivals_in(*r));
 }
 
 void Controller::print_pass() {

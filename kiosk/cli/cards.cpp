@@ -72,7 +72,8 @@ int checkin_card(const Common& c, Store& s, const qr::HouseholdCard& card, const
   }
   auto r = s.record(arrivals);
   if (!r) return report(r.error().context("check in card"));
-  std::cout << "Checked in " << r->size() << " of " << card.members.size() << " member(s) of household "
+  const auto arrived = std::count_if(r->begin(), r->end(), [](const Event& e) { return e.type == EventType::Arrived; });
+  std::cout << "Checked in " << arrived << " of " << card.members.size() << " member(s) of household "
             << card.household_id << "\n";
   return 0;
 }

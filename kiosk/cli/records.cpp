@@ -14,6 +14,7 @@ int cmd_checkin(const Common& c, const PersonArgs& a, const std::string& existin
   NewEvent e;
   e.type = EventType::Arrived;
   e.author = author_of(c.staff);
+  nlohmann::json details = nlohmann::json::object();
   if (!existing.empty()) {
     auto id = resolve_person(s, existing);
     if (!id) return report(id.error().context("check in"));
@@ -34,13 +35,18 @@ int cmd_checkin(const Common& c, const PersonArgs& a, const std::string& existin
       }
     }
     // As typed: the store validates each field ("field birth: ...").
-    e.body = {{field::kName, a.name},       {field::kReading, a.reading}, {field::kSex, a.sex},
-              {field::kBirth, a.birth},     {field::kNeeds, a.needs},     {field::kNeedsOther, a.needs_other},
-              {field::kAddress, a.address}, {field::kPhone, a.phone},     {field::kConsent, a.consent ? "1" : "0"},
-              {field::kStay, a.stay}};
+    details = {{field::kName, a.name},       {field::kReading, a.reading}, {field::kSex, a.sex},
+               {field::kBirth, a.birth},     {field::kNeeds, a.needs},     {field::kNeedsOther, a.needs_other},
+               {field::kAddress, a.address}, {field::kPhone, a.phone},     {field::kConsent, a.consent ? "1" : "0"}};
+    e.body = {{field::kStay, a.stay}};
   }
-  auto r = s.record(e);
-  if (!r) return report(r.error().context("check in"));
+  // A new person's details are their registration, beside the arrival.
+  std::vector<NewEvent> events{e};
+  if (!details.empty())
+    events.push_back(NewEvent{EventType::Registered, e.person_id, e.household_id, "", e.author, details});
+  auto recorded = s.record(events);
+  if (!recorded) return report(recorded.error().context("check in"));
+  const Event* r = &recorded->front();
   std::cout << "Checked in " << r->person_id << " (household " << (*s.person(r->person_id))->household_id << ") at "
             << r->shelter_id << "\n";
   return 0;

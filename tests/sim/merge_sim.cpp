@@ -324,9 +324,9 @@ class Run {
       case Kind::WalkIn: {
         if (met_.count(p)) return {};  // a walk-in is someone new
         met_.insert(p);
-        nlohmann::json body = person_body(plan_.infos[static_cast<size_t>(a.person)]);
-        body["stay"] = "shelter";
-        return record(kiosk, {NewEvent{EventType::Arrived, p, "", "", "staff:sim", body}});
+        return record(kiosk, {NewEvent{EventType::Arrived, p, "", "", "staff:sim", {{"stay", "shelter"}}},
+                              NewEvent{EventType::Registered, p, "", "", "staff:sim",
+                                       person_body(plan_.infos[static_cast<size_t>(a.person)])}});
       }
       case Kind::Pass: {
         auto action = pass_action(kiosk.store(), qr::Pass{p, "", "", {}}, "self");

@@ -160,23 +160,21 @@ TEST_CASE("the walk-in form registers a family in a few taps", "[kiosk]") {
   CHECK(b.info.name == "AI");
   CHECK_FALSE(b.info.consent);
   CHECK(a.household_id == b.household_id);
-  // The arrival carries the form's fields, and only those.
+  // The arrival carries the stay; the registration beside it the form's
+  // fields, and only those.
   auto events = k.store->person_events(a.id);
-  REQUIRE(events->size() == 1);
-  CHECK(events->front().body == nlohmann::json{{"name", "ヤマダ"},
-                                               {"reading", "ヤマダ"},
-                                               {"sex", "F"},
-                                               {"birth", "1953"},
-                                               {"needs", "infant"},
-                                               {"consent", "1"},
-                                               {"stay", "shelter"}});
-  CHECK(k.store->person_events(b.id)->front().body == nlohmann::json{{"name", "AI"},
-                                                                     {"reading", ""},
-                                                                     {"sex", ""},
-                                                                     {"birth", ""},
-                                                                     {"needs", ""},
-                                                                     {"consent", "0"},
-                                                                     {"stay", "shelter"}});
+  REQUIRE(events->size() == 2);
+  CHECK(events->front().type == EventType::Arrived);
+  CHECK(events->front().body == nlohmann::json{{"stay", "shelter"}});
+  CHECK(events->back().type == EventType::Registered);
+  CHECK(events->back().body == nlohmann::json{{"name", "ヤマダ"},
+                                              {"reading", "ヤマダ"},
+                                              {"sex", "F"},
+                                              {"birth", "1953"},
+                                              {"needs", "infant"},
+                                              {"consent", "1"}});
+  CHECK(k.store->person_events(b.id)->back().body ==
+        nlohmann::json{{"name", "AI"}, {"reading", ""}, {"sex", ""}, {"birth", ""}, {"needs", ""}, {"consent", "0"}});
 }
 
 TEST_CASE("a pass marks out, back, and re-arrival at another shelter", "[kiosk]") {
@@ -463,13 +461,13 @@ TEST_CASE("the staff USB export is core's format: shelterctl and the server impo
   k.tap(Intent::ConfirmArrival);
   REQUIRE(k.vm().screen == Screen::Done);
   k.tap(Intent::Finish);
-  REQUIRE(k.events() == 4);
+  REQUIRE(k.events() == 8);  // four arrivals, four registrations
   k.tap(Intent::ExportUsb);
   REQUIRE(k.vm().notice);
   CHECK(k.vm().notice->key == "staff.exported");
   const std::string& result = k.vm().staff.export_result;
   const std::string path = result.substr(0, result.find("  ("));
-  CHECK(result == path + "  (4)");
+  CHECK(result == path + "  (8)");
   CHECK(path.rfind(stick.path().string() + "/shelter-tama-01-a-", 0) == 0);
 
   // Read back with core's reader, as `shelterctl import` and the server do.
@@ -479,14 +477,14 @@ TEST_CASE("the staff USB export is core's format: shelterctl and the server impo
   REQUIRE(x.ok());
   CHECK(x->device_id == "tama-01-a");
   CHECK(x->shelter_id == "tama-01");
-  REQUIRE(x->events.size() == 4);
+  REQUIRE(x->events.size() == 8);
   CHECK(format_usb_export(*x) == *bytes);
 
   TempDir hq;
   auto s = Store::open(hq.file("hq.db"));
   REQUIRE(s.ok());
   REQUIRE((*s)->init_identity("hq", "hq-1", "HQ").ok());
-  CHECK(import_usb_export(**s, *x).value() == 4);
+  CHECK(import_usb_export(**s, *x).value() == 8);
   CHECK(import_usb_export(**s, *x).value() == 0);  // twice changes nothing
   for (const auto& e : x->events) {
     auto here = k.store->person(e.person_id);

@@ -73,3 +73,55 @@ TEST_CASE("the shelter a person left may still close their stay there", "[write-
   CHECK(kiosk_write_refusal(event_at("shelter-a", EventType::Corrected, later, {{"phone", "1"}}), &moved));
   CHECK(kiosk_write_refusal(event_at("shelter-c", EventType::Left, later), &moved));
 }
+
+TEST_CASE("details apply only to a new person, from any shelter", "[write-rules][card]") {
+  const Hlc later = make_hlc(1'800'000'000'000, 0);
+  const nlohmann::json forged = {{"name", "Forged"}, {"consent", "1"}};
+  for (const std::string home : {"shelter-a", "shelter-b"}) {
+    INFO(home);
+    const PersonState known = person_of(home);
+    auto refusal = kiosk_write_refusal(event_at("shelter-a", EventType::Registered, later, forged), &known);
+    REQUIRE(refusal);
+    CHECK(refusal->code == "known_person");
+    // An arrival of an earlier version that carries details is refused too...
+    nlohmann::json arrival = forged;
+    arrival["stay"] = "shelter";
+    refusal = kiosk_write_refusal(event_at("shelter-a", EventType::Arrived, later, arrival), &known);
+    REQUIRE(refusal);
+    CHECK(refusal->code == "known_person");
+    // ...but an arrival without details never is: no arrival is lost.
+    CHECK_FALSE(kiosk_write_refusal(event_at("shelter-a", EventType::Arrived, later, {{"stay", "car"}}), &known));
+  }
+  // A person known only by a status (a pass scanned before their
+  // registration synced) is not known by details: the registration applies.
+  PersonState status_only;
+  status_only.id = "00000000000000aa";
+  status_only.apply(event_at("shelter-b", EventType::Arrived, later - 5, {{"stay", "shelter"}}));
+  CHECK_FALSE(kiosk_write_refusal(event_at("shelter-a", EventType::Registered, later, forged), &status_only));
+  CHECK_FALSE(kiosk_write_refusal(event_at("shelter-a", EventType::Registered, later, forged), nullptr));
+}
+
+TEST_CASE("authors: self or a named volunteer; changes need a volunteer", "[write-rules][author]") {
+  const Hlc t = make_hlc(1'800'000'000'000, 0);
+  auto with_author = [&](EventType type, const std::string& author) {
+    Event e = event_at("shelter-a", type, t,
+                       type == EventType::Corrected ? nlohmann::json{{"phone", "1"}} : nlohmann::json::object());
+    e.author = author;
+    return kiosk_write_refusal(e, nullptr);
+  };
+  CHECK_FALSE(with_author(EventType::Arrived, "self"));
+  CHECK_FALSE(with_author(EventType::Arrived, "staff:sato"));
+  CHECK_FALSE(with_author(EventType::Corrected, "staff:sato"));
+  for (const std::string bad : {"hq:mayor", "admin", "staff:", "server", "SELF"}) {
+    INFO(bad);
+    auto r = with_author(EventType::Arrived, bad);
+    REQUIRE(r);
+    CHECK(r->code == "bad_author");
+  }
+  for (auto type : {EventType::Corrected, EventType::Merged, EventType::HouseholdLinked}) {
+    INFO(to_string(type));
+    auto r = with_author(type, "self");
+    REQUIRE(r);
+    CHECK(r->code == "not_staff");
+  }
+}

@@ -246,9 +246,10 @@ Outcomes store_events(pqxx::connection& conn, const std::vector<const Event*>& e
   bool merges = false;
   // Each person's state as the batch goes, for the write rule (core's
   // kiosk_write_refusal, as Store::admit applies it on SQLite).
-  // Arrivals are never refused, and most of a batch is arrivals: a person's
-  // state is folded only when one of their other events is checked, from
-  // the stored state and their earlier events in this batch, once each.
+  // An arrival without details is refused only for its author, and most of
+  // a batch is such arrivals: a person's state is folded only when one of
+  // their other events is checked, from the stored state and their earlier
+  // events in this batch, once each.
   struct SoFar {
     PersonState state;
     size_t applied = 0;  // of `earlier`
@@ -291,7 +292,7 @@ Outcomes store_events(pqxx::connection& conn, const std::vector<const Event*>& e
       continue;
     }
     std::optional<WriteRefusal> refusal;
-    if (e->type != EventType::Arrived) {
+    if (e->type != EventType::Arrived || carries_details(*e)) {
       auto [it, first_seen] = so_far.try_emplace(e->person_id);
       SoFar& f = it->second;
       if (first_seen) {
@@ -301,6 +302,8 @@ Outcomes store_events(pqxx::connection& conn, const std::vector<const Event*>& e
       if (auto mine = earlier.find(e->person_id); mine != earlier.end())
         for (; f.applied < mine->second.size(); ++f.applied) f.state.apply(*mine->second[f.applied], nullptr);
       refusal = kiosk_write_refusal(*e, f.state.fields.empty() ? nullptr : &f.state);
+    } else {
+      refusal = author_refusal(*e);
     }
     if (refusal) {
       a.kind = Admission::Kind::Refused;
