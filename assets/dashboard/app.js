@@ -37,7 +37,9 @@
     if (!res.ok) {
       let msg = res.status + "";
       try { msg = (await res.json()).error || msg; } catch (e) { /* not JSON */ }
-      throw new Error(msg);
+      const err = new Error(msg);
+      err.status = res.status;
+      throw err;
     }
     return res;
   }
@@ -282,13 +284,14 @@
     body.replaceChildren();
     try {
       const found = await (await api("/v1/search?" + q.toString())).json();
+      // What a searching relative needs, no ids (a roster account gets
+      // them too, but the page shows everyone the same columns).
       for (const p of found) {
         const tr = document.createElement("tr");
         cell(tr, p.name);
         cell(tr, p.reading);
-        cell(tr, p.birth);
-        const shelter = last && last.shelters.find((s) => s.id === p.shelter);
-        cell(tr, shelter ? `${shelter.name} (${p.shelter})` : p.shelter);
+        cell(tr, p.age_band === "unknown" ? t("age_unknown") : p.age_band);
+        cell(tr, p.shelter_name ? `${p.shelter_name} (${p.shelter})` : p.shelter);
         cell(tr, t(p.presence === "left" ? "gone" : p.presence));
         body.appendChild(tr);
       }
@@ -296,7 +299,8 @@
       $("search-note").textContent = found.length ? t("found").replace("{n}", found.length) : t("none_found");
     } catch (e) {
       table.hidden = true;
-      $("search-note").textContent = e.message;
+      // 400: the query does not name a person specifically enough.
+      $("search-note").textContent = e.status === 400 ? `${t("search_rule")} (${e.message})` : e.message;
     }
   });
 

@@ -22,7 +22,8 @@ window.TEXTS = {
     ago: "前", just_now: "たった今", hours_ago: "時間前", lang_other: "English",
     need_illness: "病気", need_pregnant: "妊娠中", need_infant: "乳幼児", need_disability: "障害",
     need_care: "要介護", need_medical_device: "医療機器", need_allergy: "アレルギー", need_language: "言語支援",
-    need_other: "その他", age_unknown: "不明",
+    need_other: "その他", age_unknown: "不明", age_band: "年齢層",
+    search_rule: "姓と名の両方、または名前の2文字以上と生まれ年で検索してください（該当しうる方が多すぎる検索はできません）",
   },
   en: {
     title: "Shelter Check-in — Headquarters", sign_in: "Sign in", sign_out: "Sign out", user: "User",
@@ -46,6 +47,7 @@ window.TEXTS = {
     just_now: "just now", hours_ago: "h ago", lang_other: "日本語",
     need_illness: "Illness", need_pregnant: "Pregnant", need_infant: "Infant", need_disability: "Disability",
     need_care: "Needs care", need_medical_device: "Medical device", need_allergy: "Allergy",
-    need_language: "Language help", need_other: "Other", age_unknown: "Unknown",
+    need_language: "Language help", need_other: "Other", age_unknown: "Unknown", age_band: "Age band",
+    search_rule: "Give a family and a given name, or at least 2 letters of a name with a birth year (a search that could match many people is refused)",
   },
 };

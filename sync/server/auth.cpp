@@ -55,7 +55,8 @@ bool is_role(const std::string& role) {
 
 bool role_allows(const std::string& role, const std::string& needed) {
   auto rank = [](const std::string& r) { return r == "roster" ? 3 : r == "search" ? 2 : r == "counts" ? 1 : 0; };
-  return rank(role) != 0 && rank(role) >= rank(needed);
+  // An unknown role holds nothing, and an unknown permission is held by nobody.
+  return rank(role) != 0 && rank(needed) != 0 && rank(role) >= rank(needed);
 }
 
 bool password_matches(const std::string& hash, const std::string& password) {

@@ -16,8 +16,39 @@ ApiRequest to_api_request(const httplib::Request& req) {
   for (const auto& [name, value] : req.params) r.params.emplace(name, value);  // the first of repeated names
   r.authorization = req.get_header_value("Authorization");
   r.shelter_time = req.get_header_value("X-Shelter-Time");
-  r.body = req.body;
+  r.body = req.body;  // empty for a POST: read_body reads it
   return r;
+}
+
+// A request body, inflated by cpp-httplib (Content-Encoding gzip) but never
+// kept beyond kMaxBodyBytes: a small gzip body that inflates to gigabytes
+// is refused with 413 once it passes the limit, before the token is even
+// looked at (cpp-httplib's own reading would inflate all of it first).
+// Returns 0, or the status refusing the body.
+int read_body(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
+              std::string& body) {
+  if (req.is_multipart_form_data()) return 400;  // never read: refused unread, the connection closed
+  bool over = false;
+  const bool read = reader([&](const char* data, size_t n) {
+    if (body.size() + n > kMaxBodyBytes) {
+      over = true;
+      return false;
+    }
+    body.append(data, n);
+    return true;
+  });
+  if (read) return 0;
+  return over || res.status == 413 ? 413 : 400;
+}
+
+void refuse_body(const httplib::Request& req, httplib::Response& res, int status) {
+  const std::string why = req.path + (status == 413 ? ": body over the limit of " + std::to_string(kMaxBodyBytes) +
+                                                          " bytes (after decompression)"
+                                                    : ": body unreadable (broken encoding, or multipart)");
+  log_line("refused (" + std::to_string(status) + "): " + why);
+  res.status = status;
+  res.set_header("Connection", "close");  // what is left of the body is not read
+  res.set_content(error_body(why), "application/json");
 }
 
 }  // namespace
@@ -32,20 +63,38 @@ struct Server::Impl {
 Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store, std::move(options), {}, 0}) {
   auto& http = impl_->http;
   http.set_payload_max_length(kMaxBodyBytes);
+  auto answer = [&st = impl_->store](const ApiRequest& request, httplib::Response& res) {
+    const ApiReply reply = route(st, request, system_millis());
+    for (const auto& line : reply.log) log_line(line);
+    res.status = reply.status;
+    if (!reply.attachment.empty())
+      res.set_header("Content-Disposition", "attachment; filename=\"" + reply.attachment + "\"");
+    res.set_content(reply.body, reply.content_type);
+  };
   for (const RouteName& name : api_routes()) {
-    auto handler = [&st = impl_->store](const httplib::Request& req, httplib::Response& res) {
-      const ApiReply reply = route(st, to_api_request(req), system_millis());
-      for (const auto& line : reply.log) log_line(line);
-      res.status = reply.status;
-      if (!reply.attachment.empty())
-        res.set_header("Content-Disposition", "attachment; filename=\"" + reply.attachment + "\"");
-      res.set_content(reply.body, reply.content_type);
-    };
     if (std::string(name.method) == "POST")
-      http.Post(name.path, handler);
+      http.Post(name.path,
+                [answer](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+                  ApiRequest request = to_api_request(req);
+                  if (const int refused = read_body(req, res, reader, request.body))
+                    return refuse_body(req, res, refused);
+                  answer(request, res);
+                });
     else
-      http.Get(name.path, handler);
+      http.Get(name.path,
+               [answer](const httplib::Request& req, httplib::Response& res) { answer(to_api_request(req), res); });
   }
+  // Any other request with a body is read through the same limit, then 404.
+  auto elsewhere = [](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+    std::string body;
+    if (const int refused = read_body(req, res, reader, body)) return refuse_body(req, res, refused);
+    res.status = 404;
+    res.set_content(error_body("no such route"), "application/json");
+  };
+  http.Post(".*", elsewhere);
+  http.Put(".*", elsewhere);
+  http.Patch(".*", elsewhere);
+  http.Delete(".*", elsewhere);
   // The dashboard: static files, no scripts from elsewhere.
   if (!impl_->options.dashboard_dir.empty() && !http.set_mount_point("/", impl_->options.dashboard_dir))
     log_line("dashboard folder " + impl_->options.dashboard_dir + " not found: serving the API only");

@@ -4,6 +4,7 @@
 #include "sync/server/routes.hpp"
 
 #include <algorithm>
+#include <ctime>
 #include <iostream>
 #include <optional>
 #include <stdexcept>
@@ -11,6 +12,7 @@
 #include "core/reports.hpp"
 #include "core/vocabulary.hpp"
 #include "sync/server/reports.hpp"
+#include "sync/server/search_rule.hpp"
 
 namespace shelter::sync {
 
@@ -255,33 +257,62 @@ ApiReply timeline(ServerStore& st, const ApiRequest& req, std::int64_t now) {
   return json_reply(nlohmann::json{{"time", now}, {"hours", hours}, {"series", series}}.dump());
 }
 
-// GET /v1/search?q=[&birth_year=]
+// GET /v1/search?q=[&birth_year=]: 安否 search over persons who consented.
+// The query must name a person (search_rule.hpp). A `search` account gets
+// what a searching relative needs and no internal ids: name, reading, age
+// band, shelter and presence; a `roster` account, which may download
+// everything anyway, also gets the person id and the birth date.
 ApiReply search(ServerStore& st, const ApiRequest& req, std::int64_t) {
   Asker a = with_role(st, req, "search", "search");
   if (!a.principal) return a.refusal;
   const std::string text = param(req, "q");
   if (text.empty() || text.size() > 100) return refused(400, "search: give q, 1 to 100 bytes");
+  if (!is_valid_utf8(text) || has_control_chars(text))
+    return refused(400, "search: q must be UTF-8 text without control characters");
   const std::string year = param(req, "birth_year");
   if (!year.empty() && (year.size() != 4 || year.find_first_not_of("0123456789") != std::string::npos))
     return refused(400, "search: birth_year must be four digits");
+  if (const std::string why = search_refusal(text, !year.empty()); !why.empty()) return refused(400, why);
   auto found = st.search_consenting(text);
   if (!found) return refused(503, found.error().message);
+  auto places = st.shelters();
+  if (!places) return refused(503, places.error().message);
+  const bool full = role_allows(a.principal->role, "roster");
+  const BirthDate today = today_utc();
   nlohmann::json out = nlohmann::json::array();
   for (const auto& f : *found) {
     const std::string birth = to_string(f.birth);
     if (!year.empty() && birth.rfind(year, 0) != 0) continue;
-    out.push_back({{"id", f.id},
-                   {"name", f.name},
-                   {"reading", f.reading},
-                   {"birth", birth},
-                   {"shelter", f.shelter_id},
-                   {"presence", to_string(f.presence)}});
+    auto place =
+        std::find_if(places->begin(), places->end(), [&](const ShelterInfo& s) { return s.id == f.shelter_id; });
+    nlohmann::json hit = {{"name", f.name},
+                          {"reading", f.reading},
+                          {"age_band", std::string(to_string(age_band(f.birth, today)))},
+                          {"shelter", f.shelter_id},
+                          {"shelter_name", place == places->end() ? std::string() : place->name},
+                          {"presence", to_string(f.presence)}};
+    if (full) {
+      hit["id"] = f.id;
+      hit["birth"] = birth;
+    }
+    out.push_back(std::move(hit));
   }
   ApiReply reply = json_reply(out.dump());
   // Every search is logged: who searched and how much they saw (not for whom).
   reply.log.push_back("search by " + a.principal->name + (year.empty() ? "" : " (with a year)") + ": " +
                       std::to_string(out.size()) + " result(s)");
   return reply;
+}
+
+// When, for the log of downloads (UTC, to the second): the journal stamps
+// each line too, but a log file copied elsewhere keeps it.
+std::string log_time(std::int64_t now_ms) {
+  const std::time_t t = static_cast<std::time_t>(now_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
 }
 
 ApiReply download(std::string body, const char* content_type, const char* file_name) {
@@ -293,7 +324,7 @@ ApiReply download(std::string body, const char* content_type, const char* file_n
 }
 
 // GET /v1/export/counts.csv: the situation report.
-ApiReply export_counts(ServerStore& st, const ApiRequest& req, std::int64_t) {
+ApiReply export_counts(ServerStore& st, const ApiRequest& req, std::int64_t now) {
   Asker a = headquarters(st, req, "export counts");
   if (!a.principal) return a.refusal;
   auto c = st.counts("");
@@ -301,23 +332,24 @@ ApiReply export_counts(ServerStore& st, const ApiRequest& req, std::int64_t) {
   if (!c || !s) return refused(503, (!c ? c.error() : s.error()).message);
   ApiReply reply =
       download("\xEF\xBB\xBF" + situation_report_csv(*c, *s), "text/csv; charset=utf-8", "shelter-counts.csv");
-  reply.log.push_back("counts exported by " + a.principal->name);
+  reply.log.push_back("counts exported by " + a.principal->name + " at " + log_time(now));
   return reply;
 }
 
-// GET /v1/export/roster.csv
-ApiReply export_roster(ServerStore& st, const ApiRequest& req, std::int64_t) {
+// GET /v1/export/roster.csv: every download is logged, who and when.
+ApiReply export_roster(ServerStore& st, const ApiRequest& req, std::int64_t now) {
   Asker a = with_role(st, req, "export roster", "roster");
   if (!a.principal) return a.refusal;
   auto people = st.persons(false);
   if (!people) return refused(503, people.error().message);
   ApiReply reply = download("\xEF\xBB\xBF" + roster_csv(*people), "text/csv; charset=utf-8", "shelter-roster.csv");
-  reply.log.push_back("roster exported by " + a.principal->name + ": " + std::to_string(people->size()) + " person(s)");
+  reply.log.push_back("roster exported by " + a.principal->name + " at " + log_time(now) + ": " +
+                      std::to_string(people->size()) + " person(s)");
   return reply;
 }
 
-// GET /v1/export/pfif.xml
-ApiReply export_pfif(ServerStore& st, const ApiRequest& req, std::int64_t) {
+// GET /v1/export/pfif.xml: every download is logged, who and when.
+ApiReply export_pfif(ServerStore& st, const ApiRequest& req, std::int64_t now) {
   Asker a = with_role(st, req, "export PFIF", "roster");
   if (!a.principal) return a.refusal;
   auto people = st.persons(true);
@@ -325,8 +357,8 @@ ApiReply export_pfif(ServerStore& st, const ApiRequest& req, std::int64_t) {
   if (!people || !s) return refused(503, (!people ? people.error() : s.error()).message);
   ApiReply reply = download(pfif_xml(*people, *s, "shelter-checkin", utc_now("%Y-%m-%dT%H:%M:%SZ")),
                             "application/xml; charset=utf-8", "shelter-pfif.xml");
-  reply.log.push_back("PFIF exported by " + a.principal->name + ": " + std::to_string(people->size()) +
-                      " consenting person(s)");
+  reply.log.push_back("PFIF exported by " + a.principal->name + " at " + log_time(now) + ": " +
+                      std::to_string(people->size()) + " consenting person(s)");
   return reply;
 }
 

@@ -125,12 +125,33 @@ try {
   const names = await page.$$eval("#results tbody tr td:first-child", (tds) => tds.map((td) => td.textContent));
   check(JSON.stringify(names.sort()) === JSON.stringify(cfg.search.expect.sort()),
         `安否 search finds exactly the consenting persons: ${names}`);
+  const shown = await page.$eval("#results", (t) => t.innerText);
+  check(!/[0-9a-f]{16}/.test(shown) && !shown.includes(cfg.search.birth_year + "-"),
+        "the results show no ids and no birth dates, only an age band");
+  const keys = await page.evaluate(async (q) => {
+    const s = JSON.parse(sessionStorage.getItem("session"));
+    const r = await fetch("/v1/search?" + new URLSearchParams(q), { headers: { Authorization: "Bearer " + s.token } });
+    return [...new Set((await r.json()).flatMap((p) => Object.keys(p)))].sort();
+  }, { q: cfg.search.q, birth_year: cfg.search.birth_year });
+  check(JSON.stringify(keys) === JSON.stringify(["age_band", "name", "presence", "reading", "shelter", "shelter_name"]),
+        `a search account receives no internal ids: ${keys}`);
+  // Too broad: a bare family name without a year, one character.
   await page.fill("#search-year", "");
+  for (const broad of [cfg.search.q, cfg.search.q.slice(0, 1)]) {
+    await page.fill("#search-text", broad);
+    await page.evaluate(() => { document.getElementById("search-note").textContent = ""; });
+    await page.click("[data-testid=search-submit]");
+    await page.waitForFunction(() => document.getElementById("search-note").textContent.length > 0);
+    const note = await page.textContent("#search-note");
+    check(await page.isHidden("#results") && /2/.test(note) && note.includes("search:"),
+          `an over-broad search ("${broad}") is refused with the rule: ${note.slice(0, 60)}`);
+  }
   await page.fill("#search-text", cfg.search.no_consent);
   await page.click("[data-testid=search-submit]");
   await page.waitForFunction(() => document.getElementById("results").hidden);
   check(true, "a person who did not consent is not found");
   await page.fill("#search-text", cfg.search.q);
+  await page.fill("#search-year", cfg.search.birth_year);
   await page.click("[data-testid=search-submit]");
   await page.waitForFunction(() => !document.getElementById("results").hidden);
   await shot(page, "dashboard-en-search.png");

@@ -159,9 +159,13 @@ code, body = get("/v1/pull?shelter=tama-02", a1_token)
 check(code == 403, f"a kiosk cannot read another shelter: {code} {body}")
 code, body = get("/v1/search?q=B1", HQ)
 check(code == 403, f"the counts role cannot search: {code}")
-code, body = get("/v1/search?q=B1", SEARCHER)
+code, body = get("/v1/search?q=" + urllib.parse.quote("B1 person"), SEARCHER)
 check(code == 200 and len(body) == 2 and all("B1 person" in p["name"] for p in body),
       f"安否 search finds only the two who consented: {body}")
+check(code == 200 and all(set(p) == {"name", "reading", "age_band", "shelter", "shelter_name", "presence"} for p in body),
+      f"and a search account sees no ids: {body[:1]}")
+code, body = get("/v1/search?q=B1", SEARCHER)
+check(code == 400 and "name the person" in body.get("error", ""), f"a search too broad is refused: {code} {body}")
 code, body = get("/v1/devices", HQ)
 seen = {d["device"]: d for d in body.get("devices", [])} if code == 200 else {}
 check(code == 200 and {"tama-01-a", "tama-01-b", "tama-02-a"} <= set(seen)
@@ -215,8 +219,9 @@ check(code == 403, f"the search role cannot download the roster: {code}")
 code = status_of("/v1/export/pfif.xml", SEARCHER)
 check(code == 403, f"nor PFIF: {code}")
 ROSTER = server_cli("add-user", "--name", "hq-roster", "--role", "roster")
-check(status_of("/v1/export/roster.csv", ROSTER) == 200 and get("/v1/search?q=B1", ROSTER)[0] == 200,
-      "the roster role downloads the roster and searches")
+found = get("/v1/search?q=" + urllib.parse.quote("B1 person"), ROSTER)
+check(status_of("/v1/export/roster.csv", ROSTER) == 200 and found[0] == 200 and all("id" in p for p in found[1]),
+      "the roster role downloads the roster and searches, with ids")
 check("roster exported by hq-roster" in open(os.path.join(work, "server.log")).read(),
       "each roster download is in the server's log, with who")
 # A changed role ends every earlier credential of the account.
@@ -280,7 +285,9 @@ check(rc == 0, f"they sync: {err.strip()[-80:]}")
 code, body = get("/v1/search?q=" + urllib.parse.quote("Robert'); DROP"), SEARCHER)
 check(code == 200 and len(body) == 1 and body[0]["name"] == nasty, f"and are found verbatim on the server: {code}")
 code, body = get("/v1/search?q=" + urllib.parse.quote("%"), SEARCHER)
-check(code == 200 and all("%" in p["name"] or "%" in p["reading"] for p in body), "a % in a search is a character, not a wildcard")
+check(code == 400, f"a bare wildcard is refused: {code} {body}")
+code, body = get("/v1/search?q=" + urllib.parse.quote("B1 perso%"), SEARCHER)
+check(code == 200 and body == [], f"a % in a search is a character, not a wildcard: {code} {body}")
 check(server_counts("tama-01")["present"] == before["present"] + 1, "and nothing else changed on the server")
 
 # The same events pushed by many connections at once (a daemon retrying
