@@ -70,6 +70,19 @@ struct RefusedEvent {
   std::string id, code, reason, at, reissued_as;  // reissued_as: the copy recorded instead ("" = none)
 };
 
+// A registration of this shelter that did not apply: a card scanned for a
+// person known already, whose details differ from what is stored. Staff
+// approve it (a correction) or dismiss it (Store::settle_card_difference).
+struct CardDifference {
+  std::string event_id;
+  PersonId person_id;
+  std::string name;  // as stored
+  struct Field {
+    std::string field, stored, card;
+  };
+  std::vector<Field> fields;
+};
+
 struct DuplicatePair {
   PersonId a, b;  // a < b; same reading and birth date, neither merged into the other
 };
@@ -178,6 +191,11 @@ class Store {
                                                                     const std::vector<PersonId>& persons);
   Result<std::int64_t> event_count();
   Result<std::vector<DuplicatePair>> possible_duplicates();
+  // This shelter's registrations whose details differ from what is stored,
+  // not yet settled, oldest first.
+  Result<std::vector<CardDifference>> card_differences();
+  // Staff approved (and corrected) or dismissed this difference.
+  Status settle_card_difference(const std::string& event_id);
 
   // Recomputes every projection from the log (also used to check that the
   // incremental path agrees with a full fold).

@@ -243,6 +243,59 @@ Result<std::int64_t> Store::event_count() {
   return (*q)->i64(0);
 }
 
+// Settled differences are remembered in meta, one key each: they are few,
+// and a key needs no schema change.
+static std::string settled_key(const std::string& event_id) {
+  return "card_settled:" + event_id;
+}
+
+Result<std::vector<CardDifference>> Store::card_differences() {
+  auto q = db_->prepare(
+      "SELECT id, person_id, body FROM event WHERE type = 'registered' AND shelter_id = ?1 AND NOT EXISTS "
+      "(SELECT 1 FROM meta WHERE key = 'card_settled:' || event.id) ORDER BY seq");
+  if (!q) return q.error().context("read card differences");
+  (*q)->bind(1, shelter_id_);
+  struct Row {
+    std::string id, person, body;
+  };
+  auto rows = (*q)->rows<Row>([](sql::Stmt& r) { return Row{r.text(0), r.text(1), r.text(2)}; });
+  if (!rows) return rows.error().context("read card differences");
+  std::vector<CardDifference> out;
+  for (const auto& row : *rows) {
+    const nlohmann::json card = nlohmann::json::parse(row.body, nullptr, false);
+    if (!card.is_object()) continue;
+    // A registration that applied (the person's first, before any direct
+    // write) is no difference: later changes are staff corrections.
+    auto state = load_state(row.person);
+    if (!state) return state.error().context("read card differences");
+    if (!state->has_value()) continue;
+    bool applied = true;
+    for (const auto& [k, v] : card.items()) {
+      auto reg = (*state)->fields.find(std::string(field::kRegisteredPrefix) + k);
+      auto direct = (*state)->fields.find(k);
+      if (reg == (*state)->fields.end() || reg->second.stamp->event_id != row.id ||
+          (direct != (*state)->fields.end() && direct->second.stamp->hlc < reg->second.stamp->hlc))
+        applied = false;
+    }
+    if (applied) continue;
+    auto rec = person(row.person);
+    if (!rec) return rec.error().context("read card differences");
+    if (!rec->has_value()) continue;
+    const nlohmann::json stored = person_body((*rec)->info);
+    CardDifference d{row.id, row.person, (*rec)->info.name, {}};
+    for (const auto& [k, v] : card.items()) {
+      const std::string now = stored.value(k, "");
+      if (v.is_string() && v.get<std::string>() != now) d.fields.push_back({k, now, v.get<std::string>()});
+    }
+    if (!d.fields.empty()) out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Status Store::settle_card_difference(const std::string& event_id) {
+  return set_meta(settled_key(event_id), "1").context("settle card difference");
+}
+
 Result<std::vector<DuplicatePair>> Store::possible_duplicates() {
   auto q = db_->prepare(
       "SELECT a.person_id, b.person_id FROM person a JOIN person b"

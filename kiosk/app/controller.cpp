@@ -442,6 +442,10 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
     case Intent::Merge:
       merge(in.text, in.number);
       break;
+    case Intent::ApproveCard:
+    case Intent::DismissCard:
+      settle_card(in.text, in.kind == Intent::ApproveCard);
+      break;
     case Intent::ExportUsb:
       export_usb();
       break;

@@ -121,6 +121,28 @@ void Controller::merge(const std::string& duplicate, int index) {
   refresh_staff_tab();
 }
 
+void Controller::settle_card(const std::string& event_id, bool approve) {
+  auto& rows = vm_.staff.card_differences;
+  auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& r) { return r.event_id == event_id; });
+  if (it == rows.end()) return;
+  if (approve) {
+    auto differences = store_.card_differences();
+    if (!differences) return notice("error.store", differences.error().message, true);
+    for (const auto& d : *differences) {
+      if (d.event_id != event_id) continue;
+      nlohmann::json body = nlohmann::json::object();
+      for (const auto& f : d.fields) body[f.field] = f.card;
+      // A correction by the volunteer signed in: the one way a known
+      // person's details change.
+      if (auto r = store_.record(NewEvent{EventType::Corrected, d.person_id, "", "", "staff:kiosk", body}); !r)
+        return notice("staff.edit_refused", r.error().message, true);
+    }
+  }
+  if (auto st = store_.settle_card_difference(event_id); !st) return notice("error.store", st.error().message, true);
+  notice(approve ? "staff.card_approved" : "staff.card_dismissed");
+  refresh_staff_tab();
+}
+
 void Controller::refresh_staff_tab() {
   auto& s = vm_.staff;
   switch (s.tab) {
@@ -143,6 +165,14 @@ void Controller::refresh_staff_tab() {
               p.shelter_id};
         };
         s.duplicates.emplace_back(row(**a), row(**b));
+      }
+      s.card_differences.clear();
+      auto cards = store_.card_differences();
+      if (!cards) return notice("error.store", cards.error().message, true);
+      for (const auto& c : *cards) {
+        ui::StaffVm::CardDifferenceRow row{c.event_id, c.name, {}};
+        for (const auto& f : c.fields) row.fields.push_back({f.field, f.stored, f.card});
+        s.card_differences.push_back(std::move(row));
       }
       break;
     }

@@ -124,6 +124,19 @@ void tab_duplicates(Ui& ui) {
     if (button(ui, ui.t("staff.merge_keep_second"), "merge-keep-b:" + std::to_string(i), ImVec2(w, ui.unit)))
       ui.emit(Intent::Merge, a.person_id, static_cast<int>(i));
   }
+  if (!s.card_differences.empty()) big_text(ui, ui.t("staff.card_differences_hint"));
+  for (const auto& c : s.card_differences) {
+    std::string line = ui.d(c.name) + ":";
+    for (const auto& [field, stored, card] : c.fields)
+      line += "  " + ui.t("field." + field) + " " + ui.d(stored) + " → " + ui.d(card);
+    ImGui::TextWrapped("%s", line.c_str());
+    const float w = (ImGui::GetContentRegionAvail().x - gap) / 2;
+    if (button(ui, ui.t("staff.card_approve"), "card-approve:" + c.event_id, ImVec2(w, ui.unit), Tone::Primary))
+      ui.emit(Intent::ApproveCard, c.event_id);
+    ImGui::SameLine();
+    if (button(ui, ui.t("staff.card_dismiss"), "card-dismiss:" + c.event_id, ImVec2(w, ui.unit)))
+      ui.emit(Intent::DismissCard, c.event_id);
+  }
   notice_line(ui);
 }
 

@@ -3,6 +3,7 @@
 // The UI is a function of the view model: screens read it and push intents;
 // only the controller (kiosk/app) changes it. Nothing here knows about
 // SQLite, sync or threads.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -106,6 +107,13 @@ struct StaffVm {
   std::string edit_field;     // the field being edited ("" none)
   std::string edit_value;
   std::vector<std::pair<PersonRow, PersonRow>> duplicates;
+  // Cards scanned for persons known already whose details differ from what
+  // is stored: staff approve them as a correction, or dismiss them.
+  struct CardDifferenceRow {
+    std::string event_id, name;
+    std::vector<std::array<std::string, 3>> fields;  // field, stored, card
+  };
+  std::vector<CardDifferenceRow> card_differences;
   // Counts: label -> number, in display order.
   std::vector<std::pair<std::string, int>> counts;
   std::string sync_state;  // what the sync daemon last wrote
@@ -176,6 +184,8 @@ struct Intent {
     SaveEdit,       // staff.edit_field = staff.edit_value, as a correction event
     SetPresence,    // text: out/back/leave for staff.person
     Merge,          // text: duplicate id, number: index in staff.duplicates (keep the other)
+    ApproveCard,    // text: event id in staff.card_differences: correct the person to the card
+    DismissCard,    // text: event id in staff.card_differences: keep what is stored
     ExportUsb,
     LeaveStaff,
     Touch,  // any input: resets the inactivity timer
