@@ -125,6 +125,24 @@ CREATE TABLE refused_event(
   id TEXT PRIMARY KEY, code TEXT NOT NULL, reason TEXT NOT NULL, at TEXT NOT NULL, reissued_as TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql",
+    // 4: the kiosk's named volunteers, each with their own PIN hash
+    // (core/volunteers.hpp), and the staff sign-in lockout (one row), kept
+    // here so that a restart does not reset it. Never synced.
+    R"sql(
+CREATE TABLE volunteer(
+  name TEXT PRIMARY KEY,
+  pin_hash TEXT NOT NULL,
+  role TEXT NOT NULL CHECK(role IN ('lead', 'volunteer')),
+  enrolled_at TEXT NOT NULL,
+  enrolled_by TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE staff_lockout(
+  id INTEGER PRIMARY KEY CHECK(id = 1),
+  failures INTEGER NOT NULL,
+  locks INTEGER NOT NULL,
+  locked_until_ms INTEGER NOT NULL
+);
+)sql",
 };
 // The first schema whose projections follow today's fold: a store migrated
 // from an earlier one is folded again from its log.

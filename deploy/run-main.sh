@@ -33,9 +33,12 @@ echo "$hq_password" | "${server[@]}" add-user --name demo-hq --role roster --pas
 echo "run: server on 127.0.0.1:$port; headquarters dashboard http://127.0.0.1:$port/ (user demo-hq, password $hq_password)"
 echo "run: sync daemon logging to $dir/sync.log"
 
-kiosk=("$root/build/kiosk/shelter-kiosk" --db "$dir/shelter-kiosk.db")
+# --demo: the only kiosk with a short staff PIN. The lead "demo" signs in
+# with 0000, and the PIN screen says so. A real kiosk has no default PIN:
+# its leads are enrolled with `shelterctl enrol --lead` / `add-volunteer`.
+kiosk=("$root/build/kiosk/shelter-kiosk" --db "$dir/shelter-kiosk.db" --demo)
 if [ -n "${DISPLAY:-}" ]; then
-  echo "run: starting the kiosk on $DISPLAY (Staff PIN 0000; close the window to stop)"
+  echo "run: starting the kiosk on $DISPLAY (demo: staff sign-in \"demo\", PIN 0000; close the window to stop)"
   "${kiosk[@]}"
   exit
 fi
@@ -43,5 +46,5 @@ for n in $(seq 50 99); do [ -e /tmp/.X11-unix/X$n ] || { display=:$n; break; }; 
 Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.05; done
-echo "run: no display, so the kiosk runs under Xvfb $display; screenshots of each screen go to $dir/screens; Ctrl-C stops"
+echo "run: no display, so the kiosk runs under Xvfb $display; screenshots of each screen go to $dir/screens; demo staff PIN 0000; Ctrl-C stops"
 DISPLAY=$display SDL_AUDIODRIVER=${SDL_AUDIODRIVER:-dummy} "${kiosk[@]}" --windowed --screenshot-dir "$dir/screens"

@@ -8,8 +8,8 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
-#include "core/pin.hpp"
 #include "core/store.hpp"
+#include "core/volunteers.hpp"
 #include "kiosk/app/config.hpp"
 #include "kiosk/app/controller.hpp"
 #include "kiosk/camera/scanner.hpp"
@@ -31,17 +31,17 @@ int main(int argc, char** argv) {
   // would otherwise keep tens of MB resident in arenas of their own.
   mallopt(M_ARENA_MAX, 2);
   CLI::App app{"shelter-kiosk: evacuation shelter check-in kiosk"};
-  std::string config_path, hash_pin_arg;
+  std::string config_path;
   kiosk::Config cli;
   std::vector<std::string> replay;
-  bool windowed = false;
+  bool windowed = false, demo = false;
   app.add_option("--config", config_path, "TOML configuration file (see config/kiosk.example.toml)");
   app.add_option("--db", cli.db, "SQLite database file");
   app.add_option("--replay", replay, "Play these image files or folders instead of a webcam");
   app.add_flag("--windowed", windowed, "A window instead of full screen");
   app.add_option("--ui-map", cli.ui_map, "Write widget rectangles here (GUI tests)");
   app.add_option("--screenshot-dir", cli.screenshot_dir, "Save a screenshot of each screen here");
-  app.add_option("--hash-pin", hash_pin_arg, "Print the hash of a staff PIN for the config, and exit");
+  app.add_flag("--demo", demo, "Demo kiosk: a lead named demo signs in with PIN 0000 (never on a real kiosk)");
   app.add_option("--stats-file", loop.stats_file, "Write start-up, latency and memory figures here at exit");
   app.add_option("--frames", loop.max_frames, "Exit after this many drawn frames (tests)");
   try {
@@ -50,12 +50,6 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   if (sodium_init() < 0) return failed("libsodium failed to start");
-  if (!hash_pin_arg.empty()) {
-    if (hash_pin_arg.size() < 4 || hash_pin_arg.find_first_not_of("0123456789") != std::string::npos)
-      return failed("a PIN is 4 or more digits");
-    std::cout << hash_pin(hash_pin_arg) << "\n";
-    return 0;
-  }
 
   kiosk::Config config;
   if (!config_path.empty()) {
@@ -69,6 +63,7 @@ int main(int argc, char** argv) {
     config.replay = replay;
   }
   if (windowed) config.fullscreen = false;
+  if (demo) config.demo = true;
   if (!cli.ui_map.empty()) config.ui_map = cli.ui_map;
   if (!cli.screenshot_dir.empty()) config.screenshot_dir = cli.screenshot_dir;
   if (auto v = kiosk::validate(config); !v) return failed("config: " + v.error().message);
@@ -87,6 +82,18 @@ int main(int argc, char** argv) {
   if ((*store)->device_id().empty())
     if (auto st = (*store)->init_identity(config.shelter_id, config.device_id, config.shelter_name); !st)
       return failed(st.error().message);
+
+  // Staff sign-in (core/volunteers.hpp): say at start what is unusual.
+  if (config.demo)
+    std::cerr << "shelter-kiosk: DEMO MODE (demo = true or --demo): the lead \"demo\" signs in with PIN 0000. "
+                 "Never use this on a shelter's kiosk.\n";
+  if (!config.staff_pin_hash.empty())
+    std::cerr << "shelter-kiosk: staff_pin_hash in the config is no longer used: each volunteer has their own PIN "
+                 "(echo PIN | shelterctl add-volunteer --name NAME --lead); remove the line\n";
+  if (auto team = list_volunteers(**store); team && team->empty() && !config.demo)
+    std::cerr << "shelter-kiosk: staff mode is not set up: no volunteer is enrolled "
+                 "(echo PIN | shelterctl --db "
+              << config.db << " add-volunteer --name NAME --lead)\n";
 
   auto window = kiosk::platform::Window::open(config, tr.all_text());
   if (!window) return failed(window.error().message);

@@ -195,6 +195,7 @@ Result<Config> parse_config(std::string_view text, const std::string& path, Conf
                                               "staff_pin_hash",
                                               "pin_tries",
                                               "pin_lock_seconds",
+                                              "demo",
                                               "print_command",
                                               "export_dir",
                                               "pass_key_file",
@@ -230,6 +231,7 @@ Result<Config> parse_config(std::string_view text, const std::string& path, Conf
   chain(read(t, "staff_pin_hash", c.staff_pin_hash));
   chain(read(t, "pin_tries", c.pin_tries));
   chain(read(t, "pin_lock_seconds", c.pin_lock_seconds));
+  chain(read(t, "demo", c.demo));
   chain(read(t, "print_command", c.print_command));
   chain(read(t, "export_dir", c.export_dir));
   chain(read(t, "pass_key_file", c.pass_key_file));
@@ -251,8 +253,8 @@ Status validate(const Config& c) {
   if (c.window_width < 320 || c.window_height < 240) return fail("window size must be at least 320x240");
   if (c.screen_dpi < 50 || c.screen_dpi > 600) return fail("screen_dpi must be between 50 and 600");
   if (c.idle_seconds < 10 || c.staff_idle_seconds < 10) return fail("idle times must be at least 10 seconds");
-  if (c.pin_tries < 1) return fail("pin_tries must be at least 1");
-  if (c.pin_lock_seconds < 0) return fail("pin_lock_seconds must not be negative");
+  if (c.pin_tries < 1 || c.pin_tries > 10) return fail("pin_tries must be 1 to 10");
+  if (c.pin_lock_seconds < 60 || c.pin_lock_seconds > 3600) return fail("pin_lock_seconds must be 60 to 3600");
   if (c.camera_width < 16 || c.camera_width > 8192 || c.camera_height < 16 || c.camera_height > 8192)
     return fail("camera size must be between 16x16 and 8192x8192");
   if (c.camera_fps < 1 || c.camera_fps > 240 || c.replay_fps < 1 || c.replay_fps > 240)

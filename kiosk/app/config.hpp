@@ -33,11 +33,17 @@ struct Config {
   std::string assets = "";       // folder with i18n/ and sounds/; empty: next to the binary, then the source tree
   int idle_seconds = 90;         // back to Welcome after this long untouched
   int staff_idle_seconds = 120;  // staff mode locks after this long
-  // Staff PIN: a libsodium crypto_pwhash string. Empty: the default PIN 0000,
-  // with a warning in staff mode.
-  std::string staff_pin_hash;
+  // Staff sign-in: each volunteer's own PIN, in the store (shelterctl
+  // add-volunteer; leads add more in staff mode). After `pin_tries` wrong
+  // PINs sign-in locks for pin_lock_seconds, then 5x, 30x, 120x as long.
   int pin_tries = 5;
   int pin_lock_seconds = 60;
+  // The demo only (deploy/run-main.sh, shelter-kiosk --demo): a lead named
+  // "demo" with PIN 0000 besides the enrolled volunteers, said on screen.
+  bool demo = false;
+  // No longer used (one shared PIN for everybody): kept so that an old
+  // config still loads; the kiosk says to enrol volunteers instead.
+  std::string staff_pin_hash;
   // Printing the pass: argv with {file} replaced by a PNG path; empty: no print button.
   std::string print_command;
   std::string export_dir = "/media";  // USB stick mount point, for the staff export

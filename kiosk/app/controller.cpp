@@ -43,8 +43,10 @@ Controller::Controller(Store& store, Config config)
   vm_.lang = config_.language;
   auto name = store_.meta("shelter_name");
   vm_.shelter_name = name && name->has_value() ? **name : config_.shelter_name;
-  vm_.staff.default_pin = config_.staff_pin_hash.empty();
   vm_.staff.tries_left = config_.pin_tries;
+  vm_.staff.demo = config_.demo;
+  vm_.staff.old_shared_pin = !config_.staff_pin_hash.empty();
+  if (auto l = read_lockout(store_); l) lockout_ = *l;  // a restart keeps a lockout
   vm_.done.can_print = !config_.print_command.empty();
   vm_.walkin.this_year = today_utc().year;
   for (auto n : vocab::kNeeds) vm_.need_names.emplace_back(n);
@@ -72,7 +74,7 @@ void Controller::go(Screen s, Clock::time_point now) {
     card_.reset();
     vm_.scan = {};
     reset_walkin();
-    vm_.staff.pin_entry.clear();
+    sign_out();
     vm_.staff.person.reset();
     vm_.staff.edit_field.clear();
     vm_.staff.search.clear();
@@ -322,16 +324,20 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
       if (vm_.screen == Screen::WalkIn) {
         walkin_key(in.text);
       } else if (vm_.screen == Screen::Staff) {
-        std::string& target = s.edit_field.empty() ? s.search : s.edit_value;
+        const bool naming = s.tab == ui::StaffTab::Team && s.new_volunteer.open;
+        if (naming && s.new_volunteer.step != ui::NewVolunteerStep::Name) break;
+        std::string& target = naming ? s.new_volunteer.name : s.edit_field.empty() ? s.search : s.edit_value;
         if (in.text == "゛" || in.text == "゜")
           ui::apply_voicing(target, in.text == "゜");
-        else if (target.size() < 200)
+        else if (target.size() + in.text.size() <= (naming ? kMaxVolunteerNameBytes : 200))
           target += in.text == "\xE3\x80\x80" && !s.edit_field.empty() ? " " : in.text;
       }
       break;
     case Intent::Backspace:
       if (vm_.screen == Screen::WalkIn)
         ui::pop_utf8(person.name);
+      else if (vm_.screen == Screen::Staff && s.tab == ui::StaffTab::Team && s.new_volunteer.open)
+        ui::pop_utf8(s.new_volunteer.name);
       else if (vm_.screen == Screen::Staff)
         ui::pop_utf8(s.edit_field.empty() ? s.search : s.edit_value);
       break;
@@ -396,25 +402,35 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
       print_pass();
       break;
     case Intent::OpenStaff:
-      vm_.notice.reset();
-      go(Screen::StaffPin, now);
+      open_staff_pin(now);
+      break;
+    case Intent::ChooseVolunteer:
+      if (vm_.screen == Screen::StaffPin &&
+          (in.text.empty() || std::any_of(s.volunteers.begin(), s.volunteers.end(),
+                                          [&](const ui::VolunteerRow& v) { return v.name == in.text; }))) {
+        s.who = in.text;
+        s.pin_entry.clear();
+        vm_.notice.reset();
+      }
       break;
     case Intent::PinDigit:
-      // Locked: the keypad is disabled on screen, and ignored here too.
-      if (now >= pin_locked_until_ && s.pin_entry.size() < 12) s.pin_entry += in.text;
-      break;
     case Intent::PinBackspace:
-      ui::pop_utf8(s.pin_entry);
+      pin_key(in, now);
       break;
     case Intent::PinSubmit:
       pin_submit(now);
       break;
-    case Intent::StaffTabOpen:
-      s.tab = static_cast<ui::StaffTab>(std::clamp(in.number, 0, 5));
+    case Intent::StaffTabOpen: {
+      const auto tab = static_cast<ui::StaffTab>(std::clamp(in.number, 0, ui::kStaffTabCount - 1));
+      if (vm_.screen != Screen::Staff || (tab == ui::StaffTab::Team && !s.lead)) break;
+      s.tab = tab;
       s.edit_field.clear();
+      s.new_volunteer = {};
+      s.remove_asked.clear();
       vm_.notice.reset();
       refresh_staff_tab();
       break;
+    }
     case Intent::StaffSearch:
       s.typing = false;
       staff_search();
@@ -449,6 +465,24 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
     case Intent::ExportUsb:
       export_usb();
       break;
+    case Intent::VolunteerForm:
+      if (s.lead && s.tab == ui::StaffTab::Team) {
+        s.new_volunteer = {};
+        s.new_volunteer.open = in.number != 0;
+        s.remove_asked.clear();
+        vm_.notice.reset();
+        if (s.new_volunteer.open) w.keyboard = ui::Keyboard::Kana;
+      }
+      break;
+    case Intent::VolunteerNext:
+      volunteer_next();
+      break;
+    case Intent::VolunteerLead:
+      s.new_volunteer.lead = in.number != 0;
+      break;
+    case Intent::RemoveVolunteer:
+      remove_volunteer(in.text, in.number != 0);
+      break;
     case Intent::LeaveStaff:
       go(Screen::Welcome, now);
       vm_.notice.reset();
@@ -470,10 +504,7 @@ void Controller::tick(Clock::time_point now) {
     vm_.idle_seconds_left = 0;
     if (vm_.notice && now > notice_until_) vm_.notice.reset();
   }
-  vm_.staff.locked_seconds =
-      now < pin_locked_until_
-          ? static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(pin_locked_until_ - now).count()) + 1
-          : 0;
+  show_lockout(now);
   if (auto printed = printer_.poll()) {
     vm_.done.printed = *printed;
     if (!*printed) notice("done.print_failed", config_.print_command, true);

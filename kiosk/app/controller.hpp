@@ -12,6 +12,7 @@
 
 #include "core/qr_payload.hpp"
 #include "core/store.hpp"
+#include "core/volunteers.hpp"
 #include "kiosk/app/config.hpp"
 #include "kiosk/app/printing.hpp"
 #include "kiosk/ui/view_model.hpp"
@@ -48,7 +49,20 @@ class Controller {
   void submit_walkin(Clock::time_point now);
   void confirm_arrival(Clock::time_point now);
   void scan_pass(const qr::Pass& pass);
+  // Sign-in and the lead's team tab (controller_team.cpp).
+  void open_staff_pin(Clock::time_point now);
+  void load_volunteers();
   void pin_submit(Clock::time_point now);
+  void wrong_pin(Clock::time_point now);
+  void pin_key(const ui::Intent& in, Clock::time_point now);
+  void volunteer_next();
+  void remove_volunteer(const std::string& name, bool confirmed);
+  void sign_out();
+  void show_lockout(Clock::time_point now);
+  // The wall clock (ms) at `now`: the lockout in the store is in wall time,
+  // the controller's timers in steady time.
+  std::int64_t wall_ms(Clock::time_point now) const;
+  std::string author() const { return staff_author(vm_.staff.signed_in); }
   void staff_search();
   void open_person(const std::string& id);
   void save_edit();
@@ -66,7 +80,9 @@ class Controller {
   std::optional<qr::HouseholdCard> card_;
   Clock::time_point last_touch_{};
   Clock::time_point notice_until_{};
-  Clock::time_point pin_locked_until_{};
+  PinLockout lockout_;  // as in the store (or only here, when it cannot be written)
+  Clock::time_point steady_at_start_ = Clock::now();
+  std::int64_t wall_at_start_ = system_millis();
   bool screen_changed_ = true;
   PassPrinter printer_;
 };

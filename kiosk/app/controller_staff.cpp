@@ -1,12 +1,12 @@
-// The controller's staff mode: the PIN, search, a person's card with
+// The controller's staff mode: search, a person's card with
 // corrections, out/back/leave and merges, the counts and sync tabs, and the
-// USB export. The rest of the state machine is in controller.cpp.
+// USB export. Sign-in and the team tab are in controller_team.cpp, the rest
+// of the state machine in controller.cpp.
 #include <algorithm>
 #include <filesystem>
 
 #include "core/checkin.hpp"
 #include "core/fs_util.hpp"
-#include "core/pin.hpp"
 #include "core/usb_export.hpp"
 #include "core/vocabulary.hpp"
 #include "kiosk/app/controller.hpp"
@@ -16,33 +16,6 @@ namespace shelter::kiosk {
 
 using ui::Intent;
 using ui::Screen;
-
-void Controller::pin_submit(Clock::time_point now) {
-  auto& s = vm_.staff;
-  if (now < pin_locked_until_) {
-    s.pin_entry.clear();
-    return;
-  }
-  const bool ok = pin_matches(config_.staff_pin_hash, s.pin_entry);
-  s.pin_entry.clear();
-  if (ok) {
-    s.tries_left = config_.pin_tries;
-    vm_.notice.reset();
-    go(Screen::Staff, now);
-    s.tab = ui::StaffTab::Search;
-    if (s.default_pin) notice("staff.default_pin_warning", {}, true);
-    staff_search();
-    return;
-  }
-  if (--s.tries_left <= 0) {
-    pin_locked_until_ = now + std::chrono::seconds(config_.pin_lock_seconds);
-    s.tries_left = config_.pin_tries;
-    s.locked_seconds = config_.pin_lock_seconds;
-    notice("staff.pin_locked_notice", {}, true);
-  } else {
-    notice("staff.pin_wrong", {}, true);
-  }
-}
 
 void Controller::staff_search() {
   PersonQuery q;
@@ -90,7 +63,7 @@ void Controller::open_person(const std::string& id) {
 void Controller::save_edit() {
   auto& s = vm_.staff;
   if (!s.person || s.edit_field.empty()) return;
-  NewEvent e{EventType::Corrected, s.person->person_id, "", "", "staff:kiosk", {{s.edit_field, s.edit_value}}};
+  NewEvent e{EventType::Corrected, s.person->person_id, "", "", author(), {{s.edit_field, s.edit_value}}};
   auto r = store_.record(e);
   if (!r) return notice("staff.edit_refused", r.error().message, true);
   const std::string id = s.person->person_id;
@@ -102,7 +75,7 @@ void Controller::set_presence(const std::string& what) {
   auto& s = vm_.staff;
   if (!s.person) return;
   const EventType type = what == "out" ? EventType::WentOut : what == "back" ? EventType::CameBack : EventType::Left;
-  auto e = presence_event(store_, s.person->person_id, type, "staff:kiosk");
+  auto e = presence_event(store_, s.person->person_id, type, author());
   if (!e) return notice("staff.presence_refused", e.error().message, true);
   auto r = store_.record(*e);
   if (!r) return notice("error.store", r.error().message, true);
@@ -115,7 +88,7 @@ void Controller::merge(const std::string& duplicate, int index) {
   if (index < 0 || static_cast<size_t>(index) >= dups.size()) return;
   const auto& [a, b] = dups[static_cast<size_t>(index)];
   const std::string keep = duplicate == a.person_id ? b.person_id : a.person_id;
-  auto r = store_.record(merge_event(duplicate, keep, "staff:kiosk"));
+  auto r = store_.record(merge_event(duplicate, keep, author()));
   if (!r) return notice("error.store", r.error().message, true);
   notice("staff.merged");
   refresh_staff_tab();
@@ -134,7 +107,7 @@ void Controller::settle_card(const std::string& event_id, bool approve) {
       for (const auto& f : d.fields) body[f.field] = f.card;
       // A correction by the volunteer signed in: the one way a known
       // person's details change.
-      if (auto r = store_.record(NewEvent{EventType::Corrected, d.person_id, "", "", "staff:kiosk", body}); !r)
+      if (auto r = store_.record(NewEvent{EventType::Corrected, d.person_id, "", "", author(), body}); !r)
         return notice("staff.edit_refused", r.error().message, true);
     }
   }
@@ -205,6 +178,9 @@ void Controller::refresh_staff_tab() {
       break;
     }
     case ui::StaffTab::Export:
+      break;
+    case ui::StaffTab::Team:
+      load_volunteers();
       break;
   }
 }

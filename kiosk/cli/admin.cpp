@@ -12,6 +12,7 @@
 #include "core/fs_util.hpp"
 #include "core/pin.hpp"
 #include "core/usb_export.hpp"
+#include "core/volunteers.hpp"
 #include "kiosk/app/config.hpp"
 #include "kiosk/cli/cli.hpp"
 #include "sync/daemon/syncer.hpp"
@@ -42,9 +43,8 @@ int cmd_backup(const Common& c, const std::string& dir, int keep) {
   return 0;
 }
 
-// Run as root (installing a tablet), files made for a service take the owner
-// of their folder (/var/lib/shelter-kiosk belongs to shelter-kiosk), so the
-// kiosk and the daemon can open them.
+}  // namespace
+
 void adopt_folder_owner(const std::string& path) {
   if (::geteuid() != 0) return;
   const auto dir = std::filesystem::absolute(path).parent_path();
@@ -54,6 +54,8 @@ void adopt_folder_owner(const std::string& path) {
     if (::chown(p.c_str(), st.st_uid, st.st_gid) != 0 && errno != ENOENT)
       std::cerr << "shelterctl: warning: cannot give " << p << " to its folder's owner\n";
 }
+
+namespace {
 
 int cmd_restore(const Common& c, const std::string& backup, bool force) {
   if (auto st = restore_backup(backup, c.db, force); !st) return report(st.error());
@@ -117,18 +119,17 @@ Status update_config(const std::string& path, const std::vector<std::pair<std::s
 }
 
 // Enrols this kiosk with the municipal server in one step: device identity,
-// one-time code, staff PIN, and both config files.
+// one-time code, the first lead (name and PIN: core/volunteers.hpp), and
+// both config files.
 int cmd_enrol(const Common& c, const std::string& shelter, const std::string& device, const std::string& name,
-              const std::string& server, const std::string& code, const std::string& kiosk_config,
-              const std::string& sync_config) {
+              const std::string& server, const std::string& code, const std::string& lead,
+              const std::string& kiosk_config, const std::string& sync_config) {
   const std::string ctx = "enrol";
   if (server.rfind("http://", 0) != 0 && server.rfind("https://", 0) != 0)
     return report(fail(ctx + ": --server must be an http:// or https:// address, e.g. http://10.0.0.5:8470"));
-  std::string pin;
-  std::cerr << "Staff PIN (4 to 12 digits): ";
-  if (!std::getline(std::cin, pin)) return report(fail(ctx + ": no staff PIN on stdin"));
-  if (pin.size() < 4 || pin.size() > 12 || pin.find_first_not_of("0123456789") != std::string::npos)
-    return report(fail(ctx + ": the staff PIN must be 4 to 12 digits"));
+  if (auto st = check_volunteer_name(lead); !st) return report(st.error().context(ctx + ": --lead"));
+  auto pin = read_pin_stdin("PIN of " + lead);
+  if (!pin) return report(pin.error().context(ctx));
   Store::Options create;
   auto store = Store::open(c.db, create);
   if (!store) return report(store.error().context(ctx));
@@ -139,16 +140,15 @@ int cmd_enrol(const Common& c, const std::string& shelter, const std::string& de
     sync::Syncer syncer(**store, options);
     if (auto st = syncer.enrol(code); !st) return report(st.error().context(ctx));
   }
+  // A tablet enrolled again keeps its team; the lead named here gets this PIN.
+  if (auto st = add_volunteer(**store, lead, *pin, VolunteerRole::Lead, "shelterctl enrol", true); !st)
+    return report(st.error().context(ctx));
   const std::string db = std::filesystem::absolute(c.db).string();
   store->reset();  // closed, so that the files can change hands
   adopt_folder_owner(db);
   if (!kiosk_config.empty())
     if (auto st = update_config(kiosk_config,
-                                {{"db", db},
-                                 {"shelter_id", shelter},
-                                 {"device_id", device},
-                                 {"shelter_name", name},
-                                 {"staff_pin_hash", hash_pin(pin)}},
+                                {{"db", db}, {"shelter_id", shelter}, {"device_id", device}, {"shelter_name", name}},
                                 [](const std::string& p) -> Status {
                                   auto cfg = kiosk::load_config(p);
                                   if (!cfg) return cfg.error();
@@ -161,7 +161,8 @@ int cmd_enrol(const Common& c, const std::string& shelter, const std::string& de
                                 [](const std::string&) -> Status { return {}; });
         !st)
       return report(st.error().context(ctx));
-  std::cout << "Enrolled " << device << " at shelter " << shelter << " with " << server << "\n";
+  std::cout << "Enrolled " << device << " at shelter " << shelter << " with " << server << "; lead " << lead
+            << " may sign in to staff mode\n";
   return 0;
 }
 
@@ -294,20 +295,21 @@ void add_restore(CLI::App& app, Common& c, Commands& cmds) {
 
 void add_enrol(CLI::App& app, Common& c, Commands& cmds) {
   struct Args {
-    std::string shelter, device, name, server, code, kiosk_config, sync_config;
+    std::string shelter, device, name, server, code, lead, kiosk_config, sync_config;
   };
   auto a = std::make_shared<Args>();
   auto* enrol = app.add_subcommand(
-      "enrol", "Enrol this kiosk with the server: identity, one-time code, staff PIN (stdin), configs");
+      "enrol", "Enrol this kiosk with the server: identity, one-time code, first lead (PIN on stdin), configs");
   enrol->add_option("--shelter", a->shelter, "Shelter id, e.g. tama-01")->required();
   enrol->add_option("--device", a->device, "Device id, e.g. tama-01-a")->required();
   enrol->add_option("--name", a->name, "Shelter display name");
   enrol->add_option("--server", a->server, "Server address, e.g. http://10.0.0.5:8470")->required();
   enrol->add_option("--code", a->code, "One-time code from `shelter-server enrol-code`")->required();
-  enrol->add_option("--kiosk-config", a->kiosk_config, "Kiosk TOML to update (db, ids, staff_pin_hash)");
+  enrol->add_option("--lead", a->lead, "Name of the shelter lead who signs in to staff mode first")->required();
+  enrol->add_option("--kiosk-config", a->kiosk_config, "Kiosk TOML to update (db, ids, shelter name)");
   enrol->add_option("--sync-config", a->sync_config, "Sync daemon TOML to update (db, server)");
   cmds.add(enrol, [&c, a] {
-    return cmd_enrol(c, a->shelter, a->device, a->name, a->server, a->code, a->kiosk_config, a->sync_config);
+    return cmd_enrol(c, a->shelter, a->device, a->name, a->server, a->code, a->lead, a->kiosk_config, a->sync_config);
   });
 }
 

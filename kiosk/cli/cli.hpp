@@ -39,6 +39,13 @@ Result<std::unique_ptr<Store>> open_store(const std::string& path, bool must_exi
 // Accepts a whole person id or a unique prefix of at least 4 digits.
 Result<PersonId> resolve_person(Store& store, const std::string& arg);
 std::string author_of(const std::string& staff);
+// Run as root (installing a tablet), files made for a service take the owner
+// of their folder (/var/lib/shelter-kiosk belongs to shelter-kiosk), so the
+// kiosk and the daemon can open them.
+void adopt_folder_owner(const std::string& path);
+// A volunteer's PIN, one line on stdin (a prompt on stderr), checked by
+// check_pin_rule.
+Result<std::string> read_pin_stdin(const std::string& whose);
 // vocab::kStays as CLI11 wants them, for --stay.
 std::vector<std::string> stay_names();
 
@@ -83,5 +90,7 @@ void add_rebuild(CLI::App& app, Common& c, Commands& cmds);
 void add_export_unsynced(CLI::App& app, Common& c, Commands& cmds);
 void add_import(CLI::App& app, Common& c, Commands& cmds);
 void add_demo(CLI::App& app, Common& c, Commands& cmds);
+// volunteers.cpp: add-volunteer, remove-volunteer, volunteers, staff-unlock
+void add_volunteer_commands(CLI::App& app, Common& c, Commands& cmds);
 
 }  // namespace shelter::cli

@@ -13,6 +13,12 @@ void draw_walkin(Ui& ui);
 void draw_done(Ui& ui);
 void draw_staff_pin(Ui& ui);
 void draw_staff(Ui& ui);
+void draw_staff_team(Ui& ui);  // the lead's team tab, inside staff mode
+
+// Staff mode's whole-screen keyboard page: a label, the text being typed,
+// the keyboard, then cancel (intent `cancel` with `cancel_number`) and done.
+void typing_page(Ui& ui, const std::string& label, const std::string& value, const std::string& id_prefix,
+                 Intent::Kind cancel, Intent::Kind done, int cancel_number, const std::string& done_key);
 
 const char* screen_name(Screen s);  // "welcome", ... for tests and screenshots
 

@@ -7,18 +7,21 @@ namespace shelter::ui {
 
 namespace {
 
-const char* const kTabKeys[] = {"staff.tab_search", "staff.tab_person", "staff.tab_duplicates",
-                                "staff.tab_counts", "staff.tab_sync",   "staff.tab_export"};
-const char* const kTabIds[] = {"search", "person", "duplicates", "counts", "sync", "export"};
+const char* const kTabKeys[] = {"staff.tab_search", "staff.tab_person", "staff.tab_duplicates", "staff.tab_counts",
+                                "staff.tab_sync",   "staff.tab_export", "staff.tab_team"};
+const char* const kTabIds[] = {"search", "person", "duplicates", "counts", "sync", "export", "team"};
+static_assert(std::size(kTabIds) == kStaffTabCount);
 
 void tabs(Ui& ui) {
   const StaffVm& s = ui.vm.staff;
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   // The exit button is wider: its label is a phrase ("スタッフ モードを
-  // おわる"), the tabs' are words.
-  constexpr float kExitWidth = 1.8f;
-  const float w = (ImGui::GetContentRegionAvail().x - 6 * gap) / (6 + kExitWidth);
-  for (int i = 0; i < 6; ++i) {
+  // おわる"), the tabs' are words. Only a lead sees the team tab.
+  const int n = s.lead ? kStaffTabCount : kStaffTabCount - 1;
+  const float exit_width = s.lead ? 2.2f : 1.8f;  // in tab widths
+  const float w =
+      (ImGui::GetContentRegionAvail().x - static_cast<float>(n) * gap) / (static_cast<float>(n) + exit_width);
+  for (int i = 0; i < n; ++i) {
     if (i) ImGui::SameLine();
     ImGui::BeginDisabled(i == static_cast<int>(StaffTab::Person) && !s.person);
     if (button(ui, ui.t(kTabKeys[i]), std::string("tab:") + kTabIds[i], ImVec2(w, ui.unit),
@@ -43,6 +46,7 @@ void person_row(Ui& ui, const PersonRow& r, const std::string& id) {
 // keyboard never have to share the screen.
 void tab_search(Ui& ui) {
   const StaffVm& s = ui.vm.staff;
+  ImGui::TextUnformatted((ui.t("staff.signed_in") + " " + ui.d(s.signed_in)).c_str());
   const std::string shown = s.search.empty() ? ui.t("staff.search_hint") : ui.d(s.search);
   if (button(ui, shown + "  ✎", "search-box", ImVec2(0, ui.unit))) ui.emit(Intent::StaffTyping, {}, 1);
   ImGui::BeginChild("results", ImVec2(0, 0), false);
@@ -50,6 +54,8 @@ void tab_search(Ui& ui) {
   if (s.results.empty()) ImGui::TextUnformatted(ui.t("staff.no_results").c_str());
   ImGui::EndChild();
 }
+
+}  // namespace
 
 // Typing into the search or into a field being corrected: the whole screen.
 void typing_page(Ui& ui, const std::string& label, const std::string& value, const std::string& id_prefix,
@@ -65,6 +71,8 @@ void typing_page(Ui& ui, const std::string& label, const std::string& value, con
   ImGui::SameLine();
   if (button(ui, ui.t(done_key), id_prefix + "done", ImVec2(w, ui.unit), Tone::Primary)) ui.emit(done);
 }
+
+namespace {
 
 void tab_person(Ui& ui) {
   const StaffVm& s = ui.vm.staff;
@@ -195,6 +203,12 @@ void draw_staff(Ui& ui) {
                 "staff.save");
     return;
   }
+  if (s.tab == StaffTab::Team && s.new_volunteer.open && s.new_volunteer.step == NewVolunteerStep::Name) {
+    typing_page(ui, ui.t("staff.team_name"), s.new_volunteer.name, "name-", Intent::VolunteerForm,
+                Intent::VolunteerNext, 0, "common.next");
+    return;
+  }
+  if (s.tab == StaffTab::Team && s.new_volunteer.open) return draw_staff_team(ui);
   tabs(ui);
   ImGui::Separator();
   switch (ui.vm.staff.tab) {
@@ -215,6 +229,9 @@ void draw_staff(Ui& ui) {
       break;
     case StaffTab::Export:
       tab_export(ui);
+      break;
+    case StaffTab::Team:
+      draw_staff_team(ui);
       break;
   }
 }

@@ -78,7 +78,8 @@ struct DoneVm {
   bool printed = false;
 };
 
-enum class StaffTab { Search, Person, Duplicates, Counts, Sync, Export };
+enum class StaffTab { Search, Person, Duplicates, Counts, Sync, Export, Team };  // Team: leads only
+inline constexpr int kStaffTabCount = 7;
 
 struct PersonRow {
   std::string person_id, name, reading, birth, presence, shelter;  // presence "moved": now at `shelter`
@@ -93,11 +94,37 @@ struct PersonDetail {
   std::string shelter;               // where the person's latest arrival is
 };
 
+struct VolunteerRow {
+  std::string name;
+  bool lead = false;
+  std::string enrolled_at;  // "" for the demo's built-in lead
+};
+
+// The lead's form that enrols a volunteer: a name, then a PIN twice.
+enum class NewVolunteerStep { Name, Pin, PinAgain };
+struct NewVolunteerVm {
+  bool open = false;
+  NewVolunteerStep step = NewVolunteerStep::Name;
+  std::string name;
+  std::string pin, pin_again;  // shown as dots
+  bool lead = false;
+};
+
 struct StaffVm {
+  // Sign-in: who (a name from `volunteers`), then their PIN.
+  std::vector<VolunteerRow> volunteers;
+  std::string who;        // the name chosen on the PIN screen ("" none yet)
   std::string pin_entry;  // shown as dots
   int tries_left = 5;
-  int locked_seconds = 0;  // > 0: too many wrong PINs, wait
-  bool default_pin = false;
+  int locked_seconds = 0;       // > 0: too many wrong PINs, wait
+  bool not_set_up = false;      // nobody enrolled: staff mode stays closed
+  bool old_shared_pin = false;  // the config still has staff_pin_hash (no longer used)
+  bool demo = false;            // demo kiosk: "demo" signs in with PIN 0000
+  // Signed in.
+  std::string signed_in;  // the volunteer's name, the author of staff events
+  bool lead = false;
+  NewVolunteerVm new_volunteer;
+  std::string remove_asked;  // a volunteer whose removal awaits a second tap
   StaffTab tab = StaffTab::Search;
   std::string search;
   bool typing = false;  // the search keyboard is open
@@ -175,18 +202,23 @@ struct Intent {
     PinDigit,   // text: "0".."9"
     PinBackspace,
     PinSubmit,
-    StaffTabOpen,   // number: StaffTab
-    StaffSearch,    // run the search with staff.search (and close the keyboard)
-    StaffTyping,    // number: 1 open the search keyboard, 0 close it
-    ToggleHistory,  // the person's fields <-> their audit trail
-    OpenPerson,     // text: person id
-    BeginEdit,      // text: field name
-    SaveEdit,       // staff.edit_field = staff.edit_value, as a correction event
-    SetPresence,    // text: out/back/leave for staff.person
-    Merge,          // text: duplicate id, number: index in staff.duplicates (keep the other)
-    ApproveCard,    // text: event id in staff.card_differences: correct the person to the card
-    DismissCard,    // text: event id in staff.card_differences: keep what is stored
+    ChooseVolunteer,  // text: who signs in on the PIN screen ("" choose again)
+    StaffTabOpen,     // number: StaffTab
+    StaffSearch,      // run the search with staff.search (and close the keyboard)
+    StaffTyping,      // number: 1 open the search keyboard, 0 close it
+    ToggleHistory,    // the person's fields <-> their audit trail
+    OpenPerson,       // text: person id
+    BeginEdit,        // text: field name
+    SaveEdit,         // staff.edit_field = staff.edit_value, as a correction event
+    SetPresence,      // text: out/back/leave for staff.person
+    Merge,            // text: duplicate id, number: index in staff.duplicates (keep the other)
+    ApproveCard,      // text: event id in staff.card_differences: correct the person to the card
+    DismissCard,      // text: event id in staff.card_differences: keep what is stored
     ExportUsb,
+    VolunteerForm,    // number: 1 open the lead's add-volunteer form, 0 close it
+    VolunteerNext,    // the form's next step: name -> PIN -> PIN again -> enrolled
+    VolunteerLead,    // number: 1 the new volunteer is a lead, 0 not
+    RemoveVolunteer,  // text: name; number: 0 ask, 1 confirmed
     LeaveStaff,
     Touch,  // any input: resets the inactivity timer
   };

@@ -213,6 +213,34 @@ float keyboard(Ui& ui, Keyboard which, const std::string& id_prefix) {
   return w;
 }
 
+void pin_keypad(Ui& ui, const std::string& id_prefix, Intent::Kind ok, const std::string& ok_label, bool disabled) {
+  const ImVec2 key(ui.unit * 2, ui.unit);
+  ImGui::PushFont(ui.fonts.large());
+  ImGui::BeginDisabled(disabled);
+  const char* const rows[4][3] = {{"1", "2", "3"}, {"4", "5", "6"}, {"7", "8", "9"}, {"del", "0", "ok"}};
+  for (const auto& row : rows) {
+    for (int c = 0; c < 3; ++c) {
+      if (c) ImGui::SameLine();
+      const std::string k = row[c];
+      if (k == "del") {
+        if (button(ui, ui.t("keyboard.delete"), id_prefix + "del", key, Tone::Quiet)) ui.emit(Intent::PinBackspace);
+      } else if (k == "ok") {
+        if (button(ui, ok_label, id_prefix + "ok", key, Tone::Primary)) ui.emit(ok);
+      } else if (button(ui, k, id_prefix + k, key)) {
+        ui.emit(Intent::PinDigit, k);
+      }
+    }
+  }
+  ImGui::EndDisabled();
+  ImGui::PopFont();
+}
+
+std::string pin_dots(const std::string& pin) {
+  std::string dots;
+  for (size_t i = 0; i < pin.size(); ++i) dots += "\xE2\x80\xA2 ";  // •
+  return dots;
+}
+
 void to_bottom(Ui& ui, float height) {
   const float y = ImGui::GetWindowHeight() - height - ImGui::GetStyle().WindowPadding.y;
   // Never upwards: a bar drawn over content would steal its touches.

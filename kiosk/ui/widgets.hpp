@@ -58,6 +58,16 @@ void notice_line(Ui& ui, float wrap_x = 0);
 // adds two buttons there (back / next, cancel / save).
 float keyboard(Ui& ui, Keyboard which, const std::string& id_prefix);
 
+// The PIN keypad: 1-9, then delete, 0, ok; keys two units wide. Digits emit
+// PinDigit, delete PinBackspace, ok the `ok` intent. Ids "<prefix>0".."9",
+// "<prefix>del", "<prefix>ok".
+void pin_keypad(Ui& ui, const std::string& id_prefix, Intent::Kind ok, const std::string& ok_label, bool disabled);
+inline float pin_keypad_width(const Ui& ui) {
+  return ui.unit * 6 + 2 * ImGui::GetStyle().ItemSpacing.x;
+}
+// A PIN being typed, as dots.
+std::string pin_dots(const std::string& pin);
+
 // Moves the cursor down to leave `height` at the bottom of the window, but
 // never up over what is already drawn.
 void to_bottom(Ui& ui, float height);

@@ -118,6 +118,31 @@ contains "$err" "row 2" "message names the row"
 [ ! -e "$work/badcards" ] && ok "bad CSV wrote no cards" || bad "bad CSV left files"
 expect 1 "make-card: missing CSV" -- "$ctl" make-card "$work/none.csv" --out "$work/c2"
 
+# volunteers for the kiosk's staff mode: PINs on stdin, bad input changes nothing
+with_pin() { local pin=$1; shift; printf '%s\n' "$pin" | "$@"; }
+team() { "$ctl" volunteers 2>&1; }
+expect 0 "nobody enrolled yet" -- "$ctl" volunteers
+contains "$out" "staff mode is closed" "an empty team says staff mode is closed"
+team_before=$(team)
+expect 1 "add-volunteer: a 4-digit PIN is refused" -- with_pin 2468 "$ctl" add-volunteer --name Sato --lead
+contains "$err" "6 to 12 digits" "the message gives the PIN rule"
+expect 1 "add-volunteer: 123456 is refused" -- with_pin 123456 "$ctl" add-volunteer --name Sato --lead
+expect 1 "add-volunteer: no PIN on stdin" -- "$ctl" add-volunteer --name Sato --lead </dev/null
+expect 1 "add-volunteer: a control character in the name" -- with_pin 246813 "$ctl" add-volunteer --name $'Sa\tto' --lead
+[ "$team_before" = "$(team)" ] && ok "refused volunteers changed nothing" || bad "a refused volunteer was stored"
+expect 0 "add-volunteer: the first lead" -- with_pin 246813 "$ctl" add-volunteer --name "佐藤 花子" --lead
+expect 0 "add-volunteer: a volunteer" -- with_pin 975310 "$ctl" add-volunteer --name "Nguyen Van An"
+expect 1 "add-volunteer: a name already enrolled" -- with_pin 864209 "$ctl" add-volunteer --name "Nguyen Van An"
+expect 0 "add-volunteer --replace: a new PIN" -- with_pin 864209 "$ctl" add-volunteer --name "Nguyen Van An" --replace
+expect 0 "volunteers lists them" -- "$ctl" volunteers
+contains "$out" $'佐藤 花子\tlead' "the lead is listed"
+contains "$out" $'Nguyen Van An\tvolunteer' "the volunteer is listed"
+if grep -q "246813\|argon2" <<<"$out"; then bad "volunteers shows a PIN or hash"; else ok "no PIN or hash is shown"; fi
+expect 1 "remove-volunteer: the last lead stays" -- "$ctl" remove-volunteer --name "佐藤 花子"
+expect 0 "remove-volunteer" -- "$ctl" remove-volunteer --name "Nguyen Van An"
+expect 1 "remove-volunteer: not enrolled" -- "$ctl" remove-volunteer --name "Nguyen Van An"
+expect 0 "staff-unlock" -- "$ctl" staff-unlock
+
 # integrity and rebuild
 expect 0 "rebuild projections" -- "$ctl" rebuild
 before_rebuild=$(state)

@@ -48,10 +48,19 @@ class Xvfb:
 
 
 class Kiosk:
-    def __init__(self, x, name, frames, extra_config=""):
+    """volunteers: (name, PIN, lead) enrolled with shelterctl before the
+    kiosk starts; reuse: the folder (database) of an earlier Kiosk."""
+
+    def __init__(self, x, name, frames, extra_config="", volunteers=(), reuse=None):
         self.x = x
-        self.dir = tempfile.mkdtemp(prefix="kiosk-gui-")
+        self.dir = reuse or tempfile.mkdtemp(prefix="kiosk-gui-")
         self.db = os.path.join(self.dir, "kiosk.db")
+        if volunteers:
+            self.ctl("init", "--shelter", "gui-01", "--device", "gui-01-a", "--name", "テスト避難所")
+        for vname, pin, lead in volunteers:
+            r = subprocess.run([CTL, "--db", self.db, "add-volunteer", "--name", vname] + (["--lead"] if lead else []),
+                               input=pin + "\n", capture_output=True, text=True)
+            check(r.returncode == 0, f"shelterctl add-volunteer {vname}" + (f": {r.stderr.strip()}" if r.returncode else ""))
         self.map = os.path.join(self.dir, "ui.json")
         self.shots = os.path.join(ART, name)
         shutil.rmtree(self.shots, ignore_errors=True)
@@ -181,20 +190,29 @@ def walk_in(x):
     k.cleanup()
 
 
+LEAD = ("佐藤 花子", "246813", True)
+VOLUNTEER = ("Nguyen Van An", "975310", False)
+
+
+def enter_pin(k, pin, prefix="pin:"):
+    for d in pin:
+        k.tap(f"{prefix}{d}")
+    k.tap(f"{prefix}ok")
+
+
 def staff(x):
-    k = Kiosk(x, "staff", os.path.join(FRAMES, "card"))
+    k = Kiosk(x, "staff", os.path.join(FRAMES, "card"), volunteers=(LEAD, VOLUNTEER))
     check(k.wait_for(screen="scan-result", timeout=15), "card read")
     k.tap("confirm")
     k.tap("finish")
     k.tap("staff")
-    for d in "1111":
-        k.tap(f"pin:{d}")
-    k.tap("pin:ok")
+    check(k.wait_for(widget="who:1"), "the sign-in lists both volunteers")
+    k.tap("who:0")
+    enter_pin(k, "111111")
     check(k.wait_for(widget="notice:staff.pin_wrong"), "a wrong PIN is refused")
-    for d in "0000":
-        k.tap(f"pin:{d}")
-    k.tap("pin:ok")
-    check(k.wait_for(screen="staff"), "the right PIN opens staff mode")
+    k.screenshot()
+    enter_pin(k, LEAD[1])
+    check(k.wait_for(screen="staff"), "the lead's own PIN opens staff mode")
     k.tap("result:0")
     k.tap("edit:phone")
     for _ in range(14):  # the box starts with the current phone number
@@ -211,6 +229,25 @@ def staff(x):
     k.tap("tab:export")
     k.tap("export-usb")
     check(k.wait_for(widget="notice:staff.exported"), "export written")
+    # The lead enrols a volunteer: a name on the keyboard, a PIN twice.
+    k.tap("tab:team")
+    check(k.wait_for(widget="team-remove:1"), "the team tab lists the volunteers")
+    k.screenshot()
+    k.tap("team-add")
+    for key in ["ヤ", "マ", "タ", "゛"]:
+        k.tap(f"name-key:{key}")
+    k.tap("name-done")
+    k.tap("role:lead")
+    enter_pin(k, "864209", "new-pin:")
+    k.screenshot()
+    enter_pin(k, "864209", "new-pin:")
+    check(k.wait_for(widget="notice:staff.team_added"), "a volunteer enrolled on screen")
+    k.tap("team-remove:2")  # Nguyen Van An, after the leads ヤマダ and 佐藤 花子 (no button: signed in)
+    k.screenshot()
+    k.tap("team-remove:2")
+    check(k.wait_for(widget="notice:staff.team_removed"), "a volunteer removed with two taps")
+    team = k.ctl("volunteers")
+    check("ヤマダ\tlead" in team and "Nguyen" not in team, f"the store has the new team: {team.strip()}")
     k.tap("staff-exit")
     # Back at welcome the card (still in view) is read again: the member who
     # went out is now not "already here", so the household screen opens.
@@ -221,7 +258,7 @@ def staff(x):
     check(len(corrected) == 1, "the corrected phone is in the projection")
     if corrected:
         hist = k.ctl("history", corrected[0]["id"])
-        check("corrected" in hist and "staff:kiosk" in hist, "the correction is in the audit trail, by staff")
+        check("corrected" in hist and "staff:佐藤 花子" in hist, "the correction is in the audit trail, by name")
         check("went_out" in hist, "went out by staff")
     check(any(f.endswith(".jsonl") for f in os.listdir(k.dir)), "a USB export file exists")
     k.stop()
@@ -238,20 +275,55 @@ def labels_whole(k, where):
 def staff_languages(x):
     """Staff mode in the languages with the longest labels: every label shows
     whole in the real window (the kiosk's UI map says when one does not)."""
-    k = Kiosk(x, "staff-languages", os.path.join(FRAMES, "empty"))
+    k = Kiosk(x, "staff-languages", os.path.join(FRAMES, "empty"), "demo = true\n")
     check(k.wait_for(screen="welcome"), "welcome screen")
     for lang in ["vi", "ja-easy", "ja"]:
         k.tap(f"lang:{lang}")
         k.tap("staff")
         check(k.wait_for(screen="staff-pin"), f"{lang}: the PIN pad")
         labels_whole(k, f"{lang}: the PIN pad")
-        for d in "0000":
-            k.tap(f"pin:{d}")
-        k.tap("pin:ok")
+        enter_pin(k, "0000")  # the demo's lead, chosen already: the only name
         check(k.wait_for(screen="staff"), f"{lang}: staff mode")
         labels_whole(k, f"{lang}: staff mode")
+        k.tap("tab:team")
+        labels_whole(k, f"{lang}: the team tab")
         k.tap("staff-exit")
         check(k.wait_for(screen="welcome"), f"{lang}: back at the welcome screen")
+    k.stop()
+    k.cleanup()
+
+
+def staff_lockout(x):
+    """Nobody enrolled: staff mode stays closed. Then wrong PINs lock sign-in,
+    and a restarted kiosk is still locked."""
+    k = Kiosk(x, "staff-not-set-up", os.path.join(FRAMES, "empty"))
+    k.tap("staff")
+    check(k.wait_for(screen="staff-pin"), "the staff screen opens")
+    ids = {w["id"] for w in k.ui()["widgets"]}
+    check("pin:ok" not in ids and "cancel" in ids, f"no keypad while nobody is enrolled: {sorted(ids)}")
+    k.screenshot()
+    k.stop()
+    k.cleanup()
+
+    k = Kiosk(x, "staff-lockout", os.path.join(FRAMES, "empty"), volunteers=(LEAD,))
+    k.tap("staff")
+    for _ in range(5):
+        enter_pin(k, "111111")
+    k.screenshot()
+    out = k.ctl("volunteers")
+    check("locked for" in out, f"five wrong PINs lock sign-in: {out.strip()}")
+    k.stop()
+    k = Kiosk(x, "staff-lockout-restarted", os.path.join(FRAMES, "empty"), reuse=k.dir)
+    k.tap("staff")
+    enter_pin(k, LEAD[1])
+    time.sleep(0.5)
+    check(k.ui()["screen"] == "staff-pin", "after a restart, still locked: the right PIN waits")
+    k.screenshot()
+    check(k.ctl("staff-unlock").startswith("Staff sign-in unlocked"), "shelterctl staff-unlock")
+    k.tap("cancel")
+    k.tap("staff")
+    enter_pin(k, LEAD[1])
+    check(k.wait_for(screen="staff"), "unlocked: the lead signs in")
     k.stop()
     k.cleanup()
 
@@ -259,7 +331,7 @@ def staff_languages(x):
 def main():
     os.makedirs(ART, exist_ok=True)
     with Xvfb() as x:
-        for scenario in (card_scan, walk_in, staff, staff_languages):
+        for scenario in (card_scan, walk_in, staff, staff_languages, staff_lockout):
             print(f"== {scenario.__name__}", flush=True)
             scenario(x)
     print(f"{len(failures)} failure(s); screenshots in {ART}")

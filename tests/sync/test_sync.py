@@ -427,8 +427,8 @@ check(rc == 0 and server_counts("tama-02")["present"] == 6, "a later network syn
 server.terminate()
 server.wait()
 
-# Enrolment in one step with shelterctl: identity, one-time code, staff PIN
-# (stdin), both config files; bad input changes nothing.
+# Enrolment in one step with shelterctl: identity, one-time code, the first
+# lead (PIN on stdin), both config files; bad input changes nothing.
 k4 = os.path.join(work, "tama-03-a.db")
 kiosk_toml = os.path.join(work, "kiosk.toml")
 sync_toml = os.path.join(work, "sync.toml")
@@ -437,24 +437,26 @@ open(kiosk_toml, "w").write('# kept comment\nlanguage = "en"\nstaff_pin_hash = "
 
 def enrol(code, pin, server=URL):
     return subprocess.run([CTL, "--db", k4, "enrol", "--shelter", "tama-03", "--device", "tama-03-a", "--name",
-                           "多摩第三", "--server", server, "--code", code, "--kiosk-config", kiosk_toml,
+                           "多摩第三", "--server", server, "--code", code, "--lead", "佐藤 花子", "--kiosk-config", kiosk_toml,
                            "--sync-config", sync_toml], input=pin + "\n", capture_output=True, text=True)
 
 
 server = start_server()
 code3 = server_cli("enrol-code", "--shelter", "tama-03", "--device", "tama-03-a")
-r = enrol(code3, "12")
-check(r.returncode == 1 and "4 to 12 digits" in r.stderr and not os.path.exists(sync_toml),
+r = enrol(code3, "2468")
+check(r.returncode == 1 and "6 to 12 digits" in r.stderr and not os.path.exists(sync_toml),
       f"enrol refuses a short PIN: {r.stderr.strip()}")
-r = enrol("WRONGCODE2", "2468")
+r = enrol("WRONGCODE2", "246813")
 check(r.returncode == 1 and "unknown code" in r.stderr and not os.path.exists(sync_toml)
       and 'staff_pin_hash = ""' in open(kiosk_toml).read(), f"a wrong code changes no config: {r.stderr.strip()}")
-r = enrol(code3, "2468", server="10.0.0.5:8470")
+r = enrol(code3, "246813", server="10.0.0.5:8470")
 check(r.returncode == 1 and "http://" in r.stderr, f"a server address without a scheme is refused: {r.stderr.strip()}")
-r = enrol(code3, "2468")
+r = enrol(code3, "246813")
 kt = open(kiosk_toml).read()
-check(r.returncode == 0 and "# kept comment" in kt and 'language = "en"' in kt and "$argon2id$" in kt
+check(r.returncode == 0 and "# kept comment" in kt and 'language = "en"' in kt and "$argon2id$" not in kt
       and 'device_id = "tama-03-a"' in kt, f"enrol writes the kiosk config, keeping the rest: {r.stderr.strip()}")
+team = ctl(k4, "volunteers")
+check("佐藤 花子\tlead" in team, f"enrol makes the first lead in the kiosk's store: {team.strip()}")
 backups = os.path.join(work, "backups")
 open(sync_toml, "a").write(f'backup-dir = "{backups}"\nbackup-keep = 3\n')
 ctl(k4, "checkin", "--name", "C3 person", "--birth", "1999")

@@ -73,8 +73,41 @@ ViewModel sample(Screen s) {
       PersonDetail{"1111111111111111", "aaaaaaaaaaaaaaaa", "present", {{"name", "髙橋 𠮷男"}}, {"arrived"}, "tama-01"};
   vm.staff.duplicates = {{vm.staff.results[0], vm.staff.results[0]}};
   vm.staff.counts = {{"counts.present", 3}};
+  vm.staff.volunteers = {{"佐藤 花子", true, "2026-11-24T03:40:00Z"},
+                         {"Nguyen Thi Bich Ngoc", false, "2026-11-24T03:41:00Z"},
+                         {"髙橋 𠮷男", false, "2026-11-24T03:42:00Z"}};
+  vm.staff.signed_in = "佐藤 花子";
+  vm.staff.lead = true;
   vm.notice = Notice{"qr.truncated", "", true};
   return vm;
+}
+
+// On the screen, not under another widget, finger-sized, labels whole.
+void check_layout(Harness& h, const ViewModel& vm) {
+  std::vector<Intent> intents;
+  std::vector<WidgetRect> widgets;
+  for (int f = 0; f < 3; ++f) widgets = h.frame(vm, intents);
+  CHECK(!widgets.empty());
+  for (size_t i = 0; i < widgets.size(); ++i) {
+    const auto& w = widgets[i];
+    INFO("widget " << w.id << " at " << w.x << "," << w.y << " size " << w.w << "x" << w.h);
+    // On the screen, and not under another widget (a touch must land where it looks).
+    CHECK(w.x >= 0);
+    CHECK(w.y >= 0);
+    CHECK(w.x + w.w <= 1280.5f);
+    CHECK(w.y + w.h <= 800.5f);
+    for (size_t j = i + 1; j < widgets.size(); ++j) {
+      const auto& o = widgets[j];
+      const float ox = std::min(w.x + w.w, o.x + o.w) - std::max(w.x, o.x);
+      const float oy = std::min(w.y + w.h, o.y + o.h) - std::max(w.y, o.y);
+      INFO("overlaps " << o.id);
+      CHECK_FALSE((ox > 1 && oy > 1));
+    }
+    CHECK_FALSE(w.label_cut);  // every word of a label shows, on two lines at most
+    if (w.id.rfind("notice:", 0) == 0 || w.id == "preview" || w.clipped) continue;
+    CHECK(w.w >= h.unit - 0.5f);
+    CHECK(w.h >= h.unit * 0.9f);
+  }
 }
 
 }  // namespace
@@ -83,39 +116,73 @@ TEST_CASE("every screen and staff tab draws in every language with finger-sized 
   Harness h;
   for (const auto& [code, name] : h.tr.languages()) {
     for (Screen s : kAllScreens) {
-      for (int tab = 0; tab < (s == Screen::Staff ? 6 : 1); ++tab) {
+      for (int tab = 0; tab < (s == Screen::Staff ? kStaffTabCount : 1); ++tab) {
         for (int step = 0; step < (s == Screen::WalkIn ? 6 : 1); ++step) {
           ViewModel vm = sample(s);
           vm.lang = code;
           vm.staff.tab = static_cast<StaffTab>(tab);
           vm.walkin.step = static_cast<WalkInStep>(step);
-          std::vector<Intent> intents;
-          std::vector<WidgetRect> widgets;
-          for (int f = 0; f < 3; ++f) widgets = h.frame(vm, intents);
           INFO("language " << code << ", screen " << screen_name(s) << ", tab " << tab << ", step " << step);
-          CHECK(!widgets.empty());
-          for (size_t i = 0; i < widgets.size(); ++i) {
-            const auto& w = widgets[i];
-            INFO("widget " << w.id << " at " << w.x << "," << w.y << " size " << w.w << "x" << w.h);
-            // On the screen, and not under another widget (a touch must land where it looks).
-            CHECK(w.x >= 0);
-            CHECK(w.y >= 0);
-            CHECK(w.x + w.w <= 1280.5f);
-            CHECK(w.y + w.h <= 800.5f);
-            for (size_t j = i + 1; j < widgets.size(); ++j) {
-              const auto& o = widgets[j];
-              const float ox = std::min(w.x + w.w, o.x + o.w) - std::max(w.x, o.x);
-              const float oy = std::min(w.y + w.h, o.y + o.h) - std::max(w.y, o.y);
-              INFO("overlaps " << o.id);
-              CHECK_FALSE((ox > 1 && oy > 1));
-            }
-            CHECK_FALSE(w.label_cut);  // every word of a label shows, on two lines at most
-            if (w.id.rfind("notice:", 0) == 0 || w.id == "preview" || w.clipped) continue;
-            CHECK(w.w >= h.unit - 0.5f);
-            CHECK(w.h >= h.unit * 0.9f);
-          }
+          check_layout(h, vm);
         }
       }
+    }
+  }
+}
+
+TEST_CASE("staff sign-in and the lead's team tab draw in every state and language", "[ui]") {
+  Harness h;
+  struct State {
+    const char* what;
+    void (*set)(ViewModel&);
+  };
+  const State states[] = {
+      {"not set up", [](ViewModel& vm) { vm.staff.not_set_up = true; }},
+      {"not set up, old shared PIN in the config",
+       [](ViewModel& vm) {
+         vm.staff.not_set_up = true;
+         vm.staff.old_shared_pin = true;
+       }},
+      {"nobody chosen", [](ViewModel& vm) { vm.notice.reset(); }},
+      {"a name chosen, a wrong PIN",
+       [](ViewModel& vm) {
+         vm.staff.who = "Nguyen Thi Bich Ngoc";
+         vm.staff.pin_entry = "1234567";
+         vm.staff.tries_left = 2;
+         vm.notice = Notice{"staff.pin_wrong", "", true};
+       }},
+      {"locked for 2 hours",
+       [](ViewModel& vm) {
+         vm.staff.who = "佐藤 花子";
+         vm.staff.locked_seconds = 7200;
+       }},
+      {"demo, many names",
+       [](ViewModel& vm) {
+         vm.staff.demo = true;
+         vm.notice.reset();
+         for (int i = 0; i < 12; ++i) vm.staff.volunteers.push_back({"Volunteer " + std::to_string(i), false, "x"});
+       }},
+  };
+  for (const auto& [code, name] : h.tr.languages()) {
+    for (const auto& st : states) {
+      ViewModel vm = sample(Screen::StaffPin);
+      vm.lang = code;
+      st.set(vm);
+      INFO("language " << code << ", PIN screen: " << st.what);
+      check_layout(h, vm);
+    }
+    for (int step = -2; step < 3; ++step) {
+      ViewModel vm = sample(Screen::Staff);
+      vm.lang = code;
+      vm.staff.tab = StaffTab::Team;
+      vm.staff.remove_asked = step == -1 ? "髙橋 𠮷男" : "";
+      vm.staff.new_volunteer.open = step >= 0;
+      vm.staff.new_volunteer.step = static_cast<NewVolunteerStep>(std::max(step, 0));
+      vm.staff.new_volunteer.name = "ヤマダ";
+      vm.staff.new_volunteer.pin = "864209";
+      vm.notice = Notice{"staff.team_bad_pin", "", true};
+      INFO("language " << code << ", team tab, step " << step);
+      check_layout(h, vm);
     }
   }
 }

@@ -12,6 +12,7 @@
 #include "core/sqlite.hpp"
 #include "core/store.hpp"
 #include "core/usb_export.hpp"
+#include "core/volunteers.hpp"
 #include "kiosk/app/controller.hpp"
 #include "kiosk/camera/scanner.hpp"
 #include "test_support.hpp"
@@ -206,10 +207,10 @@ TEST_CASE("a pass marks out, back, and re-arrival at another shelter", "[kiosk]"
 
 TEST_CASE("staff mode: the PIN, lockout after wrong tries, corrections as events", "[kiosk]") {
   kiosk::Config cfg;
-  cfg.staff_pin_hash = hash_pin("2468");
   cfg.pin_tries = 3;
   cfg.pin_lock_seconds = 60;
   Kiosk k(cfg);
+  REQUIRE(add_volunteer(*k.store, "佐藤 花子", "246813", VolunteerRole::Volunteer, "test").ok());
   k.c->on_scan(card_text());
   k.tap(Intent::ConfirmArrival);
   k.tap(Intent::Finish);
@@ -222,12 +223,12 @@ TEST_CASE("staff mode: the PIN, lockout after wrong tries, corrections as events
   k.c->tick(t0);
   CHECK(k.vm().staff.locked_seconds > 0);
   // Locked: even the right PIN is refused until the time is up.
-  for (char d : std::string("2468")) k.c->apply(Intent{Intent::PinDigit, std::string(1, d), 0}, t0);
+  for (char d : std::string("246813")) k.c->apply(Intent{Intent::PinDigit, std::string(1, d), 0}, t0);
   k.c->apply(Intent{Intent::PinSubmit, {}, 0}, t0);
   CHECK(k.vm().screen == Screen::StaffPin);
   const auto later = t0 + std::chrono::seconds(61);
   k.c->tick(later);
-  for (char d : std::string("2468")) k.c->apply(Intent{Intent::PinDigit, std::string(1, d), 0}, later);
+  for (char d : std::string("246813")) k.c->apply(Intent{Intent::PinDigit, std::string(1, d), 0}, later);
   k.c->apply(Intent{Intent::PinSubmit, {}, 0}, later);
   REQUIRE(k.vm().screen == Screen::Staff);
   REQUIRE(k.vm().staff.results.size() == 4);
@@ -246,7 +247,7 @@ TEST_CASE("staff mode: the PIN, lockout after wrong tries, corrections as events
   CHECK(k.vm().notice->key == "staff.saved");
   auto history = k.store->person_events(id);
   REQUIRE(history->back().type == EventType::Corrected);
-  CHECK(history->back().author == "staff:kiosk");
+  CHECK(history->back().author == "staff:佐藤 花子");
   CHECK(history->back().body.at("birth") == "1950-01-02");
 
   // Staff mode closes itself when left alone.
@@ -411,7 +412,9 @@ TEST_CASE("a broken kiosk config names the problem", "[kiosk]") {
 }
 
 TEST_CASE("staff see possible duplicates and merge them with one tap", "[kiosk]") {
-  Kiosk k;
+  kiosk::Config demo;
+  demo.demo = true;  // the demo's lead "demo" with PIN 0000
+  Kiosk k(demo);
   for (int i = 0; i < 2; ++i) {  // the same person registers twice, at two visits
     k.tap(Intent::NoCard);
     for (const char* key : {"ヤ", "マ", "ダ"}) k.tap(Intent::Key, key);
@@ -429,7 +432,7 @@ TEST_CASE("staff see possible duplicates and merge them with one tap", "[kiosk]"
   for (const char* d : {"0", "0", "0", "0"}) k.tap(Intent::PinDigit, d);
   k.tap(Intent::PinSubmit);
   REQUIRE(k.vm().screen == Screen::Staff);
-  CHECK(k.vm().staff.default_pin);
+  CHECK(k.vm().staff.signed_in == "demo");
   k.tap(Intent::StaffTabOpen, {}, static_cast<int>(ui::StaffTab::Duplicates));
   REQUIRE(k.vm().staff.duplicates.size() == 1);
   const std::string dup = k.vm().staff.duplicates[0].second.person_id;
@@ -439,6 +442,7 @@ TEST_CASE("staff see possible duplicates and merge them with one tap", "[kiosk]"
   CHECK(k.store->counts("tama-01")->present == 1);  // one person, counted once
   auto history = k.store->person_events(dup);
   CHECK(history->back().type == EventType::Merged);
+  CHECK(history->back().author == "staff:demo");
   k.tap(Intent::StaffTabOpen, {}, static_cast<int>(ui::StaffTab::Counts));
   CHECK(k.vm().staff.counts.front() == std::pair<std::string, int>{"counts.present", 1});
 }
