@@ -14,6 +14,10 @@ namespace {
 constexpr char kKindCard = 'H';
 constexpr char kKindPass = 'P';
 constexpr size_t kCheckBytes = 8;
+// Version 2's signature block, before the check: a type byte, then for
+// Ed25519 the key id and the signature.
+constexpr unsigned kSigNone = 0;
+constexpr unsigned kSigEd25519 = 1;
 constexpr size_t kMaxField = 255;  // str8 length limit
 
 // Member flags byte.
@@ -74,16 +78,11 @@ std::optional<std::string> unpack_katakana(std::string_view packed) {
 }
 
 // ---- checksum ----------------------------------------------------------------
-std::string check_bytes(std::string_view record, std::string_view key) {
+std::string check_bytes(std::string_view record) {
   unsigned char full[crypto_generichash_BYTES_MIN];
-  crypto_generichash(full, sizeof full, reinterpret_cast<const unsigned char*>(record.data()), record.size(),
-                     key.empty() ? nullptr : reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_generichash(full, sizeof full, reinterpret_cast<const unsigned char*>(record.data()), record.size(), nullptr,
+                     0);
   return std::string(reinterpret_cast<const char*>(full), kCheckBytes);
-}
-
-bool valid_key(std::string_view key) {
-  return key.empty() ||
-         (key.size() >= crypto_generichash_KEYBYTES_MIN && key.size() <= crypto_generichash_KEYBYTES_MAX);
 }
 
 // ---- field rules shared by encoder and parser ----------------------------------
@@ -176,6 +175,25 @@ struct Reader {
   }
 };
 
+// Ends a version 2 record: the signature block (signed over everything
+// before the signature itself) and the check.
+Result<std::string> finish(Writer& w, const Signer& signer) {
+  if (!signer) {
+    w.u8(kSigNone);
+  } else {
+    w.u8(kSigEd25519);
+    auto id = signing::from_hex(signer.key_id, signing::kKeyIdBytes);
+    if (!id || !signing::is_key_id(signer.key_id)) return fail("signing key id must be 16 hex digits");
+    w.raw(*id);
+    const std::string sig = signer.sign(w.out);
+    if (sig.size() != signing::kSignatureBytes)
+      return fail("signing failed (a " + std::to_string(signing::kSignatureBytes) + "-byte signature is needed)");
+    w.raw(sig);
+  }
+  w.raw(check_bytes(w.out));
+  return std::string(kPrefix) + base45::encode(w.out);
+}
+
 Parsed failure(ParseError e, std::string detail = {}) {
   Parsed p;
   p.error = e;
@@ -221,6 +239,8 @@ std::string_view describe(ParseError e) {
       return "this shelter code is incomplete (cut off)";
     case ParseError::UnsupportedVersion:
       return "this shelter code was made by a newer version; please use the form";
+    case ParseError::OutdatedPass:
+      return "this pass is from an older version and is not signed; please ask a volunteer";
     case ParseError::UnknownKind:
       return "this shelter code is of an unknown kind";
     case ParseError::BadChecksum:
@@ -249,6 +269,8 @@ std::string_view error_name(ParseError e) {
       return "truncated";
     case ParseError::UnsupportedVersion:
       return "unsupported_version";
+    case ParseError::OutdatedPass:
+      return "outdated_pass";
     case ParseError::UnknownKind:
       return "unknown_kind";
     case ParseError::BadChecksum:
@@ -263,7 +285,11 @@ std::string_view error_name(ParseError e) {
   return "unknown";
 }
 
-Result<std::string> encode_card(const HouseholdCard& card) {
+Signer signer_for(const signing::KeyPair& key) {
+  return Signer{key.key_id(), [key](std::string_view message) { return signing::sign(key, message); }};
+}
+
+Result<std::string> encode_card(const HouseholdCard& card, const Signer& signer) {
   if (!is_valid_id(card.household_id)) return fail("household id must be 16 hex digits");
   if (card.members.empty() || card.members.size() > kMaxMembers)
     return fail("a card holds 1 to " + std::to_string(kMaxMembers) + " members, not " +
@@ -301,12 +327,10 @@ Result<std::string> encode_card(const HouseholdCard& card) {
     w.str8(packed ? *packed : m.info.reading);
     w.str8(m.info.needs_other);
   }
-  w.raw(check_bytes(w.out, {}));
-  return std::string(kPrefix) + base45::encode(w.out);
+  return finish(w, signer);
 }
 
-Result<std::string> encode_pass(const Pass& pass, std::string_view pass_key) {
-  if (!valid_key(pass_key)) return fail("pass key must be 16 to 64 bytes");
+Result<std::string> encode_pass(const Pass& pass, const Signer& signer) {
   if (!is_valid_id(pass.person_id)) return fail("person id must be 16 hex digits");
   if (!is_valid_id(pass.household_id)) return fail("household id must be 16 hex digits");
   if (!is_valid_slug(pass.shelter_id)) return fail("shelter id must be a slug");
@@ -318,8 +342,7 @@ Result<std::string> encode_pass(const Pass& pass, std::string_view pass_key) {
   w.raw(id_bytes(pass.household_id));
   w.str8(pass.shelter_id);
   w.date(pass.issued);
-  w.raw(check_bytes(w.out, pass_key));
-  return std::string(kPrefix) + base45::encode(w.out);
+  return finish(w, signer);
 }
 
 size_t record_bytes(std::string_view text) {
@@ -327,7 +350,7 @@ size_t record_bytes(std::string_view text) {
   return base45::decode(text.substr(kPrefix.size())).bytes.size();
 }
 
-Parsed parse(std::string_view text, std::string_view pass_key) {
+Parsed parse(std::string_view text) {
   if (text.substr(0, kPrefix.size()) != kPrefix) return failure(ParseError::NotShelterCode);
   if (text.size() > kMaxTextChars) return failure(ParseError::Oversized);
   auto decoded = base45::decode(text.substr(kPrefix.size()));
@@ -336,11 +359,14 @@ Parsed parse(std::string_view text, std::string_view pass_key) {
   if (decoded.error != base45::DecodeError::None) return failure(ParseError::BadEncoding);
   const std::string& bytes = decoded.bytes;
   if (bytes.size() < 2) return failure(ParseError::Truncated);
-  if (static_cast<unsigned char>(bytes[0]) != kVersion)
-    return failure(ParseError::UnsupportedVersion, "version " + std::to_string(static_cast<unsigned char>(bytes[0])));
+  const unsigned version = static_cast<unsigned char>(bytes[0]);
+  if (version != 1 && version != kVersion)
+    return failure(ParseError::UnsupportedVersion, "version " + std::to_string(version));
   const char kind = bytes[1];
   if (kind != kKindCard && kind != kKindPass) return failure(ParseError::UnknownKind);
-  if (kind == kKindPass && !valid_key(pass_key)) return failure(ParseError::BadChecksum, "pass key has a wrong size");
+  // A version 1 pass has no signature (at best a MAC under a key only its
+  // shelter had): nothing can vouch for it any more.
+  if (kind == kKindPass && version == 1) return failure(ParseError::OutdatedPass);
 
   Reader r{bytes, 2};
   Parsed out;
@@ -371,16 +397,33 @@ Parsed parse(std::string_view text, std::string_view pass_key) {
     pass.shelter_id = r.str8();
     pass.issued = r.date();
   }
+  unsigned sig_type = kSigNone;
+  std::string key_id, signature;
+  size_t signed_end = 0;
+  if (version >= 2) {
+    sig_type = r.u8();
+    if (sig_type == kSigEd25519) {
+      key_id = r.raw(signing::kKeyIdBytes);
+      signed_end = r.pos;
+      signature = r.raw(signing::kSignatureBytes);
+    }
+  }
   const size_t record_end = r.pos;
   r.raw(kCheckBytes);
   if (r.short_read) return failure(ParseError::Truncated);
   if (r.pos != bytes.size()) return failure(ParseError::TrailingData, std::to_string(bytes.size() - r.pos) + " bytes");
-  const std::string expected =
-      check_bytes(std::string_view(bytes).substr(0, record_end), kind == kKindPass ? pass_key : std::string_view{});
+  const std::string expected = check_bytes(std::string_view(bytes).substr(0, record_end));
   if (sodium_memcmp(expected.data(), bytes.data() + record_end, kCheckBytes) != 0)
     return failure(ParseError::BadChecksum);
 
   // Values, now that the bytes are known to be what the maker wrote.
+  if (sig_type != kSigNone && sig_type != kSigEd25519)
+    return failure(ParseError::InvalidField, "signature type " + std::to_string(sig_type));
+  out.version = static_cast<int>(version);
+  if (sig_type == kSigEd25519) {
+    out.signature = Signature{id_hex(key_id), std::move(signature)};
+    out.signed_bytes = bytes.substr(0, signed_end);
+  }
   std::string detail;
   if (kind == kKindPass) {
     if (!is_valid_slug(pass.shelter_id)) return failure(ParseError::InvalidField, "shelter id");
@@ -415,6 +458,12 @@ Parsed parse(std::string_view text, std::string_view pass_key) {
   }
   out.card = std::move(card);
   return out;
+}
+
+signing::Verdict verify(const Parsed& parsed, const signing::KeyRing& keys) {
+  if (!parsed.ok() || !parsed.signature) return signing::Verdict::Unsigned;
+  return keys.check(parsed.pass ? "device" : "card", parsed.signature->key_id, parsed.signed_bytes,
+                    parsed.signature->bytes);
 }
 
 }  // namespace shelter::qr

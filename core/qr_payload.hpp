@@ -7,6 +7,10 @@
 // The text is "SC:" + Base45 of a compact binary record, so QR codes use
 // alphanumeric mode. parse() never crashes and never accepts garbage: every
 // kind of bad input gets its own error.
+// Version 2 adds an Ed25519 signature: a pass always carries its kiosk's, a
+// card the city's when the office that printed it holds the card key.
+// parse() only reads it; verify() checks it against the keys a kiosk trusts.
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,11 +18,12 @@
 
 #include "core/model.hpp"
 #include "core/result.hpp"
+#include "core/signing.hpp"
 
 namespace shelter::qr {
 
 inline constexpr std::string_view kPrefix = "SC:";
-inline constexpr int kVersion = 1;
+inline constexpr int kVersion = 2;
 inline constexpr int kMaxMembers = 15;
 // No valid payload is longer; a longer text is rejected before decoding.
 inline constexpr size_t kMaxTextChars = 2400;
@@ -51,6 +56,7 @@ enum class ParseError {
   Oversized,           // longer than any valid code
   Truncated,           // the record ends early
   UnsupportedVersion,  // made by a newer (or unknown) version
+  OutdatedPass,        // a version 1 pass: unsigned, no longer accepted
   UnknownKind,         // neither card nor pass
   BadChecksum,         // damaged or altered
   InvalidUtf8,         // a text field is not UTF-8
@@ -61,20 +67,45 @@ enum class ParseError {
 std::string_view describe(ParseError e);
 std::string_view error_name(ParseError e);  // "truncated", ... for logs and tests
 
+// A signature as a code carries it.
+struct Signature {
+  std::string key_id;  // 16 hex digits (signing::key_id)
+  std::string bytes;   // 64 bytes, Ed25519 over the record up to the key id
+  bool operator==(const Signature&) const = default;
+};
+// Who signs a code being made: the key's id and a function that signs the
+// bytes the signature covers (64 bytes back). Empty: unsigned.
+struct Signer {
+  std::string key_id;
+  std::function<std::string(std::string_view message)> sign;
+  explicit operator bool() const { return static_cast<bool>(sign); }
+};
+Signer signer_for(const signing::KeyPair& key);
+
 struct Parsed {
   ParseError error = ParseError::None;
   std::string detail;  // which field, for InvalidField / InvalidUtf8
+  int version = 0;     // of a parsed code
   std::optional<HouseholdCard> card;
   std::optional<Pass> pass;
+  std::optional<Signature> signature;  // none: unsigned (every version 1 card)
+  std::string signed_bytes;            // what the signature covers
   bool ok() const { return error == ParseError::None; }
 };
 
-// `pass_key`: when not empty (16..64 bytes), passes carry a keyed BLAKE2b MAC
-// instead of a plain checksum, so only kiosks holding the key can issue them.
-Parsed parse(std::string_view text, std::string_view pass_key = {});
+// Reads a code. Pure: checks structure, checksum and values, not the
+// signature (verify()).
+Parsed parse(std::string_view text);
 
-Result<std::string> encode_card(const HouseholdCard& card);
-Result<std::string> encode_pass(const Pass& pass, std::string_view pass_key = {});
+// A card, signed when `signer` is given (the city's card key).
+Result<std::string> encode_card(const HouseholdCard& card, const Signer& signer = {});
+// A pass, signed by the kiosk's device key (an empty signer makes an
+// unsigned pass, which every kiosk refuses: for tests).
+Result<std::string> encode_pass(const Pass& pass, const Signer& signer);
+
+// Checks a parsed code's signature: a pass against the trusted device keys,
+// a card against the city's card keys.
+signing::Verdict verify(const Parsed& parsed, const signing::KeyRing& keys);
 
 // The binary record inside the text (for size figures and tests).
 size_t record_bytes(std::string_view text);

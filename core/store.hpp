@@ -13,6 +13,7 @@
 #include "core/hlc.hpp"
 #include "core/projection.hpp"
 #include "core/result.hpp"
+#include "core/signing.hpp"
 
 namespace shelter {
 
@@ -117,6 +118,9 @@ class Store {
   Status init_identity(const std::string& shelter_id, const std::string& device_id, const std::string& shelter_name);
   const std::string& device_id() const { return device_id_; }
   const std::string& shelter_id() const { return shelter_id_; }
+  // The file this store was opened from; its secrets (sync token, signing
+  // key) live beside it, in secrets_path(path()) (core/secrets.hpp).
+  const std::string& path() const { return path_; }
   Result<std::optional<std::string>> meta(const std::string& key);
   // A meta value that is a number (0 when unset; an error when not a number).
   Result<std::int64_t> meta_int(const std::string& key);
@@ -167,6 +171,11 @@ class Store {
   // screen's "unsynced" figure and the daemon's backlog.
   Result<std::int64_t> unsynced_count();
 
+  // The public keys this kiosk trusts (from the server's GET /v1/keys),
+  // replaced whole; unchanged keys are not written again.
+  Status set_trusted_keys(const std::vector<signing::TrustedKey>& given);
+  Result<std::vector<signing::TrustedKey>> trusted_keys();
+
   // Reading.
   Result<std::optional<PersonRecord>> person(const PersonId& id);
   Result<std::vector<PersonRecord>> persons(const PersonQuery& q);
@@ -213,6 +222,9 @@ class Store {
  private:
   Store(std::unique_ptr<sql::Db> db, Options options);
   Status migrate();
+  // Moves a sync token an earlier version kept in meta into the secrets
+  // file beside the database, and wipes it from the file's pages.
+  Status move_secrets_out();
   Status load_identity();
   Status load_clock_offset();
   Result<std::vector<Event>> record_locked(const std::vector<NewEvent>& drafts);
@@ -234,6 +246,7 @@ class Store {
   std::unique_ptr<sql::Db> db_;
   HybridClock clock_;
   std::string device_id_, shelter_id_;
+  std::string path_;
   std::int64_t next_device_seq_ = 1;
   Status resume_own_log();
 };

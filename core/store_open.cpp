@@ -143,6 +143,16 @@ CREATE TABLE staff_lockout(
   locked_until_ms INTEGER NOT NULL
 );
 )sql",
+    // 5: the public keys this kiosk trusts (docs/protocol.md, "Keys"): every
+    // enrolled device's pass key and the city's card keys, as the server's
+    // GET /v1/keys gave them at the last sync (Store::set_trusted_keys).
+    R"sql(
+CREATE TABLE trusted_key(
+  key_id TEXT NOT NULL, kind TEXT NOT NULL, device_id TEXT NOT NULL, shelter_id TEXT NOT NULL,
+  public_key TEXT NOT NULL, revoked INTEGER NOT NULL,
+  PRIMARY KEY(kind, key_id)
+) WITHOUT ROWID;
+)sql",
 };
 // The first schema whose projections follow today's fold: a store migrated
 // from an earlier one is folded again from its log.
@@ -206,6 +216,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Options opti
   if (!db) return db.error().context(ctx);
   const bool read_only = options.read_only || read_only_fs;
   std::unique_ptr<Store> store(new Store(std::move(db).value(), std::move(options)));
+  store->path_ = path;
   auto& d = *store->db_;
   if (auto st = d.exec("PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;"); !st)
     return st.error().context(ctx);
@@ -225,6 +236,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, Options opti
     if ((*wal)->text(0) != "wal") return fail(ctx + ": WAL mode unavailable (" + (*wal)->text(0) + ")");
     (*wal)->reset();
     if (auto st = store->migrate(); !st) return st.error().context(ctx);
+    if (auto st = store->move_secrets_out(); !st) return st.error().context(ctx);
   } else if (read_only_fs) {
     auto q = d.prepare("PRAGMA user_version");
     if (!q) return q.error().context(ctx);

@@ -22,7 +22,8 @@ pids+=($!)
 # daemon enrols with a one-time code, once, and syncs every 10 s.
 ( until [ -e "$dir/shelter-kiosk.db" ]; do sleep 1; done
   sync=("$root/build/sync/shelter-sync" --db "$dir/shelter-kiosk.db" --server "http://127.0.0.1:$port")
-  if ! sqlite3 "$dir/shelter-kiosk.db" "SELECT 1 FROM meta WHERE key='sync_token'" | grep -q 1; then
+  # Enrolled: its token is in the secrets file beside the database.
+  if ! grep -qs '"sync_token"' "$dir/shelter-kiosk.db.secret"; then
     until "${sync[@]}" --enrol "$("${server[@]}" enrol-code --shelter demo-01 --device demo-01-k1)"; do sleep 2; done
   fi
   exec "${sync[@]}" --interval 10 ) 2>>"$dir/sync.log" &

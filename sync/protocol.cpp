@@ -155,4 +155,52 @@ std::string error_message(std::string_view body) {
   return std::string(body.substr(0, 200));
 }
 
+std::string encode(const KeysReply& r) {
+  json keys = json::array();
+  for (const auto& k : r.keys) {
+    json x{{"kind", k.kind}, {"key_id", k.key_id}, {"key", signing::to_hex(k.public_key)}, {"revoked", k.revoked}};
+    if (k.kind == "device") {
+      x["device"] = k.device_id;
+      x["shelter"] = k.shelter_id;
+    }
+    keys.push_back(std::move(x));
+  }
+  return json{{"v", kProtocolVersion}, {"keys", keys}, {"time", r.server_time_ms}}.dump();
+}
+
+Result<KeysReply> decode_keys_reply(std::string_view body) {
+  auto j = parse_object(body, "keys");
+  if (!j) return j.error();
+  if (!j->contains("keys") || !(*j)["keys"].is_array()) return fail("keys: no keys array");
+  const auto& arr = (*j)["keys"];
+  if (arr.size() > kMaxKeys) return fail("keys: more than " + std::to_string(kMaxKeys) + " keys");
+  KeysReply out;
+  for (size_t i = 0; i < arr.size(); ++i) {
+    const json& x = arr[i];
+    const std::string where = "keys: key " + std::to_string(i);
+    auto text = [&](const char* field) -> std::string {
+      return x.is_object() && x.contains(field) && x[field].is_string() ? x[field].get<std::string>() : "";
+    };
+    signing::TrustedKey k;
+    k.kind = text("kind");
+    k.key_id = text("key_id");
+    if (k.kind != "device" && k.kind != "card") return fail(where + ": kind must be device or card");
+    auto pub = signing::from_hex(text("key"), signing::kPublicKeyBytes);
+    if (!pub) return pub.error().context(where);
+    k.public_key = *pub;
+    if (k.key_id != signing::key_id(k.public_key)) return fail(where + ": key_id does not match the key");
+    if (k.kind == "device") {
+      k.device_id = text("device");
+      k.shelter_id = text("shelter");
+      if (!is_valid_slug(k.device_id) || !is_valid_slug(k.shelter_id))
+        return fail(where + ": device and shelter must be ids");
+    }
+    if (!x.contains("revoked") || !x["revoked"].is_boolean()) return fail(where + ": revoked must be true or false");
+    k.revoked = x["revoked"].get<bool>();
+    out.keys.push_back(std::move(k));
+  }
+  if (j->contains("time") && (*j)["time"].is_number_integer()) out.server_time_ms = (*j)["time"].get<std::int64_t>();
+  return out;
+}
+
 }  // namespace shelter::sync

@@ -9,6 +9,7 @@
 
 #include "core/event.hpp"
 #include "core/result.hpp"
+#include "core/signing.hpp"
 
 namespace shelter::sync {
 
@@ -43,6 +44,17 @@ struct PullReply {
   bool more = false;
   std::int64_t server_time_ms = 0;
 };
+
+// GET /v1/keys: every enrolled device's public key and the city's card
+// keys, revoked ones included (so a kiosk can say "revoked").
+struct KeysReply {
+  std::vector<signing::TrustedKey> keys;
+  std::int64_t server_time_ms = 0;
+};
+inline constexpr size_t kMaxKeys = 100'000;
+
+std::string encode(const KeysReply& r);
+Result<KeysReply> decode_keys_reply(std::string_view body);
 
 std::string encode(const PushRequest& r);
 std::string encode(const PushReply& r);

@@ -198,12 +198,16 @@ Result<Config> parse_config(std::string_view text, const std::string& path, Conf
                                               "demo",
                                               "print_command",
                                               "export_dir",
-                                              "pass_key_file",
                                               "ui_map",
                                               "screenshot_dir",
                                               "sounds"};
-  for (const auto& [k, v] : t)
+  for (const auto& [k, v] : t) {
+    if (k.str() == "pass_key_file")
+      return fail("config " + path +
+                  ": pass_key_file is no longer used (passes are signed with the device's key, kept beside the "
+                  "database): remove it");
     if (!known.count(std::string(k.str()))) return fail("config " + path + ": unknown key " + std::string(k.str()));
+  }
   Status st;
   auto chain = [&](Status s) {
     if (st.ok() && !s.ok()) st = std::move(s);
@@ -234,7 +238,6 @@ Result<Config> parse_config(std::string_view text, const std::string& path, Conf
   chain(read(t, "demo", c.demo));
   chain(read(t, "print_command", c.print_command));
   chain(read(t, "export_dir", c.export_dir));
-  chain(read(t, "pass_key_file", c.pass_key_file));
   chain(read(t, "ui_map", c.ui_map));
   chain(read(t, "screenshot_dir", c.screenshot_dir));
   chain(read(t, "sounds", c.sounds));

@@ -47,7 +47,6 @@ struct Config {
   // Printing the pass: argv with {file} replaced by a PNG path; empty: no print button.
   std::string print_command;
   std::string export_dir = "/media";  // USB stick mount point, for the staff export
-  std::string pass_key_file;          // optional key for signed passes
   // Test support.
   std::string ui_map;          // write widget rects here (JSON) for GUI tests
   std::string screenshot_dir;  // F12 / SIGUSR1 saves screen shots here

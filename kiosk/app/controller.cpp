@@ -7,6 +7,7 @@
 #include "core/fs_util.hpp"
 #include "core/pin.hpp"
 #include "core/qr_image.hpp"
+#include "core/secrets.hpp"
 #include "core/usb_export.hpp"
 #include "core/vocabulary.hpp"
 #include "kiosk/ui/widgets.hpp"
@@ -53,10 +54,12 @@ Controller::Controller(Store& store, Config config)
   for (auto s : vocab::kStays) vm_.stay_names.emplace_back(s);
   for (auto s : vocab::kSexOrder) vm_.sex_codes.emplace_back(s);
   for (auto f : vocab::kPersonFields) vm_.person_fields.emplace_back(f);
-  if (!config_.pass_key_file.empty()) {
-    auto key = read_file_bytes(config_.pass_key_file, 64);
-    if (key) pass_key_ = *key;
-  }
+  // Passes are signed with the device's key, made on first use and kept
+  // beside the database. Without a file to keep it in (an in-memory store, an
+  // unwritable folder) a key for this run only still signs passes this
+  // kiosk accepts until it restarts.
+  auto key = ensure_device_key(secrets_path(store_.path()));
+  device_key_ = key ? *key : signing::generate();
   last_touch_ = Clock::now();
 }
 
@@ -72,6 +75,7 @@ void Controller::go(Screen s, Clock::time_point now) {
   last_touch_ = now;
   if (s == Screen::Welcome) {
     card_.reset();
+    card_city_signed_ = false;
     vm_.scan = {};
     reset_walkin();
     sign_out();
@@ -99,15 +103,40 @@ void Controller::reset_walkin() {
 
 bool Controller::on_scan(const std::string& text, Clock::time_point now) {
   if (vm_.screen != Screen::Welcome && vm_.screen != Screen::Done) return false;
-  qr::Parsed parsed = qr::parse(text, pass_key_);
+  qr::Parsed parsed = qr::parse(text);
   if (parsed.error != qr::ParseError::None) {
     if (vm_.screen == Screen::Done) go(Screen::Welcome, now);
     notice("qr." + std::string(qr::error_name(parsed.error)), {}, true);
     return true;
   }
+  auto keys = trusted_keys();
+  if (!keys) {
+    if (vm_.screen == Screen::Done) go(Screen::Welcome, now);
+    notice("error.store", keys.error().message, true);
+    return true;
+  }
+  const signing::Verdict verdict = qr::verify(parsed, *keys);
   if (parsed.pass) {
     if (vm_.screen == Screen::Done) go(Screen::Welcome, now);
-    scan_pass(*parsed.pass);
+    // Only a pass signed by a kiosk the city trusts moves anyone: any other
+    // writes nothing, and the person is told why.
+    switch (verdict) {
+      case signing::Verdict::Valid:
+        scan_pass(*parsed.pass);
+        break;
+      case signing::Verdict::Unsigned:
+        notice("pass.unsigned", {}, true);
+        break;
+      case signing::Verdict::UnknownKey:
+        notice("pass.unknown_key", {}, true);
+        break;
+      case signing::Verdict::RevokedKey:
+        notice("pass.revoked_key", {}, true);
+        break;
+      case signing::Verdict::BadSignature:
+        notice("pass.bad_signature", {}, true);
+        break;
+    }
     return true;
   }
   const qr::HouseholdCard& card = *parsed.card;
@@ -122,6 +151,7 @@ bool Controller::on_scan(const std::string& text, Clock::time_point now) {
     return true;
   }
   card_ = card;
+  card_city_signed_ = verdict == signing::Verdict::Valid;
   vm_.scan.household_id = card.household_id;
   for (size_t i = 0; i < card.members.size(); ++i) {
     const auto& m = card.members[i];
@@ -138,6 +168,14 @@ bool Controller::on_scan(const std::string& text, Clock::time_point now) {
   vm_.notice.reset();
   go(Screen::ScanResult, now);
   return true;
+}
+
+Result<signing::KeyRing> Controller::trusted_keys() {
+  auto listed = store_.trusted_keys();
+  if (!listed) return listed.error();
+  signing::KeyRing ring(std::move(*listed));
+  ring.add_own(device_key_, "device");
+  return ring;
 }
 
 void Controller::scan_pass(const qr::Pass& pass) {
@@ -194,7 +232,7 @@ void Controller::show_done(const std::vector<Event>& events, const std::vector<s
   pass.household_id = rec && rec->has_value() ? (*rec)->household_id : events.front().household_id;
   pass.shelter_id = store_.shelter_id();
   pass.issued = today_utc();
-  auto text = qr::encode_pass(pass, pass_key_);
+  auto text = qr::encode_pass(pass, qr::signer_for(device_key_));
   if (!text) return;
   auto m = qrimage::encode(*text);
   if (!m) return;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/qr_payload.hpp"
+#include "core/signing.hpp"
 #include "core/store.hpp"
 #include "core/volunteers.hpp"
 #include "kiosk/app/config.hpp"
@@ -38,6 +39,12 @@ class Controller {
   std::function<void(int persons)> on_checked_in;
   // Set when the screen changed since the last call (screenshots, sounds).
   bool take_screen_changed();
+  // Whether the card on the scan-result screen carries a valid signature by
+  // a city card key the kiosk trusts (false for an unsigned card, and for
+  // one whose signature is bad, unknown or revoked: it reads as unsigned).
+  bool card_city_signed() const { return card_city_signed_; }
+  // The device's pass-signing key (from the secrets file beside the store).
+  const signing::KeyPair& device_key() const { return device_key_; }
 
  private:
   void go(ui::Screen s, Clock::time_point now);
@@ -52,6 +59,9 @@ class Controller {
   // Sign-in and the lead's team tab (controller_team.cpp).
   void open_staff_pin(Clock::time_point now);
   void load_volunteers();
+  // The keys a scanned code is checked against: the store's list from the
+  // server, and this kiosk's own key.
+  Result<signing::KeyRing> trusted_keys();
   void pin_submit(Clock::time_point now);
   void wrong_pin(Clock::time_point now);
   void pin_key(const ui::Intent& in, Clock::time_point now);
@@ -75,9 +85,10 @@ class Controller {
 
   Store& store_;
   Config config_;
-  std::string pass_key_;
+  signing::KeyPair device_key_;
   ui::ViewModel vm_;
   std::optional<qr::HouseholdCard> card_;
+  bool card_city_signed_ = false;
   Clock::time_point last_touch_{};
   Clock::time_point notice_until_{};
   PinLockout lockout_;  // as in the store (or only here, when it cannot be written)

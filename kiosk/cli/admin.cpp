@@ -50,7 +50,7 @@ void adopt_folder_owner(const std::string& path) {
   const auto dir = std::filesystem::absolute(path).parent_path();
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) return;
-  for (const std::string& p : {path, path + "-wal", path + "-shm"})
+  for (const std::string& p : {path, path + "-wal", path + "-shm", path + ".secret", path + ".secret.lock"})
     if (::chown(p.c_str(), st.st_uid, st.st_gid) != 0 && errno != ENOENT)
       std::cerr << "shelterctl: warning: cannot give " << p << " to its folder's owner\n";
 }
@@ -236,7 +236,7 @@ int cmd_demo(const std::string& dir) {
   if (int rc = cmd_init(c, "tama-01", "tama-01-a", "多摩第一小学校")) return rc;
   const std::string card_png = (fs::path(dir) / "cards" / "household-1.png").string();
   std::cout << "\n== 3. The card is read from its image\n";
-  if (int rc = cmd_decode(card_png)) return rc;
+  if (int rc = cmd_decode(c, card_png)) return rc;
   std::cout << "\n== 4. The household checks in with one scan\n";
   if (int rc = cmd_import_card(c, card_png, "shelter", {})) return rc;
   std::cout << "\n== 5. A walk-in without a card registers\n";

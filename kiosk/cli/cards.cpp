@@ -10,14 +10,53 @@
 #include "core/fs_util.hpp"
 #include "core/qr_image.hpp"
 #include "core/qr_payload.hpp"
+#include "core/secrets.hpp"
 #include "kiosk/cli/cli.hpp"
 
 namespace fs = std::filesystem;
 
 namespace shelter::cli {
 
-// Reads the one QR code in an image: 0 found (text on stdout), 1 none, 2 unreadable.
-int cmd_decode(const std::string& image) {
+namespace {
+
+// The keys a code is checked against: the store's list from the server and
+// the device's own key (for passes). Without a database: no keys at all.
+Result<signing::KeyRing> keys_of(Store* store) {
+  if (!store) return signing::KeyRing{};
+  auto listed = store->trusted_keys();
+  if (!listed) return listed.error().context("trusted keys");
+  signing::KeyRing ring(std::move(*listed));
+  auto own = load_secrets(secrets_path(store->path()));
+  if (own && !own->device_key.empty()) ring.add_own(own->device_key, "device");
+  return ring;
+}
+
+// "signed by the city (card key 0123...)", "not signed", ...
+std::string signature_status(const qr::Parsed& p, signing::Verdict v) {
+  const std::string id = p.signature ? p.signature->key_id : "";
+  const std::string whose = p.pass ? "device key " + id : "card key " + id;
+  switch (v) {
+    case signing::Verdict::Valid:
+      return p.pass ? "signed by a trusted kiosk (" + whose + ")" : "signed by the city (" + whose + ")";
+    case signing::Verdict::Unsigned:
+      return p.pass ? "not signed: refused" : "not signed by the city";
+    case signing::Verdict::UnknownKey:
+      return "signed by an unknown " + whose + (p.pass ? ": refused" : ": read as unsigned");
+    case signing::Verdict::RevokedKey:
+      return "signed by the revoked " + whose + (p.pass ? ": refused" : ": read as unsigned");
+    case signing::Verdict::BadSignature:
+      return "its signature does not match (" + whose + "): altered or forged" +
+             (p.pass ? ", refused" : ", read as unsigned");
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+// Reads the one QR code in an image: 0 found (text on stdout), 1 none, 2
+// unreadable. What the code is and its signature go to stderr, checked
+// against the keys of the database (--db) when there is one.
+int cmd_decode(const Common& c, const std::string& image) {
   auto found = qrimage::read_file(image);
   if (!found) {
     std::cerr << "shelterctl: decode: " << found.error().message << "\n";
@@ -30,18 +69,39 @@ int cmd_decode(const std::string& image) {
   if (found->size() > 1)
     std::cerr << "shelterctl: decode: " << found->size() << " QR codes found; printing the first\n";
   std::cout << found->front().text << "\n";
+  const qr::Parsed parsed = qr::parse(found->front().text);
+  if (parsed.ok()) {
+    std::unique_ptr<Store> store;
+    if (fs::exists(c.db)) {
+      Store::Options ro;
+      ro.create = false;
+      ro.read_only = true;
+      if (auto s = Store::open(c.db, ro)) store = std::move(s).value();
+    }
+    auto ring = keys_of(store.get());
+    std::cerr << "shelterctl: decode: " << (parsed.pass ? "pass" : "household card") << ", version " << parsed.version
+              << ", " << (ring ? signature_status(parsed, qr::verify(parsed, *ring)) : ring.error().message)
+              << (store ? "" : " (no database to check the keys against)") << "\n";
+  } else if (parsed.error != qr::ParseError::NotShelterCode) {
+    std::cerr << "shelterctl: decode: " << qr::describe(parsed.error) << "\n";
+  }
   return 0;
 }
 
 namespace {
 
-Result<qr::HouseholdCard> card_from_image(const std::string& image) {
+struct ScannedCard {
+  qr::HouseholdCard card;
+  qr::Parsed parsed;
+};
+
+Result<ScannedCard> card_from_image(const std::string& image) {
   auto found = qrimage::read_file(image);
   if (!found) return found.error();
   if (found->empty()) return fail("no QR code found in " + image);
   for (const auto& f : *found) {
     qr::Parsed parsed = qr::parse(f.text);
-    if (parsed.card) return *parsed.card;
+    if (parsed.card) return ScannedCard{*parsed.card, parsed};
     if (parsed.pass) return fail("this is a check-in pass, not a household card");
     if (found->size() == 1) {
       std::string msg(qr::describe(parsed.error));
@@ -86,7 +146,10 @@ int cmd_import_card(const Common& c, const std::string& image, const std::string
   if (!store) return report(store.error().context("import card"));
   auto card = card_from_image(image);
   if (!card) return report(card.error().context("import card " + image));
-  return checkin_card(c, **store, *card, stay, members);
+  auto ring = keys_of(store->get());
+  if (!ring) return report(ring.error().context("import card"));
+  std::cout << "Card " << signature_status(card->parsed, qr::verify(card->parsed, *ring)) << "\n";
+  return checkin_card(c, **store, card->card, stay, members);
 }
 
 namespace {
@@ -100,7 +163,15 @@ int cmd_scan(const Common& c, const std::string& text, const std::string& stay) 
                        (parsed.detail.empty() ? "" : " (" + parsed.detail + ")")));
   auto store = open_store(c.db);
   if (!store) return report(store.error().context("scan"));
-  if (parsed.card) return checkin_card(c, **store, *parsed.card, stay, {});
+  auto ring = keys_of(store->get());
+  if (!ring) return report(ring.error().context("scan"));
+  const signing::Verdict verdict = qr::verify(parsed, *ring);
+  if (parsed.card) {
+    std::cout << "Card " << signature_status(parsed, verdict) << "\n";
+    return checkin_card(c, **store, *parsed.card, stay, {});
+  }
+  // As at the kiosk: only a pass signed by a trusted kiosk moves anyone.
+  if (verdict != signing::Verdict::Valid) return report(fail("scan: pass " + signature_status(parsed, verdict)));
   auto action = pass_action(**store, *parsed.pass, author_of(c.staff));
   if (!action) return report(action.error().context("scan pass"));
   auto r = (*store)->record(action->event);
@@ -132,7 +203,9 @@ int cmd_pass(const Common& c, const std::string& person) {
   auto rec = (*store)->person(*id);
   if (!rec) return report(rec.error().context("pass"));
   qr::Pass pass{*id, (*rec)->household_id, (*store)->shelter_id(), today_utc()};
-  auto text = qr::encode_pass(pass);
+  auto key = ensure_device_key(secrets_path((*store)->path()));
+  if (!key) return report(key.error().context("pass"));
+  auto text = qr::encode_pass(pass, qr::signer_for(*key));
   if (!text) return report(text.error().context("pass"));
   std::cout << *text << "\n";
   return 0;
@@ -144,7 +217,18 @@ int cmd_pass(const Common& c, const std::string& person) {
 // value form one card. Ids come from household_id / person_id columns when
 // present; otherwise new ones are made and written back to
 // <out>/residents-with-ids.csv, so printing again gives the same cards.
-int cmd_make_card(const std::string& csv_path, const std::string& out_dir, const std::string& format) {
+int cmd_make_card(const std::string& csv_path, const std::string& out_dir, const std::string& format,
+                  const std::string& card_key) {
+  // The city's card key (shelter-server card-key): cards it signs are
+  // trusted by every kiosk; without it cards are made unsigned.
+  qr::Signer signer;
+  if (!card_key.empty()) {
+    auto key = signing::read_key_file(card_key);
+    if (!key) return report(key.error().context("make-card: --card-key"));
+    if (key->kind != "card")
+      return report(fail("make-card: " + card_key + " is a " + key->kind + " key, not a card key"));
+    signer = qr::signer_for(key->pair);
+  }
   auto text = read_file_bytes(csv_path);
   if (!text) return report(text.error().context("make-card"));
   auto rows = csv::parse(*text);
@@ -208,7 +292,7 @@ int cmd_make_card(const std::string& csv_path, const std::string& out_dir, const
   };
   std::vector<Output> outputs;
   for (const auto& [label, card] : cards) {
-    auto payload = qr::encode_card(card);
+    auto payload = qr::encode_card(card, signer);
     if (!payload) return report(payload.error().context("make-card: household " + label));
     auto matrix = qrimage::encode(*payload);
     if (!matrix) return report(matrix.error().context("make-card: household " + label));
@@ -238,7 +322,9 @@ int cmd_make_card(const std::string& csv_path, const std::string& out_dir, const
   for (const auto& row : with_ids) ids_csv += csv::format_row(row);
   const std::string ids_path = (fs::path(out_dir) / "residents-with-ids.csv").string();
   if (auto st = write_file_atomic(ids_path, ids_csv, 0600); !st) return report(st.error().context("make-card"));
-  std::cout << "Made " << outputs.size() << " card(s); ids kept in " << ids_path << "\n";
+  std::cout << "Made " << outputs.size() << " card(s)"
+            << (signer ? ", signed with card key " + signer.key_id : std::string(", not signed")) << "; ids kept in "
+            << ids_path << "\n";
   return 0;
 }
 
@@ -275,7 +361,7 @@ void add_pass(CLI::App& app, Common& c, Commands& cmds) {
 
 void add_make_card(CLI::App& app, Common&, Commands& cmds) {
   struct Args {
-    std::string csv_in, out_dir = "cards", format = "png";
+    std::string csv_in, out_dir = "cards", format = "png", card_key;
   };
   auto a = std::make_shared<Args>();
   auto* make_card = app.add_subcommand("make-card", "Make printable household QR cards from a residents CSV");
@@ -286,15 +372,17 @@ void add_make_card(CLI::App& app, Common&, Commands& cmds) {
       ->required();
   make_card->add_option("--out", a->out_dir, "Output folder (default: cards)");
   make_card->add_option("--format", a->format, "png, svg or both")->check(CLI::IsMember({"png", "svg", "both"}));
-  cmds.add(make_card, [a] { return cmd_make_card(a->csv_in, a->out_dir, a->format); });
+  make_card->add_option("--card-key", a->card_key,
+                        "The city's card key file (shelter-server card-key): sign the cards, so kiosks trust them");
+  cmds.add(make_card, [a] { return cmd_make_card(a->csv_in, a->out_dir, a->format, a->card_key); });
 }
 
-void add_decode(CLI::App& app, Common&, Commands& cmds) {
+void add_decode(CLI::App& app, Common& c, Commands& cmds) {
   auto image = std::make_shared<std::string>();
   auto* decode =
       app.add_subcommand("decode", "Print the text of the QR code in an image (exit 1: none, 2: unreadable)");
   decode->add_option("image", *image, "PNG or JPEG image")->required();
-  cmds.add(decode, [image] { return cmd_decode(*image); });
+  cmds.add(decode, [&c, image] { return cmd_decode(c, *image); });
 }
 
 }  // namespace shelter::cli

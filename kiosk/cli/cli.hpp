@@ -57,10 +57,11 @@ struct PersonArgs {
 int cmd_init(const Common& c, const std::string& shelter, const std::string& device, const std::string& name);
 int cmd_checkin(const Common& c, const PersonArgs& a, const std::string& existing);
 int cmd_counts(const Common& c, const std::string& shelter, bool all, bool json);
-int cmd_decode(const std::string& image);
+int cmd_decode(const Common& c, const std::string& image);
 int cmd_import_card(const Common& c, const std::string& image, const std::string& stay,
                     const std::vector<int>& members);
-int cmd_make_card(const std::string& csv_path, const std::string& out_dir, const std::string& format);
+int cmd_make_card(const std::string& csv_path, const std::string& out_dir, const std::string& format,
+                  const std::string& card_key = {});
 
 // Registrations, each adding one command (or out/back/leave) to `app`.
 // records.cpp

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "core/secrets.hpp"
 #include "sync/protocol.hpp"
 
 #include <nlohmann/json.hpp>
@@ -95,20 +96,28 @@ Syncer::Syncer(Store& store, SyncOptions options)
   impl_->client.set_write_timeout(options_.timeout_seconds);
   impl_->client.set_compress(true);    // gzip request bodies
   impl_->client.set_decompress(true);  // and accept gzip replies
-  auto token = store_.meta("sync_token");
-  if (token && token->has_value()) {
-    impl_->token = **token;
+  // The token lives beside the database, never in it (core/secrets.hpp).
+  auto secrets = load_secrets(secrets_path(store_.path()));
+  if (secrets && !secrets->sync_token.empty()) {
+    impl_->token = secrets->sync_token;
     impl_->client.set_bearer_token_auth(impl_->token);
   }
 }
 
 bool Syncer::enrolled() {
-  auto token = store_.meta("sync_token");
-  return token && token->has_value() && !(*token)->empty();
+  auto secrets = load_secrets(secrets_path(store_.path()));
+  return secrets && !secrets->sync_token.empty();
 }
 
 Status Syncer::enrol(const std::string& code) {
-  const std::string body = nlohmann::json{{"code", code}, {"device", store_.device_id()}}.dump();
+  // The device's signing key: made now if the kiosk has not made it yet; its
+  // public half goes to the server with the code, the secret stays here.
+  const std::string secrets = secrets_path(store_.path());
+  auto key = ensure_device_key(secrets);
+  if (!key) return key.error().context("enrol");
+  const std::string body =
+      nlohmann::json{{"code", code}, {"device", store_.device_id()}, {"public_key", signing::to_hex(key->public_key)}}
+          .dump();
   const std::int64_t t0 = options_.clock();
   auto res = send("POST", "/v1/enrol", body);
   if (!res) return res.error().context("enrol");
@@ -126,7 +135,13 @@ Status Syncer::enrol(const std::string& code) {
   if (j.contains("last_seq") && j["last_seq"].is_number_integer() && j["last_seq"].get<std::int64_t>() > 0)
     if (auto st = store_.set_meta(kDeviceSeqFloorMeta, std::to_string(j["last_seq"].get<std::int64_t>() + 1)); !st)
       return st.error().context("enrol");
-  if (auto st = store_.set_meta("sync_token", token); !st) return st.error().context("enrol");
+  if (auto st = update_secrets(secrets,
+                               [&](DeviceSecrets& s) {
+                                 s.sync_token = token;
+                                 return true;
+                               });
+      !st)
+    return st.error().context("enrol");
   if (j.contains("time") && j["time"].is_number_integer())
     note_server_time(t0, options_.clock(), j["time"].get<std::int64_t>());
   impl_->token = token;
@@ -209,8 +224,23 @@ Result<int> Syncer::pull_batch(bool& more) {
   return *added;
 }
 
+// The keys every kiosk trusts (GET /v1/keys), kept in the store, so a pass
+// printed at another shelter verifies here offline.
+Status Syncer::fetch_keys() {
+  auto res = send("GET", "/v1/keys", "");
+  if (!res) return res.error().context("keys");
+  if (res->status != 200)
+    return fail("keys: server said " + std::to_string(res->status) + ": " + error_message(res->body));
+  auto reply = decode_keys_reply(res->body);
+  if (!reply) return reply.error();
+  return store_.set_trusted_keys(reply->keys).context("keys");
+}
+
 Result<SyncReport> Syncer::sync_once() {
-  if (!enrolled()) return fail("not enrolled: run shelter-sync --enrol CODE (a code from the server's administrator)");
+  auto secrets = load_secrets(secrets_path(store_.path()));
+  if (!secrets) return secrets.error();  // a damaged secrets file: say so, not "not enrolled"
+  if (secrets->sync_token.empty())
+    return fail("not enrolled: run shelter-sync --enrol CODE (a code from the server's administrator)");
   SyncReport report;
   std::optional<Error> push_error;
   for (bool more = true; more;) {
@@ -227,6 +257,7 @@ Result<SyncReport> Syncer::sync_once() {
     report.pulled += *n;
   }
   if (push_error) return *push_error;
+  if (auto st = fetch_keys(); !st) return st.error();
   auto b = backlog();
   if (b) report.backlog = *b;
   return report;

@@ -43,11 +43,14 @@ class Syncer {
   Syncer(Store& store, SyncOptions options);
   ~Syncer();
   // One full round: push everything unsent, then pull until caught up
-  // (also when the push failed: the kiosk still learns what others did).
+  // (also when the push failed: the kiosk still learns what others did),
+  // then the keys every kiosk trusts (GET /v1/keys, kept in the store).
   // Progress is saved after every batch, so an error part-way loses nothing.
   Result<SyncReport> sync_once();
   // Trades a one-time code from the server's administrator for this
-  // device's token, kept in the kiosk's database.
+  // device's token, and gives the server the public half of the device's
+  // signing key (made now if need be). Token and secret key are kept in the
+  // secrets file beside the kiosk's database (core/secrets.hpp), never in it.
   Status enrol(const std::string& code);
   bool enrolled();
   // Own events not yet acknowledged by the server.
@@ -58,6 +61,7 @@ class Syncer {
  private:
   Result<int> push_batch(bool& more, int& refused);
   Result<int> pull_batch(bool& more);
+  Status fetch_keys();
   Result<WireReply> send(const std::string& method, const std::string& path, const std::string& body);
   void note_server_time(std::int64_t t0, std::int64_t t1, std::int64_t server_ms);
   struct Impl;

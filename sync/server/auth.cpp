@@ -84,7 +84,14 @@ Result<std::string> Credentials::create_enrolment(const std::string& shelter_id,
   return code;
 }
 
-Result<Principal> Credentials::enrol(const std::string& code, const std::string& device_id, std::string& token_out) {
+Result<Principal> Credentials::enrol(const std::string& code, const std::string& device_id,
+                                     const std::string& public_key, std::string& token_out) {
+  std::optional<signing::TrustedKey> key;
+  if (!public_key.empty()) {
+    auto raw = signing::from_hex(public_key, signing::kPublicKeyBytes);
+    if (!raw) return raw.error().context("enrol: public_key");
+    key = signing::TrustedKey{"device", signing::key_id(*raw), device_id, "", *raw, false};
+  }
   const std::string code_hash = hash_secret(code);
   auto row = repo_.find_enrolment(code_hash);
   if (!row) return row.error();
@@ -97,12 +104,28 @@ Result<Principal> Credentials::enrol(const std::string& code, const std::string&
   p.shelter_id = e.shelter_id;
   p.device_id = e.device_id;
   std::string token = random_token();
+  if (key) key->shelter_id = p.shelter_id;
   auto redeemed =
-      repo_.redeem_enrolment(code_hash, {hash_secret(token), "kiosk", p.shelter_id, p.device_id, "", "", now_s()});
+      repo_.redeem_enrolment(code_hash, {hash_secret(token), "kiosk", p.shelter_id, p.device_id, "", "", now_s()}, key);
   if (!redeemed) return redeemed.error();
   if (!*redeemed) return fail("enrol: this code was already used");  // by a request in between
   token_out = std::move(token);
   return p;
+}
+
+Result<std::string> Credentials::add_card_key(const std::string& public_key) {
+  if (public_key.size() != signing::kPublicKeyBytes) return fail("card key: a public key is 32 bytes");
+  const signing::TrustedKey key{"card", signing::key_id(public_key), "", "", public_key, false};
+  if (auto st = repo_.insert_key(key, now_s()); !st) return st.error().context("card key");
+  return key.key_id;
+}
+
+Result<int> Credentials::revoke_key(const std::string& key_id) {
+  if (!signing::is_key_id(key_id)) return fail("revoke: a key id is 16 hex digits");
+  auto n = repo_.revoke_key(key_id);
+  if (!n) return n.error().context("revoke");
+  if (*n == 0) return fail("revoke: no key " + key_id);
+  return n;
 }
 
 Result<std::string> Credentials::add_user(const std::string& name, const std::string& role,

@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
+#include "core/signing.hpp"
 
 namespace shelter::sync {
 
@@ -63,16 +65,24 @@ class CredentialRepo {
   virtual Status insert_enrolment(const EnrolmentRow& row) = 0;
   virtual Result<std::optional<EnrolmentRow>> find_enrolment(const std::string& code_hash) = 0;
   // Marks the code used if it is not yet (false: it was, meanwhile) and, if
-  // so, replaces every kiosk token of token.device_id by `token`.
-  virtual Result<bool> redeem_enrolment(const std::string& code_hash, const TokenRow& token) = 0;
+  // so, replaces every kiosk token of token.device_id by `token`, marks the
+  // device's signing keys revoked and stores `key` (if any) as its key.
+  virtual Result<bool> redeem_enrolment(const std::string& code_hash, const TokenRow& token,
+                                        const std::optional<signing::TrustedKey>& key) = 0;
   virtual Status insert_token(const TokenRow& token) = 0;
   virtual Result<std::optional<TokenRow>> find_token(const std::string& token_hash) = 0;
   virtual Status delete_token(const std::string& token_hash, const std::string& kind) = 0;
   // Stores the account (replacing one of that name) and its API token.
   virtual Status insert_user(const UserRow& user, const TokenRow& token) = 0;
   virtual Result<std::optional<UserRow>> find_user(const std::string& name) = 0;
-  // Deletes a device's kiosk tokens and unused enrolment codes; returns how many.
+  // Deletes a device's kiosk tokens and unused enrolment codes, and marks its
+  // signing keys revoked; returns how many.
   virtual Result<int> delete_device_credentials(const std::string& device_id) = 0;
+  // Signing keys (table signing_key): a city card key is added; a key is
+  // marked revoked (returns 0 or 1); every key, revoked ones too.
+  virtual Status insert_key(const signing::TrustedKey& key, std::int64_t created) = 0;
+  virtual Result<int> revoke_key(const std::string& key_id) = 0;
+  virtual Result<std::vector<signing::TrustedKey>> list_keys() = 0;
   // Deletes an account's API token, sessions and password; returns how many.
   virtual Result<int> delete_user_credentials(const std::string& name) = 0;
 };
@@ -86,7 +96,16 @@ class Credentials {
   // Trades a code for the device's token. The code must be unused, unexpired
   // and made for this device; the device's earlier tokens stop working (a
   // replacement tablet enrolled under a lost one's id shuts the lost one out).
-  Result<Principal> enrol(const std::string& code, const std::string& device_id, std::string& token_out);
+  // `public_key` (hex, may be empty) becomes the device's pass-signing key;
+  // its earlier keys are kept, revoked.
+  Result<Principal> enrol(const std::string& code, const std::string& device_id, const std::string& public_key,
+                          std::string& token_out);
+  // The city's card key (public half; the office that prints cards keeps the
+  // secret): added to the keys every kiosk trusts. Returns its key id.
+  Result<std::string> add_card_key(const std::string& public_key);
+  // Marks a key revoked (a card key, or a device key without the device).
+  Result<int> revoke_key(const std::string& key_id);
+  Result<std::vector<signing::TrustedKey>> keys() { return repo_.list_keys(); }
   // A headquarters account; returns its token (valid kApiTokenDays). Adding
   // an account again (a new role or password) first ends every credential
   // of the old one: its API token and its sessions.

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "core/fs_util.hpp"
+#include "core/signing.hpp"
 #include "core/usb_export.hpp"
 #include "sync/server/server.hpp"
 
@@ -51,10 +52,25 @@ int main(int argc, char** argv) {
   bool password_stdin = false;
   user_cmd->add_flag("--password-stdin", password_stdin,
                      "Read a dashboard sign-in password (10+ characters) from stdin");
-  std::string revoke_device, revoke_user;
-  auto* revoke_cmd = app.add_subcommand("revoke", "Shut out a lost kiosk or a departed headquarters user, exit");
-  auto* rd = revoke_cmd->add_option("--device", revoke_device, "Device id: its token and unused codes");
-  revoke_cmd->add_option("--user", revoke_user, "Account name: its API token, sessions and password")->excludes(rd);
+  std::string revoke_device, revoke_user, revoke_key;
+  auto* revoke_cmd =
+      app.add_subcommand("revoke", "Shut out a lost kiosk, a departed headquarters user or a signing key, exit");
+  auto* rd =
+      revoke_cmd->add_option("--device", revoke_device, "Device id: its token, unused codes and pass-signing key");
+  auto* ru =
+      revoke_cmd->add_option("--user", revoke_user, "Account name: its API token, sessions and password")->excludes(rd);
+  revoke_cmd->add_option("--key", revoke_key, "Key id (16 hex digits): a card key or a device's key")
+      ->excludes(rd)
+      ->excludes(ru);
+  std::string card_key_out;
+  bool card_key_force = false;
+  auto* card_key_cmd = app.add_subcommand(
+      "card-key",
+      "Make the city's card-signing key: the secret to a file (for the office that prints cards), the "
+      "public key to every kiosk; exit");
+  card_key_cmd->add_option("--out", card_key_out, "Secret key file to write (mode 0600), for shelterctl make-card")
+      ->required();
+  card_key_cmd->add_flag("--force", card_key_force, "Replace an existing file (its key stays trusted until revoked)");
   std::string shelter_name;
   int capacity = 0;
   auto* shelter_cmd =
@@ -100,6 +116,37 @@ int main(int argc, char** argv) {
     std::cout << "Imported " << added << " new of " << x->events.size() << " event(s) from device " << x->device_id
               << (refused ? ", refused " + std::to_string(refused) : std::string()) << "\n";
     return refused ? 3 : 0;
+  }
+  if (*card_key_cmd) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (fs::exists(card_key_out, ec) && !card_key_force) {
+      std::cerr << "shelter-server: card-key: " << card_key_out << " exists; give --force to replace it\n";
+      return 1;
+    }
+    const auto pair = shelter::signing::generate();
+    if (auto st = shelter::signing::write_key_file(card_key_out, pair, "card"); !st) {
+      std::cerr << "shelter-server: card-key: " << st.error().message << "\n";
+      return 1;
+    }
+    auto id = (*store)->add_card_key(pair.public_key);
+    if (!id) {
+      fs::remove(card_key_out, ec);
+      std::cerr << "shelter-server: " << id.error().message << "\n";
+      return 1;
+    }
+    std::cout << "Card key " << *id << " written to " << card_key_out
+              << "; kiosks trust it from their next sync. Keep the file offline, with the office that prints cards.\n";
+    return 0;
+  }
+  if (*revoke_cmd && !revoke_key.empty()) {
+    auto n = (*store)->revoke_key(revoke_key);
+    if (!n) {
+      std::cerr << "shelter-server: " << n.error().message << "\n";
+      return 1;
+    }
+    std::cout << "Revoked key " << revoke_key << "\n";
+    return 0;
   }
   if (*revoke_cmd) {
     auto n = (*store)->revoke(revoke_device, revoke_user);

@@ -177,6 +177,17 @@ ApiReply devices(ServerStore& st, const ApiRequest& req, std::int64_t now) {
   return json_reply(nlohmann::json{{"time", now}, {"devices", list}}.dump());
 }
 
+// GET /v1/keys: the public keys every kiosk trusts (docs/protocol.md,
+// "Keys"). Kiosks only: they verify passes and cards offline with them.
+ApiReply keys(ServerStore& st, const ApiRequest& req, std::int64_t now) {
+  Asker a = who(st, req);
+  if (!a.principal) return a.refusal;
+  if (a.principal->kind != Principal::Kind::Kiosk) return refused(403, "keys: kiosks only");
+  auto k = st.keys();
+  if (!k) return refused(503, "keys: " + k.error().message);
+  return json_reply(encode(KeysReply{std::move(*k), now}));
+}
+
 // GET /v1/counts[?shelter=]
 ApiReply counts(ServerStore& st, const ApiRequest& req, std::int64_t) {
   Asker a = who(st, req);
@@ -375,6 +386,7 @@ const std::vector<Route>& routes() {
       {{"POST", "/v1/push"}, push},
       {{"GET", "/v1/pull"}, pull},
       {{"GET", "/v1/devices"}, devices},
+      {{"GET", "/v1/keys"}, keys},
       {{"GET", "/v1/counts"}, counts},
       {{"POST", "/v1/login"}, login},
       {{"POST", "/v1/logout"}, logout},
@@ -416,15 +428,23 @@ ApiReply serve_enrol(ServerStore& st, std::string_view body, std::int64_t now) {
   if (!j.is_object() || !j.contains("code") || !j["code"].is_string() || !j.contains("device") ||
       !j["device"].is_string())
     return refused(400, "enrol: give code and device");
+  // The device's pass-signing key (hex); a kiosk without one can sync, but
+  // no other kiosk will trust its passes.
+  std::string public_key;
+  if (j.contains("public_key")) {
+    if (!j["public_key"].is_string()) return refused(400, "enrol: public_key must be hex text");
+    public_key = j["public_key"].get<std::string>();
+  }
   std::string token;
-  auto p = st.enrol(j["code"].get<std::string>(), j["device"].get<std::string>(), token);
+  auto p = st.enrol(j["code"].get<std::string>(), j["device"].get<std::string>(), public_key, token);
   if (!p) return refused(403, p.error().message);
   auto last_seq = st.last_device_seq(p->device_id);
   if (!last_seq) return refused(503, "enrol: " + last_seq.error().message);
   ApiReply reply = json_reply(nlohmann::json{
       {"v", kProtocolVersion}, {"token", token}, {"shelter", p->shelter_id}, {"time", now}, {"last_seq", *last_seq}}
                                   .dump());
-  reply.log.push_back("enrolled device " + p->device_id + " at shelter " + p->shelter_id);
+  reply.log.push_back("enrolled device " + p->device_id + " at shelter " + p->shelter_id +
+                      (public_key.empty() ? " (no signing key)" : ""));
   return reply;
 }
 

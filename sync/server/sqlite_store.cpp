@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS auth_enrolment(
 CREATE TABLE IF NOT EXISTS auth_token(
   token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, shelter_id TEXT NOT NULL, device_id TEXT NOT NULL,
   name TEXT NOT NULL, role TEXT NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS signing_key(
+  key_id TEXT PRIMARY KEY, kind TEXT NOT NULL, device_id TEXT NOT NULL, shelter_id TEXT NOT NULL,
+  public_key TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL) WITHOUT ROWID;
 )sql");
   }
 
@@ -50,7 +53,8 @@ CREATE TABLE IF NOT EXISTS auth_token(
     return out;
   }
 
-  Result<bool> redeem_enrolment(const std::string& code_hash, const TokenRow& token) override {
+  Result<bool> redeem_enrolment(const std::string& code_hash, const TokenRow& token,
+                                const std::optional<signing::TrustedKey>& key) override {
     auto tx = sql::Tx::begin(db_);
     if (!tx) return tx.error();
     auto mark = db_.prepare("UPDATE auth_enrolment SET used = 1 WHERE code_hash = ? AND used = 0");
@@ -63,8 +67,41 @@ CREATE TABLE IF NOT EXISTS auth_token(
     (*old)->bind(1, token.device_id);
     if (auto st = (*old)->run(); !st) return st.error();
     if (auto st = insert_token(token); !st) return st.error();
+    if (auto st = revoke_device_keys(token.device_id); !st) return st.error();
+    if (key)
+      if (auto st = insert_key(*key, token.created); !st) return st.error();
     if (auto st = (*tx)->commit(); !st) return st.error();
     return true;
+  }
+
+  Status insert_key(const signing::TrustedKey& k, std::int64_t created) override {
+    auto q = db_.prepare(
+        "INSERT INTO signing_key(key_id, kind, device_id, shelter_id, public_key, revoked, created) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, 0, ?6) ON CONFLICT(key_id) DO UPDATE SET kind = ?2, device_id = ?3, "
+        "shelter_id = ?4, revoked = 0");
+    if (!q) return q.error();
+    (*q)->bind(1, k.key_id).bind(2, k.kind).bind(3, k.device_id).bind(4, k.shelter_id);
+    (*q)->bind(5, signing::to_hex(k.public_key)).bind(6, created);
+    return (*q)->run();
+  }
+
+  Result<int> revoke_key(const std::string& key_id) override {
+    auto q = db_.prepare("UPDATE signing_key SET revoked = 1 WHERE key_id = ?");
+    if (!q) return q.error();
+    (*q)->bind(1, key_id);
+    if (auto st = (*q)->run(); !st) return st.error();
+    return static_cast<int>(db_.changes());
+  }
+
+  Result<std::vector<signing::TrustedKey>> list_keys() override {
+    auto q = db_.prepare(
+        "SELECT kind, key_id, device_id, shelter_id, public_key, revoked FROM signing_key ORDER BY kind, key_id");
+    if (!q) return q.error();
+    return (*q)->rows<signing::TrustedKey>([](sql::Stmt& s) -> Result<signing::TrustedKey> {
+      auto pub = signing::from_hex(s.text(4), signing::kPublicKeyBytes);
+      if (!pub) return pub.error().context("key " + s.text(1));
+      return signing::TrustedKey{s.text(0), s.text(1), s.text(2), s.text(3), *pub, s.i64(5) != 0};
+    });
   }
 
   Status insert_token(const TokenRow& t) override {
@@ -122,21 +159,32 @@ CREATE TABLE IF NOT EXISTS auth_token(
   }
 
   Result<int> delete_device_credentials(const std::string& device_id) override {
-    return delete_both("DELETE FROM auth_token WHERE kind = 'kiosk' AND device_id = ?",
-                       "DELETE FROM auth_enrolment WHERE device_id = ? AND used = 0", device_id);
+    return change_all({"DELETE FROM auth_token WHERE kind = 'kiosk' AND device_id = ?",
+                       "DELETE FROM auth_enrolment WHERE device_id = ? AND used = 0", kRevokeDeviceKeys},
+                      device_id);
   }
   Result<int> delete_user_credentials(const std::string& name) override {
-    return delete_both("DELETE FROM auth_token WHERE kind IN ('hq', 'session') AND name = ?",
-                       "DELETE FROM hq_user WHERE name = ?", name);
+    return change_all(
+        {"DELETE FROM auth_token WHERE kind IN ('hq', 'session') AND name = ?", "DELETE FROM hq_user WHERE name = ?"},
+        name);
   }
 
  private:
-  // Two deletes of one key in one transaction; the rows they deleted.
-  Result<int> delete_both(const char* first, const char* second, const std::string& key) {
+  static constexpr const char* kRevokeDeviceKeys =
+      "UPDATE signing_key SET revoked = 1 WHERE kind = 'device' AND device_id = ? AND revoked = 0";
+  Status revoke_device_keys(const std::string& device_id) {
+    auto q = db_.prepare(kRevokeDeviceKeys);
+    if (!q) return q.error();
+    (*q)->bind(1, device_id);
+    return (*q)->run();
+  }
+
+  // Deletes (or updates) of one key in one transaction; the rows they changed.
+  Result<int> change_all(std::initializer_list<const char*> statements, const std::string& key) {
     auto tx = sql::Tx::begin(db_);
     if (!tx) return tx.error();
     int n = 0;
-    for (const char* text : {first, second}) {
+    for (const char* text : statements) {
       auto q = db_.prepare(text);
       if (!q) return q.error();
       (*q)->bind(1, key);
@@ -278,9 +326,22 @@ CREATE TABLE IF NOT EXISTS device_status(
     std::lock_guard lock(mu_);
     return auth_.authenticate(token);
   }
-  Result<Principal> enrol(const std::string& code, const std::string& device_id, std::string& token_out) override {
+  Result<Principal> enrol(const std::string& code, const std::string& device_id, const std::string& public_key,
+                          std::string& token_out) override {
     std::lock_guard lock(mu_);
-    return auth_.enrol(code, device_id, token_out);
+    return auth_.enrol(code, device_id, public_key, token_out);
+  }
+  Result<std::string> add_card_key(const std::string& public_key) override {
+    std::lock_guard lock(mu_);
+    return auth_.add_card_key(public_key);
+  }
+  Result<int> revoke_key(const std::string& key_id) override {
+    std::lock_guard lock(mu_);
+    return auth_.revoke_key(key_id);
+  }
+  Result<std::vector<signing::TrustedKey>> keys() override {
+    std::lock_guard lock(mu_);
+    return auth_.keys();
   }
   Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id,
                                        int hours) override {

@@ -85,7 +85,9 @@ class ServerStore {
   virtual Result<std::vector<DeviceStatus>> devices() = 0;
   // Credentials (see auth.hpp).
   virtual Result<TokenCheck> authenticate(const std::string& token) = 0;
-  virtual Result<Principal> enrol(const std::string& code, const std::string& device_id, std::string& token_out) = 0;
+  // `public_key` (hex; "" for none): the device's pass-signing key.
+  virtual Result<Principal> enrol(const std::string& code, const std::string& device_id, const std::string& public_key,
+                                  std::string& token_out) = 0;
   virtual Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id,
                                                int hours) = 0;
   // A headquarters account; returns its API token. With a password the
@@ -100,6 +102,11 @@ class ServerStore {
   virtual Result<std::int64_t> last_device_seq(const std::string& device_id) = 0;
   // A lost tablet or a departed user (see Auth::revoke).
   virtual Result<int> revoke(const std::string& device_id, const std::string& user_name) = 0;
+  // Signing keys (see Credentials): the city's card key, revoking a key by
+  // id, and every key for GET /v1/keys.
+  virtual Result<std::string> add_card_key(const std::string& public_key) = 0;
+  virtual Result<int> revoke_key(const std::string& key_id) = 0;
+  virtual Result<std::vector<signing::TrustedKey>> keys() = 0;
 };
 
 // The embedded default: one SQLite file, writes serialised.

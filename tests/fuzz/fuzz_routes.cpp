@@ -37,7 +37,8 @@ struct World {
     store = std::move(st).value();
     if (!store->set_shelter("tama-01", "Tama 1", 300)) std::abort();
     auto code = store->create_enrolment("tama-01", "d1", 24);
-    if (!code || !store->enrol(*code, "d1", kiosk)) std::abort();
+    // With a signing key, so GET /v1/keys has one to list.
+    if (!code || !store->enrol(*code, "d1", signing::to_hex(signing::generate().public_key), kiosk)) std::abort();
     // No passwords: argon2 would make every input slow. /v1/login is still
     // reached (and refused) with any name.
     auto counts = store->add_user("ops", "counts", "");

@@ -17,7 +17,7 @@ Result<std::unique_ptr<Server>> Server::open(const std::string& dir, const std::
       w.exec("SET client_min_messages TO warning");
       w.exec(
           "DROP TABLE IF EXISTS event, person, count_cell, feed_counter, refused_event, auth_enrolment, auth_token, "
-          "hq_user, shelter_info, device_status, schema_info, household_presence CASCADE");
+          "hq_user, shelter_info, device_status, schema_info, household_presence, signing_key CASCADE");
       w.commit();
     } catch (const std::exception& e) {
       return fail(std::string("empty the PostgreSQL database: ") + e.what());
@@ -68,6 +68,13 @@ Result<sync::WireReply> Server::handle(const sync::WireRequest& r) {
     }
     return reply(sync::serve_pull(*store_, *who->principal, q["shelter"], std::stoll(q["after"]), std::stoi(q["limit"]),
                                   clock_.now));
+  }
+  if (r.method == "GET" && r.path == "/v1/keys") {
+    sync::ApiRequest req;
+    req.method = r.method;
+    req.path = r.path;
+    req.authorization = "Bearer " + r.token;
+    return reply(sync::route(*store_, req, clock_.now));
   }
   return sync::WireReply{404, sync::error_body("no such route")};
 }

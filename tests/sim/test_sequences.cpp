@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "core/secrets.hpp"
 #include "core/usb_export.hpp"
 #include "tests/sim/sim.hpp"
 #include "tests/unit/test_support.hpp"
@@ -309,8 +310,9 @@ TEST_CASE("5: a database copied back from an older file syncs again; a changed e
   Event changed = stored->front();
   changed.body["name"] = "Someone else";
   sync::PushRequest req{"a-1", {changed}};
-  auto token = a.store().meta("sync_token");
-  auto reply = w.server->handle(sync::WireRequest{"POST", "/v1/push", sync::encode(req), **token});
+  auto secrets = load_secrets(secrets_path(a.store().path()));
+  REQUIRE(secrets.ok());
+  auto reply = w.server->handle(sync::WireRequest{"POST", "/v1/push", sync::encode(req), secrets->sync_token});
   REQUIRE(reply.ok());
   CHECK(reply->status == 200);
   auto decoded = sync::decode_push_reply(reply->body);

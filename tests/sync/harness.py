@@ -1,6 +1,7 @@
 """Shared pieces of the sync tests: checks, processes that are always
 cleaned up, a free loopback port, a server that is up before it is used."""
 import atexit
+import json
 import os
 import shutil
 import socket
@@ -35,6 +36,20 @@ def binaries(build):
     """shelterctl, shelter-server and shelter-sync in a build directory."""
     return (os.path.join(build, "kiosk", "shelterctl"), os.path.join(build, "sync", "shelter-server"),
             os.path.join(build, "sync", "shelter-sync"))
+
+
+def secrets_of(db):
+    """The kiosk's secrets file beside its database (core/secrets.hpp)."""
+    path = db + ".secret"
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def token_of(db):
+    """A kiosk's sync token (kept beside its database, never in it)."""
+    return secrets_of(db).get("sync_token", "")
 
 
 def free_port():

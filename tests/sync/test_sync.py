@@ -18,7 +18,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import binaries, check, finish, free_port, start_server as start, work  # noqa: E402
+from harness import binaries, check, finish, free_port, start_server as start, token_of, work  # noqa: E402
 
 BUILD = sys.argv[1]
 CTL, SERVER, SYNC = binaries(BUILD)
@@ -149,8 +149,7 @@ check(rc == 0, "a batch sent again is accepted")
 check(server_counts("tama-01")["present"] == 16, "and changes nothing")
 
 # Credentials: none, wrong, another shelter's, the wrong role.
-a1_token = subprocess.run(["sqlite3", a1, "SELECT value FROM meta WHERE key='sync_token'"], capture_output=True,
-                          text=True).stdout.strip()
+a1_token = token_of(a1)
 code, body = get("/v1/counts", None)
 check(code == 401 and "missing credentials" in body.get("error", ""), f"no token: {code} {body}")
 code, body = get("/v1/counts", "0" * 64)
@@ -183,14 +182,9 @@ ctl(lost, "checkin", "--name", "Lost tablet person", "--birth", "1960")
 check(sync(lost)[0] == 0, "the tablet syncs before it is lost")
 
 
-def token_of(db):
-    return subprocess.run(["sqlite3", db, "SELECT value FROM meta WHERE key='sync_token'"], capture_output=True,
-                          text=True).stdout.strip()
-
-
 lost_token = token_of(lost)
 out = server_cli("revoke", "--device", "tama-09-a")
-check(out.startswith("Revoked 1 "), f"shelter-server revoke --device: {out}")
+check(out.startswith("Revoked 2 "), f"shelter-server revoke --device (its token and its signing key): {out}")
 code, body = get("/v1/pull?shelter=tama-09", lost_token)
 check(code == 401, f"the revoked tablet's token is refused: {code} {body}")
 rc, err = sync(lost)

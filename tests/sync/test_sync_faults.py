@@ -23,7 +23,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import binaries, check, finish, free_port, procs, run, start_server as start, work  # noqa: E402
+from harness import binaries, check, finish, free_port, procs, run, start_server as start, token_of, work  # noqa: E402
 
 BUILD = sys.argv[1]
 CTL, SERVER, SYNC = binaries(BUILD)
@@ -180,6 +180,13 @@ for k, shelter in KIOSKS.items():
     if r.returncode != 0:
         raise SystemExit(f"enrol {k}: {r.stderr}")
 hq = run(SERVER, *STORE_ARGS, "add-user", "--name", "hq", "--role", "counts")
+# Every kiosk learns the others' pass-signing keys (GET /v1/keys) before
+# people move between shelters with their passes.
+for k in KIOSKS:
+    r = subprocess.run([SYNC, "--db", os.path.join(work, k + ".db"), "--server", DIRECT, "--once"],
+                       capture_output=True, text=True, env=clock_env(k))
+    if r.returncode != 0:
+        raise SystemExit(f"first sync {k}: {r.stderr}")
 for k in KIOSKS:
     start_daemon(k)
 
@@ -321,8 +328,7 @@ ctl("a-1", "export-unsynced", "--all", export)
 # --all also holds events pulled from a-2 and other shelters; a device replays only its own.
 events = [e for e in (json.loads(line) for line in open(export).read().splitlines()[1:-1])
           if e["device"] == "a-1"][:5]
-token = sqlite3.connect(os.path.join(work, "a-1.db")).execute(
-    "SELECT value FROM meta WHERE key='sync_token'").fetchone()[0]
+token = token_of(os.path.join(work, "a-1.db"))
 req = urllib.request.Request(DIRECT + "/v1/push", data=json.dumps({"v": 1, "device": "a-1", "events": events}).encode(),
                              headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
 with urllib.request.urlopen(req) as r:

@@ -192,9 +192,13 @@ TEST_CASE("a pass marks out, back, and re-arrival at another shelter", "[kiosk]"
   CHECK(k.store->counts("tama-01")->out == 0);
   // A pass printed at another shelter, for somebody this kiosk has never
   // seen: the arrival is recorded with the ids alone (details come by sync).
+  // Its kiosk's key came with the key list at the last sync.
+  const auto other = signing::generate();
+  REQUIRE(
+      k.store->set_trusted_keys({{"device", other.key_id(), "tama-02-a", "tama-02", other.public_key, false}}).ok());
   qr::Pass stranger{"abcdefabcdefabcd", "0123012301230123", "tama-02", *parse_birth("2026-01-01")};
   const auto before = k.events();
-  k.c->on_scan(*qr::encode_pass(stranger));
+  k.c->on_scan(*qr::encode_pass(stranger, qr::signer_for(other)));
   CHECK(k.vm().notice->key == "pass.arrived_elsewhere");
   CHECK(k.events() == before + 1);
   auto rec = k.store->person("abcdefabcdefabcd");

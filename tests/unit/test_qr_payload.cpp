@@ -4,6 +4,8 @@
 
 #include <sodium.h>
 
+#include <fstream>
+
 #include "core/base45.hpp"
 #include "core/qr_payload.hpp"
 
@@ -136,24 +138,95 @@ TEST_CASE("encode_card refuses what it could not represent", "[qr]") {
   CHECK_FALSE(qr::encode_card(card).ok());
 }
 
-TEST_CASE("a pass carries ids only and can be keyed", "[qr]") {
+TEST_CASE("a pass carries ids and its kiosk's signature", "[qr]") {
   qr::Pass pass{"1111111111111111", "0123456789abcdef", "tama-01", {2026, 11, 24}};
-  auto text = qr::encode_pass(pass);
+  const auto kiosk = signing::generate();
+  auto text = qr::encode_pass(pass, qr::signer_for(kiosk));
   REQUIRE(text.ok());
   auto p = qr::parse(*text);
   REQUIRE(p.pass);
   CHECK(*p.pass == pass);
-  CHECK(qr::record_bytes(*text) == 38);  // ids, shelter slug, date, checksum
-  CHECK(text->size() == 60);
+  CHECK(p.version == 2);
+  REQUIRE(p.signature);
+  CHECK(p.signature->key_id == kiosk.key_id());
+  // ids, shelter slug, date, signature type, key id, signature, checksum
+  CHECK(qr::record_bytes(*text) == 30 + 1 + 8 + 64 + 8);
+  CHECK(text->size() < 175);
 
-  const std::string key(32, 'k');
-  auto keyed = qr::encode_pass(pass, key);
-  REQUIRE(keyed.ok());
-  CHECK(qr::parse(*keyed, key).pass);
-  CHECK(qr::parse(*keyed).error == ParseError::BadChecksum);                        // no key
-  CHECK(qr::parse(*keyed, std::string(32, 'x')).error == ParseError::BadChecksum);  // another key
-  CHECK(qr::parse(*text, key).error == ParseError::BadChecksum);                    // forged without the key
-  CHECK_FALSE(qr::encode_pass(pass, "short").ok());
+  signing::KeyRing ring;
+  CHECK(qr::verify(p, ring) == signing::Verdict::UnknownKey);
+  ring.add_own(kiosk, "device");
+  CHECK(qr::verify(p, ring) == signing::Verdict::Valid);
+  signing::KeyRing as_card;  // a card key does not sign passes
+  as_card.add_own(kiosk, "card");
+  CHECK(qr::verify(p, as_card) == signing::Verdict::UnknownKey);
+
+  auto plain = qr::encode_pass(pass, {});
+  REQUIRE(plain.ok());
+  CHECK(qr::parse(*plain).pass);
+  CHECK(qr::verify(qr::parse(*plain), ring) == signing::Verdict::Unsigned);
+  CHECK_FALSE(qr::encode_pass(pass, qr::signer_for(signing::KeyPair{})).ok());  // no key to sign with
+}
+
+TEST_CASE("a changed pass fails its signature, whoever signs it again", "[qr]") {
+  qr::Pass pass{"1111111111111111", "0123456789abcdef", "tama-01", {2026, 11, 24}};
+  const auto kiosk = signing::generate();
+  const std::string rec = record_of(*qr::encode_pass(pass, qr::signer_for(kiosk)));
+  signing::KeyRing ring;
+  ring.add_own(kiosk, "device");
+  // Another person's id, with the checksum made good again (anyone can):
+  // the signature no longer matches.
+  std::string r = rec.substr(0, rec.size() - 8);
+  r[2] = '\x22';
+  unsigned char h[16];
+  crypto_generichash(h, 16, reinterpret_cast<const unsigned char*>(r.data()), r.size(), nullptr, 0);
+  auto p = qr::parse(as_code(r + std::string(reinterpret_cast<char*>(h), 8)));
+  REQUIRE(p.pass);
+  CHECK(p.pass->person_id == "2211111111111111");
+  CHECK(qr::verify(p, ring) == signing::Verdict::BadSignature);
+  // Signed by a forger's key under the kiosk's key id: same answer.
+  const auto forger = signing::generate();
+  qr::Signer lie{kiosk.key_id(), [&](std::string_view m) { return signing::sign(forger, m); }};
+  CHECK(qr::verify(qr::parse(*qr::encode_pass(pass, lie)), ring) == signing::Verdict::BadSignature);
+}
+
+TEST_CASE("version 1 codes: passes are refused, cards read as unsigned", "[qr]") {
+  // A version 1 pass as kiosks printed it (ids, shelter, date, checksum).
+  std::string v1 = "\x01P" + std::string(8, '\x11') + std::string(8, '\x22') + "\x07tama-01" + "\x07\xea\x0b\x18";
+  unsigned char h[16];
+  crypto_generichash(h, 16, reinterpret_cast<const unsigned char*>(v1.data()), v1.size(), nullptr, 0);
+  CHECK(qr::parse(as_code(v1 + std::string(reinterpret_cast<char*>(h), 8))).error == ParseError::OutdatedPass);
+  // The card fixture is version 1.
+  std::ifstream in(std::string(SHELTER_TEST_DATA) + "/qr/card.txt");
+  std::string card;
+  std::getline(in, card);
+  auto p = qr::parse(card);
+  REQUIRE(p.card);
+  CHECK(p.version == 1);
+  CHECK_FALSE(p.signature);
+  CHECK(qr::verify(p, signing::KeyRing{}) == signing::Verdict::Unsigned);
+}
+
+TEST_CASE("a card may carry the city's signature", "[qr]") {
+  const auto card = four_person_card();
+  const auto city = signing::generate();
+  auto text = qr::encode_card(card, qr::signer_for(city));
+  REQUIRE(text.ok());
+  auto p = qr::parse(*text);
+  REQUIRE(p.card);
+  CHECK(*p.card == card);
+  REQUIRE(p.signature);
+  CHECK(p.signature->key_id == city.key_id());
+  CHECK(qr::record_bytes(*text) == qr::record_bytes(encode(card)) + 8 + 64);
+  CHECK(text->size() < 520);
+  signing::KeyRing ring({{"card", city.key_id(), "", "", city.public_key, false}});
+  CHECK(qr::verify(p, ring) == signing::Verdict::Valid);
+  CHECK(qr::verify(qr::parse(encode(card)), ring) == signing::Verdict::Unsigned);
+  signing::KeyRing revoked({{"card", city.key_id(), "", "", city.public_key, true}});
+  CHECK(qr::verify(p, revoked) == signing::Verdict::RevokedKey);
+  signing::KeyRing device_only;  // a kiosk's key does not vouch for cards
+  device_only.add_own(city, "device");
+  CHECK(qr::verify(p, device_only) == signing::Verdict::UnknownKey);
 }
 
 TEST_CASE("each kind of bad QR content gets its own error", "[qr]") {
@@ -174,7 +247,7 @@ TEST_CASE("each kind of bad QR content gets its own error", "[qr]") {
   CHECK(err("SC:") == ParseError::Truncated);
   {
     std::string r = rec;
-    r[0] = 2;
+    r[0] = 3;
     CHECK(err(as_code(r)) == ParseError::UnsupportedVersion);
   }
   {

@@ -16,6 +16,19 @@ void insert_token_row(pqxx::work& w, const TokenRow& t) {
                 t.device_id, t.name, t.role, t.created);
 }
 
+void insert_key_row(pqxx::work& w, const signing::TrustedKey& k, std::int64_t created) {
+  w.exec_params(
+      "INSERT INTO signing_key(key_id, kind, device_id, shelter_id, public_key, revoked, created) "
+      "VALUES($1, $2, $3, $4, $5, false, $6) ON CONFLICT (key_id) DO UPDATE SET kind = $2, device_id = $3, "
+      "shelter_id = $4, revoked = false",
+      k.key_id, k.kind, k.device_id, k.shelter_id, signing::to_hex(k.public_key), created);
+}
+
+pqxx::result revoke_device_keys(pqxx::work& w, const std::string& device_id) {
+  return w.exec_params("UPDATE signing_key SET revoked = true WHERE kind = 'device' AND device_id = $1 AND NOT revoked",
+                       device_id);
+}
+
 }  // namespace
 
 Status PgCredentialRepo::insert_enrolment(const EnrolmentRow& r) {
@@ -39,7 +52,8 @@ Result<std::optional<EnrolmentRow>> PgCredentialRepo::find_enrolment(const std::
   });
 }
 
-Result<bool> PgCredentialRepo::redeem_enrolment(const std::string& code_hash, const TokenRow& token) {
+Result<bool> PgCredentialRepo::redeem_enrolment(const std::string& code_hash, const TokenRow& token,
+                                                const std::optional<signing::TrustedKey>& key) {
   return pool_.with_conn("enrol", [&](pqxx::connection& conn) -> Result<bool> {
     pqxx::work w(conn);
     // The row lock makes a second redemption of the code wait, then find it used.
@@ -47,6 +61,8 @@ Result<bool> PgCredentialRepo::redeem_enrolment(const std::string& code_hash, co
     if (marked.affected_rows() == 0) return false;
     w.exec_params("DELETE FROM auth_token WHERE kind = 'kiosk' AND device_id = $1", token.device_id);
     insert_token_row(w, token);
+    revoke_device_keys(w, token.device_id);
+    if (key) insert_key_row(w, *key, token.created);
     w.commit();
     return true;
   });
@@ -105,8 +121,9 @@ Result<int> PgCredentialRepo::delete_device_credentials(const std::string& devic
     pqxx::work w(conn);
     auto a = w.exec_params("DELETE FROM auth_token WHERE kind = 'kiosk' AND device_id = $1", device_id);
     auto b = w.exec_params("DELETE FROM auth_enrolment WHERE device_id = $1 AND NOT used", device_id);
+    auto c = revoke_device_keys(w, device_id);
     w.commit();
-    return static_cast<int>(a.affected_rows() + b.affected_rows());
+    return static_cast<int>(a.affected_rows() + b.affected_rows() + c.affected_rows());
   });
 }
 
@@ -117,6 +134,38 @@ Result<int> PgCredentialRepo::delete_user_credentials(const std::string& name) {
     auto b = w.exec_params("DELETE FROM hq_user WHERE name = $1", name);
     w.commit();
     return static_cast<int>(a.affected_rows() + b.affected_rows());
+  });
+}
+
+Status PgCredentialRepo::insert_key(const signing::TrustedKey& key, std::int64_t created) {
+  return pool_.with_conn("store key", [&](pqxx::connection& conn) -> Status {
+    pqxx::work w(conn);
+    insert_key_row(w, key, created);
+    w.commit();
+    return {};
+  });
+}
+
+Result<int> PgCredentialRepo::revoke_key(const std::string& key_id) {
+  return pool_.with_conn("revoke key", [&](pqxx::connection& conn) -> Result<int> {
+    pqxx::work w(conn);
+    auto r = w.exec_params("UPDATE signing_key SET revoked = true WHERE key_id = $1", key_id);
+    w.commit();
+    return static_cast<int>(r.affected_rows());
+  });
+}
+
+Result<std::vector<signing::TrustedKey>> PgCredentialRepo::list_keys() {
+  return pool_.with_conn("keys", [&](pqxx::connection& conn) -> Result<std::vector<signing::TrustedKey>> {
+    pqxx::read_transaction w(conn);
+    std::vector<signing::TrustedKey> out;
+    for (const auto& r : w.exec("SELECT kind, key_id, device_id, shelter_id, public_key, revoked FROM signing_key "
+                                "ORDER BY kind COLLATE \"C\", key_id COLLATE \"C\"")) {
+      auto pub = signing::from_hex(r[4].c_str(), signing::kPublicKeyBytes);
+      if (!pub) return pub.error().context(std::string("key ") + r[1].c_str());
+      out.push_back({r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(), *pub, r[5].as<bool>()});
+    }
+    return out;
   });
 }
 

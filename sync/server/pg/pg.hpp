@@ -159,7 +159,8 @@ class PgCredentialRepo final : public CredentialRepo {
   explicit PgCredentialRepo(Pool& pool) : pool_(pool) {}
   Status insert_enrolment(const EnrolmentRow& row) override;
   Result<std::optional<EnrolmentRow>> find_enrolment(const std::string& code_hash) override;
-  Result<bool> redeem_enrolment(const std::string& code_hash, const TokenRow& token) override;
+  Result<bool> redeem_enrolment(const std::string& code_hash, const TokenRow& token,
+                                const std::optional<signing::TrustedKey>& key) override;
   Status insert_token(const TokenRow& token) override;
   Result<std::optional<TokenRow>> find_token(const std::string& token_hash) override;
   Status delete_token(const std::string& token_hash, const std::string& kind) override;
@@ -167,6 +168,9 @@ class PgCredentialRepo final : public CredentialRepo {
   Result<std::optional<UserRow>> find_user(const std::string& name) override;
   Result<int> delete_device_credentials(const std::string& device_id) override;
   Result<int> delete_user_credentials(const std::string& name) override;
+  Status insert_key(const signing::TrustedKey& key, std::int64_t created) override;
+  Result<int> revoke_key(const std::string& key_id) override;
+  Result<std::vector<signing::TrustedKey>> list_keys() override;
 
  private:
   Pool& pool_;
@@ -190,9 +194,13 @@ class PgServerStore final : public ServerStore {
   Result<std::int64_t> last_device_seq(const std::string& device_id) override;
   // Credentials: the shared rules over this backend's rows.
   Result<TokenCheck> authenticate(const std::string& token) override { return auth_.authenticate(token); }
-  Result<Principal> enrol(const std::string& code, const std::string& device_id, std::string& token_out) override {
-    return auth_.enrol(code, device_id, token_out);
+  Result<Principal> enrol(const std::string& code, const std::string& device_id, const std::string& public_key,
+                          std::string& token_out) override {
+    return auth_.enrol(code, device_id, public_key, token_out);
   }
+  Result<std::string> add_card_key(const std::string& public_key) override { return auth_.add_card_key(public_key); }
+  Result<int> revoke_key(const std::string& key_id) override { return auth_.revoke_key(key_id); }
+  Result<std::vector<signing::TrustedKey>> keys() override { return auth_.keys(); }
   Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id,
                                        int hours) override {
     return auth_.create_enrolment(shelter_id, device_id, hours);
