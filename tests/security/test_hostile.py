@@ -47,7 +47,7 @@ import urllib.parse
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sync"))
-from harness import binaries, check, finish, free_port, start_server, work  # noqa: E402
+from harness import binaries, check, finish, free_port, start_server, token_of, work  # noqa: E402
 
 BUILD = sys.argv[1]
 CTL, SERVER, SYNC = binaries(BUILD)
@@ -174,7 +174,7 @@ server_cli("set-shelter", "--shelter", "tama-01", "--name", "多摩第一小学�
 server_cli("set-shelter", "--shelter", "tama-02", "--name", "多摩公民館", "--capacity", "50")
 A, A2, B = kiosk("tama-01-a", "tama-01"), kiosk("tama-01-b", "tama-01"), kiosk("tama-02-a", "tama-02")
 KIOSKS = {"tama-01-a": A, "tama-01-b": A2, "tama-02-a": B}
-A_TOKEN = sql(A, "SELECT value FROM meta WHERE key='sync_token'")
+A_TOKEN = token_of(A)
 
 A_PERSON = checkin(A, "多摩 一郎", "タマ イチロウ", "1950", "--consent")
 A_OTHER = checkin(A, "多摩 二郎", "タマ ジロウ", "1952")

@@ -91,6 +91,7 @@ std::vector<RouteCase> route_table() {
       {"POST", "/v1/login", {}, "{}", kEveryone},
       {"POST", "/v1/push", {}, R"({"v":1,"device":"tama-01-a","events":[]})", {"kiosk"}},
       {"GET", "/v1/pull", {{"shelter", "tama-01"}}, "", {"kiosk"}},
+      {"GET", "/v1/keys", {}, "", {"kiosk"}},
       {"GET", "/v1/counts", {{"shelter", "tama-01"}}, "", {"kiosk", "counts", "search", "roster"}},
       {"GET", "/v1/devices", {}, "", kHeadquarters},
       {"GET", "/v1/me", {}, "", kHeadquarters},
@@ -116,7 +117,7 @@ TEST_CASE("every route allows exactly the documented callers") {
   std::map<std::string, std::string> token;
   auto code = st.create_enrolment("tama-01", "tama-01-a", 24);
   REQUIRE(code);
-  REQUIRE(st.enrol(*code, "tama-01-a", token["kiosk"]));
+  REQUIRE(st.enrol(*code, "tama-01-a", "", token["kiosk"]));
   for (const auto& role : kRoles) {
     auto t = st.add_user("hq-" + role, role, "");
     REQUIRE(t);
@@ -166,7 +167,7 @@ TEST_CASE("a well-formed request of an allowed caller is answered with 200") {
   std::map<std::string, std::string> token;
   auto code = st.create_enrolment("tama-01", "tama-01-a", 24);
   REQUIRE(code);
-  REQUIRE(st.enrol(*code, "tama-01-a", token["kiosk"]));
+  REQUIRE(st.enrol(*code, "tama-01-a", "", token["kiosk"]));
   for (const auto& role : kRoles) token[role] = st.add_user("hq-" + role, role, "").value();
   for (const auto& r : route_table()) {
     if (std::string(r.path) == "/v1/enrol" || std::string(r.path) == "/v1/login") continue;

@@ -56,7 +56,7 @@ TEST_CASE("the search route: 400 for an over-broad query, no ids for the search 
   ServerStore& st = **opened;
   REQUIRE(st.set_shelter("tama-01", "多摩第一小学校", 100));
   std::string kiosk;
-  REQUIRE(st.enrol(st.create_enrolment("tama-01", "tama-01-a", 24).value(), "tama-01-a", kiosk));
+  REQUIRE(st.enrol(st.create_enrolment("tama-01", "tama-01-a", 24).value(), "tama-01-a", "", kiosk));
   const std::string searcher = st.add_user("desk", "search", "").value();
   const std::string roster = st.add_user("clerk", "roster", "").value();
   // Two persons named alike who consented, one who did not.
