@@ -13,6 +13,31 @@ Result<std::vector<bool>> members_already_here(Store& store, const qr::Household
   return here;
 }
 
+// The id this store gave the card's id `id` (kind "p" person, "h"
+// household), made on first use.
+static Result<std::string> alias_of(Store& store, const char* kind, const std::string& id) {
+  const std::string key = std::string("card_alias:") + kind + ":" + id;
+  auto known = store.meta(key);
+  if (!known) return known.error();
+  if (known->has_value()) return **known;
+  std::string made = new_id();
+  if (auto st = store.set_meta(key, made); !st) return st.error();
+  return made;
+}
+
+Result<qr::HouseholdCard> card_as_prefill(Store& store, const qr::HouseholdCard& card) {
+  qr::HouseholdCard copy = card;
+  auto household = alias_of(store, "h", card.household_id);
+  if (!household) return household.error().context("card pre-fill");
+  copy.household_id = *household;
+  for (auto& m : copy.members) {
+    auto person = alias_of(store, "p", m.person_id);
+    if (!person) return person.error().context("card pre-fill");
+    m.person_id = *person;
+  }
+  return copy;
+}
+
 // The details of `info` that differ from `known` (all of them for a new
 // person): what a registration of `info` proposes.
 static nlohmann::json proposed_details(const PersonInfo& info, const PersonRecord* known) {

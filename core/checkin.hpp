@@ -12,6 +12,15 @@ namespace shelter {
 // shelter already?
 Result<std::vector<bool>> members_already_here(Store& store, const qr::HouseholdCard& card);
 
+// A card the city did not sign (a neighbourhood group's or a resident's,
+// or one whose signature does not verify) is a pre-fill: its ids are not
+// trusted to name anyone, so that a card made with a known person's id can
+// never move or describe them. Its members become new persons under ids
+// this store makes: the same ones again when the card comes back to this
+// store (kept in meta), new ones at another kiosk (staff merge those
+// duplicates). Returns the card with those ids.
+Result<qr::HouseholdCard> card_as_prefill(Store& store, const qr::HouseholdCard& card);
+
 // Events for the chosen members (indexes into card.members) who are not
 // already here: for each, an arrival (never refused), then, where the card's
 // details differ from what this store knows (all of them for a new person),

@@ -139,7 +139,15 @@ bool Controller::on_scan(const std::string& text, Clock::time_point now) {
     }
     return true;
   }
-  const qr::HouseholdCard& card = *parsed.card;
+  // Only a city-signed card's ids name persons; any other card is a
+  // pre-fill of new persons (core/checkin.hpp, card_as_prefill).
+  const bool city_signed = verdict == signing::Verdict::Valid;
+  auto prefill = city_signed ? Result<qr::HouseholdCard>(*parsed.card) : card_as_prefill(store_, *parsed.card);
+  if (!prefill) {
+    notice("error.store", prefill.error().message, true);
+    return true;
+  }
+  const qr::HouseholdCard& card = *prefill;
   auto here = members_already_here(store_, card);
   if (!here) {
     notice("error.store", here.error().message, true);
@@ -151,7 +159,7 @@ bool Controller::on_scan(const std::string& text, Clock::time_point now) {
     return true;
   }
   card_ = card;
-  card_city_signed_ = verdict == signing::Verdict::Valid;
+  card_city_signed_ = city_signed;
   vm_.scan.household_id = card.household_id;
   for (size_t i = 0; i < card.members.size(); ++i) {
     const auto& m = card.members[i];

@@ -112,8 +112,13 @@ Result<ScannedCard> card_from_image(const std::string& image) {
   return fail("none of the QR codes in " + image + " is a household card");
 }
 
-int checkin_card(const Common& c, Store& s, const qr::HouseholdCard& card, const std::string& stay,
-                 const std::vector<int>& members) {
+int checkin_card(const Common& c, Store& s, const qr::HouseholdCard& scanned, signing::Verdict verdict,
+                 const std::string& stay, const std::vector<int>& members) {
+  // As at the kiosk: only a city-signed card's ids name persons.
+  auto prefill = verdict == signing::Verdict::Valid ? Result<qr::HouseholdCard>(scanned) : card_as_prefill(s, scanned);
+  if (!prefill) return report(prefill.error().context("check in card"));
+  if (verdict != signing::Verdict::Valid) std::cout << "Not signed by the city: its members are new persons here\n";
+  const qr::HouseholdCard& card = *prefill;
   auto here = members_already_here(s, card);
   if (!here) return report(here.error().context("check in card"));
   std::vector<size_t> chosen;
@@ -148,8 +153,9 @@ int cmd_import_card(const Common& c, const std::string& image, const std::string
   if (!card) return report(card.error().context("import card " + image));
   auto ring = keys_of(store->get());
   if (!ring) return report(ring.error().context("import card"));
-  std::cout << "Card " << signature_status(card->parsed, qr::verify(card->parsed, *ring)) << "\n";
-  return checkin_card(c, **store, card->card, stay, members);
+  const signing::Verdict verdict = qr::verify(card->parsed, *ring);
+  std::cout << "Card " << signature_status(card->parsed, verdict) << "\n";
+  return checkin_card(c, **store, card->card, verdict, stay, members);
 }
 
 namespace {
@@ -168,7 +174,7 @@ int cmd_scan(const Common& c, const std::string& text, const std::string& stay) 
   const signing::Verdict verdict = qr::verify(parsed, *ring);
   if (parsed.card) {
     std::cout << "Card " << signature_status(parsed, verdict) << "\n";
-    return checkin_card(c, **store, *parsed.card, stay, {});
+    return checkin_card(c, **store, *parsed.card, verdict, stay, {});
   }
   // As at the kiosk: only a pass signed by a trusted kiosk moves anyone.
   if (verdict != signing::Verdict::Valid) return report(fail("scan: pass " + signature_status(parsed, verdict)));

@@ -15,40 +15,16 @@
 #include "core/volunteers.hpp"
 #include "kiosk/app/controller.hpp"
 #include "kiosk/camera/scanner.hpp"
+#include "kiosk_helpers.hpp"
 #include "test_support.hpp"
 
 using namespace shelter;
+using shelter::test::card_text;
+using shelter::test::Kiosk;
 using shelter::test::TempDir;
 using ui::Intent;
 using ui::Screen;
 using Clock = std::chrono::steady_clock;
-
-namespace {
-
-std::string card_text() {
-  std::ifstream in(std::string(SHELTER_TEST_DATA) + "/qr/card.txt");
-  std::string t;
-  std::getline(in, t);
-  return t;
-}
-
-struct Kiosk {
-  TempDir dir;
-  std::unique_ptr<Store> store;
-  std::unique_ptr<kiosk::Controller> c;
-  explicit Kiosk(kiosk::Config cfg = {}) {
-    auto s = Store::open(dir.file("k.db"));
-    REQUIRE(s.ok());
-    store = std::move(s).value();
-    REQUIRE(store->init_identity("tama-01", "tama-01-a", "Tama").ok());
-    c = std::make_unique<kiosk::Controller>(*store, cfg);
-  }
-  void tap(Intent::Kind k, std::string text = {}, int n = 0) { c->apply(Intent{k, std::move(text), n}); }
-  std::int64_t events() { return *store->event_count(); }
-  const ui::ViewModel& vm() { return c->vm(); }
-};
-
-}  // namespace
 
 TEST_CASE("a card scan shows the household, and confirming checks in the chosen members", "[kiosk]") {
   Kiosk k;
@@ -449,70 +425,6 @@ TEST_CASE("staff see possible duplicates and merge them with one tap", "[kiosk]"
   CHECK(history->back().author == "staff:demo");
   k.tap(Intent::StaffTabOpen, {}, static_cast<int>(ui::StaffTab::Counts));
   CHECK(k.vm().staff.counts.front() == std::pair<std::string, int>{"counts.present", 1});
-}
-
-TEST_CASE("a card of a known person writes status only; staff approve its other details", "[kiosk][card-rule]") {
-  kiosk::Config demo;
-  demo.demo = true;
-  Kiosk k(demo);
-  const qr::HouseholdCard card = *qr::parse(card_text()).card;
-  const PersonId known = card.members[0].person_id;
-  // The person registered at shelter tama-02 under another name, without
-  // consent; this kiosk learnt it from its feed.
-  auto remote = [&](EventType type, Hlc hlc, nlohmann::json body) {
-    Event e;
-    e.type = type;
-    e.device_id = "tama-02-a";
-    e.hlc = hlc;
-    e.id = make_event_id(e.device_id, hlc);
-    e.person_id = known;
-    e.household_id = card.household_id;
-    e.shelter_id = "tama-02";
-    e.device_seq = static_cast<std::int64_t>(hlc & 0xff) + 1;
-    e.author = "self";
-    e.body = std::move(body);
-    return e;
-  };
-  const Hlc t = make_hlc(1'700'000'000'000, 0);
-  REQUIRE(k.store
-              ->apply_remote({remote(EventType::Arrived, t, {{"stay", "shelter"}}),
-                              remote(EventType::Registered, t + 1, {{"name", "旧姓 花子"}, {"consent", "0"}})})
-              .ok());
-  REQUIRE(k.c->on_scan(card_text()));
-  k.tap(Intent::ConfirmArrival);
-  REQUIRE(k.vm().screen == Screen::Done);
-  k.tap(Intent::Finish);
-  // Arrived here (a transfer), details unchanged: the card's registration
-  // of a known person does not apply.
-  auto p = k.store->person(known);
-  CHECK((*p)->shelter_id == "tama-01");
-  CHECK((*p)->info.name == "旧姓 花子");
-  CHECK_FALSE((*p)->info.consent);
-
-  k.tap(Intent::OpenStaff);
-  for (const char* d : {"0", "0", "0", "0"}) k.tap(Intent::PinDigit, d);
-  k.tap(Intent::PinSubmit);
-  REQUIRE(k.vm().screen == Screen::Staff);
-  k.tap(Intent::StaffTabOpen, {}, static_cast<int>(ui::StaffTab::Duplicates));
-  REQUIRE(k.vm().staff.card_differences.size() == 1);  // the new members' registrations applied
-  const auto& row = k.vm().staff.card_differences[0];
-  CHECK(row.name == "旧姓 花子");
-  const bool shows_name = std::any_of(row.fields.begin(), row.fields.end(), [&](const auto& f) {
-    return f[0] == "name" && f[1] == "旧姓 花子" && f[2] == card.members[0].info.name;
-  });
-  CHECK(shows_name);
-  const std::string id = row.event_id;
-  k.tap(Intent::ApproveCard, id);
-  CHECK(k.vm().notice->key == "staff.card_approved");
-  CHECK(k.vm().staff.card_differences.empty());
-  p = k.store->person(known);
-  CHECK((*p)->info == card.members[0].info);
-  auto history = k.store->person_events(known);
-  CHECK(history->back().type == EventType::Corrected);
-  CHECK(history->back().author == "staff:demo");
-  // Settled: a later change does not bring the card back.
-  k.tap(Intent::ApproveCard, id);
-  CHECK(k.store->person_events(known)->size() == history->size());
 }
 
 TEST_CASE("the scan button explains what to do; scanning needs no tap", "[kiosk]") {

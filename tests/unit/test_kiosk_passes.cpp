@@ -12,21 +12,16 @@
 #include "core/secrets.hpp"
 #include "core/store.hpp"
 #include "kiosk/app/controller.hpp"
+#include "kiosk_helpers.hpp"
 #include "test_support.hpp"
 
 using namespace shelter;
+using shelter::test::card_text;
 using shelter::test::TempDir;
 using ui::Intent;
 using ui::Screen;
 
 namespace {
-
-std::string card_text() {
-  std::ifstream in(std::string(SHELTER_TEST_DATA) + "/qr/card.txt");
-  std::string t;
-  std::getline(in, t);
-  return t;
-}
 
 struct Kiosk {
   TempDir dir;
