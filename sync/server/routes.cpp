@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <optional>
+#include <set>
 #include <stdexcept>
 
 #include "core/reports.hpp"
@@ -459,14 +461,31 @@ ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, 
   // stored, so one stray event never blocks a kiosk's sync.
   PushRequest admissible{request->device_id, {}};
   std::vector<Refusal> elsewhere;
+  // A kiosk relays events of other devices of its shelter (a USB stick
+  // imported there). A device enrolled at another shelter is not one: its
+  // events relayed here would take that device's next seqs.
+  std::map<std::string, std::set<std::string>> shelters_of;  // device -> shelters its keys were enrolled at
+  if (std::any_of(request->events.begin(), request->events.end(),
+                  [&](const Event& e) { return e.device_id != p.device_id; })) {
+    auto keys = st.keys();
+    if (!keys) return refused(503, "push: " + keys.error().message);
+    for (const auto& k : *keys)
+      if (k.kind == "device") shelters_of[k.device_id].insert(k.shelter_id);
+  }
   for (auto& e : request->events) {
-    if (e.shelter_id == p.shelter_id)
-      admissible.events.push_back(std::move(e));
-    else
+    auto enrolled = shelters_of.find(e.device_id);
+    if (e.shelter_id != p.shelter_id)
       elsewhere.push_back({e.id, "other_shelter",
                            "event " + e.id + " is for shelter " + e.shelter_id + "; device " + p.device_id +
                                " may write only for shelter " + p.shelter_id,
                            0});
+    else if (e.device_id != p.device_id && enrolled != shelters_of.end() && !enrolled->second.count(e.shelter_id))
+      elsewhere.push_back({e.id, "other_device",
+                           "event " + e.id + " is of device " + e.device_id + ", enrolled at another shelter; device " +
+                               p.device_id + " relays only devices of shelter " + p.shelter_id,
+                           0});
+    else
+      admissible.events.push_back(std::move(e));
   }
   PushReply reply;
   if (!admissible.events.empty()) {
@@ -480,7 +499,8 @@ ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, 
     reply.refused.push_back(std::move(f));
   }
   for (const auto& f : reply.refused)
-    if (f.code != "other_shelter") out.log.push_back("refused event (" + f.code + "): " + f.reason);
+    if (f.code != "other_shelter" && f.code != "other_device")
+      out.log.push_back("refused event (" + f.code + "): " + f.reason);
   reply.server_time_ms = now;
   out.body = encode(reply);
   out.future_events = static_cast<int>(reply.clamped.size());
