@@ -72,6 +72,10 @@ ViewModel sample(Screen s) {
   vm.staff.person =
       PersonDetail{"1111111111111111", "aaaaaaaaaaaaaaaa", "present", {{"name", "髙橋 𠮷男"}}, {"arrived"}, "tama-01"};
   vm.staff.duplicates = {{vm.staff.results[0], vm.staff.results[0]}};
+  vm.staff.card_differences = {
+      {"tama-02-a.0000000000000003",
+       "旧姓 花子",
+       {{{"name", "旧姓 花子", "山田 花子"}}, {{"consent", "0", "1"}}, {{"phone", "", "090-1234-5678"}}}}};
   vm.staff.counts = {{"counts.present", 3}};
   vm.staff.volunteers = {{"佐藤 花子", true, "2026-11-24T03:40:00Z"},
                          {"Nguyen Thi Bich Ngoc", false, "2026-11-24T03:41:00Z"},
