@@ -67,6 +67,11 @@
     $("results").hidden = true;
     $("results").querySelector("tbody").replaceChildren();
     $("search-note").textContent = "";
+    // Names a roster account saw go with it.
+    last = null;
+    $("transfer-list").hidden = true;
+    $("transfer-list").querySelector("tbody").replaceChildren();
+    $("transfer-routes").replaceChildren();
     $("signin-error").textContent = message || "";
     showSignedIn();
   }
@@ -93,7 +98,7 @@
 
   function draw(data) {
     last = data;
-    const { counts, shelters, devices, timeline } = data;
+    const { counts, shelters, devices, timeline, transfers } = data;
     const now = devices.time;
     const byId = new Map(counts.map((c) => [c.shelter, c]));
     const info = new Map(shelters.map((s) => [s.id, s]));
@@ -103,6 +108,10 @@
       const when = Math.max(d.last_push || 0, d.last_pull || 0) || null;
       if (when && (!lastContact.get(d.shelter) || when > lastContact.get(d.shelter))) lastContact.set(d.shelter, when);
     }
+    // Transfers in, per shelter (GET /v1/transfers: arrivals of persons whose
+    // previous arrival was at another shelter), flagged in the table.
+    const incoming = new Map();
+    for (const r of transfers.routes) incoming.set(r.to, (incoming.get(r.to) || 0) + r.count);
     const total = { present: 0, households: 0, out: 0, capacity: 0, by_stay: {}, by_sex: {}, by_age_band: {}, by_need: {} };
     const body = $("shelters").querySelector("tbody");
     body.replaceChildren();
@@ -112,7 +121,15 @@
       const needs = Object.values(c.by_need || {}).reduce((a, b) => a + b, 0);
       const tr = document.createElement("tr");
       tr.dataset.shelter = id;
-      cell(tr, s.name ? `${s.name} (${id})` : id);
+      const nameTd = cell(tr, s.name ? `${s.name} (${id})` : id);
+      if (incoming.get(id)) {
+        const mark = document.createElement("span");
+        mark.className = "transfer-mark";
+        mark.title = t("transfers_in");
+        mark.textContent = t("transfers_in_n").replace("{n}", incoming.get(id));
+        nameTd.appendChild(mark);
+        tr.classList.add("transfer-in");
+      }
       cell(tr, num(c.present), "present");
       cell(tr, num(c.households), "households");
       cell(tr, s.capacity ? s.capacity : "–", "capacity");
@@ -199,6 +216,8 @@
     };
     Charts.columns($("chart-timeline"), slots, t("arrived"), t("left"), fmt);
 
+    drawTransfers(transfers);
+
     const dev = $("devices").querySelector("tbody");
     dev.replaceChildren();
     for (const d of devices.devices) {
@@ -221,13 +240,55 @@
     $("updated").textContent = `${t("updated")} ${new Date(now).toLocaleTimeString(lang === "ja" ? "ja-JP" : "en-GB")}`;
   }
 
+  // "10:42" today, "12/3 10:42" on another day.
+  function clock(ms, now) {
+    const d = new Date(ms);
+    const hm = `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+    return d.toDateString() === new Date(now).toDateString() ? hm : `${d.getMonth() + 1}/${d.getDate()} ${hm}`;
+  }
+
+  // Every account sees the routes ("tama-02 → tama-01: 3, last 10:42"); a
+  // roster account's reply also lists who moved (the server decides).
+  function drawTransfers(x) {
+    const list = $("transfer-routes");
+    list.replaceChildren();
+    for (const r of x.routes) {
+      const li = document.createElement("li");
+      li.dataset.from = r.from;
+      li.dataset.to = r.to;
+      li.textContent = `${r.from} → ${r.to}: ${r.count}, ${t("last")} ${clock(r.last, x.time)}`;
+      list.appendChild(li);
+    }
+    $("no-transfers").hidden = x.routes.length > 0;
+    const table = $("transfer-list");
+    const body = table.querySelector("tbody");
+    body.replaceChildren();
+    const each = x.transfers || [];
+    for (const e of each) {
+      const tr = document.createElement("tr");
+      cell(tr, e.name);
+      cell(tr, e.from);
+      cell(tr, e.to);
+      cell(tr, clock(e.time, x.time));
+      cell(tr, e.device);
+      body.appendChild(tr);
+    }
+    if (x.more) {
+      const tr = document.createElement("tr");
+      cell(tr, t("more_transfers").replace("{n}", each.length));
+      body.appendChild(tr);
+    }
+    table.hidden = each.length === 0;
+  }
+
   async function refresh() {
     try {
       if (!vocab) vocab = await (await fetch("/v1/vocabulary")).json();
-      const [counts, shelters, devices, timeline] = await Promise.all(
-        ["/v1/counts", "/v1/shelters", "/v1/devices", "/v1/timeline?hours=48"].map((p) => api(p).then((r) => r.json())));
+      const [counts, shelters, devices, timeline, transfers] = await Promise.all(
+        ["/v1/counts", "/v1/shelters", "/v1/devices", "/v1/timeline?hours=48", "/v1/transfers"]
+          .map((p) => api(p).then((r) => r.json())));
       $("load-error").textContent = "";
-      draw({ counts, shelters, devices, timeline });
+      draw({ counts, shelters, devices, timeline, transfers });
     } catch (e) {
       if (session) $("load-error").textContent = t("load_failed") + e.message;
     }

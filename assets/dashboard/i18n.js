@@ -24,6 +24,11 @@ window.TEXTS = {
     need_care: "要介護", need_medical_device: "医療機器", need_allergy: "アレルギー", need_language: "言語支援",
     need_other: "その他", age_unknown: "不明", age_band: "年齢層",
     search_rule: "姓と名の両方、または名前の2文字以上と生まれ年で検索してください（該当しうる方が多すぎる検索はできません）",
+    transfers: "移送・転入（48時間）",
+    transfers_hint: "ほかの避難所から到着として記録された方です。一つ一つ実際の移動か確かめてください（受付端末は、IDを知っている方をだれでも移せます）。",
+    no_transfers: "転入はありません", transfers_in: "ほかの避難所からの転入", transfers_in_n: "転入 {n}",
+    last: "最終", from_shelter: "移動元",
+    to_shelter: "移動先", time: "時刻", more_transfers: "（新しい {n} 件のみ表示）",
   },
   en: {
     title: "Shelter Check-in — Headquarters", sign_in: "Sign in", sign_out: "Sign out", user: "User",
@@ -49,5 +54,10 @@ window.TEXTS = {
     need_care: "Needs care", need_medical_device: "Medical device", need_allergy: "Allergy",
     need_language: "Language help", need_other: "Other", age_unknown: "Unknown", age_band: "Age band",
     search_rule: "Give a family and a given name, or at least 2 letters of a name with a birth year (a search that could match many people is refused)",
+    transfers: "Transfers (48 h)",
+    transfers_hint: "Persons recorded as arriving from another shelter. Check that each one really moved (a kiosk can move anyone whose id it knows).",
+    no_transfers: "No transfers", transfers_in: "transfers in from other shelters", transfers_in_n: "{n} moved in",
+    last: "last", from_shelter: "From",
+    to_shelter: "To", time: "Time", more_transfers: "(only the newest {n} shown)",
   },
 };

@@ -270,6 +270,58 @@ ApiReply timeline(ServerStore& st, const ApiRequest& req, std::int64_t now) {
   return json_reply(nlohmann::json{{"time", now}, {"hours", hours}, {"series", series}}.dump());
 }
 
+// GET /v1/transfers[?since=ms]: arrivals that moved a person to a shelter
+// from another (ServerStore::transfers), since `since` (default: the last
+// 48 h). Every headquarters account gets them by route: from, to, how many,
+// the latest. Only a `roster` account also gets each one: who (id and
+// name), from, to, when and the device that recorded it, newest first.
+ApiReply transfers(ServerStore& st, const ApiRequest& req, std::int64_t now) {
+  Asker a = headquarters(st, req, "transfers");
+  if (!a.principal) return a.refusal;
+  std::int64_t since = std::max<std::int64_t>(0, now - 48 * 3600'000);
+  if (req.params.count("since")) {
+    const std::string text = param(req, "since");
+    // At most 14 digits: a time in ms that an HLC holds (48 bits).
+    if (text.empty() || text.size() > 14 || text.find_first_not_of("0123456789") != std::string::npos)
+      return refused(400, "transfers: since must be a time in ms since 1970");
+    since = std::stoll(text);
+  }
+  auto found = st.transfers(since);
+  if (!found) return refused(503, found.error().message);
+  struct Leg {
+    std::int64_t count = 0, last_ms = 0;
+  };
+  std::map<std::pair<std::string, std::string>, Leg> by_route;
+  for (const auto& t : *found) {
+    Leg& r = by_route[{t.from_shelter, t.to_shelter}];
+    ++r.count;
+    r.last_ms = std::max(r.last_ms, t.at_ms);
+  }
+  std::vector<std::pair<std::pair<std::string, std::string>, Leg>> ordered(by_route.begin(), by_route.end());
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const auto& x, const auto& y) { return x.second.last_ms > y.second.last_ms; });
+  nlohmann::json routes = nlohmann::json::array();
+  for (const auto& [key, r] : ordered)
+    routes.push_back({{"from", key.first}, {"to", key.second}, {"count", r.count}, {"last", r.last_ms}});
+  nlohmann::json out = {{"time", now}, {"since", since}, {"routes", std::move(routes)}};
+  if (role_allows(a.principal->role, "roster")) {
+    constexpr size_t kListed = 1000;  // the newest; the routes count them all
+    nlohmann::json each = nlohmann::json::array();
+    for (size_t i = 0; i < found->size() && i < kListed; ++i) {
+      const Transfer& t = (*found)[i];
+      each.push_back({{"person", t.person_id},
+                      {"name", t.name},
+                      {"from", t.from_shelter},
+                      {"to", t.to_shelter},
+                      {"time", t.at_ms},
+                      {"device", t.device_id}});
+    }
+    out["transfers"] = std::move(each);
+    out["more"] = found->size() > kListed;
+  }
+  return json_reply(out.dump());
+}
+
 // GET /v1/search?q=[&birth_year=]: 安否 search over persons who consented.
 // The query must name a person (search_rule.hpp). A `search` account gets
 // what a searching relative needs and no internal ids: name, reading, age
@@ -395,6 +447,7 @@ const std::vector<Route>& routes() {
       {{"GET", "/v1/me"}, me},
       {{"GET", "/v1/shelters"}, shelters},
       {{"GET", "/v1/timeline"}, timeline},
+      {{"GET", "/v1/transfers"}, transfers},
       {{"GET", "/v1/search"}, search},
       {{"GET", "/v1/export/counts.csv"}, export_counts},
       {{"GET", "/v1/export/roster.csv"}, export_roster},

@@ -209,6 +209,9 @@ CREATE TABLE IF NOT EXISTS shelter_info(id TEXT PRIMARY KEY, name TEXT NOT NULL,
 CREATE TABLE IF NOT EXISTS device_status(
   device_id TEXT PRIMARY KEY, shelter_id TEXT NOT NULL, last_push_ms INTEGER, last_pull_ms INTEGER,
   clock_skew_ms INTEGER, future_events INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+-- Transfers since a time: arrivals by effective stamp (transfers()).
+CREATE INDEX IF NOT EXISTS event_arrival_time ON event((CASE WHEN clamp <> 0 THEN clamp ELSE hlc END))
+  WHERE type = 'arrived';
 )sql");
   }
 
@@ -296,6 +299,45 @@ CREATE TABLE IF NOT EXISTS device_status(
       if (!row) return row.error().context("timeline");
       if (!*row) break;
       out.push_back({(*q)->text(0), (*q)->i64(1), (*q)->i64(2), (*q)->i64(3)});
+    }
+    return out;
+  }
+
+  // Each person's arrivals in the fold's order, and LAG for the shelter of
+  // the arrival before (pg/store.cpp has the same query). When few persons
+  // arrived since the time (days into an emergency), only their arrivals
+  // are read (index event_arrival_time); when many did, one pass over every
+  // arrival is cheaper than a lookup per person (docs/performance.md).
+  Result<std::vector<Transfer>> transfers(std::int64_t since_ms) override {
+    std::lock_guard lock(mu_);
+    const auto since = static_cast<std::int64_t>(make_hlc(since_ms, 0));
+    auto sizes = store_->db().prepare(
+        "SELECT count(*), coalesce(sum((CASE WHEN clamp <> 0 THEN clamp ELSE hlc END) >= ?1), 0) FROM event "
+        "INDEXED BY event_arrival_time WHERE type = 'arrived'");
+    if (!sizes) return sizes.error();
+    (*sizes)->bind(1, since);
+    if (auto r = (*sizes)->step(); !r) return r.error().context("transfers");
+    const bool few = 2 * (*sizes)->i64(1) < (*sizes)->i64(0);
+    (*sizes)->reset();
+    auto q = store_->db().prepare(
+        std::string("WITH arrival AS (SELECT person_id, shelter_id, device_id, id, CASE WHEN clamp <> 0 THEN clamp "
+                    "ELSE hlc END AS eff, lag(shelter_id) OVER (PARTITION BY person_id ORDER BY CASE WHEN clamp <> 0 "
+                    "THEN clamp ELSE hlc END, device_id, id) AS prev FROM event WHERE type = 'arrived'") +
+        (few ? " AND person_id IN (SELECT person_id FROM event WHERE type = 'arrived' AND (CASE WHEN clamp <> 0 "
+               "THEN clamp ELSE hlc END) >= ?1)"
+             : "") +
+        ") SELECT a.person_id, coalesce(p.name, ''), a.prev, a.shelter_id, a.eff >> 16, a.device_id, a.id "
+        "FROM arrival a LEFT JOIN person p ON p.person_id = a.person_id WHERE a.prev <> a.shelter_id AND a.eff >= ?1 "
+        "ORDER BY a.eff DESC, a.device_id DESC, a.id DESC");
+    if (!q) return q.error();
+    (*q)->bind(1, since);
+    std::vector<Transfer> out;
+    for (;;) {
+      auto row = (*q)->step();
+      if (!row) return row.error().context("transfers");
+      if (!*row) break;
+      out.push_back(
+          {(*q)->text(0), (*q)->text(1), (*q)->text(2), (*q)->text(3), (*q)->i64(4), (*q)->text(5), (*q)->text(6)});
     }
     return out;
   }

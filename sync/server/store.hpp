@@ -47,6 +47,18 @@ struct TimelineRow {
   std::int64_t arrived = 0, left = 0;
 };
 
+// A transfer: an arrival at shelter `to` of a person whose previous arrival
+// (by effective stamp, Event::effective_hlc, in the fold's order) was at
+// another shelter `from`. Arrivals are never refused (a kiosk may move
+// anyone whose id it knows), so headquarters is shown each one.
+struct Transfer {
+  PersonId person_id;
+  std::string name;  // the person's name now (roster role only)
+  std::string from_shelter, to_shelter;
+  std::int64_t at_ms = 0;  // the arrival's effective stamp, ms
+  std::string device_id, event_id;
+};
+
 // One 安否 search result: a person who consented to disclosure.
 struct SearchHit {
   PersonId id;
@@ -76,6 +88,10 @@ class ServerStore {
   // Arrivals and departures (left) per shelter and hour of event time since
   // since_ms, by hour then shelter.
   virtual Result<std::vector<TimelineRow>> timeline(std::int64_t since_ms) = 0;
+  // Transfers whose arrival is stamped (effectively) at or after since_ms,
+  // newest first (then by device id and event id, descending): computed
+  // from the log at each call, so a late arrival moves them as the fold does.
+  virtual Result<std::vector<Transfer>> transfers(std::int64_t since_ms) = 0;
   // The shelters headquarters knows, by id.
   virtual Result<std::vector<ShelterInfo>> shelters() = 0;
   virtual Status set_shelter(const std::string& id, const std::string& name, int capacity) = 0;

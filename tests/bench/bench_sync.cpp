@@ -1,6 +1,8 @@
 // Sync benchmarks, printing figures:
 //  - wire bytes per arrival event (a push batch of 500, JSON, gzip as sent);
 //  - server merge rate without HTTP (ServerStore::push, SQLite);
+//  - transfers (a fifth of the persons arriving again at another shelter):
+//    storing them, and headquarters' list of them (SQLite, and PostgreSQL);
 //  - catch-up of a kiosk with N unsynced events through the real daemon code
 //    and the real server on loopback (HTTP, gzip, JSON, both SQLite files).
 //  - with --pg URL: the server's merge rate on PostgreSQL, side by side with
@@ -108,6 +110,41 @@ size_t gzip_size(const std::string& s) {
   return n;
 }
 
+// Transfers (ServerStore::transfers, read from the log at each call): a
+// fifth of the persons of `arrived` arrive again at another shelter; times
+// storing those arrivals, then headquarters' list of all transfers and of
+// the latest 1000 (a `since` near now, as the dashboard asks).
+void bench_transfers(sync::ServerStore& store, const std::vector<Event>& arrived, const char* backend) {
+  std::vector<Event> moves;
+  const size_t count = arrived.size() / 5;
+  const Hlc after = arrived.back().hlc;
+  for (size_t i = 0; i < count; ++i) {
+    Event e = arrived[i];
+    e.hlc = after + (static_cast<Hlc>(i + 1) << 16);
+    e.device_id = "tama-08-a";
+    e.device_seq = static_cast<std::int64_t>(i + 1);
+    e.id = make_event_id(e.device_id, e.hlc);
+    e.shelter_id = "tama-08";
+    e.body = {{"stay", "shelter"}};
+    moves.push_back(std::move(e));
+  }
+  auto t0 = Clock::now();
+  push_all(store, batches("tama-08-a", moves));
+  const double push_s = secs(t0);
+  t0 = Clock::now();
+  auto all = store.transfers(0);
+  const double all_ms = secs(t0) * 1000;
+  const std::int64_t since = hlc_millis(moves[count > 1000 ? count - 1000 : 0].hlc);
+  t0 = Clock::now();
+  auto recent = store.transfers(since);
+  const double recent_ms = secs(t0) * 1000;
+  if (!all || !recent) die("transfers", (!all ? all : recent).error());
+  std::printf(
+      "transfers, %s, %zu events: %zu arrivals at another shelter stored in %.2f s; all %zu transfers listed in "
+      "%.0f ms, the latest %zu (since a time) in %.1f ms\n",
+      backend, arrived.size() + count, count, push_s, all->size(), all_ms, recent->size(), recent_ms);
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
@@ -166,6 +203,8 @@ int bench_pg(const std::string& url, int n, int rounds) {
     };
     for (int round = 1; round <= rounds; ++round) {
       merge(requests, "each a household of one", merges, round);
+      sql("ANALYZE event");
+      bench_transfers(**st, events, "PostgreSQL");
       merge(family_requests, "households of 1-4", family_merges, round);
       for (const auto& [table, ddl] : tables) {
         sql(std::string("DROP TABLE IF EXISTS ") + table + "; " + ddl);
@@ -234,11 +273,13 @@ int main(int argc, char** argv) {
   {
     auto st = sync::open_sqlite_server_store((dir / "direct.db").string());
     if (!st) die("server store", st.error());
-    const auto requests = batches("tama-01-a", arrivals("tama-01-a", "tama-01", n));
+    const auto events = arrivals("tama-01-a", "tama-01", n);
+    const auto requests = batches("tama-01-a", events);
     auto t0 = Clock::now();
     push_all(**st, requests);
     const double t = secs(t0);
     std::printf("server merge, SQLite, no HTTP (batches of 2000): %d events in %.1f s = %.0f events/s\n", n, t, n / t);
+    bench_transfers(**st, events, "SQLite");
   }
   {
     // The kiosk: n own events not yet pushed.

@@ -71,6 +71,23 @@ try {
   check((await cls(cfg.full_shelter) || "").includes("full"), `${cfg.full_shelter} is marked full`);
   check((await cls(cfg.warn_shelter) || "").includes("warn"), `${cfg.warn_shelter} is marked nearly full`);
   check((await cls(cfg.stale_shelter) || "").includes("stale-row"), `${cfg.stale_shelter} (no kiosk contact) is highlighted`);
+  // Transfers (two persons of s-c arrived at s-b with their passes): the
+  // route with its count and time, a marker on the receiving shelter, no names.
+  const tx = cfg.transfers;
+  await page.waitForFunction(() => document.querySelectorAll("#transfer-routes li").length > 0);
+  const routes = await page.$$eval("#transfer-routes li", (lis) => lis.map((li) => li.textContent));
+  check(routes.length === 1 && routes[0].startsWith(tx.route + ", 最終 ") && /\d\d:\d\d$/.test(routes[0]) &&
+        await page.isHidden("[data-testid=no-transfers]"), `the transfers panel shows the route: ${routes}`);
+  check((await cls(tx.to) || "").includes("transfer-in") &&
+        await text(`#shelters tbody tr[data-shelter="${tx.to}"] .transfer-mark`) === "転入 2" &&
+        await page.locator("#shelters .transfer-mark").count() === 1,
+        `${tx.to}, which received the transfers, is marked in the shelter table (and no other shelter)`);
+  const txKeys = await page.evaluate(async () => {
+    const s = JSON.parse(sessionStorage.getItem("session"));
+    return Object.keys(await (await fetch("/v1/transfers", { headers: { Authorization: "Bearer " + s.token } })).json());
+  });
+  check(await page.isHidden("[data-testid=transfer-list]") && !txKeys.includes("transfers"),
+        `a counts-only account gets no list of who moved (${txKeys})`);
   check(await page.isHidden("[data-testid=search-section]") && await page.isHidden("[data-testid=export-roster]") &&
         await page.isHidden("[data-testid=export-pfif]"), "a counts-only account sees no search and no roster");
   const refused = await page.evaluate(async () => {
@@ -100,6 +117,9 @@ try {
   // English.
   await page.click("[data-testid=lang]");
   check(await text("h1") === "Shelter Check-in — Headquarters", "English texts");
+  const routesEn = await page.$$eval("#transfer-routes li", (lis) => lis.map((li) => li.textContent));
+  check(await text("#transfers h2") === "Transfers (48 h)" && routesEn[0].startsWith(tx.route + ", last "),
+        `the transfers panel in English: ${routesEn}`);
   await shot(page, "dashboard-en-counts.png");
 
   // Signing out ends the session on the server too: its token, replayed, is refused.
@@ -175,6 +195,12 @@ try {
   await page.click("[data-testid=signin-submit]");
   await page.waitForSelector("[data-testid=export-roster]", { state: "visible" });
   check(await page.isVisible("[data-testid=search-section]"), "a roster account can search too");
+  await page.waitForSelector("[data-testid=transfer-list]", { state: "visible" });
+  const moved = await page.$$eval("#transfer-list tbody tr", (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  check(JSON.stringify(moved.map((r) => r[0]).sort()) === JSON.stringify([...tx.names].sort()) &&
+        moved.every((r) => r[1] === "s-c" && r[2] === tx.to && /\d\d:\d\d/.test(r[3]) && r[4] === tx.device),
+        `a roster account sees who moved, from where, when and on which kiosk: ${JSON.stringify(moved)}`);
+  await shot(page, "dashboard-roster-transfers.png");
   for (const [button, file] of [["export-roster", "shelter-roster.csv"], ["export-pfif", "shelter-pfif.xml"]]) {
     const [d] = await Promise.all([page.waitForEvent("download"), page.click(`[data-testid=${button}]`)]);
     await d.saveAs(path.join(cfg.artifacts, file));

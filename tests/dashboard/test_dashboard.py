@@ -96,6 +96,16 @@ ctl("b-1", "leave", gone)
 # s-c: a few, one who does not consent to disclosure.
 checkin("c-1", "山田 花子", "ヤマダ ハナコ", "F", "1960-05-01", "illness", consent=True)
 checkin("c-1", "山田 秘密", "ヤマダ ヒミツ", "F", "1960-07-07", consent=False)
+# Two persons registered at s-c move to s-b with their passes (transfers,
+# flagged on the dashboard); one goes out and back at s-a (not a transfer).
+movers = [checkin("c-1", f"移動 {i}", "イドウ", "M", "1985") for i in range(2)]
+ctl("a-2", "back", out_id)
+ctl("a-2", "out", out_id)
+for k in KIOSKS:
+    sync(k)
+for pid in movers:
+    said = ctl("b-1", "scan", ctl("c-1", "pass", pid))
+    check(said.startswith("Arrived"), f"a pass of s-c scanned at s-b: {said}")
 for k in KIOSKS:
     sync(k)
 for k in KIOSKS:
@@ -117,7 +127,7 @@ for s, c in counts.items():
     expected["out"] += c["out"]
     expected["outside"] += stay.get("car", 0) + stay.get("home", 0)
     expected["needs"] += needs
-check(expected["present"] == 9 + 6 + 2, f"the store counts what the kiosks checked in ({expected['present']})")
+check(expected["present"] == 9 + 8 + 2, f"the store counts what the kiosks checked in ({expected['present']})")
 
 config = {
     "url": URL, "artifacts": ARTIFACTS, "expected": expected, "all_names": names,
@@ -125,6 +135,7 @@ config = {
     "search_user": "hq-safety", "search_password": "safety-pass-2026",
     "roster_user": "hq-roster", "roster_password": "roster-pass-2026",
     "full_shelter": "s-b", "warn_shelter": "s-a", "stale_shelter": "s-d",
+    "transfers": {"route": "s-c → s-b: 2", "to": "s-b", "names": ["移動 0", "移動 1"], "device": "b-1"},
     "search": {"q": "ヤマダ", "birth_year": "1960", "expect": ["山田 一1", "山田 花子"], "no_consent": "山田 秘密"},
     "new_arrival_cmd": f"'{CTL}' --db '{db('c-1')}' checkin --name '新規 到着' --birth 2000 >/dev/null && "
                        f"'{SYNC}' --db '{db('c-1')}' --server {URL} --once 2>/dev/null",

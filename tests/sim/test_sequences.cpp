@@ -12,6 +12,7 @@
 
 #include "core/secrets.hpp"
 #include "core/usb_export.hpp"
+#include "sync/server/routes.hpp"
 #include "tests/sim/sim.hpp"
 #include "tests/unit/test_support.hpp"
 
@@ -391,4 +392,122 @@ TEST_CASE("7: a kiosk cannot change or read another shelter's person by writing 
   status(a, p, EventType::WentOut);
   CHECK(w.sync(a).refused == 0);
   CHECK(w.server_person(p).presence == Presence::Out);
+}
+
+namespace {
+
+// The transfers headquarters is shown, as (from, to, device), newest first.
+std::vector<std::string> transfers(World& w, std::int64_t since = 0) {
+  auto t = w.server->store().transfers(since);
+  REQUIRE(t.ok());
+  std::vector<std::string> out;
+  for (const auto& x : *t) out.push_back(x.from_shelter + ">" + x.to_shelter + " by " + x.device_id);
+  return out;
+}
+
+nlohmann::json transfers_reply(World& w, const std::string& role) {
+  auto token = w.server->store().add_user("hq-" + role, role, "");
+  REQUIRE(token.ok());
+  sync::ApiRequest req;
+  req.method = "GET";
+  req.path = "/v1/transfers";
+  req.params = {{"since", "0"}};
+  req.authorization = "Bearer " + *token;
+  const sync::ApiReply reply = sync::route(w.server->store(), req, w.clock.now);
+  INFO(reply.body);
+  REQUIRE(reply.status == 200);
+  return nlohmann::json::parse(reply.body);
+}
+
+}  // namespace
+
+TEST_CASE("8: headquarters sees each transfer, ordered by effective stamp", "[sequences][security]") {
+  const std::string pg = GENERATE(from_range(backends()));
+  World w(pg);
+  Kiosk& a = w.kiosk("a-1", "shelter-a");
+  Kiosk& b = w.kiosk("b-1", "shelter-b");
+  Kiosk& c = w.kiosk("c-1", "shelter-c");
+  const PersonId p = walk_in(a, "Goto");
+  w.sync(a);
+  // Out and back at A, then a leave and an arrival again at A: no transfer.
+  w.tick();
+  status(a, p, EventType::WentOut);
+  w.tick();
+  status(a, p, EventType::CameBack);
+  w.tick();
+  status(a, p, EventType::Left);
+  w.tick();
+  pass_scan(a, p);
+  w.sync(a);
+  CHECK(transfers(w).empty());
+  // A pass from A scanned at B: one transfer, recorded by B's kiosk.
+  w.tick();
+  pass_scan(b, p);
+  w.sync(b);
+  CHECK(transfers(w) == std::vector<std::string>{"shelter-a>shelter-b by b-1"});
+  const std::int64_t first_at = w.clock.now;
+
+  // Q moves A -> C -> B in real time, but C pushes last (a day offline):
+  // the transfers follow the stamps, not the order they reached the server.
+  const PersonId q = walk_in(a, "Hara");
+  w.sync(a);
+  c.link_up = false;
+  w.tick();
+  pass_scan(c, q);
+  w.tick();
+  pass_scan(b, q);
+  w.sync(b);
+  c.link_up = true;
+  w.sync(c);
+  // R: C's clock runs 3 h ahead (since its last contact); its arrival is
+  // clamped to the server's clock + 5 min, so B's arrival 10 min later is
+  // the later one: A -> C, then C -> B (not A -> B, then B -> C).
+  const PersonId r = walk_in(a, "Ikeda");
+  w.sync(a);
+  c.clock_error = 3 * kHour;
+  w.tick();
+  pass_scan(c, r);
+  w.sync(c);
+  w.tick(10 * 60'000);
+  pass_scan(b, r);
+  w.sync(b);
+  const std::vector<std::string> all = {"shelter-c>shelter-b by b-1", "shelter-a>shelter-c by c-1",
+                                        "shelter-c>shelter-b by b-1", "shelter-a>shelter-c by c-1",
+                                        "shelter-a>shelter-b by b-1"};
+  CHECK(transfers(w) == all);
+  CHECK(transfers(w, first_at + 1).size() == 4);
+  CHECK(transfers(w, w.clock.now + 1).empty());
+  auto listed = w.server->store().transfers(0);
+  REQUIRE(listed.ok());
+  CHECK(listed->front().person_id == r);
+  CHECK(listed->front().name == "Ikeda");
+  CHECK(listed->back().name == "Goto");
+
+  // The route: every headquarters account sees the routes; only roster the persons.
+  const nlohmann::json counts = transfers_reply(w, "counts");
+  CHECK_FALSE(counts.contains("transfers"));
+  CHECK(counts.dump().find("Goto") == std::string::npos);
+  CHECK(counts.dump().find(p) == std::string::npos);
+  const nlohmann::json routes = nlohmann::json::parse(R"([
+      {"from": "shelter-c", "to": "shelter-b", "count": 2}, {"from": "shelter-a", "to": "shelter-c", "count": 2},
+      {"from": "shelter-a", "to": "shelter-b", "count": 1}])");
+  REQUIRE(counts["routes"].size() == routes.size());
+  for (size_t i = 0; i < routes.size(); ++i) {
+    nlohmann::json got = counts["routes"][i];
+    CHECK(got["last"].get<std::int64_t>() >= first_at);
+    got.erase("last");
+    CHECK(got == routes[i]);
+  }
+  CHECK(counts["routes"][2]["last"] == first_at);
+  CHECK(transfers_reply(w, "search") == counts);
+  const nlohmann::json roster = transfers_reply(w, "roster");
+  CHECK(roster["routes"] == counts["routes"]);
+  REQUIRE(roster["transfers"].size() == 5);
+  CHECK(roster["transfers"][4] == nlohmann::json{{"person", p},
+                                                 {"name", "Goto"},
+                                                 {"from", "shelter-a"},
+                                                 {"to", "shelter-b"},
+                                                 {"time", first_at},
+                                                 {"device", "b-1"}});
+  CHECK(roster["more"] == false);
 }

@@ -218,6 +218,42 @@ check(status_of("/v1/export/roster.csv", ROSTER) == 200 and found[0] == 200 and 
       "the roster role downloads the roster and searches, with ids")
 check("roster exported by hq-roster" in open(os.path.join(work, "server.log")).read(),
       "each roster download is in the server's log, with who")
+
+# Transfers: a person registered at B who goes out and back, leaves and
+# arrives again at B has not moved; a pass from B scanned at A moves them,
+# and headquarters sees it: routes for every role, who for roster only.
+code, body = get("/v1/transfers", HQ)
+check(code == 200 and body.get("routes") == [], f"no transfers yet (out, back, leave at one shelter): {code} {body}")
+mover = ctl(b1, "checkin", "--name", "Transfer person", "--birth", "1977").split()[2]
+ctl(b1, "out", mover)
+ctl(b1, "back", mover)
+ctl(b1, "leave", mover)
+ctl(b1, "checkin", "--person", mover)
+check(sync(b1)[0] == 0, "B's kiosk syncs an out, a back, a leave and a re-arrival")
+code, body = get("/v1/transfers", HQ)
+check(code == 200 and body.get("routes") == [], f"out and back, or a re-arrival at the same shelter, is no transfer: {body}")
+said = ctl(a1, "scan", ctl(b1, "pass", mover).strip())
+check(said.startswith("Arrived") and sync(a1)[0] == 0, f"B's pass scanned at A: {said.strip()}")
+code, body = get("/v1/transfers", HQ)
+routes = body.get("routes", [])
+check(code == 200 and len(routes) == 1 and {k: routes[0][k] for k in ("from", "to", "count")}
+      == {"from": "tama-02", "to": "tama-01", "count": 1} and abs(routes[0]["last"] - time.time() * 1000) < 60000,
+      f"the counts role sees the transfer B -> A: {code} {routes}")
+check("transfers" not in body and "Transfer person" not in json.dumps(body) and mover not in json.dumps(body),
+      f"and no person: {body}")
+code, found = get("/v1/transfers", SEARCHER)
+check(code == 200 and found.get("routes") == routes and "transfers" not in found, f"the search role likewise: {found}")
+code, found = get("/v1/transfers?since=0", ROSTER)
+listed = found.get("transfers", [])
+check(code == 200 and found.get("routes") == routes and len(listed) == 1
+      and {k: v for k, v in listed[0].items() if k != "time"}
+      == {"person": mover, "name": "Transfer person", "from": "tama-02", "to": "tama-01", "device": "tama-01-a"}
+      and listed[0]["time"] == routes[0]["last"], f"the roster role sees who moved, when, and which kiosk: {found}")
+code, found = get(f"/v1/transfers?since={routes[0]['last'] + 1}", ROSTER)
+check(code == 200 and found.get("routes") == [] and found.get("transfers") == [], f"since a later time: none ({found})")
+check(get("/v1/transfers", a1_token)[0] == 403 and get("/v1/transfers", None)[0] == 401,
+      "kiosks and anonymous callers cannot read transfers")
+check(get("/v1/transfers?since=-1", HQ)[0] == 400, "a bad since is refused")
 # A changed role ends every earlier credential of the account.
 demoted = server_cli("add-user", "--name", "hq-roster", "--role", "counts")
 code = status_of("/v1/export/roster.csv", ROSTER)

@@ -97,6 +97,8 @@ std::vector<RouteCase> route_table() {
       {"GET", "/v1/me", {}, "", kHeadquarters},
       {"GET", "/v1/shelters", {}, "", kHeadquarters},
       {"GET", "/v1/timeline", {}, "", kHeadquarters},
+      // Every role gets routes and counts; roster also the persons (test_sequences "8").
+      {"GET", "/v1/transfers", {{"since", "0"}}, "", kHeadquarters},
       {"GET", "/v1/export/counts.csv", {}, "", kHeadquarters},
       {"GET", "/v1/search", {{"q", "山田 花子"}}, "", {"search", "roster"}},
       {"GET", "/v1/export/roster.csv", {}, "", {"roster"}},

@@ -187,6 +187,7 @@ class PgServerStore final : public ServerStore {
   Result<std::vector<SearchHit>> search_consenting(const std::string& text) override;
   Result<std::vector<PersonRecord>> persons(bool consenting_only) override;
   Result<std::vector<TimelineRow>> timeline(std::int64_t since_ms) override;
+  Result<std::vector<Transfer>> transfers(std::int64_t since_ms) override;
   Result<std::vector<ShelterInfo>> shelters() override;
   Status set_shelter(const std::string& id, const std::string& name, int capacity) override;
   Result<std::optional<std::int64_t>> note_contact(const DeviceContact& c) override;

@@ -51,6 +51,9 @@ CREATE TABLE IF NOT EXISTS device_status(
 -- whose visibility a merge moves (merge_visibility).
 ALTER TABLE event ADD COLUMN IF NOT EXISTS clamp BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS event_merged ON event(person_id) WHERE type = 'merged';
+-- Transfers since a time: arrivals by effective stamp (transfers()).
+CREATE INDEX IF NOT EXISTS event_arrival_time ON event((CASE WHEN clamp <> 0 THEN clamp ELSE hlc END))
+  WHERE type = 'arrived';
 CREATE TABLE IF NOT EXISTS schema_info(key TEXT PRIMARY KEY, value BIGINT NOT NULL);
 -- Events refused by the write rule (core/write_rules.hpp), kept so that a
 -- copy relayed later gets the same answer.

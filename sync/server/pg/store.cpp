@@ -153,6 +153,27 @@ Result<std::vector<TimelineRow>> PgServerStore::timeline(std::int64_t since_ms) 
   });
 }
 
+// As the SQLite store's: persons with an arrival since the time (index
+// event_arrival_time), LAG over each one's arrivals in the fold's order.
+Result<std::vector<Transfer>> PgServerStore::transfers(std::int64_t since_ms) {
+  return pool_.with_conn("transfers", [&](pqxx::connection& conn) -> Result<std::vector<Transfer>> {
+    pqxx::read_transaction w(conn);
+    std::vector<Transfer> out;
+    for (const auto& r : w.exec_params(
+             "WITH arrival AS (SELECT person_id, shelter_id, device_id, id, CASE WHEN clamp <> 0 THEN clamp ELSE "
+             "hlc END AS eff, lag(shelter_id) OVER (PARTITION BY person_id ORDER BY CASE WHEN clamp <> 0 THEN clamp "
+             "ELSE hlc END, device_id, id) AS prev FROM event WHERE type = 'arrived' AND person_id IN (SELECT "
+             "person_id FROM event WHERE type = 'arrived' AND (CASE WHEN clamp <> 0 THEN clamp ELSE hlc END) >= $1)) "
+             "SELECT a.person_id, coalesce(p.name, ''), a.prev, a.shelter_id, a.eff >> 16, a.device_id, a.id "
+             "FROM arrival a LEFT JOIN person p ON p.person_id = a.person_id WHERE a.prev <> a.shelter_id AND "
+             "a.eff >= $1 ORDER BY a.eff DESC, a.device_id DESC, a.id DESC",
+             static_cast<std::int64_t>(make_hlc(since_ms, 0))))
+      out.push_back({r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(), r[4].as<std::int64_t>(), r[5].c_str(),
+                     r[6].c_str()});
+    return out;
+  });
+}
+
 Result<std::vector<ShelterInfo>> PgServerStore::shelters() {
   return pool_.with_conn("shelters", [&](pqxx::connection& conn) -> Result<std::vector<ShelterInfo>> {
     pqxx::read_transaction w(conn);
