@@ -489,8 +489,13 @@ def forged_card():
 
 
 def forged_pass():
-    """A pass (ids only) of B's person, shown at A: the person moves to A."""
+    """A pass (ids only) of B's person, shown at A: the person moves to A.
+    Not refused (no arrival is lost), but headquarters sees the transfer."""
     ack, codes = refused_codes(*push(A_TOKEN, "tama-01-a", [event("arrived", PASS_VICTIM, {})]))
+    status, body = request("GET", "/v1/transfers?since=0", ROSTER)
+    seen = status == 200 and any(t.get("person") == PASS_VICTIM and t.get("from") == "tama-02" and t.get("to") == "tama-01"
+                                 for t in json.loads(body).get("transfers", []))
+    check(seen, f"the move of B's person to A is on headquarters' transfers: {status} {body[:160]!r}")
     return not ack, f"ack {ack} refused {codes}"
 
 
