@@ -47,7 +47,7 @@ import urllib.parse
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sync"))
-from harness import binaries, check, finish, free_port, start_server, token_of, work  # noqa: E402
+from harness import binaries, check, finish, free_port, run, start_server, token_of, work  # noqa: E402
 
 BUILD = sys.argv[1]
 CTL, SERVER, SYNC = binaries(BUILD)
@@ -69,10 +69,7 @@ def server_cli(*args, ok=(0,)):
 
 
 def ctl(db, *args):
-    r = subprocess.run([CTL, "--db", db, *args], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit(f"shelterctl {args}: {r.stderr}")
-    return r.stdout
+    return run(CTL, "--db", db, *args)
 
 
 def sync(db):

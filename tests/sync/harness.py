@@ -8,6 +8,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 failures = []
@@ -66,6 +67,16 @@ def run(*args):
     if r.returncode != 0:
         raise SystemExit(f"{args}: {r.stderr}")
     return r.stdout.strip()
+
+
+def get_json(url, path, token):
+    """GET url+path with a bearer token (or none); (status, JSON body)."""
+    req = urllib.request.Request(url + path, headers={"Authorization": "Bearer " + token} if token else {})
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read().decode() or "{}")
 
 
 def start_server(server, store_args, port, log=None):

@@ -16,7 +16,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import binaries, check, finish, free_port, secrets_of, start_server, token_of, work  # noqa: E402
+from harness import binaries, check, finish, free_port, get_json, secrets_of, start_server, token_of, work  # noqa: E402
 
 BUILD = sys.argv[1]
 CTL, SERVER, SYNC = binaries(BUILD)
@@ -55,12 +55,7 @@ def kiosk(name, shelter, enrol=True):
 
 
 def get(path, token):
-    req = urllib.request.Request(URL + path, headers={"Authorization": "Bearer " + token} if token else {})
-    try:
-        with urllib.request.urlopen(req) as r:
-            return r.status, json.load(r)
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read().decode() or "{}")
+    return get_json(URL, path, token)
 
 
 def sql(db, query):
