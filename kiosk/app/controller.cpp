@@ -233,20 +233,27 @@ void Controller::show_done(const std::vector<Event>& events, const std::vector<s
   vm_.done.can_print = !config_.print_command.empty();
   vm_.done.names = names;
   vm_.notice.reset();
-  if (events.empty()) return;
-  auto rec = store_.person(events.front().person_id);
-  qr::Pass pass;
-  pass.person_id = events.front().person_id;
-  pass.household_id = rec && rec->has_value() ? (*rec)->household_id : events.front().household_id;
-  pass.shelter_id = store_.shelter_id();
-  pass.issued = today_utc();
-  auto text = qr::encode_pass(pass, qr::signer_for(device_key_));
-  if (!text) return;
-  auto m = qrimage::encode(*text);
-  if (!m) return;
-  vm_.done.pass_text = *text;
-  vm_.done.qr_size = m->size;
-  vm_.done.qr_modules = m->modules;
+  // A pass for each person checked in, so that each can go out and come
+  // back with their own.
+  for (const Event& e : events) {
+    if (e.type != EventType::Arrived) continue;
+    auto rec = store_.person(e.person_id);
+    qr::Pass pass;
+    pass.person_id = e.person_id;
+    pass.household_id = rec && rec->has_value() ? (*rec)->household_id : e.household_id;
+    pass.shelter_id = store_.shelter_id();
+    pass.issued = today_utc();
+    auto text = qr::encode_pass(pass, qr::signer_for(device_key_));
+    if (!text) continue;
+    auto m = qrimage::encode(*text);
+    if (!m) continue;
+    ui::PassVm p;
+    p.name = rec && rec->has_value() ? (*rec)->info.name : "";
+    p.text = *text;
+    p.qr_size = m->size;
+    p.qr_modules = m->modules;
+    vm_.done.passes.push_back(std::move(p));
+  }
 }
 
 // ---- walk-in ----------------------------------------------------------------
@@ -321,10 +328,11 @@ void Controller::submit_walkin(Clock::time_point now) {
 }
 
 void Controller::print_pass() {
-  if (!printer_.enabled() || vm_.done.qr_size == 0 || printer_.busy()) return;
+  const ui::PassVm* shown = vm_.done.shown();
+  if (!printer_.enabled() || !shown || printer_.busy()) return;
   qrimage::QrMatrix m;
-  m.size = vm_.done.qr_size;
-  m.modules = vm_.done.qr_modules;
+  m.size = shown->qr_size;
+  m.modules = shown->qr_modules;
   if (auto st = printer_.start(qrimage::to_png(m, 10)); !st)
     return notice("done.print_failed", st.error().message, true);
 }
@@ -443,6 +451,9 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
       break;
     case Intent::Finish:
       go(Screen::Welcome, now);
+      break;
+    case Intent::DonePage:
+      if (in.number >= 0 && static_cast<size_t>(in.number) < vm_.done.passes.size()) vm_.done.page = in.number;
       break;
     case Intent::PrintPass:
       print_pass();

@@ -6,16 +6,16 @@ namespace shelter::ui {
 
 namespace {
 
-void draw_qr(const DoneVm& d, float side) {
+void draw_qr(const PassVm* d, float side) {
   const ImVec2 p = ImGui::GetCursorScreenPos();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(p, ImVec2(p.x + side, p.y + side), IM_COL32(255, 255, 255, 255));
-  if (d.qr_size > 0) {
+  if (d && d->qr_size > 0) {
     const int quiet = 4;
-    const float m = side / static_cast<float>(d.qr_size + 2 * quiet);
-    for (int y = 0; y < d.qr_size; ++y)
-      for (int x = 0; x < d.qr_size; ++x)
-        if (d.qr_modules[static_cast<size_t>(y * d.qr_size + x)]) {
+    const float m = side / static_cast<float>(d->qr_size + 2 * quiet);
+    for (int y = 0; y < d->qr_size; ++y)
+      for (int x = 0; x < d->qr_size; ++x)
+        if (d->qr_modules[static_cast<size_t>(y * d->qr_size + x)]) {
           const float x0 = p.x + static_cast<float>(x + quiet) * m, y0 = p.y + static_cast<float>(y + quiet) * m;
           dl->AddRectFilled(ImVec2(x0, y0), ImVec2(x0 + m, y0 + m), IM_COL32(0, 0, 0, 255));
         }
@@ -28,28 +28,47 @@ void draw_qr(const DoneVm& d, float side) {
 void draw_done(Ui& ui) {
   const DoneVm& d = ui.vm.done;
   title(ui, ui.t("done.title"));
-  ImGui::PushFont(ui.fonts.large());
-  for (const auto& n : d.names) {
-    const std::string line = "✓ " + ui.d(n);
-    ImGui::TextUnformatted(line.c_str());
-  }
-  ImGui::PopFont();
-  ImGui::Spacing();
-  const float side = std::min(ImGui::GetContentRegionAvail().y - ui.unit * 1.4f - ImGui::GetStyle().ItemSpacing.y * 2,
-                              ImGui::GetContentRegionAvail().x * 0.45f);
+  // Left: whose pass, and the pass as big as the screen allows. Right: who
+  // was checked in, the other passes, what to do with them.
+  const PassVm* shown = d.shown();
+  const float line = ImGui::GetTextLineHeightWithSpacing();
+  const float finish = ui.unit * 1.4f + ImGui::GetStyle().ItemSpacing.y * 2;
+  const float side = std::min(ImGui::GetContentRegionAvail().y - finish - line - ImGui::GetStyle().ItemSpacing.y,
+                              ImGui::GetContentRegionAvail().x * 0.42f);
   ImGui::BeginGroup();
-  draw_qr(d, side);
+  // Whose pass this is: each person checked in has their own.
+  std::string whose = shown ? ui.d(shown->name) : std::string();
+  if (d.passes.size() > 1) whose += "  (" + std::to_string(d.page + 1) + " / " + std::to_string(d.passes.size()) + ")";
+  ImGui::TextUnformatted(whose.c_str());
+  draw_qr(shown, side);
   ImGui::EndGroup();
   ImGui::SameLine();
   ImGui::BeginGroup();
+  // A family of up to three in large type; more in body type, so that a
+  // household of 8 still fits beside the pass.
+  const bool large = d.names.size() <= 3;
+  if (large) ImGui::PushFont(ui.fonts.large());
+  for (size_t i = 0; i < d.names.size(); ++i) {
+    const bool current = static_cast<int>(i) == d.page && d.passes.size() > 1;
+    const std::string entry = (current ? "▶ " : "✓ ") + ui.d(d.names[i]);
+    ImGui::TextUnformatted(entry.c_str());
+  }
+  if (large) ImGui::PopFont();
+  ImGui::Spacing();
+  if (d.passes.size() > 1) {
+    const ImVec2 size(ui.unit * 2.6f, ui.unit * 1.1f);
+    if (d.page > 0 && button(ui, ui.t("done.prev_pass"), "pass-prev", size)) ui.emit(Intent::DonePage, {}, d.page - 1);
+    if (d.page > 0) ImGui::SameLine();
+    if (static_cast<size_t>(d.page + 1) < d.passes.size() &&
+        button(ui, ui.t("done.next_pass"), "pass-next", size, Tone::Primary))
+      ui.emit(Intent::DonePage, {}, d.page + 1);
+  }
   ImGui::PushTextWrapPos(0);
   ImGui::TextUnformatted(ui.t("done.pass_hint").c_str());
-  ImGui::Spacing();
   ImGui::TextUnformatted(ui.t("done.help").c_str());
   ImGui::PopTextWrapPos();
-  ImGui::Spacing();
   if (d.can_print &&
-      button(ui, ui.t(d.printed ? "done.printed" : "done.print"), "print", ImVec2(ui.unit * 5, ui.unit * 1.2f)))
+      button(ui, ui.t(d.printed ? "done.printed" : "done.print"), "print", ImVec2(ui.unit * 5, ui.unit * 1.1f)))
     ui.emit(Intent::PrintPass);
   notice_line(ui);
   ImGui::EndGroup();

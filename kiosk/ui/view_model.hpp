@@ -69,13 +69,23 @@ struct WalkInVm {
   int this_year = 2026;
 };
 
-struct DoneVm {
-  std::vector<std::string> names;  // who was checked in
-  std::string pass_text;           // the QR text of the first person's pass
+// One person's pass on the done screen.
+struct PassVm {
+  std::string name;  // whose pass
+  std::string text;  // the QR text
   int qr_size = 0;
   std::vector<std::uint8_t> qr_modules;  // qr_size*qr_size, 1 = dark
+};
+
+struct DoneVm {
+  std::vector<std::string> names;  // who was checked in
+  std::vector<PassVm> passes;      // one per person checked in, in the same order
+  int page = 0;                    // the pass shown
   bool can_print = false;
   bool printed = false;
+  const PassVm* shown() const {
+    return page >= 0 && static_cast<size_t>(page) < passes.size() ? &passes[static_cast<size_t>(page)] : nullptr;
+  }
 };
 
 enum class StaffTab { Search, Person, Duplicates, Counts, Sync, Export, Team };  // Team: leads only
@@ -198,6 +208,7 @@ struct Intent {
     SubmitWalkIn,
     Finish,  // done screen -> Welcome
     PrintPass,
+    DonePage,   // number: the pass to show (index in done.passes)
     OpenStaff,  // to the PIN screen
     PinDigit,   // text: "0".."9"
     PinBackspace,

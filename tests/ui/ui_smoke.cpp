@@ -62,8 +62,12 @@ ViewModel sample(Screen s) {
   vm.walkin.people[0].name = "ヤマダ";
   vm.walkin.people[0].birth_decade = 1950;
   vm.done.names = {"髙橋 𠮷男"};
-  vm.done.qr_size = 21;
-  vm.done.qr_modules.assign(21 * 21, 1);
+  for (const char* name : {"髙橋 𠮷男", "﨑山 邉子"}) {
+    PassVm p{name, "SC:PASS", 21, {}};
+    p.qr_modules.assign(21 * 21, 1);
+    vm.done.passes.push_back(std::move(p));
+  }
+  vm.done.page = 1;
   vm.done.can_print = true;
   vm.staff.results = {{"1111111111111111", "髙橋 𠮷男", "タカハシ", "2021", "present", "tama-01"},
                       {"2222222222222222", "山田 花子", "ヤマダ", "1950", "moved", "tama-02"}};

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -37,8 +38,23 @@ TEST_CASE("a card scan shows the household, and confirming checks in the chosen 
   k.tap(Intent::ConfirmArrival);
   REQUIRE(k.vm().screen == Screen::Done);
   CHECK(k.vm().done.names.size() == 3);
-  CHECK(k.vm().done.qr_size > 0);
-  CHECK(qr::parse(k.vm().done.pass_text).pass.has_value());
+  // A pass for each of the three, with their name.
+  REQUIRE(k.vm().done.passes.size() == 3);
+  std::set<std::string> pass_ids;
+  for (size_t i = 0; i < 3; ++i) {
+    const auto& p = k.vm().done.passes[i];
+    CHECK(p.name == k.vm().done.names[i]);
+    CHECK(p.qr_size > 0);
+    auto parsed = qr::parse(p.text);
+    REQUIRE(parsed.pass);
+    pass_ids.insert(parsed.pass->person_id);
+  }
+  CHECK(pass_ids.size() == 3);
+  CHECK(k.vm().done.page == 0);
+  k.tap(Intent::DonePage, {}, 2);
+  CHECK(k.vm().done.shown() == &k.vm().done.passes[2]);
+  k.tap(Intent::DonePage, {}, 3);  // no fourth pass: stays
+  CHECK(k.vm().done.page == 2);
   auto counts = k.store->counts("tama-01");
   CHECK(counts->present == 3);
   CHECK(counts->by_stay.at("car") == 3);
@@ -158,8 +174,17 @@ TEST_CASE("a pass marks out, back, and re-arrival at another shelter", "[kiosk]"
   Kiosk k;
   k.c->on_scan(card_text());
   k.tap(Intent::ConfirmArrival);
-  const std::string pass = k.vm().done.pass_text;
+  // A family of four gets four passes; the third goes out with their own.
+  REQUIRE(k.vm().done.passes.size() == 4);
+  const std::string third = k.vm().done.passes[2].text;
+  const std::string pass = k.vm().done.passes.front().text;
   k.tap(Intent::Finish);
+  REQUIRE(k.c->on_scan(third));
+  CHECK(k.vm().notice->key == "pass.went_out");
+  CHECK(k.vm().notice->detail == k.store->person(qr::parse(third).pass->person_id)->value().info.name);
+  CHECK(k.store->counts("tama-01")->out == 1);
+  REQUIRE(k.c->on_scan(third));
+  CHECK(k.vm().notice->key == "pass.came_back");
   REQUIRE(k.c->on_scan(pass));
   CHECK(k.vm().notice->key == "pass.went_out");
   CHECK(k.store->counts("tama-01")->out == 1);

@@ -41,7 +41,7 @@ struct Kiosk {
     REQUIRE(c->on_scan(card_text()));
     c->apply(Intent{Intent::ConfirmArrival, {}, 0});
     REQUIRE(vm().screen == Screen::Done);
-    const std::string pass = vm().done.pass_text;
+    const std::string pass = vm().done.passes.front().text;
     c->apply(Intent{Intent::Finish, {}, 0});
     return pass;
   }
