@@ -52,6 +52,7 @@ struct PersonQuery {
   std::string shelter_id;            // empty: every shelter
   std::optional<Presence> presence;  // empty: any
   std::string text;                  // substring of name or reading; empty: all
+  HouseholdId household_id;          // empty: any household
   bool include_merged = false;
   int limit = 1000;
 };

@@ -101,13 +101,15 @@ Result<std::vector<PersonRecord>> Store::persons(const PersonQuery& query) {
   auto q = db_->prepare(std::string("SELECT ") + kPersonColumns +
                         " FROM person WHERE (?1 = '' OR shelter_id = ?1) AND (?2 = '*' OR presence = ?2)"
                         " AND (?3 = '' OR instr(name, ?3) > 0 OR instr(reading, ?3) > 0)"
-                        " AND (?4 OR hidden = 0) ORDER BY reading, name, person_id LIMIT ?5");
+                        " AND (?4 OR hidden = 0) AND (?6 = '' OR household_id = ?6)"
+                        " ORDER BY reading, name, person_id LIMIT ?5");
   if (!q) return q.error().context("list persons");
   (*q)->bind(1, query.shelter_id)
       .bind(2, query.presence ? std::string(to_string(*query.presence)) : std::string("*"))
       .bind(3, query.text)
       .bind(4, query.include_merged ? 1 : 0)
-      .bind(5, query.limit);
+      .bind(5, query.limit)
+      .bind(6, query.household_id);
   std::vector<PersonRecord> out;
   if (auto st = (*q)->each_row([&](sql::Stmt& r) { out.push_back(read_person_row(r)); }); !st)
     return st.error().context("list persons");

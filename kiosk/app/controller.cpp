@@ -122,7 +122,7 @@ bool Controller::on_scan(const std::string& text, Clock::time_point now) {
     // writes nothing, and the person is told why.
     switch (verdict) {
       case signing::Verdict::Valid:
-        scan_pass(*parsed.pass);
+        scan_pass(*parsed.pass, now);
         break;
       case signing::Verdict::Unsigned:
         notice("pass.unsigned", {}, true);
@@ -186,27 +186,65 @@ Result<signing::KeyRing> Controller::trusted_keys() {
   return ring;
 }
 
-void Controller::scan_pass(const qr::Pass& pass) {
+void Controller::scan_pass(const qr::Pass& pass, Clock::time_point now) {
   auto action = pass_action(store_, pass, "self");
   if (!action) return notice("error.store", action.error().message, true);
+  using Kind = PassAction::Kind;
+  if (action->kind == Kind::WentOut || action->kind == Kind::CameBack) {
+    // A second scan asks first: a pass shown twice by mistake must not
+    // flip someone out or back silently.
+    const bool out = action->kind == Kind::WentOut;
+    auto holder = store_.person(pass.person_id);
+    if (!holder || !holder->has_value()) return notice("error.store", holder ? "" : holder.error().message, true);
+    vm_.pass = {};
+    vm_.pass.going_out = out;
+    auto row = [](const PersonRecord& p, bool selected) {
+      ui::MemberRow r;
+      r.person_id = p.id;
+      r.name = p.info.name;
+      r.reading = p.info.reading;
+      r.birth = to_string(p.info.birth);
+      r.selected = selected;
+      return r;
+    };
+    vm_.pass.members.push_back(row(**holder, true));
+    if (!(*holder)->household_id.empty()) {
+      PersonQuery q;
+      q.shelter_id = store_.shelter_id();
+      q.presence = out ? Presence::Present : Presence::Out;
+      q.household_id = (*holder)->household_id;
+      q.limit = 50;
+      auto family = store_.persons(q);
+      if (!family) return notice("error.store", family.error().message, true);
+      for (const auto& p : *family)
+        if (p.id != pass.person_id) vm_.pass.members.push_back(row(p, false));
+    }
+    vm_.notice.reset();
+    return go(Screen::PassConfirm, now);
+  }
   auto r = store_.record(action->event);
   if (!r) return notice("error.store", r.error().message, true);
-  using Kind = PassAction::Kind;
-  switch (action->kind) {
-    case Kind::Arrived:
-      notice("pass.arrived", action->name);
-      break;
-    case Kind::WentOut:
-      notice("pass.went_out", action->name);
-      break;
-    case Kind::CameBack:
-      notice("pass.came_back", action->name);
-      break;
-    case Kind::ArrivedUnknown:
-      notice("pass.arrived_elsewhere", {});
-      break;
+  notice(action->kind == Kind::Arrived ? "pass.arrived" : "pass.arrived_elsewhere",
+         action->kind == Kind::Arrived ? action->name : std::string());
+  if (on_checked_in) on_checked_in(1);
+}
+
+void Controller::confirm_pass(Clock::time_point now) {
+  const EventType type = vm_.pass.going_out ? EventType::WentOut : EventType::CameBack;
+  std::vector<NewEvent> events;
+  std::string names;
+  for (const auto& m : vm_.pass.members) {
+    if (!m.selected) continue;
+    auto e = presence_event(store_, m.person_id, type, "self");
+    if (!e) continue;  // changed meanwhile (another kiosk, staff): nothing to do for them
+    events.push_back(*e);
+    names += (names.empty() ? "" : ", ") + m.name;
   }
-  if (on_checked_in && action->event.type == EventType::Arrived) on_checked_in(1);
+  go(Screen::Welcome, now);
+  if (events.empty()) return notice("scan.choose_someone", {}, true);
+  auto r = store_.record(events);
+  if (!r) return notice("error.store", r.error().message, true);
+  notice(vm_.pass.going_out ? "pass.went_out" : "pass.came_back", names);
 }
 
 void Controller::confirm_arrival(Clock::time_point now) {
@@ -361,6 +399,13 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
     case Intent::Cancel:
       go(Screen::Welcome, now);
       vm_.notice.reset();
+      break;
+    case Intent::TogglePassMember:
+      if (in.number >= 0 && static_cast<size_t>(in.number) < vm_.pass.members.size())
+        vm_.pass.members[static_cast<size_t>(in.number)].selected ^= true;
+      break;
+    case Intent::ConfirmPass:
+      if (vm_.screen == Screen::PassConfirm) confirm_pass(now);
       break;
     case Intent::ToggleMember:
       if (in.number >= 0 && static_cast<size_t>(in.number) < vm_.scan.members.size()) {

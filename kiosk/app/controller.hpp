@@ -55,7 +55,8 @@ class Controller {
   void walkin_next();
   void submit_walkin(Clock::time_point now);
   void confirm_arrival(Clock::time_point now);
-  void scan_pass(const qr::Pass& pass);
+  void scan_pass(const qr::Pass& pass, Clock::time_point now);
+  void confirm_pass(Clock::time_point now);
   // Sign-in and the lead's team tab (controller_team.cpp).
   void open_staff_pin(Clock::time_point now);
   void load_volunteers();

@@ -11,6 +11,7 @@ void draw_welcome(Ui& ui);
 void draw_scan_result(Ui& ui);
 void draw_walkin(Ui& ui);
 void draw_done(Ui& ui);
+void draw_pass_confirm(Ui& ui);
 void draw_staff_pin(Ui& ui);
 void draw_staff(Ui& ui);
 void draw_staff_team(Ui& ui);  // the lead's team tab, inside staff mode

@@ -16,6 +16,8 @@ const char* screen_name(Screen s) {
       return "staff-pin";
     case Screen::Staff:
       return "staff";
+    case Screen::PassConfirm:
+      return "pass-confirm";
   }
   return "unknown";
 }
@@ -45,6 +47,9 @@ void draw(Ui& ui) {
       break;
     case Screen::Staff:
       draw_staff(ui);
+      break;
+    case Screen::PassConfirm:
+      draw_pass_confirm(ui);
       break;
   }
   if (ui.vm.idle_seconds_left > 0 && ui.vm.idle_seconds_left <= 10 && ui.vm.screen != Screen::Welcome) {

@@ -12,9 +12,9 @@
 
 namespace shelter::ui {
 
-enum class Screen { Welcome, ScanResult, WalkIn, Done, StaffPin, Staff };
-inline constexpr Screen kAllScreens[] = {Screen::Welcome, Screen::ScanResult, Screen::WalkIn,
-                                         Screen::Done,    Screen::StaffPin,   Screen::Staff};
+enum class Screen { Welcome, ScanResult, WalkIn, Done, StaffPin, Staff, PassConfirm };
+inline constexpr Screen kAllScreens[] = {Screen::Welcome,  Screen::ScanResult, Screen::WalkIn,     Screen::Done,
+                                         Screen::StaffPin, Screen::Staff,      Screen::PassConfirm};
 
 // A message on screen: a translation key, plus text that is not translated
 // (a name, a detail from an error).
@@ -45,6 +45,14 @@ struct ScanVm {
   std::string household_id;
   std::vector<MemberRow> members;
   std::string stay = "shelter";  // shelter, car, home
+};
+
+// A pass scanned for someone here: going out or coming back, with one
+// confirm, for the holder and, if they choose, their household members here
+// in the same state.
+struct PassConfirmVm {
+  bool going_out = true;           // false: coming back
+  std::vector<MemberRow> members;  // the holder first (selected), then their household here
 };
 
 // One person being registered on the walk-in form.
@@ -177,6 +185,7 @@ struct ViewModel {
   Preview preview;
   std::optional<Notice> notice;
   ScanVm scan;
+  PassConfirmVm pass;
   WalkInVm walkin;
   DoneVm done;
   StaffVm staff;
@@ -208,9 +217,11 @@ struct Intent {
     SubmitWalkIn,
     Finish,  // done screen -> Welcome
     PrintPass,
-    DonePage,   // number: the pass to show (index in done.passes)
-    OpenStaff,  // to the PIN screen
-    PinDigit,   // text: "0".."9"
+    DonePage,          // number: the pass to show (index in done.passes)
+    TogglePassMember,  // number: index in pass.members
+    ConfirmPass,       // going out / coming back for the chosen pass.members
+    OpenStaff,         // to the PIN screen
+    PinDigit,          // text: "0".."9"
     PinBackspace,
     PinSubmit,
     ChooseVolunteer,  // text: who signs in on the PIN screen ("" choose again)

@@ -59,6 +59,8 @@ ViewModel sample(Screen s) {
   vm.languages = {{"ja", "日本語"}, {"en", "English"}, {"ko", "한국어"}};
   vm.scan.members = {{"1111111111111111", "髙橋 𠮷男", "タカハシ ヨシオ", "2021-01-20", "infant", true, false},
                      {"2222222222222222", "﨑山 邉子", "サキヤマ ヘンコ", "1990-03-03", "", false, true}};
+  vm.pass.going_out = false;
+  vm.pass.members = vm.scan.members;
   vm.walkin.people[0].name = "ヤマダ";
   vm.walkin.people[0].birth_decade = 1950;
   vm.done.names = {"髙橋 𠮷男"};

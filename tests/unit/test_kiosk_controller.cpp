@@ -179,16 +179,39 @@ TEST_CASE("a pass marks out, back, and re-arrival at another shelter", "[kiosk]"
   const std::string third = k.vm().done.passes[2].text;
   const std::string pass = k.vm().done.passes.front().text;
   k.tap(Intent::Finish);
+  // A second scan asks first: nothing is written until confirmed.
+  const auto before_scan = k.events();
   REQUIRE(k.c->on_scan(third));
+  REQUIRE(k.vm().screen == Screen::PassConfirm);
+  CHECK(k.vm().pass.going_out);
+  REQUIRE(k.vm().pass.members.size() == 4);  // the holder, then the household here
+  CHECK(k.vm().pass.members[0].person_id == qr::parse(third).pass->person_id);
+  CHECK(k.vm().pass.members[0].selected);
+  CHECK_FALSE(k.vm().pass.members[1].selected);
+  k.tap(Intent::Cancel);
+  CHECK(k.vm().screen == Screen::Welcome);
+  CHECK(k.events() == before_scan);
+  REQUIRE(k.c->on_scan(third));
+  k.tap(Intent::ConfirmPass);
+  CHECK(k.vm().screen == Screen::Welcome);
   CHECK(k.vm().notice->key == "pass.went_out");
   CHECK(k.vm().notice->detail == k.store->person(qr::parse(third).pass->person_id)->value().info.name);
   CHECK(k.store->counts("tama-01")->out == 1);
   REQUIRE(k.c->on_scan(third));
+  CHECK_FALSE(k.vm().pass.going_out);
+  REQUIRE(k.vm().pass.members.size() == 1);  // nobody else of the household is out
+  k.tap(Intent::ConfirmPass);
   CHECK(k.vm().notice->key == "pass.came_back");
+  // The whole household goes out in one step.
   REQUIRE(k.c->on_scan(pass));
+  for (int i = 1; i < 4; ++i) k.tap(Intent::TogglePassMember, {}, i);
+  k.tap(Intent::ConfirmPass);
   CHECK(k.vm().notice->key == "pass.went_out");
-  CHECK(k.store->counts("tama-01")->out == 1);
+  CHECK(k.store->counts("tama-01")->out == 4);
   REQUIRE(k.c->on_scan(pass));
+  REQUIRE(k.vm().pass.members.size() == 4);
+  for (int i = 1; i < 4; ++i) k.tap(Intent::TogglePassMember, {}, i);
+  k.tap(Intent::ConfirmPass);
   CHECK(k.vm().notice->key == "pass.came_back");
   CHECK(k.store->counts("tama-01")->out == 0);
   // A pass printed at another shelter, for somebody this kiosk has never

@@ -47,6 +47,10 @@ struct Kiosk {
   }
 };
 
+void confirm_pass(Kiosk& k) {
+  k.c->apply(Intent{Intent::ConfirmPass, {}, 0});
+}
+
 const qr::Pass kStranger{"abcdefabcdefabcd", "0123012301230123", "tama-02", {2026, 1, 1}};
 
 }  // namespace
@@ -64,8 +68,10 @@ TEST_CASE("a kiosk signs its passes with its device key, kept beside the databas
   // A second controller on the same store signs with the same key.
   kiosk::Controller again(*k.store, kiosk::Config{});
   CHECK(again.device_key().public_key == k.c->device_key().public_key);
-  // Its own pass is accepted (out), with no key list at all.
+  // Its own pass is accepted (going out?), with no key list at all.
   REQUIRE(k.c->on_scan(pass));
+  CHECK(k.vm().screen == Screen::PassConfirm);
+  confirm_pass(k);
   CHECK(k.vm().notice->key == "pass.went_out");
 }
 
