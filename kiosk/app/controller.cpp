@@ -186,67 +186,6 @@ Result<signing::KeyRing> Controller::trusted_keys() {
   return ring;
 }
 
-void Controller::scan_pass(const qr::Pass& pass, Clock::time_point now) {
-  auto action = pass_action(store_, pass, "self");
-  if (!action) return notice("error.store", action.error().message, true);
-  using Kind = PassAction::Kind;
-  if (action->kind == Kind::WentOut || action->kind == Kind::CameBack) {
-    // A second scan asks first: a pass shown twice by mistake must not
-    // flip someone out or back silently.
-    const bool out = action->kind == Kind::WentOut;
-    auto holder = store_.person(pass.person_id);
-    if (!holder || !holder->has_value()) return notice("error.store", holder ? "" : holder.error().message, true);
-    vm_.pass = {};
-    vm_.pass.going_out = out;
-    auto row = [](const PersonRecord& p, bool selected) {
-      ui::MemberRow r;
-      r.person_id = p.id;
-      r.name = p.info.name;
-      r.reading = p.info.reading;
-      r.birth = to_string(p.info.birth);
-      r.selected = selected;
-      return r;
-    };
-    vm_.pass.members.push_back(row(**holder, true));
-    if (!(*holder)->household_id.empty()) {
-      PersonQuery q;
-      q.shelter_id = store_.shelter_id();
-      q.presence = out ? Presence::Present : Presence::Out;
-      q.household_id = (*holder)->household_id;
-      q.limit = 50;
-      auto family = store_.persons(q);
-      if (!family) return notice("error.store", family.error().message, true);
-      for (const auto& p : *family)
-        if (p.id != pass.person_id) vm_.pass.members.push_back(row(p, false));
-    }
-    vm_.notice.reset();
-    return go(Screen::PassConfirm, now);
-  }
-  auto r = store_.record(action->event);
-  if (!r) return notice("error.store", r.error().message, true);
-  notice(action->kind == Kind::Arrived ? "pass.arrived" : "pass.arrived_elsewhere",
-         action->kind == Kind::Arrived ? action->name : std::string());
-  if (on_checked_in) on_checked_in(1);
-}
-
-void Controller::confirm_pass(Clock::time_point now) {
-  const EventType type = vm_.pass.going_out ? EventType::WentOut : EventType::CameBack;
-  std::vector<NewEvent> events;
-  std::string names;
-  for (const auto& m : vm_.pass.members) {
-    if (!m.selected) continue;
-    auto e = presence_event(store_, m.person_id, type, "self");
-    if (!e) continue;  // changed meanwhile (another kiosk, staff): nothing to do for them
-    events.push_back(*e);
-    names += (names.empty() ? "" : ", ") + m.name;
-  }
-  go(Screen::Welcome, now);
-  if (events.empty()) return notice("scan.choose_someone", {}, true);
-  auto r = store_.record(events);
-  if (!r) return notice("error.store", r.error().message, true);
-  notice(vm_.pass.going_out ? "pass.went_out" : "pass.came_back", names);
-}
-
 void Controller::confirm_arrival(Clock::time_point now) {
   if (!card_) return go(Screen::Welcome, now);
   std::vector<size_t> chosen;
@@ -264,34 +203,6 @@ void Controller::confirm_arrival(Clock::time_point now) {
   show_done(*r, names);
   go(Screen::Done, now);
   if (on_checked_in) on_checked_in(arrivals_in(*r));
-}
-
-void Controller::show_done(const std::vector<Event>& events, const std::vector<std::string>& names) {
-  vm_.done = {};
-  vm_.done.can_print = !config_.print_command.empty();
-  vm_.done.names = names;
-  vm_.notice.reset();
-  // A pass for each person checked in, so that each can go out and come
-  // back with their own.
-  for (const Event& e : events) {
-    if (e.type != EventType::Arrived) continue;
-    auto rec = store_.person(e.person_id);
-    qr::Pass pass;
-    pass.person_id = e.person_id;
-    pass.household_id = rec && rec->has_value() ? (*rec)->household_id : e.household_id;
-    pass.shelter_id = store_.shelter_id();
-    pass.issued = today_utc();
-    auto text = qr::encode_pass(pass, qr::signer_for(device_key_));
-    if (!text) continue;
-    auto m = qrimage::encode(*text);
-    if (!m) continue;
-    ui::PassVm p;
-    p.name = rec && rec->has_value() ? (*rec)->info.name : "";
-    p.text = *text;
-    p.qr_size = m->size;
-    p.qr_modules = m->modules;
-    vm_.done.passes.push_back(std::move(p));
-  }
 }
 
 // ---- walk-in ----------------------------------------------------------------
@@ -363,16 +274,6 @@ void Controller::submit_walkin(Clock::time_point now) {
   show_done(*r, names);
   go(Screen::Done, now);
   if (on_checked_in) on_checked_in(arrivals_in(*r));
-}
-
-void Controller::print_pass() {
-  const ui::PassVm* shown = vm_.done.shown();
-  if (!printer_.enabled() || !shown || printer_.busy()) return;
-  qrimage::QrMatrix m;
-  m.size = shown->qr_size;
-  m.modules = shown->qr_modules;
-  if (auto st = printer_.start(qrimage::to_png(m, 10)); !st)
-    return notice("done.print_failed", st.error().message, true);
 }
 
 // ---- intents and timers -----------------------------------------------------
