@@ -134,8 +134,10 @@
       cell(tr, num(c.households), "households");
       cell(tr, s.capacity ? s.capacity : "–", "capacity");
       const fillTd = cell(tr, "", "fillcell");
+      // The fill rate is of the building: people staying in their car or at
+      // home are counted, but take no place inside.
       if (s.capacity) {
-        const pct = Math.round((100 * num(c.present)) / s.capacity);
+        const pct = Math.round((100 * num((c.by_stay || {}).shelter)) / s.capacity);
         const bar = document.createElement("span");
         bar.className = "fill";
         const inner = document.createElement("i");
@@ -178,7 +180,7 @@
     cell(tr, total.present, "present");
     cell(tr, total.households, "households");
     cell(tr, total.capacity || "–");
-    cell(tr, total.capacity ? `${Math.round((100 * total.present) / total.capacity)}%` : "–");
+    cell(tr, total.capacity ? `${Math.round((100 * num(total.by_stay.shelter)) / total.capacity)}%` : "–");
     cell(tr, num(total.by_stay.shelter));
     cell(tr, num(total.by_stay.car));
     cell(tr, num(total.by_stay.home));

@@ -70,6 +70,8 @@ try {
   const cls = async (id) => page.getAttribute(`#shelters tbody tr[data-shelter="${id}"]`, "class");
   check((await cls(cfg.full_shelter) || "").includes("full"), `${cfg.full_shelter} is marked full`);
   check((await cls(cfg.warn_shelter) || "").includes("warn"), `${cfg.warn_shelter} is marked nearly full`);
+  const fill = await text(`#shelters tbody tr[data-shelter="${cfg.warn_shelter}"] td.fillcell`);
+  check(fill.includes("90%"), `the fill rate counts only people inside (not in cars or at home): ${fill}`);
   check((await cls(cfg.stale_shelter) || "").includes("stale-row"), `${cfg.stale_shelter} (no kiosk contact) is highlighted`);
   // Transfers (two persons of s-c arrived at s-b with their passes): the
   // route with its count and time, a marker on the receiving shelter, no names.
