@@ -193,6 +193,7 @@ ApiReply keys(ServerStore& st, const ApiRequest& req, std::int64_t now) {
 // checked as at `shelter-server import`; the file must be of the token's
 // shelter. A file refused whole gets 403 (the daemon drops it and says
 // why), a server that cannot open files yet 503 (the daemon tries again).
+static_assert(kMaxRelayBytes <= kMaxBodyBytes, "a kiosk queues only files the server takes");
 ApiReply import_file(ServerStore& st, const ApiRequest& req, std::int64_t now) {
   Asker a = who(st, req);
   if (!a.principal) return a.refusal;
