@@ -67,7 +67,8 @@ Result<KeyFile> key_from_json(std::string_view json_text);
 
 // A public key a kiosk trusts, with whose it is.
 struct TrustedKey {
-  std::string kind;  // "device" (signs passes) or "card" (the city's card key)
+  std::string
+      kind;  // "device" (signs passes), "card" (the city's card key) or "hq" (headquarters' box key, sealing.hpp)
   std::string key_id;
   std::string device_id, shelter_id;  // for "device"
   std::string public_key;             // 32 bytes

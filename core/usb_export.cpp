@@ -2,6 +2,14 @@
 
 #include <sodium.h>
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include "core/fs_util.hpp"
+#include "core/secrets.hpp"
 #include "core/store.hpp"
 
 namespace shelter {
@@ -19,6 +27,26 @@ std::string checksum(std::string_view text) {
   return hex;
 }
 
+constexpr size_t kMaxHeaderBytes = 4096;
+
+// The event lines of a file whose header said how many.
+Status parse_events(std::string_view body, const UsbHeader& h, std::vector<Event>& out) {
+  size_t pos = 0;
+  while (pos < body.size()) {
+    const size_t end = body.find('\n', pos);
+    auto j = nlohmann::json::parse(body.substr(pos, end - pos), nullptr, false);
+    auto e = event_from_json(j);  // validated there
+    if (!e) return e.error().context("export file: event " + std::to_string(out.size() + 1));
+    out.push_back(std::move(e).value());
+    if (end == std::string_view::npos) break;
+    pos = end + 1;
+  }
+  if (static_cast<std::int64_t>(out.size()) != h.events)
+    return fail("export file: header says " + std::to_string(h.events) + " events, found " +
+                std::to_string(out.size()));
+  return {};
+}
+
 }  // namespace
 
 std::string format_usb_export(const UsbExport& x) {
@@ -33,6 +61,43 @@ std::string format_usb_export(const UsbExport& x) {
   return out;
 }
 
+Result<UsbHeader> read_usb_header(std::string_view file) {
+  const size_t nl = file.find('\n');
+  if (nl == std::string_view::npos || nl > kMaxHeaderBytes) return fail("export file: no header line");
+  UsbHeader h;
+  h.line = std::string(file.substr(0, nl + 1));
+  auto header = nlohmann::json::parse(file.substr(0, nl), nullptr, false);
+  if (!header.is_object()) return fail("export file: not a shelter check-in export");
+  // Each field checked for its type first: nlohmann's value() throws on a
+  // string where a number belongs, and casts a huge number unsafely.
+  auto whole = [&](const char* key) -> std::int64_t {
+    auto it = header.find(key);
+    return it != header.end() && it->is_number_integer() ? it->get<std::int64_t>() : -1;
+  };
+  auto text_of = [&](const char* key) {
+    auto it = header.find(key);
+    return it != header.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  const std::int64_t version = whole("shelter_checkin_export");
+  if (version != kFormatVersion && version != kUsbSealedVersion)
+    return fail("export file: not a shelter check-in export of version 1 or 2");
+  h.version = static_cast<int>(version);
+  h.device_id = text_of("device");
+  h.shelter_id = text_of("shelter");
+  h.events = whole("events");
+  if (h.events < 0) return fail("export file: the header does not say how many events");
+  if (h.events > static_cast<std::int64_t>(kMaxEvents)) return fail("export file: too many events");
+  if (h.version == kUsbSealedVersion) {
+    h.device_key_id = text_of("device_key");
+    h.hq_key_id = text_of("hq_key");
+    if (!is_valid_slug(h.device_id) || !is_valid_slug(h.shelter_id))
+      return fail("export file: the header's device and shelter must be ids");
+    if (!signing::is_key_id(h.device_key_id) || !signing::is_key_id(h.hq_key_id))
+      return fail("export file: the header's device_key and hq_key must be key ids");
+  }
+  return h;
+}
+
 Result<UsbExport> parse_usb_export(std::string_view text) {
   if (text.empty() || text.back() != '\n') return fail("export file: incomplete (no final line)");
   const size_t last_start = text.rfind('\n', text.size() - 2);
@@ -43,38 +108,69 @@ Result<UsbExport> parse_usb_export(std::string_view text) {
     return fail("export file: no checksum line (cut short?)");
   if (tail["blake2b"].get<std::string>() != checksum(body))
     return fail("export file: checksum mismatch (damaged or altered)");
-  UsbExport x;
-  size_t pos = body.find('\n');
-  auto header = nlohmann::json::parse(body.substr(0, pos), nullptr, false);
-  // Each field checked for its type first: nlohmann's value() throws on a
-  // string where a number belongs, and casts a huge number unsafely.
-  auto whole = [&](const char* key) -> std::int64_t {
-    auto it = header.is_object() ? header.find(key) : header.end();
-    return it != header.end() && it->is_number_integer() ? it->get<std::int64_t>() : -1;
-  };
-  auto text_of = [&](const char* key) {
-    auto it = header.find(key);
-    return it != header.end() && it->is_string() ? it->get<std::string>() : std::string();
-  };
-  if (!header.is_object() || whole("shelter_checkin_export") != kFormatVersion)
+  auto h = read_usb_header(body);
+  if (!h) return h.error();
+  if (h->version != kFormatVersion)
     return fail("export file: not a shelter check-in export of version " + std::to_string(kFormatVersion));
-  x.device_id = text_of("device");
-  x.shelter_id = text_of("shelter");
-  const std::int64_t expected = whole("events");
-  if (expected < 0) return fail("export file: the header does not say how many events");
-  if (expected > static_cast<std::int64_t>(kMaxEvents)) return fail("export file: too many events");
-  ++pos;
-  while (pos < body.size()) {
-    const size_t end = body.find('\n', pos);
-    auto j = nlohmann::json::parse(body.substr(pos, end - pos), nullptr, false);
-    auto e = event_from_json(j);  // validated there
-    if (!e) return e.error().context("export file: event " + std::to_string(x.events.size() + 1));
-    x.events.push_back(std::move(e).value());
-    pos = end + 1;
-  }
-  if (static_cast<std::int64_t>(x.events.size()) != expected)
-    return fail("export file: header says " + std::to_string(expected) + " events, found " +
-                std::to_string(x.events.size()));
+  UsbExport x;
+  x.device_id = h->device_id;
+  x.shelter_id = h->shelter_id;
+  if (auto st = parse_events(body.substr(h->line.size()), *h, x.events); !st) return st.error();
+  return x;
+}
+
+Result<std::string> seal_usb_export(const UsbExport& x, const signing::KeyPair& device_key,
+                                    std::string_view hq_public_key) {
+  if (device_key.secret_key.empty()) return fail("export: no device key to sign with");
+  if (hq_public_key.size() != sealing::kBoxKeyBytes) return fail("export: no headquarters key to seal to");
+  const std::string header = nlohmann::json{{"shelter_checkin_export", kUsbSealedVersion},
+                                            {"device", x.device_id},
+                                            {"shelter", x.shelter_id},
+                                            {"events", x.events.size()},
+                                            {"device_key", device_key.key_id()},
+                                            {"hq_key", signing::key_id(hq_public_key)}}
+                                 .dump() +
+                             "\n";
+  std::string inner;
+  for (const auto& e : x.events) inner += to_json(e).dump() + "\n";
+  const std::string signature = signing::sign(device_key, kUsbSignContext + header + inner);
+  inner += nlohmann::json{{"signature", signing::to_hex(signature)}}.dump() + "\n";
+  auto sealed = sealing::seal(hq_public_key, inner);
+  sodium_memzero(inner.data(), inner.size());
+  if (!sealed) return sealed.error().context("export");
+  return header + *sealed;
+}
+
+Result<UsbExport> open_usb_export(std::string_view file, const sealing::BoxKeyPair& hq, const DeviceKeyLookup& key_of) {
+  auto h = read_usb_header(file);
+  if (!h) return h.error();
+  if (h->version != kUsbSealedVersion)
+    return fail(
+        "export file: a version 1 file (unsigned, made before the upgrade): export it again at the kiosk, or "
+        "import it with --unsigned if it was made before the upgrade");
+  if (h->hq_key_id != hq.key_id())
+    return fail("export file: sealed to headquarters key " + h->hq_key_id + ", not to this server's key " +
+                hq.key_id());
+  auto inner = sealing::open(hq, file.substr(h->line.size()));
+  if (!inner) return inner.error().context("export file");
+  if (inner->empty() || inner->back() != '\n') return fail("export file: no signature line");
+  const size_t last_start = inner->size() < 2 ? std::string::npos : inner->rfind('\n', inner->size() - 2);
+  const size_t events_end = last_start == std::string::npos ? 0 : last_start + 1;
+  auto tail = nlohmann::json::parse(std::string_view(*inner).substr(events_end), nullptr, false);
+  if (!tail.is_object() || !tail.contains("signature") || !tail["signature"].is_string())
+    return fail("export file: no signature line");
+  auto signature = signing::from_hex(tail["signature"].get<std::string>(), signing::kSignatureBytes);
+  if (!signature) return signature.error().context("export file: signature");
+  auto public_key = key_of(*h);
+  if (!public_key) return public_key.error().context("export file");
+  const std::string_view events = std::string_view(*inner).substr(0, events_end);
+  if (!signing::verify(*public_key, kUsbSignContext + h->line + std::string(events), *signature))
+    return fail("export file: the signature does not match device " + h->device_id + "'s key " + h->device_key_id +
+                " (altered, or not made by that kiosk)");
+  UsbExport x;
+  x.device_id = h->device_id;
+  x.shelter_id = h->shelter_id;
+  if (auto st = parse_events(events, *h, x.events); !st) return st.error();
   return x;
 }
 
@@ -118,6 +214,79 @@ Result<int> import_usb_export(Store& store, const UsbExport& x) {
     added += *n;
   }
   return added;
+}
+
+}  // namespace shelter
+
+namespace shelter {
+
+Result<std::optional<signing::TrustedKey>> headquarters_key(Store& store) {
+  auto keys = store.trusted_keys();
+  if (!keys) return keys.error();
+  std::optional<signing::TrustedKey> found;
+  for (const auto& k : *keys)
+    if (k.kind == "hq" && !k.revoked) found = k;
+  return found;
+}
+
+Result<std::string> make_sealed_export(Store& store, bool all, size_t& events) {
+  auto hq = headquarters_key(store);
+  if (!hq) return hq.error().context("export");
+  if (!*hq)
+    return fail(
+        "export: this kiosk has no headquarters key yet, so it cannot seal a file that only headquarters can open: "
+        "sync it once with the server (headquarters makes the key with shelter-server hq-key)");
+  auto key = ensure_device_key(secrets_path(store.path()));
+  if (!key) return key.error().context("export");
+  auto x = collect_unsynced(store, all);
+  if (!x) return x.error();
+  events = x->events.size();
+  return seal_usb_export(*x, *key, (*hq)->public_key);
+}
+
+std::string relay_dir(const std::string& db_path) {
+  return db_path + ".relay";
+}
+
+Result<std::string> queue_for_relay(Store& store, std::string_view file) {
+  namespace fs = std::filesystem;
+  auto h = read_usb_header(file);
+  if (!h) return h.error();
+  if (h->version != kUsbSealedVersion)
+    return fail("a version 1 file (unsigned) is not relayed: export it again at its kiosk with this version");
+  if (h->shelter_id != store.shelter_id())
+    return fail("the file is of shelter " + h->shelter_id + ", this kiosk is at " + store.shelter_id() +
+                ": carry it to headquarters (shelter-server import)");
+  if (file.size() > kMaxRelayBytes)
+    return fail("the file is over " + std::to_string(kMaxRelayBytes >> 20) +
+                " MiB, more than a kiosk relays: carry it to headquarters (shelter-server import)");
+  const std::string dir = relay_dir(store.path());
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return fail("relay: create " + dir + ": " + ec.message());
+  ::chmod(dir.c_str(), 0700);
+  unsigned char hash[8];
+  crypto_generichash(hash, sizeof hash, reinterpret_cast<const unsigned char*>(file.data()), file.size(), nullptr, 0);
+  const std::string suffix = "-" + signing::to_hex(std::string_view(reinterpret_cast<const char*>(hash), sizeof hash));
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.find(suffix) != std::string::npos) return e.path().string();  // queued (or refused) before
+  }
+  char stamp[24];
+  std::snprintf(stamp, sizeof stamp, "%013lld", static_cast<long long>(system_millis()));
+  const std::string path = (fs::path(dir) / (stamp + suffix + ".usb")).string();
+  if (auto st = write_file_atomic(path, file, 0600); !st) return st.error().context("relay");
+  return path;
+}
+
+std::vector<std::string> relay_queue(const std::string& db_path) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(relay_dir(db_path), ec))
+    if (e.path().extension() == ".usb") out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace shelter

@@ -156,35 +156,47 @@ std::string error_message(std::string_view body) {
 }
 
 std::string encode(const KeysReply& r) {
-  json keys = json::array();
+  json keys = json::array(), hq = json::array();
   for (const auto& k : r.keys) {
     json x{{"kind", k.kind}, {"key_id", k.key_id}, {"key", signing::to_hex(k.public_key)}, {"revoked", k.revoked}};
     if (k.kind == "device") {
       x["device"] = k.device_id;
       x["shelter"] = k.shelter_id;
     }
-    keys.push_back(std::move(x));
+    // Headquarters' box keys in a list of their own: a daemon of an earlier
+    // version refuses a kind it does not know in "keys".
+    (k.kind == "hq" ? hq : keys).push_back(std::move(x));
   }
-  return json{{"v", kProtocolVersion}, {"keys", keys}, {"time", r.server_time_ms}}.dump();
+  json out{{"v", kProtocolVersion}, {"keys", keys}, {"time", r.server_time_ms}};
+  if (!hq.empty()) out["hq_keys"] = hq;
+  return out.dump();
 }
 
 Result<KeysReply> decode_keys_reply(std::string_view body) {
   auto j = parse_object(body, "keys");
   if (!j) return j.error();
   if (!j->contains("keys") || !(*j)["keys"].is_array()) return fail("keys: no keys array");
-  const auto& arr = (*j)["keys"];
+  json arr = (*j)["keys"];
+  const size_t signing_keys = arr.size();
+  if (j->contains("hq_keys")) {
+    if (!(*j)["hq_keys"].is_array()) return fail("keys: hq_keys is not an array");
+    for (const auto& x : (*j)["hq_keys"]) arr.push_back(x);
+  }
   if (arr.size() > kMaxKeys) return fail("keys: more than " + std::to_string(kMaxKeys) + " keys");
   KeysReply out;
   for (size_t i = 0; i < arr.size(); ++i) {
     const json& x = arr[i];
-    const std::string where = "keys: key " + std::to_string(i);
+    const bool in_hq = i >= signing_keys;
+    const std::string where =
+        in_hq ? "keys: hq key " + std::to_string(i - signing_keys) : "keys: key " + std::to_string(i);
     auto text = [&](const char* field) -> std::string {
       return x.is_object() && x.contains(field) && x[field].is_string() ? x[field].get<std::string>() : "";
     };
     signing::TrustedKey k;
     k.kind = text("kind");
     k.key_id = text("key_id");
-    if (k.kind != "device" && k.kind != "card") return fail(where + ": kind must be device or card");
+    if (in_hq ? k.kind != "hq" : k.kind != "device" && k.kind != "card")
+      return fail(where + (in_hq ? ": kind must be hq" : ": kind must be device or card"));
     auto pub = signing::from_hex(text("key"), signing::kPublicKeyBytes);
     if (!pub) return pub.error().context(where);
     k.public_key = *pub;

@@ -46,7 +46,8 @@ struct PullReply {
 };
 
 // GET /v1/keys: every enrolled device's public key and the city's card
-// keys, revoked ones included (so a kiosk can say "revoked").
+// keys, revoked ones included (so a kiosk can say "revoked"), and
+// headquarters' box keys (kind "hq", in "hq_keys" on the wire).
 struct KeysReply {
   std::vector<signing::TrustedKey> keys;
   std::int64_t server_time_ms = 0;

@@ -186,18 +186,21 @@ void Controller::refresh_staff_tab() {
 }
 
 void Controller::export_usb() {
-  // Every event in the log in core's export format (header, events,
-  // checksum): what headquarters imports with `shelter-server import` or
-  // `shelterctl import` when no network ever comes back (the merge is the
-  // same as sync).
-  auto x = collect_unsynced(store_, true);
-  if (!x) return notice("staff.export_failed", x.error().message, true);
+  // Every event in the log in core's sealed export format (a header of ids,
+  // the events signed by this kiosk and sealed to headquarters' key): what
+  // headquarters imports with `shelter-server import`, or another kiosk of
+  // the shelter relays (`shelterctl import`), when no network ever comes
+  // back. Without headquarters' key nothing is written, and staff are told.
+  size_t events = 0;
+  auto file = make_sealed_export(store_, true, events);
+  if (!file) return notice("staff.export_failed", file.error().message, true);
   const std::string stamp = utc_now("%Y%m%dT%H%M%SZ");
   const std::string path =
-      (std::filesystem::path(config_.export_dir) / ("shelter-" + store_.device_id() + "-" + stamp + ".jsonl")).string();
-  if (auto st = write_file_atomic(path, format_usb_export(*x), 0600); !st)
+      (std::filesystem::path(config_.export_dir) / ("shelter-" + store_.device_id() + "-" + stamp + ".sealed"))
+          .string();
+  if (auto st = write_file_atomic(path, *file, 0600); !st)
     return notice("staff.export_failed", st.error().message, true);
-  vm_.staff.export_result = path + "  (" + std::to_string(x->events.size()) + ")";
+  vm_.staff.export_result = path + "  (" + std::to_string(events) + ")";
   notice("staff.exported");
 }
 

@@ -37,9 +37,11 @@ namespace {
 int cmd_backup(const Common& c, const std::string& dir, int keep) {
   auto store = open_store(c.db);
   if (!store) return report(store.error().context("backup"));
-  auto path = rolling_backup(**store, dir, keep);
+  bool hq = false;
+  auto path = rolling_backup(**store, dir, keep, &hq);
   if (!path) return report(path.error());
-  std::cout << "Backed up to " << *path << "\n";
+  std::cout << "Backed up to " << *path << " (sealed to this tablet's key"
+            << (hq ? " and headquarters'" : "; no headquarters key yet: only this tablet can restore it") << ")\n";
   return 0;
 }
 
@@ -189,17 +191,37 @@ int cmd_rebuild(const Common& c) {
 int cmd_export_unsynced(const Common& c, const std::string& path, bool all) {
   auto store = open_store(c.db);
   if (!store) return report(store.error().context("export-unsynced"));
-  auto x = collect_unsynced(**store, all);
-  if (!x) return report(x.error().context("export-unsynced"));
-  if (auto st = write_file_atomic(path, format_usb_export(*x), 0600); !st)
-    return report(st.error().context("export-unsynced"));
-  std::cout << "Wrote " << x->events.size() << " event(s) to " << path << "\n";
+  size_t events = 0;
+  auto file = make_sealed_export(**store, all, events);
+  if (!file) return report(file.error().context("export-unsynced"));
+  if (auto st = write_file_atomic(path, *file, 0600); !st) return report(st.error().context("export-unsynced"));
+  std::cout << "Wrote " << events << " event(s) to " << path
+            << " (signed by this kiosk, sealed to headquarters: only headquarters opens it)\n";
   return 0;
 }
 
-int cmd_import(const Common& c, const std::string& path) {
+int cmd_import(const Common& c, const std::string& path, bool allow_unsigned) {
   auto bytes = read_file_bytes(path, 2ull << 30);
   if (!bytes) return report(bytes.error().context("import"));
+  auto header = read_usb_header(*bytes);
+  if (!header) return report(header.error().context("import " + path));
+  if (header->version == kUsbSealedVersion) {
+    // Sealed to headquarters: this kiosk cannot read it; its daemon relays it.
+    auto store = open_store(c.db);
+    if (!store) return report(store.error().context("import"));
+    auto queued = queue_for_relay(**store, *bytes);
+    if (!queued) return report(queued.error().context("import " + path));
+    adopt_folder_owner(relay_dir(c.db));
+    adopt_folder_owner(*queued);
+    std::cout << "Queued " << header->events << " event(s) of device " << header->device_id
+              << " for the server: the sync daemon relays the sealed file, and the events come back with its next "
+                 "pull\n";
+    return 0;
+  }
+  if (!allow_unsigned)
+    return report(fail("import " + path +
+                       ": a version 1 file (unsigned): export it again at its kiosk with this version; a file made "
+                       "before the upgrade is taken with --unsigned"));
   auto x = parse_usb_export(*bytes);
   if (!x) return report(x.error().context("import " + path));
   auto store = open_store(c.db);
@@ -340,7 +362,11 @@ void add_import(CLI::App& app, Common& c, Commands& cmds) {
   auto file = std::make_shared<std::string>();
   auto* import_cmd = app.add_subcommand("import", "Merge an export file into this database (server or kiosk)");
   import_cmd->add_option("file", *file, "File from export-unsynced")->required();
-  cmds.add(import_cmd, [&c, file] { return cmd_import(c, *file); });
+  auto allow_unsigned = std::make_shared<bool>(false);
+  import_cmd->add_flag("--unsigned", *allow_unsigned,
+                       "Apply a version 1 (unsigned) file made before the upgrade here; sealed files are queued for "
+                       "the sync daemon to relay");
+  cmds.add(import_cmd, [&c, file, allow_unsigned] { return cmd_import(c, *file, *allow_unsigned); });
 }
 
 void add_demo(CLI::App& app, Common&, Commands& cmds) {

@@ -73,9 +73,13 @@ int main(int argc, char** argv) {
   while (!g_stop) {
     // Backups run here, beside the kiosk, so the kiosk never waits for them.
     if (!backup_dir.empty() && std::chrono::steady_clock::now() >= next_backup) {
-      auto b = shelter::rolling_backup(**store, backup_dir, backup_keep);
+      bool hq = false;
+      auto b = shelter::rolling_backup(**store, backup_dir, backup_keep, &hq);
       if (b) {
-        (void)(*store)->set_meta("backup_last", shelter::utc_now("%Y-%m-%d %H:%M:%SZ") + " " + *b);
+        // Sealed to this tablet's key, and to headquarters' once the kiosk has it.
+        (void)(*store)->set_meta("backup_last",
+                                 shelter::utc_now("%Y-%m-%d %H:%M:%SZ") + " " + *b +
+                                     (hq ? "" : " (no headquarters key yet: only this tablet opens it)"));
       } else {
         std::cerr << "shelter-sync: " << b.error().message << "\n";
         (void)(*store)->set_meta("backup_last",

@@ -5,10 +5,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <optional>
 #include <set>
 
+#include "core/fs_util.hpp"
 #include "core/secrets.hpp"
+#include "core/usb_export.hpp"
 #include "sync/protocol.hpp"
 
 #include <nlohmann/json.hpp>
@@ -144,6 +147,20 @@ Status Syncer::enrol(const std::string& code) {
     return st.error().context("enrol");
   if (j.contains("time") && j["time"].is_number_integer())
     note_server_time(t0, options_.clock(), j["time"].get<std::int64_t>());
+  // Headquarters' box key, to seal USB exports and backups before the first
+  // sync round brings the full list.
+  if (j.contains("hq_key") && j["hq_key"].is_object()) {
+    const auto& k = j["hq_key"];
+    auto text = [&](const char* f) { return k.contains(f) && k[f].is_string() ? k[f].get<std::string>() : ""; };
+    auto pub = signing::from_hex(text("key"), signing::kPublicKeyBytes);
+    if (pub && text("key_id") == signing::key_id(*pub)) {
+      auto keys = store_.trusted_keys();
+      if (!keys) return keys.error().context("enrol");
+      std::erase_if(*keys, [](const signing::TrustedKey& t) { return t.kind == "hq"; });
+      keys->push_back({"hq", signing::key_id(*pub), "", "", *pub, false});
+      if (auto st = store_.set_trusted_keys(*keys); !st) return st.error().context("enrol");
+    }
+  }
   impl_->token = token;
   impl_->client.set_bearer_token_auth(token);
   return {};
@@ -224,6 +241,33 @@ Result<int> Syncer::pull_batch(bool& more) {
   return *added;
 }
 
+// Sealed USB files of another kiosk of this shelter, queued by `shelterctl
+// import`: uploaded one by one; the server opens, checks and imports each,
+// and its events come back in this round's pull. A file refused whole is
+// kept as "*.refused" and named in the sync state for staff.
+Status Syncer::relay_files(SyncReport& report) {
+  namespace fs = std::filesystem;
+  for (const auto& path : relay_queue(store_.path())) {
+    auto bytes = read_file_bytes(path, kMaxRelayBytes + 1);
+    if (!bytes) return bytes.error().context("relay");
+    auto res = send("POST", "/v1/import", *bytes);
+    if (!res) return res.error().context("relay");
+    std::error_code ec;
+    if (res->status == 200) {
+      fs::remove(path, ec);
+      ++report.relayed_files;
+      continue;
+    }
+    if (res->status == 400 || res->status == 403 || res->status == 413) {
+      fs::rename(path, path + ".refused", ec);
+      report.relay_refused.push_back(fs::path(path).filename().string() + ": " + error_message(res->body));
+      continue;
+    }
+    return fail("relay: server said " + std::to_string(res->status) + ": " + error_message(res->body));
+  }
+  return {};
+}
+
 // The keys every kiosk trusts (GET /v1/keys), kept in the store, so a pass
 // printed at another shelter verifies here offline.
 Status Syncer::fetch_keys() {
@@ -251,6 +295,8 @@ Result<SyncReport> Syncer::sync_once() {
     }
     report.pushed += *n;
   }
+  if (!push_error)
+    if (auto st = relay_files(report); !st) push_error = st.error();
   for (bool more = true; more;) {
     auto n = pull_batch(more);
     if (!n) return push_error ? fail(push_error->message + "; " + n.error().message) : n.error();
@@ -270,6 +316,8 @@ void Syncer::record_state(const Result<SyncReport>& result) {
             std::to_string(result->pulled) + ")";
     if (result->refused > 0)
       state += "; " + std::to_string(result->refused) + " refused by the server (see refused events)";
+    if (result->relayed_files > 0) state += "; relayed " + std::to_string(result->relayed_files) + " USB file(s)";
+    for (const auto& why : result->relay_refused) state += "; USB file refused by the server: " + why;
     (void)store_.set_meta("sync_last_ok", utc_now());
   } else {
     auto last = store_.meta("sync_last_ok");

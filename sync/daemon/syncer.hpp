@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/store.hpp"
 
@@ -36,13 +37,16 @@ struct SyncReport {
   int refused = 0;           // events the server refused for good (kept for staff; see Store::refused_events)
   int pulled = 0;            // new events from other devices
   std::int64_t backlog = 0;  // own and relayed events still unsent
+  int relayed_files = 0;     // sealed USB files of this shelter the server imported (POST /v1/import)
+  std::vector<std::string> relay_refused;  // files the server refused whole: "<file>: why" (kept as *.refused)
 };
 
 class Syncer {
  public:
   Syncer(Store& store, SyncOptions options);
   ~Syncer();
-  // One full round: push everything unsent, then pull until caught up
+  // One full round: push everything unsent, relay the sealed USB files
+  // queued beside the database (core/usb_export.hpp), then pull until caught up
   // (also when the push failed: the kiosk still learns what others did),
   // then the keys every kiosk trusts (GET /v1/keys, kept in the store).
   // Progress is saved after every batch, so an error part-way loses nothing.
@@ -62,6 +66,7 @@ class Syncer {
   Result<int> push_batch(bool& more, int& refused);
   Result<int> pull_batch(bool& more);
   Status fetch_keys();
+  Status relay_files(SyncReport& report);
   Result<WireReply> send(const std::string& method, const std::string& path, const std::string& body);
   void note_server_time(std::int64_t t0, std::int64_t t1, std::int64_t server_ms);
   struct Impl;

@@ -120,6 +120,18 @@ Result<std::string> Credentials::add_card_key(const std::string& public_key) {
   return key.key_id;
 }
 
+Result<std::string> Credentials::add_hq_key(const std::string& public_key) {
+  if (public_key.size() != signing::kPublicKeyBytes) return fail("headquarters key: a public key is 32 bytes");
+  const signing::TrustedKey key{"hq", signing::key_id(public_key), "", "", public_key, false};
+  auto all = repo_.list_keys();
+  if (!all) return all.error().context("headquarters key");
+  for (const auto& k : *all)
+    if (k.kind == "hq" && !k.revoked && k.key_id != key.key_id)
+      if (auto n = repo_.revoke_key(k.key_id); !n) return n.error().context("headquarters key");
+  if (auto st = repo_.insert_key(key, now_s()); !st) return st.error().context("headquarters key");
+  return key.key_id;
+}
+
 Result<int> Credentials::revoke_key(const std::string& key_id) {
   if (!signing::is_key_id(key_id)) return fail("revoke: a key id is 16 hex digits");
   auto n = repo_.revoke_key(key_id);

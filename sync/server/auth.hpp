@@ -103,6 +103,10 @@ class Credentials {
   // The city's card key (public half; the office that prints cards keeps the
   // secret): added to the keys every kiosk trusts. Returns its key id.
   Result<std::string> add_card_key(const std::string& public_key);
+  // Headquarters' box key (public half, X25519; core/sealing.hpp): kiosks
+  // seal USB exports and backups to it. Earlier headquarters keys are marked
+  // revoked, so kiosks seal to the newest only. Returns its key id.
+  Result<std::string> add_hq_key(const std::string& public_key);
   // Marks a key revoked (a card key, or a device key without the device).
   Result<int> revoke_key(const std::string& key_id);
   Result<std::vector<signing::TrustedKey>> keys() { return repo_.list_keys(); }

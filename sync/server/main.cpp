@@ -1,11 +1,14 @@
 // shelter-server: the municipal server. Embedded default: SQLite file
 // shelter-server.db, listening on 127.0.0.1:8470.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
 
+#include "core/backup.hpp"
 #include "core/fs_util.hpp"
+#include "core/sealing.hpp"
 #include "core/signing.hpp"
 #include "core/usb_export.hpp"
 #include "sync/server/server.hpp"
@@ -26,6 +29,80 @@ std::string default_dashboard_dir(const char* argv0) {
 }
 }  // namespace
 
+namespace {
+
+// A USB export at headquarters: a sealed file opened and checked
+// (routes.hpp, open_sealed_export); a version 1 file only with --unsigned,
+// and then only if its header's device is enrolled at its header's shelter.
+shelter::Result<shelter::UsbExport> open_import(shelter::sync::ServerStore& st, const std::string& bytes,
+                                                bool allow_unsigned) {
+  auto h = shelter::read_usb_header(bytes);
+  if (!h) return h.error();
+  auto keys = st.keys();
+  if (!keys) return keys.error();
+  if (h->version == shelter::kUsbSealedVersion) return shelter::sync::open_sealed_export(st.hq_secret(), *keys, bytes);
+  if (!allow_unsigned)
+    return shelter::fail(
+        "a version 1 file (unsigned: anyone could have made it): export it again at the kiosk with this version; a "
+        "file made before the upgrade is taken with --unsigned");
+  auto x = shelter::parse_usb_export(bytes);
+  if (!x) return x.error();
+  const bool enrolled = std::any_of(keys->begin(), keys->end(), [&](const shelter::signing::TrustedKey& k) {
+    return k.kind == "device" && k.device_id == x->device_id && k.shelter_id == x->shelter_id;
+  });
+  if (!enrolled)
+    return shelter::fail("--unsigned: device " + x->device_id + " was never enrolled at shelter " + x->shelter_id);
+  std::cerr << "shelter-server: import: an unsigned version 1 file, taken as device " << x->device_id << " of shelter "
+            << x->shelter_id << " (--unsigned)\n";
+  return x;
+}
+
+int make_hq_key(shelter::sync::ServerStore& st, const std::string& out, bool force) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(out, ec) && !force) {
+    std::cerr << "shelter-server: hq-key: " << out << " exists; give --force to replace it\n";
+    return 1;
+  }
+  const auto pair = shelter::sealing::generate();
+  if (auto s = shelter::sealing::write_hq_key_file(out, pair); !s) {
+    std::cerr << "shelter-server: hq-key: " << s.error().message << "\n";
+    return 1;
+  }
+  auto id = st.add_hq_key(pair.public_key);
+  if (!id) {
+    fs::remove(out, ec);
+    std::cerr << "shelter-server: " << id.error().message << "\n";
+    return 1;
+  }
+  std::cout << "Headquarters key " << *id << " written to " << out
+            << "; kiosks seal USB exports and backups to it from their next sync. Give the server --hq-key " << out
+            << " (hq-key in its config), and keep a copy offline: without it no sealed file opens.\n";
+  return 0;
+}
+
+int open_backup(const shelter::sealing::BoxKeyPair& hq, const std::string& in, const std::string& out) {
+  if (hq.empty()) {
+    std::cerr << "shelter-server: open-backup: give --hq-key FILE (headquarters' key)\n";
+    return 1;
+  }
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(out, ec)) {
+    std::cerr << "shelter-server: open-backup: " << out << " exists\n";
+    return 1;
+  }
+  if (auto s = shelter::open_backup(in, out, hq); !s) {
+    std::cerr << "shelter-server: " << s.error().message << "\n";
+    return 1;
+  }
+  std::cout << "Opened " << in << " into " << out
+            << " (plain: personal data in clear). Restore it on the tablet (shelterctl restore), then delete it.\n";
+  return 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"shelter-server: merges shelter kiosks' check-ins"};
   std::string db = "shelter-server.db";
@@ -41,9 +118,31 @@ int main(int argc, char** argv) {
   code_cmd->add_option("--shelter", shelter, "Shelter id")->required();
   code_cmd->add_option("--device", device, "Device id of the kiosk")->required();
   code_cmd->add_option("--hours", hours, "Valid for (default 168 = one week)");
+  std::string hq_key_file;
+  app.add_option("--hq-key", hq_key_file,
+                 "Headquarters' secret key file (shelter-server hq-key): opens USB exports (import, POST /v1/import) "
+                 "and backups (open-backup)");
   std::string import_file;
-  auto* import_cmd = app.add_subcommand("import", "Merge a USB export file (shelterctl export-unsynced) and exit");
+  bool import_unsigned = false;
+  auto* import_cmd = app.add_subcommand(
+      "import", "Merge a sealed USB export file (shelterctl export-unsynced, the kiosk's USB button) and exit");
   import_cmd->add_option("file", import_file, "The file")->required();
+  import_cmd->add_flag("--unsigned", import_unsigned,
+                       "Also take a version 1 (unsigned) file made before the upgrade: its header is trusted");
+  std::string hq_key_out;
+  bool hq_key_force = false;
+  auto* hq_key_cmd = app.add_subcommand(
+      "hq-key",
+      "Make headquarters' box key: the secret to a file (--hq-key of this server), the public key to every kiosk, "
+      "which seals USB exports and backups to it; exit");
+  hq_key_cmd->add_option("--out", hq_key_out, "Secret key file to write (mode 0600)")->required();
+  hq_key_cmd->add_flag("--force", hq_key_force, "Replace an existing file (keep the old one: it opens older files)");
+  std::string backup_in, backup_out;
+  auto* open_backup_cmd = app.add_subcommand(
+      "open-backup", "Open a kiosk's sealed backup with headquarters' key into a plain database file, exit");
+  open_backup_cmd->add_option("file", backup_in, "The backup (.backup)")->required();
+  open_backup_cmd->add_option("--out", backup_out, "Plain SQLite file to write (mode 0600), for shelterctl restore")
+      ->required();
   auto* user_cmd = app.add_subcommand("add-user", "Make a headquarters account, print its API token, exit");
   user_cmd->add_option("--name", name, "Who")->required();
   user_cmd
@@ -88,18 +187,30 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  shelter::sealing::BoxKeyPair hq_secret;
+  if (!hq_key_file.empty() && !*hq_key_cmd) {
+    auto k = shelter::sealing::read_hq_key_file(hq_key_file);
+    if (!k) {
+      std::cerr << "shelter-server: " << k.error().message << "\n";
+      return 1;
+    }
+    hq_secret = std::move(*k);
+  }
+  if (*open_backup_cmd) return open_backup(hq_secret, backup_in, backup_out);
   auto store = pg.empty() ? shelter::sync::open_sqlite_server_store(db) : shelter::sync::open_pg_server_store(pg);
   if (!store) {
     std::cerr << "shelter-server: " << store.error().message << "\n";
     return 1;
   }
+  (*store)->set_hq_secret(hq_secret);
+  if (*hq_key_cmd) return make_hq_key(**store, hq_key_out, hq_key_force);
   if (*import_cmd) {
     auto bytes = shelter::read_file_bytes(import_file, 2ull << 30);
     if (!bytes) {
       std::cerr << "shelter-server: import: " << bytes.error().message << "\n";
       return 1;
     }
-    auto x = shelter::parse_usb_export(*bytes);
+    auto x = open_import(**store, *bytes, import_unsigned);
     if (!x) {
       std::cerr << "shelter-server: import " << import_file << ": " << x.error().message << "\n";
       return 1;

@@ -190,6 +190,46 @@ ApiReply keys(ServerStore& st, const ApiRequest& req, std::int64_t now) {
   return json_reply(encode(KeysReply{std::move(*k), now}));
 }
 
+// POST /v1/import: a sealed USB export of another kiosk of this kiosk's
+// shelter, relayed by its daemon (shelterctl import queued it). Opened and
+// checked as at `shelter-server import`; the file must be of the token's
+// shelter. A file refused whole gets 403 (the daemon drops it and says
+// why), a server that cannot open files yet 503 (the daemon tries again).
+static_assert(kMaxRelayBytes <= kMaxBodyBytes, "a kiosk queues only files the server takes");
+ApiReply import_file(ServerStore& st, const ApiRequest& req, std::int64_t now) {
+  Asker a = who(st, req);
+  if (!a.principal) return a.refusal;
+  const Principal& p = *a.principal;
+  if (p.kind != Principal::Kind::Kiosk) return refused(403, "import: kiosks only");
+  auto h = read_usb_header(req.body);
+  if (!h) return refused(400, "import: " + h.error().message);
+  if (h->version != kUsbSealedVersion)
+    return refused(400, "import: only sealed (version 2) files are relayed; export the file again at its kiosk");
+  if (h->shelter_id != p.shelter_id)
+    return refused(403, "import: the file is of shelter " + h->shelter_id + "; device " + p.device_id +
+                            " may relay files of shelter " + p.shelter_id + " only");
+  if (st.hq_secret().empty()) return refused(503, "import: this server has no headquarters key file (--hq-key)");
+  auto keys = st.keys();
+  if (!keys) return refused(503, "import: " + keys.error().message);
+  auto x = open_sealed_export(st.hq_secret(), *keys, req.body);
+  if (!x) return refused(403, "import: " + x.error().message);
+  auto r = import_usb_at_server(st, *x, now);
+  if (!r) return refused(503, "import: " + r.error().message);
+  nlohmann::json refusals = nlohmann::json::array();
+  for (const auto& f : r->refused) refusals.push_back({{"id", f.id}, {"code", f.code}, {"reason", f.reason}});
+  ApiReply reply = json_reply(nlohmann::json{
+      {"v", kProtocolVersion},
+      {"device", x->device_id},
+      {"events", x->events.size()},
+      {"new", r->new_events},
+      {"refused", refusals},
+      {"time", now}}.dump());
+  reply.log.push_back("imported a USB file of device " + x->device_id + " relayed by device " + p.device_id + ": " +
+                      std::to_string(x->events.size()) + " event(s), " + std::to_string(r->new_events) + " new, " +
+                      std::to_string(r->refused.size()) + " refused");
+  return reply;
+}
+
 // GET /v1/counts[?shelter=]
 ApiReply counts(ServerStore& st, const ApiRequest& req, std::int64_t) {
   Asker a = who(st, req);
@@ -441,6 +481,7 @@ const std::vector<Route>& routes() {
       {{"GET", "/v1/pull"}, pull},
       {{"GET", "/v1/devices"}, devices},
       {{"GET", "/v1/keys"}, keys},
+      {{"POST", "/v1/import"}, import_file},
       {{"GET", "/v1/counts"}, counts},
       {{"POST", "/v1/login"}, login},
       {{"POST", "/v1/logout"}, logout},
@@ -495,9 +536,13 @@ ApiReply serve_enrol(ServerStore& st, std::string_view body, std::int64_t now) {
   if (!p) return refused(403, p.error().message);
   auto last_seq = st.last_device_seq(p->device_id);
   if (!last_seq) return refused(503, "enrol: " + last_seq.error().message);
-  ApiReply reply = json_reply(nlohmann::json{
-      {"v", kProtocolVersion}, {"token", token}, {"shelter", p->shelter_id}, {"time", now}, {"last_seq", *last_seq}}
-                                  .dump());
+  auto hq = st.hq_public_key();
+  if (!hq) return refused(503, "enrol: " + hq.error().message);
+  nlohmann::json out{
+      {"v", kProtocolVersion}, {"token", token}, {"shelter", p->shelter_id}, {"time", now}, {"last_seq", *last_seq}};
+  // Headquarters' box key, so that a kiosk can seal a USB export from the start.
+  if (*hq) out["hq_key"] = {{"key_id", (*hq)->key_id}, {"key", signing::to_hex((*hq)->public_key)}};
+  ApiReply reply = json_reply(out.dump());
   reply.log.push_back("enrolled device " + p->device_id + " at shelter " + p->shelter_id +
                       (public_key.empty() ? " (no signing key)" : ""));
   return reply;

@@ -58,6 +58,14 @@ ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shel
 // by itself). The replies' acknowledgements and refusals, added up.
 Result<PushReply> import_usb_at_server(ServerStore& st, const UsbExport& x, std::int64_t now_ms);
 
+// Opens a sealed (version 2) USB export with headquarters' secret key and
+// checks it against `keys` (ServerStore::keys): the signature must be by the
+// header's device key, enrolled for the header's device and shelter and not
+// revoked. Any failure refuses the whole file. Its events then go through
+// import_usb_at_server (per event: shelter, write rules, clamp).
+Result<UsbExport> open_sealed_export(const sealing::BoxKeyPair& hq, const std::vector<signing::TrustedKey>& keys,
+                                     std::string_view file);
+
 // The server's log (standard error): one line per thing that happened.
 void log_line(const std::string& what);
 

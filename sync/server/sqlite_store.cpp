@@ -377,6 +377,10 @@ CREATE INDEX IF NOT EXISTS event_arrival_time ON event((CASE WHEN clamp <> 0 THE
     std::lock_guard lock(mu_);
     return auth_.add_card_key(public_key);
   }
+  Result<std::string> add_hq_key(const std::string& public_key) override {
+    std::lock_guard lock(mu_);
+    return auth_.add_hq_key(public_key);
+  }
   Result<int> revoke_key(const std::string& key_id) override {
     std::lock_guard lock(mu_);
     return auth_.revoke_key(key_id);

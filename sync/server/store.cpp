@@ -12,6 +12,15 @@ Status check_shelter(const std::string& id, const std::string& name, int capacit
   return {};
 }
 
+Result<std::optional<signing::TrustedKey>> ServerStore::hq_public_key() {
+  auto all = keys();
+  if (!all) return all.error();
+  std::optional<signing::TrustedKey> found;
+  for (auto& k : *all)
+    if (k.kind == "hq" && !k.revoked) found = std::move(k);
+  return found;
+}
+
 Result<PullReply> feed_reply(std::vector<std::pair<std::int64_t, Event>> page, int limit, std::int64_t after,
                              const Backfill& backfill) {
   PullReply reply;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/projection.hpp"
+#include "core/sealing.hpp"
 #include "core/store.hpp"
 #include "sync/protocol.hpp"
 #include "sync/server/auth.hpp"
@@ -121,8 +122,19 @@ class ServerStore {
   // Signing keys (see Credentials): the city's card key, revoking a key by
   // id, and every key for GET /v1/keys.
   virtual Result<std::string> add_card_key(const std::string& public_key) = 0;
+  virtual Result<std::string> add_hq_key(const std::string& public_key) = 0;
   virtual Result<int> revoke_key(const std::string& key_id) = 0;
   virtual Result<std::vector<signing::TrustedKey>> keys() = 0;
+  // The current headquarters key (kind "hq", not revoked), if any.
+  Result<std::optional<signing::TrustedKey>> hq_public_key();
+
+  // Headquarters' secret box key (shelter-server --hq-key FILE): opens USB
+  // exports, at `import` and at POST /v1/import. Empty: not configured.
+  void set_hq_secret(sealing::BoxKeyPair key) { hq_secret_ = std::move(key); }
+  const sealing::BoxKeyPair& hq_secret() const { return hq_secret_; }
+
+ private:
+  sealing::BoxKeyPair hq_secret_;
 };
 
 // The embedded default: one SQLite file, writes serialised.

@@ -396,19 +396,22 @@ class Run {
         return kiosk.open();
       }
       case Kind::UsbToKiosk: {
-        auto x = collect_unsynced(kiosk.store(), false);
-        if (!x) return x.error();
-        auto parsed = parse_usb_export(format_usb_export(*x));
-        if (!parsed) return parsed.error();
-        auto n = import_usb_export(k(a.other).store(), *parsed);
-        if (!n) return n.error();
+        // Sealed to headquarters: the other kiosk queues it, its daemon relays it.
+        size_t n = 0;
+        auto file = make_sealed_export(kiosk.store(), false, n);
+        if (!file) return file.error();
+        auto queued = queue_for_relay(k(a.other).store(), *file);
+        if (!queued) return queued.error();
         return {};
       }
       case Kind::UsbToServer: {
-        auto x = collect_unsynced(kiosk.store(), false);
-        if (!x) return x.error();
-        auto parsed = parse_usb_export(format_usb_export(*x));
-        if (!parsed) return parsed.error();
+        size_t n = 0;
+        auto file = make_sealed_export(kiosk.store(), false, n);
+        if (!file) return file.error();
+        auto keys = server_->store().keys();
+        if (!keys) return keys.error();
+        auto parsed = sync::open_sealed_export(server_->store().hq_secret(), *keys, *file);
+        if (!parsed) return parsed.error().context("headquarters opens the file");
         auto r = sync::import_usb_at_server(server_->store(), *parsed, clock_.now);
         if (!r) return r.error().context("headquarters import");
         server_->acknowledged.insert(r->acknowledged.begin(), r->acknowledged.end());

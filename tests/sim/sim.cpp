@@ -25,6 +25,10 @@ Result<std::unique_ptr<Server>> Server::open(const std::string& dir, const std::
   }
   std::unique_ptr<Server> s(new Server(dir + "/server.db", pg_url, clock));
   if (auto st = s->restart(); !st) return st.error();
+  // Headquarters' key: kiosks seal USB exports to it (sequence 6, relays).
+  s->hq_ = sealing::generate();
+  if (auto id = s->store_->add_hq_key(s->hq_.public_key); !id) return id.error();
+  s->store_->set_hq_secret(s->hq_);
   return s;
 }
 
@@ -33,6 +37,7 @@ Status Server::restart() {
   auto st = pg_.empty() ? sync::open_sqlite_server_store(path_) : sync::open_pg_server_store(pg_);
   if (!st) return st.error().context("open server store");
   store_ = std::move(st).value();
+  store_->set_hq_secret(hq_);
   return {};
 }
 
@@ -69,10 +74,11 @@ Result<sync::WireReply> Server::handle(const sync::WireRequest& r) {
     return reply(sync::serve_pull(*store_, *who->principal, q["shelter"], std::stoll(q["after"]), std::stoi(q["limit"]),
                                   clock_.now));
   }
-  if (r.method == "GET" && r.path == "/v1/keys") {
+  if ((r.method == "GET" && r.path == "/v1/keys") || (r.method == "POST" && r.path == "/v1/import")) {
     sync::ApiRequest req;
     req.method = r.method;
     req.path = r.path;
+    req.body = r.body;
     req.authorization = "Bearer " + r.token;
     return reply(sync::route(*store_, req, clock_.now));
   }

@@ -51,6 +51,7 @@ class Server {
   Server(std::string path, std::string pg_url, WorldClock& clock)
       : path_(std::move(path)), pg_(std::move(pg_url)), clock_(clock) {}
   std::string path_, pg_;
+  sealing::BoxKeyPair hq_;
   WorldClock& clock_;
   std::unique_ptr<sync::ServerStore> store_;
 };

@@ -329,15 +329,22 @@ TEST_CASE("6: a USB export imported at another kiosk of the shelter reaches the 
   Kiosk& a2 = w.kiosk("a-2", "shelter-a");
   a1.link_up = false;
   const PersonId p = walk_in(a1, "Kato");
-  auto x = collect_unsynced(a1.store(), false);
-  REQUIRE(x.ok());
-  auto parsed = parse_usb_export(format_usb_export(*x));
-  REQUIRE(parsed.ok());
-  REQUIRE(import_usb_export(a2.store(), *parsed).value() == 1);
-  auto backlog = a2.store().pushable_count(0);
-  CHECK(*backlog == 1);  // "in sync" only once it is relayed
+  // Signed by a-1 and sealed to headquarters: a-2 cannot read it, so it
+  // queues the file beside its database and its daemon relays it.
+  size_t n = 0;
+  auto file = make_sealed_export(a1.store(), false, n);
+  REQUIRE(file.ok());
+  CHECK(n == 1);
+  CHECK(file->find("Kato") == std::string::npos);  // nothing in clear
+  auto queued = queue_for_relay(a2.store(), *file);
+  REQUIRE(queued.ok());
+  CHECK(queue_for_relay(a2.store(), *file).value() == *queued);  // the same file queued once
+  CHECK(relay_queue(a2.path()).size() == 1);
+  CHECK_FALSE(a2.store().person(p)->has_value());  // not readable here before the server has it
   w.sync(a2);
   CHECK(w.server_shows(p));
+  CHECK(relay_queue(a2.path()).empty());
+  CHECK(a2.store().person(p)->has_value());  // back with the same round's pull
   CHECK(*a2.store().unsynced_count() == 0);
   a1.link_up = true;
   w.sync(a1);  // the device's own push later: a duplicate, counted once

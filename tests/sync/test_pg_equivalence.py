@@ -11,6 +11,7 @@ usage: SHELTER_PG_URL=... test_pg_equivalence.py BUILD_DIR   (see with_postgres.
 import json
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 import urllib.request
@@ -31,6 +32,9 @@ def serve(store_args):
     return f"http://127.0.0.1:{port}"
 
 
+# Headquarters' key: kiosks get it with their enrolment and seal USB files to it.
+HQ_KEY = os.path.join(work, "hq.key")
+run(SERVER, "--pg", PG, "hq-key", "--out", HQ_KEY)
 pg_urls = [serve(["--pg", PG]), serve(["--pg", PG])]  # two processes, one database
 kiosks = {}
 for shelter in ("tama-01", "tama-02"):
@@ -78,14 +82,26 @@ with ThreadPoolExecutor(4) as pool:
     for name, rc, err in pool.map(sync, order):
         check(rc == 0, f"{name} synced to PostgreSQL through two server processes: {err.strip()}")
 
-# The same events to a SQLite server, as USB imports in another order.
+# The same events to a SQLite server, as USB imports in another order. It
+# opens them with the same headquarters key and knows the kiosks' device
+# keys as if they had enrolled there (the rows copied from PostgreSQL).
 sqlite_db = os.path.join(work, "server.db")
+SQLITE_ARGS = ["--db", sqlite_db, "--hq-key", HQ_KEY]
+run(SERVER, *SQLITE_ARGS, "enrol-code", "--shelter", "tama-01", "--device", "tama-01-z")  # makes the file
+rows = subprocess.run(["psql", PG, "-AtF", "\t", "-c", "SELECT key_id, kind, device_id, shelter_id, public_key, "
+                       "revoked::int, created FROM signing_key WHERE kind = 'device'"],
+                      capture_output=True, text=True, check=True).stdout
+c = sqlite3.connect(sqlite_db)
+c.executemany("INSERT INTO signing_key VALUES(?, ?, ?, ?, ?, ?, ?)",
+              [line.split("\t") for line in rows.splitlines() if line])
+c.commit()
+c.close()
 random.shuffle(order)
 for name, db in order:
-    f = os.path.join(work, name + ".jsonl")
+    f = os.path.join(work, name + ".sealed")
     run(CTL, "--db", db, "export-unsynced", "--all", f)
-    run(SERVER, "--db", sqlite_db, "import", f)
-    run(SERVER, "--db", sqlite_db, "import", f)  # twice: no change
+    run(SERVER, *SQLITE_ARGS, "import", f)
+    run(SERVER, *SQLITE_ARGS, "import", f)  # twice: no change
 
 hq_pg = run(SERVER, "--pg", PG, "add-user", "--name", "hq", "--role", "counts")
 hq_sqlite = run(SERVER, "--db", sqlite_db, "add-user", "--name", "hq", "--role", "counts")

@@ -6,6 +6,7 @@ malformed requests. Afterwards every kiosk agrees with the server.
 
 usage: test_sync.py BUILD_DIR
 """
+import hashlib
 import http.client
 import json
 import os
@@ -27,6 +28,11 @@ URL = f"http://127.0.0.1:{PORT}"
 # SHELTER_PG_URL: run everything against the PostgreSQL backend instead.
 PG = os.environ.get("SHELTER_PG_URL", "")
 STORE_ARGS = ["--pg", PG] if PG else ["--db", os.path.join(work, "server.db")]
+# Headquarters' box key: kiosks seal USB exports and backups to it (they get
+# it with their enrolment); the server opens them with the secret file.
+HQ_KEY = os.path.join(work, "hq.key")
+subprocess.run([SERVER, *STORE_ARGS, "hq-key", "--out", HQ_KEY], check=True, capture_output=True)
+STORE_ARGS = STORE_ARGS + ["--hq-key", HQ_KEY]
 
 
 def start_server():
@@ -420,34 +426,98 @@ if PG:
     check(codes == [200] * 3 and rc == 0, f"once it is back, so is the server: {codes} {err.strip()[-40:]}")
 
 # Sneakernet: a kiosk with no network for good carries its events on a USB
-# stick; importing on the server gives what a sync would, twice changes nothing.
+# stick, signed by the kiosk and sealed to headquarters; importing on the
+# server gives what a sync would, twice changes nothing.
 ctl(b1, "checkin", "--name", "USB person", "--birth", "1970")
 ctl(b1, "checkin", "--name", "USB person 2", "--birth", "1971")
-usb = os.path.join(work, "usb.jsonl")
+usb = os.path.join(work, "usb.sealed")
 out = ctl(b1, "export-unsynced", usb)
 check("Wrote 4 event(s)" in out, f"export-unsynced writes only what the server lacks (2 arrivals, 2 registrations): "
       f"{out.strip()}")
+data = open(usb, "rb").read()
+check(b"USB person" not in data and b"1971" not in data, "the file holds no name or birth year in clear")
 server.terminate()
 server.wait()
 out = server_cli("import", usb)
 check("Imported 4 new of 4" in out, f"import on the server: {out.strip()}")
 out = server_cli("import", usb)
 check("Imported 0 new of 4" in out, "importing twice changes nothing")
-damaged = os.path.join(work, "damaged.jsonl")
-text = open(usb).read()
-open(damaged, "w").write(text.replace("USB person 2", "USB person 3"))
-r = subprocess.run([SERVER, *STORE_ARGS, "import", damaged], capture_output=True, text=True)
-check(r.returncode == 1 and "checksum mismatch" in r.stderr, f"an altered file is refused: {r.stderr.strip()}")
-open(damaged, "w").write(text[: len(text) // 2])
-r = subprocess.run([SERVER, *STORE_ARGS, "import", damaged], capture_output=True, text=True)
-check(r.returncode == 1, f"a cut-off file is refused: {r.stderr.strip()}")
-if not PG:  # a SQLite server file is a store like any other: shelterctl imports into it too
-    out = ctl(os.path.join(work, "server.db"), "import", usb)
-    check("Imported 0 new of 4" in out, "shelterctl import into the server file agrees")
+
+
+def refused_import(data, *flags):
+    path = os.path.join(work, "bad.sealed")
+    open(path, "wb").write(data)
+    r = subprocess.run([SERVER, *STORE_ARGS, "import", *flags, path], capture_output=True, text=True)
+    return r.returncode, r.stderr.strip()
+
+
+header_end = data.index(b"\n") + 1
+rc, err = refused_import(data[:header_end + 100] + bytes([data[header_end + 100] ^ 1]) + data[header_end + 101:])
+check(rc == 1 and "damaged, altered" in err, f"an altered file is refused: {err}")
+rc, err = refused_import(data[: len(data) // 2])
+check(rc == 1, f"a cut-off file is refused: {err}")
+rc, err = refused_import(data.replace(b'"device":"tama-02-a"', b'"device":"tama-01-a"', 1))
+check(rc == 1 and "belongs to device tama-02-a" in err, f"a header naming another kiosk is refused: {err}")
+rc, err = refused_import(data.replace(b'"shelter":"tama-02"', b'"shelter":"tama-01"', 1))
+check(rc == 1 and "enrolled at shelter tama-02" in err, f"a header naming another shelter is refused: {err}")
+r = subprocess.run([SERVER, *STORE_ARGS[:-2], "import", usb], capture_output=True, text=True)
+check(r.returncode == 1 and "--hq-key" in r.stderr, f"without headquarters' key nothing opens: {r.stderr.strip()}")
+
+
+def v1_file(db, device):
+    """A version 1 file (unsigned, an unkeyed checksum) of a kiosk's events, as made before the upgrade."""
+    rows = json.loads(subprocess.run(["sqlite3", "-json", db, f"SELECT * FROM event WHERE device_id = '{device}' "
+                                      "ORDER BY device_seq"], capture_output=True, text=True).stdout)
+    lines = [json.dumps({"device": device, "events": len(rows), "shelter": rows[0]["shelter_id"],
+                         "shelter_checkin_export": 1}, separators=(",", ":"))]
+    lines += [json.dumps({"id": r["id"], "type": r["type"], "person": r["person_id"], "household": r["household_id"],
+                          "shelter": r["shelter_id"], "device": r["device_id"], "seq": r["device_seq"],
+                          "author": r["author"], "hlc": r["hlc"], "body": json.loads(r["body"])},
+                         separators=(",", ":"), ensure_ascii=False) for r in rows]
+    text = "".join(line + "\n" for line in lines).encode()
+    return text + json.dumps({"blake2b": hashlib.blake2b(text, digest_size=32).hexdigest()}).encode() + b"\n"
+
+
+old = v1_file(b1, "tama-02-a")
+rc, err = refused_import(old)
+check(rc == 1 and "version 1" in err and "--unsigned" in err, f"a version 1 file is refused: {err}")
+rc, err = refused_import(old, "--unsigned")
+check(rc == 0, f"and taken with --unsigned, for a file made before the upgrade: {err}")
 server = start_server()
 check(server_counts("tama-02")["present"] == 6, "the server counts the imported arrivals once")
 rc, err = sync(b1)
 check(rc == 0 and server_counts("tama-02")["present"] == 6, "a later network sync of the same events changes nothing")
+
+# Relay: a kiosk of the same shelter cannot open the file; it queues it, and
+# its daemon uploads it (POST /v1/import), where the server opens it as the
+# import does. The events come back with the same round's pull.
+ctl(a2, "checkin", "--name", "Relayed person", "--birth", "1980")
+relay = os.path.join(work, "relay.sealed")
+ctl(a2, "export-unsynced", relay)
+r = subprocess.run([CTL, "--db", b1, "import", relay], capture_output=True, text=True)
+check(r.returncode == 1 and "carry it to headquarters" in r.stderr,
+      f"a kiosk of another shelter does not take it: {r.stderr.strip()}")
+before = server_counts("tama-01")["present"]
+out = ctl(a1, "import", relay)
+check("Queued 2 event(s) of device tama-01-a" not in out and "Queued 2 event(s) of device tama-01-b" in out,
+      f"shelterctl import queues a sealed file: {out.strip()}")
+check("Relayed person" not in ctl(a1, "list", "--all"), "the relaying kiosk cannot read it")
+rc, err = sync(a1)
+check(rc == 0 and server_counts("tama-01")["present"] == before + 1, f"its daemon relays it to the server: {err.strip()}")
+check("Relayed person" in ctl(a1, "list", "--all") and not os.listdir(a1 + ".relay"),
+      "the relaying kiosk has the events from its pull, and its queue is empty")
+state = subprocess.run(["sqlite3", a1, "SELECT value FROM meta WHERE key = 'sync_state'"], capture_output=True,
+                       text=True).stdout
+check("relayed 1 USB file" in state, f"staff see the relay in the sync state: {state.strip()}")
+# A file of shelter B relayed with A's token: refused whole.
+req = urllib.request.Request(URL + "/v1/import", data=data, headers={"Authorization": "Bearer " + token_of(a1)})
+try:
+    with urllib.request.urlopen(req) as resp:
+        code, said = resp.status, resp.read().decode()
+except urllib.error.HTTPError as e:
+    code, said = e.code, e.read().decode()
+check(code == 403 and "may relay files of shelter tama-01 only" in said,
+      f"a kiosk cannot relay another shelter's file: {code} {said[:100]}")
 
 server.terminate()
 server.wait()
@@ -488,7 +558,21 @@ ctl(k4, "checkin", "--name", "C3 person", "--birth", "1999")
 r = subprocess.run([SYNC, "--config", sync_toml, "--once"], capture_output=True, text=True)
 check(r.returncode == 0 and "sent 2" in r.stderr, f"shelter-sync runs from the config enrol wrote: {r.stderr.strip()}")
 made = [f for f in os.listdir(backups)] if os.path.isdir(backups) else []
-check(len(made) == 1 and made[0].startswith("tama-03-a-"), f"the daemon keeps an online backup: {made}")
+check(len(made) == 1 and made[0].startswith("tama-03-a-") and made[0].endswith(".backup"),
+      f"the daemon keeps an online backup: {made}")
+backup = os.path.join(backups, made[0])
+check(b"C3 person" not in open(backup, "rb").read(), "the backup is sealed: no name in clear")
+# The same tablet restores it with its own key; another tablet has it opened at headquarters.
+os.remove(k4)
+out = ctl(k4, "restore", backup)
+check("C3 person" in ctl(k4, "list", "--all"), f"the tablet restores its sealed backup: {out.strip()}")
+other = os.path.join(work, "replacement.db")
+r = subprocess.run([CTL, "--db", other, "restore", backup], capture_output=True, text=True)
+check(r.returncode == 1 and "open-backup" in r.stderr, f"another tablet cannot open it: {r.stderr.strip()}")
+plain = os.path.join(work, "opened.db")
+server_cli("open-backup", backup, "--out", plain)
+ctl(other, "restore", plain)
+check("C3 person" in ctl(other, "list", "--all"), "headquarters opens it for a restore on a replacement tablet")
 open(os.path.join(work, "bad.toml"), "w").write('server = "http://x"\nintervall = 5\n')
 r = subprocess.run([SYNC, "--config", os.path.join(work, "bad.toml"), "--once"], capture_output=True, text=True)
 check(r.returncode != 0 and "intervall" in r.stderr + r.stdout, f"an unknown config key is named: {(r.stderr + r.stdout).strip()}")

@@ -323,11 +323,15 @@ for _ in range(2):
 
 
 # ---- the same batch once more, as a daemon whose reply was lost sends it ----
-export = os.path.join(work, "a-1.jsonl")
-ctl("a-1", "export-unsynced", "--all", export)
-# --all also holds events pulled from a-2 and other shelters; a device replays only its own.
-events = [e for e in (json.loads(line) for line in open(export).read().splitlines()[1:-1])
-          if e["device"] == "a-1"][:5]
+# The device's first five events, as its daemon sent them (the wire form of
+# the event table's rows; a USB export is sealed and not readable here).
+c = sqlite3.connect(os.path.join(work, "a-1.db"))
+c.row_factory = sqlite3.Row
+events = [{"id": r["id"], "type": r["type"], "person": r["person_id"], "household": r["household_id"],
+           "shelter": r["shelter_id"], "device": r["device_id"], "seq": r["device_seq"], "author": r["author"],
+           "hlc": r["hlc"], "body": json.loads(r["body"])}
+          for r in c.execute("SELECT * FROM event WHERE device_id = 'a-1' ORDER BY device_seq LIMIT 5")]
+c.close()
 token = token_of(os.path.join(work, "a-1.db"))
 req = urllib.request.Request(DIRECT + "/v1/push", data=json.dumps({"v": 1, "device": "a-1", "events": events}).encode(),
                              headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})

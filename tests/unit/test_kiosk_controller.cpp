@@ -2,6 +2,7 @@
 // files, real QR texts, the replay camera. Bad input must change nothing.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include "core/fs_util.hpp"
 #include "core/pin.hpp"
 #include "core/qr_payload.hpp"
+#include "core/secrets.hpp"
 #include "core/sqlite.hpp"
 #include "core/store.hpp"
 #include "core/usb_export.hpp"
@@ -489,6 +491,14 @@ TEST_CASE("the staff USB export is core's format: shelterctl and the server impo
   kiosk::Config cfg;
   cfg.export_dir = stick.path().string();
   Kiosk k(cfg);
+  // Without headquarters' key nothing is written, and staff are told why.
+  k.tap(Intent::ExportUsb);
+  REQUIRE(k.vm().notice);
+  CHECK(k.vm().notice->key == "staff.export_failed");
+  CHECK(k.vm().notice->detail.find("no headquarters key") != std::string::npos);
+  CHECK(std::filesystem::is_empty(stick.path()));
+  const auto hq_key = sealing::generate();
+  REQUIRE(k.store->set_trusted_keys({{"hq", hq_key.key_id(), "", "", hq_key.public_key, false}}).ok());
   REQUIRE(k.c->on_scan(card_text()));
   k.tap(Intent::ConfirmArrival);
   REQUIRE(k.vm().screen == Screen::Done);
@@ -502,15 +512,19 @@ TEST_CASE("the staff USB export is core's format: shelterctl and the server impo
   CHECK(result == path + "  (8)");
   CHECK(path.rfind(stick.path().string() + "/shelter-tama-01-a-", 0) == 0);
 
-  // Read back with core's reader, as `shelterctl import` and the server do.
+  // Read back with core's reader, as the server does: headquarters' key
+  // opens it, the device key checks it.
   auto bytes = read_file_bytes(path);
   REQUIRE(bytes.ok());
-  auto x = parse_usb_export(*bytes);
+  auto device = load_secrets(secrets_path(k.store->path()))->device_key;
+  auto x = open_usb_export(*bytes, hq_key, [&](const UsbHeader& h) -> Result<std::string> {
+    CHECK(h.device_key_id == device.key_id());
+    return device.public_key;
+  });
   REQUIRE(x.ok());
   CHECK(x->device_id == "tama-01-a");
   CHECK(x->shelter_id == "tama-01");
   REQUIRE(x->events.size() == 8);
-  CHECK(format_usb_export(*x) == *bytes);
 
   TempDir hq;
   auto s = Store::open(hq.file("hq.db"));

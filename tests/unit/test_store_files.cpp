@@ -73,14 +73,17 @@ TEST_CASE("rolling online backups while writing, and the one-command restore", "
     std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // stamps are per second
   }
   int left = 0;
-  for (const auto& e : std::filesystem::directory_iterator(backups)) left += e.path().extension() == ".db";
+  for (const auto& e : std::filesystem::directory_iterator(backups)) left += e.path().extension() == ".backup";
   CHECK(left == 2);  // the oldest went
   CHECK_FALSE(std::filesystem::exists(made[0]));
   struct stat st {};
   REQUIRE(::stat(made[2].c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
-  // Restore: a new place, then over the existing file only with force.
+  // Restore: a new place, then over the existing file only with force. The
+  // backups are sealed to the device key kept beside kiosk.db: the new place
+  // has it too, as the same tablet would.
   const std::string restored = dir.file("restored.db");
+  std::filesystem::copy_file(dir.file("kiosk.db.secret"), dir.file("restored.db.secret"));
   REQUIRE(restore_backup(made[2], restored, false).ok());
   {
     auto r = Store::open(restored);

@@ -200,6 +200,7 @@ class PgServerStore final : public ServerStore {
     return auth_.enrol(code, device_id, public_key, token_out);
   }
   Result<std::string> add_card_key(const std::string& public_key) override { return auth_.add_card_key(public_key); }
+  Result<std::string> add_hq_key(const std::string& public_key) override { return auth_.add_hq_key(public_key); }
   Result<int> revoke_key(const std::string& key_id) override { return auth_.revoke_key(key_id); }
   Result<std::vector<signing::TrustedKey>> keys() override { return auth_.keys(); }
   Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id,

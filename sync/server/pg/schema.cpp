@@ -59,7 +59,9 @@ CREATE TABLE IF NOT EXISTS schema_info(key TEXT PRIMARY KEY, value BIGINT NOT NU
 -- copy relayed later gets the same answer.
 CREATE TABLE IF NOT EXISTS refused_event(id TEXT PRIMARY KEY, code TEXT NOT NULL, reason TEXT NOT NULL);
 -- Public keys that sign passes (one per enrolled device; earlier ones kept,
--- revoked) and city cards (docs/protocol.md, "Keys").
+-- revoked) and city cards, and headquarters' box keys (kind 'hq', the
+-- newest not revoked) that kiosks seal USB files and backups to
+-- (docs/protocol.md, "Keys").
 CREATE TABLE IF NOT EXISTS signing_key(
   key_id TEXT PRIMARY KEY, kind TEXT NOT NULL, device_id TEXT NOT NULL, shelter_id TEXT NOT NULL,
   public_key TEXT NOT NULL, revoked BOOLEAN NOT NULL DEFAULT false, created BIGINT NOT NULL);
