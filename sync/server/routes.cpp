@@ -23,8 +23,6 @@ void log_line(const std::string& what) {
   std::cerr << "shelter-server: " << what << "\n";
 }
 
-namespace {
-
 ApiReply json_reply(std::string body) {
   ApiReply r;
   r.body = std::move(body);
@@ -37,6 +35,8 @@ ApiReply refused(int status, const std::string& message) {
   r.body = error_body(message);
   return r;
 }
+
+namespace {
 
 std::string param(const ApiRequest& req, const std::string& name) {
   auto it = req.params.find(name);
@@ -517,129 +517,6 @@ ApiReply route(ServerStore& st, const ApiRequest& request, std::int64_t now_ms) 
     return reply;
   }
   return refused(404, "no such route");
-}
-
-ApiReply serve_enrol(ServerStore& st, std::string_view body, std::int64_t now) {
-  auto j = nlohmann::json::parse(body, nullptr, false);
-  if (!j.is_object() || !j.contains("code") || !j["code"].is_string() || !j.contains("device") ||
-      !j["device"].is_string())
-    return refused(400, "enrol: give code and device");
-  // The device's pass-signing key (hex); a kiosk without one can sync, but
-  // no other kiosk will trust its passes.
-  std::string public_key;
-  if (j.contains("public_key")) {
-    if (!j["public_key"].is_string()) return refused(400, "enrol: public_key must be hex text");
-    public_key = j["public_key"].get<std::string>();
-  }
-  std::string token;
-  auto p = st.enrol(j["code"].get<std::string>(), j["device"].get<std::string>(), public_key, token);
-  if (!p) return refused(403, p.error().message);
-  auto last_seq = st.last_device_seq(p->device_id);
-  if (!last_seq) return refused(503, "enrol: " + last_seq.error().message);
-  auto hq = st.hq_public_key();
-  if (!hq) return refused(503, "enrol: " + hq.error().message);
-  nlohmann::json out{
-      {"v", kProtocolVersion}, {"token", token}, {"shelter", p->shelter_id}, {"time", now}, {"last_seq", *last_seq}};
-  // Headquarters' box key, so that a kiosk can seal a USB export from the start.
-  if (*hq) out["hq_key"] = {{"key_id", (*hq)->key_id}, {"key", signing::to_hex((*hq)->public_key)}};
-  ApiReply reply = json_reply(out.dump());
-  reply.log.push_back("enrolled device " + p->device_id + " at shelter " + p->shelter_id +
-                      (public_key.empty() ? " (no signing key)" : ""));
-  return reply;
-}
-
-ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, std::int64_t now) {
-  if (p.kind != Principal::Kind::Kiosk) return refused(403, "push: only kiosks push");
-  auto request = decode_push_request(body);
-  if (!request) return refused(400, request.error().message);
-  if (request->device_id != p.device_id) return refused(403, "push: this token belongs to device " + p.device_id);
-  // A kiosk writes under its own shelter only, its own events or those of
-  // another device of its shelter that it imported from a file (relayed).
-  // An event of another shelter is refused alone: the rest of the batch is
-  // stored, so one stray event never blocks a kiosk's sync.
-  PushRequest admissible{request->device_id, {}};
-  std::vector<Refusal> elsewhere;
-  // A kiosk relays events of other devices of its shelter (a USB stick
-  // imported there). A device enrolled at another shelter is not one: its
-  // events relayed here would take that device's next seqs.
-  std::map<std::string, std::set<std::string>> shelters_of;  // device -> shelters its keys were enrolled at
-  if (std::any_of(request->events.begin(), request->events.end(),
-                  [&](const Event& e) { return e.device_id != p.device_id; })) {
-    auto keys = st.keys();
-    if (!keys) return refused(503, "push: " + keys.error().message);
-    for (const auto& k : *keys)
-      if (k.kind == "device") shelters_of[k.device_id].insert(k.shelter_id);
-  }
-  for (auto& e : request->events) {
-    auto enrolled = shelters_of.find(e.device_id);
-    if (e.shelter_id != p.shelter_id)
-      elsewhere.push_back({e.id, "other_shelter",
-                           "event " + e.id + " is for shelter " + e.shelter_id + "; device " + p.device_id +
-                               " may write only for shelter " + p.shelter_id,
-                           0});
-    else if (e.device_id != p.device_id && enrolled != shelters_of.end() && !enrolled->second.count(e.shelter_id))
-      elsewhere.push_back({e.id, "other_device",
-                           "event " + e.id + " is of device " + e.device_id + ", enrolled at another shelter; device " +
-                               p.device_id + " relays only devices of shelter " + p.shelter_id,
-                           0});
-    else
-      admissible.events.push_back(std::move(e));
-  }
-  PushReply reply;
-  if (!admissible.events.empty()) {
-    auto stored = st.push(admissible, now);
-    if (!stored) return refused(503, stored.error().message);
-    reply = std::move(*stored);
-  }
-  ApiReply out;
-  for (auto& f : elsewhere) {
-    out.log.push_back("refused event: " + f.reason);
-    reply.refused.push_back(std::move(f));
-  }
-  for (const auto& f : reply.refused)
-    if (f.code != "other_shelter" && f.code != "other_device")
-      out.log.push_back("refused event (" + f.code + "): " + f.reason);
-  reply.server_time_ms = now;
-  out.body = encode(reply);
-  out.future_events = static_cast<int>(reply.clamped.size());
-  return out;
-}
-
-ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shelter, std::int64_t after, int limit,
-                    std::int64_t now) {
-  if (!is_valid_slug(shelter)) return refused(400, "pull: shelter must be a shelter id");
-  if (p.kind != Principal::Kind::Kiosk || p.shelter_id != shelter)
-    return refused(403, "pull: this token may read only shelter " + p.shelter_id);
-  if (after < 0 || limit < 1 || limit > static_cast<int>(kMaxBatchEvents))
-    return refused(400, "pull: after >= 0 and 1 <= limit <= " + std::to_string(kMaxBatchEvents));
-  auto reply = st.pull(shelter, after, limit);
-  if (!reply) return refused(503, reply.error().message);
-  reply->server_time_ms = now;
-  return json_reply(encode(*reply));
-}
-
-Result<PushReply> import_usb_at_server(ServerStore& st, const UsbExport& x, std::int64_t now) {
-  Principal as_device;
-  as_device.kind = Principal::Kind::Kiosk;
-  as_device.device_id = x.device_id;
-  as_device.shelter_id = x.shelter_id;
-  PushReply total;
-  for (size_t i = 0; i < x.events.size(); i += kMaxBatchEvents) {
-    PushRequest req{x.device_id,
-                    {x.events.begin() + static_cast<std::ptrdiff_t>(i),
-                     x.events.begin() + static_cast<std::ptrdiff_t>(std::min(x.events.size(), i + kMaxBatchEvents))}};
-    const ApiReply reply = serve_push(st, as_device, encode(req), now);
-    for (const auto& line : reply.log) log_line(line);
-    if (reply.status != 200) return fail(error_message(reply.body));
-    auto r = decode_push_reply(reply.body);
-    if (!r) return r.error();
-    total.new_events += r->new_events;
-    total.acknowledged.insert(total.acknowledged.end(), r->acknowledged.begin(), r->acknowledged.end());
-    total.refused.insert(total.refused.end(), r->refused.begin(), r->refused.end());
-    total.clamped.insert(total.clamped.end(), r->clamped.begin(), r->clamped.end());
-  }
-  total.server_time_ms = now;
-  return total;
 }
 
 }  // namespace shelter::sync

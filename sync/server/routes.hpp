@@ -45,8 +45,13 @@ const std::vector<RouteName>& api_routes();
 // kiosk's contact (ServerStore::note_contact) after a push or pull.
 ApiReply route(ServerStore& st, const ApiRequest& request, std::int64_t now_ms);
 
+// A JSON reply (200), and a refusal with {"error": message}.
+ApiReply json_reply(std::string body);
+ApiReply refused(int status, const std::string& message);
+
 // The server's side of /v1/enrol, /v1/push and /v1/pull for an
-// authenticated principal: route() and the merge simulation call these.
+// authenticated principal (sync_routes.cpp): route() and the merge
+// simulation call these.
 ApiReply serve_enrol(ServerStore& st, std::string_view body, std::int64_t now_ms);
 ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, std::int64_t now_ms);
 ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shelter, std::int64_t after, int limit,
