@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 
-KIOSK, CTL, ROOT = sys.argv[1], sys.argv[2], sys.argv[3]
+KIOSK, CTL, ROOT, SERVER = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 ART = os.path.join(ROOT, "tests", "artifacts", "gui")
 FRAMES = os.path.join(ROOT, "tests", "data", "frames")
 failures = []
@@ -226,6 +226,15 @@ def staff(x):
     k.screenshot()
     k.tap("tab:duplicates")
     k.tap("tab:sync")
+    # Headquarters' key, as a sync would have brought it: the export is
+    # sealed to it (without one the kiosk refuses to export).
+    hq = os.path.join(k.dir, "hq")
+    os.makedirs(hq)
+    subprocess.run([SERVER, "--db", os.path.join(hq, "server.db"), "hq-key", "--out", os.path.join(hq, "hq.key")],
+                   check=True, capture_output=True)
+    key = json.load(open(os.path.join(hq, "hq.key")))
+    subprocess.run(["sqlite3", k.db, "INSERT INTO trusted_key(key_id, kind, device_id, shelter_id, public_key, revoked) "
+                    f"VALUES('{key['key_id']}', 'hq', '', '', '{key['public_key']}', 0)"], check=True)
     k.tap("tab:export")
     k.tap("export-usb")
     check(k.wait_for(widget="notice:staff.exported"), "export written")
@@ -260,7 +269,11 @@ def staff(x):
         hist = k.ctl("history", corrected[0]["id"])
         check("corrected" in hist and "staff:佐藤 花子" in hist, "the correction is in the audit trail, by name")
         check("went_out" in hist, "went out by staff")
-    check(any(f.endswith(".jsonl") for f in os.listdir(k.dir)), "a USB export file exists")
+    sealed = [f for f in os.listdir(k.dir) if f.endswith(".sealed")]
+    check(len(sealed) == 1, f"a sealed USB export file exists: {sealed}")
+    if sealed:
+        data = open(os.path.join(k.dir, sealed[0]), "rb").read()
+        check("一郎".encode() not in data and b"090-12" not in data, "a lost stick shows no name or phone")
     k.stop()
     k.cleanup()
 
