@@ -11,10 +11,12 @@ cxx=${CLANGXX:-clang++-14}
 flags="-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$root"
 # shellcheck disable=SC2086
 $cxx $flags -o "$out/fuzz_qr_parse" "$root/tests/fuzz/fuzz_qr_parse.cpp" \
-  "$root/core/qr_payload.cpp" "$root/core/base45.cpp" "$root/core/model.cpp" -lsodium
+  "$root/core/qr_payload.cpp" "$root/core/base45.cpp" "$root/core/model.cpp" "$root/core/signing.cpp" \
+  "$root/core/fs_util.cpp" -lsodium
 # shellcheck disable=SC2086
 $cxx $flags -o "$out/fuzz_sync_push" "$root/tests/fuzz/fuzz_sync_push.cpp" "$root/sync/protocol.cpp" \
-  "$root/core/event.cpp" "$root/core/model.cpp" "$root/core/hlc.cpp" -lsodium
+  "$root/core/event.cpp" "$root/core/model.cpp" "$root/core/hlc.cpp" "$root/core/signing.cpp" "$root/core/fs_util.cpp" \
+  -lsodium
 # shellcheck disable=SC2086
 $cxx $flags -o "$out/fuzz_config" "$root/tests/fuzz/fuzz_config.cpp" "$root/kiosk/app/config.cpp" \
   "$root/core/model.cpp" "$root/core/fs_util.cpp" -ltomlplusplus -lsodium
@@ -22,7 +24,7 @@ $cxx $flags -o "$out/fuzz_config" "$root/tests/fuzz/fuzz_config.cpp" "$root/kios
 # PostgreSQL parts.
 core=$(ls "$root"/core/*.cpp | grep -v qr_image.cpp)
 server=""
-for f in routes store sqlite_store auth reports; do server="$server $root/sync/server/$f.cpp"; done
+for f in routes sync_routes usb_import store sqlite_store auth reports search_rule; do server="$server $root/sync/server/$f.cpp"; done
 # shellcheck disable=SC2086
 $cxx $flags -o "$out/fuzz_routes" "$root/tests/fuzz/fuzz_routes.cpp" $core "$root/sync/protocol.cpp" $server \
   -lsqlite3 -lsodium
