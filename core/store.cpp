@@ -197,9 +197,48 @@ Result<std::vector<Event>> Store::record_locked(const std::vector<NewEvent>& dra
     if (!inserted) return inserted.error().context("record");
     // Never acknowledge what was not stored.
     if (!*inserted) return fail("record: event " + e.id + " already exists; try again");
+    for (const StaffKey& signer : signers_) {
+      if (e.author != signer.author) continue;
+      auto q = db_->prepare("INSERT INTO staff_signature(event_id, signature) VALUES(?1, ?2)");
+      if (!q) return q.error().context("record: sign");
+      (*q)->bind(1, e.id).bind(2, signing::to_hex(signing::sign(signer.pair, staff_event_message(e))));
+      if (auto st = (*q)->run(); !st) return st.error().context("record: sign " + e.id);
+      break;
+    }
     if (auto st = project(e); !st) return st.error().context("record: project " + e.id);
   }
   return events;
+}
+
+Status Store::keep_staff_signatures(const std::map<std::string, std::string>& signatures) {
+  if (signatures.empty()) return {};
+  auto tx = sql::Tx::begin(*db_);
+  if (!tx) return tx.error().context("keep signatures");
+  auto q = db_->prepare("INSERT INTO staff_signature(event_id, signature) VALUES(?1, ?2) ON CONFLICT DO NOTHING");
+  if (!q) return q.error().context("keep signatures");
+  for (const auto& [id, sig] : signatures) {
+    (*q)->bind(1, id).bind(2, signing::to_hex(sig));
+    if (auto st = (*q)->run(); !st) return st.error().context("keep signatures");
+  }
+  return (*tx)->commit().context("keep signatures");
+}
+
+Result<std::map<std::string, std::string>> Store::staff_signatures(const std::vector<Event>& events) {
+  std::map<std::string, std::string> out;
+  auto q = db_->prepare("SELECT signature FROM staff_signature WHERE event_id = ?1");
+  if (!q) return q.error().context("read signatures");
+  for (const Event& e : events) {
+    if (volunteer_of(e.author).empty()) continue;
+    (*q)->bind(1, e.id);
+    auto row = (*q)->step();
+    if (!row) return row.error().context("read signatures");
+    if (*row) {
+      auto sig = signing::from_hex((*q)->text(0), signing::kSignatureBytes);
+      if (sig) out[e.id] = std::move(*sig);
+    }
+    (*q)->reset();
+  }
+  return out;
 }
 
 Result<Event> Store::record(const NewEvent& draft) {

@@ -4,6 +4,7 @@
 // other processes (the sync daemon) open the same file (WAL mode).
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 #include "core/projection.hpp"
 #include "core/result.hpp"
 #include "core/signing.hpp"
+#include "core/volunteer_keys.hpp"
 
 namespace shelter {
 
@@ -132,6 +134,21 @@ class Store {
   // event is invalid or the disk is full.
   Result<std::vector<Event>> record(const std::vector<NewEvent>& drafts);
   Result<Event> record(const NewEvent& draft);
+  // The volunteer signed in (core/volunteer_keys.hpp): each event recorded
+  // with their author from now on is signed with their key, the signature
+  // kept for the push. nullopt when they sign out. An event of another
+  // staff author is recorded unsigned, and the server refuses it.
+  void set_staff_signer(std::optional<StaffKey> key) {
+    signers_.clear();
+    if (key) signers_.push_back(std::move(*key));
+  }
+  // Another author who signs (tools and simulations with several at once).
+  void add_staff_signer(StaffKey key) { signers_.push_back(std::move(key)); }
+  // The signatures (raw bytes) of those of `events` that have one, by id.
+  Result<std::map<std::string, std::string>> staff_signatures(const std::vector<Event>& events);
+  // Keeps signatures of events from elsewhere (a pull, the server's push),
+  // so that a file or a push of them carries them on; one kept is not replaced.
+  Status keep_staff_signatures(const std::map<std::string, std::string>& signatures);
 
   // Appends events from other devices (sync, USB import). Events already in
   // the log are skipped, but a clamp the server gave one is learnt; returns
@@ -229,6 +246,7 @@ class Store {
   Status load_identity();
   Status load_clock_offset();
   Result<std::vector<Event>> record_locked(const std::vector<NewEvent>& drafts);
+  std::vector<StaffKey> signers_;
   Result<Hlc> person_floor(const PersonId& id);
   Result<bool> event_exists(const std::string& id);
   Result<bool> insert_event(const Event& e, const std::string& origin);  // false: already present

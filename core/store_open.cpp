@@ -153,6 +153,16 @@ CREATE TABLE trusted_key(
   PRIMARY KEY(kind, key_id)
 ) WITHOUT ROWID;
 )sql",
+    // 6: volunteers' signing keys (core/volunteer_keys.hpp) and the
+    // signatures of staff events, sent with them to the server.
+    R"sql(
+ALTER TABLE volunteer ADD COLUMN key_salt TEXT NOT NULL DEFAULT '';
+ALTER TABLE volunteer ADD COLUMN public_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE volunteer ADD COLUMN vouched_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE volunteer ADD COLUMN vouch TEXT NOT NULL DEFAULT '';
+ALTER TABLE volunteer ADD COLUMN server_note TEXT NOT NULL DEFAULT '';
+CREATE TABLE staff_signature(event_id TEXT PRIMARY KEY, signature TEXT NOT NULL) WITHOUT ROWID;
+)sql",
 };
 // The first schema whose projections follow today's fold: a store migrated
 // from an earlier one is folded again from its log.

@@ -134,7 +134,13 @@ Result<std::string> seal_usb_export(const UsbExport& x, const signing::KeyPair& 
   std::string inner;
   for (const auto& e : x.events) inner += to_json(e).dump() + "\n";
   const std::string signature = signing::sign(device_key, kUsbSignContext + header + inner);
-  inner += nlohmann::json{{"signature", signing::to_hex(signature)}}.dump() + "\n";
+  nlohmann::json trailer{{"signature", signing::to_hex(signature)}};
+  if (!x.staff_signatures.empty()) {
+    nlohmann::json staff = nlohmann::json::object();
+    for (const auto& [id, sig] : x.staff_signatures) staff[id] = signing::to_hex(sig);
+    trailer["staff_signatures"] = std::move(staff);
+  }
+  inner += trailer.dump() + "\n";
   auto sealed = sealing::seal(hq_public_key, inner);
   sodium_memzero(inner.data(), inner.size());
   if (!sealed) return sealed.error().context("export");
@@ -171,6 +177,16 @@ Result<UsbExport> open_usb_export(std::string_view file, const sealing::BoxKeyPa
   x.device_id = h->device_id;
   x.shelter_id = h->shelter_id;
   if (auto st = parse_events(events, *h, x.events); !st) return st.error();
+  if (tail.contains("staff_signatures")) {
+    const auto& staff = tail["staff_signatures"];
+    if (!staff.is_object()) return fail("export file: staff_signatures must map event ids to signatures");
+    for (const auto& [id, hex] : staff.items()) {
+      auto sig = hex.is_string() ? signing::from_hex(hex.get<std::string>(), signing::kSignatureBytes)
+                                 : Result<std::string>(fail("not text"));
+      if (!sig) return fail("export file: the staff signature of " + id + ": " + sig.error().message);
+      x.staff_signatures[id] = std::move(*sig);
+    }
+  }
   return x;
 }
 
@@ -198,6 +214,9 @@ Result<UsbExport> collect_unsynced(Store& store, bool all) {
       x.events.push_back(std::move(e));
     }
   }
+  auto sigs = store.staff_signatures(x.events);
+  if (!sigs) return sigs.error();
+  x.staff_signatures = std::move(*sigs);
   return x;
 }
 

@@ -23,6 +23,7 @@
 // importing twice, or importing what was also synced, changes nothing.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,10 @@ inline constexpr char kUsbSignContext[] = "shelter-checkin usb export v2\n";
 struct UsbExport {
   std::string device_id, shelter_id;
   std::vector<Event> events;
+  // Volunteers' signatures of staff events, by id (Store::staff_signatures):
+  // version 2 only, in the signature line; each is checked by the server
+  // against the volunteer's key, so the device signature need not cover them.
+  std::map<std::string, std::string> staff_signatures;
 };
 
 // The plaintext first line of an export file, either version.

@@ -11,6 +11,7 @@
 
 #include "core/result.hpp"
 #include "core/store.hpp"
+#include "core/volunteer_keys.hpp"
 
 namespace shelter {
 
@@ -23,6 +24,13 @@ struct Volunteer {
   VolunteerRole role = VolunteerRole::Volunteer;
   std::string enrolled_at;  // UTC, "2026-11-24T03:40:00Z"
   std::string enrolled_by;  // the lead who added them, or "shelterctl"
+  // Their signing key (core/volunteer_keys.hpp): the salt that with their
+  // PIN gives it, the public key, and a lead's signature of
+  // volunteer_statement (empty: added without a lead signed in).
+  std::string key_salt, public_key, vouched_by, vouch;
+  // The server's answer to the key's registration: "" not sent yet,
+  // "registered", or "refused: <why>".
+  std::string server_note;
 };
 
 // A name as it appears on the sign-in screen and in "staff:<name>": 1 to 48
@@ -37,10 +45,25 @@ inline std::string staff_author(const std::string& volunteer) {
 Result<std::vector<Volunteer>> list_volunteers(Store& store);
 Result<std::optional<Volunteer>> find_volunteer(Store& store, const std::string& name);
 // Checks the name and the PIN (check_pin_rule) and stores the volunteer
-// with the PIN's hash. A name already enrolled is refused, unless `replace`
-// (a new PIN or role for them: shelterctl add-volunteer --replace).
+// with the PIN's hash and their signing key, vouched for by `voucher` (the
+// lead signed in; nullptr: nobody). A name already enrolled is refused,
+// unless `replace` (a new PIN or role for them: shelterctl add-volunteer
+// --replace).
 Status add_volunteer(Store& store, const std::string& name, const std::string& pin, VolunteerRole role,
-                     const std::string& enrolled_by, bool replace = false);
+                     const std::string& enrolled_by, bool replace = false, const StaffKey* voucher = nullptr);
+// The signing key of volunteer `v` whose PIN is `pin` (already checked).
+// A volunteer enrolled before keys existed gets one now, unvouched.
+Result<StaffKey> volunteer_signing_key(Store& store, const Volunteer& v, const std::string& pin);
+// Volunteers whose key the server has not answered for yet.
+Result<std::vector<Volunteer>> volunteers_to_register(Store& store);
+// The server's answer for the key `public_key` (hex) of `name`.
+Status note_volunteer_registration(Store& store, const std::string& name, const std::string& public_key,
+                                   const std::string& note);
+// The demo kiosk's lead (config demo = true): PIN `pin` without the PIN
+// rule, stored once with enrolled_by kDemoLeadMark; nothing when they are
+// already there. The kiosk ignores the row outside the demo.
+inline constexpr const char* kDemoLeadMark = "built-in demo lead";
+Status add_demo_lead(Store& store, const std::string& name, const std::string& pin);
 // Refuses to remove the last lead: somebody must still be able to enrol.
 Status remove_volunteer(Store& store, const std::string& name);
 

@@ -41,10 +41,34 @@ json events_json(const std::vector<Event>& events) {
   return arr;
 }
 
+// "sigs": {event id: hex}, volunteers' signatures of staff events.
+void put_signatures(json& j, const std::map<std::string, std::string>& signatures) {
+  if (signatures.empty()) return;
+  json sigs = json::object();
+  for (const auto& [id, sig] : signatures) sigs[id] = signing::to_hex(sig);
+  j["sigs"] = std::move(sigs);
+}
+
+Status take_signatures(const json& j, size_t events, const char* what, std::map<std::string, std::string>& out) {
+  if (!j.contains("sigs")) return {};
+  const json& sigs = j["sigs"];
+  if (!sigs.is_object() || sigs.size() > events)
+    return fail(std::string(what) + ": sigs must map the batch's event ids to signatures");
+  for (const auto& [id, hex] : sigs.items()) {
+    if (!hex.is_string()) return fail(std::string(what) + ": the signature of " + id + " must be hex text");
+    auto sig = signing::from_hex(hex.get<std::string>(), signing::kSignatureBytes);
+    if (!sig) return fail(std::string(what) + ": the signature of " + id + ": " + sig.error().message);
+    out[id] = std::move(*sig);
+  }
+  return {};
+}
+
 }  // namespace
 
 std::string encode(const PushRequest& r) {
-  return json{{"v", kProtocolVersion}, {"device", r.device_id}, {"events", events_json(r.events)}}.dump();
+  json j{{"v", kProtocolVersion}, {"device", r.device_id}, {"events", events_json(r.events)}};
+  put_signatures(j, r.staff_signatures);
+  return j.dump();
 }
 
 std::string encode(const PushReply& r) {
@@ -67,12 +91,13 @@ std::string encode(const PushReply& r) {
 }
 
 std::string encode(const PullReply& r) {
-  return json{{"v", kProtocolVersion},
-              {"events", events_json(r.events)},
-              {"next", r.next_cursor},
-              {"more", r.more},
-              {"time", r.server_time_ms}}
-      .dump();
+  json j{{"v", kProtocolVersion},
+         {"events", events_json(r.events)},
+         {"next", r.next_cursor},
+         {"more", r.more},
+         {"time", r.server_time_ms}};
+  put_signatures(j, r.staff_signatures);
+  return j.dump();
 }
 
 Result<PushRequest> decode_push_request(std::string_view body) {
@@ -88,6 +113,7 @@ Result<PushRequest> decode_push_request(std::string_view body) {
   // decides per event what this credential may write.
   for (const auto& e : r.events)
     if (e.clamp != 0) return fail("push: event " + e.id + " carries a clamp: only the server sets clamps");
+  if (auto st = take_signatures(*j, r.events.size(), "push", r.staff_signatures); !st) return st.error();
   return r;
 }
 
@@ -142,7 +168,74 @@ Result<PullReply> decode_pull_reply(std::string_view body) {
   if (j->contains("time") && !(*j)["time"].is_number_integer()) return fail("pull reply: time is not a whole number");
   r.more = j->value("more", false);
   r.server_time_ms = j->value("time", std::int64_t{0});
+  if (auto st = take_signatures(*j, r.events.size(), "pull reply", r.staff_signatures); !st) return st.error();
   return r;
+}
+
+std::string encode(const VolunteersRequest& r) {
+  json list = json::array();
+  for (const auto& v : r.volunteers)
+    list.push_back({{"name", v.name},
+                    {"role", v.role},
+                    {"public_key", signing::to_hex(v.public_key)},
+                    {"vouched_by", v.vouched_by},
+                    {"vouch", signing::to_hex(v.vouch)}});
+  return json{{"v", kProtocolVersion}, {"device", r.device_id}, {"volunteers", std::move(list)}}.dump();
+}
+
+Result<VolunteersRequest> decode_volunteers_request(std::string_view body) {
+  auto j = parse_object(body, "volunteers");
+  if (!j) return j.error();
+  VolunteersRequest r;
+  if (!j->contains("device") || !(*j)["device"].is_string()) return fail("volunteers: no device");
+  r.device_id = (*j)["device"].get<std::string>();
+  if (!j->contains("volunteers") || !(*j)["volunteers"].is_array()) return fail("volunteers: no list of volunteers");
+  const json& list = (*j)["volunteers"];
+  if (list.size() > kMaxVolunteersPerRequest)
+    return fail("volunteers: at most " + std::to_string(kMaxVolunteersPerRequest) + " in one request");
+  for (const json& x : list) {
+    if (!x.is_object()) return fail("volunteers: each is an object");
+    auto text = [&](const char* k) { return x.contains(k) && x[k].is_string() ? x[k].get<std::string>() : ""; };
+    VolunteerKey v{text("name"), text("role"), "", text("vouched_by"), ""};
+    if (v.role != "lead" && v.role != "volunteer") return fail("volunteers: role is lead or volunteer");
+    auto key = signing::from_hex(text("public_key"), signing::kPublicKeyBytes);
+    if (!key) return fail("volunteers: public_key: " + key.error().message);
+    v.public_key = std::move(*key);
+    if (!text("vouch").empty()) {
+      auto vouch = signing::from_hex(text("vouch"), signing::kSignatureBytes);
+      if (!vouch) return fail("volunteers: vouch: " + vouch.error().message);
+      v.vouch = std::move(*vouch);
+    }
+    r.volunteers.push_back(std::move(v));
+  }
+  return r;
+}
+
+std::string encode(const std::vector<VolunteerAnswer>& answers) {
+  json list = json::array();
+  for (const auto& a : answers)
+    list.push_back({{"name", a.name},
+                    {"public_key", signing::to_hex(a.public_key)},
+                    {"registered", a.registered},
+                    {"reason", a.reason}});
+  return json{{"v", kProtocolVersion}, {"volunteers", std::move(list)}}.dump();
+}
+
+Result<std::vector<VolunteerAnswer>> decode_volunteers_reply(std::string_view body) {
+  auto j = parse_object(body, "volunteers reply");
+  if (!j) return j.error();
+  if (!j->contains("volunteers") || !(*j)["volunteers"].is_array()) return fail("volunteers reply: no list");
+  std::vector<VolunteerAnswer> out;
+  for (const json& x : (*j)["volunteers"]) {
+    if (!x.is_object() || !x.contains("name") || !x["name"].is_string() || !x.contains("public_key") ||
+        !x["public_key"].is_string() || !x.contains("registered") || !x["registered"].is_boolean())
+      return fail("volunteers reply: each answer has name, public_key and registered");
+    auto key = signing::from_hex(x["public_key"].get<std::string>(), signing::kPublicKeyBytes);
+    if (!key) return fail("volunteers reply: public_key: " + key.error().message);
+    out.push_back({x["name"].get<std::string>(), std::move(*key), x["registered"].get<bool>(),
+                   x.contains("reason") && x["reason"].is_string() ? x["reason"].get<std::string>() : ""});
+  }
+  return out;
 }
 
 std::string error_body(std::string_view message) {

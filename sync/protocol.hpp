@@ -3,6 +3,7 @@
 // the HTTP layer. Parsing is strict and bounded: a malformed or oversized
 // body is an error that names what is wrong, and nothing is stored.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,9 @@ inline constexpr size_t kMaxBodyBytes = 8u << 20;  // after decompression
 struct PushRequest {
   std::string device_id;
   std::vector<Event> events;
+  // The volunteer's signature (raw bytes) of each staff event, by event id
+  // (core/volunteer_keys.hpp): "sigs": {id: hex}.
+  std::map<std::string, std::string> staff_signatures;
 };
 
 // An event the server will never store, and why (docs/protocol.md, "Push").
@@ -40,7 +44,8 @@ struct PushReply {
 
 struct PullReply {
   std::vector<Event> events;
-  std::int64_t next_cursor = 0;  // pass as `after` next time
+  std::map<std::string, std::string> staff_signatures;  // of its staff events, by id ("sigs", as in a push)
+  std::int64_t next_cursor = 0;                         // pass as `after` next time
   bool more = false;
   std::int64_t server_time_ms = 0;
 };
@@ -56,6 +61,31 @@ inline constexpr size_t kMaxKeys = 100'000;
 
 std::string encode(const KeysReply& r);
 Result<KeysReply> decode_keys_reply(std::string_view body);
+
+// POST /v1/volunteers: a kiosk registers its volunteers' public keys
+// (core/volunteer_keys.hpp), each vouched for by a lead of its shelter.
+struct VolunteerKey {
+  std::string name, role;  // role: "lead" or "volunteer"
+  std::string public_key;  // raw 32 bytes
+  std::string vouched_by;  // the lead's name; "" with an empty vouch
+  std::string vouch;       // raw 64 bytes: the lead's signature of volunteer_statement, or ""
+};
+struct VolunteersRequest {
+  std::string device_id;
+  std::vector<VolunteerKey> volunteers;
+};
+// Per key, in the request's order: registered, or refused and why.
+struct VolunteerAnswer {
+  std::string name;
+  std::string public_key;  // raw
+  bool registered = false;
+  std::string reason;
+};
+inline constexpr size_t kMaxVolunteersPerRequest = 200;
+std::string encode(const VolunteersRequest& r);
+Result<VolunteersRequest> decode_volunteers_request(std::string_view body);
+std::string encode(const std::vector<VolunteerAnswer>& answers);
+Result<std::vector<VolunteerAnswer>> decode_volunteers_reply(std::string_view body);
 
 std::string encode(const PushRequest& r);
 std::string encode(const PushReply& r);

@@ -92,6 +92,9 @@ class Controller {
   bool card_city_signed_ = false;
   Clock::time_point last_touch_{};
   Clock::time_point notice_until_{};
+  // The volunteer signed in: their key signs staff events and vouches for
+  // volunteers a lead adds (core/volunteer_keys.hpp).
+  std::optional<StaffKey> staff_key_;
   PinLockout lockout_;  // as in the store (or only here, when it cannot be written)
   Clock::time_point steady_at_start_ = Clock::now();
   std::int64_t wall_at_start_ = system_millis();

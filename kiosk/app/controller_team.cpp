@@ -37,13 +37,19 @@ void Controller::show_lockout(Clock::time_point now) {
 void Controller::load_volunteers() {
   auto& s = vm_.staff;
   s.volunteers.clear();
+  // The demo's lead is a real one, with a key the demo server registers
+  // as the shelter's first lead; PIN 0000 only because this is the demo.
+  if (config_.demo)
+    if (auto st = add_demo_lead(store_, kDemoName, kDemoPin); !st) notice("error.store", st.error().message, true);
   auto list = list_volunteers(store_);
   if (!list) notice("error.store", list.error().message, true);
   const bool real_demo =
       list && std::any_of(list->begin(), list->end(), [](const Volunteer& v) { return v.name == kDemoName; });
   if (config_.demo && !real_demo) s.volunteers.push_back({kDemoName, true, ""});
   if (list)
-    for (const auto& v : *list) s.volunteers.push_back({v.name, v.role == VolunteerRole::Lead, v.enrolled_at});
+    for (const auto& v : *list)
+      if (config_.demo || v.enrolled_by != kDemoLeadMark)  // the demo's lead opens nothing outside the demo
+        s.volunteers.push_back({v.name, v.role == VolunteerRole::Lead, v.enrolled_at});
   s.not_set_up = s.volunteers.empty();
 }
 
@@ -91,9 +97,19 @@ void Controller::pin_submit(Clock::time_point now) {
   bool ok = false, lead = false;
   auto v = find_volunteer(store_, s.who);
   if (!v) return notice("error.store", v.error().message, true);
-  if (v->has_value()) {
+  staff_key_.reset();
+  if (v->has_value() && (config_.demo || (*v)->enrolled_by != kDemoLeadMark)) {
     ok = pin_matches((*v)->pin_hash, pin);
     lead = (*v)->role == VolunteerRole::Lead;
+    if (ok) {
+      // Without a key their edits are kept, and the server refuses them
+      // (shown to staff): say so now rather than later.
+      auto key = volunteer_signing_key(store_, **v, pin);
+      if (key)
+        staff_key_ = std::move(*key);
+      else
+        notice("error.store", key.error().message, true);
+    }
   } else if (config_.demo && s.who == kDemoName) {
     ok = pin == kDemoPin;
     lead = true;
@@ -107,7 +123,8 @@ void Controller::pin_submit(Clock::time_point now) {
   show_lockout(now);
   s.signed_in = s.who;
   s.lead = lead;
-  vm_.notice.reset();
+  store_.set_staff_signer(staff_key_);
+  if (staff_key_) vm_.notice.reset();
   go(Screen::Staff, now);
   s.tab = ui::StaffTab::Search;
   staff_search();
@@ -131,6 +148,8 @@ void Controller::sign_out() {
   s.pin_entry.clear();
   s.signed_in.clear();
   s.lead = false;
+  staff_key_.reset();
+  store_.set_staff_signer(std::nullopt);
   s.new_volunteer = {};
   s.remove_asked.clear();
 }
@@ -162,8 +181,8 @@ void Controller::volunteer_next() {
         nv.step = NewVolunteerStep::Pin;
         return notice("staff.team_pin_mismatch", {}, true);
       }
-      auto st =
-          add_volunteer(store_, nv.name, nv.pin, nv.lead ? VolunteerRole::Lead : VolunteerRole::Volunteer, s.signed_in);
+      auto st = add_volunteer(store_, nv.name, nv.pin, nv.lead ? VolunteerRole::Lead : VolunteerRole::Volunteer,
+                              s.signed_in, false, staff_key_ ? &*staff_key_ : nullptr);
       if (!st) return notice("staff.team_not_added", st.error().message, true);
       const std::string name = nv.name;
       nv = {};

@@ -136,15 +136,27 @@ int cmd_enrol(const Common& c, const std::string& shelter, const std::string& de
   auto store = Store::open(c.db, create);
   if (!store) return report(store.error().context(ctx));
   if (auto st = (*store)->init_identity(shelter, device, name); !st) return report(st.error().context(ctx));
+  // A tablet enrolled again keeps its team; the lead named here gets this
+  // PIN, and their key goes to the server with the code, which vouches for it.
+  // The same lead with the same PIN keeps their key: what they signed
+  // before enrolment still verifies.
+  auto known = find_volunteer(**store, lead);
+  if (!known) return report(known.error().context(ctx));
+  const bool same = *known && (*known)->role == VolunteerRole::Lead && !(*known)->public_key.empty() &&
+                    pin_matches((*known)->pin_hash, *pin);
+  if (!same)
+    if (auto st = add_volunteer(**store, lead, *pin, VolunteerRole::Lead, "shelterctl enrol", true); !st)
+      return report(st.error().context(ctx));
+  auto lead_row = find_volunteer(**store, lead);
+  if (!lead_row || !*lead_row) return report(fail(ctx + ": the lead was not stored"));
+  auto lead_key = signing::from_hex((*lead_row)->public_key, signing::kPublicKeyBytes);
+  if (!lead_key) return report(lead_key.error().context(ctx + ": lead key"));
   sync::SyncOptions options;
   options.server = server;
   {
     sync::Syncer syncer(**store, options);
-    if (auto st = syncer.enrol(code); !st) return report(st.error().context(ctx));
+    if (auto st = syncer.enrol(code, {lead, *lead_key}); !st) return report(st.error().context(ctx));
   }
-  // A tablet enrolled again keeps its team; the lead named here gets this PIN.
-  if (auto st = add_volunteer(**store, lead, *pin, VolunteerRole::Lead, "shelterctl enrol", true); !st)
-    return report(st.error().context(ctx));
   const std::string db = std::filesystem::absolute(c.db).string();
   store->reset();  // closed, so that the files can change hands
   adopt_folder_owner(db);

@@ -147,7 +147,7 @@ int checkin_card(const Common& c, Store& s, const qr::HouseholdCard& scanned, si
 
 int cmd_import_card(const Common& c, const std::string& image, const std::string& stay,
                     const std::vector<int>& members) {
-  auto store = open_store(c.db);
+  auto store = open_store_as(c);
   if (!store) return report(store.error().context("import card"));
   auto card = card_from_image(image);
   if (!card) return report(card.error().context("import card " + image));
@@ -167,7 +167,7 @@ int cmd_scan(const Common& c, const std::string& text, const std::string& stay) 
   if (!parsed.ok())
     return report(fail("scan: " + std::string(qr::describe(parsed.error)) +
                        (parsed.detail.empty() ? "" : " (" + parsed.detail + ")")));
-  auto store = open_store(c.db);
+  auto store = open_store_as(c);
   if (!store) return report(store.error().context("scan"));
   auto ring = keys_of(store->get());
   if (!ring) return report(ring.error().context("scan"));

@@ -36,6 +36,10 @@ struct Commands {
 // Prints "shelterctl: <message>" on stderr; returns the failure exit code.
 int report(const Error& e);
 Result<std::unique_ptr<Store>> open_store(const std::string& path, bool must_exist = true);
+// open_store, then with --staff NAME: NAME must be an enrolled volunteer,
+// whose PIN is read from stdin; their events are signed with their key
+// (core/volunteer_keys.hpp), as in staff mode.
+Result<std::unique_ptr<Store>> open_store_as(const Common& c);
 // Accepts a whole person id or a unique prefix of at least 4 digits.
 Result<PersonId> resolve_person(Store& store, const std::string& arg);
 std::string author_of(const std::string& staff);

@@ -8,7 +8,7 @@
 namespace shelter::cli {
 
 int cmd_checkin(const Common& c, const PersonArgs& a, const std::string& existing) {
-  auto store = open_store(c.db);
+  auto store = open_store_as(c);
   if (!store) return report(store.error().context("check in"));
   Store& s = **store;
   NewEvent e;
@@ -55,7 +55,7 @@ int cmd_checkin(const Common& c, const PersonArgs& a, const std::string& existin
 namespace {
 
 int cmd_status(const Common& c, EventType type, const std::string& person, const char* what) {
-  auto store = open_store(c.db);
+  auto store = open_store_as(c);
   if (!store) return report(store.error().context(what));
   auto id = resolve_person(**store, person);
   if (!id) return report(id.error().context(what));
@@ -68,7 +68,7 @@ int cmd_status(const Common& c, EventType type, const std::string& person, const
 }
 
 int cmd_correct(const Common& c, const std::string& person, const std::vector<std::string>& assignments) {
-  auto store = open_store(c.db);
+  auto store = open_store_as(c);
   if (!store) return report(store.error().context("correct"));
   auto id = resolve_person(**store, person);
   if (!id) return report(id.error().context("correct"));
@@ -87,7 +87,7 @@ int cmd_correct(const Common& c, const std::string& person, const std::vector<st
 }
 
 int cmd_merge(const Common& c, const std::string& person, const std::string& into) {
-  auto store = open_store(c.db);
+  auto store = open_store_as(c);
   if (!store) return report(store.error().context("merge"));
   auto id = resolve_person(**store, person);
   if (!id) return report(id.error().context("merge"));

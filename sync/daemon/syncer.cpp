@@ -12,6 +12,7 @@
 #include "core/fs_util.hpp"
 #include "core/secrets.hpp"
 #include "core/usb_export.hpp"
+#include "core/volunteers.hpp"
 #include "sync/protocol.hpp"
 
 #include <nlohmann/json.hpp>
@@ -112,15 +113,16 @@ bool Syncer::enrolled() {
   return secrets && !secrets->sync_token.empty();
 }
 
-Status Syncer::enrol(const std::string& code) {
+Status Syncer::enrol(const std::string& code, const std::pair<std::string, std::string>& lead) {
   // The device's signing key: made now if the kiosk has not made it yet; its
   // public half goes to the server with the code, the secret stays here.
   const std::string secrets = secrets_path(store_.path());
   auto key = ensure_device_key(secrets);
   if (!key) return key.error().context("enrol");
-  const std::string body =
-      nlohmann::json{{"code", code}, {"device", store_.device_id()}, {"public_key", signing::to_hex(key->public_key)}}
-          .dump();
+  nlohmann::json request{
+      {"code", code}, {"device", store_.device_id()}, {"public_key", signing::to_hex(key->public_key)}};
+  if (!lead.first.empty()) request["lead"] = {{"name", lead.first}, {"public_key", signing::to_hex(lead.second)}};
+  const std::string body = request.dump();
   const std::int64_t t0 = options_.clock();
   auto res = send("POST", "/v1/enrol", body);
   if (!res) return res.error().context("enrol");
@@ -163,6 +165,40 @@ Status Syncer::enrol(const std::string& code) {
   }
   impl_->token = token;
   impl_->client.set_bearer_token_auth(token);
+  if (!lead.first.empty())
+    if (auto st = note_volunteer_registration(store_, lead.first, signing::to_hex(lead.second), "registered"); !st)
+      return st.error().context("enrol");
+  return {};
+}
+
+Status Syncer::register_volunteers() {
+  auto pending = volunteers_to_register(store_);
+  if (!pending) return pending.error().context("volunteers");
+  if (pending->empty()) return {};
+  VolunteersRequest req{store_.device_id(), {}};
+  for (const auto& v : *pending) {
+    auto pub = signing::from_hex(v.public_key, signing::kPublicKeyBytes);
+    if (!pub) return pub.error().context("volunteers: key of " + v.name);
+    std::string vouch;
+    if (!v.vouch.empty()) {
+      auto sig = signing::from_hex(v.vouch, signing::kSignatureBytes);
+      if (!sig) return sig.error().context("volunteers: vouch for " + v.name);
+      vouch = std::move(*sig);
+    }
+    req.volunteers.push_back({v.name, to_string(v.role), *pub, v.vouched_by, vouch});
+    if (req.volunteers.size() == kMaxVolunteersPerRequest) break;  // the rest next round
+  }
+  auto res = send("POST", "/v1/volunteers", encode(req));
+  if (!res) return res.error().context("volunteers");
+  if (res->status != 200)
+    return fail("volunteers: server said " + std::to_string(res->status) + ": " + error_message(res->body));
+  auto answers = decode_volunteers_reply(res->body);
+  if (!answers) return answers.error();
+  for (const auto& a : *answers) {
+    const std::string note = a.registered ? "registered" : "refused: " + a.reason;
+    if (auto st = note_volunteer_registration(store_, a.name, signing::to_hex(a.public_key), note); !st)
+      return st.error().context("volunteers");
+  }
   return {};
 }
 
@@ -185,6 +221,9 @@ Result<int> Syncer::push_batch(bool& more, int& refused) {
   PushRequest req;
   req.device_id = store_.device_id();
   for (auto& [seq, e] : *page) req.events.push_back(std::move(e));
+  auto sigs = store_.staff_signatures(req.events);
+  if (!sigs) return sigs.error().context("push");
+  req.staff_signatures = std::move(*sigs);
   int refused_here = 0;
   if (!req.events.empty()) {
     const std::int64_t t0 = options_.clock();
@@ -236,6 +275,8 @@ Result<int> Syncer::pull_batch(bool& more) {
   more = reply->more;
   auto added = store_.apply_remote(reply->events, "pull");
   if (!added) return added.error().context("pull: apply");
+  // Kept before the cursor moves on: a file of them carries them on.
+  if (auto st = store_.keep_staff_signatures(reply->staff_signatures); !st) return st.error().context("pull");
   if (auto st = store_.set_meta(kPullCursor, std::to_string(reply->next_cursor)); !st)
     return st.error().context("pull");
   return *added;
@@ -287,7 +328,9 @@ Result<SyncReport> Syncer::sync_once() {
     return fail("not enrolled: run shelter-sync --enrol CODE (a code from the server's administrator)");
   SyncReport report;
   std::optional<Error> push_error;
-  for (bool more = true; more;) {
+  // Volunteers' keys first: the staff events pushed next are checked with them.
+  if (auto st = register_volunteers(); !st) push_error = st.error();
+  for (bool more = !push_error; more;) {
     auto n = push_batch(more, report.refused);
     if (!n) {
       push_error = n.error();

@@ -55,7 +55,9 @@ class Syncer {
   // device's token, and gives the server the public half of the device's
   // signing key (made now if need be). Token and secret key are kept in the
   // secrets file beside the kiosk's database (core/secrets.hpp), never in it.
-  Status enrol(const std::string& code);
+  // `lead`: the name and raw public key of the lead named at enrolment
+  // (shelterctl enrol --lead), registered with the code; empty: none.
+  Status enrol(const std::string& code, const std::pair<std::string, std::string>& lead = {});
   bool enrolled();
   // Own events not yet acknowledged by the server.
   Result<std::int64_t> backlog();
@@ -64,6 +66,9 @@ class Syncer {
 
  private:
   Result<int> push_batch(bool& more, int& refused);
+  // Sends the volunteers' keys the server has not answered for yet
+  // (core/volunteers.hpp) and keeps each answer.
+  Status register_volunteers();
   Result<int> pull_batch(bool& more);
   Status fetch_keys();
   Status relay_files(SyncReport& report);

@@ -5,6 +5,8 @@
 #include <ctime>
 
 #include "core/model.hpp"
+#include "core/volunteer_keys.hpp"
+#include "core/volunteers.hpp"
 
 namespace shelter::sync {
 
@@ -85,7 +87,12 @@ Result<std::string> Credentials::create_enrolment(const std::string& shelter_id,
 }
 
 Result<Principal> Credentials::enrol(const std::string& code, const std::string& device_id,
-                                     const std::string& public_key, std::string& token_out) {
+                                     const std::string& public_key, std::string& token_out,
+                                     const std::pair<std::string, std::string>& lead) {
+  if (!lead.first.empty()) {
+    if (auto st = check_volunteer_name(lead.first); !st) return st.error().context("enrol: lead");
+    if (lead.second.size() != signing::kPublicKeyBytes) return fail("enrol: the lead's public key is 32 bytes");
+  }
   std::optional<signing::TrustedKey> key;
   if (!public_key.empty()) {
     auto raw = signing::from_hex(public_key, signing::kPublicKeyBytes);
@@ -109,8 +116,46 @@ Result<Principal> Credentials::enrol(const std::string& code, const std::string&
       repo_.redeem_enrolment(code_hash, {hash_secret(token), "kiosk", p.shelter_id, p.device_id, "", "", now_s()}, key);
   if (!redeemed) return redeemed.error();
   if (!*redeemed) return fail("enrol: this code was already used");  // by a request in between
+  if (!lead.first.empty()) {
+    const VolunteerKeyRow row{
+        signing::key_id(lead.second), p.shelter_id, lead.first, "lead", p.device_id, lead.second, "enrolment", false};
+    if (auto st = repo_.insert_volunteer_key(row, now_s()); !st) return st.error().context("enrol: lead key");
+  }
   token_out = std::move(token);
   return p;
+}
+
+Status Credentials::register_volunteer(const Principal& p, const std::string& name, const std::string& role,
+                                       const std::string& public_key, const std::string& vouched_by,
+                                       const std::string& vouch) {
+  if (auto st = check_volunteer_name(name); !st) return st;
+  if (role != "lead" && role != "volunteer") return fail("a volunteer's role is lead or volunteer");
+  if (public_key.size() != signing::kPublicKeyBytes) return fail("a public key is 32 bytes");
+  auto keys = repo_.volunteer_keys(p.shelter_id);
+  if (!keys) return keys.error();
+  const std::string id = signing::key_id(public_key);
+  bool any_lead = false;
+  for (const auto& k : *keys) {
+    if (k.key_id == id) {
+      if (k.revoked) return fail("this key of " + k.name + " was revoked");
+      if (k.name == name && k.role == role) return {};  // registered before
+      return fail("this key is registered for another volunteer or role");
+    }
+    any_lead |= k.role == "lead" && !k.revoked;
+  }
+  std::string by;
+  if (vouch.empty()) {
+    if (any_lead || role != "lead")
+      return fail("not vouched for: a lead of shelter " + p.shelter_id + " adds volunteers in staff mode");
+    by = "first lead";
+  } else {
+    const std::string statement = volunteer_statement(p.shelter_id, name, role, public_key);
+    for (const auto& k : *keys)
+      if (!k.revoked && k.role == "lead" && k.name == vouched_by && signing::verify(k.public_key, statement, vouch))
+        by = vouched_by;
+    if (by.empty()) return fail("the vouch is not a signature of a lead of shelter " + p.shelter_id);
+  }
+  return repo_.insert_volunteer_key({id, p.shelter_id, name, role, p.device_id, public_key, by, false}, now_s());
 }
 
 Result<std::string> Credentials::add_card_key(const std::string& public_key) {

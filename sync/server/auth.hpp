@@ -58,6 +58,14 @@ struct UserRow {
   std::string name, role, password_hash;  // password_hash "": API token only
 };
 
+// A volunteer's public key (POST /v1/volunteers, core/volunteer_keys.hpp).
+struct VolunteerKeyRow {
+  std::string key_id, shelter_id, name, role, device_id;  // device_id: the kiosk that registered it
+  std::string public_key;                                 // raw 32 bytes
+  std::string vouched_by;                                 // the lead who signed for it, or "enrolment", or "first lead"
+  bool revoked = false;
+};
+
 // A backend's credential storage: no rules, only rows. Each call is atomic.
 class CredentialRepo {
  public:
@@ -85,6 +93,9 @@ class CredentialRepo {
   virtual Result<std::vector<signing::TrustedKey>> list_keys() = 0;
   // Deletes an account's API token, sessions and password; returns how many.
   virtual Result<int> delete_user_credentials(const std::string& name) = 0;
+  // Volunteers' keys (table volunteer_key; revoke_key marks them too).
+  virtual Status insert_volunteer_key(const VolunteerKeyRow& row, std::int64_t created) = 0;
+  virtual Result<std::vector<VolunteerKeyRow>> volunteer_keys(const std::string& shelter_id) = 0;
 };
 
 // The rules, for both backends.
@@ -98,8 +109,19 @@ class Credentials {
   // replacement tablet enrolled under a lost one's id shuts the lost one out).
   // `public_key` (hex, may be empty) becomes the device's pass-signing key;
   // its earlier keys are kept, revoked.
+  // `lead` (name and raw public key, may be empty): the volunteer key of
+  // the shelter lead named at enrolment, vouched for by the code.
   Result<Principal> enrol(const std::string& code, const std::string& device_id, const std::string& public_key,
-                          std::string& token_out);
+                          std::string& token_out, const std::pair<std::string, std::string>& lead = {});
+  // A volunteer's key, registered by kiosk `p` for its shelter. Accepted
+  // when `vouch` is a lead's signature of volunteer_statement by a key of
+  // that lead registered at the shelter, or, unvouched, for the shelter's
+  // first lead. Registering a key again is a no-op; a revoked one is refused.
+  Status register_volunteer(const Principal& p, const std::string& name, const std::string& role,
+                            const std::string& public_key, const std::string& vouched_by, const std::string& vouch);
+  Result<std::vector<VolunteerKeyRow>> volunteer_keys(const std::string& shelter_id) {
+    return repo_.volunteer_keys(shelter_id);
+  }
   // The city's card key (public half; the office that prints cards keeps the
   // secret): added to the keys every kiosk trusts. Returns its key id.
   Result<std::string> add_card_key(const std::string& public_key);

@@ -145,6 +145,13 @@ ApiReply push(ServerStore& st, const ApiRequest& req, std::int64_t now) {
   return reply;
 }
 
+// POST /v1/volunteers
+ApiReply volunteers(ServerStore& st, const ApiRequest& req, std::int64_t) {
+  Asker a = who(st, req);
+  if (!a.principal) return a.refusal;
+  return serve_volunteers(st, *a.principal, req.body);
+}
+
 // GET /v1/pull?shelter=&after=&limit=
 ApiReply pull(ServerStore& st, const ApiRequest& req, std::int64_t now) {
   Asker a = who(st, req);
@@ -478,6 +485,7 @@ const std::vector<Route>& routes() {
       {{"GET", "/v1/vocabulary"}, vocabulary},
       {{"POST", "/v1/enrol"}, enrol},
       {{"POST", "/v1/push"}, push},
+      {{"POST", "/v1/volunteers"}, volunteers},
       {{"GET", "/v1/pull"}, pull},
       {{"GET", "/v1/devices"}, devices},
       {{"GET", "/v1/keys"}, keys},

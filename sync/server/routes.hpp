@@ -54,6 +54,9 @@ ApiReply refused(int status, const std::string& message);
 // simulation call these.
 ApiReply serve_enrol(ServerStore& st, std::string_view body, std::int64_t now_ms);
 ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, std::int64_t now_ms);
+// POST /v1/volunteers: a kiosk registers its volunteers' keys; each is
+// answered (Credentials::register_volunteer).
+ApiReply serve_volunteers(ServerStore& st, const Principal& p, std::string_view body);
 ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shelter, std::int64_t after, int limit,
                     std::int64_t now_ms);
 

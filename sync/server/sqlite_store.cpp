@@ -26,6 +26,11 @@ CREATE TABLE IF NOT EXISTS auth_token(
 CREATE TABLE IF NOT EXISTS signing_key(
   key_id TEXT PRIMARY KEY, kind TEXT NOT NULL, device_id TEXT NOT NULL, shelter_id TEXT NOT NULL,
   public_key TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS volunteer_key(
+  key_id TEXT PRIMARY KEY, shelter_id TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, device_id TEXT NOT NULL,
+  public_key TEXT NOT NULL, vouched_by TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0,
+  created INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS volunteer_key_shelter ON volunteer_key(shelter_id);
 )sql");
   }
 
@@ -86,11 +91,32 @@ CREATE TABLE IF NOT EXISTS signing_key(
   }
 
   Result<int> revoke_key(const std::string& key_id) override {
-    auto q = db_.prepare("UPDATE signing_key SET revoked = 1 WHERE key_id = ?");
+    return change_all({"UPDATE signing_key SET revoked = 1 WHERE key_id = ?",
+                       "UPDATE volunteer_key SET revoked = 1 WHERE key_id = ?"},
+                      key_id);
+  }
+
+  Status insert_volunteer_key(const VolunteerKeyRow& k, std::int64_t created) override {
+    auto q = db_.prepare(
+        "INSERT INTO volunteer_key(key_id, shelter_id, name, role, device_id, public_key, vouched_by, revoked, "
+        "created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8) ON CONFLICT(key_id) DO NOTHING");
     if (!q) return q.error();
-    (*q)->bind(1, key_id);
-    if (auto st = (*q)->run(); !st) return st.error();
-    return static_cast<int>(db_.changes());
+    (*q)->bind(1, k.key_id).bind(2, k.shelter_id).bind(3, k.name).bind(4, k.role).bind(5, k.device_id);
+    (*q)->bind(6, signing::to_hex(k.public_key)).bind(7, k.vouched_by).bind(8, created);
+    return (*q)->run();
+  }
+
+  Result<std::vector<VolunteerKeyRow>> volunteer_keys(const std::string& shelter_id) override {
+    auto q = db_.prepare(
+        "SELECT key_id, shelter_id, name, role, device_id, public_key, vouched_by, revoked FROM volunteer_key "
+        "WHERE shelter_id = ?1 ORDER BY name, key_id");
+    if (!q) return q.error();
+    (*q)->bind(1, shelter_id);
+    return (*q)->rows<VolunteerKeyRow>([](sql::Stmt& s) -> Result<VolunteerKeyRow> {
+      auto pub = signing::from_hex(s.text(5), signing::kPublicKeyBytes);
+      if (!pub) return pub.error().context("volunteer key " + s.text(0));
+      return VolunteerKeyRow{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), *pub, s.text(6), s.i64(7) != 0};
+    });
   }
 
   Result<std::vector<signing::TrustedKey>> list_keys() override {
@@ -369,9 +395,17 @@ CREATE INDEX IF NOT EXISTS event_arrival_time ON event((CASE WHEN clamp <> 0 THE
     return auth_.authenticate(token);
   }
   Result<Principal> enrol(const std::string& code, const std::string& device_id, const std::string& public_key,
-                          std::string& token_out) override {
+                          std::string& token_out, const std::pair<std::string, std::string>& lead) override {
     std::lock_guard lock(mu_);
-    return auth_.enrol(code, device_id, public_key, token_out);
+    return auth_.enrol(code, device_id, public_key, token_out, lead);
+  }
+  Status register_volunteer(const Principal& p, const VolunteerKey& v) override {
+    std::lock_guard lock(mu_);
+    return auth_.register_volunteer(p, v.name, v.role, v.public_key, v.vouched_by, v.vouch);
+  }
+  Result<std::vector<VolunteerKeyRow>> volunteer_keys(const std::string& shelter_id) override {
+    std::lock_guard lock(mu_);
+    return auth_.volunteer_keys(shelter_id);
   }
   Result<std::string> add_card_key(const std::string& public_key) override {
     std::lock_guard lock(mu_);
@@ -413,6 +447,28 @@ CREATE INDEX IF NOT EXISTS event_arrival_time ON event((CASE WHEN clamp <> 0 THE
     (*q)->bind(1, device_id);
     if (auto r = (*q)->step(); !r) return r.error();
     return (*q)->i64(0);
+  }
+  Status keep_staff_signatures(const std::map<std::string, std::string>& signatures) override {
+    std::lock_guard lock(mu_);
+    return store_->keep_staff_signatures(signatures);
+  }
+  Result<std::map<std::string, std::string>> staff_signatures(const std::vector<Event>& events) override {
+    std::lock_guard lock(mu_);
+    return store_->staff_signatures(events);
+  }
+  Result<std::set<std::string>> stored_ids(const std::vector<std::string>& ids) override {
+    std::lock_guard lock(mu_);
+    auto q = store_->db().prepare("SELECT 1 FROM event WHERE id = ?1");
+    if (!q) return q.error();
+    std::set<std::string> found;
+    for (const auto& id : ids) {
+      (*q)->bind(1, id);
+      auto row = (*q)->step();
+      if (!row) return row.error();
+      if (*row) found.insert(id);
+      (*q)->reset();
+    }
+    return found;
   }
   Result<int> revoke(const std::string& device_id, const std::string& user_name) override {
     std::lock_guard lock(mu_);

@@ -4,8 +4,10 @@
 // made only by the routes (routes.cpp), counts by core's counts_to_json.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -103,8 +105,13 @@ class ServerStore {
   // Credentials (see auth.hpp).
   virtual Result<TokenCheck> authenticate(const std::string& token) = 0;
   // `public_key` (hex; "" for none): the device's pass-signing key.
+  // `lead`: the name and raw public key of the lead named at enrolment
+  // (Credentials::enrol), or empty.
   virtual Result<Principal> enrol(const std::string& code, const std::string& device_id, const std::string& public_key,
-                                  std::string& token_out) = 0;
+                                  std::string& token_out, const std::pair<std::string, std::string>& lead = {}) = 0;
+  // Volunteers' keys (Credentials::register_volunteer).
+  virtual Status register_volunteer(const Principal& p, const VolunteerKey& v) = 0;
+  virtual Result<std::vector<VolunteerKeyRow>> volunteer_keys(const std::string& shelter_id) = 0;
   virtual Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id,
                                                int hours) = 0;
   // A headquarters account; returns its API token. With a password the
@@ -117,6 +124,14 @@ class ServerStore {
   // The highest device_seq stored from this device id (0: none), for the
   // enrol reply: a replacement tablet continues after the lost one.
   virtual Result<std::int64_t> last_device_seq(const std::string& device_id) = 0;
+  // Which of `ids` the log holds (an event sent again is answered as
+  // before, whatever came with it this time).
+  virtual Result<std::set<std::string>> stored_ids(const std::vector<std::string>& ids) = 0;
+  // Volunteers' signatures of stored staff events (checked at push), passed
+  // on with the events in pulls, so that a kiosk's file of them carries
+  // them to headquarters.
+  virtual Status keep_staff_signatures(const std::map<std::string, std::string>& signatures) = 0;
+  virtual Result<std::map<std::string, std::string>> staff_signatures(const std::vector<Event>& events) = 0;
   // A lost tablet or a departed user (see Auth::revoke).
   virtual Result<int> revoke(const std::string& device_id, const std::string& user_name) = 0;
   // Signing keys (see Credentials): the city's card key, revoking a key by

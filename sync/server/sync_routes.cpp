@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "core/volunteer_keys.hpp"
 #include "sync/server/routes.hpp"
 
 namespace shelter::sync {
@@ -21,8 +22,19 @@ ApiReply serve_enrol(ServerStore& st, std::string_view body, std::int64_t now) {
     if (!j["public_key"].is_string()) return refused(400, "enrol: public_key must be hex text");
     public_key = j["public_key"].get<std::string>();
   }
+  // The lead named at enrolment: their volunteer key, vouched for by the code.
+  std::pair<std::string, std::string> lead;
+  if (j.contains("lead")) {
+    const auto& l = j["lead"];
+    if (!l.is_object() || !l.contains("name") || !l["name"].is_string() || !l.contains("public_key") ||
+        !l["public_key"].is_string())
+      return refused(400, "enrol: lead must be {name, public_key}");
+    auto key = signing::from_hex(l["public_key"].get<std::string>(), signing::kPublicKeyBytes);
+    if (!key) return refused(400, "enrol: lead public_key: " + key.error().message);
+    lead = {l["name"].get<std::string>(), *key};
+  }
   std::string token;
-  auto p = st.enrol(j["code"].get<std::string>(), j["device"].get<std::string>(), public_key, token);
+  auto p = st.enrol(j["code"].get<std::string>(), j["device"].get<std::string>(), public_key, token, lead);
   if (!p) return refused(403, p.error().message);
   auto last_seq = st.last_device_seq(p->device_id);
   if (!last_seq) return refused(503, "enrol: " + last_seq.error().message);
@@ -38,6 +50,45 @@ ApiReply serve_enrol(ServerStore& st, std::string_view body, std::int64_t now) {
   return reply;
 }
 
+ApiReply serve_volunteers(ServerStore& st, const Principal& p, std::string_view body) {
+  if (p.kind != Principal::Kind::Kiosk) return refused(403, "volunteers: only kiosks register volunteers");
+  auto request = decode_volunteers_request(body);
+  if (!request) return refused(400, request.error().message);
+  if (request->device_id != p.device_id) return refused(403, "volunteers: this token belongs to device " + p.device_id);
+  std::vector<VolunteerAnswer> answers;
+  ApiReply out;
+  for (const auto& v : request->volunteers) {
+    auto st_ = st.register_volunteer(p, v);
+    const std::string id = signing::key_id(v.public_key);
+    out.log.push_back("volunteer key " + id + " of shelter " + p.shelter_id + " from device " + p.device_id +
+                      (st_ ? ": registered" : ": refused: " + st_.error().message));
+    answers.push_back({v.name, v.public_key, st_.ok(), st_ ? "" : st_.error().message});
+  }
+  out.body = encode(answers);
+  return out;
+}
+
+// A staff event ("staff:<name>") is believed only with the signature of a
+// key registered for that volunteer at the event's shelter
+// (core/volunteer_keys.hpp): a kiosk cannot claim a volunteer's name.
+std::optional<Refusal> volunteer_refusal(const Event& e, const PushRequest& request,
+                                         const std::vector<VolunteerKeyRow>& keys) {
+  const std::string name = volunteer_of(e.author);
+  if (name.empty()) return std::nullopt;
+  auto sig = request.staff_signatures.find(e.id);
+  if (sig != request.staff_signatures.end()) {
+    const std::string message = staff_event_message(e);
+    for (const auto& k : keys)
+      if (!k.revoked && k.name == name && k.shelter_id == e.shelter_id &&
+          signing::verify(k.public_key, message, sig->second))
+        return std::nullopt;
+  }
+  return Refusal{e.id, "unverified_volunteer",
+                 "event " + e.id + " is a staff event without the signature of a key registered for its volunteer at " +
+                     e.shelter_id,
+                 0};
+}
+
 ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, std::int64_t now) {
   if (p.kind != Principal::Kind::Kiosk) return refused(403, "push: only kiosks push");
   auto request = decode_push_request(body);
@@ -47,7 +98,9 @@ ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, 
   // another device of its shelter that it imported from a file (relayed).
   // An event of another shelter is refused alone: the rest of the batch is
   // stored, so one stray event never blocks a kiosk's sync.
-  PushRequest admissible{request->device_id, {}};
+  PushRequest admissible{request->device_id, {}, {}};
+  std::optional<std::vector<VolunteerKeyRow>> volunteer_keys;  // read once, if a staff event comes
+  std::vector<Refusal> unverified;
   std::vector<Refusal> elsewhere;
   // A kiosk relays events of other devices of its shelter (a USB stick
   // imported there). A device enrolled at another shelter is not one: its
@@ -72,14 +125,51 @@ ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, 
                            "event " + e.id + " is of device " + e.device_id + ", enrolled at another shelter; device " +
                                p.device_id + " relays only devices of shelter " + p.shelter_id,
                            0});
-    else
+    else {
+      if (!volunteer_of(e.author).empty() && !volunteer_keys) {
+        auto keys = st.volunteer_keys(p.shelter_id);
+        if (!keys) return refused(503, "push: " + keys.error().message);
+        volunteer_keys = std::move(*keys);
+      }
+      if (auto refusal = volunteer_keys ? volunteer_refusal(e, *request, *volunteer_keys) : std::nullopt)
+        unverified.push_back(std::move(*refusal));
       admissible.events.push_back(std::move(e));
+    }
   }
+  // An unsigned copy of a stored event (a kiosk restored from an older
+  // file sends again what it pulled back) is answered as the stored one
+  // is: the merge acknowledges it, or refuses it as a conflict if it
+  // differs. Only a new staff event needs its volunteer's signature.
+  if (!unverified.empty()) {
+    std::vector<std::string> ids;
+    for (const auto& f : unverified) ids.push_back(f.id);
+    auto stored = st.stored_ids(ids);
+    if (!stored) return refused(503, "push: " + stored.error().message);
+    std::set<std::string> out;
+    for (auto& f : unverified)
+      if (!stored->count(f.id)) {
+        out.insert(f.id);
+        elsewhere.push_back(f);
+      }
+    std::erase_if(admissible.events, [&](const Event& e) { return out.count(e.id) > 0; });
+  }
+  // The signatures checked above go with the events from now on; an
+  // unchecked one (a copy of a stored event) is not kept.
+  std::set<std::string> unchecked;
+  for (const auto& f : unverified) unchecked.insert(f.id);
+  for (const auto& e : admissible.events)
+    if (auto sig = request->staff_signatures.find(e.id);
+        sig != request->staff_signatures.end() && !volunteer_of(e.author).empty() && !unchecked.count(e.id))
+      admissible.staff_signatures.insert(*sig);
   PushReply reply;
   if (!admissible.events.empty()) {
     auto stored = st.push(admissible, now);
     if (!stored) return refused(503, stored.error().message);
     reply = std::move(*stored);
+    std::map<std::string, std::string> keep;
+    for (const auto& id : reply.acknowledged)
+      if (auto sig = admissible.staff_signatures.find(id); sig != admissible.staff_signatures.end()) keep.insert(*sig);
+    if (auto kept = st.keep_staff_signatures(keep); !kept) return refused(503, "push: " + kept.error().message);
   }
   ApiReply out;
   for (auto& f : elsewhere) {
@@ -87,7 +177,7 @@ ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, 
     reply.refused.push_back(std::move(f));
   }
   for (const auto& f : reply.refused)
-    if (f.code != "other_shelter" && f.code != "other_device")
+    if (f.code != "other_shelter" && f.code != "other_device" && f.code != "unverified_volunteer")
       out.log.push_back("refused event (" + f.code + "): " + f.reason);
   reply.server_time_ms = now;
   out.body = encode(reply);
@@ -104,6 +194,9 @@ ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shel
     return refused(400, "pull: after >= 0 and 1 <= limit <= " + std::to_string(kMaxBatchEvents));
   auto reply = st.pull(shelter, after, limit);
   if (!reply) return refused(503, reply.error().message);
+  auto sigs = st.staff_signatures(reply->events);
+  if (!sigs) return refused(503, "pull: " + sigs.error().message);
+  reply->staff_signatures = std::move(*sigs);
   reply->server_time_ms = now;
   return json_reply(encode(*reply));
 }
@@ -117,7 +210,10 @@ Result<PushReply> import_usb_at_server(ServerStore& st, const UsbExport& x, std:
   for (size_t i = 0; i < x.events.size(); i += kMaxBatchEvents) {
     PushRequest req{x.device_id,
                     {x.events.begin() + static_cast<std::ptrdiff_t>(i),
-                     x.events.begin() + static_cast<std::ptrdiff_t>(std::min(x.events.size(), i + kMaxBatchEvents))}};
+                     x.events.begin() + static_cast<std::ptrdiff_t>(std::min(x.events.size(), i + kMaxBatchEvents))},
+                    {}};
+    for (const auto& e : req.events)
+      if (auto sig = x.staff_signatures.find(e.id); sig != x.staff_signatures.end()) req.staff_signatures.insert(*sig);
     const ApiReply reply = serve_push(st, as_device, encode(req), now);
     for (const auto& line : reply.log) log_line(line);
     if (reply.status != 200) return fail(error_message(reply.body));

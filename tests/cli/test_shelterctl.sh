@@ -106,9 +106,6 @@ expect 0 "history is the audit trail" -- "$ctl" history "$p2"
 contains "$out" "left" "history shows leaving"
 
 # staff correction, CSV export safety
-expect 0 "staff correction" -- "$ctl" --staff yamada correct "$walkin" "name==1+1" phone=090-1111-2222
-expect 0 "export csv" -- "$ctl" export --csv
-contains "$out" "'=1+1" "formula in a name is neutralised in CSV"
 expect 0 "export csv to a file" -- "$ctl" export --csv --out "$work/roster.csv"
 [ -s "$work/roster.csv" ] && ok "roster file written" || bad "no roster file"
 expect 1 "export into a missing folder" -- "$ctl" export --csv --out "$work/no/such/dir/r.csv"
@@ -150,6 +147,22 @@ expect 1 "remove-volunteer: the last lead stays" -- "$ctl" remove-volunteer --na
 expect 0 "remove-volunteer" -- "$ctl" remove-volunteer --name "Nguyen Van An"
 expect 1 "remove-volunteer: not enrolled" -- "$ctl" remove-volunteer --name "Nguyen Van An"
 expect 0 "staff-unlock" -- "$ctl" staff-unlock
+# a lead vouches for a volunteer with their own PIN (the server registers
+# only vouched keys), and staff commands need the volunteer's PIN
+expect 1 "add-volunteer --by: a wrong lead PIN" -- sh -c "printf '975310\n111111\n' | '$ctl' add-volunteer --name Ito --by '佐藤 花子'"
+expect 0 "add-volunteer --by a lead" -- sh -c "printf '975310\n246813\n' | '$ctl' add-volunteer --name Ito --by '佐藤 花子'"
+expect 0 "volunteers says what the server answered" -- "$ctl" volunteers
+contains "$out" $'Ito\tvolunteer\t' "the vouched volunteer is listed"
+contains "$out" "not yet at the server" "keys wait for the next sync"
+correction_before=$(state)
+expect 1 "staff correction by someone not enrolled" -- with_pin 246813 "$ctl" --staff yamada correct "$walkin" phone=1
+contains "$err" "not a volunteer enrolled at this kiosk" "the message says who may"
+expect 1 "staff correction with a wrong PIN" -- with_pin 111111 "$ctl" --staff "佐藤 花子" correct "$walkin" phone=1
+expect 1 "staff correction without a PIN" -- "$ctl" --staff "佐藤 花子" correct "$walkin" phone=1 </dev/null
+unchanged "$correction_before" "refused staff corrections"
+expect 0 "staff correction" -- with_pin 246813 "$ctl" --staff "佐藤 花子" correct "$walkin" "name==1+1" phone=090-1111-2222
+expect 0 "export csv" -- "$ctl" export --csv
+contains "$out" "'=1+1" "formula in a name is neutralised in CSV"
 
 # integrity and rebuild
 expect 0 "rebuild projections" -- "$ctl" rebuild

@@ -145,8 +145,49 @@ def error_of(data):
     return j.get("error", "") if isinstance(j, dict) else ""
 
 
-def push(token, device, events, raw=None, headers=None):
-    body = raw if raw is not None else json.dumps({"v": 1, "device": device, "events": events}).encode()
+SODIUM = ctypes.CDLL(ctypes.util.find_library("sodium") or "libsodium.so.23")
+assert SODIUM.sodium_init() >= 0
+
+
+def ed25519(seed):
+    pk, sk = ctypes.create_string_buffer(32), ctypes.create_string_buffer(64)
+    SODIUM.crypto_sign_seed_keypair(pk, sk, seed)
+    return pk.raw, sk
+
+
+def volunteer_key(db, name, pin):
+    """The volunteer's Ed25519 key as their kiosk derives it from their PIN
+    (core/volunteer_keys.hpp): what a compromised kiosk holds while they are
+    signed in on it."""
+    import sqlite3
+    salt = bytes.fromhex(sqlite3.connect(db).execute("SELECT key_salt FROM volunteer WHERE name = ?",
+                                                     (name,)).fetchone()[0])
+    seed = ctypes.create_string_buffer(32)
+    assert SODIUM.crypto_pwhash(seed, ctypes.c_ulonglong(32), pin.encode(), ctypes.c_ulonglong(len(pin)), salt,
+                                ctypes.c_ulonglong(2), ctypes.c_size_t(64 << 20), ctypes.c_int(2)) == 0
+    return ed25519(seed.raw)
+
+
+def staff_signature(event, sk):
+    """A volunteer's signature of an event: the event's JSON as the C++
+    side writes it (nlohmann: sorted keys, no spaces, UTF-8)."""
+    message = b"shelter-staff-event-v1\n" + json.dumps(event, sort_keys=True, separators=(",", ":"),
+                                                         ensure_ascii=False).encode()
+    sig = ctypes.create_string_buffer(64)
+    SODIUM.crypto_sign_detached(sig, None, message, ctypes.c_ulonglong(len(message)), sk)
+    return sig.raw.hex()
+
+
+def push(token, device, events, raw=None, headers=None, sigs=None):
+    """A push; A's lead (signed in on the compromised kiosk A) signs A's
+    events written as them, unless `sigs` says what to send."""
+    if sigs is None and raw is None:
+        sigs = {e["id"]: staff_signature(e, A_LEAD_KEY[1]) for e in events
+                if isinstance(e, dict) and e.get("author") == A_LEAD}
+    body = {"v": 1, "device": device, "events": events}
+    if sigs:
+        body["sigs"] = sigs
+    body = raw if raw is not None else json.dumps(body).encode()
     return request("POST", "/v1/push", token, body, headers)
 
 
@@ -157,11 +198,18 @@ def refused_codes(status, data):
 
 # --- the world --------------------------------------------------------------
 
+# Each kiosk's lead, named at enrolment: the code vouches for their key.
+LEADS = {"tama-01-a": "佐藤", "tama-01-b": "鈴木", "tama-02-a": "高橋"}
+LEAD_PIN = "246813"
+A_LEAD = "staff:佐藤"
+
+
 def kiosk(device, shelter):
     db = os.path.join(work, device + ".db")
-    ctl(db, "init", "--shelter", shelter, "--device", device)
     code = server_cli("enrol-code", "--shelter", shelter, "--device", device).stdout.strip()
-    subprocess.run([SYNC, "--db", db, "--server", URL, "--enrol", code], capture_output=True, check=True)
+    subprocess.run([CTL, "--db", db, "enrol", "--shelter", shelter, "--device", device, "--name", shelter,
+                    "--server", URL, "--code", code, "--lead", LEADS[device]],
+                   input=LEAD_PIN + "\n", text=True, capture_output=True, check=True)
     return db
 
 
@@ -179,6 +227,7 @@ server_cli("set-shelter", "--shelter", "tama-02", "--name", "多摩公民館", "
 A, A2, B = kiosk("tama-01-a", "tama-01"), kiosk("tama-01-b", "tama-01"), kiosk("tama-02-a", "tama-02")
 KIOSKS = {"tama-01-a": A, "tama-01-b": A2, "tama-02-a": B}
 A_TOKEN = token_of(A)
+A_LEAD_KEY = volunteer_key(A, LEADS["tama-01-a"], LEAD_PIN)
 
 A_PERSON = checkin(A, "多摩 一郎", "タマ イチロウ", "1950", "--consent")
 A_OTHER = checkin(A, "多摩 二郎", "タマ ジロウ", "1952")
@@ -256,15 +305,15 @@ def expect_status(status, data, want, words=""):
 def control_allowed_change():
     """Not an attack: kiosk A corrects its own person. The snapshot must
     change, or the suite could not see an attack that went through."""
-    s, d = push(A_TOKEN, "tama-01-a", [event("corrected", A_OTHER, {"phone": "042-000-0000"}, author="staff:sato")])
+    s, d = push(A_TOKEN, "tama-01-a", [event("corrected", A_OTHER, {"phone": "042-000-0000"}, author=A_LEAD)])
     ack, _ = refused_codes(s, d)
     return bool(ack), f"{s} ack {ack}"
 
 
 def correct_b_person():
-    """consent 0 → 1, a new phone, signed as the mayor, stamped in 9999."""
+    """consent 0 → 1, a new phone, by A's lead (signed in on A), stamped in 9999."""
     e = event("corrected", VICTIM, {"consent": "1", "phone": "000-0000-0000", "address": "attacker"},
-              author="staff:mayor", ms=YEAR_9999_MS)
+              author=A_LEAD, ms=YEAR_9999_MS)
     return expect_refused_events(*push(A_TOKEN, "tama-01-a", [e]), ["not_this_shelter"])
 
 
@@ -275,19 +324,19 @@ def out_leave_b_person():
 
 def merge_b_person():
     """Hide B's person as a duplicate of one of A's."""
-    e = event("merged", VICTIM, {"into": A_PERSON}, author="staff:sato")
+    e = event("merged", VICTIM, {"into": A_PERSON}, author=A_LEAD)
     return expect_refused_events(*push(A_TOKEN, "tama-01-a", [e]), ["not_this_shelter"])
 
 
 def link_b_person():
-    e = event("household_linked", VICTIM, household=HOUSEHOLD[A_PERSON], author="staff:sato")
+    e = event("household_linked", VICTIM, household=HOUSEHOLD[A_PERSON], author=A_LEAD)
     return expect_refused_events(*push(A_TOKEN, "tama-01-a", [e]), ["not_this_shelter"])
 
 
 def push_under_other_shelter():
     """An arrival and a correction written as if at shelter B."""
     events = [new_arrival("偽 到着", shelter="tama-02"),
-              event("corrected", VICTIM, {"consent": "1"}, shelter="tama-02", author="staff:mayor")]
+              event("corrected", VICTIM, {"consent": "1"}, shelter="tama-02", author=A_LEAD)]
     return expect_refused_events(*push(A_TOKEN, "tama-01-a", events), ["other_shelter", "other_shelter"])
 
 
@@ -454,14 +503,6 @@ def enrolment_code_misuse():
 
 # libsodium through ctypes: what an attacker with a kiosk's secrets file and
 # headquarters' public key (every kiosk has it) can make.
-SODIUM = ctypes.CDLL(ctypes.util.find_library("sodium") or "libsodium.so.23")
-assert SODIUM.sodium_init() >= 0
-
-
-def ed25519(seed):
-    pk, sk = ctypes.create_string_buffer(32), ctypes.create_string_buffer(64)
-    SODIUM.crypto_sign_seed_keypair(pk, sk, seed)
-    return pk.raw, sk
 
 
 def key_id(public_key):
@@ -489,7 +530,11 @@ def usb_file(header_device, header_shelter, events, damage=False, signer=None, k
     message = b"shelter-checkin usb export v2\n" + head + lines
     sig = ctypes.create_string_buffer(64)
     SODIUM.crypto_sign_detached(sig, None, message, ctypes.c_ulonglong(len(message)), sk)
-    inner = lines + json.dumps({"signature": sig.raw.hex()}).encode() + b"\n"
+    trailer = {"signature": sig.raw.hex()}
+    staff = {e["id"]: staff_signature(e, A_LEAD_KEY[1]) for e in events if e.get("author") == A_LEAD}
+    if staff:
+        trailer["staff_signatures"] = staff
+    inner = lines + json.dumps(trailer).encode() + b"\n"
     sealed = ctypes.create_string_buffer(len(inner) + 48)
     SODIUM.crypto_box_seal(sealed, inner, ctypes.c_ulonglong(len(inner)), HQ_PUBLIC)
     body = bytearray(sealed.raw)
@@ -506,7 +551,7 @@ def import_usb(path):
 def usb_events_of_other_shelter():
     """A file made with A's key (a compromised kiosk A) under A's own header:
     a correction of B's person written at A, and an event of shelter B."""
-    events = [event("corrected", VICTIM, {"consent": "1"}, author="staff:mayor"),
+    events = [event("corrected", VICTIM, {"consent": "1"}, author=A_LEAD),
               event("corrected", VICTIM, {"consent": "1"}, device="tama-01-a", shelter="tama-02")]
     r = import_usb(usb_file("tama-01-a", "tama-01", events))
     ok = r.returncode == 3 and "Imported 0 new of 2" in r.stdout and "only their shelter" in r.stderr \
@@ -546,7 +591,7 @@ def usb_forged_header():
     at B. Signed with A's key under A's or B's key id, or unsigned (version
     1, a right checksum); imported at headquarters and relayed by A."""
     e = event("corrected", USB_VICTIM, {"consent": "1", "phone": "000-attacker"}, device="tama-02-a", shelter="tama-02",
-              author="staff:mayor")
+              author=A_LEAD)
     own_key = import_usb(usb_file("tama-02-a", "tama-02", [e]))
     b_key = import_usb(usb_file("tama-02-a", "tama-02", [e], key_of=B))
     unsigned = import_usb(usb_file("tama-02-a", "tama-02", [e], version=1))
@@ -570,12 +615,39 @@ def forged_author():
 
 
 def any_volunteer_name():
-    """A's kiosk claims a volunteer name for a correction of its own person.
-    The server knows devices, not volunteers: it keeps the device with the
-    name, and the kiosk signs volunteers in with their own PINs."""
-    e = event("corrected", A_PERSON, {"needs_other": "signed by nobody"}, author="staff:mayor")
-    ack, codes = refused_codes(*push(A_TOKEN, "tama-01-a", [e]))
-    return not ack, f"ack {ack} refused {codes}"
+    """A's kiosk claims a volunteer for a correction of its own person: a
+    name nobody registered, B's lead, A2's lead (same shelter, never signed
+    in on A), A's lead without a signature or with the signature of another
+    event; each signed with what A holds (its own lead's key)."""
+    def correction(author):
+        return event("corrected", A_PERSON, {"needs_other": "signed by nobody"}, author=author)
+    claimed = [correction(a) for a in ("staff:mayor", "staff:高橋", "staff:鈴木")]
+    sigs = {e["id"]: staff_signature(e, A_LEAD_KEY[1]) for e in claimed}
+    unsigned, reused = correction(A_LEAD), correction(A_LEAD)
+    sigs[reused["id"]] = staff_signature(dict(reused, body={"needs_other": "something else"}), A_LEAD_KEY[1])
+    return expect_refused_events(*push(A_TOKEN, "tama-01-a", claimed + [unsigned, reused], sigs=sigs),
+                                 ["unverified_volunteer"] * 5)
+
+
+def unvouched_volunteer():
+    """A's kiosk registers a volunteer of its own making, unsigned, signed by
+    a key of its own, or as a second first lead; then signs as them."""
+    made = ed25519(os.urandom(32))
+    def register(name, role, vouched_by="", vouch=""):
+        body = {"v": 1, "device": "tama-01-a", "volunteers": [
+            {"name": name, "role": role, "public_key": made[0].hex(), "vouched_by": vouched_by, "vouch": vouch}]}
+        status, data = request("POST", "/v1/volunteers", A_TOKEN, json.dumps(body).encode())
+        answers = reply_json(data).get("volunteers", []) if status == 200 else []
+        return status == 200 and len(answers) == 1 and not answers[0]["registered"], answers
+    statement = f"shelter-volunteer-v1\ntama-01\n偽者\nvolunteer\n{made[0].hex()}".encode()
+    self_signed = ctypes.create_string_buffer(64)
+    SODIUM.crypto_sign_detached(self_signed, None, statement, ctypes.c_ulonglong(len(statement)), made[1])
+    results = [register("偽者", "volunteer"), register("偽者", "lead"),
+               register("偽者", "volunteer", "佐藤", self_signed.raw.hex())]
+    e = event("corrected", A_PERSON, {"needs_other": "by a made-up volunteer"}, author="staff:偽者")
+    pushed = expect_refused_events(*push(A_TOKEN, "tama-01-a", [e], sigs={e["id"]: staff_signature(e, made[1])}),
+                                   ["unverified_volunteer"])
+    return all(r[0] for r in results) and pushed[0], f"{[r[1] for r in results]} {pushed[1]}"
 
 
 def relay_as_other_shelters_device():
@@ -615,8 +687,8 @@ ATTACKS = [
     ("forged pass moves B's person to A", forged_pass,
      "a kiosk's arrival is never refused, so that none is lost: an honest kiosk refuses an unsigned pass (" + SIGNED
      + "); a compromised one can move a person whose id it knows, shown as a transfer"),
-    ("kiosk claims any volunteer's name", any_volunteer_name,
-     "the server cannot know a kiosk's volunteers: the event keeps the device, checked against the token"),
+    ("kiosk claims a volunteer who did not sign in on it", any_volunteer_name, None),
+    ("kiosk registers a volunteer no lead vouched for", unvouched_volunteer, None),
     ("kiosk A relays events as B's device", relay_as_other_shelters_device, None),
 ]
 

@@ -5,6 +5,8 @@
 
 #include <pqxx/pqxx>
 
+#include "core/secrets.hpp"
+#include "core/volunteers.hpp"
 #include "sync/protocol.hpp"
 
 namespace shelter::sim {
@@ -74,7 +76,8 @@ Result<sync::WireReply> Server::handle(const sync::WireRequest& r) {
     return reply(sync::serve_pull(*store_, *who->principal, q["shelter"], std::stoll(q["after"]), std::stoi(q["limit"]),
                                   clock_.now));
   }
-  if ((r.method == "GET" && r.path == "/v1/keys") || (r.method == "POST" && r.path == "/v1/import")) {
+  if ((r.method == "GET" && r.path == "/v1/keys") || (r.method == "POST" && r.path == "/v1/import") ||
+      (r.method == "POST" && r.path == "/v1/volunteers")) {
     sync::ApiRequest req;
     req.method = r.method;
     req.path = r.path;
@@ -92,6 +95,9 @@ Kiosk::Kiosk(std::string dir, std::string shelter, std::string device, WorldCloc
       device_(std::move(device)),
       clock_(clock) {
   path_ = dir_ + "/" + device_ + ".db";
+  // Keys made at random, not from PINs: a simulation makes thousands of
+  // kiosks, and Argon2id takes 0.1 s a key.
+  for (const char* name : kTeam) team_.push_back({staff_author(name), signing::generate()});
 }
 
 Status Kiosk::open() {
@@ -102,6 +108,7 @@ Status Kiosk::open() {
   store_ = std::move(s).value();
   if (store_->device_id().empty())
     if (auto st = store_->init_identity(shelter_, device_, shelter_); !st) return st;
+  for (const auto& member : team_) store_->add_staff_signer(member);
   return {};
 }
 
@@ -112,7 +119,26 @@ Status Kiosk::enrol(Server& server) {
   o.transport = [&server](const sync::WireRequest& r) { return server.handle(r); };
   o.clock = [this] { return wall(); };
   sync::Syncer syncer(*store_, o);
-  return syncer.enrol(*code);
+  // The first of the team is the lead named at enrolment; the others are
+  // registered as a kiosk registers them, vouched for by that lead.
+  const StaffKey& lead = team_.front();
+  if (auto st = syncer.enrol(*code, {volunteer_of(lead.author), lead.pair.public_key}); !st) return st;
+  sync::VolunteersRequest req{device_, {}};
+  for (size_t i = 1; i < team_.size(); ++i) {
+    const std::string name = volunteer_of(team_[i].author);
+    const std::string vouch =
+        signing::sign(lead.pair, volunteer_statement(shelter_, name, "volunteer", team_[i].pair.public_key));
+    req.volunteers.push_back({name, "volunteer", team_[i].pair.public_key, volunteer_of(lead.author), vouch});
+  }
+  auto secrets = load_secrets(secrets_path(path_));
+  if (!secrets) return secrets.error();
+  auto reply = server.handle(sync::WireRequest{"POST", "/v1/volunteers", sync::encode(req), secrets->sync_token});
+  if (!reply) return reply.error();
+  auto answers = sync::decode_volunteers_reply(reply->body);
+  if (!answers) return answers.error();
+  for (const auto& a : *answers)
+    if (!a.registered) return fail("register volunteer " + a.name + ": " + a.reason);
+  return {};
 }
 
 Result<sync::SyncReport> Kiosk::sync(Server& server, const NetFaults& faults, std::mt19937_64& rng) {

@@ -79,6 +79,9 @@ class Kiosk {
   std::string dir_, shelter_, device_, path_;
   WorldClock& clock_;
   std::unique_ptr<Store> store_;
+  // The kiosk's volunteers, who sign their staff events; the first is the lead.
+  static constexpr const char* kTeam[] = {"sato", "sim", "ito", "mayor"};
+  std::vector<StaffKey> team_;
   std::vector<std::string> sent_;  // earlier push bodies, for late replays
 };
 

@@ -310,7 +310,7 @@ TEST_CASE("5: a database copied back from an older file syncs again; a changed e
   auto stored = a.store().person_events(p);
   Event changed = stored->front();
   changed.body["name"] = "Someone else";
-  sync::PushRequest req{"a-1", {changed}};
+  sync::PushRequest req{"a-1", {changed}, {}};
   auto secrets = load_secrets(secrets_path(a.store().path()));
   REQUIRE(secrets.ok());
   auto reply = w.server->handle(sync::WireRequest{"POST", "/v1/push", sync::encode(req), secrets->sync_token});

@@ -69,6 +69,14 @@ def run(*args):
     return r.stdout.strip()
 
 
+def run_with_stdin(text, *args):
+    """run(), with `text` on stdin (a PIN)."""
+    r = subprocess.run(list(args), capture_output=True, text=True, input=text)
+    if r.returncode != 0:
+        raise SystemExit(f"{args}: {r.stderr}")
+    return r.stdout.strip()
+
+
 def get_json(url, path, token):
     """GET url+path with a bearer token (or none); (status, JSON body)."""
     req = urllib.request.Request(url + path, headers={"Authorization": "Bearer " + token} if token else {})

@@ -18,7 +18,9 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import binaries, check, finish, free_port, run, start_server, work  # noqa: E402
+from harness import binaries, check, finish, free_port, run, run_with_stdin, start_server, work  # noqa: E402
+
+PIN = "246813"
 
 BUILD = sys.argv[1]
 CTL, SERVER, SYNC = binaries(BUILD)
@@ -42,6 +44,8 @@ for shelter in ("tama-01", "tama-02"):
         name = f"{shelter}-{k}"
         db = os.path.join(work, name + ".db")
         run(CTL, "--db", db, "init", "--shelter", shelter, "--device", name)
+        # Each kiosk's lead, registered with its enrolment code below.
+        run_with_stdin(PIN, CTL, "--db", db, "add-volunteer", "--name", "lead-" + name, "--lead")
         kiosks[name] = db
 
 
@@ -58,7 +62,8 @@ for name, db in kiosks.items():
     for pid in random.sample(people, 5):
         run(CTL, "--db", db, "out", pid)
     for pid in random.sample(people, 4):
-        run(CTL, "--db", db, "--staff", "sato", "correct", pid, f"birth={random.randint(1940, 2020)}", "needs=pregnant")
+        run_with_stdin(PIN, CTL, "--db", db, "--staff", "lead-" + name, "correct", pid,
+                       f"birth={random.randint(1940, 2020)}", "needs=pregnant")
     for pid in random.sample(people, 3):
         run(CTL, "--db", db, "leave", pid)
 
@@ -66,7 +71,8 @@ for name, db in kiosks.items():
 # randomly chosen process, all four kiosks at once.
 for name, db in kiosks.items():
     code = run(SERVER, "--pg", PG, "enrol-code", "--shelter", name[:7], "--device", name)
-    run(SYNC, "--db", db, "--server", random.choice(pg_urls), "--enrol", code)
+    run_with_stdin(PIN, CTL, "--db", db, "enrol", "--shelter", name[:7], "--device", name, "--server",
+                   random.choice(pg_urls), "--code", code, "--lead", "lead-" + name)
 
 
 def sync(item):
@@ -93,6 +99,12 @@ rows = subprocess.run(["psql", PG, "-AtF", "\t", "-c", "SELECT key_id, kind, dev
                       capture_output=True, text=True, check=True).stdout
 c = sqlite3.connect(sqlite_db)
 c.executemany("INSERT INTO signing_key VALUES(?, ?, ?, ?, ?, ?, ?)",
+              [line.split("\t") for line in rows.splitlines() if line])
+# and the leads' keys, which the staff corrections are checked against
+rows = subprocess.run(["psql", PG, "-AtF", "\t", "-c", "SELECT key_id, shelter_id, name, role, device_id, public_key, "
+                       "vouched_by, revoked::int, created FROM volunteer_key"],
+                      capture_output=True, text=True, check=True).stdout
+c.executemany("INSERT INTO volunteer_key VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
               [line.split("\t") for line in rows.splitlines() if line])
 c.commit()
 c.close()

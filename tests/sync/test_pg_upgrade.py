@@ -16,7 +16,7 @@ import sys
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import binaries, check, finish, free_port, run, start_server, work  # noqa: E402
+from harness import binaries, check, finish, free_port, run, run_with_stdin, start_server, work  # noqa: E402
 
 BUILD = sys.argv[1]
 CTL, SERVER, SYNC = binaries(BUILD)
@@ -101,10 +101,12 @@ check(get("/v1/export/roster.csv") == roster, "the roster reads as before the up
 
 people = [p["id"] for p in json.loads(run(CTL, "--db", db, "list", "--json"))]
 out, corrected, gone = people[0:3], people[3:6], people[6:8]
+# the shelter's first lead, registered by the daemon's next sync
+run_with_stdin("246813", CTL, "--db", db, "add-volunteer", "--name", "sato", "--lead")
 for pid in out:
     run(CTL, "--db", db, "out", pid)
 for pid in corrected:
-    run(CTL, "--db", db, "--staff", "sato", "correct", pid, "birth=1999", "needs=pregnant")
+    run_with_stdin("246813", CTL, "--db", db, "--staff", "sato", "correct", pid, "birth=1999", "needs=pregnant")
 for pid in gone:
     run(CTL, "--db", db, "leave", pid)
 run(SYNC, "--db", db, "--server", url, "--once")
@@ -119,4 +121,7 @@ check(all("f" in after[p] for p in touched), "each row touched again is written 
 check(not any("f" in s for p, s in after.items() if p not in touched), "untouched rows stay as they were")
 for pid in corrected:
     check(first_form(after[pid])["birth"][0] == "1999", f"{pid}: the correction won over the first-form field")
+# The daemon registered the lead's key before pushing their signed corrections.
+check("sato\tlead" in run(CTL, "--db", db, "volunteers") and "server: registered" in run(CTL, "--db", db, "volunteers"),
+      "the lead's key is registered at the server")
 finish()

@@ -90,6 +90,7 @@ std::vector<RouteCase> route_table() {
       {"POST", "/v1/enrol", {}, "{}", kEveryone},
       {"POST", "/v1/login", {}, "{}", kEveryone},
       {"POST", "/v1/push", {}, R"({"v":1,"device":"tama-01-a","events":[]})", {"kiosk"}},
+      {"POST", "/v1/volunteers", {}, R"({"v":1,"device":"tama-01-a","volunteers":[]})", {"kiosk"}},
       {"GET", "/v1/pull", {{"shelter", "tama-01"}}, "", {"kiosk"}},
       {"GET", "/v1/keys", {}, "", {"kiosk"}},
       // A relayed USB file: an empty one is a 400 for a kiosk (sealed files: test_usb_sealed.cpp, test_sync.py).

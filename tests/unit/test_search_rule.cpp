@@ -60,7 +60,7 @@ TEST_CASE("the search route: 400 for an over-broad query, no ids for the search 
   const std::string searcher = st.add_user("desk", "search", "").value();
   const std::string roster = st.add_user("clerk", "roster", "").value();
   // Two persons named alike who consented, one who did not.
-  PushRequest push{"tama-01-a", {}};
+  PushRequest push{"tama-01-a", {}, {}};
   const char* names[] = {"山田 花子", "山田 花江", "山田 秘密"};
   for (int i = 0; i < 3; ++i) {
     Event e;

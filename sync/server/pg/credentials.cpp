@@ -150,8 +150,9 @@ Result<int> PgCredentialRepo::revoke_key(const std::string& key_id) {
   return pool_.with_conn("revoke key", [&](pqxx::connection& conn) -> Result<int> {
     pqxx::work w(conn);
     auto r = w.exec_params("UPDATE signing_key SET revoked = true WHERE key_id = $1", key_id);
+    auto v = w.exec_params("UPDATE volunteer_key SET revoked = true WHERE key_id = $1", key_id);
     w.commit();
-    return static_cast<int>(r.affected_rows());
+    return static_cast<int>(r.affected_rows() + v.affected_rows());
   });
 }
 
@@ -164,6 +165,35 @@ Result<std::vector<signing::TrustedKey>> PgCredentialRepo::list_keys() {
       auto pub = signing::from_hex(r[4].c_str(), signing::kPublicKeyBytes);
       if (!pub) return pub.error().context(std::string("key ") + r[1].c_str());
       out.push_back({r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(), *pub, r[5].as<bool>()});
+    }
+    return out;
+  });
+}
+
+Status PgCredentialRepo::insert_volunteer_key(const VolunteerKeyRow& k, std::int64_t created) {
+  return pool_.with_conn("volunteer key", [&](pqxx::connection& conn) -> Status {
+    pqxx::work w(conn);
+    w.exec_params(
+        "INSERT INTO volunteer_key(key_id, shelter_id, name, role, device_id, public_key, vouched_by, revoked, "
+        "created) VALUES($1, $2, $3, $4, $5, $6, $7, false, $8) ON CONFLICT (key_id) DO NOTHING",
+        k.key_id, k.shelter_id, k.name, k.role, k.device_id, signing::to_hex(k.public_key), k.vouched_by, created);
+    w.commit();
+    return {};
+  });
+}
+
+Result<std::vector<VolunteerKeyRow>> PgCredentialRepo::volunteer_keys(const std::string& shelter_id) {
+  return pool_.with_conn("volunteer keys", [&](pqxx::connection& conn) -> Result<std::vector<VolunteerKeyRow>> {
+    pqxx::read_transaction w(conn);
+    std::vector<VolunteerKeyRow> out;
+    for (const auto& r : w.exec_params("SELECT key_id, shelter_id, name, role, device_id, public_key, vouched_by, "
+                                       "revoked FROM volunteer_key WHERE shelter_id = $1 "
+                                       "ORDER BY name COLLATE \"C\", key_id COLLATE \"C\"",
+                                       shelter_id)) {
+      auto pub = signing::from_hex(r[5].c_str(), signing::kPublicKeyBytes);
+      if (!pub) return pub.error().context(std::string("volunteer key ") + r[0].c_str());
+      out.push_back(
+          {r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].c_str(), r[4].c_str(), *pub, r[6].c_str(), r[7].as<bool>()});
     }
     return out;
   });

@@ -171,6 +171,8 @@ class PgCredentialRepo final : public CredentialRepo {
   Status insert_key(const signing::TrustedKey& key, std::int64_t created) override;
   Result<int> revoke_key(const std::string& key_id) override;
   Result<std::vector<signing::TrustedKey>> list_keys() override;
+  Status insert_volunteer_key(const VolunteerKeyRow& row, std::int64_t created) override;
+  Result<std::vector<VolunteerKeyRow>> volunteer_keys(const std::string& shelter_id) override;
 
  private:
   Pool& pool_;
@@ -193,11 +195,20 @@ class PgServerStore final : public ServerStore {
   Result<std::optional<std::int64_t>> note_contact(const DeviceContact& c) override;
   Result<std::vector<DeviceStatus>> devices() override;
   Result<std::int64_t> last_device_seq(const std::string& device_id) override;
+  Result<std::set<std::string>> stored_ids(const std::vector<std::string>& ids) override;
+  Status keep_staff_signatures(const std::map<std::string, std::string>& signatures) override;
+  Result<std::map<std::string, std::string>> staff_signatures(const std::vector<Event>& events) override;
   // Credentials: the shared rules over this backend's rows.
   Result<TokenCheck> authenticate(const std::string& token) override { return auth_.authenticate(token); }
   Result<Principal> enrol(const std::string& code, const std::string& device_id, const std::string& public_key,
-                          std::string& token_out) override {
-    return auth_.enrol(code, device_id, public_key, token_out);
+                          std::string& token_out, const std::pair<std::string, std::string>& lead) override {
+    return auth_.enrol(code, device_id, public_key, token_out, lead);
+  }
+  Status register_volunteer(const Principal& p, const VolunteerKey& v) override {
+    return auth_.register_volunteer(p, v.name, v.role, v.public_key, v.vouched_by, v.vouch);
+  }
+  Result<std::vector<VolunteerKeyRow>> volunteer_keys(const std::string& shelter_id) override {
+    return auth_.volunteer_keys(shelter_id);
   }
   Result<std::string> add_card_key(const std::string& public_key) override { return auth_.add_card_key(public_key); }
   Result<std::string> add_hq_key(const std::string& public_key) override { return auth_.add_hq_key(public_key); }

@@ -65,6 +65,14 @@ CREATE TABLE IF NOT EXISTS refused_event(id TEXT PRIMARY KEY, code TEXT NOT NULL
 CREATE TABLE IF NOT EXISTS signing_key(
   key_id TEXT PRIMARY KEY, kind TEXT NOT NULL, device_id TEXT NOT NULL, shelter_id TEXT NOT NULL,
   public_key TEXT NOT NULL, revoked BOOLEAN NOT NULL DEFAULT false, created BIGINT NOT NULL);
+-- Volunteers' public keys (core/volunteer_keys.hpp): staff events are
+-- checked against them.
+CREATE TABLE IF NOT EXISTS volunteer_key(
+  key_id TEXT PRIMARY KEY, shelter_id TEXT NOT NULL, name TEXT NOT NULL, role TEXT NOT NULL, device_id TEXT NOT NULL,
+  public_key TEXT NOT NULL, vouched_by TEXT NOT NULL, revoked BOOLEAN NOT NULL DEFAULT false, created BIGINT NOT NULL);
+CREATE INDEX IF NOT EXISTS volunteer_key_shelter ON volunteer_key(shelter_id);
+-- The volunteer's signature of each staff event, passed on in pulls.
+CREATE TABLE IF NOT EXISTS staff_signature(event_id TEXT PRIMARY KEY, signature TEXT NOT NULL);
 )sql";
 // The fold the person rows follow (core's projection): rows folded by an
 // earlier one are folded again from the log at start (refold_all).

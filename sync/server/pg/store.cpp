@@ -2,6 +2,8 @@
 // exports, devices), the server's small tables and credentials.
 #include "sync/server/pg/pg.hpp"
 
+#include "core/volunteer_keys.hpp"
+
 namespace shelter::sync::pg {
 
 namespace {
@@ -200,6 +202,43 @@ Result<std::int64_t> PgServerStore::last_device_seq(const std::string& device_id
     pqxx::read_transaction w(conn);
     return w.exec_params("SELECT coalesce(max(device_seq), 0) FROM event WHERE device_id = $1", device_id)[0][0]
         .as<std::int64_t>();
+  });
+}
+
+Status PgServerStore::keep_staff_signatures(const std::map<std::string, std::string>& signatures) {
+  if (signatures.empty()) return {};
+  return pool_.with_conn("keep signatures", [&](pqxx::connection& conn) -> Status {
+    pqxx::work w(conn);
+    for (const auto& [id, sig] : signatures)
+      w.exec_params("INSERT INTO staff_signature(event_id, signature) VALUES($1, $2) ON CONFLICT DO NOTHING", id,
+                    signing::to_hex(sig));
+    w.commit();
+    return {};
+  });
+}
+
+Result<std::map<std::string, std::string>> PgServerStore::staff_signatures(const std::vector<Event>& events) {
+  return pool_.with_conn("signatures", [&](pqxx::connection& conn) -> Result<std::map<std::string, std::string>> {
+    pqxx::read_transaction w(conn);
+    std::map<std::string, std::string> out;
+    for (const Event& e : events) {
+      if (volunteer_of(e.author).empty()) continue;
+      auto r = w.exec_params("SELECT signature FROM staff_signature WHERE event_id = $1", e.id);
+      if (r.empty()) continue;
+      auto sig = signing::from_hex(r[0][0].c_str(), signing::kSignatureBytes);
+      if (sig) out[e.id] = std::move(*sig);
+    }
+    return out;
+  });
+}
+
+Result<std::set<std::string>> PgServerStore::stored_ids(const std::vector<std::string>& ids) {
+  return pool_.with_conn("stored ids", [&](pqxx::connection& conn) -> Result<std::set<std::string>> {
+    pqxx::read_transaction w(conn);
+    std::set<std::string> found;
+    for (const auto& id : ids)
+      if (!w.exec_params("SELECT 1 FROM event WHERE id = $1", id).empty()) found.insert(id);
+    return found;
   });
 }
 
