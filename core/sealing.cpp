@@ -80,6 +80,40 @@ Result<BoxKeyPair> read_hq_key_file(const std::string& path) {
   return BoxKeyPair{*pub, *sec};
 }
 
+Status write_hq_public_file(const std::string& path, std::string_view public_key) {
+  if (public_key.size() != kBoxKeyBytes) return fail("write key " + path + ": a public key is 32 bytes");
+  const std::string text = nlohmann::json{{"v", 1},
+                                          {"kind", "hq"},
+                                          {"key_id", signing::key_id(public_key)},
+                                          {"public_key", signing::to_hex(public_key)}}
+                               .dump(2) +
+                           "\n";
+  return write_file_atomic(path, text, 0644);
+}
+
+Result<BoxKeyPair> read_hq_public_file(const std::string& path) {
+  auto text = read_file_bytes(path, 64 * 1024);
+  if (!text) return text.error().context("headquarters key");
+  const std::string what = "headquarters key " + path + ": ";
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (!j.is_object() || !j.contains("v") || j["v"] != 1 || !j.contains("kind") || j["kind"] != "hq")
+    return fail(what + "not a headquarters key file (shelter-server hq-key --public-out makes one)");
+  if (j.contains("secret_key"))
+    return fail(what +
+                "this is the secret key file, which never leaves headquarters: give the public file of "
+                "shelter-server hq-key --public-out");
+  if (!j.contains("public_key") || !j["public_key"].is_string() || !j.contains("key_id") || !j["key_id"].is_string())
+    return fail(what + "public_key or key_id is missing");
+  auto pub = signing::from_hex(j["public_key"].get<std::string>(), kBoxKeyBytes);
+  if (!pub) return fail(what + "the public key is not 64 hex digits");
+  if (signing::key_id(*pub) != j["key_id"].get<std::string>())
+    return fail(what + "the key id does not match the key (damaged file?)");
+  // A key nothing can be sealed to (a low-order point) is refused now, not
+  // at the first export.
+  if (!seal(*pub, "")) return fail(what + "not a usable box key");
+  return BoxKeyPair{*pub, ""};
+}
+
 Result<std::string> seal(std::string_view public_key, std::string_view message) {
   if (public_key.size() != crypto_box_PUBLICKEYBYTES) return fail("seal: a box key is 32 bytes");
   init_sodium();

@@ -41,6 +41,14 @@ Result<BoxKeyPair> from_signing_key(const signing::KeyPair& pair);
 Status write_hq_key_file(const std::string& path, const BoxKeyPair& pair);
 Result<BoxKeyPair> read_hq_key_file(const std::string& path);
 
+// Its public half, handed to a kiosk that cannot reach the server
+// (shelter-server hq-key --public-out, shelterctl trust-hq-key): JSON {"v":1,
+// "kind":"hq", "key_id", "public_key"}, mode 0644. Reading checks the key
+// id against the key (a damaged file is an error, not a wrong key) and
+// refuses the secret key file, which must never leave headquarters.
+Status write_hq_public_file(const std::string& path, std::string_view public_key);
+Result<BoxKeyPair> read_hq_public_file(const std::string& path);  // secret_key ""
+
 // crypto_box_seal of `message` to `public_key` (48 bytes longer).
 Result<std::string> seal(std::string_view public_key, std::string_view message);
 // Opens a sealed box with `pair`; an error for a damaged, altered or cut

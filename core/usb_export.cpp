@@ -254,7 +254,8 @@ Result<std::string> make_sealed_export(Store& store, bool all, size_t& events) {
   if (!*hq)
     return fail(
         "export: this kiosk has no headquarters key yet, so it cannot seal a file that only headquarters can open: "
-        "sync it once with the server (headquarters makes the key with shelter-server hq-key)");
+        "sync it once with the server (headquarters makes the key with shelter-server hq-key), or, with no network, "
+        "take headquarters' public key file: shelterctl trust-hq-key FILE (shelter-server hq-key --public-out FILE)");
   auto key = ensure_device_key(secrets_path(store.path()));
   if (!key) return key.error().context("export");
   auto x = collect_unsynced(store, all);

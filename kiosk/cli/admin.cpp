@@ -1,5 +1,5 @@
 // shelterctl's admin commands: init, backup, restore, enrol, check, rebuild,
-// export-unsynced, import, demo.
+// export-unsynced, trust-hq-key, import, demo.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +11,7 @@
 #include "core/backup.hpp"
 #include "core/fs_util.hpp"
 #include "core/pin.hpp"
+#include "core/sealing.hpp"
 #include "core/usb_export.hpp"
 #include "core/volunteers.hpp"
 #include "kiosk/app/config.hpp"
@@ -212,6 +213,46 @@ int cmd_export_unsynced(const Common& c, const std::string& path, bool all) {
   return 0;
 }
 
+// Headquarters' public key from a file (shelter-server hq-key --public-out),
+// for a kiosk that cannot reach the server: it becomes the key exports and
+// backups are sealed to, as if a sync had brought it, in place of any other
+// current one; the next sync replaces the list with the server's. A key
+// that list showed revoked was replaced at headquarters: a stale file.
+int cmd_trust_hq_key(const Common& c, const std::string& path) {
+  auto key = sealing::read_hq_public_file(path);
+  if (!key) return report(key.error().context("trust-hq-key"));
+  auto store = open_store(c.db);
+  if (!store) return report(store.error().context("trust-hq-key"));
+  auto keys = (*store)->trusted_keys();
+  if (!keys) return report(keys.error().context("trust-hq-key"));
+  const std::string id = key->key_id();
+  std::vector<signing::TrustedKey> kept;
+  std::string replaced;
+  bool known = false;
+  for (auto& k : *keys) {
+    if (k.kind == "hq" && k.key_id == id && k.revoked)
+      return report(fail("trust-hq-key: headquarters key " + id +
+                         " was replaced (revoked in the server's list at this kiosk's last sync): ask headquarters "
+                         "for the current public file (shelter-server hq-key --public-out)"));
+    if (k.kind == "hq" && k.key_id == id) known = true;
+    if (k.kind == "hq" && k.key_id != id && !k.revoked)
+      replaced = k.key_id;
+    else
+      kept.push_back(std::move(k));
+  }
+  if (known && replaced.empty()) {
+    std::cout << "Headquarters key " << id << " is already this kiosk's; nothing changed\n";
+    return 0;
+  }
+  if (!known) kept.push_back({"hq", id, "", "", key->public_key, false});
+  if (auto st = (*store)->set_trusted_keys(kept); !st) return report(st.error().context("trust-hq-key"));
+  std::cout << "Headquarters key " << id << " is now this kiosk's"
+            << (replaced.empty() ? std::string() : " (in place of " + replaced + ")")
+            << ": USB exports and backups are sealed to it. Check that headquarters' shelter-server hq-key showed "
+            << id << ".\n";
+  return 0;
+}
+
 int cmd_import(const Common& c, const std::string& path, bool allow_unsigned) {
   auto bytes = read_file_bytes(path, 2ull << 30);
   if (!bytes) return report(bytes.error().context("import"));
@@ -368,6 +409,12 @@ void add_export_unsynced(CLI::App& app, Common& c, Commands& cmds) {
   export_unsynced->add_option("file", a->file, "Output file")->required();
   export_unsynced->add_flag("--all", a->all, "Every event in the log, not only unsynced ones");
   cmds.add(export_unsynced, [&c, a] { return cmd_export_unsynced(c, a->file, a->all); });
+  // The key it seals to, from a file when no sync can bring it.
+  auto file = std::make_shared<std::string>();
+  auto* trust = app.add_subcommand(
+      "trust-hq-key", "Take headquarters' public key from a file, for a kiosk that cannot reach the server");
+  trust->add_option("file", *file, "The public key file of shelter-server hq-key --public-out")->required();
+  cmds.add(trust, [&c, file] { return cmd_trust_hq_key(c, *file); });
 }
 
 void add_import(CLI::App& app, Common& c, Commands& cmds) {

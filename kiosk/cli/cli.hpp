@@ -92,6 +92,7 @@ void add_restore(CLI::App& app, Common& c, Commands& cmds);
 void add_enrol(CLI::App& app, Common& c, Commands& cmds);
 void add_check(CLI::App& app, Common& c, Commands& cmds);
 void add_rebuild(CLI::App& app, Common& c, Commands& cmds);
+// export-unsynced, and trust-hq-key for the key it seals to
 void add_export_unsynced(CLI::App& app, Common& c, Commands& cmds);
 void add_import(CLI::App& app, Common& c, Commands& cmds);
 void add_demo(CLI::App& app, Common& c, Commands& cmds);

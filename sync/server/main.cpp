@@ -57,7 +57,35 @@ shelter::Result<shelter::UsbExport> open_import(shelter::sync::ServerStore& st, 
   return x;
 }
 
-int make_hq_key(shelter::sync::ServerStore& st, const std::string& out, bool force) {
+// The public half of the server's current headquarters key (what GET
+// /v1/keys gives kiosks) to a file, for a kiosk that cannot reach the server.
+int write_hq_public(shelter::sync::ServerStore& st, const std::string& path) {
+  auto key = st.hq_public_key();
+  if (!key) {
+    std::cerr << "shelter-server: hq-key: " << key.error().message << "\n";
+    return 1;
+  }
+  if (!*key) {
+    std::cerr << "shelter-server: hq-key: there is no headquarters key yet: make one with hq-key --out FILE\n";
+    return 1;
+  }
+  if (auto s = shelter::sealing::write_hq_public_file(path, (*key)->public_key); !s) {
+    std::cerr << "shelter-server: hq-key: " << s.error().message << "\n";
+    return 1;
+  }
+  std::cout << "Public key of headquarters key " << (*key)->key_id << " written to " << path
+            << ": on a kiosk that cannot reach the server, run shelterctl trust-hq-key " << path
+            << " and check that it shows " << (*key)->key_id << ".\n";
+  return 0;
+}
+
+int make_hq_key(shelter::sync::ServerStore& st, const std::string& out, const std::string& public_out, bool force) {
+  if (out.empty() && public_out.empty()) {
+    std::cerr << "shelter-server: hq-key: give --out FILE (a new key), --public-out FILE (the current key's public "
+                 "half), or both\n";
+    return 1;
+  }
+  if (out.empty()) return write_hq_public(st, public_out);
   namespace fs = std::filesystem;
   std::error_code ec;
   if (fs::exists(out, ec) && !force) {
@@ -78,7 +106,7 @@ int make_hq_key(shelter::sync::ServerStore& st, const std::string& out, bool for
   std::cout << "Headquarters key " << *id << " written to " << out
             << "; kiosks seal USB exports and backups to it from their next sync. Give the server --hq-key " << out
             << " (hq-key in its config), and keep a copy offline: without it no sealed file opens.\n";
-  return 0;
+  return public_out.empty() ? 0 : write_hq_public(st, public_out);
 }
 
 int open_backup(const shelter::sealing::BoxKeyPair& hq, const std::string& in, const std::string& out) {
@@ -129,13 +157,16 @@ int main(int argc, char** argv) {
   import_cmd->add_option("file", import_file, "The file")->required();
   import_cmd->add_flag("--unsigned", import_unsigned,
                        "Also take a version 1 (unsigned) file made before the upgrade: its header is trusted");
-  std::string hq_key_out;
+  std::string hq_key_out, hq_public_out;
   bool hq_key_force = false;
   auto* hq_key_cmd = app.add_subcommand(
       "hq-key",
       "Make headquarters' box key: the secret to a file (--hq-key of this server), the public key to every kiosk, "
-      "which seals USB exports and backups to it; exit");
-  hq_key_cmd->add_option("--out", hq_key_out, "Secret key file to write (mode 0600)")->required();
+      "which seals USB exports and backups to it; or write the current key's public file (--public-out); exit");
+  hq_key_cmd->add_option("--out", hq_key_out, "Secret key file of a new key to write (mode 0600)");
+  hq_key_cmd->add_option("--public-out", hq_public_out,
+                         "Public key file to write, of the new key or, without --out, of the current one: for "
+                         "shelterctl trust-hq-key on a kiosk that cannot reach the server");
   hq_key_cmd->add_flag("--force", hq_key_force, "Replace an existing file (keep the old one: it opens older files)");
   std::string backup_in, backup_out;
   auto* open_backup_cmd = app.add_subcommand(
@@ -203,7 +234,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   (*store)->set_hq_secret(hq_secret);
-  if (*hq_key_cmd) return make_hq_key(**store, hq_key_out, hq_key_force);
+  if (*hq_key_cmd) return make_hq_key(**store, hq_key_out, hq_public_out, hq_key_force);
   if (*import_cmd) {
     auto bytes = shelter::read_file_bytes(import_file, 2ull << 30);
     if (!bytes) {

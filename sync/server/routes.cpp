@@ -317,11 +317,25 @@ ApiReply timeline(ServerStore& st, const ApiRequest& req, std::int64_t now) {
   return json_reply(nlohmann::json{{"time", now}, {"hours", hours}, {"series", series}}.dump());
 }
 
+// When, for the log of downloads and of reads that show names (UTC, to the
+// second): the journal stamps each line too, but a log file copied
+// elsewhere keeps it.
+std::string log_time(std::int64_t now_ms) {
+  const std::time_t t = static_cast<std::time_t>(now_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 // GET /v1/transfers[?since=ms]: arrivals that moved a person to a shelter
 // from another (ServerStore::transfers), since `since` (default: the last
 // 48 h). Every headquarters account gets them by route: from, to, how many,
 // the latest. Only a `roster` account also gets each one: who (id and
-// name), from, to, when and the device that recorded it, newest first.
+// name), from, to, when and the device that recorded it, newest first;
+// such a read is logged like a roster download, who and when (not when
+// the list is empty: it showed no one).
 ApiReply transfers(ServerStore& st, const ApiRequest& req, std::int64_t now) {
   Asker a = headquarters(st, req, "transfers");
   if (!a.principal) return a.refusal;
@@ -363,8 +377,14 @@ ApiReply transfers(ServerStore& st, const ApiRequest& req, std::int64_t now) {
                       {"time", t.at_ms},
                       {"device", t.device_id}});
     }
+    const size_t listed = each.size();
     out["transfers"] = std::move(each);
     out["more"] = found->size() > kListed;
+    ApiReply reply = json_reply(out.dump());
+    if (listed > 0)
+      reply.log.push_back("transfers with names read by " + a.principal->name + " at " + log_time(now) + ": " +
+                          std::to_string(listed) + " transfer(s) since " + log_time(since));
+    return reply;
   }
   return json_reply(out.dump());
 }
@@ -414,17 +434,6 @@ ApiReply search(ServerStore& st, const ApiRequest& req, std::int64_t) {
   reply.log.push_back("search by " + a.principal->name + (year.empty() ? "" : " (with a year)") + ": " +
                       std::to_string(out.size()) + " result(s)");
   return reply;
-}
-
-// When, for the log of downloads (UTC, to the second): the journal stamps
-// each line too, but a log file copied elsewhere keeps it.
-std::string log_time(std::int64_t now_ms) {
-  const std::time_t t = static_cast<std::time_t>(now_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 ApiReply download(std::string body, const char* content_type, const char* file_name) {

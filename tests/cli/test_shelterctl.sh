@@ -1,12 +1,14 @@
 #!/bin/bash
 # shelterctl as a user runs it: every command, every bad input, and proof that
 # a failed command changed nothing (same event count, same export, same counts).
-# usage: test_shelterctl.sh SHELTERCTL TEST_DATA_DIR
+# usage: test_shelterctl.sh SHELTERCTL TEST_DATA_DIR SHELTER_SERVER
 set -uo pipefail
 ctl=$1
 data=$2
+server=$3
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+server_pid=""
+trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"' EXIT
 export SHELTER_DB="$work/s.db"
 failures=0
 ok() { echo "ok   $*"; }
@@ -170,6 +172,74 @@ before_rebuild=$(state)
 expect 0 "rebuild again" -- "$ctl" rebuild
 unchanged "$before_rebuild" "second rebuild"
 expect 0 "demo runs" -- "$ctl" demo --dir "$work/demo"
+
+# Headquarters' key by hand. A kiosk enrolled before headquarters made its
+# key, and offline since, refuses to write a USB export until it trusts the
+# public key file headquarters hands it; then headquarters imports the file.
+hq_db="$work/hq.db"
+code=$("$server" --db "$hq_db" enrol-code --shelter tama-02 --device tama-02-a)
+"$server" --db "$hq_db" --port 0 2>"$work/server.log" &
+server_pid=$!
+port=""
+for _ in $(seq 100); do
+  port=$(grep -oE 'listening on 127\.0\.0\.1:[0-9]+' "$work/server.log" | grep -oE '[0-9]+$')
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+off="$work/offline.db"
+expect 0 "a kiosk enrols before headquarters has a key" -- with_pin 246813 "$ctl" --db "$off" enrol --shelter tama-02 \
+  --device tama-02-a --server "http://127.0.0.1:$port" --code "$code" --lead Sato
+kill "$server_pid"
+wait "$server_pid" 2>/dev/null
+server_pid=""
+expect 0 "a check-in at the offline kiosk" -- "$ctl" --db "$off" checkin --name "Offline person" --birth 1980
+expect 1 "export-unsynced without headquarters' key" -- "$ctl" --db "$off" export-unsynced "$work/off.usb"
+contains "$err" "trust-hq-key" "the refusal names the way without a network"
+expect 1 "hq-key --public-out before there is a key" -- "$server" --db "$hq_db" hq-key --public-out "$work/hq.pub"
+contains "$err" "no headquarters key yet" "it says to make one"
+expect 1 "hq-key with no file to write" -- "$server" --db "$hq_db" hq-key
+expect 0 "headquarters makes its key and the public file" -- "$server" --db "$hq_db" hq-key --out "$work/hq.key" \
+  --public-out "$work/hq.pub"
+hq_id=$(grep -oE 'Headquarters key [0-9a-f]{16}' <<<"$out" | grep -oE '[0-9a-f]{16}$')
+[ -n "$hq_id" ] && ok "hq-key printed the key id" || bad "no key id in: $out"
+contains "$out" "trust-hq-key $work/hq.pub" "it says what to run at the kiosk"
+if grep -q secret_key "$work/hq.pub"; then bad "the public file holds the secret"; else ok "the public file holds no secret"; fi
+expect 0 "the public file again, of the current key" -- "$server" --db "$hq_db" hq-key --public-out "$work/hq2.pub"
+cmp -s "$work/hq.pub" "$work/hq2.pub" && ok "the same file" || bad "hq-key --public-out wrote another key"
+hq_keys() { sqlite3 "$off" "SELECT kind, key_id, revoked FROM trusted_key ORDER BY 1, 2"; }
+keys_before=$(hq_keys)
+expect 1 "trust-hq-key refuses the secret key file" -- "$ctl" --db "$off" trust-hq-key "$work/hq.key"
+contains "$err" "secret key file" "it says the secret never leaves headquarters"
+sed -E 's/("key_id": ")[0-9a-f]{16}/\10000000000000000/' "$work/hq.pub" >"$work/damaged.pub"
+expect 1 "trust-hq-key refuses a damaged file" -- "$ctl" --db "$off" trust-hq-key "$work/damaged.pub"
+contains "$err" "does not match" "the key id does not match the key"
+expect 1 "trust-hq-key refuses a file that is no key" -- "$ctl" --db "$off" trust-hq-key "$data/qr/residents.csv"
+contains "$err" "not a headquarters key file" "the message says what the file is not"
+expect 1 "trust-hq-key: missing file" -- "$ctl" --db "$off" trust-hq-key "$work/none.pub"
+[ "$keys_before" = "$(hq_keys)" ] && ok "refused key files changed nothing" || bad "a refused key file changed the keys"
+expect 0 "trust-hq-key" -- "$ctl" --db "$off" trust-hq-key "$work/hq.pub"
+contains "$out" "$hq_id" "it shows the key id headquarters printed"
+expect 0 "trust-hq-key again" -- "$ctl" --db "$off" trust-hq-key "$work/hq.pub"
+contains "$out" "nothing changed" "the same key twice changes nothing"
+expect 0 "export-unsynced works offline" -- "$ctl" --db "$off" export-unsynced "$work/off.usb"
+head -n 1 "$work/off.usb" | grep -qF "\"hq_key\":\"$hq_id\"" && ok "sealed to that key" || bad "not sealed to $hq_id"
+if grep -q "Offline person" "$work/off.usb"; then bad "a name in clear"; else ok "no name in clear"; fi
+expect 0 "headquarters imports it with the secret key" -- "$server" --db "$hq_db" --hq-key "$work/hq.key" import \
+  "$work/off.usb"
+contains "$out" "Imported 2 new of 2 event(s) from device tama-02-a" "the check-in reached headquarters"
+# A new key at headquarters: its file replaces the old key at the kiosk. A
+# key the server's list showed revoked (as a sync brings it) is a stale file.
+expect 0 "headquarters makes a new key" -- "$server" --db "$hq_db" hq-key --out "$work/new.key" --public-out "$work/new.pub"
+expect 0 "trust-hq-key with the new file" -- "$ctl" --db "$off" trust-hq-key "$work/new.pub"
+contains "$out" "in place of $hq_id" "it says which key it replaces"
+[ "$(sqlite3 "$off" "SELECT count(*) FROM trusted_key WHERE kind = 'hq'")" = 1 ] && ok "one headquarters key" \
+  || bad "headquarters keys: $(hq_keys)"
+sqlite3 "$off" "INSERT INTO trusted_key(key_id, kind, device_id, shelter_id, public_key, revoked)
+  VALUES('$hq_id', 'hq', '', '', '$(grep -oE '[0-9a-f]{64}' "$work/hq.pub")', 1)"
+keys_before=$(hq_keys)
+expect 1 "trust-hq-key refuses a key the server revoked" -- "$ctl" --db "$off" trust-hq-key "$work/hq.pub"
+contains "$err" "was replaced" "it asks for the current file"
+[ "$keys_before" = "$(hq_keys)" ] && ok "the stale file changed nothing" || bad "the stale file changed the keys"
 
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

@@ -2,6 +2,7 @@
 # Builds the libFuzzer targets with clang-14 (ASan + UBSan) and fuzzes each
 # for a bounded time (default 60 s; FUZZ_SECONDS to change). New inputs that
 # crash are left in tests/artifacts/fuzz/; add them to the corpus once fixed.
+#   usage: run_fuzzers.sh [TARGET...]   (default: every target below)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=${FUZZ_SECONDS:-60}
@@ -9,29 +10,43 @@ out="$root/build-fuzz"
 mkdir -p "$out" "$root/tests/artifacts/fuzz"
 cxx=${CLANGXX:-clang++-14}
 flags="-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$root"
-# shellcheck disable=SC2086
-$cxx $flags -o "$out/fuzz_qr_parse" "$root/tests/fuzz/fuzz_qr_parse.cpp" \
-  "$root/core/qr_payload.cpp" "$root/core/base45.cpp" "$root/core/model.cpp" "$root/core/signing.cpp" \
-  "$root/core/fs_util.cpp" -lsodium
-# shellcheck disable=SC2086
-$cxx $flags -o "$out/fuzz_sync_push" "$root/tests/fuzz/fuzz_sync_push.cpp" "$root/sync/protocol.cpp" \
-  "$root/core/event.cpp" "$root/core/model.cpp" "$root/core/hlc.cpp" "$root/core/signing.cpp" "$root/core/fs_util.cpp" \
-  -lsodium
-# shellcheck disable=SC2086
-$cxx $flags -o "$out/fuzz_config" "$root/tests/fuzz/fuzz_config.cpp" "$root/kiosk/app/config.cpp" \
-  "$root/core/model.cpp" "$root/core/fs_util.cpp" -ltomlplusplus -lsodium
-# The routes with the whole of core and the server minus its HTTP and
-# PostgreSQL parts.
+targets=${*:-qr_parse sync_push config routes usb_import}
 core=$(ls "$root"/core/*.cpp | grep -v qr_image.cpp)
-server=""
-for f in routes sync_routes usb_import store sqlite_store auth reports search_rule; do server="$server $root/sync/server/$f.cpp"; done
-# shellcheck disable=SC2086
-$cxx $flags -o "$out/fuzz_routes" "$root/tests/fuzz/fuzz_routes.cpp" $core "$root/sync/protocol.cpp" $server \
-  -lsqlite3 -lsodium
+build_target() {
+  # shellcheck disable=SC2086
+  case $1 in
+  qr_parse)
+    $cxx $flags -o "$out/fuzz_qr_parse" "$root/tests/fuzz/fuzz_qr_parse.cpp" \
+      "$root/core/qr_payload.cpp" "$root/core/base45.cpp" "$root/core/model.cpp" "$root/core/signing.cpp" \
+      "$root/core/fs_util.cpp" -lsodium ;;
+  sync_push)
+    $cxx $flags -o "$out/fuzz_sync_push" "$root/tests/fuzz/fuzz_sync_push.cpp" "$root/sync/protocol.cpp" \
+      "$root/core/event.cpp" "$root/core/model.cpp" "$root/core/hlc.cpp" "$root/core/signing.cpp" \
+      "$root/core/fs_util.cpp" -lsodium ;;
+  config)
+    $cxx $flags -o "$out/fuzz_config" "$root/tests/fuzz/fuzz_config.cpp" "$root/kiosk/app/config.cpp" \
+      "$root/core/model.cpp" "$root/core/fs_util.cpp" -ltomlplusplus -lsodium ;;
+  routes)
+    # The whole of core and the server minus its HTTP and PostgreSQL parts.
+    server=""
+    for f in routes sync_routes usb_import store sqlite_store auth reports search_rule; do
+      server="$server $root/sync/server/$f.cpp"
+    done
+    $cxx $flags -o "$out/fuzz_routes" "$root/tests/fuzz/fuzz_routes.cpp" $core "$root/sync/protocol.cpp" $server \
+      -lsqlite3 -lsodium ;;
+  usb_import)
+    # usb_export.cpp also reads a kiosk store: the whole of core.
+    $cxx $flags -o "$out/fuzz_usb_import" "$root/tests/fuzz/fuzz_usb_import.cpp" $core -lsqlite3 -lsodium ;;
+  *)
+    echo "run_fuzzers: no target $1 (qr_parse sync_push config routes usb_import)" >&2
+    exit 2 ;;
+  esac
+}
+for target in $targets; do build_target "$target"; done
 failed=0
-for target in qr_parse sync_push config routes; do
+for target in $targets; do
   work=$(mktemp -d)
-  cp "$root"/tests/fuzz/corpus/$target/* "$work/"
+  cp "$root"/tests/fuzz/corpus/"$target"/* "$work/"
   # The exit status is the fuzzer's (not a pipe's): a crash fails the run.
   if "$out/fuzz_$target" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
     -artifact_prefix="$root/tests/artifacts/fuzz/" -print_final_stats=1 "$work" >"$work.log" 2>&1; then

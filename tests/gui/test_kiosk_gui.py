@@ -229,18 +229,19 @@ def staff(x):
     k.screenshot()
     k.tap("tab:duplicates")
     k.tap("tab:sync")
-    # Headquarters' key, as a sync would have brought it: the export is
-    # sealed to it (without one the kiosk refuses to export).
+    # Headquarters' key, handed over as a file (this kiosk never syncs): the
+    # export is sealed to it (without one the kiosk refuses to export).
     hq = os.path.join(k.dir, "hq")
     os.makedirs(hq)
-    subprocess.run([SERVER, "--db", os.path.join(hq, "server.db"), "hq-key", "--out", os.path.join(hq, "hq.key")],
-                   check=True, capture_output=True)
-    key = json.load(open(os.path.join(hq, "hq.key")))
-    subprocess.run(["sqlite3", k.db, "INSERT INTO trusted_key(key_id, kind, device_id, shelter_id, public_key, revoked) "
-                    f"VALUES('{key['key_id']}', 'hq', '', '', '{key['public_key']}', 0)"], check=True)
+    subprocess.run([SERVER, "--db", os.path.join(hq, "server.db"), "hq-key", "--out", os.path.join(hq, "hq.key"),
+                    "--public-out", os.path.join(hq, "hq.pub")], check=True, capture_output=True)
+    key = json.load(open(os.path.join(hq, "hq.pub")))
+    said = k.ctl("trust-hq-key", os.path.join(hq, "hq.pub"))
+    check(key["key_id"] in said, f"the kiosk takes headquarters' public key file: {said.strip()}")
     k.tap("tab:export")
     k.tap("export-usb")
     check(k.wait_for(widget="notice:staff.exported"), "export written")
+    k.screenshot()
     # The lead enrols a volunteer: a name on the keyboard, a PIN twice.
     k.tap("tab:team")
     check(k.wait_for(widget="team-remove:1"), "the team tab lists the volunteers")

@@ -250,8 +250,22 @@ check(code == 200 and found.get("routes") == routes and len(listed) == 1
       and {k: v for k, v in listed[0].items() if k != "time"}
       == {"person": mover, "name": "Transfer person", "from": "tama-02", "to": "tama-01", "device": "tama-01-a"}
       and listed[0]["time"] == routes[0]["last"], f"the roster role sees who moved, when, and which kiosk: {found}")
+
+
+def name_reads():
+    """The server log's lines of transfer reads that showed names."""
+    return [line for line in open(os.path.join(work, "server.log")).read().splitlines()
+            if "transfers with names read by" in line]
+
+
+reads = name_reads()
+check(len(reads) == 1 and "transfers with names read by hq-roster at " in reads[0]
+      and reads[0].endswith(": 1 transfer(s) since 1970-01-01T00:00:00Z") and mover not in reads[0]
+      and "Transfer person" not in reads[0],
+      f"a read of who moved is in the server's log like a roster download, with who and when, not whom: {reads}")
 code, found = get(f"/v1/transfers?since={routes[0]['last'] + 1}", ROSTER)
 check(code == 200 and found.get("routes") == [] and found.get("transfers") == [], f"since a later time: none ({found})")
+check(len(name_reads()) == 1, "reads by counts and search accounts, or of an empty list, are not logged as such")
 check(get("/v1/transfers", a1_token)[0] == 403 and get("/v1/transfers", None)[0] == 401,
       "kiosks and anonymous callers cannot read transfers")
 check(get("/v1/transfers?since=-1", HQ)[0] == 400, "a bad since is refused")

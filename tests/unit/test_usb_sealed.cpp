@@ -53,7 +53,8 @@ struct SealedKiosk {
   }
 };
 
-std::string refusal(const Result<UsbExport>& r) {
+template <typename T>
+std::string refusal(const Result<T>& r) {
   REQUIRE_FALSE(r.ok());
   return r.error().message;
 }
@@ -104,6 +105,37 @@ TEST_CASE("a kiosk without headquarters' key writes no export and says why", "[u
   revoked.revoked = true;
   REQUIRE(k.store->set_trusted_keys({revoked}).ok());
   CHECK_FALSE(make_sealed_export(*k.store, true, n).ok());
+}
+
+TEST_CASE("headquarters' public key file holds no secret, and refuses damage", "[usb][sealed]") {
+  TempDir dir;
+  const auto hq = sealing::generate();
+  const std::string pub = dir.file("hq.pub"), secret = dir.file("hq.key");
+  REQUIRE(sealing::write_hq_public_file(pub, hq.public_key).ok());
+  REQUIRE(sealing::write_hq_key_file(secret, hq).ok());
+  const std::string text = read_all(pub);
+  CHECK_FALSE(contains(text, signing::to_hex(hq.secret_key)));
+  CHECK_FALSE(contains(text, "secret"));
+  auto back = sealing::read_hq_public_file(pub);
+  REQUIRE(back.ok());
+  CHECK(back->public_key == hq.public_key);
+  CHECK(back->secret_key.empty());
+  CHECK(back->key_id() == hq.key_id());
+  // The secret key file never goes to a kiosk, even though it holds the key.
+  CHECK(contains(refusal(sealing::read_hq_public_file(secret)), "secret key file"));
+  // Another key under the same id: damaged.
+  std::string other = text;
+  const std::string hex = signing::to_hex(hq.public_key);
+  other.replace(other.find(hex), hex.size(), signing::to_hex(sealing::generate().public_key));
+  REQUIRE(write_file_atomic(pub, other).ok());
+  CHECK(contains(refusal(sealing::read_hq_public_file(pub)), "does not match"));
+  // A low-order point nothing can be sealed to: all zeros, with its id.
+  const std::string zeros(32, '\0');
+  REQUIRE(sealing::write_hq_public_file(pub, zeros).ok());
+  CHECK(contains(refusal(sealing::read_hq_public_file(pub)), "not a usable"));
+  CHECK_FALSE(sealing::read_hq_public_file(dir.file("missing.pub")).ok());
+  REQUIRE(write_file_atomic(pub, "{\"v\":1,\"kind\":\"card\"}").ok());
+  CHECK(contains(refusal(sealing::read_hq_public_file(pub)), "not a headquarters key file"));
 }
 
 TEST_CASE("a touched, cut, foreign or unsigned export is refused whole", "[usb][sealed]") {
