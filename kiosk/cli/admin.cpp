@@ -126,10 +126,9 @@ Status update_config(const std::string& path, const std::vector<std::pair<std::s
 // both config files.
 int cmd_enrol(const Common& c, const std::string& shelter, const std::string& device, const std::string& name,
               const std::string& server, const std::string& code, const std::string& lead,
-              const std::string& kiosk_config, const std::string& sync_config) {
+              const std::string& kiosk_config, const std::string& sync_config, bool insecure) {
   const std::string ctx = "enrol";
-  if (server.rfind("http://", 0) != 0 && server.rfind("https://", 0) != 0)
-    return report(fail(ctx + ": --server must be an http:// or https:// address, e.g. http://10.0.0.5:8470"));
+  if (auto st = sync::check_server_url(server, insecure); !st) return report(st.error().context(ctx + ": --server"));
   if (auto st = check_volunteer_name(lead); !st) return report(st.error().context(ctx + ": --lead"));
   auto pin = read_pin_stdin("PIN of " + lead);
   if (!pin) return report(pin.error().context(ctx));
@@ -172,8 +171,12 @@ int cmd_enrol(const Common& c, const std::string& shelter, const std::string& de
         !st)
       return report(st.error().context(ctx));
   if (!sync_config.empty())
-    if (auto st = update_config(sync_config, {{"db", db}, {"server", server}},
-                                [](const std::string&) -> Status { return {}; });
+    if (auto st = update_config(
+            sync_config,
+            insecure
+                ? std::vector<std::pair<std::string, std::string>>{{"db", db}, {"server", server}, {"insecure", "true"}}
+                : std::vector<std::pair<std::string, std::string>>{{"db", db}, {"server", server}},
+            [](const std::string&) -> Status { return {}; });
         !st)
       return report(st.error().context(ctx));
   std::cout << "Enrolled " << device << " at shelter " << shelter << " with " << server << "; lead " << lead
@@ -371,6 +374,7 @@ void add_restore(CLI::App& app, Common& c, Commands& cmds) {
 void add_enrol(CLI::App& app, Common& c, Commands& cmds) {
   struct Args {
     std::string shelter, device, name, server, code, lead, kiosk_config, sync_config;
+    bool insecure = false;
   };
   auto a = std::make_shared<Args>();
   auto* enrol = app.add_subcommand(
@@ -383,8 +387,11 @@ void add_enrol(CLI::App& app, Common& c, Commands& cmds) {
   enrol->add_option("--lead", a->lead, "Name of the shelter lead who signs in to staff mode first")->required();
   enrol->add_option("--kiosk-config", a->kiosk_config, "Kiosk TOML to update (db, ids, shelter name)");
   enrol->add_option("--sync-config", a->sync_config, "Sync daemon TOML to update (db, server)");
+  enrol->add_flag("--insecure", a->insecure,
+                  "Allow plain http:// to another machine (a network you trust); the sync config says so too");
   cmds.add(enrol, [&c, a] {
-    return cmd_enrol(c, a->shelter, a->device, a->name, a->server, a->code, a->lead, a->kiosk_config, a->sync_config);
+    return cmd_enrol(c, a->shelter, a->device, a->name, a->server, a->code, a->lead, a->kiosk_config, a->sync_config,
+                     a->insecure);
   });
 }
 

@@ -24,7 +24,9 @@ int main(int argc, char** argv) {
   bool once = false;
   int interval = 15, max_backoff = 60;
   app.add_option("--db", db, "The kiosk's SQLite database");
-  app.add_option("--server", options.server, "Server URL, e.g. http://10.0.0.5:8470");
+  app.add_option("--server", options.server, "Server URL, e.g. https://shelter.city.example:8443");
+  bool insecure = false;
+  app.add_flag("--insecure", insecure, "Allow plain http:// to another machine (a network you trust)");
   app.add_option("--batch", options.batch, "Events per request")->check(CLI::Range(1, 2000));
   app.add_option("--interval", interval, "Seconds between rounds when all is well")->check(CLI::Range(1, 3600));
   app.add_option("--max-backoff", max_backoff, "Longest wait after failures, seconds")->check(CLI::Range(1, 3600));
@@ -46,6 +48,10 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  }
+  if (auto st = shelter::sync::check_server_url(options.server, insecure); !st) {
+    std::cerr << "shelter-sync: " << st.error().message << "\n";
+    return 1;
   }
   auto store = shelter::Store::open(db, shelter::Store::Options{.create = false});
   if (!store) {

@@ -93,6 +93,28 @@ void Syncer::note_server_time(std::int64_t t0, std::int64_t t1, std::int64_t ser
   (void)store_.set_meta(kClockSampleMeta, std::to_string(rtt) + " " + std::to_string(t1));
 }
 
+Status check_server_url(const std::string& url, bool insecure) {
+  const bool tls = url.rfind("https://", 0) == 0;
+  if (!tls && url.rfind("http://", 0) != 0)
+    return fail("server address " + url +
+                " must start with https:// (or http:// to this machine), e.g. "
+                "https://shelter.city.example:8443");
+  if (tls || insecure) return {};
+  std::string host = url.substr(7);
+  host = host.substr(0, host.find('/'));
+  if (host.starts_with("[")) {
+    host = host.substr(0, host.find(']') + 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  const bool loopback = host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
+  if (loopback) return {};
+  return fail("server address " + url +
+              " is plain HTTP to another machine: the sync token, enrolment codes and "
+              "evacuees' records would cross the network readable by anyone on it; use https://, or --insecure "
+              "on a network you trust");
+}
+
 Syncer::Syncer(Store& store, SyncOptions options)
     : impl_(new Impl(options.server)), store_(store), options_(std::move(options)) {
   impl_->client.set_connection_timeout(options_.timeout_seconds);

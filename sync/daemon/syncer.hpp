@@ -32,6 +32,12 @@ struct SyncOptions {
   std::function<std::int64_t()> clock = system_millis;  // this device's wall clock
 };
 
+// A server address the daemon and shelterctl may use: https://, or plain
+// http:// only to this machine (127.0.0.0/8, localhost, [::1]) unless
+// `insecure` (--insecure): tokens, enrolment codes and evacuees' records
+// must not cross a network, often open disaster Wi-Fi, readable by anyone.
+Status check_server_url(const std::string& url, bool insecure);
+
 struct SyncReport {
   int pushed = 0;            // events acknowledged by the server
   int refused = 0;           // events the server refused for good (kept for staff; see Store::refused_events)

@@ -197,13 +197,22 @@ Result<std::string> Credentials::add_user(const std::string& name, const std::st
   return token;
 }
 
-Result<std::string> Credentials::login(const std::string& name, const std::string& password) {
-  auto user = repo_.find_user(name);
-  if (!user) return user.error();
-  // One message for an unknown name and a wrong password: no account probing.
-  if (!*user || !password_matches((*user)->password_hash, password)) return fail("wrong name or password");
+bool account_password_matches(const std::optional<UserRow>& account, const std::string& password) {
+  // A hash of a password nobody knows, made once with the same cost.
+  static const std::string dummy = [] {
+    auto h = hash_password(random_token());
+    return h ? *h : std::string();
+  }();
+  if (!account || account->password_hash.empty()) {
+    (void)password_matches(dummy, password);
+    return false;
+  }
+  return password_matches(account->password_hash, password);
+}
+
+Result<std::string> Credentials::open_session(const UserRow& user) {
   const std::string token = random_token();
-  if (auto st = repo_.insert_token({hash_secret(token), "session", "", "", name, (*user)->role, now_s()}); !st)
+  if (auto st = repo_.insert_token({hash_secret(token), "session", "", "", user.name, user.role, now_s()}); !st)
     return st.error().context("sign in");
   return token;
 }

@@ -137,7 +137,12 @@ class Credentials {
   // of the old one: its API token and its sessions.
   Result<std::string> add_user(const std::string& name, const std::string& role, const std::string& password);
   // Dashboard sign-in: a session token valid for kSessionHours.
-  Result<std::string> login(const std::string& name, const std::string& password);
+  // Sign-in in three steps, so that the password hash (slow on purpose)
+  // runs outside a backend's lock (ServerStore::login): the account, the
+  // check (the same cost for an unknown name: no probing by timing), then
+  // a session token valid for kSessionHours.
+  Result<std::optional<UserRow>> find_account(const std::string& name) { return repo_.find_user(name); }
+  Result<std::string> open_session(const UserRow& user);
   Result<TokenCheck> authenticate(const std::string& token);
   // Sign-out: this dashboard session stops working.
   Status end_session(const std::string& token);
@@ -155,6 +160,9 @@ std::string random_code();                           // 10 characters without lo
 // Argon2id (libsodium crypto_pwhash_str), interactive limits.
 Result<std::string> hash_password(const std::string& password);
 bool password_matches(const std::string& hash, const std::string& password);
+// password_matches for an account, or, for none (or one without a
+// password), a check as slow that always fails.
+bool account_password_matches(const std::optional<UserRow>& account, const std::string& password);
 // Checks a new headquarters account and hashes its password ("" when it has
 // none: API token only).
 Result<std::string> new_user_password_hash(const std::string& name, const std::string& role,

@@ -16,6 +16,7 @@ ApiRequest to_api_request(const httplib::Request& req) {
   for (const auto& [name, value] : req.params) r.params.emplace(name, value);  // the first of repeated names
   r.authorization = req.get_header_value("Authorization");
   r.shelter_time = req.get_header_value("X-Shelter-Time");
+  r.remote_address = req.remote_addr;
   r.body = req.body;  // empty for a POST: read_body reads it
   return r;
 }
@@ -69,6 +70,7 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
     res.status = reply.status;
     if (!reply.attachment.empty())
       res.set_header("Content-Disposition", "attachment; filename=\"" + reply.attachment + "\"");
+    if (reply.retry_after > 0) res.set_header("Retry-After", std::to_string(reply.retry_after));
     res.set_content(reply.body, reply.content_type);
   };
   for (const RouteName& name : api_routes()) {
@@ -100,7 +102,12 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
     log_line("dashboard folder " + impl_->options.dashboard_dir + " not found: serving the API only");
   http.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
     res.set_header("X-Content-Type-Options", "nosniff");
-    res.set_header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'");
+    // Never framed (no clickjacking of the dashboard), and HTTPS only once
+    // a browser has seen it over HTTPS (browsers ignore HSTS on plain HTTP).
+    res.set_header("Content-Security-Policy",
+                   "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'");
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_header("Strict-Transport-Security", "max-age=31536000");
     res.set_header("Cache-Control", "no-store");
   });
 }

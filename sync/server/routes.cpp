@@ -255,13 +255,31 @@ ApiReply counts(ServerStore& st, const ApiRequest& req, std::int64_t) {
 }
 
 // POST /v1/login {"name", "password"}
-ApiReply login(ServerStore& st, const ApiRequest& req, std::int64_t) {
+ApiReply login(ServerStore& st, const ApiRequest& req, std::int64_t now) {
   auto j = nlohmann::json::parse(req.body, nullptr, false);
   if (!j.is_object() || !j.contains("name") || !j["name"].is_string() || !j.contains("password") ||
       !j["password"].is_string())
     return refused(400, "sign in: give name and password");
-  auto token = st.login(j["name"].get<std::string>(), j["password"].get<std::string>());
-  if (!token) return refused(401, "sign in: " + token.error().message);
+  const std::string name = j["name"].get<std::string>();
+  // Wrong tries slow down the name and the address, known name or not
+  // (SignInGuard): a waiting try is answered at once, without a hash.
+  SignInGuard& guard = st.sign_in_guard();
+  if (const std::int64_t wait = guard.wait_ms(name, req.remote_address, now); wait > 0) {
+    ApiReply reply = refused(429, "sign in: too many wrong tries; wait " + std::to_string((wait + 999) / 1000) + " s");
+    reply.retry_after = static_cast<int>((wait + 999) / 1000);
+    return reply;
+  }
+  auto token = st.login(name, j["password"].get<std::string>());
+  if (!token && token.error().message.starts_with("busy")) {
+    ApiReply reply = refused(503, "sign in: " + token.error().message);
+    reply.retry_after = 2;
+    return reply;
+  }
+  if (!token) {
+    guard.failed(name, req.remote_address, now);
+    return refused(401, "sign in: " + token.error().message);
+  }
+  guard.succeeded(name);
   auto check = st.authenticate(*token);
   if (!check || !check->principal) return refused(503, "sign in: " + (check ? check->refused : check.error().message));
   const Principal& p = *check->principal;

@@ -20,6 +20,7 @@ struct ApiRequest {
   std::map<std::string, std::string> params;  // query parameters
   std::string authorization;                  // the Authorization header ("Bearer <token>")
   std::string shelter_time;                   // the X-Shelter-Time header (a daemon's clock, ms)
+  std::string remote_address;                 // the client's IP address ("" when not over the network)
   std::string body;
 };
 
@@ -28,6 +29,7 @@ struct ApiReply {
   std::string body;  // JSON unless content_type says otherwise
   std::string content_type = "application/json";
   std::string attachment;        // a download's file name (Content-Disposition), "" for none
+  int retry_after = 0;           // seconds, for a 429 or 503 (Retry-After), 0 for none
   int future_events = 0;         // push: events stamped too far ahead (clamped), for the kiosk status
   std::vector<std::string> log;  // what happened, for the server's log (never whose data)
 };

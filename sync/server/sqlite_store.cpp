@@ -432,9 +432,13 @@ CREATE INDEX IF NOT EXISTS event_arrival_time ON event((CASE WHEN clamp <> 0 THE
     std::lock_guard lock(mu_);
     return auth_.add_user(name, role, password);
   }
-  Result<std::string> login(const std::string& name, const std::string& password) override {
+  Result<std::optional<UserRow>> find_account(const std::string& name) override {
     std::lock_guard lock(mu_);
-    return auth_.login(name, password);
+    return auth_.find_account(name);
+  }
+  Result<std::string> open_session(const UserRow& user) override {
+    std::lock_guard lock(mu_);
+    return auth_.open_session(user);
   }
   Status end_session(const std::string& token) override {
     std::lock_guard lock(mu_);

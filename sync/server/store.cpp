@@ -12,6 +12,18 @@ Status check_shelter(const std::string& id, const std::string& name, int capacit
   return {};
 }
 
+Result<std::string> ServerStore::login(const std::string& name, const std::string& password) {
+  auto account = find_account(name);
+  if (!account) return account.error();
+  // A sign-in waits up to 2 s for a hash slot: a flood of them is answered
+  // "busy" instead of queueing without end.
+  if (!sign_in_guard_.enter_hash(2000)) return fail("busy: too many sign-ins at once; try again in a moment");
+  const bool ok = account_password_matches(*account, password);
+  sign_in_guard_.leave_hash();
+  if (!ok) return fail("wrong name or password");
+  return open_session(**account);
+}
+
 Result<std::optional<signing::TrustedKey>> ServerStore::hq_public_key() {
   auto all = keys();
   if (!all) return all.error();

@@ -16,6 +16,7 @@
 #include "core/store.hpp"
 #include "sync/protocol.hpp"
 #include "sync/server/auth.hpp"
+#include "sync/server/sign_in_guard.hpp"
 
 namespace shelter::sync {
 
@@ -119,7 +120,14 @@ class ServerStore {
   virtual Result<std::string> add_user(const std::string& name, const std::string& role,
                                        const std::string& password) = 0;
   // Dashboard sign-in: a session token valid for kSessionHours.
-  virtual Result<std::string> login(const std::string& name, const std::string& password) = 0;
+  // "wrong name or password" (the same for an unknown name, at the same
+  // cost), or "busy: ..." when kMaxConcurrentHashes sign-ins are already
+  // being checked; the hash runs outside the backend's lock.
+  Result<std::string> login(const std::string& name, const std::string& password);
+  virtual Result<std::optional<UserRow>> find_account(const std::string& name) = 0;
+  virtual Result<std::string> open_session(const UserRow& user) = 0;
+  // Wrong sign-ins by name and address (POST /v1/login).
+  SignInGuard& sign_in_guard() { return sign_in_guard_; }
   virtual Status end_session(const std::string& token) = 0;
   // The highest device_seq stored from this device id (0: none), for the
   // enrol reply: a replacement tablet continues after the lost one.
@@ -150,6 +158,7 @@ class ServerStore {
 
  private:
   sealing::BoxKeyPair hq_secret_;
+  SignInGuard sign_in_guard_;
 };
 
 // The embedded default: one SQLite file, writes serialised.

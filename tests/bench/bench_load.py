@@ -30,6 +30,8 @@ ap.add_argument("build")
 ap.add_argument("--kiosks", type=int, default=50)
 ap.add_argument("--rate", type=float, default=200)
 ap.add_argument("--seconds", type=float, default=180)
+ap.add_argument("--signin-flood", type=int, default=0,
+                help="threads sending wrong dashboard sign-ins as fast as they can during the load")
 args = ap.parse_args()
 SERVER = os.path.join(args.build, "sync", "shelter-server")
 PG = os.environ.get("SHELTER_PG_URL", "")
@@ -38,6 +40,29 @@ PORT = free_port()
 URL = f"http://127.0.0.1:{PORT}"
 server = start_server(SERVER, STORE, PORT, os.path.join(work, "server.log"))
 hq = run(SERVER, *STORE, "add-user", "--name", "hq-load", "--role", "counts")
+subprocess.run([SERVER, *STORE, "add-user", "--name", "hq-desk", "--role", "counts", "--password-stdin"],
+               input="correct horse battery\n", text=True, capture_output=True, check=True)
+
+
+def sign_in(name, password):
+    """(status, ms) of one dashboard sign-in."""
+    req = urllib.request.Request(URL + "/v1/login", data=json.dumps({"name": name, "password": password}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    t0 = time.perf_counter()
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            r.read()
+            status = r.status
+    except urllib.error.HTTPError as e:
+        status = e.code
+    return status, (time.perf_counter() - t0) * 1000
+
+
+# A wrong password for a real name and any password for a made-up one cost
+# the same (both hash), so names cannot be probed by timing.
+known = [sign_in("hq-desk", "wrong password")[1]]
+unknown = [sign_in("no-such-user", "wrong password")[1]]
+print(f"sign-in: wrong password for a real name {known[0]:.0f} ms, unknown name {unknown[0]:.0f} ms")
 
 
 def post(path, body, token):
@@ -110,6 +135,17 @@ def headquarters():
         time.sleep(0.5)
 
 
+flood = {}
+
+
+def sign_in_flood(n):
+    rng = random.Random(1000 + n)
+    while time.time() < stop:
+        status, _ = sign_in(f"guess-{rng.getrandbits(32):08x}", "hunter2")
+        with lock:
+            flood[status] = flood.get(status, 0) + 1
+
+
 def cpu_seconds(pid):
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -118,6 +154,7 @@ def cpu_seconds(pid):
 cpu0, t_start = cpu_seconds(server.pid), time.time()
 threads = [threading.Thread(target=kiosk, args=(dev, tok, n)) for n, (dev, tok) in enumerate(tokens.items())]
 threads.append(threading.Thread(target=headquarters))
+threads += [threading.Thread(target=sign_in_flood, args=(n,)) for n in range(args.signin_flood)]
 for t in threads:
     t.start()
 for t in threads:
@@ -139,6 +176,9 @@ print(f"load: {args.kiosks} kiosks x {args.rate:.0f} check-ins/min for {elapsed:
 print(f"push latency p50 {pct(push_ms, 0.5):.1f} ms, p99 {pct(push_ms, 0.99):.1f} ms, max {max(push_ms):.0f} ms; "
       f"counts (HQ) p50 {pct(count_ms, 0.5):.1f} ms, p99 {pct(count_ms, 0.99):.1f} ms ({len(count_ms)} reads)")
 print(f"server CPU {100 * cpu / elapsed:.0f}% of one core, peak RSS {hwm:.0f} MB; {len(errors)} retried pushes")
+if args.signin_flood:
+    print(f"sign-in flood: {args.signin_flood} threads, {sum(flood.values())} tries answered "
+          f"{dict(sorted(flood.items()))} (401 wrong, 429 waiting, 503 busy)")
 server.terminate()
 server.wait()
 if PG:

@@ -47,5 +47,7 @@ for u in shelter-kiosk shelter-sync shelter-server; do
 done
 hard=$(grep -c -E '^(ProtectSystem=strict|PrivateTmp=yes|NoNewPrivileges=yes|User=shelter-)' "$root/deploy/systemd/shelter-server.service")
 check "shelter-server.service runs hardened as its own user" '[ "$hard" -eq 4 ]'
+bounds=$(grep -c -E '^(MemoryMax=|TasksMax=)' "$root/deploy/systemd/shelter-server.service")
+check "shelter-server.service bounds its memory and tasks" '[ "$bounds" -eq 2 ]'
 echo "$fails failure(s)"
 exit $((fails > 0))

@@ -103,6 +103,13 @@ def strip(c):
 
 server = start_server()
 HQ = server_cli("add-user", "--name", "hq-counts", "--role", "counts")
+# Every answer, the dashboard's pages and the API's, refuses framing and
+# asks browsers for HTTPS from then on.
+for path in ("/", "/v1/health"):
+    with urllib.request.urlopen(URL + path) as r:
+        csp, hsts = r.headers.get("Content-Security-Policy", ""), r.headers.get("Strict-Transport-Security", "")
+        check("frame-ancestors 'none'" in csp and r.headers.get("X-Frame-Options") == "DENY" and "max-age=" in hsts,
+              f"{path} is never framed and asks for HTTPS: {csp!r} {hsts!r}")
 SEARCHER = server_cli("add-user", "--name", "hq-safety", "--role", "search")
 a1, a2, b1 = kiosk("tama-01-a", "tama-01"), kiosk("tama-01-b", "tama-01"), kiosk("tama-02-a", "tama-02")
 for i in range(10):
@@ -560,6 +567,18 @@ check(r.returncode == 1 and "unknown code" in r.stderr and not os.path.exists(sy
       and 'staff_pin_hash = ""' in open(kiosk_toml).read(), f"a wrong code changes no config: {r.stderr.strip()}")
 r = enrol(code3, "246813", server="10.0.0.5:8470")
 check(r.returncode == 1 and "http://" in r.stderr, f"a server address without a scheme is refused: {r.stderr.strip()}")
+# Plain HTTP only to this machine: tokens and records never cross a network in clear.
+r = enrol(code3, "246813", server="http://10.0.0.5:8470")
+check(r.returncode == 1 and "plain HTTP to another machine" in r.stderr and "--insecure" in r.stderr
+      and not os.path.exists(sync_toml), f"enrol refuses http:// to another machine: {r.stderr.strip()}")
+r = subprocess.run([SYNC, "--db", k4, "--server", "http://192.0.2.7:8470", "--once"], capture_output=True, text=True)
+check(r.returncode == 1 and "plain HTTP to another machine" in r.stderr, f"so does shelter-sync: {r.stderr.strip()}")
+r = subprocess.run([SYNC, "--db", k4, "--server", "http://192.0.2.7:8470", "--insecure", "--once", "--timeout", "1"],
+                   capture_output=True, text=True)
+check("plain HTTP" not in r.stderr, f"--insecure lets it try: {r.stderr.strip()[:120]}")
+for ok_url in ("http://127.0.0.1:1", "http://localhost:1", "http://[::1]:1"):
+    r = subprocess.run([SYNC, "--db", k4, "--server", ok_url, "--once", "--timeout", "1"], capture_output=True, text=True)
+    check("plain HTTP" not in r.stderr, f"{ok_url} is this machine: {r.stderr.strip()[:80]}")
 r = enrol(code3, "246813")
 kt = open(kiosk_toml).read()
 check(r.returncode == 0 and "# kept comment" in kt and 'language = "en"' in kt and "$argon2id$" not in kt

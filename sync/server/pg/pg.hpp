@@ -221,9 +221,8 @@ class PgServerStore final : public ServerStore {
   Result<std::string> add_user(const std::string& name, const std::string& role, const std::string& password) override {
     return auth_.add_user(name, role, password);
   }
-  Result<std::string> login(const std::string& name, const std::string& password) override {
-    return auth_.login(name, password);
-  }
+  Result<std::optional<UserRow>> find_account(const std::string& name) override { return auth_.find_account(name); }
+  Result<std::string> open_session(const UserRow& user) override { return auth_.open_session(user); }
   Status end_session(const std::string& token) override { return auth_.end_session(token); }
   Result<int> revoke(const std::string& device_id, const std::string& user_name) override {
     return auth_.revoke(device_id, user_name);
