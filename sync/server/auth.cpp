@@ -197,12 +197,23 @@ Result<std::string> Credentials::add_user(const std::string& name, const std::st
   return token;
 }
 
-bool account_password_matches(const std::optional<UserRow>& account, const std::string& password) {
-  // A hash of a password nobody knows, made once with the same cost.
+namespace {
+// A hash of a password nobody knows, made once with the same cost.
+const std::string& dummy_hash() {
   static const std::string dummy = [] {
     auto h = hash_password(random_token());
     return h ? *h : std::string();
   }();
+  return dummy;
+}
+}  // namespace
+
+void prepare_sign_in() {
+  (void)dummy_hash();
+}
+
+bool account_password_matches(const std::optional<UserRow>& account, const std::string& password) {
+  const std::string& dummy = dummy_hash();
   if (!account || account->password_hash.empty()) {
     (void)password_matches(dummy, password);
     return false;

@@ -163,6 +163,9 @@ bool password_matches(const std::string& hash, const std::string& password);
 // password_matches for an account, or, for none (or one without a
 // password), a check as slow that always fails.
 bool account_password_matches(const std::optional<UserRow>& account, const std::string& password);
+// Makes the dummy hash now (the server's start), so that the first sign-in
+// with an unknown name does not pay for making it.
+void prepare_sign_in();
 // Checks a new headquarters account and hashes its password ("" when it has
 // none: API token only).
 Result<std::string> new_user_password_hash(const std::string& name, const std::string& role,

@@ -64,6 +64,7 @@ struct Server::Impl {
 Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store, std::move(options), {}, 0}) {
   auto& http = impl_->http;
   http.set_payload_max_length(kMaxBodyBytes);
+  prepare_sign_in();
   auto answer = [&st = impl_->store](const ApiRequest& request, httplib::Response& res) {
     const ApiReply reply = route(st, request, system_millis());
     for (const auto& line : reply.log) log_line(line);
