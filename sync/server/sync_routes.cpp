@@ -140,23 +140,19 @@ ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, 
   // file sends again what it pulled back) is answered as the stored one
   // is: the merge acknowledges it, or refuses it as a conflict if it
   // differs. Only a new staff event needs its volunteer's signature.
+  std::set<std::string> unchecked;  // unverified: refused, or (stored already) admitted without their signature
   if (!unverified.empty()) {
     std::vector<std::string> ids;
     for (const auto& f : unverified) ids.push_back(f.id);
     auto stored = st.stored_ids(ids);
     if (!stored) return refused(503, "push: " + stored.error().message);
-    std::set<std::string> out;
+    unchecked.insert(ids.begin(), ids.end());
     for (auto& f : unverified)
-      if (!stored->count(f.id)) {
-        out.insert(f.id);
-        elsewhere.push_back(f);
-      }
-    std::erase_if(admissible.events, [&](const Event& e) { return out.count(e.id) > 0; });
+      if (!stored->count(f.id)) elsewhere.push_back(std::move(f));
+    std::erase_if(admissible.events, [&](const Event& e) { return unchecked.count(e.id) > 0 && !stored->count(e.id); });
   }
   // The signatures checked above go with the events from now on; an
   // unchecked one (a copy of a stored event) is not kept.
-  std::set<std::string> unchecked;
-  for (const auto& f : unverified) unchecked.insert(f.id);
   for (const auto& e : admissible.events)
     if (auto sig = request->staff_signatures.find(e.id);
         sig != request->staff_signatures.end() && !volunteer_of(e.author).empty() && !unchecked.count(e.id))
