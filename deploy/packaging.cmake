@@ -71,6 +71,13 @@ if(HELP2MAN)
     add_custom_target(man_${comp} ALL DEPENDS ${_man})
     install(FILES ${_man} DESTINATION share/man/man1 COMPONENT ${comp})
   endforeach()
+  # shelter-tls, in sbin: section 8.
+  set(_man ${CMAKE_BINARY_DIR}/deb/shelter-tls.8.gz)
+  add_custom_command(OUTPUT ${_man}
+                     COMMAND sh -c "'${HELP2MAN}' --no-info --section=8 --version-string=${PROJECT_VERSION} -n 'Shelter Check-in TLS certificates' '${PROJECT_SOURCE_DIR}/deploy/shelter-tls' | gzip -9n > '${_man}'"
+                     DEPENDS ${PROJECT_SOURCE_DIR}/deploy/shelter-tls VERBATIM)
+  add_custom_target(man_shelter_tls ALL DEPENDS ${_man})
+  install(FILES ${_man} DESTINATION share/man/man8 COMPONENT server)
 endif()
 install(FILES ${SHELTER_DEB_DIR}/copyright DESTINATION share/doc/shelterctl COMPONENT ctl)
 install(FILES ${_changelog_gz} DESTINATION share/doc/shelterctl RENAME changelog.Debian.gz COMPONENT ctl)
