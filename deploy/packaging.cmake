@@ -22,6 +22,13 @@ function(shelter_deb comp pkg user state groups configs units start_units)
   string(REPLACE ";" " " UNITS "${units}")
   string(REPLACE ";" " " START_UNITS "${start_units}")
   set(EXTRA_POSTINST "")
+  set(EXTRA_POSTRM "")
+  if(EXISTS ${SHELTER_DEB_DIR}/${comp}-postinst.sh)
+    file(READ ${SHELTER_DEB_DIR}/${comp}-postinst.sh EXTRA_POSTINST)
+  endif()
+  if(EXISTS ${SHELTER_DEB_DIR}/${comp}-postrm.sh)
+    file(READ ${SHELTER_DEB_DIR}/${comp}-postrm.sh EXTRA_POSTRM)
+  endif()
   foreach(script postinst prerm postrm)
     configure_file(${SHELTER_DEB_DIR}/${script}.in ${CMAKE_BINARY_DIR}/deb/${comp}/${script} @ONLY
                    FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ
@@ -64,6 +71,13 @@ if(HELP2MAN)
     add_custom_target(man_${comp} ALL DEPENDS ${_man})
     install(FILES ${_man} DESTINATION share/man/man1 COMPONENT ${comp})
   endforeach()
+  # shelter-tls, in sbin: section 8.
+  set(_man ${CMAKE_BINARY_DIR}/deb/shelter-tls.8.gz)
+  add_custom_command(OUTPUT ${_man}
+                     COMMAND sh -c "'${HELP2MAN}' --no-info --section=8 --version-string=${PROJECT_VERSION} -n 'Shelter Check-in TLS certificates' '${PROJECT_SOURCE_DIR}/deploy/shelter-tls' | gzip -9n > '${_man}'"
+                     DEPENDS ${PROJECT_SOURCE_DIR}/deploy/shelter-tls VERBATIM)
+  add_custom_target(man_shelter_tls ALL DEPENDS ${_man})
+  install(FILES ${_man} DESTINATION share/man/man8 COMPONENT server)
 endif()
 install(FILES ${SHELTER_DEB_DIR}/copyright DESTINATION share/doc/shelterctl COMPONENT ctl)
 install(FILES ${_changelog_gz} DESTINATION share/doc/shelterctl RENAME changelog.Debian.gz COMPONENT ctl)
@@ -73,6 +87,10 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/assets/i18n ${PROJECT_SOURCE_DIR}/assets
 install(FILES ${PROJECT_SOURCE_DIR}/config/kiosk.example.toml DESTINATION share/doc/shelter-kiosk/examples COMPONENT kiosk)
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/udev/70-shelter-webcam.rules DESTINATION /lib/udev/rules.d COMPONENT kiosk)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/assets/dashboard DESTINATION share/shelter-checkin/assets COMPONENT server)
+# The network edge: nginx in front for TLS and limits (docs/security.md).
+install(FILES ${PROJECT_SOURCE_DIR}/deploy/nginx/shelter-checkin.conf DESTINATION share/shelter-checkin/nginx
+        COMPONENT server)
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/deploy/shelter-tls DESTINATION sbin COMPONENT server)
 install(FILES ${PROJECT_SOURCE_DIR}/config/server.example.toml DESTINATION share/doc/shelter-server/examples
         COMPONENT server)
 install(FILES ${PROJECT_SOURCE_DIR}/config/sync.example.toml DESTINATION share/doc/shelter-sync/examples COMPONENT sync)
@@ -98,7 +116,7 @@ set(CPACK_DEBIAN_CTL_PACKAGE_NAME shelterctl)
 set(CPACK_DEBIAN_KIOSK_PACKAGE_DEPENDS "adduser, cage, fonts-morisawa-bizud-gothic")
 set(CPACK_DEBIAN_KIOSK_PACKAGE_RECOMMENDS "shelter-sync, shelterctl, fonts-noto-cjk")
 set(CPACK_DEBIAN_SYNC_PACKAGE_DEPENDS "adduser")
-set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser")
+set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser, nginx-light | nginx, openssl")
 set(CPACK_DEBIAN_SERVER_PACKAGE_SUGGESTS "postgresql-15")
 set(CPACK_COMPONENT_KIOSK_DESCRIPTION
     "Evacuation-shelter check-in kiosk\nA fullscreen touch kiosk: evacuees check in by showing a household QR card\nto the webcam or by a short form; volunteers correct entries in staff mode.\nBoots straight into the kiosk under the cage Wayland compositor.")

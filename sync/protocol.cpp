@@ -12,6 +12,8 @@ Result<json> parse_object(std::string_view body, const char* what) {
   if (body.size() > kMaxBodyBytes)
     return fail(std::string(what) + ": body of " + std::to_string(body.size()) + " bytes is over the limit of " +
                 std::to_string(kMaxBodyBytes));
+  if (!json_depth_within(body, kMaxJsonDepth))
+    return fail(std::string(what) + ": JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return fail(std::string(what) + ": not a JSON object");
   if (!j.contains("v") || !j["v"].is_number_integer() || j["v"].get<int>() != kProtocolVersion)
@@ -64,6 +66,31 @@ Status take_signatures(const json& j, size_t events, const char* what, std::map<
 }
 
 }  // namespace
+
+bool is_loopback_host(std::string_view host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+}
+
+bool json_depth_within(std::string_view body, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;  // the escaped character, whatever it is
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
 
 std::string encode(const PushRequest& r) {
   json j{{"v", kProtocolVersion}, {"device", r.device_id}, {"events", events_json(r.events)}};

@@ -17,6 +17,17 @@ namespace shelter::sync {
 inline constexpr int kProtocolVersion = 1;
 inline constexpr size_t kMaxBatchEvents = 2000;
 inline constexpr size_t kMaxBodyBytes = 8u << 20;  // after decompression
+// No body the protocol sends nests deeper than 5; a body of 8 MiB of '['
+// would make the parser build 8 million nested arrays.
+inline constexpr int kMaxJsonDepth = 32;
+
+// 127.x.y.z, ::1 or localhost: a link that never leaves this machine, the
+// one place plain HTTP is allowed without --insecure (docs/security.md).
+bool is_loopback_host(std::string_view host);
+
+// True when `body`'s arrays and objects nest no deeper than `max_depth`
+// (brackets inside strings do not count). A cheap scan, before any parse.
+bool json_depth_within(std::string_view body, int max_depth);
 
 struct PushRequest {
   std::string device_id;

@@ -16,6 +16,7 @@
 #include "core/volunteers.hpp"
 #include "kiosk/app/config.hpp"
 #include "kiosk/cli/cli.hpp"
+#include "sync/daemon/city_ca.hpp"
 #include "sync/daemon/syncer.hpp"
 
 namespace fs = std::filesystem;
@@ -126,9 +127,26 @@ Status update_config(const std::string& path, const std::vector<std::pair<std::s
 // both config files.
 int cmd_enrol(const Common& c, const std::string& shelter, const std::string& device, const std::string& name,
               const std::string& server, const std::string& code, const std::string& lead,
-              const std::string& kiosk_config, const std::string& sync_config, bool insecure) {
+              const std::string& kiosk_config, const std::string& sync_config, bool insecure, const std::string& ca,
+              const std::string& ca_sha256) {
   const std::string ctx = "enrol";
   if (auto st = sync::check_server_url(server, insecure); !st) return report(st.error().context(ctx + ": --server"));
+  // The city CA: given as a file, or fetched and checked against its pinned
+  // fingerprint; kept beside the database for the daemon (ca-file).
+  std::string ca_pem;
+  if (!ca.empty()) {
+    auto pem = read_file_bytes(ca, 1u << 20);
+    if (!pem) return report(pem.error().context(ctx + ": --ca"));
+    if (auto fp = sync::certificate_fingerprint(*pem); !fp) return report(fp.error().context(ctx + ": --ca " + ca));
+    ca_pem = std::move(*pem);
+  } else if (!ca_sha256.empty()) {
+    auto pem = sync::fetch_city_ca(server, ca_sha256, 20);
+    if (!pem) return report(pem.error().context(ctx + ": --ca-sha256"));
+    ca_pem = std::move(*pem);
+  }
+  const std::string ca_file =
+      ca_pem.empty() ? std::string()
+                     : (std::filesystem::absolute(c.db).parent_path() / "city-ca.pem").lexically_normal().string();
   if (auto st = check_volunteer_name(lead); !st) return report(st.error().context(ctx + ": --lead"));
   auto pin = read_pin_stdin("PIN of " + lead);
   if (!pin) return report(pin.error().context(ctx));
@@ -151,8 +169,11 @@ int cmd_enrol(const Common& c, const std::string& shelter, const std::string& de
   if (!lead_row || !*lead_row) return report(fail(ctx + ": the lead was not stored"));
   auto lead_key = signing::from_hex((*lead_row)->public_key, signing::kPublicKeyBytes);
   if (!lead_key) return report(lead_key.error().context(ctx + ": lead key"));
+  if (!ca_file.empty())
+    if (auto st = write_file_atomic(ca_file, ca_pem, 0644); !st) return report(st.error().context(ctx + ": city CA"));
   sync::SyncOptions options;
   options.server = server;
+  options.ca_file = ca_file;
   {
     sync::Syncer syncer(**store, options);
     if (auto st = syncer.enrol(code, {lead, *lead_key}); !st) return report(st.error().context(ctx));
@@ -170,14 +191,11 @@ int cmd_enrol(const Common& c, const std::string& shelter, const std::string& de
                                 });
         !st)
       return report(st.error().context(ctx));
+  std::vector<std::pair<std::string, std::string>> sync_keys{{"db", db}, {"server", server}};
+  if (insecure) sync_keys.emplace_back("insecure", "true");
+  if (!ca_file.empty()) sync_keys.emplace_back("ca-file", ca_file);
   if (!sync_config.empty())
-    if (auto st = update_config(
-            sync_config,
-            insecure
-                ? std::vector<std::pair<std::string, std::string>>{{"db", db}, {"server", server}, {"insecure", "true"}}
-                : std::vector<std::pair<std::string, std::string>>{{"db", db}, {"server", server}},
-            [](const std::string&) -> Status { return {}; });
-        !st)
+    if (auto st = update_config(sync_config, sync_keys, [](const std::string&) -> Status { return {}; }); !st)
       return report(st.error().context(ctx));
   std::cout << "Enrolled " << device << " at shelter " << shelter << " with " << server << "; lead " << lead
             << " may sign in to staff mode\n";
@@ -373,7 +391,7 @@ void add_restore(CLI::App& app, Common& c, Commands& cmds) {
 
 void add_enrol(CLI::App& app, Common& c, Commands& cmds) {
   struct Args {
-    std::string shelter, device, name, server, code, lead, kiosk_config, sync_config;
+    std::string shelter, device, name, server, code, lead, kiosk_config, sync_config, ca, ca_sha256;
     bool insecure = false;
   };
   auto a = std::make_shared<Args>();
@@ -382,16 +400,21 @@ void add_enrol(CLI::App& app, Common& c, Commands& cmds) {
   enrol->add_option("--shelter", a->shelter, "Shelter id, e.g. tama-01")->required();
   enrol->add_option("--device", a->device, "Device id, e.g. tama-01-a")->required();
   enrol->add_option("--name", a->name, "Shelter display name");
-  enrol->add_option("--server", a->server, "Server address, e.g. http://10.0.0.5:8470")->required();
+  enrol->add_option("--server", a->server, "Server address, e.g. https://shelter.city.example:8443")->required();
   enrol->add_option("--code", a->code, "One-time code from `shelter-server enrol-code`")->required();
   enrol->add_option("--lead", a->lead, "Name of the shelter lead who signs in to staff mode first")->required();
   enrol->add_option("--kiosk-config", a->kiosk_config, "Kiosk TOML to update (db, ids, shelter name)");
   enrol->add_option("--sync-config", a->sync_config, "Sync daemon TOML to update (db, server)");
   enrol->add_flag("--insecure", a->insecure,
                   "Allow plain http:// to another machine (a network you trust); the sync config says so too");
+  auto* ca = enrol->add_option("--ca", a->ca, "The city CA file (PEM) the server's certificate must chain to");
+  enrol
+      ->add_option("--ca-sha256", a->ca_sha256,
+                   "Or its fingerprint (`shelter-tls fingerprint` on the server): the CA is fetched and checked")
+      ->excludes(ca);
   cmds.add(enrol, [&c, a] {
     return cmd_enrol(c, a->shelter, a->device, a->name, a->server, a->code, a->lead, a->kiosk_config, a->sync_config,
-                     a->insecure);
+                     a->insecure, a->ca, a->ca_sha256);
   });
 }
 

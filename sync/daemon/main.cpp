@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/backup.hpp"
+#include "core/fs_util.hpp"
 #include "sync/daemon/syncer.hpp"
 
 namespace {
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
   app.add_option("--server", options.server, "Server URL, e.g. https://shelter.city.example:8443");
   bool insecure = false;
   app.add_flag("--insecure", insecure, "Allow plain http:// to another machine (a network you trust)");
+  app.add_option("--ca-file", options.ca_file,
+                 "The city CA (PEM) the server's certificate must chain to (shelterctl enrol writes it)");
   app.add_option("--batch", options.batch, "Events per request")->check(CLI::Range(1, 2000));
   app.add_option("--interval", interval, "Seconds between rounds when all is well")->check(CLI::Range(1, 3600));
   app.add_option("--max-backoff", max_backoff, "Longest wait after failures, seconds")->check(CLI::Range(1, 3600));
@@ -53,6 +56,11 @@ int main(int argc, char** argv) {
     std::cerr << "shelter-sync: " << st.error().message << "\n";
     return 1;
   }
+  if (!options.ca_file.empty())
+    if (auto pem = shelter::read_file_bytes(options.ca_file, 1u << 20); !pem) {
+      std::cerr << "shelter-sync: --ca-file: " << pem.error().message << "\n";
+      return 1;
+    }
   auto store = shelter::Store::open(db, shelter::Store::Options{.create = false});
   if (!store) {
     std::cerr << "shelter-sync: " << store.error().message << "\n";

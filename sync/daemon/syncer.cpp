@@ -32,10 +32,14 @@ std::string link_error(httplib::Error e) {
       return "the connection broke or timed out while waiting for the reply" + name;
     case httplib::Error::Write:
       return "the connection broke while sending" + name;
-    case httplib::Error::SSLConnection:
-    case httplib::Error::SSLLoadingCerts:
     case httplib::Error::SSLServerVerification:
-      return "TLS failed: check the server address and its certificate" + name;
+      return "the server's certificate is not signed by the city CA this kiosk trusts (ca-file), or not for this "
+             "address: an impostor, or the city changed its CA (enrol again with the new one)" +
+             name;
+    case httplib::Error::SSLLoadingCerts:
+      return "the city CA file (ca-file) cannot be read" + name;
+    case httplib::Error::SSLConnection:
+      return "TLS failed: is the address https:// to the server's TLS port?" + name;
     default:
       return "request failed" + name;
   }
@@ -107,8 +111,7 @@ Status check_server_url(const std::string& url, bool insecure) {
   } else {
     host = host.substr(0, host.find(':'));
   }
-  const bool loopback = host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
-  if (loopback) return {};
+  if (is_loopback_host(host)) return {};
   return fail("server address " + url +
               " is plain HTTP to another machine: the sync token, enrolment codes and "
               "evacuees' records would cross the network readable by anyone on it; use https://, or --insecure "
@@ -120,6 +123,8 @@ Syncer::Syncer(Store& store, SyncOptions options)
   impl_->client.set_connection_timeout(options_.timeout_seconds);
   impl_->client.set_read_timeout(options_.timeout_seconds);
   impl_->client.set_write_timeout(options_.timeout_seconds);
+  impl_->client.enable_server_certificate_verification(true);  // certificate and host name
+  if (!options_.ca_file.empty()) impl_->client.set_ca_cert_path(options_.ca_file);
   impl_->client.set_compress(true);    // gzip request bodies
   impl_->client.set_decompress(true);  // and accept gzip replies
   // The token lives beside the database, never in it (core/secrets.hpp).

@@ -28,6 +28,9 @@ struct SyncOptions {
   std::string server = "http://127.0.0.1:8470";
   int batch = 500;
   int timeout_seconds = 20;
+  // The city CA (PEM) a https:// server's certificate must chain to, given
+  // at enrolment (sync/daemon/city_ca.hpp); empty: the system's CAs.
+  std::string ca_file;
   Transport transport;                                  // empty: HTTP to `server`
   std::function<std::int64_t()> clock = system_millis;  // this device's wall clock
 };

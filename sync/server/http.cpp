@@ -5,9 +5,25 @@
 
 #include <httplib.h>
 
+#include <chrono>
+
 namespace shelter::sync {
 
 namespace {
+
+constexpr std::chrono::seconds kBodyDeadline{20};
+constexpr size_t kServerThreads = 16;  // deploy/nginx/shelter-checkin.conf: max_conns=12
+
+// Behind the packaged nginx edge every peer is 127.0.0.1; nginx names the
+// real one in X-Real-IP (deploy/nginx/shelter-checkin.conf), which the
+// sign-in guard needs. Only a loopback peer is believed: a client across
+// the network (--host 0.0.0.0) cannot pick its own address.
+std::string client_address(const httplib::Request& req) {
+  const bool loopback = req.remote_addr == "127.0.0.1" || req.remote_addr == "::1";
+  const std::string forwarded = req.get_header_value("X-Real-IP");
+  if (loopback && !forwarded.empty() && forwarded.size() <= 45) return forwarded;
+  return req.remote_addr;
+}
 
 ApiRequest to_api_request(const httplib::Request& req) {
   ApiRequest r;
@@ -16,7 +32,7 @@ ApiRequest to_api_request(const httplib::Request& req) {
   for (const auto& [name, value] : req.params) r.params.emplace(name, value);  // the first of repeated names
   r.authorization = req.get_header_value("Authorization");
   r.shelter_time = req.get_header_value("X-Shelter-Time");
-  r.remote_address = req.remote_addr;
+  r.remote_address = client_address(req);
   r.body = req.body;  // empty for a POST: read_body reads it
   return r;
 }
@@ -26,26 +42,37 @@ ApiRequest to_api_request(const httplib::Request& req) {
 // is refused with 413 once it passes the limit, before the token is even
 // looked at (cpp-httplib's own reading would inflate all of it first).
 // Returns 0, or the status refusing the body.
+// The whole body must arrive within kBodyDeadline: a client sending a byte
+// every few seconds (each read within httplib's timeout) is cut off.
 int read_body(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader,
               std::string& body) {
   if (req.is_multipart_form_data()) return 400;  // never read: refused unread, the connection closed
   bool over = false;
+  bool late = false;
+  const auto deadline = std::chrono::steady_clock::now() + kBodyDeadline;
   const bool read = reader([&](const char* data, size_t n) {
     if (body.size() + n > kMaxBodyBytes) {
       over = true;
+      return false;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      late = true;
       return false;
     }
     body.append(data, n);
     return true;
   });
   if (read) return 0;
+  if (late) return 408;
   return over || res.status == 413 ? 413 : 400;
 }
 
 void refuse_body(const httplib::Request& req, httplib::Response& res, int status) {
-  const std::string why = req.path + (status == 413 ? ": body over the limit of " + std::to_string(kMaxBodyBytes) +
-                                                          " bytes (after decompression)"
-                                                    : ": body unreadable (broken encoding, or multipart)");
+  const std::string why =
+      req.path + (status == 413
+                      ? ": body over the limit of " + std::to_string(kMaxBodyBytes) + " bytes (after decompression)"
+                  : status == 408 ? ": body not sent within " + std::to_string(kBodyDeadline.count()) + " s"
+                                  : ": body unreadable (broken encoding, or multipart)");
   log_line("refused (" + std::to_string(status) + "): " + why);
   res.status = status;
   res.set_header("Connection", "close");  // what is left of the body is not read
@@ -64,6 +91,14 @@ struct Server::Impl {
 Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store, std::move(options), {}, 0}) {
   auto& http = impl_->http;
   http.set_payload_max_length(kMaxBodyBytes);
+  // Each connection holds a thread while open. nginx sends at most 12
+  // requests at once and keeps none open (the packaged
+  // edge): the rest are for loopback tools. An idle keep-alive or a silent
+  // peer frees its thread within seconds.
+  http.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
+  http.set_read_timeout(5, 0);
+  http.set_write_timeout(5, 0);
+  http.set_keep_alive_timeout(2);
   prepare_sign_in();
   auto answer = [&st = impl_->store](const ApiRequest& request, httplib::Response& res) {
     const ApiReply reply = route(st, request, system_millis());

@@ -140,6 +140,10 @@ int main(int argc, char** argv) {
   app.add_option("--pg", pg, "PostgreSQL URL instead of SQLite, e.g. postgresql://shelter@127.0.0.1/shelter");
   app.add_option("--host", options.host, "Address to listen on");
   app.add_option("--port", options.port, "Port (0: any free port)")->check(CLI::Range(0, 65535));
+  bool insecure = false;
+  app.add_flag("--insecure", insecure,
+               "Allow --host other than loopback: plain HTTP across a network (a lab only; the package puts "
+               "nginx with TLS in front, docs/security.md)");
   std::string shelter, device, name, role;
   int hours = 168;
   auto* code_cmd = app.add_subcommand("enrol-code", "Make a one-time enrolment code for a kiosk, print it, exit");
@@ -321,6 +325,13 @@ int main(int argc, char** argv) {
     }
     std::cout << *secret << "\n";
     return 0;
+  }
+  if (!insecure && !shelter::sync::is_loopback_host(options.host)) {
+    std::cerr << "shelter-server: --host " << options.host
+              << ": plain HTTP across a network would show tokens, passwords and evacuees' records to anyone on it. "
+                 "Listen on 127.0.0.1 behind the packaged nginx edge (TLS, limits: docs/operations.md), or give "
+                 "--insecure in a lab\n";
+    return 2;
   }
   shelter::sync::Server server(**store, options);
   g_server = &server;

@@ -256,6 +256,7 @@ ApiReply counts(ServerStore& st, const ApiRequest& req, std::int64_t) {
 
 // POST /v1/login {"name", "password"}
 ApiReply login(ServerStore& st, const ApiRequest& req, std::int64_t now) {
+  if (!json_depth_within(req.body, kMaxJsonDepth)) return refused(400, "sign in: JSON nested too deep");
   auto j = nlohmann::json::parse(req.body, nullptr, false);
   if (!j.is_object() || !j.contains("name") || !j["name"].is_string() || !j.contains("password") ||
       !j["password"].is_string())

@@ -11,6 +11,7 @@
 namespace shelter::sync {
 
 ApiReply serve_enrol(ServerStore& st, std::string_view body, std::int64_t now) {
+  if (!json_depth_within(body, kMaxJsonDepth)) return refused(400, "enrol: JSON nested too deep");
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (!j.is_object() || !j.contains("code") || !j["code"].is_string() || !j.contains("device") ||
       !j["device"].is_string())
