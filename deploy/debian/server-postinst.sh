@@ -9,6 +9,6 @@ if [ "$1" = configure ]; then
     install -m 0644 /usr/share/shelter-checkin/nginx/shelter-checkin.conf /etc/nginx/conf.d/shelter-checkin.conf
   fi
   if [ -d /run/systemd/system ] && nginx -t -q 2>/dev/null; then
-    systemctl reload-or-restart nginx >/dev/null 2>&1 || true
+    invoke-rc.d nginx reload >/dev/null 2>&1 || true
   fi
 fi

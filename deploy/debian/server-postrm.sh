@@ -3,5 +3,5 @@
 if [ "$1" = purge ]; then
   rm -f /etc/nginx/conf.d/shelter-checkin.conf
   rm -rf /etc/shelter-checkin/tls
-  if [ -d /run/systemd/system ]; then systemctl reload nginx >/dev/null 2>&1 || true; fi
+  if [ -d /run/systemd/system ]; then invoke-rc.d nginx reload >/dev/null 2>&1 || true; fi
 fi

@@ -12,7 +12,7 @@ namespace shelter::sync {
 namespace {
 
 constexpr std::chrono::seconds kBodyDeadline{20};
-constexpr size_t kServerThreads = 16;  // deploy/nginx/shelter-checkin.conf: max_conns=12
+constexpr size_t kServerThreads = 16;  // deploy/nginx/shelter-checkin.conf: max_conns=48
 
 // Behind the packaged nginx edge every peer is 127.0.0.1; nginx names the
 // real one in X-Real-IP (deploy/nginx/shelter-checkin.conf), which the
@@ -91,9 +91,9 @@ struct Server::Impl {
 Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store, std::move(options), {}, 0}) {
   auto& http = impl_->http;
   http.set_payload_max_length(kMaxBodyBytes);
-  // Each connection holds a thread while open. nginx sends at most 12
-  // requests at once and keeps none open (the packaged
-  // edge): the rest are for loopback tools. An idle keep-alive or a silent
+  // Each connection holds a thread while open. The packaged nginx edge
+  // keeps none open and sends at most 48 requests at once, so the queue
+  // behind these threads is bounded there. An idle keep-alive or a silent
   // peer frees its thread within seconds.
   http.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
   http.set_read_timeout(5, 0);
