@@ -14,8 +14,7 @@ bool exists(const std::string& path) {
 SourcePlan replay_plan(ReplayOptions ro, std::string what) {
   SourcePlan plan;
   plan.what = std::move(what);
-  plan.absent_text =
-      "camera not connected: " + (ro.paths.empty() ? std::string("no frames") : ro.paths.front()) + " is not there";
+  plan.absent_text = "camera not connected: " + (ro.paths.empty() ? std::string("no frames") : ro.paths.front());
   auto paths = ro.paths;
   plan.present = [paths] {
     for (const auto& p : paths)
@@ -40,7 +39,7 @@ SourcePlan plan_camera(const CameraChoice& choice) {
   }
   SourcePlan plan;
   plan.what = "camera " + choice.v4l2.device;
-  plan.absent_text = "camera not connected: " + choice.v4l2.device + " is not there";
+  plan.absent_text = "camera not connected: " + choice.v4l2.device;
   plan.present = [device = choice.v4l2.device] { return exists(device); };
   plan.open = [vo = choice.v4l2] { return open_v4l2(vo).context("camera"); };
   return plan;

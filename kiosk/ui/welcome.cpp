@@ -97,7 +97,8 @@ void draw_welcome(Ui& ui) {
     ImGui::PopTextWrapPos();
     ImGui::PopStyleColor();
     record_widget(ui, "notice:" + n.key);
-  } else {
+  } else if (ui.vm.preview.camera == CameraStatus::Live || ui.vm.preview.camera == CameraStatus::Starting) {
+    // No "hold your card to the camera" while the preview says there is none.
     ImGui::PushTextWrapPos(wrap);
     ImGui::TextUnformatted(ui.t("welcome.hint").c_str());
     ImGui::PopTextWrapPos();

@@ -208,7 +208,7 @@ TEST_CASE("the welcome says what the camera is doing, in every language", "[ui]"
       ViewModel vm = sample(Screen::Welcome);
       vm.lang = code;
       vm.preview.camera = status;
-      vm.preview.camera_text = "camera not connected: /dev/shelter-camera is not there";
+      vm.preview.camera_text = "camera not connected: /dev/shelter-camera";
       INFO("language " << code << ", camera " << id);
       check_layout(h, vm);
       std::vector<Intent> intents;

@@ -189,7 +189,7 @@ TEST_CASE("the controller shows the camera's state, once per change", "[kiosk][c
   CHECK(k.vm().preview.camera_ok);
   k.c->vm().preview.texture = 3;
   k.c->vm().preview.width = 640;
-  CHECK(k.c->on_camera(CameraStatus::NotConnected, "camera not connected: /dev/shelter-camera is not there"));
+  CHECK(k.c->on_camera(CameraStatus::NotConnected, "camera not connected: /dev/shelter-camera"));
   CHECK(k.vm().preview.texture == 0);
   CHECK(k.vm().preview.width == 0);
   CHECK(k.vm().screen == Screen::Welcome);  // no screen of its own: the welcome says it
