@@ -71,7 +71,7 @@ leftovers() {
     # Ours: the checkout's path, working folder or mark.
     cwd=$(readlink "$dir/cwd" 2>/dev/null)
     if [[ $cmd != *"$root/"* ]] && [[ $cwd != "$root" ]] && [[ $cwd != "$root/"* ]] &&
-      ! tr '\0' '\n' <"$dir/environ" 2>/dev/null | grep -qxF "SHELTER_CHECKOUT=$root"; then
+      ! { tr '\0' '\n' <"$dir/environ"; } 2>/dev/null | grep -qxF "SHELTER_CHECKOUT=$root"; then
       continue
     fi
     age=$((now - $(stat_field "$pid" 20 || echo 0) / hz))
