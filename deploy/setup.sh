@@ -63,19 +63,16 @@ if [ "$mode" = run ]; then
   exec "$root/deploy/run-main.sh"
 fi
 
-# No test may leave a process running: anything still running from the
-# build folders, a test's PostgreSQL or its kiosk session after a pass fails
-# the run (after a short grace for processes that are exiting).
+# No test may leave a process running: after each pass, anything the tests
+# started from this checkout and left fails the run, named with its pid and
+# command line (tests/tree/check_no_leftovers.sh; ctest's own no_leftovers
+# test does the same at the end of a ctest run). SHELTER_CHECKOUT marks
+# every process the tests start as this checkout's, so that tests of another
+# checkout running at the same time are not taken for ours.
+export SHELTER_CHECKOUT
+SHELTER_CHECKOUT=$(cd "$root" && pwd -P)
 no_leftovers() {
-  local left=""
-  for _ in 1 2 3 4 5 6 7 8 9 10; do
-    left=$(pgrep -af -- "$root/build|/tmp/shelter-pg\.|/tmp/shelter-cage\." || true)
-    [ -z "$left" ] && return 0
-    sleep 0.5
-  done
-  echo "setup: tests left processes running:" >&2
-  echo "$left" >&2
-  exit 1
+  "$root/tests/tree/check_no_leftovers.sh" "$root" >&2 || { echo "setup: a test left a process running" >&2; exit 1; }
 }
 
 # test: the normal build, a second pass under ASan + UBSan, a bounded fuzz run.

@@ -41,7 +41,9 @@ int main(int argc, char** argv) {
   app.add_flag("--windowed", windowed, "A window instead of full screen");
   app.add_option("--ui-map", cli.ui_map, "Write widget rectangles here (GUI tests)");
   app.add_option("--screenshot-dir", cli.screenshot_dir, "Save a screenshot of each screen here");
-  app.add_flag("--demo", demo, "Demo kiosk: a lead named demo signs in with PIN 0000 (never on a real kiosk)");
+  app.add_flag("--demo", demo,
+               "Demo kiosk: a lead named demo signs in with PIN 0000, and without a webcam at start the demo frames "
+               "play (never on a real kiosk)");
   app.add_option("--stats-file", loop.stats_file, "Write start-up, latency and memory figures here at exit");
   app.add_option("--frames", loop.max_frames, "Exit after this many drawn frames (tests)");
   try {
@@ -99,7 +101,9 @@ int main(int argc, char** argv) {
   if (!window) return failed(window.error().message);
   kiosk::Controller controller(**store, config);
   controller.vm().languages = tr.languages();
-  camera::Scanner scanner(kiosk::platform::camera_source(config, assets), {}, [w = window->get()] { w->wake(); });
+  const auto plan = kiosk::platform::camera_source(config, assets);
+  std::cerr << "shelter-kiosk: " << plan.what << "\n";
+  camera::Scanner scanner(plan.open, kiosk::platform::scanner_options(plan), [w = window->get()] { w->wake(); });
   scanner.start();
   kiosk::platform::run_frame_loop(**window, controller, scanner, tr, loop);
   return 0;

@@ -15,8 +15,10 @@ struct Config {
   std::string shelter_id = "demo-01";
   std::string device_id = "demo-01-k1";
   std::string shelter_name = "Demo Shelter";
-  // Camera: "v4l2" or "replay".
-  std::string camera = "auto";  // auto: v4l2 if the device exists, else replay
+  // Camera (camera::plan_camera): "v4l2", "replay" or "auto": the device,
+  // watched for while it is missing; `replay` files instead only if given
+  // and the device is missing at start; the demo frames only with `demo`.
+  std::string camera = "auto";
   std::string device = "/dev/video0";
   int camera_width = 1280;
   int camera_height = 720;

@@ -63,6 +63,21 @@ Controller::Controller(Store& store, Config config)
   last_touch_ = Clock::now();
 }
 
+bool Controller::on_camera(ui::CameraStatus status, const std::string& text) {
+  auto& p = vm_.preview;
+  if (p.camera == status && p.camera_text == text) return false;
+  p.camera = status;
+  p.camera_ok = status == ui::CameraStatus::Live;
+  p.camera_text = text;
+  if (!p.camera_ok) {
+    // The last picture of a camera that went away is not shown as if live.
+    p.texture = 0;
+    p.width = p.height = 0;
+    p.outline = false;
+  }
+  return true;
+}
+
 bool Controller::take_screen_changed() {
   const bool c = screen_changed_;
   screen_changed_ = false;

@@ -32,6 +32,10 @@ class Controller {
   // (a check-in screen or a message), false if ignored on this screen.
   bool on_scan(const std::string& text, Clock::time_point now = Clock::now());
   void apply(const ui::Intent& intent, Clock::time_point now = Clock::now());
+  // The camera's state changed (posted by the capture thread, drained by
+  // the frame loop). A camera that is not live shows no picture: the screen
+  // says why, and "I have no card" still works. True if the screen changes.
+  bool on_camera(ui::CameraStatus status, const std::string& text);
   // Timers: inactivity, staff lock, PIN lockout countdown, notices, printer.
   void tick(Clock::time_point now = Clock::now());
 

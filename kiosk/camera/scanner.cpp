@@ -1,5 +1,7 @@
 #include "kiosk/camera/scanner.hpp"
 
+#include <algorithm>
+
 namespace shelter::camera {
 
 Scanner::Scanner(SourceFactory factory, Options options, std::function<void()> wake)
@@ -22,40 +24,70 @@ void Scanner::stop() {
   if (decoder_.joinable()) decoder_.join();
 }
 
+void Scanner::set_state(CameraState state, const std::string& text) {
+  {
+    std::lock_guard lock(mu_);
+    if (state == stats_.state && text == stats_.camera) return;
+    stats_.state = state;
+    stats_.camera = text;
+    stats_.camera_ok = state == CameraState::Live;
+    camera_events_.push_back(CameraEvent{state, text});
+  }
+  if (wake_) wake_();
+}
+
+void Scanner::pause(std::chrono::milliseconds d) const {
+  const auto step = std::chrono::milliseconds(20);
+  for (auto waited = std::chrono::milliseconds(0); running_ && waited < d; waited += step)
+    std::this_thread::sleep_for(std::min(step, d - waited));
+}
+
 void Scanner::capture_loop() {
+  using std::chrono::steady_clock;
   std::unique_ptr<FrameSource> source;
   auto delay = options_.reopen_delay;
   std::uint64_t seq = 0;
+  auto next_look = steady_clock::now() + options_.poll_every;
   while (running_) {
     if (!source) {
-      auto opened = factory_();
-      std::lock_guard lock(mu_);
-      if (opened) {
-        source = std::move(opened).value();
-        stats_.camera = source->describe();
-        stats_.camera_ok = true;
+      if (!present()) {
+        // Not there: look again soon (no back-off, so that a camera plugged
+        // in is taken at once).
+        set_state(CameraState::NotConnected, options_.absent_text);
         delay = options_.reopen_delay;
-      } else {
-        stats_.camera = opened.error().message;
-        stats_.camera_ok = false;
+        pause(options_.poll_every);
+        continue;
       }
+      auto opened = factory_();
+      if (!opened) {
+        set_state(CameraState::Failed, opened.error().message);
+        pause(delay);
+        delay = std::min(delay * 2, std::max(options_.reopen_delay, options_.max_reopen_delay));
+        continue;
+      }
+      source = std::move(opened).value();
+      set_state(CameraState::Live, source->describe());
+      delay = options_.reopen_delay;
+      next_look = steady_clock::now() + options_.poll_every;
     }
-    if (!source) {
-      if (wake_) wake_();
-      // Sleep in small steps so that stop() is prompt.
-      for (auto waited = std::chrono::milliseconds(0); running_ && waited < delay;
-           waited += std::chrono::milliseconds(50))
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      delay = std::min(delay * 2, std::chrono::milliseconds(10000));
-      continue;
+    // A device that went away may not fail its reads at once (or at all:
+    // a replayed folder that was removed): ask while it plays too.
+    if (options_.present && steady_clock::now() >= next_look) {
+      next_look = steady_clock::now() + options_.poll_every;
+      if (!present()) {
+        source.reset();
+        set_state(CameraState::NotConnected, options_.absent_text);
+        continue;
+      }
     }
     auto frame = std::make_shared<Frame>();
     auto got = source->next(*frame, std::chrono::milliseconds(100));
     if (!got) {
-      std::lock_guard lock(mu_);
-      stats_.camera = got.error().message;
-      stats_.camera_ok = false;
       source.reset();
+      if (!present())
+        set_state(CameraState::NotConnected, options_.absent_text);
+      else
+        set_state(CameraState::Failed, got.error().message);
       continue;
     }
     if (!*got) continue;
@@ -128,6 +160,13 @@ std::vector<Detection> Scanner::take_detections() {
   std::lock_guard lock(mu_);
   std::vector<Detection> out;
   out.swap(pending_);
+  return out;
+}
+
+std::vector<CameraEvent> Scanner::take_camera_events() {
+  std::lock_guard lock(mu_);
+  std::vector<CameraEvent> out;
+  out.swap(camera_events_);
   return out;
 }
 

@@ -2,8 +2,15 @@
 // The camera pipeline: a capture thread reads frames from a FrameSource into
 // a one-frame "newest" slot; a decoder thread always takes the newest frame
 // (older ones are dropped, never queued) and looks for QR codes. Neither
-// thread touches UI state: the UI polls latest_frame() and take_detections(),
-// and `wake` (thread-safe, e.g. SDL_PushEvent) tells it something is new.
+// thread touches UI state: the UI polls latest_frame() and drains
+// take_detections() and take_camera_events(), and `wake` (thread-safe, e.g.
+// SDL_PushEvent) tells it something is new.
+//
+// The capture thread also watches for the camera: while `present` says the
+// device is not there, the camera is "not connected" and the thread looks
+// again every `poll_every`; a camera plugged in later is opened within
+// about that time, and one unplugged is dropped (and said) as soon as its
+// read fails or `present` says so.
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -30,6 +37,13 @@ struct Detection {
   std::chrono::steady_clock::time_point decoded{};
 };
 
+// What the camera is doing, for the screen. Posted on every change.
+enum class CameraState { Starting, Live, NotConnected, Failed };
+struct CameraEvent {
+  CameraState state = CameraState::Starting;
+  std::string text;  // the source's describe(), or why it is not live
+};
+
 struct ScannerStats {
   std::uint64_t frames = 0;   // captured
   std::uint64_t decoded = 0;  // frames the decoder looked at
@@ -37,6 +51,7 @@ struct ScannerStats {
   double last_decode_ms = 0;
   std::string camera;  // describe() of the open source, or the last error
   bool camera_ok = false;
+  CameraState state = CameraState::Starting;
 };
 
 class Scanner {
@@ -46,8 +61,15 @@ class Scanner {
     // The same code seen again within this time is not reported again; the
     // window restarts while the code stays in view.
     std::chrono::milliseconds repeat_after{4000};
-    // After the camera fails, the first reopen waits this long, doubling to 10 s.
+    // After the camera fails to open or read, the first reopen waits this
+    // long, doubling to max_reopen_delay.
     std::chrono::milliseconds reopen_delay{250};
+    std::chrono::milliseconds max_reopen_delay{2000};
+    // Whether the camera's device is there (e.g. /dev/shelter-camera exists);
+    // empty: always. Asked from the capture thread every poll_every.
+    std::function<bool()> present{};
+    std::chrono::milliseconds poll_every{500};
+    std::string absent_text = "camera not connected";  // the event's text while it is not there
   };
 
   Scanner(SourceFactory factory, Options options, std::function<void()> wake);
@@ -62,6 +84,8 @@ class Scanner {
   std::shared_ptr<const Frame> latest_frame(std::uint64_t have_seq) const;
   // New detections since the last call, oldest first.
   std::vector<Detection> take_detections();
+  // Camera state changes since the last call, oldest first.
+  std::vector<CameraEvent> take_camera_events();
   // The last place a code was seen, for the preview outline (kept briefly).
   std::optional<Detection> last_outline(std::chrono::milliseconds max_age) const;
   // Forget the de-duplication memory, so that the same card can be scanned
@@ -72,6 +96,11 @@ class Scanner {
  private:
   void capture_loop();
   void decode_loop();
+  bool present() const { return !options_.present || options_.present(); }
+  // Records the camera's state and posts an event if it changed (locks mu_).
+  void set_state(CameraState state, const std::string& text);
+  // Sleeps up to `d` in small steps, so that stop() is prompt.
+  void pause(std::chrono::milliseconds d) const;
 
   SourceFactory factory_;
   Options options_;
@@ -82,6 +111,7 @@ class Scanner {
   std::condition_variable frame_cv_;
   std::shared_ptr<const Frame> newest_;
   std::vector<Detection> pending_;
+  std::vector<CameraEvent> camera_events_;
   std::optional<Detection> outline_;
   std::string last_text_;
   std::chrono::steady_clock::time_point last_seen_{};

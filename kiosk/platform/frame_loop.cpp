@@ -32,6 +32,20 @@ void write_ui_map(const std::string& path, const char* screen, const std::vector
   (void)write_file_atomic(path, j.dump(), 0644);
 }
 
+ui::CameraStatus camera_status(camera::CameraState s) {
+  switch (s) {
+    case camera::CameraState::Live:
+      return ui::CameraStatus::Live;
+    case camera::CameraState::NotConnected:
+      return ui::CameraStatus::NotConnected;
+    case camera::CameraState::Failed:
+      return ui::CameraStatus::Failed;
+    case camera::CameraState::Starting:
+      break;
+  }
+  return ui::CameraStatus::Starting;
+}
+
 long rss_kb() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
@@ -83,7 +97,10 @@ void run_frame_loop(Window& window, Controller& controller, camera::Scanner& sca
         first_preview_ms = std::chrono::duration<double, std::milli>(now - options.started).count();
       frames_to_draw = std::max(frames_to_draw, 1);
     }
-    GlPreview::show_state(scanner, controller.vm().preview);
+    // The camera's state: posted by the capture thread, drained here.
+    for (const auto& e : scanner.take_camera_events())
+      if (controller.on_camera(camera_status(e.state), e.text)) frames_to_draw = std::max(frames_to_draw, 3);
+    GlPreview::show_outline(scanner, controller.vm().preview);
     for (const auto& d : scanner.take_detections()) {
       scan_captured = d.captured;
       if (controller.on_scan(d.text, now)) frames_to_draw = std::max(frames_to_draw, 3);

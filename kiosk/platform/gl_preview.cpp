@@ -17,7 +17,8 @@ GlPreview::~GlPreview() {
 
 bool GlPreview::update(camera::Scanner& scanner, ui::Preview& p, Clock::time_point now) {
   std::shared_ptr<const camera::Frame> frame;
-  if (now - last_ >= std::chrono::milliseconds(66)) frame = scanner.latest_frame(seq_);
+  // No picture while the camera is not live (the controller said why).
+  if (p.camera_ok && now - last_ >= std::chrono::milliseconds(66)) frame = scanner.latest_frame(seq_);
   if (!frame) return false;
   last_ = now;
   seq_ = frame->seq;
@@ -43,12 +44,9 @@ bool GlPreview::update(camera::Scanner& scanner, ui::Preview& p, Clock::time_poi
   return true;
 }
 
-void GlPreview::show_state(camera::Scanner& scanner, ui::Preview& p) {
-  const auto st = scanner.stats();
-  p.camera_ok = st.camera_ok;
-  p.camera_text = st.camera;
+void GlPreview::show_outline(camera::Scanner& scanner, ui::Preview& p) {
   auto outline = scanner.last_outline(std::chrono::milliseconds(600));
-  p.outline = outline.has_value();
+  p.outline = p.camera_ok && outline.has_value();
   if (outline)
     for (int i = 0; i < 4; ++i) {
       p.x[i] = static_cast<float>(outline->x[i]);

@@ -1,7 +1,8 @@
 #pragma once
 // The camera preview: the newest frame goes to one GL texture (updated in
-// place while its size stays the same), and the scanner's state and the
-// outline of a code just seen go to the view model.
+// place while its size stays the same), and the outline of a code just seen
+// goes to the view model. The camera's state reaches the view model through
+// the controller (Controller::on_camera).
 #include <chrono>
 #include <cstdint>
 #include <vector>
@@ -23,8 +24,8 @@ class GlPreview {
   // GL on a tablet is not free; the decoder still sees every frame). True
   // when a new picture was uploaded (worth a redraw).
   bool update(camera::Scanner& scanner, ui::Preview& p, Clock::time_point now);
-  // Camera state and the outline of the last code seen.
-  static void show_state(camera::Scanner& scanner, ui::Preview& p);
+  // The outline of the last code seen.
+  static void show_outline(camera::Scanner& scanner, ui::Preview& p);
 
  private:
   unsigned tex_ = 0;

@@ -22,21 +22,23 @@ std::string find_assets(const std::string& configured, const char* argv0) {
   return {};
 }
 
-camera::Scanner::SourceFactory camera_source(const Config& config, const std::string& assets) {
-  if (config.camera == "replay" || (config.camera == "auto" && !fs::exists(config.device))) {
-    camera::ReplayOptions ro;
-    ro.paths = config.replay;
-    ro.fps = config.replay_fps;
-    if (ro.paths.empty()) {
-      // No webcam and nothing to replay: the demo frames, a few seconds each.
-      ro.paths.push_back(assets + "/demo-frames");
-      ro.fps = 0.25;
-    }
-    return [ro] { return camera::open_replay(ro); };
-  }
-  camera::V4l2Options vo{config.device, config.camera_width, config.camera_height, config.camera_fps,
-                         config.camera_format};
-  return [vo] { return camera::open_v4l2(vo); };
+camera::SourcePlan camera_source(const Config& config, const std::string& assets) {
+  camera::CameraChoice choice;
+  choice.camera = config.camera;
+  choice.v4l2 = camera::V4l2Options{config.device, config.camera_width, config.camera_height, config.camera_fps,
+                                    config.camera_format};
+  choice.replay.paths = config.replay;
+  choice.replay.fps = config.replay_fps;
+  choice.demo = config.demo;
+  choice.demo_frames = assets + "/demo-frames";
+  return camera::plan_camera(choice);
+}
+
+camera::Scanner::Options scanner_options(const camera::SourcePlan& plan) {
+  camera::Scanner::Options o;
+  o.present = plan.present;
+  o.absent_text = plan.absent_text;
+  return o;
 }
 
 }  // namespace shelter::kiosk::platform

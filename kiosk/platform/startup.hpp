@@ -4,6 +4,7 @@
 
 #include "kiosk/app/config.hpp"
 #include "kiosk/camera/scanner.hpp"
+#include "kiosk/camera/source_plan.hpp"
 
 namespace shelter::kiosk::platform {
 
@@ -12,8 +13,11 @@ namespace shelter::kiosk::platform {
 // "" if none.
 std::string find_assets(const std::string& configured, const char* argv0);
 
-// The camera the config asks for: a V4L2 device, or replayed image files
-// (with no device and nothing to replay: the demo frames, a few seconds each).
-camera::Scanner::SourceFactory camera_source(const Config& config, const std::string& assets);
+// The camera the config asks for (camera::plan_camera: the real camera,
+// watched for; replayed files when asked; the demo frames only on a demo
+// kiosk without a camera).
+camera::SourcePlan camera_source(const Config& config, const std::string& assets);
+// The scanner's options for that plan.
+camera::Scanner::Options scanner_options(const camera::SourcePlan& plan);
 
 }  // namespace shelter::kiosk::platform

@@ -24,13 +24,18 @@ struct Notice {
   bool error = false;
 };
 
+// The camera, as the screen says it: starting, showing pictures, not
+// plugged in ("please call staff"), or plugged in but failing.
+enum class CameraStatus { Starting, Live, NotConnected, Failed };
+
 struct Preview {
   unsigned texture = 0;  // GL texture id, 0: no picture yet
   int width = 0, height = 0;
   bool outline = false;                            // a code was seen just now
   float x[4] = {0, 0, 0, 0}, y[4] = {0, 0, 0, 0};  // its corners, in frame pixels
-  bool camera_ok = false;
-  std::string camera_text;  // device description or the camera's error
+  CameraStatus camera = CameraStatus::Starting;
+  bool camera_ok = false;   // camera == Live
+  std::string camera_text;  // device description or why it is not live
 };
 
 struct MemberRow {

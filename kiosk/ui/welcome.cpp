@@ -13,7 +13,9 @@ void preview(Ui& ui, ImVec2 area) {
   const ImVec2 origin = ImGui::GetCursorScreenPos();
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(origin, ImVec2(origin.x + area.x, origin.y + area.y), IM_COL32(20, 20, 24, 255), 8);
-  if (p.texture && p.width > 0 && p.height > 0) {
+  // The preview's id says which message it shows, for the GUI test.
+  std::string id = "preview";
+  if (p.camera_ok && p.texture && p.width > 0 && p.height > 0) {
     const float s = std::min(area.x / static_cast<float>(p.width), area.y / static_cast<float>(p.height));
     const ImVec2 size(static_cast<float>(p.width) * s, static_cast<float>(p.height) * s);
     const ImVec2 at(origin.x + (area.x - size.x) / 2, origin.y + (area.y - size.y) / 2);
@@ -25,16 +27,23 @@ void preview(Ui& ui, ImVec2 area) {
       dl->AddPolyline(pts, 4, IM_COL32(60, 230, 90, 255), ImDrawFlags_Closed, 6);
     }
   } else {
-    const std::string msg = ui.t(p.camera_ok ? "camera.starting" : "camera.unavailable");
+    const char* key = p.camera == CameraStatus::NotConnected ? "camera.not_connected"
+                      : p.camera == CameraStatus::Failed     ? "camera.unavailable"
+                                                             : "camera.starting";
+    const std::string msg = ui.t(key);
     dl->AddText(ui.fonts.large(), ui.fonts.large()->FontSize, ImVec2(origin.x + 20, origin.y + 20),
-                IM_COL32(230, 230, 230, 255), msg.c_str());
+                IM_COL32(230, 230, 230, 255), msg.c_str(), nullptr, area.x - 40);
+    id = std::string("preview:") + key;
   }
   if (!p.camera_ok && !p.camera_text.empty()) {
     const std::string msg = ui.d(p.camera_text);
-    dl->AddText(ImVec2(origin.x + 20, origin.y + area.y - 40), IM_COL32(255, 160, 140, 255), msg.c_str());
+    // Kept inside the preview: a device path may be long.
+    const ImVec4 clip(origin.x, origin.y, origin.x + area.x - 10, origin.y + area.y);
+    dl->AddText(ImGui::GetFont(), ImGui::GetFontSize(), ImVec2(origin.x + 20, origin.y + area.y - 40),
+                IM_COL32(255, 160, 140, 255), msg.c_str(), nullptr, 0.0f, &clip);
   }
   ImGui::Dummy(area);
-  record_widget(ui, "preview");
+  record_widget(ui, id);
 }
 
 }  // namespace
@@ -88,7 +97,8 @@ void draw_welcome(Ui& ui) {
     ImGui::PopTextWrapPos();
     ImGui::PopStyleColor();
     record_widget(ui, "notice:" + n.key);
-  } else {
+  } else if (ui.vm.preview.camera == CameraStatus::Live || ui.vm.preview.camera == CameraStatus::Starting) {
+    // No "hold your card to the camera" while the preview says there is none.
     ImGui::PushTextWrapPos(wrap);
     ImGui::TextUnformatted(ui.t("welcome.hint").c_str());
     ImGui::PopTextWrapPos();

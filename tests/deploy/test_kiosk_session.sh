@@ -19,22 +19,42 @@ mkdir -m 700 "$dir/run"
 as_user() { if [ "$(id -u)" -eq 0 ]; then runuser -u "$user" -- "$@"; else "$@"; fi; }
 fails=0
 check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi; }
-# cage and the kiosk run below runuser, which does not pass a kill on: end
-# every process started with this run's folder on its command line.
+# The session (runuser, cage, the kiosk, any Xwayland) runs in a session of
+# its own, so that ending it is one kill of that session, whatever runuser
+# passes on; and anything with this run's folder on its command line goes
+# too. A watchdog outside the session does the same if this script is
+# killed without running its trap (ctest's timeout sends SIGKILL).
+end_session() {
+  local sid=$1 sig
+  for sig in TERM KILL; do
+    [ -n "$sid" ] && pkill -"$sig" -s "$sid" 2>/dev/null
+    pkill -"$sig" -f -- "$dir/" 2>/dev/null
+    for _ in $(seq 30); do
+      { [ -n "$sid" ] && pgrep -s "$sid" >/dev/null; } || pgrep -f -- "$dir/" >/dev/null || return 0
+      sleep 0.1
+    done
+  done
+}
 cleanup() {
-  pkill -TERM -f -- "$dir/" 2>/dev/null
-  for _ in $(seq 30); do pgrep -f -- "$dir/" >/dev/null || break; sleep 0.1; done
-  pkill -KILL -f -- "$dir/" 2>/dev/null
+  [ -n "${watchdog:-}" ] && kill "$watchdog" 2>/dev/null
+  end_session "${session:-}"
   wait 2>/dev/null
   rm -rf "$dir"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
 
 # The unit's command line, with the headless backend and a software renderer.
-as_user env XDG_RUNTIME_DIR="$dir/run" WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
+run_as=()
+[ "$(id -u)" -eq 0 ] && run_as=(runuser -u "$user" --)
+setsid "${run_as[@]}" env XDG_RUNTIME_DIR="$dir/run" WLR_BACKENDS=headless WLR_RENDERER=pixman WLR_LIBINPUT_NO_DEVICES=1 \
   LIBGL_ALWAYS_SOFTWARE=1 SDL_VIDEODRIVER=wayland,x11 SDL_AUDIODRIVER=dummy \
   cage -d -- "$build/kiosk/shelter-kiosk" --db "$dir/kiosk.db" --screenshot-dir "$dir/shots" >"$dir/cage.log" 2>&1 &
-cage=$!
+session=$! # setsid does not fork here (a background job leads no group), so its pid is the session's id
+# The watchdog: its own session, and this run's folder only in its environment.
+SESSION_DIR=$dir setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done
+  pkill -KILL -s "$2"; pkill -KILL -f -- "$SESSION_DIR/"; rm -rf "$SESSION_DIR"' watchdog $$ "$session" </dev/null >/dev/null 2>&1 &
+watchdog=$!
 for _ in $(seq 150); do [ -e "$dir/shots/1-welcome.png" ] && break; sleep 0.1; done
 sleep 2
 check "the kiosk starts fullscreen under cage as an unprivileged user and shows the welcome screen" '[ -e "$dir/shots/1-welcome.png" ]'

@@ -351,10 +351,60 @@ def staff_lockout(x):
     k.cleanup()
 
 
+def camera_plug(x):
+    """A kiosk whose camera is missing at start: the welcome says so (never
+    the demo frames) and the walk-in works; a camera plugged in is taken
+    within 3 s; unplugged, the welcome says so again. The camera is a
+    replayed folder that the test makes and removes."""
+    cam_dir = tempfile.mkdtemp(prefix="kiosk-gui-cam-")
+    cam = os.path.join(cam_dir, "camera")
+    k = Kiosk(x, "camera-plug", cam)
+    check(k.wait_for(screen="welcome"), "welcome screen")
+    check(k.wait_for(widget="preview:camera.not_connected", timeout=5),
+          "no camera at start: the welcome says it is not connected")
+    k.screenshot()
+    k.tap("no-card")
+    check(k.wait_for(screen="walk-in"), "without a camera the walk-in form opens")
+    k.tap("back")
+    check(k.wait_for(screen="welcome"), "back to the welcome")
+
+    def said():
+        return "preview:camera.not_connected" in {w["id"] for w in k.ui()["widgets"]}
+
+    # Plugged in: the folder appears whole, as a device node does.
+    shutil.copytree(os.path.join(FRAMES, "card"), cam + ".tmp")
+    os.rename(cam + ".tmp", cam)
+    t0 = time.time()
+    while said() and time.time() - t0 < 6:
+        time.sleep(0.05)
+    took = time.time() - t0
+    check(not said() and took < 3, f"a camera plugged in is taken within 3 s ({took:.1f} s)")
+    check(k.wait_for(screen="scan-result", timeout=15), "the new camera reads the card")
+    k.screenshot()
+
+    # Unplugged while the household is on screen (the card in view would be
+    # read again on the welcome): the welcome says so once back.
+    shutil.rmtree(cam)
+    t0 = time.time()
+    time.sleep(1)
+    k.tap("cancel")
+    check(k.wait_for(screen="welcome"), "back to the welcome")
+    while not said() and time.time() - t0 < 6:
+        time.sleep(0.05)
+    took = time.time() - t0
+    check(said() and took < 3, f"a camera unplugged is said within 3 s ({took:.1f} s)")
+    k.screenshot()
+    k.tap("no-card")
+    check(k.wait_for(screen="walk-in"), "the walk-in still opens")
+    k.stop()
+    k.cleanup()
+    shutil.rmtree(cam_dir, ignore_errors=True)
+
+
 def main():
     os.makedirs(ART, exist_ok=True)
     with Xvfb() as x:
-        for scenario in (card_scan, walk_in, staff, staff_languages, staff_lockout):
+        for scenario in (card_scan, walk_in, camera_plug, staff, staff_languages, staff_lockout):
             print(f"== {scenario.__name__}", flush=True)
             scenario(x)
     print(f"{len(failures)} failure(s); screenshots in {ART}")

@@ -7,6 +7,10 @@
 set -euo pipefail
 bin=/usr/lib/postgresql/15/bin
 [ -x "$bin/initdb" ] || { echo "with_postgres: PostgreSQL 15 is not installed (deploy/setup.sh installs it)" >&2; exit 1; }
+# Marks the server as this checkout's for tests/tree/check_no_leftovers.sh
+# (its command line names only the temp folder).
+SHELTER_CHECKOUT=$(cd "$(dirname "$0")/../.." && pwd -P)
+export SHELTER_CHECKOUT
 dir=$(mktemp -d /tmp/shelter-pg.XXXXXX)
 chmod 755 "$dir"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
