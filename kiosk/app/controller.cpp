@@ -67,9 +67,8 @@ bool Controller::on_camera(ui::CameraStatus status, const std::string& text) {
   auto& p = vm_.preview;
   if (p.camera == status && p.camera_text == text) return false;
   p.camera = status;
-  p.camera_ok = status == ui::CameraStatus::Live;
   p.camera_text = text;
-  if (!p.camera_ok) {
+  if (!p.camera_ok()) {
     // The last picture of a camera that went away is not shown as if live.
     p.texture = 0;
     p.width = p.height = 0;

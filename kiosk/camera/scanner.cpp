@@ -30,7 +30,6 @@ void Scanner::set_state(CameraState state, const std::string& text) {
     if (state == stats_.state && text == stats_.camera) return;
     stats_.state = state;
     stats_.camera = text;
-    stats_.camera_ok = state == CameraState::Live;
     camera_events_.push_back(CameraEvent{state, text});
   }
   if (wake_) wake_();

@@ -50,8 +50,8 @@ struct ScannerStats {
   std::uint64_t found = 0;    // detections reported (after de-duplication)
   double last_decode_ms = 0;
   std::string camera;  // describe() of the open source, or the last error
-  bool camera_ok = false;
   CameraState state = CameraState::Starting;
+  bool camera_ok() const { return state == CameraState::Live; }
 };
 
 class Scanner {

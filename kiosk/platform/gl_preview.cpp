@@ -18,7 +18,7 @@ GlPreview::~GlPreview() {
 bool GlPreview::update(camera::Scanner& scanner, ui::Preview& p, Clock::time_point now) {
   std::shared_ptr<const camera::Frame> frame;
   // No picture while the camera is not live (the controller said why).
-  if (p.camera_ok && now - last_ >= std::chrono::milliseconds(66)) frame = scanner.latest_frame(seq_);
+  if (p.camera_ok() && now - last_ >= std::chrono::milliseconds(66)) frame = scanner.latest_frame(seq_);
   if (!frame) return false;
   last_ = now;
   seq_ = frame->seq;
@@ -46,7 +46,7 @@ bool GlPreview::update(camera::Scanner& scanner, ui::Preview& p, Clock::time_poi
 
 void GlPreview::show_outline(camera::Scanner& scanner, ui::Preview& p) {
   auto outline = scanner.last_outline(std::chrono::milliseconds(600));
-  p.outline = p.camera_ok && outline.has_value();
+  p.outline = p.camera_ok() && outline.has_value();
   if (outline)
     for (int i = 0; i < 4; ++i) {
       p.x[i] = static_cast<float>(outline->x[i]);

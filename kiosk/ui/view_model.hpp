@@ -34,8 +34,8 @@ struct Preview {
   bool outline = false;                            // a code was seen just now
   float x[4] = {0, 0, 0, 0}, y[4] = {0, 0, 0, 0};  // its corners, in frame pixels
   CameraStatus camera = CameraStatus::Starting;
-  bool camera_ok = false;   // camera == Live
   std::string camera_text;  // device description or why it is not live
+  bool camera_ok() const { return camera == CameraStatus::Live; }
 };
 
 struct MemberRow {

@@ -15,7 +15,7 @@ void preview(Ui& ui, ImVec2 area) {
   dl->AddRectFilled(origin, ImVec2(origin.x + area.x, origin.y + area.y), IM_COL32(20, 20, 24, 255), 8);
   // The preview's id says which message it shows, for the GUI test.
   std::string id = "preview";
-  if (p.camera_ok && p.texture && p.width > 0 && p.height > 0) {
+  if (p.camera_ok() && p.texture && p.width > 0 && p.height > 0) {
     const float s = std::min(area.x / static_cast<float>(p.width), area.y / static_cast<float>(p.height));
     const ImVec2 size(static_cast<float>(p.width) * s, static_cast<float>(p.height) * s);
     const ImVec2 at(origin.x + (area.x - size.x) / 2, origin.y + (area.y - size.y) / 2);
@@ -35,7 +35,7 @@ void preview(Ui& ui, ImVec2 area) {
                 IM_COL32(230, 230, 230, 255), msg.c_str(), nullptr, area.x - 40);
     id = std::string("preview:") + key;
   }
-  if (!p.camera_ok && !p.camera_text.empty()) {
+  if (!p.camera_ok() && !p.camera_text.empty()) {
     const std::string msg = ui.d(p.camera_text);
     // Kept inside the preview: a device path may be long.
     const ImVec4 clip(origin.x, origin.y, origin.x + area.x - 10, origin.y + area.y);

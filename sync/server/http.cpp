@@ -19,9 +19,8 @@ constexpr size_t kServerThreads = 16;  // deploy/nginx/shelter-checkin.conf: max
 // sign-in guard needs. Only a loopback peer is believed: a client across
 // the network (--host 0.0.0.0) cannot pick its own address.
 std::string client_address(const httplib::Request& req) {
-  const bool loopback = req.remote_addr == "127.0.0.1" || req.remote_addr == "::1";
   const std::string forwarded = req.get_header_value("X-Real-IP");
-  if (loopback && !forwarded.empty() && forwarded.size() <= 45) return forwarded;
+  if (is_loopback_host(req.remote_addr) && !forwarded.empty() && forwarded.size() <= 45) return forwarded;
   return req.remote_addr;
 }
 

@@ -120,7 +120,7 @@ TEST_CASE("a camera that appears is taken within 3 s; one that goes away is said
 
   // Nothing plugged in: "not connected", and the walk-in still works.
   REQUIRE(wait_for(scanner, k, CameraStatus::NotConnected, std::chrono::seconds(3)));
-  CHECK_FALSE(k.vm().preview.camera_ok);
+  CHECK_FALSE(k.vm().preview.camera_ok());
   CHECK(k.vm().preview.camera_text.find("camera not connected") == 0);
   CHECK(scanner.latest_frame(0) == nullptr);
   k.tap(Intent::NoCard);
@@ -133,7 +133,7 @@ TEST_CASE("a camera that appears is taken within 3 s; one that goes away is said
   auto took = wait_for(scanner, k, CameraStatus::Live, std::chrono::seconds(3));
   REQUIRE(took);
   CHECK(*took < std::chrono::seconds(3));
-  CHECK(k.vm().preview.camera_ok);
+  CHECK(k.vm().preview.camera_ok());
   CHECK(k.vm().preview.camera_text.find("replay") == 0);
   std::vector<camera::Detection> got;
   for (auto end = Clock::now() + std::chrono::seconds(5); Clock::now() < end && got.empty();) {
@@ -149,7 +149,7 @@ TEST_CASE("a camera that appears is taken within 3 s; one that goes away is said
   took = wait_for(scanner, k, CameraStatus::NotConnected, std::chrono::seconds(3));
   REQUIRE(took);
   CHECK(k.vm().preview.texture == 0);
-  CHECK_FALSE(k.vm().preview.camera_ok);
+  CHECK_FALSE(k.vm().preview.camera_ok());
   k.tap(Intent::NoCard);
   CHECK(k.vm().screen == Screen::WalkIn);
 
@@ -186,7 +186,7 @@ TEST_CASE("the controller shows the camera's state, once per change", "[kiosk][c
   CHECK(k.vm().preview.camera == CameraStatus::Starting);
   CHECK(k.c->on_camera(CameraStatus::Live, "camera /dev/shelter-camera"));
   CHECK_FALSE(k.c->on_camera(CameraStatus::Live, "camera /dev/shelter-camera"));
-  CHECK(k.vm().preview.camera_ok);
+  CHECK(k.vm().preview.camera_ok());
   k.c->vm().preview.texture = 3;
   k.c->vm().preview.width = 640;
   CHECK(k.c->on_camera(CameraStatus::NotConnected, "camera not connected: /dev/shelter-camera"));

@@ -345,7 +345,7 @@ TEST_CASE("the scanner reports a code once, again after a reset, and reopens a f
   // The card stays in view: no second report.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   CHECK(scanner.take_detections().empty());
-  CHECK(scanner.stats().camera_ok);
+  CHECK(scanner.stats().camera_ok());
   CHECK(scanner.stats().decoded > 3);
   CHECK(scanner.last_outline(std::chrono::milliseconds(1000)).has_value());
   scanner.reset_repeat_filter();
