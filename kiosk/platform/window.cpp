@@ -1,5 +1,7 @@
 #include "kiosk/platform/window.hpp"
 
+#include "kiosk/ui/style.hpp"
+
 #include <SDL.h>
 #include <SDL_opengl.h>
 #include <backends/imgui_impl_opengl3.h>
@@ -50,16 +52,13 @@ Result<std::unique_ptr<Window>> Window::open(const Config& config, const std::st
   w->imgui_ = true;
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;  // nothing to remember between runs
-  ImGui::StyleColorsDark();
-  ImGuiStyle& style = ImGui::GetStyle();
-  const float unit = std::max(72.0f, static_cast<float>(config.screen_dpi * 15.0 / 25.4));
+  // The unit follows the screen the window really got (fullscreen: the
+  // display's size), so that every page fits a 10" 1024x600 tablet too.
+  int win_w = config.window_width, win_h = config.window_height;
+  SDL_GetWindowSize(w->window_, &win_w, &win_h);
+  const float unit = ui::touch_unit(config.screen_dpi, static_cast<float>(win_w), static_cast<float>(win_h));
   w->unit_ = unit;
-  style.FrameRounding = 10;
-  style.ItemSpacing = ImVec2(unit * 0.14f, unit * 0.14f);
-  style.WindowPadding = ImVec2(unit * 0.25f, unit * 0.2f);
-  style.TouchExtraPadding = ImVec2(4, 4);
-  style.ScrollbarSize = unit * 0.45f;
-  style.Colors[ImGuiCol_WindowBg] = ImVec4(0.08f, 0.09f, 0.11f, 1);
+  ui::apply_kiosk_style(ImGui::GetStyle(), unit);
   ImGui_ImplSDL2_InitForOpenGL(w->window_, w->gl_);
   ImGui_ImplOpenGL3_Init("#version 130");
 
@@ -68,7 +67,7 @@ Result<std::unique_ptr<Window>> Window::open(const Config& config, const std::st
       "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲンーァィゥェォッャュョ"
       "ヴ"
       "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポ・゛゜✓•—";
-  for (const auto& miss : w->fonts_.load(ui::Fonts::default_sources(), std::round(unit * 0.36f), seed))
+  for (const auto& miss : w->fonts_.load(ui::Fonts::default_sources(), ui::font_size_for(unit), seed))
     std::cerr << "shelter-kiosk: font not found, some characters may be missing: " << miss << "\n";
   return w;
 }

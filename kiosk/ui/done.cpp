@@ -31,10 +31,11 @@ void draw_done(Ui& ui) {
   // Left: whose pass, and the pass as big as the screen allows. Right: who
   // was checked in, the other passes, what to do with them.
   const PassVm* shown = d.shown();
+  const ImGuiStyle& style = ImGui::GetStyle();
   const float line = ImGui::GetTextLineHeightWithSpacing();
-  const float finish = ui.unit * 1.4f + ImGui::GetStyle().ItemSpacing.y * 2;
-  const float side = std::min(ImGui::GetContentRegionAvail().y - finish - line - ImGui::GetStyle().ItemSpacing.y,
-                              ImGui::GetContentRegionAvail().x * 0.42f);
+  const float finish = ui.unit * 1.4f + style.ItemSpacing.y;
+  const float height = ImGui::GetContentRegionAvail().y - finish;
+  const float side = std::min(height - line - style.ItemSpacing.y, ImGui::GetContentRegionAvail().x * 0.42f);
   ImGui::BeginGroup();
   // Whose pass this is: each person checked in has their own.
   std::string whose = shown ? ui.d(shown->name) : std::string();
@@ -43,35 +44,44 @@ void draw_done(Ui& ui) {
   draw_qr(shown, side);
   ImGui::EndGroup();
   ImGui::SameLine();
-  ImGui::BeginGroup();
-  // A family of up to three in large type; more in body type, so that a
-  // household of 8 still fits beside the pass.
+  // The right side never pushes "finish" off the screen: it scrolls first.
+  ImGui::BeginChild("done-side", ImVec2(0, height), false);
+  // A family of up to three in large type; more in body type, in two
+  // columns beyond four, so that a household of 8 fits beside the pass.
   const bool large = d.names.size() <= 3;
+  const int cols = d.names.size() > 4 ? 2 : 1;
+  const float col_w = ImGui::GetContentRegionAvail().x / static_cast<float>(cols);
   if (large) ImGui::PushFont(ui.fonts.large());
   for (size_t i = 0; i < d.names.size(); ++i) {
     const bool current = static_cast<int>(i) == d.page && d.passes.size() > 1;
     const std::string entry = (current ? "▶ " : "✓ ") + ui.d(d.names[i]);
+    if (i % static_cast<size_t>(cols)) ImGui::SameLine(col_w * static_cast<float>(i % static_cast<size_t>(cols)));
     ImGui::TextUnformatted(entry.c_str());
+    record_widget(ui, "checked-in:" + std::to_string(i));
   }
   if (large) ImGui::PopFont();
   ImGui::Spacing();
-  if (d.passes.size() > 1) {
-    const ImVec2 size(ui.unit * 2.6f, ui.unit * 1.1f);
-    if (d.page > 0 && button(ui, ui.t("done.prev_pass"), "pass-prev", size)) ui.emit(Intent::DonePage, {}, d.page - 1);
-    if (d.page > 0) ImGui::SameLine();
-    if (static_cast<size_t>(d.page + 1) < d.passes.size() &&
-        button(ui, ui.t("done.next_pass"), "pass-next", size, Tone::Primary))
-      ui.emit(Intent::DonePage, {}, d.page + 1);
+  // Previous / next pass and print, on one row when they fit.
+  const ImVec2 size(ui.unit * 2.4f, ui.unit * 1.1f);
+  const float gap = style.ItemSpacing.x;
+  const bool prev = d.passes.size() > 1 && d.page > 0;
+  const bool next = d.passes.size() > 1 && static_cast<size_t>(d.page + 1) < d.passes.size();
+  const float row_w = (prev ? size.x + gap : 0) + (next ? size.x + gap : 0) + size.x * 1.2f;
+  if (prev && button(ui, ui.t("done.prev_pass"), "pass-prev", size)) ui.emit(Intent::DonePage, {}, d.page - 1);
+  if (prev && next) ImGui::SameLine();
+  if (next && button(ui, ui.t("done.next_pass"), "pass-next", size, Tone::Primary))
+    ui.emit(Intent::DonePage, {}, d.page + 1);
+  if (d.can_print) {
+    if ((prev || next) && row_w <= ImGui::GetContentRegionAvail().x) ImGui::SameLine();
+    if (button(ui, ui.t(d.printed ? "done.printed" : "done.print"), "print", ImVec2(size.x * 1.2f, size.y)))
+      ui.emit(Intent::PrintPass);
   }
   ImGui::PushTextWrapPos(0);
   ImGui::TextUnformatted(ui.t("done.pass_hint").c_str());
   ImGui::TextUnformatted(ui.t("done.help").c_str());
   ImGui::PopTextWrapPos();
-  if (d.can_print &&
-      button(ui, ui.t(d.printed ? "done.printed" : "done.print"), "print", ImVec2(ui.unit * 5, ui.unit * 1.1f)))
-    ui.emit(Intent::PrintPass);
   notice_line(ui);
-  ImGui::EndGroup();
+  ImGui::EndChild();
   to_bottom(ui, ui.unit * 1.4f);
   ImGui::PushFont(ui.fonts.large());
   if (button(ui, ui.t("done.finish"), "finish", ImVec2(0, ui.unit * 1.4f), Tone::Primary)) ui.emit(Intent::Finish);

@@ -8,20 +8,16 @@ namespace shelter::ui {
 void draw_pass_confirm(Ui& ui) {
   const PassConfirmVm& p = ui.vm.pass;
   title(ui, ui.t(p.going_out ? "pass.confirm_out" : "pass.confirm_back"));
-  if (p.members.size() > 1) big_text(ui, ui.t("pass.choose_household"));
-  const float sy = ImGui::GetStyle().ItemSpacing.y;
-  const float fixed = ui.fonts.large()->FontSize * (ui.vm.notice ? 1 : 0) + ui.unit * 1.5f + sy * 3;
-  ImGui::BeginChild("pass-members", ImVec2(0, std::max(ui.unit * 1.1f, ImGui::GetContentRegionAvail().y - fixed)),
-                    false);
-  for (size_t i = 0; i < p.members.size(); ++i) {
-    const MemberRow& m = p.members[i];
-    std::string label = std::string(m.selected ? "[✓] " : "[  ] ") + " " + ui.d(m.name);
-    if (!m.reading.empty()) label += " (" + ui.d(m.reading) + ")";
-    if (button(ui, label, "pass-member:" + std::to_string(i), ImVec2(0, ui.unit),
-               m.selected ? Tone::Selected : Tone::Normal))
-      ui.emit(Intent::TogglePassMember, {}, static_cast<int>(i));
+  if (p.members.size() > 1) {
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextUnformatted(ui.t("pass.choose_household").c_str());
+    ImGui::PopTextWrapPos();
   }
-  ImGui::EndChild();
+  const float sy = ImGui::GetStyle().ItemSpacing.y;
+  const float below = notice_height(ui, ImGui::GetContentRegionAvail().x) + ui.unit * 1.5f + sy;
+  member_grid(ui, p.members, "pass-member:", Intent::TogglePassMember,
+              std::max(ui.unit * 1.1f,
+                       std::min(member_grid_height(ui, p.members.size()), ImGui::GetContentRegionAvail().y - below)));
   notice_line(ui);
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   to_bottom(ui, ui.unit * 1.5f);

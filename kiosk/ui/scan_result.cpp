@@ -4,15 +4,44 @@
 
 namespace shelter::ui {
 
+namespace {
+
+// The stay question takes the left part of the stay row.
+constexpr float kStayQuestionShare = 0.3f;
+
+float stay_question_height(const Ui& ui, float width) {
+  ImFont* f = ui.fonts.large();
+  return f->CalcTextSizeA(f->FontSize, FLT_MAX, width, ui.t("stay.question").c_str()).y;
+}
+
+}  // namespace
+
+float stay_row_height(const Ui& ui) {
+  const float qw = ImGui::GetContentRegionAvail().x * kStayQuestionShare;
+  return std::max(ui.unit, stay_question_height(ui, qw)) + ImGui::GetStyle().ItemSpacing.y;
+}
+
+// One row: the question on the left, shelter / car / home beside it.
 void stay_buttons(Ui& ui, const std::string& current, const std::string& id_prefix) {
-  big_text(ui, ui.t("stay.question"));
   const float gap = ImGui::GetStyle().ItemSpacing.x;
+  const float qw = ImGui::GetContentRegionAvail().x * kStayQuestionShare;
+  const float row = std::max(ui.unit, stay_question_height(ui, qw));
+  const ImVec2 at = ImGui::GetCursorPos();
+  ImGui::BeginGroup();
+  ImGui::PushFont(ui.fonts.large());
+  ImGui::PushTextWrapPos(at.x + qw);
+  ImGui::TextUnformatted(ui.t("stay.question").c_str());
+  ImGui::PopTextWrapPos();
+  ImGui::PopFont();
+  ImGui::Dummy(ImVec2(qw, 0));
+  ImGui::EndGroup();
+  ImGui::SameLine(at.x + qw + gap);
   const float n = static_cast<float>(std::max<size_t>(ui.vm.stay_names.size(), 1));
   const float w = (ImGui::GetContentRegionAvail().x - (n - 1) * gap) / n;
   int i = 0;
   for (const std::string& s : ui.vm.stay_names) {
     if (i++) ImGui::SameLine();
-    if (button(ui, ui.t("stay." + s), id_prefix + "stay:" + s, ImVec2(w, ui.unit),
+    if (button(ui, ui.t("stay." + s), id_prefix + "stay:" + s, ImVec2(w, row),
                current == s ? Tone::Selected : Tone::Normal))
       ui.emit(Intent::SetStay, s);
   }
@@ -20,35 +49,19 @@ void stay_buttons(Ui& ui, const std::string& current, const std::string& id_pref
 
 void draw_scan_result(Ui& ui) {
   const ScanVm& s = ui.vm.scan;
-  big_text(ui, ui.t("scan.title") + "  —  " + ui.t("scan.choose"));
-  // Members scroll if a large household does not fit above the stay choice.
+  // The title, and what to do beside it in body type when it fits.
+  title(ui, ui.t("scan.title"));
+  ImGui::SameLine();
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextUnformatted(ui.t("scan.choose").c_str());
+  ImGui::PopTextWrapPos();
+  // The members take what the stay row, the notice and the confirm bar
+  // leave; a household that does not fit scrolls.
   const float sy = ImGui::GetStyle().ItemSpacing.y;
-  const float line = ui.fonts.large()->FontSize + sy;
-  const float fixed = line * (ui.vm.notice ? 2 : 1) + ui.unit * 2.3f + sy * 3;
-  ImGui::BeginChild("members", ImVec2(0, std::max(ui.unit * 1.1f, ImGui::GetContentRegionAvail().y - fixed)), false);
-  for (size_t i = 0; i < s.members.size(); ++i) {
-    const MemberRow& m = s.members[i];
-    std::string label = (m.already_here ? ui.t("scan.already_here") : m.selected ? "[✓] " : "[  ] ");
-    label += " " + ui.d(m.name);
-    if (!m.reading.empty()) label += " (" + ui.d(m.reading) + ")";
-    if (!m.birth.empty()) label += "  " + ui.d(m.birth);
-    if (!m.needs.empty()) {
-      std::string needs;
-      size_t start = 0;
-      while (start <= m.needs.size()) {
-        const size_t comma = std::min(m.needs.find(',', start), m.needs.size());
-        needs += (needs.empty() ? "" : ", ") + ui.t("need." + m.needs.substr(start, comma - start));
-        start = comma + 1;
-      }
-      label += "  [" + needs + "]";
-    }
-    ImGui::BeginDisabled(m.already_here);
-    if (button(ui, label, "member:" + std::to_string(i), ImVec2(0, ui.unit),
-               m.selected && !m.already_here ? Tone::Selected : Tone::Normal))
-      ui.emit(Intent::ToggleMember, {}, static_cast<int>(i));
-    ImGui::EndDisabled();
-  }
-  ImGui::EndChild();
+  const float below = stay_row_height(ui) + notice_height(ui, ImGui::GetContentRegionAvail().x) + ui.unit * 1.3f + sy;
+  member_grid(ui, s.members, "member:", Intent::ToggleMember,
+              std::max(ui.unit * 1.1f,
+                       std::min(member_grid_height(ui, s.members.size()), ImGui::GetContentRegionAvail().y - below)));
   stay_buttons(ui, s.stay, "");
   notice_line(ui);
   const float gap = ImGui::GetStyle().ItemSpacing.x;

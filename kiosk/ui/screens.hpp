@@ -23,7 +23,21 @@ void typing_page(Ui& ui, const std::string& label, const std::string& value, con
 
 const char* screen_name(Screen s);  // "welcome", ... for tests and screenshots
 
-// Shelter / car / home, shared by the scan result and the walk-in form.
+// The household's members as toggles (kiosk/ui/members.cpp): one column up
+// to 4, two beyond. member_grid_height is what the grid needs to show every
+// row; pass less and it scrolls.
+int member_columns(const Ui& ui, size_t count);
+float member_grid_height(const Ui& ui, size_t count);
+void member_grid(Ui& ui, const std::vector<MemberRow>& members, const std::string& id_prefix, Intent::Kind toggle,
+                 float height);
+// Heights for laying out a page from the bottom: a line of large text, and
+// the notice (0 when there is none) wrapped at `width`.
+float large_line(const Ui& ui);
+float notice_height(const Ui& ui, float width);
+
+// Shelter / car / home, shared by the scan result and the walk-in form: one
+// row, the question on its left; stay_row_height is the row with spacing.
 void stay_buttons(Ui& ui, const std::string& current, const std::string& id_prefix);
+float stay_row_height(const Ui& ui);
 
 }  // namespace shelter::ui

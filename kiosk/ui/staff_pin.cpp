@@ -65,38 +65,43 @@ void draw_staff_pin(Ui& ui) {
   const StaffVm& s = ui.vm.staff;
   if (s.not_set_up) {
     not_set_up(ui);
-  } else {
-    if (s.demo) {
-      ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.85f, 0.35f, 1));
-      big_text(ui, ui.t("staff.demo_pin"));
-      ImGui::PopStyleColor();
-    }
-    const float gap = ImGui::GetStyle().ItemSpacing.x;
-    const float pad_w = pin_keypad_width(ui);
-    const float left_w = ImGui::GetContentRegionAvail().x - pad_w - gap * 2;
-    const float col_h = ImGui::GetContentRegionAvail().y - ui.unit - ImGui::GetStyle().ItemSpacing.y * 2;
-    // Left: who signs in.
-    ImGui::BeginChild("who", ImVec2(left_w, col_h), false);
-    big_text(ui, ui.t("staff.who"));
-    for (size_t i = 0; i < s.volunteers.size(); ++i) {
-      const auto& v = s.volunteers[i];
-      if (button(ui, ui.d(v.name), "who:" + std::to_string(i), ImVec2(0, ui.unit),
-                 v.name == s.who ? Tone::Selected : Tone::Normal))
-        ui.emit(Intent::ChooseVolunteer, v.name);
-    }
-    ImGui::EndChild();
-    // Right: their PIN.
-    ImGui::SameLine(0, gap * 2);
-    ImGui::BeginGroup();
-    const float wrap = ImGui::GetCursorPosX() + pad_w;
-    // The chosen name and the PIN typed so far, or the screen's title.
-    big_text(ui, s.who.empty() ? ui.t("staff.pin_title") : ui.d(s.who) + "   " + pin_dots(s.pin_entry), wrap);
-    status_line(ui, wrap);
-    pin_keypad(ui, "pin:", Intent::PinSubmit, ui.t("common.ok"), s.locked_seconds > 0 || s.who.empty());
-    ImGui::EndGroup();
+    to_bottom(ui, ui.unit);
+    if (button(ui, ui.t("common.cancel"), "cancel", ImVec2(ui.unit * 4, ui.unit), Tone::Quiet)) ui.emit(Intent::Cancel);
+    return;
   }
-  to_bottom(ui, ui.unit);
-  if (button(ui, ui.t("common.cancel"), "cancel", ImVec2(ui.unit * 4, ui.unit), Tone::Quiet)) ui.emit(Intent::Cancel);
+  if (s.demo) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.0f, 0.85f, 0.35f, 1));
+    big_text(ui, ui.t("staff.demo_pin"));
+    ImGui::PopStyleColor();
+  }
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  const float sy = ImGui::GetStyle().ItemSpacing.y;
+  const float pad_w = pin_keypad_width(ui);
+  const float left_w = ImGui::GetContentRegionAvail().x - pad_w - gap * 2;
+  // Left: who signs in, with cancel under the names, so that the PIN side
+  // keeps the whole height for its title, a wrapped message and the keypad.
+  ImGui::BeginGroup();
+  ImGui::BeginChild("who", ImVec2(left_w, ImGui::GetContentRegionAvail().y - ui.unit - sy), false);
+  big_text(ui, ui.t("staff.who"));
+  for (size_t i = 0; i < s.volunteers.size(); ++i) {
+    const auto& v = s.volunteers[i];
+    if (button(ui, ui.d(v.name), "who:" + std::to_string(i), ImVec2(0, ui.unit),
+               v.name == s.who ? Tone::Selected : Tone::Normal))
+      ui.emit(Intent::ChooseVolunteer, v.name);
+  }
+  ImGui::EndChild();
+  if (button(ui, ui.t("common.cancel"), "cancel", ImVec2(std::min(left_w, ui.unit * 4), ui.unit), Tone::Quiet))
+    ui.emit(Intent::Cancel);
+  ImGui::EndGroup();
+  // Right: their PIN.
+  ImGui::SameLine(0, gap * 2);
+  ImGui::BeginGroup();
+  const float wrap = ImGui::GetCursorPosX() + pad_w;
+  // The chosen name and the PIN typed so far, or the screen's title.
+  big_text(ui, s.who.empty() ? ui.t("staff.pin_title") : ui.d(s.who) + "   " + pin_dots(s.pin_entry), wrap);
+  status_line(ui, wrap);
+  pin_keypad(ui, "pin:", Intent::PinSubmit, ui.t("common.ok"), s.locked_seconds > 0 || s.who.empty());
+  ImGui::EndGroup();
 }
 
 }  // namespace shelter::ui

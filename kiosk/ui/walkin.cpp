@@ -140,33 +140,43 @@ void page_consent(Ui& ui, const DraftPerson& p) {
 void page_review(Ui& ui) {
   const WalkInVm& w = ui.vm.walkin;
   big_text(ui, ui.t("walkin.review_title"));
-  // The list scrolls when a big family would push the buttons off the screen.
+  // Everyone entered, in two columns beyond four, so that a family of 8 shows
+  // whole; the list scrolls only if it cannot.
   const float sy = ImGui::GetStyle().ItemSpacing.y;
-  const float line = ui.fonts.large()->FontSize + sy;
-  const float fixed = ui.unit * 3.3f + line * (ui.vm.notice ? 2 : 1) + sy * 5;
-  ImGui::BeginChild("people", ImVec2(0, std::max(ui.unit * 1.1f, ImGui::GetContentRegionAvail().y - fixed)), false);
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  const float below = stay_row_height(ui) + notice_height(ui, ImGui::GetContentRegionAvail().x) + ui.unit * 1.3f + sy;
+  const int cols = member_columns(ui, w.people.size());
+  const float rows = static_cast<float>((w.people.size() + static_cast<size_t>(cols) - 1) / static_cast<size_t>(cols));
+  ImGui::BeginChild(
+      "people",
+      ImVec2(0, std::max(ui.unit * 1.1f, std::min(rows * (ui.unit + sy), ImGui::GetContentRegionAvail().y - below))),
+      false);
+  const float cw = (ImGui::GetContentRegionAvail().x - gap * static_cast<float>(cols - 1)) / static_cast<float>(cols);
   ImGui::PushFont(ui.fonts.large());
   for (size_t i = 0; i < w.people.size(); ++i) {
     const DraftPerson& p = w.people[i];
     std::string line = std::to_string(i + 1) + ". " + ui.d(p.name);
     if (p.birth_year) line += "  " + std::to_string(p.birth_year);
     if (!p.sex.empty()) line += "  " + ui.t(sex_key(p.sex));
-    if (button(ui, line + "   (" + ui.t("walkin.change") + ")", "person:" + std::to_string(i), ImVec2(0, ui.unit)))
+    if (i % static_cast<size_t>(cols)) ImGui::SameLine();
+    if (button(ui, line + "   (" + ui.t("walkin.change") + ")", "person:" + std::to_string(i), ImVec2(cw, ui.unit)))
       ui.emit(Intent::EditDraft, {}, static_cast<int>(i));
   }
   ImGui::PopFont();
   ImGui::EndChild();
-  if (button(ui, ui.t("walkin.add_family"), "add-family", ImVec2(0, ui.unit))) ui.emit(Intent::AddFamilyMember);
   stay_buttons(ui, w.stay, "");
   notice_line(ui);
-  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  // Cancel, add a family member, check in: one bar, so the list keeps the room.
   to_bottom(ui, ui.unit * 1.3f);
   const float width = ImGui::GetContentRegionAvail().x;
-  if (button(ui, ui.t("common.cancel"), "cancel", ImVec2(width * 0.3f, ui.unit * 1.3f), Tone::Quiet))
+  if (button(ui, ui.t("common.cancel"), "cancel", ImVec2(width * 0.2f, ui.unit * 1.3f), Tone::Quiet))
     ui.emit(Intent::Cancel);
   ImGui::SameLine();
+  if (button(ui, ui.t("walkin.add_family"), "add-family", ImVec2(width * 0.35f - gap, ui.unit * 1.3f)))
+    ui.emit(Intent::AddFamilyMember);
+  ImGui::SameLine();
   ImGui::PushFont(ui.fonts.large());
-  if (button(ui, ui.t("walkin.submit"), "submit", ImVec2(width * 0.7f - gap, ui.unit * 1.3f), Tone::Primary))
+  if (button(ui, ui.t("walkin.submit"), "submit", ImVec2(width * 0.45f - gap, ui.unit * 1.3f), Tone::Primary))
     ui.emit(Intent::SubmitWalkIn);
   ImGui::PopFont();
 }

@@ -1,5 +1,7 @@
 #include "kiosk/ui/widgets.hpp"
 
+#include <imgui_internal.h>
+
 #include <algorithm>
 
 namespace shelter::ui {
@@ -60,20 +62,31 @@ std::vector<std::string> label_lines(const std::string& label, float width, floa
 }  // namespace
 
 void record_widget(Ui& ui, const std::string& id, bool label_cut) {
-  if (!ui.widgets || !ImGui::IsItemVisible()) return;
+  if (!ui.widgets) return;
+  // A list that scrolls may hide part of a widget: the user scrolls to it.
+  // Anywhere else, a widget past the window's edge is cut off for good.
+  const ImGuiWindow* window = ImGui::GetCurrentWindow();
+  const bool scrolls =
+      (window->Flags & ImGuiWindowFlags_ChildWindow) && (window->ScrollMax.y > 0 || window->ScrollMax.x > 0);
+  const ImVec2 min = ImGui::GetItemRectMin(), max = ImGui::GetItemRectMax();
+  if (!ImGui::IsItemVisible()) {
+    if (!scrolls) ui.widgets->push_back({id, min.x, min.y, max.x - min.x, max.y - min.y, false, label_cut, true});
+    return;
+  }
   // The part that can be touched: clipped to the (scrolling) window it is in.
   const ImVec2 wa = ImGui::GetWindowPos(), ws = ImGui::GetWindowSize();
-  const ImVec2 a(std::max(ImGui::GetItemRectMin().x, wa.x), std::max(ImGui::GetItemRectMin().y, wa.y));
-  const ImVec2 b(std::min(ImGui::GetItemRectMax().x, wa.x + ws.x), std::min(ImGui::GetItemRectMax().y, wa.y + ws.y));
+  const ImVec2 a(std::max(min.x, wa.x), std::max(min.y, wa.y));
+  const ImVec2 b(std::min(max.x, wa.x + ws.x), std::min(max.y, wa.y + ws.y));
   if (b.x - a.x < 1 || b.y - a.y < 1) return;
-  const bool clipped = a.y > ImGui::GetItemRectMin().y || b.y < ImGui::GetItemRectMax().y;
-  ui.widgets->push_back({id, a.x, a.y, b.x - a.x, b.y - a.y, clipped, label_cut});
+  const bool clipped = a.y > min.y || b.y < max.y || a.x > min.x || b.x < max.x;
+  ui.widgets->push_back({id, a.x, a.y, b.x - a.x, b.y - a.y, clipped && scrolls, label_cut, clipped && !scrolls});
 }
 
-bool button(Ui& ui, const std::string& label, const std::string& id, ImVec2 size, Tone tone) {
+bool button(Ui& ui, const std::string& label, const std::string& id, ImVec2 size, Tone tone, float min_side) {
   if (size.x <= 0) size.x = ImGui::GetContentRegionAvail().x;
-  size.x = std::max(size.x, ui.unit);
-  size.y = std::max(size.y, ui.unit);
+  if (min_side <= 0) min_side = ui.unit;
+  size.x = std::max(size.x, min_side);
+  size.y = std::max(size.y, min_side);
   const ImVec4 c = tone_color(tone);
   ImGui::PushStyleColor(ImGuiCol_Button, c);
   ImGui::PushStyleColor(ImGuiCol_ButtonHovered, lighter(c, 0.08f));
@@ -135,7 +148,7 @@ void notice_line(Ui& ui, float wrap_x) {
 
 void typed_box(Ui& ui, const std::string& label, const std::string& value, float width) {
   ImGui::PushFont(ui.fonts.large());
-  ImGui::TextUnformatted(label.c_str());
+  if (!label.empty()) ImGui::TextUnformatted(label.c_str());  // no empty line: the keyboard needs the room
   const ImVec2 p = ImGui::GetCursorScreenPos();
   const float h = ui.unit;
   ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -149,8 +162,8 @@ void typed_box(Ui& ui, const std::string& label, const std::string& value, float
 namespace {
 
 // The katakana keyboard in 五十音 order, read across: columns ア カ サ タ ナ
-// ハ マ ヤ ラ ワ ン, then two columns of marks and small kana. 13 columns of
-// five rows fit a 1280x800 screen with 15 mm keys. Empty strings are gaps.
+// ハ マ ヤ ラ ワ ン, then two columns of marks and small kana: 13 columns of
+// five rows. Empty strings are gaps.
 const char* const kKana[5][13] = {
     {"ア", "カ", "サ", "タ", "ナ", "ハ", "マ", "ヤ", "ラ", "ワ", "ン", "゛", "゜"},
     {"イ", "キ", "シ", "チ", "ニ", "ヒ", "ミ", "ー", "リ", "・", "", "ッ", "ァ"},
@@ -163,9 +176,14 @@ const char* const kLatin[5] = {"1234567890", "QWERTYUIOP", "ASDFGHJKL'", "ZXCVBN
 }  // namespace
 
 float keyboard(Ui& ui, Keyboard which, const std::string& id_prefix) {
+  // Keys fill the room the page leaves: 13 columns across, five rows above
+  // the control row. On a small screen they get smaller than the unit, down
+  // to kMinKeyFraction of it; everything else on the page stays whole.
   const float gap = ImGui::GetStyle().ItemSpacing.x;
-  const float key = (ImGui::GetContentRegionAvail().x - 12 * gap) / 13.0f;
-  const ImVec2 size(key, ui.unit);
+  const float rows_height = ImGui::GetContentRegionAvail().y - ui.unit - 6 * gap;
+  const float min_key = ui.unit * kMinKeyFraction;
+  const ImVec2 size(std::max(min_key, std::min(ui.unit * 1.4f, (ImGui::GetContentRegionAvail().x - 12 * gap) / 13.0f)),
+                    std::max(min_key, std::min(ui.unit, rows_height / 5.0f)));
   ImGui::PushFont(ui.fonts.large());
   auto key_button = [&](const std::string& text, const std::string& id) {
     if (text.empty()) {
@@ -173,7 +191,7 @@ float keyboard(Ui& ui, Keyboard which, const std::string& id_prefix) {
       return;
     }
     const bool mark = text == "゛" || text == "゜";
-    if (button(ui, ui.d(text), id_prefix + "key:" + id, size, mark ? Tone::Quiet : Tone::Normal))
+    if (button(ui, ui.d(text), id_prefix + "key:" + id, size, mark ? Tone::Quiet : Tone::Normal, min_key))
       ui.emit(Intent::Key, text);
   };
   if (which == Keyboard::Kana) {

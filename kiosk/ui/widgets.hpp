@@ -19,6 +19,7 @@ struct WidgetRect {
   float x, y, w, h;
   bool clipped = false;    // partly scrolled out of its list
   bool label_cut = false;  // its label does not fit, even on two lines
+  bool cut_off = false;    // partly or wholly off the screen, where no scrolling reaches it
 };
 
 struct Ui {
@@ -42,8 +43,13 @@ enum class Tone { Normal, Primary, Selected, Danger, Quiet };
 
 // A button: "label###id" keeps its identity across languages. Returns true
 // when pressed. Width 0 means "fill the row". A label too wide for one line
-// goes on two, centred.
-bool button(Ui& ui, const std::string& label, const std::string& id, ImVec2 size, Tone tone = Tone::Normal);
+// goes on two, centred. Neither side is smaller than `min_side` (0: the
+// unit); only keyboard keys go below the unit, on small screens.
+bool button(Ui& ui, const std::string& label, const std::string& id, ImVec2 size, Tone tone = Tone::Normal,
+            float min_side = 0);
+// The smallest a keyboard key may get, as a fraction of the unit (the smoke
+// test holds keys to it, other targets to the whole unit).
+inline constexpr float kMinKeyFraction = 0.8f;
 void record_widget(Ui& ui, const std::string& id, bool label_cut = false);  // the last item's rect
 
 // Text helpers with the big fonts.
