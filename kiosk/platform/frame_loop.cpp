@@ -28,7 +28,14 @@ void write_ui_map(const std::string& path, const char* screen, const std::vector
   j["screen"] = screen;
   j["widgets"] = nlohmann::json::array();
   for (const auto& w : widgets)
-    j["widgets"].push_back({{"id", w.id}, {"x", w.x}, {"y", w.y}, {"w", w.w}, {"h", w.h}, {"label_cut", w.label_cut}});
+    j["widgets"].push_back({{"id", w.id},
+                            {"x", w.x},
+                            {"y", w.y},
+                            {"w", w.w},
+                            {"h", w.h},
+                            {"label_cut", w.label_cut},
+                            {"clipped", w.clipped},
+                            {"cut_off", w.cut_off}});
   (void)write_file_atomic(path, j.dump(), 0644);
 }
 
@@ -135,7 +142,8 @@ void run_frame_loop(Window& window, Controller& controller, camera::Scanner& sca
     if (!options.ui_map.empty()) {
       std::string key = screen;
       for (const auto& wr : widgets)
-        key += wr.id + std::to_string(static_cast<int>(wr.x)) + "," + std::to_string(static_cast<int>(wr.y));
+        key += wr.id + std::to_string(static_cast<int>(wr.x)) + "," + std::to_string(static_cast<int>(wr.y)) +
+               (wr.clipped ? "c" : "") + (wr.cut_off ? "x" : "");  // a list's scrolling is known a frame late
       if (key != last_map) {
         write_ui_map(options.ui_map, screen, widgets);
         last_map = key;

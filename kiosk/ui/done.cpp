@@ -54,7 +54,8 @@ void draw_done(Ui& ui) {
   if (large) ImGui::PushFont(ui.fonts.large());
   for (size_t i = 0; i < d.names.size(); ++i) {
     const bool current = static_cast<int>(i) == d.page && d.passes.size() > 1;
-    const std::string entry = (current ? "▶ " : "✓ ") + ui.d(d.names[i]);
+    const std::string entry =
+        elide((current ? "▶ " : "✓ ") + ui.d(d.names[i]), col_w - ImGui::GetStyle().ItemSpacing.x);
     if (i % static_cast<size_t>(cols)) ImGui::SameLine(col_w * static_cast<float>(i % static_cast<size_t>(cols)));
     ImGui::TextUnformatted(entry.c_str());
     record_widget(ui, "checked-in:" + std::to_string(i));

@@ -5,10 +5,6 @@
 
 namespace shelter::ui {
 
-namespace {
-
-// `text` cut to `width` with an ellipsis: a long reading must not push the
-// name off the button.
 std::string elide(const std::string& text, float width) {
   if (ImGui::CalcTextSize(text.c_str()).x <= width) return text;
   std::string out = text;
@@ -20,6 +16,8 @@ std::string elide(const std::string& text, float width) {
   }
   return out;
 }
+
+namespace {
 
 std::string needs_text(Ui& ui, const std::string& needs) {
   std::string out;
@@ -75,9 +73,12 @@ void member_grid(Ui& ui, const std::vector<MemberRow>& members, const std::strin
     std::string label = elide(mark + " " + ui.d(m.name), text_w);
     if (!second.empty()) label += "\n" + elide(second, text_w);
     ImGui::BeginDisabled(m.already_here);
+    // Left-aligned: two lines centred as a block would start at odd places.
+    ImGui::PushStyleVar(ImGuiStyleVar_ButtonTextAlign, ImVec2(0.05f, 0.5f));
     if (button(ui, label, id_prefix + std::to_string(i), ImVec2(w, ui.unit),
                m.selected && !m.already_here ? Tone::Selected : Tone::Normal))
       ui.emit(toggle, {}, static_cast<int>(i));
+    ImGui::PopStyleVar();
     ImGui::EndDisabled();
   }
   ImGui::EndChild();

@@ -30,6 +30,9 @@ int member_columns(const Ui& ui, size_t count);
 float member_grid_height(const Ui& ui, size_t count);
 void member_grid(Ui& ui, const std::vector<MemberRow>& members, const std::string& id_prefix, Intent::Kind toggle,
                  float height);
+// `text` cut to `width` (current font) with an ellipsis: a long reading
+// must not push a name off its button.
+std::string elide(const std::string& text, float width);
 // Heights for laying out a page from the bottom: a line of large text, and
 // the notice (0 when there is none) wrapped at `width`.
 float large_line(const Ui& ui);

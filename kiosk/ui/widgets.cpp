@@ -78,7 +78,8 @@ void record_widget(Ui& ui, const std::string& id, bool label_cut) {
   const ImVec2 a(std::max(min.x, wa.x), std::max(min.y, wa.y));
   const ImVec2 b(std::min(max.x, wa.x + ws.x), std::min(max.y, wa.y + ws.y));
   if (b.x - a.x < 1 || b.y - a.y < 1) return;
-  const bool clipped = a.y > min.y || b.y < max.y || a.x > min.x || b.x < max.x;
+  // Within a pixel is whole: ImGui rounds window edges.
+  const bool clipped = a.y > min.y + 1 || b.y < max.y - 1 || a.x > min.x + 1 || b.x < max.x - 1;
   ui.widgets->push_back({id, a.x, a.y, b.x - a.x, b.y - a.y, clipped && scrolls, label_cut, clipped && !scrolls});
 }
 

@@ -32,12 +32,15 @@ def check(ok, what):
 
 
 class Xvfb:
+    def __init__(self, size="1280x800"):
+        self.size = size
+
     def __enter__(self):
         for n in range(90, 140):
             if not os.path.exists(f"/tmp/.X11-unix/X{n}") and not os.path.exists(f"/tmp/.X{n}-lock"):
                 self.display = f":{n}"
                 break
-        self.proc = subprocess.Popen(["Xvfb", self.display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        self.proc = subprocess.Popen(["Xvfb", self.display, "-screen", "0", self.size + "x24", "-nolisten", "tcp"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(100):
             if os.path.exists(f"/tmp/.X11-unix/X{self.display[1:]}"):

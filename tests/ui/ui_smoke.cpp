@@ -209,6 +209,17 @@ TEST_CASE("a household of 8 shows whole, without scrolling, at every size", "[ui
   }
 }
 
+TEST_CASE("a long list of search results scrolls at every size", "[ui]") {
+  for (const ScreenSize size : kScreens) {
+    Harness h(size);
+    ViewModel vm = sample(Screen::Staff);
+    vm.notice.reset();
+    for (int i = 0; i < 20; ++i) vm.staff.results.push_back(vm.staff.results[0]);
+    INFO("screen " << size.w << "x" << size.h);
+    check_layout(h, vm);
+  }
+}
+
 TEST_CASE("staff sign-in and the lead's team tab draw in every state and language", "[ui]") {
   Harness h;
   struct State {
