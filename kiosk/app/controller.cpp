@@ -462,9 +462,16 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
       open_person(in.text);
       break;
     case Intent::BeginEdit:
-      s.edit_field = in.text;
-      s.edit_value = s.person && s.person->fields.count(in.text) ? s.person->fields.at(in.text) : "";
-      w.keyboard = (in.text == field::kName || in.text == field::kReading) ? ui::Keyboard::Kana : ui::Keyboard::Latin;
+      begin_edit(in.text);
+      break;
+    case Intent::SetEditValue:
+      set_edit_value(in.text);
+      break;
+    case Intent::ToggleEditNeed:
+      toggle_edit_need(in.number);
+      break;
+    case Intent::EditBirthDecade:
+      if (in.number >= 1900 && in.number <= vm_.walkin.this_year) s.edit_decade = in.number / 10 * 10;
       break;
     case Intent::SaveEdit:
       save_edit();

@@ -20,6 +20,10 @@
 
 namespace shelter::kiosk {
 
+// A person's audit trail for the staff screen: local times, authors by
+// name, and what each correction changed from and to.
+std::vector<ui::HistoryEntry> history_entries(const std::vector<Event>& events);
+
 class Controller {
  public:
   using Clock = std::chrono::steady_clock;
@@ -80,6 +84,9 @@ class Controller {
   std::string author() const { return staff_author(vm_.staff.signed_in); }
   void staff_search();
   void open_person(const std::string& id);
+  void begin_edit(const std::string& field_name);
+  void set_edit_value(const std::string& value);
+  void toggle_edit_need(int bit);
   void save_edit();
   void set_presence(const std::string& what);
   void merge(const std::string& duplicate, int index);

@@ -3,7 +3,10 @@
 // USB export. Sign-in and the team tab are in controller_team.cpp, the rest
 // of the state machine in controller.cpp.
 #include <algorithm>
+#include <cstdlib>
+#include <ctime>
 #include <filesystem>
+#include <map>
 
 #include "core/checkin.hpp"
 #include "core/fs_util.hpp"
@@ -47,17 +50,79 @@ void Controller::open_person(const std::string& id) {
   const nlohmann::json body = person_body(p.info);
   for (auto it = body.begin(); it != body.end(); ++it) d.fields[it.key()] = it.value().get<std::string>();
   d.fields[std::string(field::kStay)] = to_string(p.stay);
-  auto events = store_.person_events(id);
-  if (events)
-    for (const auto& e : *events) {
-      std::string line = hlc_to_string(e.hlc) + "  " + std::string(to_string(e.type)) + "  " + e.author;
-      if (e.type == EventType::Corrected) line += "  " + e.body.dump();
-      d.history.push_back(std::move(line));
-    }
+  if (auto events = store_.person_events(id); events) d.history = history_entries(*events);
   if (!vm_.staff.person || vm_.staff.person->person_id != d.person_id) vm_.staff.show_history = false;
   vm_.staff.person = std::move(d);
   vm_.staff.tab = ui::StaffTab::Person;
   vm_.staff.edit_field.clear();
+}
+
+std::vector<ui::HistoryEntry> history_entries(const std::vector<Event>& events) {
+  // The values each field had, replayed in log order, so that a correction
+  // says what it changed from.
+  std::map<std::string, std::string> current;
+  std::vector<ui::HistoryEntry> out;
+  for (const Event& e : events) {
+    ui::HistoryEntry h;
+    const std::time_t t = static_cast<std::time_t>(hlc_millis(e.hlc) / 1000);
+    std::tm local{};
+    localtime_r(&t, &local);
+    char when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M", &local);
+    h.when = when;
+    h.type = std::string(to_string(e.type));
+    const std::string staff_prefix = staff_author("");
+    h.author = e.author.rfind(staff_prefix, 0) == 0 ? e.author.substr(staff_prefix.size()) : e.author;
+    if (e.body.is_object())
+      for (auto it = e.body.begin(); it != e.body.end(); ++it) {
+        if (!it.value().is_string()) continue;
+        const std::string value = it.value().get<std::string>();
+        std::string& was = current[it.key()];
+        if (e.type == EventType::Corrected && was != value) h.changes.push_back({it.key(), was, value});
+        was = value;
+      }
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+void Controller::begin_edit(const std::string& field_name) {
+  auto& s = vm_.staff;
+  s.edit_field = field_name;
+  s.edit_value = s.person && s.person->fields.count(field_name) ? s.person->fields.at(field_name) : "";
+  const int year = s.edit_value.size() >= 4 ? std::atoi(s.edit_value.substr(0, 4).c_str()) : 0;
+  s.edit_decade = year > 0 ? year / 10 * 10 : 0;
+  vm_.walkin.keyboard =
+      (field_name == field::kName || field_name == field::kReading) ? ui::Keyboard::Kana : ui::Keyboard::Latin;
+}
+
+// A choice on the editor's buttons. The screen offers only valid values;
+// this checks again, so that no intent can store one it does not offer.
+void Controller::set_edit_value(const std::string& value) {
+  auto& s = vm_.staff;
+  const std::string& f = s.edit_field;
+  auto listed = [&](const auto& list) { return std::find(list.begin(), list.end(), value) != list.end(); };
+  bool ok = false;
+  if (f == field::kSex) ok = listed(vocab::kSexes);
+  if (f == field::kConsent) ok = value == "1" || value == "0";
+  if (f == field::kStay) ok = listed(vocab::kStays);
+  if (f == field::kBirth)
+    ok = value.empty() || (value.size() == 4 && std::all_of(value.begin(), value.end(), ::isdigit));
+  if (ok) s.edit_value = value;
+}
+
+void Controller::toggle_edit_need(int bit) {
+  auto& s = vm_.staff;
+  if (s.edit_field != field::kNeeds || bit < 0 || bit >= static_cast<int>(vocab::kNeeds.size())) return;
+  // The list stays in core's order, so that the same needs are the same value.
+  std::vector<std::string> on;
+  for (size_t i = 0; i < vocab::kNeeds.size(); ++i) {
+    const std::string name(vocab::kNeeds[i]);
+    const bool was = ("," + s.edit_value + ",").find("," + name + ",") != std::string::npos;
+    if (was != (static_cast<int>(i) == bit)) on.push_back(name);
+  }
+  s.edit_value.clear();
+  for (const auto& n : on) s.edit_value += (s.edit_value.empty() ? "" : ",") + n;
 }
 
 void Controller::save_edit() {

@@ -66,7 +66,7 @@ Result<std::unique_ptr<Window>> Window::open(const Config& config, const std::st
   seed +=
       "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワヲンーァィゥェォッャュョ"
       "ヴ"
-      "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポ・゛゜✓•—";
+      "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポ・゛゜✓•—→▶…";
   for (const auto& miss : w->fonts_.load(ui::Fonts::default_sources(), ui::font_size_for(unit), seed))
     std::cerr << "shelter-kiosk: font not found, some characters may be missing: " << miss << "\n";
   return w;

@@ -15,6 +15,14 @@ void draw_pass_confirm(Ui& ui);
 void draw_staff_pin(Ui& ui);
 void draw_staff(Ui& ui);
 void draw_staff_team(Ui& ui);  // the lead's team tab, inside staff mode
+// A person's record in staff mode (kiosk/ui/staff_person.cpp): the fields,
+// out/back/leave, the audit trail; and the editor for one field, typed for
+// its kind (toggles, yes/no, buttons, or the keyboard for text).
+void draw_staff_person(Ui& ui);
+void draw_field_editor(Ui& ui);
+// A stored field value as staff read it: needs, sex, consent and stay in
+// words, others as they are.
+std::string field_value_text(Ui& ui, const std::string& field, const std::string& value);
 
 // Staff mode's whole-screen keyboard page: a label, the text being typed,
 // the keyboard, then cancel (intent `cancel` with `cancel_number`) and done.

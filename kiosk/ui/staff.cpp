@@ -74,47 +74,6 @@ void typing_page(Ui& ui, const std::string& label, const std::string& value, con
 
 namespace {
 
-void tab_person(Ui& ui) {
-  const StaffVm& s = ui.vm.staff;
-  if (!s.person) return;
-  const PersonDetail& p = *s.person;
-  const float gap = ImGui::GetStyle().ItemSpacing.x;
-  big_text(ui, ui.d(p.fields.count("name") ? p.fields.at("name") : p.person_id) + "  —  " +
-                   ui.t("presence." + p.presence) + (p.presence == "moved" ? " " + ui.d(p.shelter) : "") + "  (" +
-                   p.person_id + ")");
-  const float w = (ImGui::GetContentRegionAvail().x - 3 * gap) / 4;
-  for (auto [what, key] : {std::pair<const char*, const char*>{"out", "staff.mark_out"},
-                           {"back", "staff.mark_back"},
-                           {"leave", "staff.mark_left"}}) {
-    if (std::string(what) != "out") ImGui::SameLine();
-    if (button(ui, ui.t(key), std::string("presence:") + what, ImVec2(w, ui.unit))) ui.emit(Intent::SetPresence, what);
-  }
-  ImGui::SameLine();
-  if (button(ui, ui.t(s.show_history ? "staff.fields" : "staff.history"), "history", ImVec2(w, ui.unit),
-             s.show_history ? Tone::Selected : Tone::Quiet))
-    ui.emit(Intent::ToggleHistory);
-  notice_line(ui);
-  if (s.show_history) {
-    ImGui::BeginChild("history", ImVec2(0, 0), true);
-    for (const auto& h : p.history) ImGui::TextWrapped("%s", ui.d(h).c_str());
-    ImGui::EndChild();
-    return;
-  }
-  // Two columns of fields; each opens the keyboard to correct it.
-  ImGui::BeginChild("fields", ImVec2(0, 0), false);
-  const float half = (ImGui::GetContentRegionAvail().x - gap) / 2;
-  int i = 0;
-  for (const std::string& f : ui.vm.person_fields) {
-    if (i++ % 2) ImGui::SameLine();
-    auto it = p.fields.find(f);
-    const std::string value = it == p.fields.end() ? "" : it->second;
-    if (button(ui, ui.t(std::string("field.") + f) + ":  " + ui.d(value), std::string("edit:") + f,
-               ImVec2(half, ui.unit * 0.9f)))
-      ui.emit(Intent::BeginEdit, f);
-  }
-  ImGui::EndChild();
-}
-
 void tab_duplicates(Ui& ui) {
   const StaffVm& s = ui.vm.staff;
   big_text(ui, ui.t("staff.duplicates_hint"));
@@ -198,11 +157,7 @@ void draw_staff(Ui& ui) {
                 "staff.search");
     return;
   }
-  if (s.tab == StaffTab::Person && s.person && !s.edit_field.empty()) {
-    typing_page(ui, ui.t("field." + s.edit_field), s.edit_value, "edit-", Intent::BeginEdit, Intent::SaveEdit, 0,
-                "staff.save");
-    return;
-  }
+  if (s.tab == StaffTab::Person && s.person && !s.edit_field.empty()) return draw_field_editor(ui);
   if (s.tab == StaffTab::Team && s.new_volunteer.open && s.new_volunteer.step == NewVolunteerStep::Name) {
     typing_page(ui, ui.t("staff.team_name"), s.new_volunteer.name, "name-", Intent::VolunteerForm,
                 Intent::VolunteerNext, 0, "common.next");
@@ -216,7 +171,7 @@ void draw_staff(Ui& ui) {
       tab_search(ui);
       break;
     case StaffTab::Person:
-      tab_person(ui);
+      draw_staff_person(ui);
       break;
     case StaffTab::Duplicates:
       tab_duplicates(ui);

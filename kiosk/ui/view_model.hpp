@@ -108,13 +108,21 @@ struct PersonRow {
   std::string person_id, name, reading, birth, presence, shelter;  // presence "moved": now at `shelter`
 };
 
+// One line of a person's audit trail: when (local time), what happened
+// (an event type, "arrived", "corrected", ...), by whom ("self" or a
+// volunteer's name) and, for a correction, each field's old and new value.
+struct HistoryEntry {
+  std::string when, type, author;
+  std::vector<std::array<std::string, 3>> changes;  // field, old, new (values as stored)
+};
+
 struct PersonDetail {
   std::string person_id, household_id, presence;  // presence "moved": the latest arrival is at `shelter`
   // Field name -> value, the fields staff may edit (name, reading, sex, birth,
   // address, phone, needs, needs_other, consent, stay).
   std::map<std::string, std::string> fields;
-  std::vector<std::string> history;  // audit trail lines, oldest first
-  std::string shelter;               // where the person's latest arrival is
+  std::vector<HistoryEntry> history;  // the audit trail, oldest first
+  std::string shelter;                // where the person's latest arrival is
 };
 
 struct VolunteerRow {
@@ -155,7 +163,8 @@ struct StaffVm {
   std::optional<PersonDetail> person;
   bool show_history = false;  // the person's audit trail instead of the fields
   std::string edit_field;     // the field being edited ("" none)
-  std::string edit_value;
+  std::string edit_value;     // in the stored form: "F", "1", "infant,allergy", "1953"
+  int edit_decade = 0;        // the birth editor's decade button, 0: none
   std::vector<std::pair<PersonRow, PersonRow>> duplicates;
   // Cards scanned for persons known already whose details differ from what
   // is stored: staff approve them as a correction, or dismiss them.
@@ -237,6 +246,9 @@ struct Intent {
     OpenPerson,       // text: person id
     BeginEdit,        // text: field name
     SaveEdit,         // staff.edit_field = staff.edit_value, as a correction event
+    SetEditValue,     // text: the value chosen on a choice field (sex, consent, stay, birth year)
+    ToggleEditNeed,   // number: need bit index, on the needs being edited
+    EditBirthDecade,  // number: e.g. 1950, the birth editor's decade
     SetPresence,      // text: out/back/leave for staff.person
     Merge,            // text: duplicate id, number: index in staff.duplicates (keep the other)
     ApproveCard,      // text: event id in staff.card_differences: correct the person to the card

@@ -10,7 +10,8 @@ Fails (exit 1, one problem per line) when
      kiosk/app/, kiosk/platform/, kiosk/main.cpp) is not in en.json;
   c) a family of keys built at run time is incomplete: "qr.<error_name()>",
      "need.<need>", "stay.<stay>", "field.<f>", "age.<band>" for every entry
-     of core/vocabulary.hpp's lists, "presence.<state>";
+     of core/vocabulary.hpp's lists, "presence.<state>", "event.<type>" for
+     every event type of core/event.cpp;
   d) the dashboard (assets/dashboard/i18n.js) lacks a need or stay text in
      a language.
 On success prints "check_langs: N languages, M keys, ok".
@@ -22,7 +23,8 @@ import sys
 from pathlib import Path
 
 KEY_RE = re.compile(
-    r"^(age|camera|common|counts|done|error|field|idle|keyboard|need|pass|presence|qr|scan|sex|staff|stay|walkin|welcome)"
+    r"^(age|camera|common|counts|done|error|event|field|history|idle|keyboard|need|pass|presence|qr|scan|sex|staff|stay|"
+    r"walkin|welcome)"
     r"\.[a-z0-9_.+-]+$")
 
 # Sources whose string literals may be translation keys. kiosk/cli (shelterctl)
@@ -295,6 +297,13 @@ def main(argv):
     needed += [(f"stay.{x}", "vocab::kStays") for x in vocab.get("kStays", [])]
     needed += [(f"field.{x}", "vocab::kPersonFields") for x in vocab.get("kPersonFields", [])]
     needed += [(f"age.{x}", "vocab::kAgeBands") for x in vocab.get("kAgeBands", [])]
+    # Event types, as the audit trail names them (core/event.cpp's kTypeNames).
+    event_src = (root / "core" / "event.cpp").read_text(encoding="utf-8")
+    m = re.search(r"kTypeNames\s*=\s*\{([^}]*)\}", event_src)
+    if not m:
+        problems.append("core/event.cpp: kTypeNames not found")
+    else:
+        needed += [(f"event.{x}", "kTypeNames") for x in re.findall(r'"([a-z_]+)"', m.group(1))]
     for key, why in needed:
         if key not in en:
             problems.append(f"{show(i18n / 'en.json')}: missing key {key!r} ({why})")

@@ -88,8 +88,17 @@ ViewModel sample(Screen s) {
                       {"2222222222222222", "山田 花子", "ヤマダ", "1950", "moved", "tama-02"}};
   vm.staff.refused = {{"2026-11-24T03:40:00Z  tama-01-a.0000000000000001: device tama-01-a seq 3 is another event's",
                        "tama-01-a.0000000000000002"}};
-  vm.staff.person =
-      PersonDetail{"1111111111111111", "aaaaaaaaaaaaaaaa", "present", {{"name", "髙橋 𠮷男"}}, {"arrived"}, "tama-01"};
+  vm.staff.person = PersonDetail{
+      "1111111111111111",
+      "aaaaaaaaaaaaaaaa",
+      "present",
+      {{"name", "髙橋 𠮷男"}, {"needs", "infant,allergy"}, {"consent", "1"}, {"sex", "M"}, {"stay", "car"}},
+      {{"2026-12-04 09:15", "arrived", "self", {}},
+       {"2026-12-04 10:02",
+        "corrected",
+        "佐藤 花子",
+        {{{"needs", "", "infant,allergy"}}, {{"consent", "0", "1"}}, {{"phone", "", "090-1234-5678"}}}}},
+      "tama-01"};
   vm.staff.duplicates = {{vm.staff.results[0], vm.staff.results[0]}};
   vm.staff.card_differences = {
       {"tama-02-a.0000000000000003",
@@ -204,6 +213,29 @@ TEST_CASE("a household of 8 shows whole, without scrolling, at every size", "[ui
           REQUIRE(it != widgets.end());
           CHECK_FALSE(it->clipped);  // whole, not half under the next question
         }
+      }
+    }
+  }
+}
+
+TEST_CASE("each field's editor and the audit trail draw at every size and language", "[ui]") {
+  for (const ScreenSize size : kScreens) {
+    Harness h(size);
+    for (const auto& [code, name] : h.tr.languages()) {
+      ViewModel vm = sample(Screen::Staff);
+      vm.lang = code;
+      vm.notice.reset();
+      vm.staff.tab = StaffTab::Person;
+      vm.staff.show_history = true;
+      INFO("screen " << size.w << "x" << size.h << ", language " << code << ", history");
+      check_layout(h, vm);
+      vm.staff.show_history = false;
+      for (const std::string& f : vm.person_fields) {
+        vm.staff.edit_field = f;
+        vm.staff.edit_value = vm.staff.person->fields.count(f) ? vm.staff.person->fields.at(f) : "";
+        vm.staff.edit_decade = f == "birth" ? 1950 : 0;
+        INFO("screen " << size.w << "x" << size.h << ", language " << code << ", editing " << f);
+        check_layout(h, vm);
       }
     }
   }
