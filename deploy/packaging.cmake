@@ -50,7 +50,7 @@ function(shelter_deb comp pkg user state groups configs units start_units)
 endfunction()
 
 shelter_deb(kiosk shelter-kiosk shelter-kiosk /var/lib/shelter-kiosk "video;render;input;audio" "kiosk.toml"
-            "shelter-kiosk.service" "")
+            "shelter-kiosk.service;shelter-usb-stick@.service" "")
 shelter_deb(sync shelter-sync shelter-kiosk /var/lib/shelter-kiosk "" "sync.toml" "shelter-sync.service"
             "shelter-sync.service")
 shelter_deb(server shelter-server shelter-server /var/lib/shelter-server "" "server.toml" "shelter-server.service"
@@ -85,7 +85,11 @@ install(FILES ${_changelog_gz} DESTINATION share/doc/shelterctl RENAME changelog
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/assets/i18n ${PROJECT_SOURCE_DIR}/assets/demo-frames
         DESTINATION share/shelter-checkin/assets COMPONENT kiosk)
 install(FILES ${PROJECT_SOURCE_DIR}/config/kiosk.example.toml DESTINATION share/doc/shelter-kiosk/examples COMPONENT kiosk)
-install(FILES ${PROJECT_SOURCE_DIR}/deploy/udev/70-shelter-webcam.rules DESTINATION /lib/udev/rules.d COMPONENT kiosk)
+install(FILES ${PROJECT_SOURCE_DIR}/deploy/udev/70-shelter-webcam.rules
+              ${PROJECT_SOURCE_DIR}/deploy/udev/71-shelter-usb-stick.rules DESTINATION /lib/udev/rules.d COMPONENT kiosk)
+# A USB stick is mounted at the export folder for the kiosk's user (the
+# rule above starts shelter-usb-stick@.service, which runs this).
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/deploy/usb/usb-stick DESTINATION lib/shelter-checkin COMPONENT kiosk)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/assets/dashboard DESTINATION share/shelter-checkin/assets COMPONENT server)
 # The network edge: nginx in front for TLS and limits (docs/security.md).
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/nginx/shelter-checkin.conf DESTINATION share/shelter-checkin/nginx

@@ -529,6 +529,7 @@ void Controller::tick(Clock::time_point now) {
     if (vm_.notice && now > notice_until_) vm_.notice.reset();
   }
   show_lockout(now);
+  check_usb_stick(now, false);
   if (auto printed = printer_.poll()) {
     vm_.done.printed = *printed;
     if (!*printed) notice("done.print_failed", config_.print_command, true);

@@ -93,6 +93,9 @@ class Controller {
   void settle_card(const std::string& event_id, bool approve);
   void refresh_staff_tab();
   void export_usb();
+  // Looks for the USB stick at the export folder: on opening the export tab
+  // and, while it shows, every second (a stick plugged in shows up).
+  void check_usb_stick(Clock::time_point now, bool now_anyway);
   void print_pass();
 
   Store& store_;
@@ -111,6 +114,7 @@ class Controller {
   std::int64_t wall_at_start_ = system_millis();
   bool screen_changed_ = true;
   PassPrinter printer_;
+  Clock::time_point stick_checked_{};
 };
 
 }  // namespace shelter::kiosk

@@ -13,6 +13,7 @@
 #include "core/usb_export.hpp"
 #include "core/vocabulary.hpp"
 #include "kiosk/app/controller.hpp"
+#include "kiosk/app/usb_stick.hpp"
 #include "kiosk/ui/i18n.hpp"
 
 namespace shelter::kiosk {
@@ -243,11 +244,24 @@ void Controller::refresh_staff_tab() {
       break;
     }
     case ui::StaffTab::Export:
+      check_usb_stick(Clock::now(), true);
       break;
     case ui::StaffTab::Team:
       load_volunteers();
       break;
   }
+}
+
+void Controller::check_usb_stick(Clock::time_point now, bool now_anyway) {
+  if (!now_anyway && (vm_.screen != Screen::Staff || vm_.staff.tab != ui::StaffTab::Export ||
+                      now - stick_checked_ < std::chrono::seconds(1)))
+    return;
+  stick_checked_ = now;
+  const auto stick = find_usb_stick(config_.export_dir);
+  const std::string said = stick ? stick->describe() : std::string();
+  if (said != vm_.staff.usb_stick || vm_.staff.export_dir != config_.export_dir) screen_changed_ = true;
+  vm_.staff.usb_stick = said;
+  vm_.staff.export_dir = config_.export_dir;
 }
 
 void Controller::export_usb() {

@@ -141,7 +141,18 @@ void tab_sync(Ui& ui) {
 }
 
 void tab_export(Ui& ui) {
+  const StaffVm& s = ui.vm.staff;
   big_text(ui, ui.t("staff.export_hint"));
+  // Which stick the file goes to, or that there is none (then it stays on
+  // the kiosk, in the export folder).
+  ImGui::PushStyleColor(ImGuiCol_Text,
+                        s.usb_stick.empty() ? ImVec4(1.0f, 0.8f, 0.4f, 1) : ImVec4(0.55f, 0.95f, 0.6f, 1));
+  if (s.usb_stick.empty())
+    big_text(ui, ui.t("staff.usb_none") + " " + ui.d(s.export_dir));
+  else
+    big_text(ui, ui.t("staff.usb_stick") + " " + ui.d(s.usb_stick));
+  ImGui::PopStyleColor();
+  record_widget(ui, s.usb_stick.empty() ? "text:usb-none" : "text:usb-stick");  // text, for the GUI test
   if (button(ui, ui.t("staff.export"), "export-usb", ImVec2(ui.unit * 6, ui.unit * 1.3f), Tone::Primary))
     ui.emit(Intent::ExportUsb);
   if (!ui.vm.staff.export_result.empty()) big_text(ui, ui.d(ui.vm.staff.export_result));

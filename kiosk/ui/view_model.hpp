@@ -181,6 +181,10 @@ struct StaffVm {
   // copy recorded again or "").
   std::vector<std::pair<std::string, std::string>> refused;
   std::string export_result;
+  // The USB stick mounted at the export folder ("SHELTER (sdb1), 7.3 GB
+  // free"), "" when none is: then the file stays in export_dir on the kiosk.
+  std::string usb_stick;
+  std::string export_dir;
 };
 
 struct ViewModel {

@@ -48,6 +48,7 @@ check "configs are made from the defaults, readable by the service only ($(mode 
 check "units are enabled" \
   '[ -L "$dir/etc/systemd/system/multi-user.target.wants/shelter-server.service" ] && [ -L "$dir/etc/systemd/system/multi-user.target.wants/shelter-sync.service" ] && [ -L "$dir/etc/systemd/system/graphical.target.wants/shelter-kiosk.service" ]'
 check "the udev rule for the webcam is in place" '[ -f "$dir/lib/udev/rules.d/70-shelter-webcam.rules" ]'
+check "a USB stick is mounted at the export folder: rule, unit and helper" '[ -f "$dir/lib/udev/rules.d/71-shelter-usb-stick.rules" ] && [ -f "$dir/lib/systemd/system/shelter-usb-stick@.service" ] && [ -x "$dir/usr/lib/shelter-checkin/usb-stick" ]'
 
 # The edge: shelter-tls made a city CA and a certificate, nginx has the site.
 check "the package made a city CA and a server certificate ($(mode /etc/shelter-checkin/tls/server.key))" \

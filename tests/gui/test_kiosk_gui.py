@@ -259,6 +259,7 @@ def staff(x):
     said = k.ctl("trust-hq-key", os.path.join(hq, "hq.pub"))
     check(key["key_id"] in said, f"the kiosk takes headquarters' public key file: {said.strip()}")
     k.tap("tab:export")
+    check(k.wait_for(widget="text:usb-none"), "the export tab says no USB stick is plugged in")
     k.tap("export-usb")
     check(k.wait_for(widget="notice:staff.exported"), "export written")
     k.screenshot()
