@@ -15,6 +15,7 @@ void draw_pass_confirm(Ui& ui);
 void draw_staff_pin(Ui& ui);
 void draw_staff(Ui& ui);
 void draw_staff_team(Ui& ui);  // the lead's team tab, inside staff mode
+void tab_duplicates(Ui& ui);   // staff mode's duplicates tab (staff_duplicates.cpp)
 
 // Staff mode's whole-screen keyboard page: a label, the text being typed,
 // the keyboard, then cancel (intent `cancel` with `cancel_number`) and done.

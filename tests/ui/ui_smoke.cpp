@@ -78,7 +78,16 @@ ViewModel sample(Screen s) {
                        "tama-01-a.0000000000000002"}};
   vm.staff.person =
       PersonDetail{"1111111111111111", "aaaaaaaaaaaaaaaa", "present", {{"name", "髙橋 𠮷男"}}, {"arrived"}, "tama-01"};
-  vm.staff.duplicates = {{vm.staff.results[0], vm.staff.results[0]}};
+  // A walk-in and a card of the same person: the differing rows highlighted.
+  vm.staff.duplicates = {{vm.staff.results[1],
+                          vm.staff.results[0],
+                          {{"staff.dup_name", "ヤマダ ハナコ", "山田 花子", ""},
+                           {"staff.dup_reading", "", "やまだ はなこ", ""},
+                           {"staff.dup_birth", "1950", "1950-04-01", ""},
+                           {"staff.dup_sex", "female", "female", "sex."},
+                           {"staff.dup_needs", "infant,allergy", "", "need."},
+                           {"staff.dup_presence", "present", "moved", "presence."},
+                           {"staff.dup_household", "aaaaaaaa", "bbbbbbbb", ""}}}};
   vm.staff.card_differences = {
       {"tama-02-a.0000000000000003",
        "旧姓 花子",
