@@ -2,6 +2,8 @@
 // fields that differ highlighted, with "keep left", "keep right" and "not
 // the same person"; then the cards whose details differ from what is
 // stored.
+#include <algorithm>
+
 #include "kiosk/ui/screens.hpp"
 
 namespace shelter::ui {
@@ -49,12 +51,15 @@ void pair_table(Ui& ui, const DuplicateVm& d, size_t i) {
 void tab_duplicates(Ui& ui) {
   const StaffVm& s = ui.vm.staff;
   big_text(ui, ui.t("staff.duplicates_hint"));
+  notice_line(ui);
   if (s.duplicates.empty()) big_text(ui, ui.t("staff.no_duplicates"));
+  // The pairs and the cards scroll below; each pair's buttons come first,
+  // so the first pair's are always on screen.
+  ImGui::BeginChild("duplicates", ImVec2(0, 0), false);
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   for (size_t i = 0; i < s.duplicates.size(); ++i) {
     const DuplicateVm& d = s.duplicates[i];
     if (i) ImGui::Separator();
-    pair_table(ui, d, i);
     const float w = (ImGui::GetContentRegionAvail().x - 2 * gap) / 3;
     const std::string n = std::to_string(i);
     if (button(ui, ui.t("staff.dup_keep_left"), "dup-keep-left:" + n, ImVec2(w, ui.unit), Tone::Primary))
@@ -65,6 +70,7 @@ void tab_duplicates(Ui& ui) {
     ImGui::SameLine();
     if (button(ui, ui.t("staff.dup_not_same"), "dup-not-same:" + n, ImVec2(w, ui.unit)))
       ui.emit(Intent::NotDuplicate, {}, static_cast<int>(i));
+    pair_table(ui, d, i);
   }
   if (!s.card_differences.empty()) big_text(ui, ui.t("staff.card_differences_hint"));
   for (const auto& c : s.card_differences) {
@@ -79,7 +85,7 @@ void tab_duplicates(Ui& ui) {
     if (button(ui, ui.t("staff.card_dismiss"), "card-dismiss:" + c.event_id, ImVec2(w, ui.unit)))
       ui.emit(Intent::DismissCard, c.event_id);
   }
-  notice_line(ui);
+  ImGui::EndChild();
 }
 
 }  // namespace shelter::ui
