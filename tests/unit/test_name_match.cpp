@@ -2,6 +2,7 @@
 
 #include "core/checkin.hpp"
 #include "core/name_match.hpp"
+#include "core/sqlite.hpp"
 #include "core/store.hpp"
 #include "store_helpers.hpp"
 #include "test_support.hpp"
@@ -116,6 +117,24 @@ TEST_CASE("a walk-in and a card of the same person are a pair; merged or dismiss
   REQUIRE(server->admit(events, 4'000'000'000'000, 300'000).ok());
   CHECK(server->possible_duplicates().value().empty());
   CHECK(server->dismissed_duplicates().value().size() == 1);
+}
+
+TEST_CASE("a store from before match keys gets them when it opens", "[name_match][store]") {
+  TempDir dir;
+  const std::string path = dir.file("k.db");
+  {
+    auto s = open_store(path);
+    REQUIRE(s->record(walkin_arrival(info("ヤマダ ハナコ", "", "1950"), new_id(), "shelter", "staff:sato")).ok());
+    REQUIRE(s->record(test::arrival(new_id(), new_id(), info("山田 花子", "やまだ はなこ", "1950-04-01"))).ok());
+  }
+  {  // schema 6: no match key
+    auto raw = sql::Db::open(path, SQLITE_OPEN_READWRITE).value();
+    REQUIRE(raw->exec("DROP INDEX person_match_key; DROP INDEX event_not_duplicate;"
+                      " ALTER TABLE person DROP COLUMN match_key; PRAGMA user_version=6")
+                .ok());
+  }
+  auto s = open_store(path);
+  CHECK(s->possible_duplicates().value().size() == 1);
 }
 
 TEST_CASE("a dismissal needs the other person's id and a volunteer", "[name_match]") {
