@@ -1,5 +1,7 @@
 #include "core/checkin.hpp"
 
+#include <algorithm>
+
 namespace shelter {
 
 Result<std::vector<bool>> members_already_here(Store& store, const qr::HouseholdCard& card) {
@@ -85,6 +87,11 @@ std::vector<NewEvent> walkin_arrival(const PersonInfo& info, const HouseholdId& 
 
 NewEvent merge_event(const PersonId& duplicate, const PersonId& into, const std::string& author) {
   return NewEvent{EventType::Merged, duplicate, "", "", author, {{field::kInto, into}}, 0};
+}
+
+NewEvent not_duplicate_event(const PersonId& a, const PersonId& b, const std::string& author) {
+  const auto& [first, second] = std::minmax(a, b);
+  return NewEvent{EventType::NotDuplicate, first, "", "", author, {{field::kOther, second}}, 0};
 }
 
 Result<NewEvent> presence_event(Store& store, const PersonId& id, EventType type, const std::string& author) {

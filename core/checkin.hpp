@@ -41,6 +41,10 @@ std::vector<NewEvent> walkin_arrival(const PersonInfo& info, const HouseholdId& 
 // Marks `duplicate` as the same person as `into` ("" undoes a merge).
 NewEvent merge_event(const PersonId& duplicate, const PersonId& into, const std::string& author);
 
+// Staff say `a` and `b` are not the same person: the pair is never proposed
+// again, here or anywhere the event syncs to. Either order names the pair.
+NewEvent not_duplicate_event(const PersonId& a, const PersonId& b, const std::string& author);
+
 // went_out / came_back / left for a person, refused when it makes no sense
 // ("person ... is out", "person ... moved to shelter B"). Recorded under this
 // device's shelter, as every event a kiosk writes.

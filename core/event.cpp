@@ -6,8 +6,9 @@
 
 namespace shelter {
 
-static constexpr std::array<std::string_view, 8> kTypeNames = {
-    "arrived", "went_out", "came_back", "left", "corrected", "merged", "household_linked", "registered"};
+static constexpr std::array<std::string_view, 9> kTypeNames = {
+    "arrived", "went_out",         "came_back",  "left",         "corrected",
+    "merged",  "household_linked", "registered", "not_duplicate"};
 
 std::string_view to_string(EventType t) {
   return kTypeNames[static_cast<size_t>(t)];
@@ -114,6 +115,14 @@ Status validate(const Event& e) {
       if (!is_valid_id(e.household_id) || !e.body.empty())
         return fail(ctx + ": household_linked needs a household id and no fields");
       break;
+    case EventType::NotDuplicate: {
+      if (e.body.size() != 1 || !e.body.contains(field::kOther) || !e.body[field::kOther].is_string())
+        return fail(ctx + ": not_duplicate needs {\"other\": person id}");
+      const auto& other = e.body[field::kOther].get_ref<const std::string&>();
+      if (!is_valid_id(other)) return fail(ctx + ": not_duplicate of a bad id");
+      if (other == e.person_id) return fail(ctx + ": a person is always the same as itself");
+      break;
+    }
   }
   return {};
 }
@@ -154,6 +163,8 @@ void for_each_field_write(const Event& e, const std::function<void(std::string_v
     case EventType::HouseholdLinked:
       write(field::kHousehold, e.household_id);
       break;
+    case EventType::NotDuplicate:
+      break;  // read from the log, not the person's fields
     case EventType::Registered: {
       std::string name(field::kRegisteredPrefix);
       for (const auto& [k, v] : e.body.items()) {

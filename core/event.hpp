@@ -31,7 +31,8 @@ enum class EventType : std::uint8_t {
   Corrected,
   Merged,
   HouseholdLinked,
-  Registered
+  Registered,
+  NotDuplicate
 };
 std::string_view to_string(EventType t);  // "arrived", "went_out", ...
 std::optional<EventType> parse_event_type(std::string_view s);
@@ -62,6 +63,11 @@ inline constexpr std::string_view kStatusPrefix = "status:";
 inline constexpr std::string_view kMergedInto = "merged_into";
 // The one key of a `merged` event's body: the person kept ("" = unmerge).
 inline constexpr std::string_view kInto = "into";
+// The one key of a `not_duplicate` event's body: the other person of a
+// pair staff said are not the same person (either order; the pair is the
+// same whichever way round). It writes no field: readers of duplicates
+// look the dismissals up in the log (Store::possible_duplicates).
+inline constexpr std::string_view kOther = "other";
 // A `registered` event writes each person field f as kRegisteredPrefix + f:
 // the earliest registration wins, and any other write of f (a correction,
 // an arrival of an earlier version) beats it. PersonState::get(f) reads f,

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "core/name_match.hpp"
 #include "core/sqlite.hpp"
 #include "core/store_internal.hpp"
 
@@ -288,8 +289,8 @@ Status Store::save_person(const PersonState& p, const std::vector<std::string>& 
   }
   auto q = db_->prepare(
       "INSERT OR REPLACE INTO person(person_id, household_id, shelter_id, presence, stay, name, reading, sex, birth, "
-      "address, phone, needs, needs_other, consent, merged_into, updated_hlc, hidden) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
+      "address, phone, needs, needs_other, consent, merged_into, updated_hlc, hidden, match_key) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
   if (!q) return q.error();
   const PersonInfo info = p.info();
   (*q)->bind(1, p.id)
@@ -308,7 +309,8 @@ Status Store::save_person(const PersonState& p, const std::vector<std::string>& 
       .bind(14, info.consent ? 1 : 0)
       .bind(15, p.merged_into())
       .bind(16, p.updated_hlc())
-      .bind(17, p.hidden ? 1 : 0);
+      .bind(17, p.hidden ? 1 : 0)
+      .bind(18, person_match_key(info.name, info.reading));
   return (*q)->run().context("save person");
 }
 
@@ -495,6 +497,7 @@ Status Store::rebuild_locked() {
     for (auto& k : household_contributions(p)) ++households[k];
   };
   auto flush = [&]() -> Status {
+    if (current && current->fields.empty()) current.reset();  // only events that write no field
     if (!current) return {};
     all_fields.clear();
     for (const auto& [name, v] : current->fields) all_fields.push_back(name);

@@ -7,7 +7,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/event.hpp"
@@ -88,7 +90,9 @@ struct CardDifference {
 };
 
 struct DuplicatePair {
-  PersonId a, b;  // a < b; same reading and birth date, neither merged into the other
+  // a < b; the same match key (core/name_match.hpp) and compatible births,
+  // neither hidden by a merge, not dismissed as "not the same person".
+  PersonId a, b;
 };
 
 // Meta key where the sync daemon keeps this device's clock error against
@@ -218,6 +222,9 @@ class Store {
                                                                     const std::vector<PersonId>& persons);
   Result<std::int64_t> event_count();
   Result<std::vector<DuplicatePair>> possible_duplicates();
+  // Pairs staff said are not the same person (`not_duplicate` events the
+  // server did not refuse), each as (smaller id, larger id).
+  Result<std::set<std::pair<PersonId, PersonId>>> dismissed_duplicates();
   // This shelter's registrations whose details differ from what is stored,
   // not yet settled, oldest first.
   Result<std::vector<CardDifference>> card_differences();

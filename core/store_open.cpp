@@ -163,10 +163,18 @@ ALTER TABLE volunteer ADD COLUMN vouch TEXT NOT NULL DEFAULT '';
 ALTER TABLE volunteer ADD COLUMN server_note TEXT NOT NULL DEFAULT '';
 CREATE TABLE staff_signature(event_id TEXT PRIMARY KEY, signature TEXT NOT NULL) WITHOUT ROWID;
 )sql",
+    // 7: duplicate candidates by a normalised name (core/name_match.hpp):
+    // each person's match key, filled by folding the log again
+    // (kFoldSchema), and the dismissals staff made ("not the same person").
+    R"sql(
+ALTER TABLE person ADD COLUMN match_key TEXT NOT NULL DEFAULT '';
+CREATE INDEX person_match_key ON person(match_key) WHERE match_key <> '';
+CREATE INDEX event_not_duplicate ON event(person_id) WHERE type = 'not_duplicate';
+)sql",
 };
 // The first schema whose projections follow today's fold: a store migrated
 // from an earlier one is folded again from its log.
-constexpr int kFoldSchema = 3;
+constexpr int kFoldSchema = 7;
 constexpr int kSchemaVersion = static_cast<int>(std::size(kMigrations));
 
 // SQLite creates -wal and -shm with the main file's mode, so making the file

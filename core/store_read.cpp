@@ -1,5 +1,10 @@
 // The store's queries: persons, counts, the log and feeds for sync, refused
 // events, duplicates, and the dumps tests compare.
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "core/name_match.hpp"
 #include "core/sqlite.hpp"
 #include "core/store.hpp"
 #include "core/store_internal.hpp"
@@ -298,16 +303,45 @@ Status Store::settle_card_difference(const std::string& event_id) {
   return set_meta(settled_key(event_id), "1").context("settle card difference");
 }
 
-Result<std::vector<DuplicatePair>> Store::possible_duplicates() {
+Result<std::set<std::pair<PersonId, PersonId>>> Store::dismissed_duplicates() {
+  // Either order in the event: the pair is kept as (smaller, larger).
   auto q = db_->prepare(
-      "SELECT a.person_id, b.person_id FROM person a JOIN person b"
-      " ON a.reading = b.reading AND a.birth = b.birth AND a.person_id < b.person_id"
-      " WHERE a.reading <> '' AND a.birth <> '' AND a.hidden = 0 AND b.hidden = 0"
-      " ORDER BY a.person_id, b.person_id");
+      "SELECT person_id, json_extract(body, '$.other') FROM event WHERE type = 'not_duplicate'"
+      " AND id NOT IN (SELECT id FROM refused_event)");
+  if (!q) return q.error().context("read dismissed duplicates");
+  std::set<std::pair<PersonId, PersonId>> out;
+  if (auto st = (*q)->each_row([&](sql::Stmt& r) {
+        std::string a = r.text(0), b = r.text(1);
+        if (b < a) std::swap(a, b);
+        out.emplace(std::move(a), std::move(b));
+      });
+      !st)
+    return st.error().context("read dismissed duplicates");
+  return out;
+}
+
+Result<std::vector<DuplicatePair>> Store::possible_duplicates() {
+  // Only keys two visible persons share (index person_match_key); the
+  // birth rule and dismissals are applied to those few (match_pairs).
+  auto q = db_->prepare(
+      "SELECT person_id, match_key, birth FROM person WHERE hidden = 0 AND birth <> '' AND match_key IN"
+      " (SELECT match_key FROM person WHERE match_key <> '' AND hidden = 0 AND birth <> ''"
+      "  GROUP BY match_key HAVING count(*) > 1)"
+      " ORDER BY match_key, person_id");
   if (!q) return q.error().context("find duplicates");
-  std::vector<DuplicatePair> out;
-  if (auto st = (*q)->each_row([&](sql::Stmt& r) { out.push_back({r.text(0), r.text(1)}); }); !st)
+  std::vector<MatchRow> rows;
+  if (auto st = (*q)->each_row([&](sql::Stmt& r) { rows.push_back({r.text(0), r.text(1), r.text(2)}); }); !st)
     return st.error().context("find duplicates");
+  std::vector<DuplicatePair> out;
+  if (rows.empty()) return out;
+  auto dismissed = dismissed_duplicates();
+  if (!dismissed) return dismissed.error();
+  for (auto& [a, b] : match_pairs(rows, [&](const PersonId&x, const PersonId&y) {
+         return dismissed->count({x, y}) > 0;
+       }))
+    out.push_back({std::move(a), std::move(b)});
+  std::sort(out.begin(), out.end(),
+            [](const auto& x, const auto& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); });
   return out;
 }
 

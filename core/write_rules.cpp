@@ -19,6 +19,7 @@ std::optional<WriteRefusal> author_refusal(const Event& e) {
     case EventType::Corrected:
     case EventType::Merged:
     case EventType::HouseholdLinked:
+    case EventType::NotDuplicate:
       if (!staff) return WriteRefusal{"not_staff", what + "only a named volunteer may change a person"};
       break;
     default:
@@ -50,6 +51,7 @@ std::optional<WriteRefusal> kiosk_write_refusal(const Event& e, const PersonStat
     case EventType::Corrected:
     case EventType::Merged:
     case EventType::HouseholdLinked:
+    case EventType::NotDuplicate:
       break;
   }
   return WriteRefusal{"not_this_shelter", of + "only their shelter may change them"};

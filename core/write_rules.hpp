@@ -12,8 +12,8 @@
 //   - an arrival at S of anyone (a transfer from another shelter, or a
 //     household card or pass scanned at S);
 //   - out, back or leave for a person who has a status at S.
-// Never: corrections, merges or household links of another shelter's
-// persons, nor status events for a person S never saw.
+// Never: corrections, merges, household links or dismissals of another
+// shelter's persons, nor status events for a person S never saw.
 //
 // Details (name, consent, needs, contact: a `registered` event, or an
 // arrival of an earlier version that carries them) apply only to a person
@@ -26,10 +26,10 @@
 //
 // Authors: a kiosk writes as "self" (an evacuee at the kiosk) or
 // "staff:<volunteer>" (staff mode, the volunteer signed in with their own
-// PIN). Corrections, merges and household links need a volunteer. The
-// server does not take a kiosk's word for who it is: the event's device
-// and shelter must be its credential's (sync/server), so an author is
-// always "this volunteer, on this enrolled device".
+// PIN). Corrections, merges, household links and not_duplicate dismissals
+// need a volunteer. The server does not take a kiosk's word for who it is:
+// the event's device and shelter must be its credential's (sync/server),
+// so an author is always "this volunteer, on this enrolled device".
 #include <optional>
 #include <string>
 

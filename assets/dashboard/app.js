@@ -56,6 +56,7 @@
     $("search-section").hidden = !searcher;
     $("export-roster").hidden = role !== "roster";
     $("export-pfif").hidden = role !== "roster";
+    $("duplicates-section").hidden = role !== "roster";
     $("who").textContent = signedIn ? `${session.name} (${t("role_" + (searcher ? role : "counts"))})` : "";
   }
 
@@ -72,6 +73,8 @@
     $("transfer-list").hidden = true;
     $("transfer-list").querySelector("tbody").replaceChildren();
     $("transfer-routes").replaceChildren();
+    $("duplicate-list").hidden = true;
+    $("duplicate-list").querySelector("tbody").replaceChildren();
     $("signin-error").textContent = message || "";
     showSignedIn();
   }
@@ -283,6 +286,29 @@
     table.hidden = each.length === 0;
   }
 
+  // GET /v1/duplicates (roster only): one row a pair, the two persons side
+  // by side; cells that differ are marked.
+  function drawDuplicates(pairs) {
+    const table = $("duplicate-list");
+    const body = table.querySelector("tbody");
+    body.replaceChildren();
+    const status = { present: t("present"), out: t("out"), left: t("gone") };
+    for (const d of pairs) {
+      const tr = document.createElement("tr");
+      tr.dataset.a = d.a.id;
+      tr.dataset.b = d.b.id;
+      for (const p of [d.a, d.b]) {
+        const other = p === d.a ? d.b : d.a;
+        for (const k of ["name", "reading", "birth"]) cell(tr, p[k], p[k] !== other[k] ? "differs" : "");
+        cell(tr, p.shelter_name || p.shelter, p.shelter !== other.shelter ? "differs" : "");
+        cell(tr, status[p.presence] || p.presence);
+      }
+      body.appendChild(tr);
+    }
+    table.hidden = pairs.length === 0;
+    $("no-duplicates").hidden = pairs.length > 0;
+  }
+
   async function refresh() {
     try {
       if (!vocab) vocab = await (await fetch("/v1/vocabulary")).json();
@@ -291,6 +317,7 @@
           .map((p) => api(p).then((r) => r.json())));
       $("load-error").textContent = "";
       draw({ counts, shelters, devices, timeline, transfers });
+      if (session && session.role === "roster") drawDuplicates(await (await api("/v1/duplicates")).json());
     } catch (e) {
       if (session) $("load-error").textContent = t("load_failed") + e.message;
     }

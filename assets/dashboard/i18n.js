@@ -28,6 +28,8 @@ window.TEXTS = {
     transfers_hint: "ほかの避難所から到着として記録された方です。一つ一つ実際の移動か確かめてください（受付端末は、IDを知っている方をだれでも移せます）。",
     no_transfers: "転入はありません", transfers_in: "ほかの避難所からの転入", transfers_in_n: "転入 {n}",
     last: "最終", from_shelter: "移動元",
+    duplicates: "重複の可能性（全避難所）", no_duplicates: "重複の可能性はありません",
+    duplicates_hint: "名前（ふりがな・ローマ字）が同じで生年月日が合う記録です。統合または「別の人」は各避難所の受付端末のスタッフモードで行います。",
     to_shelter: "移動先", time: "時刻", more_transfers: "（新しい {n} 件のみ表示）",
   },
   en: {
@@ -58,6 +60,8 @@ window.TEXTS = {
     transfers_hint: "Persons recorded as arriving from another shelter. Check that each one really moved (a kiosk can move anyone whose id it knows).",
     no_transfers: "No transfers", transfers_in: "transfers in from other shelters", transfers_in_n: "{n} moved in",
     last: "last", from_shelter: "From",
+    duplicates: "Possible duplicates (all shelters)", no_duplicates: "No possible duplicates",
+    duplicates_hint: "Records with the same name (reading or Latin spelling) and a matching birth. Merge them or mark them as different people in staff mode at the shelter's kiosk.",
     to_shelter: "To", time: "Time", more_transfers: "(only the newest {n} shown)",
   },
 };

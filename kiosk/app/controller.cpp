@@ -482,6 +482,9 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
     case Intent::Merge:
       merge(in.text, in.number);
       break;
+    case Intent::NotDuplicate:
+      not_duplicate(in.number);
+      break;
     case Intent::ApproveCard:
     case Intent::DismissCard:
       settle_card(in.text, in.kind == Intent::ApproveCard);

@@ -90,6 +90,8 @@ class Controller {
   void save_edit();
   void set_presence(const std::string& what);
   void merge(const std::string& duplicate, int index);
+  void not_duplicate(int index);
+  void load_duplicates();
   void settle_card(const std::string& event_id, bool approve);
   void refresh_staff_tab();
   void export_usb();

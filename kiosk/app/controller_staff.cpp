@@ -21,6 +21,22 @@ namespace shelter::kiosk {
 using ui::Intent;
 using ui::Screen;
 
+namespace {
+// The sex.<key> a sex is shown by ("" unsaid: shown as none).
+std::string sex_key_of(Sex s) {
+  switch (s) {
+    case Sex::Male:
+      return "male";
+    case Sex::Female:
+      return "female";
+    case Sex::Other:
+      return "other";
+    default:
+      return "";
+  }
+}
+}  // namespace
+
 void Controller::staff_search() {
   PersonQuery q;
   q.text = vm_.staff.search;
@@ -152,12 +168,59 @@ void Controller::set_presence(const std::string& what) {
 void Controller::merge(const std::string& duplicate, int index) {
   auto& dups = vm_.staff.duplicates;
   if (index < 0 || static_cast<size_t>(index) >= dups.size()) return;
-  const auto& [a, b] = dups[static_cast<size_t>(index)];
-  const std::string keep = duplicate == a.person_id ? b.person_id : a.person_id;
+  const auto& d = dups[static_cast<size_t>(index)];
+  if (duplicate != d.a.person_id && duplicate != d.b.person_id) return;
+  const std::string keep = duplicate == d.a.person_id ? d.b.person_id : d.a.person_id;
   auto r = store_.record(merge_event(duplicate, keep, author()));
   if (!r) return notice("error.store", r.error().message, true);
   notice("staff.merged");
   refresh_staff_tab();
+}
+
+// Not the same person: an event, so the pair stays dismissed after a
+// restart and at every node it syncs to (headquarters too).
+void Controller::not_duplicate(int index) {
+  auto& dups = vm_.staff.duplicates;
+  if (index < 0 || static_cast<size_t>(index) >= dups.size()) return;
+  const auto& d = dups[static_cast<size_t>(index)];
+  auto r = store_.record(not_duplicate_event(d.a.person_id, d.b.person_id, author()));
+  if (!r) return notice("error.store", r.error().message, true);
+  notice("staff.dup_dismissed");
+  refresh_staff_tab();
+}
+
+void Controller::load_duplicates() {
+  auto& s = vm_.staff;
+  s.duplicates.clear();
+  auto d = store_.possible_duplicates();
+  if (!d) return notice("error.store", d.error().message, true);
+  auto row = [](const PersonRecord& p) {
+    return ui::PersonRow{
+        p.id, p.info.name, p.info.reading, to_string(p.info.birth), std::string(to_string(p.presence)), p.shelter_id};
+  };
+  for (const auto& pair : *d) {
+    auto a = store_.person(pair.a), b = store_.person(pair.b);
+    if (!a || !b || !a->has_value() || !b->has_value()) continue;
+    const PersonRecord &l = **a, &r = **b;
+    const auto where = [&](const PersonRecord& p) {
+      return !p.shelter_id.empty() && p.shelter_id != store_.shelter_id() ? std::string("moved")
+                                                                          : std::string(to_string(p.presence));
+    };
+    ui::DuplicateVm v{row(l), row(r), {}};
+    v.fields = {
+        {"staff.dup_name", l.info.name, r.info.name, ""},
+        {"staff.dup_reading", l.info.reading, r.info.reading, ""},
+        {"staff.dup_birth", to_string(l.info.birth), to_string(r.info.birth), ""},
+        {"staff.dup_sex", sex_key_of(l.info.sex), sex_key_of(r.info.sex), "sex."},
+        {"staff.dup_address", l.info.address, r.info.address, ""},
+        {"staff.dup_phone", l.info.phone, r.info.phone, ""},
+        {"staff.dup_needs", needs_to_string(l.info.needs), needs_to_string(r.info.needs), "need."},
+        {"staff.dup_shelter", l.shelter_id, r.shelter_id, ""},
+        {"staff.dup_presence", where(l), where(r), "presence."},
+        {"staff.dup_household", l.household_id.substr(0, 8), r.household_id.substr(0, 8), ""},
+    };
+    s.duplicates.push_back(std::move(v));
+  }
 }
 
 void Controller::settle_card(const std::string& event_id, bool approve) {
@@ -192,19 +255,7 @@ void Controller::refresh_staff_tab() {
       if (s.person) open_person(s.person->person_id);
       break;
     case ui::StaffTab::Duplicates: {
-      s.duplicates.clear();
-      auto d = store_.possible_duplicates();
-      if (!d) return notice("error.store", d.error().message, true);
-      for (const auto& pair : *d) {
-        auto a = store_.person(pair.a), b = store_.person(pair.b);
-        if (!a || !b || !a->has_value() || !b->has_value()) continue;
-        auto row = [](const PersonRecord& p) {
-          return ui::PersonRow{
-              p.id,        p.info.name, p.info.reading, to_string(p.info.birth), std::string(to_string(p.presence)),
-              p.shelter_id};
-        };
-        s.duplicates.emplace_back(row(**a), row(**b));
-      }
+      load_duplicates();
       s.card_differences.clear();
       auto cards = store_.card_differences();
       if (!cards) return notice("error.store", cards.error().message, true);

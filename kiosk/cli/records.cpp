@@ -104,6 +104,22 @@ int cmd_merge(const Common& c, const std::string& person, const std::string& int
   return 0;
 }
 
+// Two records staff say are not the same person: never proposed again.
+int cmd_not_same(const Common& c, const std::string& person, const std::string& other) {
+  auto store = open_store_as(c);
+  if (!store) return report(store.error().context("not the same person"));
+  auto a = resolve_person(**store, person);
+  if (!a) return report(a.error().context("not the same person"));
+  auto b = resolve_person(**store, other);
+  if (!b) return report(b.error().context("not the same person: --not-same"));
+  if (*a == *b) return report(fail("not the same person: give two different persons"));
+  if (c.staff.empty()) return report(fail("not the same person: a volunteer says so: give --staff NAME"));
+  auto r = (*store)->record(not_duplicate_event(*a, *b, author_of(c.staff)));
+  if (!r) return report(r.error().context("not the same person"));
+  std::cout << "Noted: " << *a << " and " << *b << " are not the same person\n";
+  return 0;
+}
+
 std::string needs_list() {
   std::string out;
   for (auto n : vocab::kNeeds) out += (out.empty() ? "" : ",") + std::string(n);
@@ -158,16 +174,20 @@ void add_correct(CLI::App& app, Common& c, Commands& cmds) {
 
 void add_merge(CLI::App& app, Common& c, Commands& cmds) {
   struct Args {
-    std::string person, into;
+    std::string person, into, not_same;
     bool unmerge = false;
   };
   auto a = std::make_shared<Args>();
   auto* merge = app.add_subcommand("merge", "Mark a person record as a duplicate of another (staff)");
   merge->add_option("person", a->person, "The duplicate record")->required();
   auto* into_opt = merge->add_option("--into", a->into, "The record to keep");
-  merge->add_flag("--undo", a->unmerge, "Undo an earlier merge of this record")->excludes(into_opt);
+  auto* undo_opt = merge->add_flag("--undo", a->unmerge, "Undo an earlier merge of this record")->excludes(into_opt);
+  merge->add_option("--not-same", a->not_same, "Not the same person as this record: never proposed again")
+      ->excludes(into_opt)
+      ->excludes(undo_opt);
   cmds.add(merge, [&c, a] {
-    if (a->into.empty() && !a->unmerge) return report(fail("merge: give --into ID or --undo"));
+    if (!a->not_same.empty()) return cmd_not_same(c, a->person, a->not_same);
+    if (a->into.empty() && !a->unmerge) return report(fail("merge: give --into ID, --undo or --not-same ID"));
     return cmd_merge(c, a->person, a->into);
   });
 }

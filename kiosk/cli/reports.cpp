@@ -139,7 +139,9 @@ int cmd_duplicates(const Common& c) {
   auto d = (*store)->possible_duplicates();
   if (!d) return report(d.error().context("duplicates"));
   for (const auto& p : *d) std::cout << p.a << "  " << p.b << "\n";
-  std::cout << d->size() << " possible duplicate pair(s); merge with `shelterctl merge ID --into ID --staff NAME`\n";
+  std::cout << d->size()
+            << " possible duplicate pair(s); merge with `shelterctl merge ID --into ID --staff NAME`, or dismiss with "
+               "`shelterctl merge ID --not-same ID --staff NAME`\n";
   return 0;
 }
 
@@ -192,7 +194,8 @@ void add_export(CLI::App& app, Common& c, Commands& cmds) {
 }
 
 void add_duplicates(CLI::App& app, Common& c, Commands& cmds) {
-  auto* dups = app.add_subcommand("duplicates", "List possible duplicate persons (same reading and birth date)");
+  auto* dups =
+      app.add_subcommand("duplicates", "List possible duplicate persons (same normalised name, compatible birth)");
   cmds.add(dups, [&c] { return cmd_duplicates(c); });
 }
 

@@ -74,39 +74,6 @@ void typing_page(Ui& ui, const std::string& label, const std::string& value, con
 
 namespace {
 
-void tab_duplicates(Ui& ui) {
-  const StaffVm& s = ui.vm.staff;
-  big_text(ui, ui.t("staff.duplicates_hint"));
-  if (s.duplicates.empty()) big_text(ui, ui.t("staff.no_duplicates"));
-  const float gap = ImGui::GetStyle().ItemSpacing.x;
-  for (size_t i = 0; i < s.duplicates.size(); ++i) {
-    const auto& [a, b] = s.duplicates[i];
-    const std::string line = ui.d(a.name) + " " + a.person_id.substr(0, 8) + "  =  " + ui.d(b.name) + " " +
-                             b.person_id.substr(0, 8) + "  " + ui.d(a.birth);
-    ImGui::TextUnformatted(line.c_str());
-    const float w = (ImGui::GetContentRegionAvail().x - gap) / 2;
-    if (button(ui, ui.t("staff.merge_keep_first"), "merge-keep-a:" + std::to_string(i), ImVec2(w, ui.unit)))
-      ui.emit(Intent::Merge, b.person_id, static_cast<int>(i));
-    ImGui::SameLine();
-    if (button(ui, ui.t("staff.merge_keep_second"), "merge-keep-b:" + std::to_string(i), ImVec2(w, ui.unit)))
-      ui.emit(Intent::Merge, a.person_id, static_cast<int>(i));
-  }
-  if (!s.card_differences.empty()) big_text(ui, ui.t("staff.card_differences_hint"));
-  for (const auto& c : s.card_differences) {
-    std::string line = ui.d(c.name) + ":";
-    for (const auto& [field, stored, card] : c.fields)
-      line += "  " + ui.t("field." + field) + " " + ui.d(stored) + " → " + ui.d(card);
-    ImGui::TextWrapped("%s", line.c_str());
-    const float w = (ImGui::GetContentRegionAvail().x - gap) / 2;
-    if (button(ui, ui.t("staff.card_approve"), "card-approve:" + c.event_id, ImVec2(w, ui.unit), Tone::Primary))
-      ui.emit(Intent::ApproveCard, c.event_id);
-    ImGui::SameLine();
-    if (button(ui, ui.t("staff.card_dismiss"), "card-dismiss:" + c.event_id, ImVec2(w, ui.unit)))
-      ui.emit(Intent::DismissCard, c.event_id);
-  }
-  notice_line(ui);
-}
-
 void tab_counts(Ui& ui) {
   if (ImGui::BeginTable("counts", 6, ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg)) {
     // Three (label, number) pairs a row; labels such as 避難所にいる人 need

@@ -141,6 +141,18 @@ struct NewVolunteerVm {
   bool lead = false;
 };
 
+// A possible duplicate, side by side: each row a field's label key, the
+// left person's value and the right one's. `values` ("" none): a key prefix
+// each comma-separated value is shown through ("sex.", "need.",
+// "presence."), so that the screen translates them.
+struct DuplicateVm {
+  PersonRow a, b;  // left, right
+  struct Field {
+    std::string label, a, b, values;
+  };
+  std::vector<Field> fields;
+};
+
 struct StaffVm {
   // Sign-in: who (a name from `volunteers`), then their PIN.
   std::vector<VolunteerRow> volunteers;
@@ -165,7 +177,7 @@ struct StaffVm {
   std::string edit_field;     // the field being edited ("" none)
   std::string edit_value;     // in the stored form: "F", "1", "infant,allergy", "1953"
   int edit_decade = 0;        // the birth editor's decade button, 0: none
-  std::vector<std::pair<PersonRow, PersonRow>> duplicates;
+  std::vector<DuplicateVm> duplicates;
   // Cards scanned for persons known already whose details differ from what
   // is stored: staff approve them as a correction, or dismiss them.
   struct CardDifferenceRow {
@@ -255,6 +267,7 @@ struct Intent {
     EditBirthDecade,  // number: e.g. 1950, the birth editor's decade
     SetPresence,      // text: out/back/leave for staff.person
     Merge,            // text: duplicate id, number: index in staff.duplicates (keep the other)
+    NotDuplicate,     // number: index in staff.duplicates: not the same person, never proposed again
     ApproveCard,      // text: event id in staff.card_differences: correct the person to the card
     DismissCard,      // text: event id in staff.card_differences: keep what is stored
     ExportUsb,

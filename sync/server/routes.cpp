@@ -502,6 +502,13 @@ ApiReply export_pfif(ServerStore& st, const ApiRequest& req, std::int64_t now) {
   return reply;
 }
 
+// GET /v1/duplicates: personal details of two persons, so roster only.
+ApiReply duplicates(ServerStore& st, const ApiRequest& req, std::int64_t) {
+  Asker a = with_role(st, req, "duplicates", "roster");
+  if (!a.principal) return a.refusal;
+  return serve_duplicates(st, *a.principal);
+}
+
 using Handler = ApiReply (*)(ServerStore&, const ApiRequest&, std::int64_t);
 struct Route {
   RouteName name;
@@ -526,6 +533,7 @@ const std::vector<Route>& routes() {
       {{"GET", "/v1/timeline"}, timeline},
       {{"GET", "/v1/transfers"}, transfers},
       {{"GET", "/v1/search"}, search},
+      {{"GET", "/v1/duplicates"}, duplicates},
       {{"GET", "/v1/export/counts.csv"}, export_counts},
       {{"GET", "/v1/export/roster.csv"}, export_roster},
       {{"GET", "/v1/export/pfif.xml"}, export_pfif},

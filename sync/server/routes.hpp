@@ -62,6 +62,11 @@ ApiReply serve_volunteers(ServerStore& st, const Principal& p, std::string_view 
 ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shelter, std::int64_t after, int limit,
                     std::int64_t now_ms);
 
+// GET /v1/duplicates for a `roster` account (duplicates_route.cpp): every
+// candidate pair across shelters with both persons' details; each read is
+// logged, who and how many pairs.
+ApiReply serve_duplicates(ServerStore& st, const Principal& p);
+
 // A USB export carried to headquarters (`shelter-server import`): stored by
 // serve_push, as pushes from the file's device, in batches: the same merge
 // and the same rules (an event of another shelter or in conflict is refused

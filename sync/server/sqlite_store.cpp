@@ -311,6 +311,20 @@ CREATE INDEX IF NOT EXISTS event_arrival_time ON event((CASE WHEN clamp <> 0 THE
     return all;
   }
 
+  Result<std::vector<DuplicateCandidate>> duplicates() override {
+    std::lock_guard lock(mu_);
+    auto pairs = store_->possible_duplicates();
+    if (!pairs) return pairs.error();
+    std::vector<DuplicateCandidate> out;
+    for (const auto& pair : *pairs) {
+      auto a = store_->person(pair.a);
+      auto b = store_->person(pair.b);
+      if (!a || !b) return (!a ? a.error() : b.error()).context("read duplicates");
+      if (a->has_value() && b->has_value()) out.push_back({std::move(**a), std::move(**b)});
+    }
+    return out;
+  }
+
   Result<std::vector<TimelineRow>> timeline(std::int64_t since_ms) override {
     std::lock_guard lock(mu_);
     auto q = store_->db().prepare(

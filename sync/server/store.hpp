@@ -72,6 +72,12 @@ struct SearchHit {
   Presence presence = Presence::None;
 };
 
+// Two persons who may be the same (core/name_match.hpp), anywhere in the
+// city: headquarters' duplicates view (GET /v1/duplicates).
+struct DuplicateCandidate {
+  PersonRecord a, b;  // a.id < b.id
+};
+
 class ServerStore {
  public:
   virtual ~ServerStore() = default;
@@ -89,6 +95,9 @@ class ServerStore {
   // Every person record, for the roster and PFIF exports (merged duplicates
   // left out); with consenting_only, only those who consented to disclosure.
   virtual Result<std::vector<PersonRecord>> persons(bool consenting_only) = 0;
+  // Duplicate candidates across every shelter: the same match key and
+  // compatible births, neither hidden by a merge nor dismissed, by ids.
+  virtual Result<std::vector<DuplicateCandidate>> duplicates() = 0;
   // Arrivals and departures (left) per shelter and hour of event time since
   // since_ms, by hour then shelter.
   virtual Result<std::vector<TimelineRow>> timeline(std::int64_t since_ms) = 0;

@@ -90,6 +90,7 @@ try {
   });
   check(await page.isHidden("[data-testid=transfer-list]") && !txKeys.includes("transfers"),
         `a counts-only account gets no list of who moved (${txKeys})`);
+  check(await page.isHidden("[data-testid=duplicates-section]"), "a counts-only account sees no duplicates");
   check(await page.isHidden("[data-testid=search-section]") && await page.isHidden("[data-testid=export-roster]") &&
         await page.isHidden("[data-testid=export-pfif]"), "a counts-only account sees no search and no roster");
   const refused = await page.evaluate(async () => {
@@ -203,6 +204,11 @@ try {
         moved.every((r) => r[1] === "s-c" && r[2] === tx.to && /\d\d:\d\d/.test(r[3]) && r[4] === tx.device),
         `a roster account sees who moved, from where, when and on which kiosk: ${JSON.stringify(moved)}`);
   await shot(page, "dashboard-roster-transfers.png");
+  await page.waitForSelector("[data-testid=duplicate-list]", { state: "visible" });
+  const dups = await page.$$eval("#duplicate-list tbody tr", (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  check(dups.length === cfg.duplicates && dups.some((r) => r.includes("ヤマダ ハナコ") && r.includes("山田 花子")),
+        `a roster account sees every possible duplicate side by side (${dups.length} of ${cfg.duplicates})`);
+  await page.locator("[data-testid=duplicates-section]").screenshot({ path: path.join(cfg.artifacts, "dashboard-duplicates.png") });
   for (const [button, file] of [["export-roster", "shelter-roster.csv"], ["export-pfif", "shelter-pfif.xml"]]) {
     const [d] = await Promise.all([page.waitForEvent("download"), page.click(`[data-testid=${button}]`)]);
     await d.saveAs(path.join(cfg.artifacts, file));

@@ -100,6 +100,9 @@ checkin("c-1", "山田 秘密", "ヤマダ ヒミツ", "F", "1960-07-07", consen
 # Two persons registered at s-c move to s-b with their passes (transfers,
 # flagged on the dashboard); one goes out and back at s-a (not a transfer).
 movers = [checkin("c-1", f"移動 {i}", "イドウ", "M", "1985") for i in range(2)]
+# The same person twice, a walk-in typed in katakana with a birth year at
+# s-a (who has since left) and 山田 花子 of s-c: a cross-shelter duplicate.
+ctl("a-1", "leave", checkin("a-1", "ヤマダ ハナコ", "", "F", "1960"))
 ctl("a-2", "back", out_id)
 ctl("a-2", "out", out_id)
 for k in KIOSKS:
@@ -130,12 +133,19 @@ for s, c in counts.items():
     expected["needs"] += needs
 check(expected["present"] == 10 + 8 + 2, f"the store counts what the kiosks checked in ({expected['present']})")
 
+req = urllib.request.Request(URL + "/v1/duplicates", headers={
+    "Authorization": "Bearer " + run(SERVER, *STORE, "add-user", "--name", "hq-dups", "--role", "roster")})
+duplicates = json.load(urllib.request.urlopen(req))
+check(any({d["a"]["name"], d["b"]["name"]} == {"ヤマダ ハナコ", "山田 花子"} and d["across_shelters"] for d in duplicates),
+      f"the walk-in at s-a and the card person at s-c are a cross-shelter pair ({len(duplicates)} pair(s))")
+
 config = {
     "url": URL, "artifacts": ARTIFACTS, "expected": expected, "all_names": names,
     "counts_user": "hq-counts", "counts_password": "counts-pass-2026",
     "search_user": "hq-safety", "search_password": "safety-pass-2026",
     "roster_user": "hq-roster", "roster_password": "roster-pass-2026",
     "full_shelter": "s-b", "warn_shelter": "s-a", "stale_shelter": "s-d",
+    "duplicates": len(duplicates),
     "transfers": {"route": "s-c → s-b: 2", "to": "s-b", "names": ["移動 0", "移動 1"], "device": "b-1"},
     "search": {"q": "ヤマダ", "birth_year": "1960", "expect": ["山田 一1", "山田 花子"], "no_consent": "山田 秘密"},
     "new_arrival_cmd": f"'{CTL}' --db '{db('c-1')}' checkin --name '新規 到着' --birth 2000 >/dev/null && "

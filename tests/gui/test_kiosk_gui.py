@@ -247,7 +247,19 @@ def staff(x):
     k.tap("presence:out")
     k.tap("tab:counts")
     k.screenshot()
+    # The card's 髙橋 一郎 (タカハシ イチロウ, 1948-05-12) came earlier as a
+    # walk-in typed in hiragana with only his birth year: a possible
+    # duplicate, shown side by side; the walk-in is merged into the card.
+    walkin = k.ctl("checkin", "--name", "たかはし いちろう", "--birth", "1948", "--sex", "M").split()[2]
     k.tap("tab:duplicates")
+    check(k.wait_for(widget="dup-keep-left:0"), "the walk-in and the card person are shown as a pair")
+    k.screenshot()
+    pair = k.ctl("duplicates").split()[:2]
+    check(walkin in pair, f"the pair is the walk-in and the card's member: {pair}")
+    k.tap("dup-keep-right:0" if pair[0] == walkin else "dup-keep-left:0")  # keep the card's record
+    check(k.wait_for(widget="notice:staff.merged"), "merged with one tap")
+    check(k.ctl("duplicates").startswith("0 possible"),
+          "no possible duplicates remain")
     k.tap("tab:sync")
     # Headquarters' key, handed over as a file (this kiosk never syncs): the
     # export is sealed to it (without one the kiosk refuses to export).

@@ -5,7 +5,8 @@ event id]}, read exactly as before (the roster is the same); a schema that
 counted households in household_presence gets person's household columns,
 filled from those states, and the same household counts; new events
 fold over them: corrections, outings and departures give the kiosk's own
-counts, and each row touched again is written in the current form.
+counts, and each row touched again is written in the current form. A
+database from before match keys gets them filled by a refold.
 
 usage: SHELTER_PG_URL=... test_pg_upgrade.py BUILD_DIR   (see with_postgres.sh)
 """
@@ -16,7 +17,7 @@ import sys
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import binaries, check, finish, free_port, run, run_with_stdin, start_server, work  # noqa: E402
+from harness import binaries, check, finish, free_port, procs, run, run_with_stdin, start_server, work  # noqa: E402
 
 BUILD = sys.argv[1]
 CTL, SERVER, SYNC = binaries(BUILD)
@@ -124,4 +125,15 @@ for pid in corrected:
 # The daemon registered the lead's key before pushing their signed corrections.
 check("sato\tlead" in run(CTL, "--db", db, "volunteers") and "server: registered" in run(CTL, "--db", db, "volunteers"),
       "the lead's key is registered at the server")
+
+# A database from before match keys (fold version 3, no person.match_key):
+# the server adds the column and folds again, filling every person's key.
+psql("BEGIN; ALTER TABLE person DROP COLUMN match_key; UPDATE schema_info SET value = 3 WHERE key = 'fold'; COMMIT;")
+running = procs[-1]  # the server started last (`server` now names its counts)
+running.kill()
+running.wait()
+start_server(SERVER, ["--pg", PG], port)
+keys = psql("SELECT match_key FROM person").split()
+check(len(keys) == 12 and all(k.startswith("高橋") for k in keys), f"the refold filled every match key: {keys[:3]}")
+check(psql("SELECT value FROM schema_info WHERE key = 'fold'").strip() == "4", "at fold version 4")
 finish()

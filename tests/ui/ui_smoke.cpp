@@ -99,7 +99,16 @@ ViewModel sample(Screen s) {
         "佐藤 花子",
         {{{"needs", "", "infant,allergy"}}, {{"consent", "0", "1"}}, {{"phone", "", "090-1234-5678"}}}}},
       "tama-01"};
-  vm.staff.duplicates = {{vm.staff.results[0], vm.staff.results[0]}};
+  // A walk-in and a card of the same person: the differing rows highlighted.
+  vm.staff.duplicates = {{vm.staff.results[1],
+                          vm.staff.results[0],
+                          {{"staff.dup_name", "ヤマダ ハナコ", "山田 花子", ""},
+                           {"staff.dup_reading", "", "やまだ はなこ", ""},
+                           {"staff.dup_birth", "1950", "1950-04-01", ""},
+                           {"staff.dup_sex", "female", "female", "sex."},
+                           {"staff.dup_needs", "infant,allergy", "", "need."},
+                           {"staff.dup_presence", "present", "moved", "presence."},
+                           {"staff.dup_household", "aaaaaaaa", "bbbbbbbb", ""}}}};
   vm.staff.card_differences = {
       {"tama-02-a.0000000000000003",
        "旧姓 花子",

@@ -465,7 +465,7 @@ TEST_CASE("staff see possible duplicates and merge them with one tap", "[kiosk]"
   CHECK(k.vm().staff.signed_in == "demo");
   k.tap(Intent::StaffTabOpen, {}, static_cast<int>(ui::StaffTab::Duplicates));
   REQUIRE(k.vm().staff.duplicates.size() == 1);
-  const std::string dup = k.vm().staff.duplicates[0].second.person_id;
+  const std::string dup = k.vm().staff.duplicates[0].b.person_id;
   k.tap(Intent::Merge, dup, 0);
   CHECK(k.vm().notice->key == "staff.merged");
   CHECK(k.vm().staff.duplicates.empty());

@@ -106,6 +106,7 @@ std::vector<RouteCase> route_table() {
       {"GET", "/v1/search", {{"q", "山田 花子"}}, "", {"search", "roster"}},
       {"GET", "/v1/export/roster.csv", {}, "", {"roster"}},
       {"GET", "/v1/export/pfif.xml", {}, "", {"roster"}},
+      {"GET", "/v1/duplicates", {}, "", {"roster"}},
       // Last: an account's sign-out (its API token has no session to end).
       {"POST", "/v1/logout", {}, "", kHeadquarters},
   };

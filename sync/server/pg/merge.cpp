@@ -145,6 +145,7 @@ Projection project(const std::map<std::string, PersonState>& before, const std::
     auto old = before.find(id);
     const PersonState* was = old == before.end() ? nullptr : &old->second;
     if (was && was->fields == now.fields) continue;  // every write lost or repeated
+    if (!was && now.fields.empty()) continue;        // only events that write no field (not_duplicate)
     person_row(was ? out.updated : out.added, now);
     const CountDelta d = count_delta(was, now);
     for (const auto& k : d.removed) --cells[k];
@@ -403,9 +404,10 @@ void prepare_session(pqxx::connection& c) {
           "JOIN event e ON e.device_id = q.d AND e.device_seq = q.s "
           "UNION ALL SELECT 'p', p.person_id, p.state, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
           "FROM unnest($5::text[]) AS k(id) JOIN person p ON p.person_id = k.id");
-  c.prepare("update_persons",
-            "UPDATE person p SET state = i.state, name = i.name, reading = i.reading, present_at = i.present_at, "
-            "household_key = i.household_key FROM in_person i WHERE p.person_id = i.person_id");
+  c.prepare(
+      "update_persons",
+      "UPDATE person p SET state = i.state, name = i.name, reading = i.reading, present_at = i.present_at, "
+      "household_key = i.household_key, match_key = i.match_key FROM in_person i WHERE p.person_id = i.person_id");
   prepare_counter_moves(c, "count_cell", {"shelter_id", "dim", "key"});
 }
 

@@ -79,8 +79,8 @@ PersonState state_from_json(const std::string& id, const std::string& text);
 CopyRows& household_columns(CopyRows& row, const PersonState& p);
 // p's whole person row (kPersonColumns).
 void person_row(CopyRows& rows, const PersonState& p);
-inline const std::vector<std::string> kPersonColumns = {"person_id", "state",      "name",
-                                                        "reading",   "present_at", "household_key"};
+inline const std::vector<std::string> kPersonColumns = {"person_id",  "state",         "name",     "reading",
+                                                        "present_at", "household_key", "match_key"};
 
 // schema.cpp: creates or upgrades the schema, under an advisory lock.
 void create_schema(pqxx::work& w);
@@ -188,6 +188,7 @@ class PgServerStore final : public ServerStore {
   Result<std::vector<ShelterCounts>> counts(const std::string& shelter_id) override;
   Result<std::vector<SearchHit>> search_consenting(const std::string& text) override;
   Result<std::vector<PersonRecord>> persons(bool consenting_only) override;
+  Result<std::vector<DuplicateCandidate>> duplicates() override;
   Result<std::vector<TimelineRow>> timeline(std::int64_t since_ms) override;
   Result<std::vector<Transfer>> transfers(std::int64_t since_ms) override;
   Result<std::vector<ShelterInfo>> shelters() override;

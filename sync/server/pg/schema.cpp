@@ -55,6 +55,11 @@ CREATE INDEX IF NOT EXISTS event_merged ON event(person_id) WHERE type = 'merged
 CREATE INDEX IF NOT EXISTS event_arrival_time ON event((CASE WHEN clamp <> 0 THEN clamp ELSE hlc END))
   WHERE type = 'arrived';
 CREATE TABLE IF NOT EXISTS schema_info(key TEXT PRIMARY KEY, value BIGINT NOT NULL);
+-- Duplicate candidates (core/name_match.hpp): each person's match key,
+-- filled by the refold (kFoldVersion 4), and the dismissals staff made.
+ALTER TABLE person ADD COLUMN IF NOT EXISTS match_key TEXT COLLATE "C" NOT NULL DEFAULT '';
+CREATE INDEX IF NOT EXISTS person_match_key ON person(match_key) WHERE match_key <> '';
+CREATE INDEX IF NOT EXISTS event_not_duplicate ON event(person_id) WHERE type = 'not_duplicate';
 -- Events refused by the write rule (core/write_rules.hpp), kept so that a
 -- copy relayed later gets the same answer.
 CREATE TABLE IF NOT EXISTS refused_event(id TEXT PRIMARY KEY, code TEXT NOT NULL, reason TEXT NOT NULL);
@@ -76,7 +81,8 @@ CREATE TABLE IF NOT EXISTS staff_signature(event_id TEXT PRIMARY KEY, signature 
 )sql";
 // The fold the person rows follow (core's projection): rows folded by an
 // earlier one are folded again from the log at start (refold_all).
-constexpr std::int64_t kFoldVersion = 3;
+// 4: person.match_key.
+constexpr std::int64_t kFoldVersion = 4;
 
 // A database from a server that kept a member count per household (in
 // household_presence) gets person's household columns, filled from each
@@ -135,6 +141,7 @@ void refold_all(pqxx::work& w) {
     w.exec_params("DELETE FROM person WHERE person_id = ANY($1::text[])", ids.str());
     CopyRows rows;
     for (auto& [id, p] : states) {
+      if (p.fields.empty()) continue;  // only events that write no field
       if (!p.merged_into().empty()) {
         merged.emplace(id, std::move(p));
         continue;

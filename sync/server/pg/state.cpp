@@ -16,6 +16,7 @@
 #include "sync/server/pg/pg.hpp"
 
 #include "core/json_text.hpp"
+#include "core/name_match.hpp"
 
 namespace shelter::sync::pg {
 
@@ -44,7 +45,10 @@ CopyRows& household_columns(CopyRows& row, const PersonState& p) {
 }
 // p's whole person row (kPersonColumns).
 void person_row(CopyRows& rows, const PersonState& p) {
-  household_columns(rows.text(p.id).text(state_json(p)).text(p.get(field::kName)).text(p.get(field::kReading)), p)
+  const std::string& name = p.get(field::kName);
+  const std::string& reading = p.get(field::kReading);
+  household_columns(rows.text(p.id).text(state_json(p)).text(name).text(reading), p)
+      .text(person_match_key(name, reading))
       .end_row();
 }
 

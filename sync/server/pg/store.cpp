@@ -2,11 +2,29 @@
 // exports, devices), the server's small tables and credentials.
 #include "sync/server/pg/pg.hpp"
 
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "core/name_match.hpp"
 #include "core/volunteer_keys.hpp"
 
 namespace shelter::sync::pg {
 
 namespace {
+
+PersonRecord record_of(const PersonState& p) {
+  PersonRecord rec;
+  rec.id = p.id;
+  rec.info = p.info();
+  rec.merged_into = p.merged_into();
+  rec.household_id = p.get(field::kHousehold);
+  rec.shelter_id = p.shelter_id();
+  rec.presence = p.presence();
+  rec.stay = p.stay();
+  return rec;
+}
 
 // Persons linked by merges, both ways (Store::shelter_feed_after).
 constexpr const char* kMergeEdges =
@@ -126,17 +144,47 @@ Result<std::vector<PersonRecord>> PgServerStore::persons(bool consenting_only) {
     std::vector<PersonRecord> out;
     for (const auto& r : w.exec("SELECT person_id, state FROM person ORDER BY person_id")) {
       const PersonState p = state_from_json(r[0].c_str(), r[1].c_str());
-      PersonRecord rec;
-      rec.id = p.id;
-      rec.info = p.info();
-      rec.merged_into = p.merged_into();
-      if (p.hidden || (consenting_only && !rec.info.consent)) continue;
-      rec.household_id = p.get(field::kHousehold);
-      rec.shelter_id = p.shelter_id();
-      rec.presence = p.presence();
-      rec.stay = p.stay();
+      if (p.hidden) continue;
+      PersonRecord rec = record_of(p);
+      if (consenting_only && !rec.info.consent) continue;
       out.push_back(std::move(rec));
     }
+    return out;
+  });
+}
+
+// As the SQLite store's (Store::possible_duplicates): the persons of keys
+// two persons share (index person_match_key), then core's birth rule and
+// the dismissals over those few.
+Result<std::vector<DuplicateCandidate>> PgServerStore::duplicates() {
+  return pool_.with_conn("duplicates", [&](pqxx::connection& conn) -> Result<std::vector<DuplicateCandidate>> {
+    pqxx::read_transaction w(conn);
+    std::map<PersonId, PersonRecord> records;
+    std::vector<MatchRow> rows;
+    for (const auto& r :
+         w.exec("SELECT person_id, state, match_key FROM person WHERE match_key IN (SELECT match_key FROM person "
+                "WHERE match_key <> '' GROUP BY match_key HAVING count(*) > 1) ORDER BY match_key, person_id")) {
+      const PersonState p = state_from_json(r[0].c_str(), r[1].c_str());
+      if (p.hidden) continue;
+      PersonRecord rec = record_of(p);
+      if (rec.info.birth.year == 0) continue;
+      rows.push_back({rec.id, r[2].c_str(), std::string(to_string(rec.info.birth))});
+      records.emplace(rec.id, std::move(rec));
+    }
+    std::set<std::pair<PersonId, PersonId>> dismissed;
+    if (!rows.empty())
+      for (const auto& r : w.exec("SELECT person_id, body::json->>'other' FROM event WHERE type = 'not_duplicate'")) {
+        std::string a = r[0].c_str(), b = r[1].is_null() ? "" : r[1].c_str();
+        if (b < a) std::swap(a, b);
+        dismissed.emplace(std::move(a), std::move(b));
+      }
+    std::vector<DuplicateCandidate> out;
+    for (const auto& [a, b] : match_pairs(rows, [&](const PersonId&x, const PersonId&y) {
+           return dismissed.count({x, y}) > 0;
+         }))
+      out.push_back({records.at(a), records.at(b)});
+    std::sort(out.begin(), out.end(),
+              [](const auto& x, const auto& y) { return std::tie(x.a.id, x.b.id) < std::tie(y.a.id, y.b.id); });
     return out;
   });
 }
