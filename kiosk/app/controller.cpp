@@ -312,6 +312,7 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
       go(Screen::WalkIn, now);
       break;
     case Intent::Cancel:
+      pass_settled_ = vm_.screen == Screen::PassConfirm;
       go(Screen::Welcome, now);
       vm_.notice.reset();
       break;
@@ -477,7 +478,7 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
       save_edit();
       break;
     case Intent::SetPresence:
-      set_presence(in.text);
+      set_presence(in.text, in.number == 1);
       break;
     case Intent::Merge:
       merge(in.text, in.number);

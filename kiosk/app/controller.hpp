@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/qr_payload.hpp"
@@ -47,6 +48,11 @@ class Controller {
   std::function<void(int persons)> on_checked_in;
   // Set when the screen changed since the last call (screenshots, sounds).
   bool take_screen_changed();
+  // Set when a pass's confirm was answered (or cancelled): the pass still
+  // held to the camera must not be read again at once, which would ask the
+  // opposite question. The frame loop then keeps the scanner's repeat
+  // filter, so the pass is read again only once it has left the view.
+  bool take_pass_settled() { return std::exchange(pass_settled_, false); }
   // Whether the card on the scan-result screen carries a valid signature by
   // a city card key the kiosk trusts (false for an unsigned card, and for
   // one whose signature is bad, unknown or revoked: it reads as unsigned).
@@ -88,7 +94,7 @@ class Controller {
   void set_edit_value(const std::string& value);
   void toggle_edit_need(int bit);
   void save_edit();
-  void set_presence(const std::string& what);
+  void set_presence(const std::string& what, bool household);
   void merge(const std::string& duplicate, int index);
   void not_duplicate(int index);
   void load_duplicates();
@@ -115,6 +121,7 @@ class Controller {
   Clock::time_point steady_at_start_ = Clock::now();
   std::int64_t wall_at_start_ = system_millis();
   bool screen_changed_ = true;
+  bool pass_settled_ = false;
   PassPrinter printer_;
   Clock::time_point stick_checked_{};
 };

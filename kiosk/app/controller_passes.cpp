@@ -65,6 +65,7 @@ void Controller::confirm_pass(Clock::time_point now) {
     names += (names.empty() ? "" : ", ") + m.name;
   }
   go(Screen::Welcome, now);
+  pass_settled_ = true;
   if (events.empty()) return notice("scan.choose_someone", {}, true);
   auto r = store_.record(events);
   if (!r) return notice("error.store", r.error().message, true);

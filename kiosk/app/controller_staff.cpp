@@ -64,6 +64,13 @@ void Controller::open_person(const std::string& id) {
   d.presence = !p.shelter_id.empty() && p.shelter_id != store_.shelter_id() ? std::string("moved")
                                                                             : std::string(to_string(p.presence));
   d.shelter = p.shelter_id;
+  if (!p.household_id.empty()) {
+    PersonQuery q;
+    q.shelter_id = store_.shelter_id();
+    q.household_id = p.household_id;
+    q.limit = 100;
+    if (auto family = store_.persons(q); family) d.household_here = static_cast<int>(family->size());
+  }
   const nlohmann::json body = person_body(p.info);
   for (auto it = body.begin(); it != body.end(); ++it) d.fields[it.key()] = it.value().get<std::string>();
   d.fields[std::string(field::kStay)] = to_string(p.stay);
@@ -153,16 +160,37 @@ void Controller::save_edit() {
   notice("staff.saved");
 }
 
-void Controller::set_presence(const std::string& what) {
+void Controller::set_presence(const std::string& what, bool household) {
   auto& s = vm_.staff;
   if (!s.person) return;
   const EventType type = what == "out" ? EventType::WentOut : what == "back" ? EventType::CameBack : EventType::Left;
-  auto e = presence_event(store_, s.person->person_id, type, author());
-  if (!e) return notice("staff.presence_refused", e.error().message, true);
-  auto r = store_.record(*e);
+  // The person, or everyone of their household at this shelter for whom
+  // the change applies (one going out who is out already is skipped).
+  std::vector<std::string> ids{s.person->person_id};
+  if (household && !s.person->household_id.empty()) {
+    PersonQuery q;
+    q.shelter_id = store_.shelter_id();
+    q.household_id = s.person->household_id;
+    q.limit = 100;
+    auto family = store_.persons(q);
+    if (!family) return notice("error.store", family.error().message, true);
+    for (const auto& p : *family)
+      if (p.id != s.person->person_id) ids.push_back(p.id);
+  }
+  std::vector<NewEvent> events;
+  std::string refused;
+  for (const auto& id : ids) {
+    auto e = presence_event(store_, id, type, author());
+    if (e)
+      events.push_back(*e);
+    else if (!household || id == s.person->person_id)
+      refused = e.error().message;
+  }
+  if (events.empty()) return notice("staff.presence_refused", refused, true);
+  auto r = store_.record(events);
   if (!r) return notice("error.store", r.error().message, true);
   open_person(s.person->person_id);
-  notice("staff.saved");
+  notice(household ? "staff.household_saved" : "staff.saved", household ? std::to_string(events.size()) : "");
 }
 
 void Controller::merge(const std::string& duplicate, int index) {

@@ -201,7 +201,7 @@ int cmd_scan(const Common& c, const std::string& text, const std::string& stay) 
 }
 
 // Prints the text of a pass for a person (to reprint a lost one).
-int cmd_pass(const Common& c, const std::string& person) {
+int cmd_pass(const Common& c, const std::string& person, const std::string& png_out) {
   auto store = open_store(c.db);
   if (!store) return report(store.error().context("pass"));
   auto id = resolve_person(**store, person);
@@ -213,6 +213,14 @@ int cmd_pass(const Common& c, const std::string& person) {
   if (!key) return report(key.error().context("pass"));
   auto text = qr::encode_pass(pass, qr::signer_for(*key));
   if (!text) return report(text.error().context("pass"));
+  if (!png_out.empty()) {
+    // The pass as a picture, to print or show again (a lost pass reprinted).
+    auto m = qrimage::encode(*text);
+    if (!m) return report(m.error().context("pass: QR image"));
+    const auto png = qrimage::to_png(*m, 10);
+    if (auto st = write_file_atomic(png_out, std::string(png.begin(), png.end()), 0644); !st)
+      return report(st.error().context("pass: write " + png_out));
+  }
   std::cout << *text << "\n";
   return 0;
 }
@@ -362,7 +370,9 @@ void add_pass(CLI::App& app, Common& c, Commands& cmds) {
   auto person = std::make_shared<std::string>();
   auto* pass_cmd = app.add_subcommand("pass", "Print the text of a pass for a person (to reprint a lost one)");
   pass_cmd->add_option("person", *person, "Person id or prefix")->required();
-  cmds.add(pass_cmd, [&c, person] { return cmd_pass(c, *person); });
+  auto png_out = std::make_shared<std::string>();
+  pass_cmd->add_option("--png", *png_out, "Also write the pass as a QR image (PNG) to this file");
+  cmds.add(pass_cmd, [&c, person, png_out] { return cmd_pass(c, *person, *png_out); });
 }
 
 void add_make_card(CLI::App& app, Common&, Commands& cmds) {

@@ -116,7 +116,10 @@ void run_frame_loop(Window& window, Controller& controller, camera::Scanner& sca
     if (controller.take_screen_changed()) {
       frames_to_draw = std::max(frames_to_draw, 3);
       shots_after_change = 2;
-      if (controller.vm().screen == ui::Screen::Welcome) scanner.reset_repeat_filter();
+      // Back at the welcome a card still in view is read again ("everyone is
+      // here"), but not a pass just answered (controller.hpp).
+      const bool pass_settled = controller.take_pass_settled();
+      if (controller.vm().screen == ui::Screen::Welcome && !pass_settled) scanner.reset_repeat_filter();
     }
     if (frames_to_draw <= 0 && !g_screenshot_requested) continue;
     --frames_to_draw;

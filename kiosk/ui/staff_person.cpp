@@ -192,6 +192,17 @@ void draw_staff_person(Ui& ui) {
   if (button(ui, ui.t(s.show_history ? "staff.fields" : "staff.history"), "history", ImVec2(w, ui.unit),
              s.show_history ? Tone::Selected : Tone::Quiet))
     ui.emit(Intent::ToggleHistory);
+  // The same for the whole household here, in one step.
+  if (p.household_here > 1) {
+    for (auto [what, key] : {std::pair<const char*, const char*>{"out", "staff.household_out"},
+                             {"back", "staff.household_back"},
+                             {"leave", "staff.household_left"}}) {
+      if (std::string(what) != "out") ImGui::SameLine();
+      if (button(ui, ui.t(key) + " (" + std::to_string(p.household_here) + ")", std::string("household:") + what,
+                 ImVec2(w, ui.unit), Tone::Quiet))
+        ui.emit(Intent::SetPresence, what, 1);
+    }
+  }
   notice_line(ui);
   if (s.show_history) return history(ui, p);
   // Two columns of fields, values in words; each opens its editor.

@@ -123,6 +123,7 @@ struct PersonDetail {
   std::map<std::string, std::string> fields;
   std::vector<HistoryEntry> history;  // the audit trail, oldest first
   std::string shelter;                // where the person's latest arrival is
+  int household_here = 0;             // their household's members at this shelter (them included)
 };
 
 struct VolunteerRow {
@@ -265,7 +266,7 @@ struct Intent {
     SetEditValue,     // text: the value chosen on a choice field (sex, consent, stay, birth year)
     ToggleEditNeed,   // number: need bit index, on the needs being edited
     EditBirthDecade,  // number: e.g. 1950, the birth editor's decade
-    SetPresence,      // text: out/back/leave for staff.person
+    SetPresence,      // text: out/back/leave for staff.person; number 1: their whole household here
     Merge,            // text: duplicate id, number: index in staff.duplicates (keep the other)
     NotDuplicate,     // number: index in staff.duplicates: not the same person, never proposed again
     ApproveCard,      // text: event id in staff.card_differences: correct the person to the card

@@ -4,6 +4,8 @@
 // name and old -> new values.
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "core/volunteers.hpp"
 #include "kiosk_helpers.hpp"
 
@@ -13,6 +15,20 @@ using ui::Intent;
 using ui::Screen;
 
 namespace {
+
+// Staff mode, signed in as the lead Sato, with the first person found open.
+void sign_in_and_open_first(Kiosk& k) {
+  REQUIRE(add_volunteer(*k.store, "Sato", "246813", VolunteerRole::Lead, "shelterctl").ok());
+  k.tap(Intent::OpenStaff);
+  k.tap(Intent::ChooseVolunteer, "Sato");
+  for (char d : std::string("246813")) k.tap(Intent::PinDigit, std::string(1, d));
+  k.tap(Intent::PinSubmit);
+  REQUIRE(k.vm().screen == Screen::Staff);
+  k.tap(Intent::StaffSearch);
+  REQUIRE_FALSE(k.vm().staff.results.empty());
+  k.tap(Intent::OpenPerson, k.vm().staff.results[0].person_id);
+  REQUIRE(k.vm().staff.person);
+}
 
 // A walk-in ヤマダ (1953, F, consent yes), then staff mode signed in as the
 // lead Sato, with her record open.
@@ -28,17 +44,38 @@ void walk_in_and_open(Kiosk& k) {
   k.tap(Intent::SubmitWalkIn);
   REQUIRE(k.vm().screen == Screen::Done);
   k.tap(Intent::Finish);
-  REQUIRE(add_volunteer(*k.store, "Sato", "246813", VolunteerRole::Lead, "shelterctl").ok());
-  k.tap(Intent::OpenStaff);
-  k.tap(Intent::ChooseVolunteer, "Sato");
-  for (char d : std::string("246813")) k.tap(Intent::PinDigit, std::string(1, d));
-  k.tap(Intent::PinSubmit);
-  REQUIRE(k.vm().screen == Screen::Staff);
-  k.tap(Intent::StaffSearch);
-  REQUIRE(k.vm().staff.results.size() == 1);
-  k.tap(Intent::OpenPerson, k.vm().staff.results[0].person_id);
-  REQUIRE(k.vm().staff.person);
+  sign_in_and_open_first(k);
 }
+
+}  // namespace
+
+TEST_CASE("out, back and leave for the whole household in one step", "[kiosk][staff]") {
+  Kiosk k;
+  REQUIRE(k.c->on_scan(shelter::test::card_text()));
+  k.tap(Intent::ConfirmArrival);
+  REQUIRE(k.vm().screen == Screen::Done);
+  REQUIRE(k.vm().done.passes.size() == 4);  // a pass for each member
+  k.tap(Intent::Finish);
+  sign_in_and_open_first(k);
+  CHECK(k.vm().staff.person->household_here == 4);
+  auto presence = [&] {
+    std::map<std::string, int> n;
+    for (const auto& p : *k.store->persons(PersonQuery{})) ++n[std::string(to_string(p.presence))];
+    return n;
+  };
+  k.tap(Intent::SetPresence, "out");  // only them
+  CHECK(presence() == std::map<std::string, int>{{"out", 1}, {"present", 3}});
+  k.tap(Intent::SetPresence, "out", 1);  // the others too; the one out already is skipped
+  CHECK(k.vm().notice->key == "staff.household_saved");
+  CHECK(k.vm().notice->detail == "3");
+  CHECK(presence() == std::map<std::string, int>{{"out", 4}});
+  k.tap(Intent::SetPresence, "back", 1);
+  CHECK(presence() == std::map<std::string, int>{{"present", 4}});
+  k.tap(Intent::SetPresence, "leave", 1);
+  CHECK(presence() == std::map<std::string, int>{{"left", 4}});
+}
+
+namespace {
 
 std::string stored(Kiosk& k, const std::string& field) {
   const auto& f = k.vm().staff.person->fields;
