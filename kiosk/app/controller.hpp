@@ -87,6 +87,8 @@ class Controller {
   void refresh_staff_tab();
   void export_usb();
   void print_pass();
+  // The paper fallback (controller_paper.cpp): the roster or a blank card.
+  void print_paper(ui::Intent::Kind what, const std::string& lang);
 
   Store& store_;
   Config config_;

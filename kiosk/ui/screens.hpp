@@ -14,7 +14,8 @@ void draw_done(Ui& ui);
 void draw_pass_confirm(Ui& ui);
 void draw_staff_pin(Ui& ui);
 void draw_staff(Ui& ui);
-void draw_staff_team(Ui& ui);  // the lead's team tab, inside staff mode
+void draw_staff_team(Ui& ui);   // the lead's team tab, inside staff mode
+void draw_staff_paper(Ui& ui);  // the paper fallback, on the export tab
 
 // Staff mode's whole-screen keyboard page: a label, the text being typed,
 // the keyboard, then cancel (intent `cancel` with `cancel_number`) and done.

@@ -186,6 +186,7 @@ void tab_export(Ui& ui) {
   if (button(ui, ui.t("staff.export"), "export-usb", ImVec2(ui.unit * 6, ui.unit * 1.3f), Tone::Primary))
     ui.emit(Intent::ExportUsb);
   if (!ui.vm.staff.export_result.empty()) big_text(ui, ui.d(ui.vm.staff.export_result));
+  draw_staff_paper(ui);
   notice_line(ui);
 }
 

@@ -172,6 +172,10 @@ struct StaffVm {
   // copy recorded again or "").
   std::vector<std::pair<std::string, std::string>> refused;
   std::string export_result;
+  // The paper fallback (roster, blank cards): where the PDF went when there
+  // is no print command, or "" when it went to the printer.
+  std::string paper_result;
+  bool can_print = false;  // a print command is configured
 };
 
 struct ViewModel {
@@ -242,6 +246,8 @@ struct Intent {
     ApproveCard,      // text: event id in staff.card_differences: correct the person to the card
     DismissCard,      // text: event id in staff.card_differences: keep what is stored
     ExportUsb,
+    PrintRoster,      // text: "ja" or "en"; printed, or a PDF in the export folder
+    PrintBlankCard,   // text: "ja" or "en"; a blank evacuee card, the same way
     VolunteerForm,    // number: 1 open the lead's add-volunteer form, 0 close it
     VolunteerNext,    // the form's next step: name -> PIN -> PIN again -> enrolled
     VolunteerLead,    // number: 1 the new volunteer is a lead, 0 not
