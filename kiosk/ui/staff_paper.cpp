@@ -10,8 +10,12 @@ namespace shelter::ui {
 void draw_staff_paper(Ui& ui) {
   const StaffVm& s = ui.vm.staff;
   ImGui::Separator();
-  big_text(ui, ui.t("staff.paper_hint"));
-  if (!s.can_print) big_text(ui, ui.t("staff.paper_no_printer"));
+  // Body type, not big: the export above keeps its room on a small screen.
+  std::string hint = ui.t("staff.paper_hint");
+  if (!s.can_print) hint += " " + ui.t("staff.paper_no_printer");
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextUnformatted(hint.c_str());
+  ImGui::PopTextWrapPos();
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const float w = (ImGui::GetContentRegionAvail().x - 3 * gap) / 4;
   const char* const langs[][2] = {{"ja", "日本語"}, {"en", "English"}};
@@ -20,10 +24,10 @@ void draw_staff_paper(Ui& ui) {
                                std::tuple{Intent::PrintBlankCard, "staff.print_card", "print-card:"}})
     for (const auto& lang : langs) {
       if (n++) ImGui::SameLine();
-      if (button(ui, ui.t(key) + " " + ui.d(lang[1]), std::string(id) + lang[0], ImVec2(w, ui.unit * 1.2f)))
+      if (button(ui, ui.t(key) + " " + ui.d(lang[1]), std::string(id) + lang[0], ImVec2(w, ui.unit)))
         ui.emit(kind, lang[0]);
     }
-  if (!s.paper_result.empty()) big_text(ui, ui.d(s.paper_result));
+  if (!s.paper_result.empty()) ImGui::TextUnformatted(ui.d(s.paper_result).c_str());
 }
 
 }  // namespace shelter::ui
