@@ -246,6 +246,15 @@ def staff(x):
     k.tap("export-usb")
     check(k.wait_for(widget="notice:staff.exported"), "export written")
     k.screenshot()
+    # The paper fallback: with no print command the roster and blank cards
+    # go to the export folder as PDFs, and the screen says where.
+    k.tap("print-roster:ja")
+    check(k.wait_for(widget="notice:staff.paper_saved"), "the roster PDF saved")
+    k.tap("print-card:en")
+    k.screenshot()
+    pdfs = sorted(f for f in os.listdir(k.dir) if f.endswith(".pdf"))
+    check(len(pdfs) == 2 and pdfs[0].startswith("evacuee-card-en-") and pdfs[1].startswith("roster-ja-"),
+          f"a roster and a blank card in the export folder: {pdfs}")
     # The lead enrols a volunteer: a name on the keyboard, a PIN twice.
     k.tap("tab:team")
     check(k.wait_for(widget="team-remove:1"), "the team tab lists the volunteers")
