@@ -14,11 +14,10 @@ namespace shelter::kiosk {
 using ui::Intent;
 
 void Controller::print_paper(Intent::Kind what, const std::string& lang) {
-  auto& s = vm_.staff;
-  if (vm_.screen != ui::Screen::Staff || s.signed_in.empty()) return;
+  if (vm_.screen != ui::Screen::Staff || vm_.staff.signed_in.empty()) return;
   if (!paper::known_lang(lang)) return notice("staff.paper_failed", "language " + lang, true);
   const bool roster = what == Intent::PrintRoster;
-  s.paper_result.clear();
+  vm_.staff.paper_file.clear();
   if (printer_.busy()) return notice("staff.print_busy", {}, true);
   auto pdf = roster ? paper::roster_pdf(store_, vm_.shelter_name, lang) : paper::blank_card_pdf(vm_.shelter_name, lang);
   if (!pdf) return notice("staff.paper_failed", pdf.error().message, true);
@@ -33,8 +32,8 @@ void Controller::print_paper(Intent::Kind what, const std::string& lang) {
   const std::string path = (std::filesystem::path(config_.export_dir) / name).string();
   if (auto st = write_file_atomic(path, *pdf, roster ? 0600 : 0644); !st)
     return notice("staff.paper_failed", st.error().message, true);
-  s.paper_result = path;
-  notice("staff.paper_saved", path);
+  vm_.staff.paper_file = path;
+  notice("staff.paper_saved");
 }
 
 }  // namespace shelter::kiosk

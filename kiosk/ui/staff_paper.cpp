@@ -11,10 +11,8 @@ void draw_staff_paper(Ui& ui) {
   const StaffVm& s = ui.vm.staff;
   ImGui::Separator();
   // Body type, not big: the export above keeps its room on a small screen.
-  std::string hint = ui.t("staff.paper_hint");
-  if (!s.can_print) hint += " " + ui.t("staff.paper_no_printer");
   ImGui::PushTextWrapPos(0);
-  ImGui::TextUnformatted(hint.c_str());
+  ImGui::TextUnformatted(ui.t(s.can_print ? "staff.paper_hint" : "staff.paper_no_printer").c_str());
   ImGui::PopTextWrapPos();
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const float w = (ImGui::GetContentRegionAvail().x - 3 * gap) / 4;
@@ -27,7 +25,8 @@ void draw_staff_paper(Ui& ui) {
       if (button(ui, ui.t(key) + " " + ui.d(lang[1]), std::string(id) + lang[0], ImVec2(w, ui.unit)))
         ui.emit(kind, lang[0]);
     }
-  if (!s.paper_result.empty()) ImGui::TextUnformatted(ui.d(s.paper_result).c_str());
+  // Where the PDF went (the notice below says it was saved).
+  if (!s.paper_file.empty()) ImGui::TextUnformatted(ui.d(s.paper_file).c_str());
 }
 
 }  // namespace shelter::ui

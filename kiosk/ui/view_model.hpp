@@ -172,10 +172,10 @@ struct StaffVm {
   // copy recorded again or "").
   std::vector<std::pair<std::string, std::string>> refused;
   std::string export_result;
-  // The paper fallback (roster, blank cards): where the PDF went when there
-  // is no print command, or "" when it went to the printer.
-  std::string paper_result;
-  bool can_print = false;  // a print command is configured
+  // The paper fallback (roster, blank cards): printed when a print command
+  // is configured, else saved in the export folder: the last file saved.
+  bool can_print = false;
+  std::string paper_file;
 };
 
 struct ViewModel {

@@ -293,14 +293,14 @@ TEST_CASE("staff print the roster and blank cards; without a printer they go to 
   k.tap(Intent::PrintRoster, "ja");
   REQUIRE(k.vm().notice);
   CHECK(k.vm().notice->key == "staff.paper_saved");
-  const fs::path roster = k.vm().staff.paper_result;
+  const fs::path roster = k.vm().staff.paper_file;
   CHECK(roster.parent_path() == stick.path());
   CHECK(roster.filename().string().rfind("roster-ja-tama-01-", 0) == 0);
   CHECK((fs::status(roster).permissions() & fs::perms::others_read) == fs::perms::none);
   k.tap(Intent::PrintBlankCard, "en");
   CHECK(k.vm().notice->key == "staff.paper_saved");
-  CHECK(fs::path(k.vm().staff.paper_result).filename().string().rfind("evacuee-card-en-", 0) == 0);
-  CHECK(text_of(k.vm().staff.paper_result).find("Evacuee card") != std::string::npos);
+  CHECK(fs::path(k.vm().staff.paper_file).filename().string().rfind("evacuee-card-en-", 0) == 0);
+  CHECK(text_of(k.vm().staff.paper_file).find("Evacuee card") != std::string::npos);
   // A language paper does not come in changes nothing and says why.
   const auto files = std::distance(fs::directory_iterator(stick.path()), fs::directory_iterator{});
   k.tap(Intent::PrintBlankCard, "xx");
@@ -319,4 +319,34 @@ TEST_CASE("staff print the roster and blank cards; without a printer they go to 
   REQUIRE(k2.vm().notice);
   CHECK(k2.vm().notice->error);
   CHECK(k2.vm().notice->key == "staff.paper_failed");
+}
+
+TEST_CASE("staff prints go to the print command, and a failing one is said", "[paper][kiosk]") {
+  TempDir out;
+  for (const bool works : {true, false}) {
+    kiosk::Config cfg;
+    cfg.print_command = works ? "cp {file} " + out.file("card.pdf") : "false {file}";
+    test::Kiosk k(cfg);
+    REQUIRE(add_volunteer(*k.store, "Sato", "246813", VolunteerRole::Lead, "shelterctl").ok());
+    k.tap(Intent::OpenStaff);
+    k.tap(Intent::ChooseVolunteer, "Sato");
+    for (char d : std::string("246813")) k.tap(Intent::PinDigit, std::string(1, d));
+    k.tap(Intent::PinSubmit);
+    REQUIRE(k.vm().staff.can_print);
+    k.tap(Intent::PrintBlankCard, "ja");
+    REQUIRE(k.vm().notice);
+    CHECK(k.vm().notice->key == "staff.paper_printing");
+    k.tap(Intent::PrintRoster, "ja");  // while the first still prints
+    const auto done = [&] { return works ? k.vm().done.printed : k.vm().notice->key == "done.print_failed"; };
+    for (int i = 0; i < 100 && !done(); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      k.c->tick();
+    }
+    if (works) {
+      CHECK(text_of(out.file("card.pdf")).find("避難者カード") != std::string::npos);
+    } else {
+      CHECK(k.vm().notice->key == "done.print_failed");
+      CHECK(k.vm().notice->error);
+    }
+  }
 }
