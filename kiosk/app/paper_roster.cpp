@@ -75,7 +75,9 @@ void table_head(Pdf& pdf, const Words& w, double y) {
   }
 }
 
-void draw_row(Pdf& pdf, const Row& r, double y) {
+// Sizes: one per column, so that a column reads evenly; names each their
+// own, the largest that fits.
+void draw_row(Pdf& pdf, const Row& r, double y, const std::vector<double>& sizes) {
   double x = kMargin;
   for (size_t i = 0; i < std::size(kColumns); ++i) {
     const double inner = kColumns[i].width - 5;
@@ -84,7 +86,7 @@ void draw_row(Pdf& pdf, const Row& r, double y) {
         pdf.text(x + 3, y + 4 + kNeedsLine * static_cast<double>(k + 1) - 2, r.needs_lines[k], kNeedsSize);
     } else {
       const bool name = i == 1;
-      const double size = pdf.fit(r.cells[i], inner, kBodySize, 7, name);
+      const double size = name ? pdf.fit(r.cells[i], inner, kBodySize, 7, true) : sizes[i];
       pdf.text(x + 3, y + 13.5, pdf.elide(r.cells[i], inner, size, name), size, name);
     }
     x += kColumns[i].width;
@@ -132,6 +134,12 @@ Result<std::string> roster_pdf(Store& store, const std::string& shelter_name, co
     h.rows.push_back(std::move(row));
   }
 
+  std::vector<double> sizes(std::size(kColumns), kBodySize);
+  for (const Household& h : households)
+    for (const Row& r : h.rows)
+      for (size_t i = 0; i < sizes.size(); ++i)
+        sizes[i] = std::min(sizes[i], p.fit(r.cells[i], kColumns[i].width - 5, kBodySize, 7));
+
   // Pages: a household stays on one page when it fits on one.
   struct Placed {
     const Household* h;
@@ -178,7 +186,7 @@ Result<std::string> roster_pdf(Store& store, const std::string& shelter_name, co
       shade = !shade;
       p.line(kMargin, y, kA4Width - kMargin, y, 1.2);
       for (size_t i = part.first; i < part.end; ++i) {
-        draw_row(p, part.h->rows[i], y);
+        draw_row(p, part.h->rows[i], y, sizes);
         y += part.h->rows[i].height;
       }
     }
