@@ -117,8 +117,12 @@ set(CPACK_DEBIAN_KIOSK_PACKAGE_NAME shelter-kiosk)
 set(CPACK_DEBIAN_SYNC_PACKAGE_NAME shelter-sync)
 set(CPACK_DEBIAN_SERVER_PACKAGE_NAME shelter-server)
 set(CPACK_DEBIAN_CTL_PACKAGE_NAME shelterctl)
-set(CPACK_DEBIAN_KIOSK_PACKAGE_DEPENDS "adduser, cage, fonts-morisawa-bizud-gothic")
+# libcairo2 and the BIZ UD font: the paper fallback's PDFs (shlibdeps adds
+# the version); shelterctl print makes the same pages.
+set(CPACK_DEBIAN_KIOSK_PACKAGE_DEPENDS "adduser, cage, libcairo2, fonts-morisawa-bizud-gothic")
 set(CPACK_DEBIAN_KIOSK_PACKAGE_RECOMMENDS "shelter-sync, shelterctl, fonts-noto-cjk")
+set(CPACK_DEBIAN_CTL_PACKAGE_DEPENDS "libcairo2, fonts-morisawa-bizud-gothic")
+set(CPACK_DEBIAN_CTL_PACKAGE_RECOMMENDS "fonts-noto-cjk")
 set(CPACK_DEBIAN_SYNC_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser, nginx-light | nginx, openssl")
 set(CPACK_DEBIAN_SERVER_PACKAGE_SUGGESTS "postgresql-15")

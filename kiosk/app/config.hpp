@@ -46,7 +46,9 @@ struct Config {
   // No longer used (one shared PIN for everybody): kept so that an old
   // config still loads; the kiosk says to enrol volunteers instead.
   std::string staff_pin_hash;
-  // Printing the pass: argv with {file} replaced by a PNG path; empty: no print button.
+  // Printing: argv with {file} replaced by an A4 PDF's path (a household's
+  // passes, the roster, blank cards); empty: no pass print button, and staff
+  // mode's roster and cards go to export_dir.
   std::string print_command;
   std::string export_dir = "/media";  // USB stick mount point, for the staff export
   // Test support.

@@ -49,6 +49,7 @@ Controller::Controller(Store& store, Config config)
   vm_.staff.old_shared_pin = !config_.staff_pin_hash.empty();
   if (auto l = read_lockout(store_); l) lockout_ = *l;  // a restart keeps a lockout
   vm_.done.can_print = !config_.print_command.empty();
+  vm_.staff.can_print = vm_.done.can_print;
   vm_.walkin.this_year = today_utc().year;
   for (auto n : vocab::kNeeds) vm_.need_names.emplace_back(n);
   for (auto s : vocab::kStays) vm_.stay_names.emplace_back(s);
@@ -492,6 +493,10 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
       break;
     case Intent::ExportUsb:
       export_usb();
+      break;
+    case Intent::PrintRoster:
+    case Intent::PrintBlankCard:
+      print_paper(in.kind, in.text);
       break;
     case Intent::VolunteerForm:
       if (s.lead && s.tab == ui::StaffTab::Team) {

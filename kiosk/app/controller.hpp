@@ -105,6 +105,8 @@ class Controller {
   // and, while it shows, every second (a stick plugged in shows up).
   void check_usb_stick(Clock::time_point now, bool now_anyway);
   void print_pass();
+  // The paper fallback (controller_paper.cpp): the roster or a blank card.
+  void print_paper(ui::Intent::Kind what, const std::string& lang);
 
   Store& store_;
   Config config_;

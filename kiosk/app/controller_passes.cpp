@@ -1,10 +1,11 @@
 // The controller's passes: what a scanned pass does (an arrival, or going
 // out / coming back after a confirm, for a household in one step), and the
-// passes shown and printed when a check-in is done. The rest of the state
-// machine is in controller.cpp.
+// passes shown and printed (one sheet for the household) when a check-in is
+// done. The rest of the state machine is in controller.cpp.
 #include "core/checkin.hpp"
 #include "core/qr_image.hpp"
 #include "kiosk/app/controller.hpp"
+#include "kiosk/app/paper.hpp"
 
 namespace shelter::kiosk {
 
@@ -101,13 +102,14 @@ void Controller::show_done(const std::vector<Event>& events, const std::vector<s
 }
 
 void Controller::print_pass() {
-  const ui::PassVm* shown = vm_.done.shown();
-  if (!printer_.enabled() || !shown || printer_.busy()) return;
-  qrimage::QrMatrix m;
-  m.size = shown->qr_size;
-  m.modules = shown->qr_modules;
-  if (auto st = printer_.start(qrimage::to_png(m, 10)); !st)
-    return notice("done.print_failed", st.error().message, true);
+  // One sheet with every member's pass and name (kiosk/app/paper.hpp), so
+  // that a family takes all its passes from one print.
+  if (!printer_.enabled() || vm_.done.passes.empty() || printer_.busy()) return;
+  std::vector<paper::PassEntry> passes;
+  for (const ui::PassVm& p : vm_.done.passes) passes.push_back({p.name, p.text});
+  auto pdf = paper::pass_sheet_pdf(passes, vm_.shelter_name, paper::paper_lang(vm_.lang));
+  if (!pdf) return notice("done.print_failed", pdf.error().message, true);
+  if (auto st = printer_.start(*pdf, ".pdf"); !st) return notice("done.print_failed", st.error().message, true);
 }
 
 }  // namespace shelter::kiosk

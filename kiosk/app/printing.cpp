@@ -13,17 +13,17 @@ extern char** environ;
 
 namespace shelter::kiosk {
 
-Status PassPrinter::start(const std::vector<unsigned char>& png) {
-  png_path_ =
-      (std::filesystem::temp_directory_path() / ("shelter-pass-" + std::to_string(::getpid()) + ".png")).string();
-  if (auto st = write_file_atomic(png_path_, std::string(png.begin(), png.end()), 0600); !st) return st;
+Status PassPrinter::start(const std::string& bytes, const std::string& extension) {
+  path_ =
+      (std::filesystem::temp_directory_path() / ("shelter-print-" + std::to_string(::getpid()) + extension)).string();
+  if (auto st = write_file_atomic(path_, bytes, 0600); !st) return st;
   // The command is split on spaces and run without a shell: nothing from a
   // QR code or a name ever reaches a shell.
   std::vector<std::string> args;
   std::istringstream in(command_);
   for (std::string a; in >> a;) {
     const auto at = a.find("{file}");
-    if (at != std::string::npos) a.replace(at, 6, png_path_);
+    if (at != std::string::npos) a.replace(at, 6, path_);
     args.push_back(a);
   }
   std::vector<char*> argv;

@@ -1,7 +1,8 @@
 #pragma once
-// Printing a pass: the QR image goes to a temporary PNG and the configured
-// command (print_command, "{file}" replaced by its path) runs in the
-// background, without a shell. The controller polls it from its timer.
+// Printing: the file (a household's pass sheet, the roster, a blank card:
+// PDFs from kiosk/app/paper.hpp) goes to a temporary file and the
+// configured command (print_command, "{file}" replaced by its path) runs in
+// the background, without a shell. The controller polls it from its timer.
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,16 +18,17 @@ class PassPrinter {
   bool enabled() const { return !command_.empty(); }
   bool busy() const { return pid_ > 0; }
   const std::string& command() const { return command_; }
-  // Writes `png` and starts the command. On failure the error's message is
-  // what staff see (the write's error, or the program that did not start).
-  Status start(const std::vector<unsigned char>& png);
+  // Writes `bytes` to a temporary file ending in `extension` (".pdf") and
+  // starts the command. On failure the error's message is what staff see
+  // (the write's error, or the program that did not start).
+  Status start(const std::string& bytes, const std::string& extension);
   // Once the command has finished: did it succeed? Empty while it runs or
   // when nothing was started.
   std::optional<bool> poll();
 
  private:
   std::string command_;
-  std::string png_path_;
+  std::string path_;
   int pid_ = 0;
 };
 

@@ -96,6 +96,8 @@ void add_rebuild(CLI::App& app, Common& c, Commands& cmds);
 void add_export_unsynced(CLI::App& app, Common& c, Commands& cmds);
 void add_import(CLI::App& app, Common& c, Commands& cmds);
 void add_demo(CLI::App& app, Common& c, Commands& cmds);
+// paper.cpp: print roster, print blank-card, print passes
+void add_print(CLI::App& app, Common& c, Commands& cmds);
 // volunteers.cpp: add-volunteer, remove-volunteer, volunteers, staff-unlock
 void add_volunteer_commands(CLI::App& app, Common& c, Commands& cmds);
 

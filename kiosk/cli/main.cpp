@@ -15,29 +15,10 @@ int main(int argc, char** argv) {
   app.add_option("--staff", c.staff, "Volunteer name recorded as the author (default: self-service)");
 
   Commands cmds;
-  for (auto add : {add_init,
-                   add_checkin,
-                   add_presence,
-                   add_correct,
-                   add_merge,
-                   add_list,
-                   add_history,
-                   add_counts,
-                   add_export,
-                   add_import_card,
-                   add_backup,
-                   add_restore,
-                   add_enrol,
-                   add_scan,
-                   add_pass,
-                   add_make_card,
-                   add_decode,
-                   add_duplicates,
-                   add_check,
-                   add_rebuild,
-                   add_export_unsynced,
-                   add_import,
-                   add_volunteer_commands,
+  for (auto add : {add_init,    add_checkin, add_presence, add_correct,         add_merge,  add_list,
+                   add_history, add_counts,  add_export,   add_import_card,     add_backup, add_restore,
+                   add_enrol,   add_scan,    add_pass,     add_make_card,       add_decode, add_duplicates,
+                   add_print,   add_check,   add_rebuild,  add_export_unsynced, add_import, add_volunteer_commands,
                    add_demo})
     add(app, c, cmds);
 

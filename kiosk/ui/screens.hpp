@@ -23,7 +23,8 @@ void draw_field_editor(Ui& ui);
 // A stored field value as staff read it: needs, sex, consent and stay in
 // words, others as they are.
 std::string field_value_text(Ui& ui, const std::string& field, const std::string& value);
-void tab_duplicates(Ui& ui);  // staff mode's duplicates tab (staff_duplicates.cpp)
+void tab_duplicates(Ui& ui);    // staff mode's duplicates tab (staff_duplicates.cpp)
+void draw_staff_paper(Ui& ui);  // the paper fallback, on the export tab
 
 // Staff mode's whole-screen keyboard page: a label, the text being typed,
 // the keyboard, then cancel (intent `cancel` with `cancel_number`) and done.

@@ -109,7 +109,14 @@ void tab_sync(Ui& ui) {
 
 void tab_export(Ui& ui) {
   const StaffVm& s = ui.vm.staff;
-  big_text(ui, ui.t("staff.export_hint"));
+  // Everything but the notice scrolls if a small screen cannot hold it.
+  ImGui::BeginChild("export",
+                    ImVec2(0, std::max(ui.unit * 1.1f, ImGui::GetContentRegionAvail().y -
+                                                           notice_height(ui, ImGui::GetContentRegionAvail().x))),
+                    false);
+  ImGui::PushTextWrapPos(0);
+  ImGui::TextUnformatted(ui.t("staff.export_hint").c_str());
+  ImGui::PopTextWrapPos();
   // Which stick the file goes to, or that there is none (then it stays on
   // the kiosk, in the export folder).
   ImGui::PushStyleColor(ImGuiCol_Text,
@@ -120,9 +127,17 @@ void tab_export(Ui& ui) {
     big_text(ui, ui.t("staff.usb_stick") + " " + ui.d(s.usb_stick));
   ImGui::PopStyleColor();
   record_widget(ui, s.usb_stick.empty() ? "text:usb-none" : "text:usb-stick");  // text, for the GUI test
-  if (button(ui, ui.t("staff.export"), "export-usb", ImVec2(ui.unit * 6, ui.unit * 1.3f), Tone::Primary))
+  // The export, and beside it the file last written.
+  if (button(ui, ui.t("staff.export"), "export-usb", ImVec2(ui.unit * 4.5f, ui.unit * 1.2f), Tone::Primary))
     ui.emit(Intent::ExportUsb);
-  if (!ui.vm.staff.export_result.empty()) big_text(ui, ui.d(ui.vm.staff.export_result));
+  if (!s.export_result.empty()) {
+    ImGui::SameLine();
+    ImGui::PushTextWrapPos(0);
+    ImGui::TextUnformatted(ui.d(s.export_result).c_str());
+    ImGui::PopTextWrapPos();
+  }
+  draw_staff_paper(ui);
+  ImGui::EndChild();
   notice_line(ui);
 }
 

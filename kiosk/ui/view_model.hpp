@@ -198,6 +198,10 @@ struct StaffVm {
   // free"), "" when none is: then the file stays in export_dir on the kiosk.
   std::string usb_stick;
   std::string export_dir;
+  // The paper fallback (roster, blank cards): printed when a print command
+  // is configured, else saved in the export folder: the last file saved.
+  bool can_print = false;
+  std::string paper_file;
 };
 
 struct ViewModel {
@@ -272,6 +276,8 @@ struct Intent {
     ApproveCard,      // text: event id in staff.card_differences: correct the person to the card
     DismissCard,      // text: event id in staff.card_differences: keep what is stored
     ExportUsb,
+    PrintRoster,      // text: "ja" or "en"; printed, or a PDF in the export folder
+    PrintBlankCard,   // text: "ja" or "en"; a blank evacuee card, the same way
     VolunteerForm,    // number: 1 open the lead's add-volunteer form, 0 close it
     VolunteerNext,    // the form's next step: name -> PIN -> PIN again -> enrolled
     VolunteerLead,    // number: 1 the new volunteer is a lead, 0 not

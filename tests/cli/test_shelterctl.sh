@@ -241,5 +241,22 @@ expect 1 "trust-hq-key refuses a key the server revoked" -- "$ctl" --db "$off" t
 contains "$err" "was replaced" "it asks for the current file"
 [ "$keys_before" = "$(hq_keys)" ] && ok "the stale file changed nothing" || bad "the stale file changed the keys"
 
+# The paper fallback: PDFs of the roster, a blank card and a household's
+# passes (tests/unit/test_paper.cpp looks inside them); bad input writes
+# no file.
+before=$(state)
+expect 0 "print roster" -- "$ctl" print roster --lang en --out "$work/roster.pdf"
+[ "$(head -c 5 "$work/roster.pdf")" = "%PDF-" ] && ok "the roster is a PDF" || bad "no PDF roster"
+[ "$(stat -c %a "$work/roster.pdf")" = 600 ] && ok "the roster is for its owner only" || bad "roster mode"
+expect 0 "print blank-card without a database" -- env SHELTER_DB="$work/none.db" "$ctl" print blank-card --out "$work/card.pdf"
+[ ! -e "$work/none.db" ] && ok "no database made for a blank card" || bad "print blank-card made a database"
+household=$("$ctl" list --json | grep -m1 -oE '"household": "[0-9a-f]{16}"' | grep -oE '[0-9a-f]{16}')
+expect 0 "print passes" -- "$ctl" print passes --household "$household" --out "$work/passes.pdf"
+expect 1 "print passes of nobody here" -- "$ctl" print passes --household ffffffffffffffff --out "$work/nobody.pdf"
+contains "$err" "nobody of household" "it says nobody is here"
+expect 105 "print refuses an unknown language" -- "$ctl" print roster --lang fr --out "$work/fr.pdf"
+[ ! -e "$work/nobody.pdf" ] && [ ! -e "$work/fr.pdf" ] && ok "refused prints wrote no file" || bad "a refused print wrote a file"
+unchanged "$before" "print"
+
 echo "$failures failure(s)"
 [ "$failures" -eq 0 ]

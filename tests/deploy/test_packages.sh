@@ -37,7 +37,9 @@ for p in shelter-kiosk shelter-sync shelter-server; do
   check "$p maintainer scripts parse (sh -n)" "sh -n '$ctl/postinst' && sh -n '$ctl/prerm' && sh -n '$ctl/postrm'"
 done
 deps=$(dpkg-deb -f "$out"/shelter-kiosk_*.deb Depends)
-check "shelter-kiosk depends on cage and the BIZ UD font ($deps)" '[[ "$deps" == *cage* && "$deps" == *fonts-morisawa-bizud-gothic* ]]'
+check "shelter-kiosk depends on cage, cairo and the BIZ UD font ($deps)" '[[ "$deps" == *cage* && "$deps" == *libcairo2* && "$deps" == *fonts-morisawa-bizud-gothic* ]]'
+ctl_deps=$(dpkg-deb -f "$out"/shelterctl_*.deb Depends)
+check "shelterctl depends on cairo and the BIZ UD font for print ($ctl_deps)" '[[ "$ctl_deps" == *libcairo2* && "$ctl_deps" == *fonts-morisawa-bizud-gothic* ]]'
 
 # Units: systemd-analyze checks every directive (the programs themselves
 # are not installed here, so that one complaint is expected).

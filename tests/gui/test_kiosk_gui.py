@@ -71,7 +71,7 @@ class Kiosk:
         self.shots = os.path.join(ART, name)
         shutil.rmtree(self.shots, ignore_errors=True)
         self.config = os.path.join(self.dir, "kiosk.toml")
-        extra_config = extra_config.replace("PRINTED", os.path.join(self.dir, "printed.png"))
+        extra_config = extra_config.replace("PRINTED", os.path.join(self.dir, "printed.pdf"))
         with open(self.config, "w") as f:
             f.write(f'db = "{self.db}"\nshelter_id = "gui-01"\ndevice_id = "gui-01-a"\n'
                     f'shelter_name = "テスト避難所"\nfullscreen = false\nexport_dir = "{self.dir}"\n{extra_config}')
@@ -149,13 +149,17 @@ def card_scan(x):
     k.tap("confirm")
     check(k.wait_for(screen="done"), "confirm shows the done screen with a pass")
     k.tap("print")
-    printed = os.path.join(k.dir, "printed.png")
+    printed = os.path.join(k.dir, "printed.pdf")
     for _ in range(50):
         if os.path.exists(printed):
             break
         time.sleep(0.1)
-    decoded = subprocess.run([CTL, "decode", printed], capture_output=True, text=True).stdout.strip()
-    check(decoded.startswith("SC:"), "the printed pass is a readable QR code")
+    # One sheet with the whole household's passes (tests/unit/test_paper.cpp
+    # decodes each of them); here: a PDF whose page carries the passes.
+    page = os.path.join(k.dir, "printed")
+    subprocess.run(["pdftoppm", "-r", "100", "-png", "-singlefile", printed, page], capture_output=True)
+    decoded = subprocess.run([CTL, "decode", page + ".png"], capture_output=True, text=True).stdout.strip()
+    check(decoded.startswith("SC:"), "the printed sheet carries readable passes")
     counts = json.loads(k.ctl("counts", "--json"))
     check(counts.get("present") == 4 and counts.get("households") == 1, f"4 present in 1 household: {counts.get('present')}")
     check(counts.get("by_stay", {}).get("car") == 4, "stay type car recorded")
@@ -351,6 +355,15 @@ def staff(x):
     k.tap("export-usb")
     check(k.wait_for(widget="notice:staff.exported"), "export written")
     k.screenshot()
+    # The paper fallback: with no print command the roster and blank cards
+    # go to the export folder as PDFs, and the screen says where.
+    k.tap("print-roster:ja")
+    check(k.wait_for(widget="notice:staff.paper_saved"), "the roster PDF saved")
+    k.tap("print-card:en")
+    k.screenshot()
+    pdfs = sorted(f for f in os.listdir(k.dir) if f.endswith(".pdf"))
+    check(len(pdfs) == 2 and pdfs[0].startswith("evacuee-card-en-") and pdfs[1].startswith("roster-ja-"),
+          f"a roster and a blank card in the export folder: {pdfs}")
     # The lead enrols a volunteer: a name on the keyboard, a PIN twice.
     k.tap("tab:team")
     check(k.wait_for(widget="team-remove:1"), "the team tab lists the volunteers")

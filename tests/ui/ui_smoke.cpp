@@ -114,6 +114,7 @@ ViewModel sample(Screen s) {
        "旧姓 花子",
        {{{"name", "旧姓 花子", "山田 花子"}}, {{"consent", "0", "1"}}, {{"phone", "", "090-1234-5678"}}}}};
   vm.staff.counts = {{"counts.present", 3}};
+  vm.staff.paper_file = "/media/usb/roster-ja-tama-01-20261204T031000Z.pdf";
   vm.staff.volunteers = {{"佐藤 花子", true, "2026-11-24T03:40:00Z"},
                          {"Nguyen Thi Bich Ngoc", false, "2026-11-24T03:41:00Z"},
                          {"髙橋 𠮷男", false, "2026-11-24T03:42:00Z"}};
