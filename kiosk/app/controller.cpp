@@ -460,6 +460,9 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
     case Intent::ToggleHistory:
       s.show_history = !s.show_history;
       break;
+    case Intent::ToggleWholeHousehold:
+      s.whole_household = !s.whole_household;
+      break;
     case Intent::OpenPerson:
       open_person(in.text);
       break;

@@ -75,7 +75,10 @@ void Controller::open_person(const std::string& id) {
   for (auto it = body.begin(); it != body.end(); ++it) d.fields[it.key()] = it.value().get<std::string>();
   d.fields[std::string(field::kStay)] = to_string(p.stay);
   if (auto events = store_.person_events(id); events) d.history = history_entries(*events);
-  if (!vm_.staff.person || vm_.staff.person->person_id != d.person_id) vm_.staff.show_history = false;
+  if (!vm_.staff.person || vm_.staff.person->person_id != d.person_id) {
+    vm_.staff.show_history = false;
+    vm_.staff.whole_household = false;  // another person: one at a time again
+  }
   vm_.staff.person = std::move(d);
   vm_.staff.tab = ui::StaffTab::Person;
   vm_.staff.edit_field.clear();

@@ -181,28 +181,30 @@ void draw_staff_person(Ui& ui) {
   big_text(ui, ui.d(p.fields.count("name") ? p.fields.at("name") : p.person_id) + "  —  " +
                    ui.t("presence." + p.presence) + (p.presence == "moved" ? " " + ui.d(p.shelter) : "") + "  (" +
                    p.person_id + ")");
-  const float w = (ImGui::GetContentRegionAvail().x - 3 * gap) / 4;
+  // Out / back / leave for them, or (the toggle) their whole household
+  // here in one step; then the audit trail.
+  const bool family = p.household_here > 1;
+  const float n = family ? 5.0f : 4.0f;
+  const float w = (ImGui::GetContentRegionAvail().x - (n - 1) * gap) / n;
   for (auto [what, key] : {std::pair<const char*, const char*>{"out", "staff.mark_out"},
                            {"back", "staff.mark_back"},
                            {"leave", "staff.mark_left"}}) {
     if (std::string(what) != "out") ImGui::SameLine();
-    if (button(ui, ui.t(key), std::string("presence:") + what, ImVec2(w, ui.unit))) ui.emit(Intent::SetPresence, what);
+    if (button(ui, ui.t(key), std::string("presence:") + what, ImVec2(w, ui.unit)))
+      ui.emit(Intent::SetPresence, what, family && s.whole_household ? 1 : 0);
+  }
+  if (family) {
+    ImGui::SameLine();
+    if (button(ui,
+               std::string(s.whole_household ? "[✓] " : "[  ] ") + ui.t("staff.whole_household") + " (" +
+                   std::to_string(p.household_here) + ")",
+               "whole-household", ImVec2(w, ui.unit), s.whole_household ? Tone::Selected : Tone::Normal))
+      ui.emit(Intent::ToggleWholeHousehold);
   }
   ImGui::SameLine();
   if (button(ui, ui.t(s.show_history ? "staff.fields" : "staff.history"), "history", ImVec2(w, ui.unit),
              s.show_history ? Tone::Selected : Tone::Quiet))
     ui.emit(Intent::ToggleHistory);
-  // The same for the whole household here, in one step.
-  if (p.household_here > 1) {
-    for (auto [what, key] : {std::pair<const char*, const char*>{"out", "staff.household_out"},
-                             {"back", "staff.household_back"},
-                             {"leave", "staff.household_left"}}) {
-      if (std::string(what) != "out") ImGui::SameLine();
-      if (button(ui, ui.t(key) + " (" + std::to_string(p.household_here) + ")", std::string("household:") + what,
-                 ImVec2(w, ui.unit), Tone::Quiet))
-        ui.emit(Intent::SetPresence, what, 1);
-    }
-  }
   notice_line(ui);
   if (s.show_history) return history(ui, p);
   // Two columns of fields, values in words; each opens its editor.

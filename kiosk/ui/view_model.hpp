@@ -174,10 +174,11 @@ struct StaffVm {
   bool typing = false;  // the search keyboard is open
   std::vector<PersonRow> results;
   std::optional<PersonDetail> person;
-  bool show_history = false;  // the person's audit trail instead of the fields
-  std::string edit_field;     // the field being edited ("" none)
-  std::string edit_value;     // in the stored form: "F", "1", "infant,allergy", "1953"
-  int edit_decade = 0;        // the birth editor's decade button, 0: none
+  bool show_history = false;     // the person's audit trail instead of the fields
+  bool whole_household = false;  // out / back / leave apply to the person's household here
+  std::string edit_field;        // the field being edited ("" none)
+  std::string edit_value;        // in the stored form: "F", "1", "infant,allergy", "1953"
+  int edit_decade = 0;           // the birth editor's decade button, 0: none
   std::vector<DuplicateVm> duplicates;
   // Cards scanned for persons known already whose details differ from what
   // is stored: staff approve them as a correction, or dismiss them.
@@ -259,22 +260,23 @@ struct Intent {
     PinDigit,          // text: "0".."9"
     PinBackspace,
     PinSubmit,
-    ChooseVolunteer,  // text: who signs in on the PIN screen ("" choose again)
-    StaffTabOpen,     // number: StaffTab
-    StaffSearch,      // run the search with staff.search (and close the keyboard)
-    StaffTyping,      // number: 1 open the search keyboard, 0 close it
-    ToggleHistory,    // the person's fields <-> their audit trail
-    OpenPerson,       // text: person id
-    BeginEdit,        // text: field name
-    SaveEdit,         // staff.edit_field = staff.edit_value, as a correction event
-    SetEditValue,     // text: the value chosen on a choice field (sex, consent, stay, birth year)
-    ToggleEditNeed,   // number: need bit index, on the needs being edited
-    EditBirthDecade,  // number: e.g. 1950, the birth editor's decade
-    SetPresence,      // text: out/back/leave for staff.person; number 1: their whole household here
-    Merge,            // text: duplicate id, number: index in staff.duplicates (keep the other)
-    NotDuplicate,     // number: index in staff.duplicates: not the same person, never proposed again
-    ApproveCard,      // text: event id in staff.card_differences: correct the person to the card
-    DismissCard,      // text: event id in staff.card_differences: keep what is stored
+    ChooseVolunteer,       // text: who signs in on the PIN screen ("" choose again)
+    StaffTabOpen,          // number: StaffTab
+    StaffSearch,           // run the search with staff.search (and close the keyboard)
+    StaffTyping,           // number: 1 open the search keyboard, 0 close it
+    ToggleHistory,         // the person's fields <-> their audit trail
+    ToggleWholeHousehold,  // out / back / leave for the person alone <-> their household here
+    OpenPerson,            // text: person id
+    BeginEdit,             // text: field name
+    SaveEdit,              // staff.edit_field = staff.edit_value, as a correction event
+    SetEditValue,          // text: the value chosen on a choice field (sex, consent, stay, birth year)
+    ToggleEditNeed,        // number: need bit index, on the needs being edited
+    EditBirthDecade,       // number: e.g. 1950, the birth editor's decade
+    SetPresence,           // text: out/back/leave for staff.person; number 1: their whole household here
+    Merge,                 // text: duplicate id, number: index in staff.duplicates (keep the other)
+    NotDuplicate,          // number: index in staff.duplicates: not the same person, never proposed again
+    ApproveCard,           // text: event id in staff.card_differences: correct the person to the card
+    DismissCard,           // text: event id in staff.card_differences: keep what is stored
     ExportUsb,
     PrintRoster,      // text: "ja" or "en"; printed, or a PDF in the export folder
     PrintBlankCard,   // text: "ja" or "en"; a blank evacuee card, the same way

@@ -200,7 +200,9 @@ def family_passes(x):
 
     def show(png):
         """The camera now sees only `png` (unplugged and plugged in again)."""
-        shutil.rmtree(cam, ignore_errors=True)
+        if os.path.exists(cam):
+            shutil.rmtree(cam)
+            time.sleep(1.5)  # the kiosk notices the camera gone (it looks every 0.5 s)
         os.makedirs(cam + ".tmp")
         shutil.copy(png, os.path.join(cam + ".tmp", "pass.png"))
         os.rename(cam + ".tmp", cam)

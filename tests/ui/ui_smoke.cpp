@@ -99,6 +99,7 @@ ViewModel sample(Screen s) {
         "佐藤 花子",
         {{{"needs", "", "infant,allergy"}}, {{"consent", "0", "1"}}, {{"phone", "", "090-1234-5678"}}}}},
       "tama-01"};
+  vm.staff.person->household_here = 4;  // the whole-household toggle shows
   // A walk-in and a card of the same person: the differing rows highlighted.
   vm.staff.duplicates = {{vm.staff.results[1],
                           vm.staff.results[0],
