@@ -11,6 +11,7 @@
 #include "core/fs_util.hpp"
 #include "core/secrets.hpp"
 #include "core/store.hpp"
+#include "core/volunteers.hpp"
 
 namespace shelter {
 
@@ -140,6 +141,17 @@ Result<std::string> seal_usb_export(const UsbExport& x, const signing::KeyPair& 
     for (const auto& [id, sig] : x.staff_signatures) staff[id] = signing::to_hex(sig);
     trailer["staff_signatures"] = std::move(staff);
   }
+  if (!x.volunteers.empty()) {
+    nlohmann::json vs = nlohmann::json::array();
+    for (const auto& v : x.volunteers)
+      vs.push_back({{"name", v.name},
+                    {"role", v.role},
+                    {"key", signing::to_hex(v.public_key)},
+                    {"vouched_by", v.vouched_by},
+                    {"vouch", signing::to_hex(v.vouch)}});
+    trailer["volunteers_signature"] = signing::to_hex(signing::sign(device_key, kUsbVolunteersContext + vs.dump()));
+    trailer["volunteers"] = std::move(vs);
+  }
   inner += trailer.dump() + "\n";
   auto sealed = sealing::seal(hq_public_key, inner);
   sodium_memzero(inner.data(), inner.size());
@@ -187,6 +199,30 @@ Result<UsbExport> open_usb_export(std::string_view file, const sealing::BoxKeyPa
       x.staff_signatures[id] = std::move(*sig);
     }
   }
+  if (tail.contains("volunteers")) {
+    // Signed by the device on their own: a file without them (or from an
+    // older kiosk) stays valid, one with them altered does not.
+    const auto& vs = tail["volunteers"];
+    auto vsig = tail.contains("volunteers_signature") && tail["volunteers_signature"].is_string()
+                    ? signing::from_hex(tail["volunteers_signature"].get<std::string>(), signing::kSignatureBytes)
+                    : Result<std::string>(fail("missing"));
+    if (!vs.is_array() || !vsig || !signing::verify(*public_key, kUsbVolunteersContext + vs.dump(), *vsig))
+      return fail("export file: the volunteers' keys are not signed by device " + h->device_id);
+    for (const auto& v : vs) {
+      auto text = [&](const char* f) {
+        return v.is_object() && v.contains(f) && v[f].is_string() ? v[f].get<std::string>() : std::string();
+      };
+      auto key = signing::from_hex(text("key"), signing::kPublicKeyBytes);
+      if (!key) return fail("export file: a volunteer's key: " + key.error().message);
+      std::string vouch;
+      if (!text("vouch").empty()) {
+        auto sig = signing::from_hex(text("vouch"), signing::kSignatureBytes);
+        if (!sig) return fail("export file: a volunteer's vouch: " + sig.error().message);
+        vouch = std::move(*sig);
+      }
+      x.volunteers.push_back({text("name"), text("role"), std::move(*key), text("vouched_by"), std::move(vouch)});
+    }
+  }
   return x;
 }
 
@@ -217,6 +253,18 @@ Result<UsbExport> collect_unsynced(Store& store, bool all) {
   auto sigs = store.staff_signatures(x.events);
   if (!sigs) return sigs.error();
   x.staff_signatures = std::move(*sigs);
+  // The volunteers the server has not registered: their staff events are
+  // checked against these keys at headquarters.
+  auto pending = volunteers_to_register(store);
+  if (!pending) return pending.error().context("volunteers");
+  for (const auto& v : *pending) {
+    auto key = signing::from_hex(v.public_key, signing::kPublicKeyBytes);
+    if (!key) continue;  // no key (made before volunteers had keys): nothing to carry
+    std::string vouch;
+    if (!v.vouch.empty())
+      if (auto sig = signing::from_hex(v.vouch, signing::kSignatureBytes); sig) vouch = std::move(*sig);
+    x.volunteers.push_back({v.name, std::string(to_string(v.role)), std::move(*key), v.vouched_by, std::move(vouch)});
+  }
   return x;
 }
 

@@ -39,10 +39,24 @@ class Store;
 
 inline constexpr int kUsbSealedVersion = 2;
 inline constexpr char kUsbSignContext[] = "shelter-checkin usb export v2\n";
+inline constexpr char kUsbVolunteersContext[] = "shelter-checkin usb export v2 volunteers\n";
+
+// A volunteer's key the server has not registered yet (core/volunteers.hpp):
+// carried on the stick so that headquarters can check their staff events.
+struct UsbVolunteer {
+  std::string name, role;  // role: "lead" or "volunteer"
+  std::string public_key;  // raw 32 bytes
+  std::string vouched_by;  // the lead's name, "" with an empty vouch
+  std::string vouch;       // raw 64 bytes: the lead's signature of volunteer_statement, or ""
+};
 
 struct UsbExport {
   std::string device_id, shelter_id;
   std::vector<Event> events;
+  // Version 2 only, in the signature line, signed by the device on their
+  // own (older files have none): registered at the import as a sync would
+  // (POST /v1/volunteers), before the events.
+  std::vector<UsbVolunteer> volunteers;
   // Volunteers' signatures of staff events, by id (Store::staff_signatures):
   // version 2 only, in the signature line; each is checked by the server
   // against the volunteer's key, so the device signature need not cover them.

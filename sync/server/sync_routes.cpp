@@ -203,6 +203,16 @@ Result<PushReply> import_usb_at_server(ServerStore& st, const UsbExport& x, std:
   as_device.kind = Principal::Kind::Kiosk;
   as_device.device_id = x.device_id;
   as_device.shelter_id = x.shelter_id;
+  // The volunteers' keys first, by the rules of POST /v1/volunteers (a
+  // lead vouches, or the shelter's first lead), so that their staff events
+  // can be checked; a key refused leaves its events refused, with why.
+  for (const auto& v : x.volunteers)
+    if (auto st_ = st.register_volunteer(as_device, {v.name, v.role, v.public_key, v.vouched_by, v.vouch}); !st_)
+      log_line("import: volunteer key of " + v.name + " at shelter " + x.shelter_id +
+               " refused: " + st_.error().message);
+    else
+      log_line("import: volunteer key " + signing::key_id(v.public_key) + " of shelter " + x.shelter_id +
+               " from device " + x.device_id);
   PushReply total;
   for (size_t i = 0; i < x.events.size(); i += kMaxBatchEvents) {
     PushRequest req{x.device_id,

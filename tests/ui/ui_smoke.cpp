@@ -17,12 +17,12 @@ using namespace shelter::ui;
 
 namespace {
 
-// The kiosk's three screen sizes: the 1280x800 tablet, a cheap 10"
-// 1024x600 one, and a 1920x1080 monitor.
+// The kiosk's screen sizes: the 1280x800 tablet, a cheap 10"
+// 1024x600 one, a 1920x1080 monitor, and 1280x720 (the kiosk session under cage).
 struct ScreenSize {
   float w, h;
 };
-constexpr ScreenSize kScreens[] = {{1280, 800}, {1024, 600}, {1920, 1080}};
+constexpr ScreenSize kScreens[] = {{1280, 800}, {1024, 600}, {1920, 1080}, {1280, 720}};
 
 // Draws as the kiosk does: its style, its unit for the screen (at the
 // default 150 dpi) and its font size, not ImGui's defaults.
