@@ -205,6 +205,7 @@ void draw_staff_person(Ui& ui) {
   }
   notice_line(ui);
   if (s.show_history) return history(ui, p);
+  staff_pets(ui, p);
   // Two columns of fields, values in words; each opens its editor.
   ImGui::BeginChild("fields", ImVec2(0, 0), false);
   const float half = (ImGui::GetContentRegionAvail().x - gap) / 2;

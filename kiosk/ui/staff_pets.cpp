@@ -1,0 +1,80 @@
+// Pets: the +/- row of one kind (the walk-in's pets page and staff's person
+// tab share it), the review's summary, and staff's household pets row.
+#include <algorithm>
+
+#include "kiosk/ui/screens.hpp"
+
+namespace shelter::ui {
+
+namespace {
+
+// Text centred in a box of the given size at the cursor (not a target).
+void centred_text(const std::string& text, ImVec2 size) {
+  const ImVec2 pos = ImGui::GetCursorScreenPos();
+  ImGui::Dummy(size);
+  const ImVec2 ts = ImGui::CalcTextSize(text.c_str());
+  ImGui::GetWindowDrawList()->AddText(ImVec2(pos.x + std::max(0.0f, (size.x - ts.x) / 2), pos.y + (size.y - ts.y) / 2),
+                                      ImGui::GetColorU32(ImGuiCol_Text), text.c_str());
+}
+
+void stepper_in(Ui& ui, int kind, int count, const std::string& id_prefix, ImVec2 size, bool large) {
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  const std::string& name = ui.vm.pet_kinds[static_cast<size_t>(kind)];
+  const float bw = std::max(ui.unit, size.y * 1.2f);
+  const float cw = size.y * (large ? 1.2f : 0.8f);
+  const float lw = std::max(0.0f, size.x - 2 * bw - cw - 3 * gap);
+  if (large) ImGui::PushFont(ui.fonts.large());
+  centred_text(ui.t("pet." + name), ImVec2(lw, size.y));
+  ImGui::SameLine();
+  ImGui::BeginDisabled(count <= 0);
+  if (button(ui, "−", id_prefix + "pet-less:" + name, ImVec2(bw, size.y))) ui.emit(Intent::PetFewer, {}, kind);
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  centred_text(std::to_string(count), ImVec2(cw, size.y));
+  ImGui::SameLine();
+  ImGui::BeginDisabled(count >= ui.vm.pet_max);
+  if (button(ui, "+", id_prefix + "pet-more:" + name, ImVec2(bw, size.y), Tone::Primary))
+    ui.emit(Intent::PetMore, {}, kind);
+  ImGui::EndDisabled();
+  if (large) ImGui::PopFont();
+}
+
+int count_at(const std::vector<int>& pets, size_t k) {
+  return k < pets.size() ? pets[k] : 0;
+}
+
+}  // namespace
+
+void pet_stepper(Ui& ui, int kind, int count, const std::string& id_prefix, float height) {
+  stepper_in(ui, kind, count, id_prefix, ImVec2(ImGui::GetContentRegionAvail().x, height), true);
+}
+
+std::string pets_summary(Ui& ui, const std::vector<int>& pets) {
+  std::string out;
+  for (size_t k = 0; k < ui.vm.pet_kinds.size(); ++k) {
+    if (count_at(pets, k) == 0) continue;
+    out += (out.empty() ? "" : ", ") + ui.t("pet." + ui.vm.pet_kinds[k]) + " " + std::to_string(count_at(pets, k));
+  }
+  return ui.t("walkin.pets") + ": " + (out.empty() ? ui.t("walkin.pets_none") : out);
+}
+
+void staff_pets(Ui& ui, const PersonDetail& p) {
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  const size_t kinds = ui.vm.pet_kinds.size();
+  const float avail = ImGui::GetContentRegionAvail().x;
+  const float save_w = std::max(ui.unit * 2, avail * 0.18f);
+  const float group_w = (avail - save_w - static_cast<float>(kinds) * gap) / static_cast<float>(kinds);
+  for (size_t k = 0; k < kinds; ++k) {
+    if (k) ImGui::SameLine();
+    stepper_in(ui, static_cast<int>(k), count_at(p.pets_draft, k), "staff-", ImVec2(group_w, ui.unit), false);
+  }
+  ImGui::SameLine();
+  bool changed = false;
+  for (size_t k = 0; k < kinds; ++k) changed |= count_at(p.pets_draft, k) != count_at(p.pets, k);
+  ImGui::BeginDisabled(!changed);
+  if (button(ui, ui.t("staff.pets_save"), "pets-save", ImVec2(save_w, ui.unit), Tone::Primary))
+    ui.emit(Intent::SavePets);
+  ImGui::EndDisabled();
+}
+
+}  // namespace shelter::ui
