@@ -260,6 +260,10 @@ def walk_in(x):
               "need:infant", "next", "consent:yes"]:
         k.tap(w)
         taps += 1
+    check(k.wait_for(widget="pet-more:dog"), "the pets page after the first person")
+    k.screenshot()
+    for w in ["pet-more:dog", "pet-more:cat", "pet-more:cat", "next"]:
+        k.tap(w)
     check(k.wait_for(widget="submit"), "review page")
     k.screenshot()
     k.tap("add-family")
@@ -271,6 +275,8 @@ def walk_in(x):
     check("ヤマダ" in out and "ハナ" in out, "both people are in the roster")
     export = k.ctl("export", "--csv")
     check("1953" in export and "infant" in export, "birth year and needs recorded")
+    pets = json.loads(k.ctl("counts", "--json")).get("pets", {})
+    check(pets.get("dog") == 1 and pets.get("cat") == 2 and pets.get("total") == 3, f"pets counted: {pets}")
     print(f"     first person: {taps} taps including the 4 letters of the name (goal: at most 15 plus typing)")
     k.stop()
     k.cleanup()
@@ -324,6 +330,13 @@ def staff(x):
     check(k.wait_for(widget="history-list"), "the audit trail")
     k.screenshot()
     k.tap("history")
+    k.tap("staff-pet-more:cat")
+    k.tap("staff-pet-more:cat")
+    k.tap("pets-save")
+    check(k.wait_for(widget="notice:staff.pets_saved"), "the household's pets saved with +/-")
+    k.screenshot()
+    pets = json.loads(k.ctl("counts", "--json")).get("pets", {})
+    check(pets.get("cat") == 2, f"and counted: {pets}")
     k.tap("presence:out")
     k.tap("tab:counts")
     k.screenshot()
