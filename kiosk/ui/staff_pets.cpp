@@ -8,29 +8,36 @@ namespace shelter::ui {
 
 namespace {
 
-// Text centred in a box of the given size at the cursor (not a target).
-void centred_text(const std::string& text, ImVec2 size) {
+// Text in a box of the given size at the cursor (not a target), centred
+// or from the left edge.
+void boxed_text(const std::string& text, ImVec2 size, bool centred) {
   const ImVec2 pos = ImGui::GetCursorScreenPos();
   ImGui::Dummy(size);
   const ImVec2 ts = ImGui::CalcTextSize(text.c_str());
-  ImGui::GetWindowDrawList()->AddText(ImVec2(pos.x + std::max(0.0f, (size.x - ts.x) / 2), pos.y + (size.y - ts.y) / 2),
-                                      ImGui::GetColorU32(ImGuiCol_Text), text.c_str());
+  const float x = centred ? std::max(0.0f, (size.x - ts.x) / 2) : ImGui::GetStyle().FramePadding.x;
+  ImGui::GetWindowDrawList()->AddText(ImVec2(pos.x + x, pos.y + (size.y - ts.y) / 2), ImGui::GetColorU32(ImGuiCol_Text),
+                                      text.c_str());
 }
 
+// Large (the walk-in): "dog  [ - ]  2  [ + ]" across the row, the buttons
+// a good part of it, easy to hit. Compact (staff): "[-] dog 2 [+]".
 void stepper_in(Ui& ui, int kind, int count, const std::string& id_prefix, ImVec2 size, bool large) {
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const std::string& name = ui.vm.pet_kinds[static_cast<size_t>(kind)];
-  const float bw = std::max(ui.unit, size.y * 1.2f);
-  const float cw = size.y * (large ? 1.2f : 0.8f);
-  const float lw = std::max(0.0f, size.x - 2 * bw - cw - 3 * gap);
-  if (large) ImGui::PushFont(ui.fonts.large());
-  centred_text(ui.t("pet." + name), ImVec2(lw, size.y));
-  ImGui::SameLine();
+  const float bw = large ? std::max({ui.unit, size.y * 1.2f, size.x * 0.22f}) : ui.unit;
+  const float cw = large ? size.y * 1.2f : std::max(0.0f, size.x - 2 * bw - 2 * gap);
+  const std::string label = ui.t("pet." + name);
+  if (large) {
+    ImGui::PushFont(ui.fonts.large());
+    boxed_text(label, ImVec2(std::max(0.0f, size.x - 2 * bw - cw - 3 * gap), size.y), false);
+    ImGui::SameLine();
+  }
   ImGui::BeginDisabled(count <= 0);
-  if (button(ui, "−", id_prefix + "pet-less:" + name, ImVec2(bw, size.y))) ui.emit(Intent::PetFewer, {}, kind);
+  // Through d(): the minus sign's glyph is loaded when first shown.
+  if (button(ui, ui.d("−"), id_prefix + "pet-less:" + name, ImVec2(bw, size.y))) ui.emit(Intent::PetFewer, {}, kind);
   ImGui::EndDisabled();
   ImGui::SameLine();
-  centred_text(std::to_string(count), ImVec2(cw, size.y));
+  boxed_text(large ? std::to_string(count) : label + " " + std::to_string(count), ImVec2(cw, size.y), true);
   ImGui::SameLine();
   ImGui::BeginDisabled(count >= ui.vm.pet_max);
   if (button(ui, "+", id_prefix + "pet-more:" + name, ImVec2(bw, size.y), Tone::Primary))
@@ -62,7 +69,7 @@ void staff_pets(Ui& ui, const PersonDetail& p) {
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const size_t kinds = ui.vm.pet_kinds.size();
   const float avail = ImGui::GetContentRegionAvail().x;
-  const float save_w = std::max(ui.unit * 2, avail * 0.18f);
+  const float save_w = std::max(ui.unit * 2, avail * 0.15f);
   const float group_w = (avail - save_w - static_cast<float>(kinds) * gap) / static_cast<float>(kinds);
   for (size_t k = 0; k < kinds; ++k) {
     if (k) ImGui::SameLine();
