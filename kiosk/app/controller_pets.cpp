@@ -87,9 +87,25 @@ void Controller::save_pets() {
   const std::string value = to_string(pets_of(s.person->pets_draft));
   if (value == to_string(parse_pets(held->pets).value_or(Pets{}))) return;
   // On the member already holding the household's pets, so that one record
-  // says them (else the person open now).
-  NewEvent e{EventType::Corrected, held->holder, "", "", author(), {{std::string(field::kPets), value}}};
-  if (auto r = store_.record(e); !r) return notice("staff.edit_refused", r.error().message, true);
+  // says them (else the person open now). A holder who left while the
+  // others stay would keep them out of the counts: they pass to the person
+  // open now, and the holder's are cleared (in one commit).
+  const std::string pets_field(field::kPets);
+  std::vector<NewEvent> events;
+  PersonId to = held->holder;
+  if (to != s.person->person_id) {
+    auto holder = store_.person(to);
+    if (!holder) return notice("error.store", holder.error().message, true);
+    const bool gone = !holder->has_value() || (*holder)->presence == Presence::Left ||
+                      (*holder)->presence == Presence::None || (*holder)->shelter_id != store_.shelter_id();
+    if (gone) {
+      if (holder->has_value() && (*holder)->shelter_id == store_.shelter_id() && !held->pets.empty())
+        events.push_back(NewEvent{EventType::Corrected, to, "", "", author(), {{pets_field, ""}}});
+      to = s.person->person_id;
+    }
+  }
+  events.push_back(NewEvent{EventType::Corrected, to, "", "", author(), {{pets_field, value}}});
+  if (auto r = store_.record(events); !r) return notice("staff.edit_refused", r.error().message, true);
   open_person(s.person->person_id);
   notice("staff.pets_saved");
 }

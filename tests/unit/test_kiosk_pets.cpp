@@ -147,3 +147,24 @@ TEST_CASE("staff change a household's pets on its holder, as the volunteer", "[k
   CHECK(k.store->person_events(holder.id)->back().body == nlohmann::json{{"pets", ""}});
   CHECK(k.store->counts("tama-01")->by_pet["cat"] == 0);
 }
+
+TEST_CASE("pets pass to a member who stays when their holder has left", "[kiosk][pets]") {
+  Kiosk k;
+  REQUIRE(add_volunteer(*k.store, "佐藤 花子", "246813", VolunteerRole::Volunteer, "test").ok());
+  walk_in(k, {"ヤマダ", "ハナ"}, {0, 2, 0});
+  const PersonRecord holder = find(k, "ヤマダ"), member = find(k, "ハナ");
+  REQUIRE(k.store->record(NewEvent{EventType::Left, holder.id, "", "", "self", {}}).ok());
+  CHECK(k.store->counts("tama-01")->by_pet["cat"] == 0);  // gone with the holder
+  k.tap(Intent::OpenStaff);
+  for (char d : std::string("246813")) k.tap(Intent::PinDigit, std::string(1, d));
+  k.tap(Intent::PinSubmit);
+  k.tap(Intent::OpenPerson, member.id);
+  REQUIRE(k.vm().staff.person->pets == std::vector<int>{0, 2, 0});
+  k.tap(Intent::PetFewer, {}, 1);
+  k.tap(Intent::SavePets);
+  CHECK(k.vm().notice->key == "staff.pets_saved");
+  CHECK(k.store->person_events(holder.id)->back().body == nlohmann::json{{"pets", ""}});
+  CHECK(k.store->person_events(member.id)->back().body == nlohmann::json{{"pets", "dog=0,cat=1,other=0"}});
+  CHECK(k.store->counts("tama-01")->by_pet["cat"] == 1);
+  CHECK(k.store->household_pets(holder.id)->holder == member.id);
+}
