@@ -60,7 +60,13 @@ void Controller::pets_intent(const Intent& in) {
       w.step = ui::WalkInStep::Review;
       break;
     case Intent::EditPets:
-      if (vm_.screen == ui::Screen::WalkIn) w.step = ui::WalkInStep::Pets;
+      if (vm_.screen == ui::Screen::WalkIn) {
+        w.step = ui::WalkInStep::Pets;
+      } else if (vm_.screen == ui::Screen::Staff && s.person) {
+        s.person->pets_editing = in.number == 1;
+        s.person->pets_draft = s.person->pets;  // opened or cancelled: nothing changed yet
+        s.show_history = false;
+      }
       break;
     case Intent::SavePets:
       if (vm_.screen == ui::Screen::Staff) save_pets();

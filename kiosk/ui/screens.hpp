@@ -39,7 +39,9 @@ const char* screen_name(Screen s);  // "welcome", ... for tests and screenshots
 void pet_stepper(Ui& ui, int kind, int count, const std::string& id_prefix, float height);
 // "Pets: dog 1, cat 2" or "Pets: none", translated.
 std::string pets_summary(Ui& ui, const std::vector<int>& pets);
-// Staff's person tab: the household's pets with +/- per kind and save.
+// Staff's person tab: a button with the household's pets that opens their
+// editor (EditPets 1), and the editor: +/- per kind, cancel (EditPets 0), save.
+bool staff_pets_button(Ui& ui, const PersonDetail& p, float width);
 void staff_pets(Ui& ui, const PersonDetail& p);
 
 // The household's members as toggles (kiosk/ui/members.cpp): one column up

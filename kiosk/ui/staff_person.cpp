@@ -181,13 +181,15 @@ void draw_staff_person(Ui& ui) {
   big_text(ui, ui.d(p.fields.count("name") ? p.fields.at("name") : p.person_id) + "  —  " +
                    ui.t("presence." + p.presence) + (p.presence == "moved" ? " " + ui.d(p.shelter) : "") + "  (" +
                    p.person_id + ")");
-  const float w = (ImGui::GetContentRegionAvail().x - 3 * gap) / 4;
+  const float w = (ImGui::GetContentRegionAvail().x - 4 * gap) / 5;
   for (auto [what, key] : {std::pair<const char*, const char*>{"out", "staff.mark_out"},
                            {"back", "staff.mark_back"},
                            {"leave", "staff.mark_left"}}) {
     if (std::string(what) != "out") ImGui::SameLine();
     if (button(ui, ui.t(key), std::string("presence:") + what, ImVec2(w, ui.unit))) ui.emit(Intent::SetPresence, what);
   }
+  ImGui::SameLine();
+  staff_pets_button(ui, p, w);
   ImGui::SameLine();
   if (button(ui, ui.t(s.show_history ? "staff.fields" : "staff.history"), "history", ImVec2(w, ui.unit),
              s.show_history ? Tone::Selected : Tone::Quiet))
@@ -205,7 +207,7 @@ void draw_staff_person(Ui& ui) {
   }
   notice_line(ui);
   if (s.show_history) return history(ui, p);
-  staff_pets(ui, p);
+  if (p.pets_editing) return staff_pets(ui, p);
   // Two columns of fields, values in words; each opens its editor.
   ImGui::BeginChild("fields", ImVec2(0, 0), false);
   const float half = (ImGui::GetContentRegionAvail().x - gap) / 2;

@@ -65,22 +65,28 @@ std::string pets_summary(Ui& ui, const std::vector<int>& pets) {
   return ui.t("walkin.pets") + ": " + (out.empty() ? ui.t("walkin.pets_none") : out);
 }
 
+bool staff_pets_button(Ui& ui, const PersonDetail& p, float width) {
+  const bool pressed = button(ui, pets_summary(ui, p.pets), "pets-open", ImVec2(width, ui.unit));
+  if (pressed) ui.emit(Intent::EditPets, {}, 1);
+  return pressed;
+}
+
 void staff_pets(Ui& ui, const PersonDetail& p) {
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const size_t kinds = ui.vm.pet_kinds.size();
-  const float avail = ImGui::GetContentRegionAvail().x;
-  const float save_w = std::max(ui.unit * 2, avail * 0.15f);
-  const float group_w = (avail - save_w - static_cast<float>(kinds) * gap) / static_cast<float>(kinds);
-  for (size_t k = 0; k < kinds; ++k) {
-    if (k) ImGui::SameLine();
-    stepper_in(ui, static_cast<int>(k), count_at(p.pets_draft, k), "staff-", ImVec2(group_w, ui.unit), false);
-  }
-  ImGui::SameLine();
+  big_text(ui, ui.t("field.pets"));
+  for (size_t k = 0; k < kinds; ++k)
+    stepper_in(ui, static_cast<int>(k), count_at(p.pets_draft, k), "staff-",
+               ImVec2(ImGui::GetContentRegionAvail().x, ui.unit), true);
   bool changed = false;
   for (size_t k = 0; k < kinds; ++k) changed |= count_at(p.pets_draft, k) != count_at(p.pets, k);
+  to_bottom(ui, ui.unit);
+  const float w = (ImGui::GetContentRegionAvail().x - gap) / 2;
+  if (button(ui, ui.t("common.cancel"), "pets-cancel", ImVec2(w, ui.unit), Tone::Quiet))
+    ui.emit(Intent::EditPets, {}, 0);
+  ImGui::SameLine();
   ImGui::BeginDisabled(!changed);
-  if (button(ui, ui.t("staff.pets_save"), "pets-save", ImVec2(save_w, ui.unit), Tone::Primary))
-    ui.emit(Intent::SavePets);
+  if (button(ui, ui.t("staff.pets_save"), "pets-save", ImVec2(w, ui.unit), Tone::Primary)) ui.emit(Intent::SavePets);
   ImGui::EndDisabled();
 }
 

@@ -130,6 +130,7 @@ struct PersonDetail {
   // The household's pets, a count per ViewModel::pet_kinds: as stored (on
   // whichever member holds them) and as the volunteer is changing them.
   std::vector<int> pets, pets_draft;
+  bool pets_editing = false;  // their editor is open
 };
 
 struct VolunteerRow {
@@ -261,7 +262,7 @@ struct Intent {
     PetMore,   // number: index in pet_kinds (the walk-in's pets, or staff's draft)
     PetFewer,  // number: index in pet_kinds
     NoPets,    // walk-in: no pets, on to the review
-    EditPets,  // walk-in: back from the review to the pets page
+    EditPets,  // walk-in: back from the review to the pets page; staff: number 1 open the pets editor, 0 close
     SavePets,  // staff: the draft as a correction of the household's pets
     Finish,    // done screen -> Welcome
     PrintPass,

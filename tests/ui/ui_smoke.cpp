@@ -253,6 +253,10 @@ TEST_CASE("each field's editor and the audit trail draw at every size and langua
         INFO("screen " << size.w << "x" << size.h << ", language " << code << ", editing " << f);
         check_layout(h, vm);
       }
+      vm.staff.edit_field.clear();
+      vm.staff.person->pets_editing = true;  // the household's pets
+      INFO("screen " << size.w << "x" << size.h << ", language " << code << ", editing pets");
+      check_layout(h, vm);
     }
   }
 }

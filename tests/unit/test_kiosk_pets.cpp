@@ -108,6 +108,13 @@ TEST_CASE("staff change a household's pets on its holder, as the volunteer", "[k
   const auto before = k.events();
   k.tap(Intent::SavePets);  // nothing changed: nothing written
   CHECK(k.events() == before);
+  k.tap(Intent::EditPets, {}, 1);
+  CHECK(k.vm().staff.person->pets_editing);
+  k.tap(Intent::PetMore, {}, 2);
+  k.tap(Intent::EditPets, {}, 0);  // cancelled: the draft goes
+  CHECK_FALSE(k.vm().staff.person->pets_editing);
+  CHECK(k.vm().staff.person->pets_draft == std::vector<int>{1, 0, 0});
+  k.tap(Intent::EditPets, {}, 1);
   k.tap(Intent::PetMore, {}, 1);
   k.tap(Intent::PetFewer, {}, 0);
   k.tap(Intent::PetFewer, {}, 0);  // not below 0
@@ -117,6 +124,7 @@ TEST_CASE("staff change a household's pets on its holder, as the volunteer", "[k
   CHECK(k.vm().notice->key == "staff.pets_saved");
   CHECK(k.events() == before + 1);
   CHECK(k.vm().staff.person->pets == std::vector<int>{0, 1, 0});
+  CHECK_FALSE(k.vm().staff.person->pets_editing);  // saved: back to the record
   // One correction, on the member who held them, by the volunteer.
   auto events = k.store->person_events(holder.id);
   REQUIRE(events.ok());
