@@ -73,7 +73,7 @@ Result<std::vector<NewEvent>> card_arrivals(Store& store, const qr::HouseholdCar
 }
 
 std::vector<NewEvent> walkin_arrival(const PersonInfo& info, const HouseholdId& household, const std::string& stay,
-                                     const std::string& author) {
+                                     const std::string& author, const std::string& pets) {
   const PersonId id = new_id();
   nlohmann::json details = {{field::kName, info.name},
                             {field::kReading, info.reading},
@@ -81,7 +81,9 @@ std::vector<NewEvent> walkin_arrival(const PersonInfo& info, const HouseholdId& 
                             {field::kBirth, to_string(info.birth)},
                             {field::kNeeds, needs_to_string(info.needs)},
                             {field::kConsent, info.consent ? "1" : "0"}};
-  return {NewEvent{EventType::Arrived, id, household, "", author, {{field::kStay, stay}}},
+  nlohmann::json arrival = {{field::kStay, stay}};
+  if (!pets.empty()) arrival[field::kPets] = pets;
+  return {NewEvent{EventType::Arrived, id, household, "", author, std::move(arrival)},
           NewEvent{EventType::Registered, id, household, "", author, std::move(details)}};
 }
 

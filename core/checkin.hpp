@@ -34,9 +34,11 @@ Result<std::vector<NewEvent>> card_arrivals(Store& store, const qr::HouseholdCar
 
 // A walk-in as they register on the kiosk's form: an arrival of a new person
 // in `household` with the stay, and the registration of the fields the form
-// asks for (name, reading, sex, birth, needs, consent).
+// asks for (name, reading, sex, birth, needs, consent). `pets` (canonical,
+// "" none) goes on the arrival: the household's pets, given for its first
+// member only.
 std::vector<NewEvent> walkin_arrival(const PersonInfo& info, const HouseholdId& household, const std::string& stay,
-                                     const std::string& author);
+                                     const std::string& author, const std::string& pets = "");
 
 // Marks `duplicate` as the same person as `into` ("" undoes a merge).
 NewEvent merge_event(const PersonId& duplicate, const PersonId& into, const std::string& author);

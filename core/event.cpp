@@ -21,11 +21,13 @@ std::optional<EventType> parse_event_type(std::string_view s) {
 }
 
 bool is_registration_field(std::string_view name) {
-  return name != field::kStay && name != field::kHousehold && is_person_field(name);
+  return name != field::kStay && name != field::kHousehold && name != field::kPets && is_person_field(name);
 }
 
 bool is_person_field(std::string_view name) {
   for (auto f : vocab::kPersonFields)
+    if (f == name) return true;
+  for (auto f : vocab::kHouseholdFields)
     if (f == name) return true;
   return name == field::kHousehold;
 }
@@ -66,6 +68,8 @@ static Status validate_field(std::string_view name, const nlohmann::json& v) {
   if (name == field::kConsent && s != "0" && s != "1") return fail(where + ": must be 0 or 1");
   if (name == field::kStay && (s.empty() || !parse_stay(s))) return fail(where + ": must be shelter, car or home");
   if (name == field::kHousehold && !is_valid_id(s)) return fail(where + ": not an id");
+  if (name == field::kPets && !parse_pets(s))
+    return fail(where + ": must be \"\" or kind=count items (dog, cat, other; 0 to 20 each), e.g. dog=1,cat=0,other=2");
   return {};
 }
 

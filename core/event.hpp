@@ -39,7 +39,8 @@ std::optional<EventType> parse_event_type(std::string_view s);
 
 // Person fields an event may set. Values are strings in the canonical forms
 // of model.hpp (sex "M"/"F"/"X"/"", birth "1950"/"1950-04-01", needs
-// "infant,allergy", consent "1"/"0", stay "shelter"/"car"/"home").
+// "infant,allergy", consent "1"/"0", stay "shelter"/"car"/"home", pets
+// "dog=1,cat=0,other=2"/"").
 namespace field {
 inline constexpr std::string_view kName = "name";
 inline constexpr std::string_view kReading = "reading";
@@ -52,6 +53,8 @@ inline constexpr std::string_view kNeedsOther = "needs_other";
 inline constexpr std::string_view kConsent = "consent";
 inline constexpr std::string_view kStay = "stay";
 inline constexpr std::string_view kHousehold = "household_id";
+// The household's pets (model.hpp's Pets), on one member: vocab::kHouseholdFields.
+inline constexpr std::string_view kPets = "pets";
 // Whereabouts, set by events, never by a body (docs/protocol.md, "Whereabouts"):
 // kWhere is the shelter of the person's latest arrival; each shelter's own
 // status ("present", "out", "left") is the field kStatusPrefix + shelter id,
@@ -76,7 +79,7 @@ inline constexpr std::string_view kRegisteredPrefix = "reg:";
 }  // namespace field
 
 // The fields a registration may carry: a person's details, not where they
-// are or stay (those come with the arrival).
+// are or stay, nor the household's pets (those come with the arrival).
 bool is_registration_field(std::string_view name);
 
 // Fields a body may carry in `arrived` and `corrected` events.

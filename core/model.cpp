@@ -103,6 +103,50 @@ std::string needs_to_string(std::uint16_t needs) {
   return out;
 }
 
+int Pets::total() const {
+  int n = 0;
+  for (int c : count) n += c;
+  return n;
+}
+
+std::optional<Pets> parse_pets(std::string_view s) {
+  Pets pets;
+  std::array<bool, vocab::kPetKinds.size()> seen{};
+  while (!s.empty()) {
+    const size_t comma = s.find(',');
+    const std::string_view item = s.substr(0, comma);
+    s = comma == std::string_view::npos ? std::string_view{} : s.substr(comma + 1);
+    if (comma != std::string_view::npos && s.empty()) return std::nullopt;  // a trailing comma
+    const size_t eq = item.find('=');
+    if (eq == std::string_view::npos) return std::nullopt;
+    const std::string_view kind = item.substr(0, eq), digits = item.substr(eq + 1);
+    // A plain decimal: no sign, no leading zero, at most two digits.
+    if (digits.empty() || digits.size() > 2 || (digits.size() == 2 && digits[0] == '0')) return std::nullopt;
+    int n = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return std::nullopt;
+      n = n * 10 + (c - '0');
+    }
+    if (n > kMaxPetsPerKind) return std::nullopt;
+    size_t k = 0;
+    while (k < vocab::kPetKinds.size() && vocab::kPetKinds[k] != kind) ++k;
+    if (k == vocab::kPetKinds.size() || seen[k]) return std::nullopt;
+    seen[k] = true;
+    pets.count[k] = n;
+  }
+  return pets;
+}
+
+std::string to_string(const Pets& p) {
+  if (p.total() == 0) return "";
+  std::string out;
+  for (size_t k = 0; k < vocab::kPetKinds.size(); ++k) {
+    if (k) out += ',';
+    out.append(vocab::kPetKinds[k]).append("=").append(std::to_string(p.count[k]));
+  }
+  return out;
+}
+
 static int days_in_month(int y, int m) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;

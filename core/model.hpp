@@ -1,6 +1,7 @@
 #pragma once
 // The domain model: who is at a shelter and what they need. Plain values,
 // no storage: the store folds events into these (see projection.hpp).
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -79,6 +80,22 @@ struct PersonInfo {
   bool consent = false;     // consents to 安否 (safety) disclosure
   bool operator==(const PersonInfo&) const = default;
 };
+
+// The pets a household brings: a count per vocab::kPetKinds kind. Kept as
+// the household-level field "pets" on one member (event.hpp). Canonical
+// text: every kind in vocabulary order, "dog=1,cat=0,other=2"; "" when
+// there are none (or nobody asked).
+inline constexpr int kPetKindCount = static_cast<int>(vocab::kPetKinds.size());
+inline constexpr int kMaxPetsPerKind = 20;
+struct Pets {
+  std::array<int, vocab::kPetKinds.size()> count{};  // index = vocab::kPetKinds
+  int total() const;
+  bool operator==(const Pets&) const = default;
+};
+// Strict: "" (none) or "kind=N" items separated by commas, each a known
+// kind at most once, N a plain decimal 0..20; a kind not given is 0.
+std::optional<Pets> parse_pets(std::string_view s);
+std::string to_string(const Pets& p);  // "" when total() == 0
 
 enum class Presence : std::uint8_t { None = 0, Present = 1, Out = 2, Left = 3 };
 std::string_view to_string(Presence p);  // "", "present", "out", "left"

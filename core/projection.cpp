@@ -130,6 +130,14 @@ std::vector<CountKey> count_contributions(const PersonState& p) {
   const Presence presence = p.presence();
   if (presence != Presence::Out && presence != Presence::Present) return out;
   const std::string shelter = p.shelter_id();
+  // The household's pets go with the member who holds them, at that
+  // member's shelter, while they are there (present or out for now).
+  if (const std::string& pets = p.get(field::kPets); !pets.empty()) {
+    const Pets parsed = parse_pets(pets).value_or(Pets{});
+    for (size_t k = 0; k < vocab::kPetKinds.size(); ++k)
+      if (parsed.count[k] > 0)
+        out.push_back({shelter, "pet", std::string(vocab::kPetKinds[k]) + "=" + std::to_string(parsed.count[k])});
+  }
   if (presence == Presence::Out) {
     out.push_back({shelter, "out", ""});
     return out;
@@ -139,7 +147,7 @@ std::vector<CountKey> count_contributions(const PersonState& p) {
   const Sex sex = parse_sex(p.get(field::kSex)).value_or(Sex::Unknown);
   const BirthDate birth = parse_birth(p.get(field::kBirth)).value_or(BirthDate{});
   const std::uint16_t needs = parse_needs(p.get(field::kNeeds)).value_or(0);
-  out.reserve(4 + kNeedCount);
+  out.reserve(out.size() + 4 + kNeedCount);
   out.push_back({shelter, "present", ""});
   out.push_back({shelter, "sex", std::string(to_string(sex))});
   out.push_back({shelter, "birth", to_string(birth)});
@@ -184,11 +192,36 @@ CountDelta count_delta(const PersonState* before, const PersonState& after) {
   return d;
 }
 
+nlohmann::json pets_json(const ShelterCounts& c) {
+  nlohmann::json out = nlohmann::json::object();
+  int total = 0;
+  for (auto kind : vocab::kPetKinds) {
+    auto it = c.by_pet.find(std::string(kind));
+    const int n = it == c.by_pet.end() ? 0 : it->second;
+    out[std::string(kind)] = n;
+    total += n;
+  }
+  out["total"] = total;
+  return out;
+}
+
 nlohmann::json counts_to_json(const ShelterCounts& c) {
   return {{"shelter", c.shelter_id},    {"present", c.present}, {"out", c.out},
           {"households", c.households}, {"by_sex", c.by_sex},   {"by_age_band", c.by_age_band},
-          {"by_need", c.by_need},       {"by_stay", c.by_stay}};
+          {"by_need", c.by_need},       {"by_stay", c.by_stay}, {"pets", pets_json(c)}};
 }
+
+namespace {
+// A "pet" cell's key is "kind=count": n holders with that many of the kind.
+void add_pet_cell(ShelterCounts& c, const std::string& key, int n) {
+  const size_t eq = key.find('=');
+  if (eq == std::string::npos) return;
+  const auto pets = parse_pets(key);
+  if (!pets) return;
+  const int each = pets->total();
+  c.by_pet[key.substr(0, eq)] += each * n;
+}
+}  // namespace
 
 void add_count_cell(ShelterCounts& c, const std::string& dim, const std::string& key, int n, const BirthDate& today) {
   if (dim == "present")
@@ -201,6 +234,8 @@ void add_count_cell(ShelterCounts& c, const std::string& dim, const std::string&
     c.by_need[key] += n;
   else if (dim == "stay")
     c.by_stay[key] += n;
+  else if (dim == "pet")
+    add_pet_cell(c, key, n);
   else if (dim == "birth")
     c.by_age_band[std::string(to_string(age_band(parse_birth(key).value_or(BirthDate{}), today)))] += n;
 }

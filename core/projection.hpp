@@ -104,14 +104,17 @@ struct PersonState {
 // One cell of the per-shelter counts: (shelter, dimension, key) -> persons.
 // Dimensions: "present" (key ""), "out" (key ""), "sex" (M/F/X/""),
 // "birth" (the birth string: age bands are computed at read time, because
-// they change with the date), "need" (need name), "stay" (shelter/car/home).
+// they change with the date), "need" (need name), "stay" (shelter/car/home),
+// "pet" ("kind=count": the holder of a household's pets adds one cell per
+// kind they hold, so a cell's n is the number of holders with that count).
 struct CountKey {
   std::string shelter_id, dim, key;
   auto operator<=>(const CountKey&) const = default;
 };
 
 // What this person adds to the counts: nothing while hidden by a merge or
-// once left; "out" while out; every dimension while present.
+// once left; "out" while out; every dimension while present. The pets they
+// hold for their household count while they are present or out.
 std::vector<CountKey> count_contributions(const PersonState& p);
 
 // The household a present person makes present at their shelter, if any:
@@ -136,12 +139,15 @@ struct ShelterCounts {
   std::map<std::string, int> by_age_band;  // "0-5" ... "75+", "unknown"
   std::map<std::string, int> by_need;      // need name -> persons present with it
   std::map<std::string, int> by_stay;      // shelter/car/home
+  std::map<std::string, int> by_pet;       // pet kind -> animals (vocab::kPetKinds)
   bool operator==(const ShelterCounts&) const = default;
 };
 
 // The JSON every writer of counts uses (the server's /v1/counts, shelterctl
-// counts --json): {"shelter", and vocab::kCountKeys}.
+// counts --json): {"shelter", and vocab::kCountKeys}. "pets" is an object of
+// every kind in vocab::kPetKinds (0 when none) plus "total".
 nlohmann::json counts_to_json(const ShelterCounts& c);
+nlohmann::json pets_json(const ShelterCounts& c);
 
 // How a change of one person moves the stored counts: cells and households
 // to decrement and to increment. Both stores apply exactly this.

@@ -201,6 +201,15 @@ class Store {
   // Reading.
   Result<std::optional<PersonRecord>> person(const PersonId& id);
   Result<std::vector<PersonRecord>> persons(const PersonQuery& q);
+  // The household's pets (field::kPets) and the member who holds them: of
+  // the visible members of `person`'s household (or `person` alone, without
+  // one), the one whose pets were written last. Nobody holds them: `person`
+  // and "".
+  struct HouseholdPets {
+    PersonId holder;
+    std::string pets;
+  };
+  Result<HouseholdPets> household_pets(const PersonId& person);
   // Person ids starting with `prefix` (at most `limit`), so people can type
   // the first few digits of an id.
   Result<std::vector<PersonId>> person_ids_with_prefix(const std::string& prefix, int limit = 2);

@@ -121,6 +121,20 @@ Result<std::vector<PersonRecord>> Store::persons(const PersonQuery& query) {
   return out;
 }
 
+Result<Store::HouseholdPets> Store::household_pets(const PersonId& person) {
+  auto q = db_->prepare(
+      "SELECT f.person_id, f.value FROM person_field f JOIN person p ON p.person_id = f.person_id "
+      "WHERE f.field = ?2 AND p.hidden = 0 AND (p.person_id = ?1 OR p.household_id = "
+      "(SELECT household_id FROM person WHERE person_id = ?1 AND household_id != '')) "
+      "ORDER BY f.hlc DESC, f.device_id DESC, f.event_id DESC LIMIT 1");
+  if (!q) return q.error().context("read household pets");
+  (*q)->bind(1, person).bind(2, std::string(field::kPets));
+  auto row = (*q)->step();
+  if (!row) return row.error().context("read household pets");
+  if (!*row) return HouseholdPets{person, ""};
+  return HouseholdPets{(*q)->text(0), (*q)->text(1)};
+}
+
 Result<std::vector<PersonId>> Store::person_ids_with_prefix(const std::string& prefix, int limit) {
   auto q = db_->prepare(
       "SELECT person_id FROM person WHERE substr(person_id, 1, length(?1)) = ?1 ORDER BY person_id LIMIT ?2");

@@ -12,8 +12,9 @@ nlohmann::json list(const std::array<std::string_view, N>& a) {
 }  // namespace
 
 nlohmann::json to_json() {
-  return {{"needs", list(kNeeds)},    {"age_bands", list(kAgeBands)},         {"stays", list(kStays)},
-          {"sexes", list(kSexOrder)}, {"person_fields", list(kPersonFields)}, {"count_keys", list(kCountKeys)}};
+  return {{"needs", list(kNeeds)},         {"age_bands", list(kAgeBands)},         {"stays", list(kStays)},
+          {"sexes", list(kSexOrder)},      {"person_fields", list(kPersonFields)}, {"pet_kinds", list(kPetKinds)},
+          {"count_keys", list(kCountKeys)}};
 }
 
 }  // namespace shelter::vocab

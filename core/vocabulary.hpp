@@ -1,7 +1,7 @@
 #pragma once
 // Every vocabulary of the record, defined once, in the order people read it:
-// needs, age bands, stay types, sexes, the person fields staff edit, and the
-// keys of a shelter's counts. The kiosk, shelterctl, both server backends,
+// needs, age bands, stay types, sexes, the person fields staff edit, pet
+// kinds, and the keys of a shelter's counts. The kiosk, shelterctl, both server backends,
 // the reports and (through GET /v1/vocabulary) the dashboard take their lists
 // from here; tests/ui/check_langs.py reads this file to find the translation
 // keys every language must have. Adding a need or an age band is one edit
@@ -37,12 +37,23 @@ inline constexpr std::array<std::string_view, 4> kSexOrder = {"F", "M", "X", ""}
 inline constexpr std::array<std::string_view, 10> kPersonFields = {
     "name", "reading", "sex", "birth", "address", "phone", "needs", "needs_other", "consent", "stay"};
 
+// Pet kinds a household brings, in form order: the person field "pets"
+// holds a count per kind ("dog=1,cat=0,other=2"; model.hpp's Pets).
+inline constexpr std::array<std::string_view, 3> kPetKinds = {"dog", "cat", "other"};
+
+// Household-level fields: kept on one member of the household (the one the
+// walk-in registers first, or whom staff last wrote them on), carried by
+// `arrived` and `corrected` bodies like person fields, edited on their own
+// control rather than the person field editor.
+inline constexpr std::array<std::string_view, 1> kHouseholdFields = {"pets"};
+
 // The keys of one shelter's counts (counts_to_json), besides "shelter".
-inline constexpr std::array<std::string_view, 7> kCountKeys = {"present",     "out",     "households", "by_sex",
-                                                               "by_age_band", "by_need", "by_stay"};
+inline constexpr std::array<std::string_view, 8> kCountKeys = {"present",     "out",     "households", "by_sex",
+                                                               "by_age_band", "by_need", "by_stay",    "pets"};
 
 // Every list above as one JSON object: {"needs": [...], "age_bands": [...],
-// "stays": [...], "sexes": [...], "person_fields": [...], "count_keys": [...]}.
+// "stays": [...], "sexes": [...], "person_fields": [...], "pet_kinds": [...],
+// "count_keys": [...]}.
 nlohmann::json to_json();
 
 }  // namespace shelter::vocab

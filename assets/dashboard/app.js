@@ -115,7 +115,10 @@
     // previous arrival was at another shelter), flagged in the table.
     const incoming = new Map();
     for (const r of transfers.routes) incoming.set(r.to, (incoming.get(r.to) || 0) + r.count);
-    const total = { present: 0, households: 0, out: 0, capacity: 0, by_stay: {}, by_sex: {}, by_age_band: {}, by_need: {} };
+    const total = { present: 0, households: 0, out: 0, capacity: 0, by_stay: {}, by_sex: {}, by_age_band: {}, by_need: {}, pets: {} };
+    // Pets per kind (GET /v1/vocabulary's pet_kinds); "total" is theirs summed.
+    const petKinds = vocab.pet_kinds || [];
+    const petText = (pets) => petKinds.map((k) => `${t("pet_" + k)} ${num(pets[k])}`).join(", ");
     const body = $("shelters").querySelector("tbody");
     body.replaceChildren();
     for (const id of ids) {
@@ -160,6 +163,8 @@
       cell(tr, num((c.by_sex || {}).M), "male");
       cell(tr, num((c.by_sex || {}).F), "female");
       cell(tr, needs, "needs");
+      const pets = c.pets || {};
+      cell(tr, num(pets.total), "pets").title = petText(pets);
       const when = lastContact.get(id);
       const stale = !when || now - when > STALE_MS;
       const syncTd = cell(tr, ago(when, now) + (stale ? ` — ${t("stale")}` : ""), "sync");
@@ -173,6 +178,7 @@
       sumObj(total.by_sex, c.by_sex);
       sumObj(total.by_age_band, c.by_age_band);
       sumObj(total.by_need, c.by_need);
+      sumObj(total.pets, c.pets);
     }
     const foot = $("shelters").querySelector("tfoot");
     foot.replaceChildren();
@@ -191,6 +197,7 @@
     cell(tr, num(total.by_sex.M));
     cell(tr, num(total.by_sex.F));
     cell(tr, totalNeeds);
+    cell(tr, num(total.pets.total), "pets").title = petText(total.pets);
     cell(tr, "");
     foot.appendChild(tr);
 
@@ -199,11 +206,13 @@
     $("total-outside").textContent = num(total.by_stay.car) + num(total.by_stay.home);
     $("total-out").textContent = total.out;
     $("total-needs").textContent = totalNeeds;
+    $("total-pets").textContent = num(total.pets.total);
 
     Charts.bars($("chart-age"), vocab.age_bands.map((b) => ({ label: b === "unknown" ? t("age_unknown") : b, value: num(total.by_age_band[b]) })));
     Charts.bars($("chart-sex"), vocab.sexes.map((k) => ({ label: t(SEX_KEYS[k] || "sex_unknown"), value: num(total.by_sex[k]) })));
     Charts.bars($("chart-need"), vocab.needs.map((n) => ({ label: t("need_" + n), value: num(total.by_need[n]) })));
     Charts.bars($("chart-stay"), vocab.stays.map((k) => ({ label: t("stay_" + k), value: num(total.by_stay[k]) })));
+    Charts.bars($("chart-pets"), petKinds.map((k) => ({ label: t("pet_" + k), value: num(total.pets[k]) })));
 
     // 48 hourly slots ending with the current hour, all shelters together.
     const hourMs = 3600000;

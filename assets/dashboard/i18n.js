@@ -30,6 +30,8 @@ window.TEXTS = {
     last: "最終", from_shelter: "移動元",
     duplicates: "重複の可能性（全避難所）", no_duplicates: "重複の可能性はありません",
     duplicates_hint: "名前（ふりがな・ローマ字）が同じで生年月日が合う記録です。統合または「別の人」は各避難所の受付端末のスタッフモードで行います。",
+    pets: "ペット", by_pet: "ペット（種類別）", pet_dog: "犬", pet_cat: "猫",
+    pet_other: "その他",
     to_shelter: "移動先", time: "時刻", more_transfers: "（新しい {n} 件のみ表示）",
   },
   en: {
@@ -62,6 +64,8 @@ window.TEXTS = {
     last: "last", from_shelter: "From",
     duplicates: "Possible duplicates (all shelters)", no_duplicates: "No possible duplicates",
     duplicates_hint: "Records with the same name (reading or Latin spelling) and a matching birth. Merge them or mark them as different people in staff mode at the shelter's kiosk.",
+    pets: "Pets", by_pet: "Pets by kind", pet_dog: "Dogs", pet_cat: "Cats",
+    pet_other: "Other",
     to_shelter: "To", time: "Time", more_transfers: "(only the newest {n} shown)",
   },
 };

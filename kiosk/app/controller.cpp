@@ -55,6 +55,8 @@ Controller::Controller(Store& store, Config config)
   for (auto s : vocab::kStays) vm_.stay_names.emplace_back(s);
   for (auto s : vocab::kSexOrder) vm_.sex_codes.emplace_back(s);
   for (auto f : vocab::kPersonFields) vm_.person_fields.emplace_back(f);
+  for (auto k : vocab::kPetKinds) vm_.pet_kinds.emplace_back(k);
+  vm_.pet_max = kMaxPetsPerKind;
   // Passes are signed with the device's key, made on first use and kept
   // beside the database. Without a file to keep it in (an in-memory store, an
   // unwritable folder) a key for this run only still signs passes this
@@ -252,6 +254,9 @@ void Controller::walkin_next() {
       w.step = WalkInStep::Consent;
       break;
     case WalkInStep::Consent:
+      w.step = after_consent();
+      break;
+    case WalkInStep::Pets:
       w.step = WalkInStep::Review;
       break;
     case WalkInStep::Review:
@@ -273,6 +278,7 @@ void Controller::submit_walkin(Clock::time_point now) {
   const HouseholdId household = new_id();
   std::vector<NewEvent> events;
   std::vector<std::string> names;
+  const std::string pets = walkin_pets();
   for (const auto& p : w.people) {
     PersonInfo info;
     info.name = p.name;
@@ -281,7 +287,9 @@ void Controller::submit_walkin(Clock::time_point now) {
     info.birth.year = static_cast<std::uint16_t>(p.birth_year);
     info.needs = p.needs;
     info.consent = p.consent == 1;
-    for (auto& e : walkin_arrival(info, household, w.stay, "self")) events.push_back(std::move(e));
+    // The household's pets go on its first person (core/vocabulary.hpp).
+    for (auto& e : walkin_arrival(info, household, w.stay, "self", events.empty() ? pets : ""))
+      events.push_back(std::move(e));
     names.push_back(p.name);
   }
   auto r = store_.record(events);
@@ -394,7 +402,7 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
       break;
     case Intent::SetConsent:
       person.consent = in.number ? 1 : 0;
-      w.step = WalkInStep::Review;
+      w.step = after_consent();
       break;
     case Intent::AddFamilyMember:
       if (w.people.size() >= 15) return notice("walkin.too_many", {}, true);
@@ -407,6 +415,13 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
         w.current = in.number;
         w.step = WalkInStep::Name;
       }
+      break;
+    case Intent::PetMore:
+    case Intent::PetFewer:
+    case Intent::NoPets:
+    case Intent::EditPets:
+    case Intent::SavePets:
+      pets_intent(in);
       break;
     case Intent::SubmitWalkIn:
       submit_walkin(now);

@@ -68,6 +68,13 @@ class Controller {
   void walkin_key(const std::string& key);
   void walkin_next();
   void submit_walkin(Clock::time_point now);
+  // Pets (controller_pets.cpp): the walk-in's page and staff's household pets.
+  ui::WalkInStep after_consent() const;  // the pets page after the first person, else the review
+  std::string walkin_pets() const;       // the walk-in's pets, canonical ("" none)
+  void pets_intent(const ui::Intent& in);
+  void load_pets(ui::PersonDetail& d);
+  void save_pets();
+  static void add_pet_counts(std::vector<std::pair<std::string, int>>& rows, const ShelterCounts& c);
   void confirm_arrival(Clock::time_point now);
   void scan_pass(const qr::Pass& pass, Clock::time_point now);
   void confirm_pass(Clock::time_point now);

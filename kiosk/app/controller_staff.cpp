@@ -75,6 +75,7 @@ void Controller::open_person(const std::string& id) {
   for (auto it = body.begin(); it != body.end(); ++it) d.fields[it.key()] = it.value().get<std::string>();
   d.fields[std::string(field::kStay)] = to_string(p.stay);
   if (auto events = store_.person_events(id); events) d.history = history_entries(*events);
+  load_pets(d);
   if (!vm_.staff.person || vm_.staff.person->person_id != d.person_id) {
     vm_.staff.show_history = false;
     vm_.staff.whole_household = false;  // another person: one at a time again
@@ -313,6 +314,7 @@ void Controller::refresh_staff_tab() {
         s.counts.emplace_back("need." + std::string(need), get(c->by_need, std::string(need)));
       for (auto stay : vocab::kStays)
         s.counts.emplace_back("stay." + std::string(stay), get(c->by_stay, std::string(stay)));
+      add_pet_counts(s.counts, *c);
       break;
     }
     case ui::StaffTab::Sync: {

@@ -56,6 +56,7 @@ std::vector<std::string> stay_names();
 // Commands the demo runs too.
 struct PersonArgs {
   std::string name, reading, sex, birth, needs, needs_other, address, phone, stay = "shelter", household;
+  std::string pets;  // the household's pets, on this person's arrival ("" none)
   bool consent = false;
 };
 int cmd_init(const Common& c, const std::string& shelter, const std::string& device, const std::string& name);

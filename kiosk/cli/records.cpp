@@ -40,6 +40,7 @@ int cmd_checkin(const Common& c, const PersonArgs& a, const std::string& existin
                {field::kAddress, a.address}, {field::kPhone, a.phone},     {field::kConsent, a.consent ? "1" : "0"}};
     e.body = {{field::kStay, a.stay}};
   }
+  if (!a.pets.empty()) e.body[field::kPets] = a.pets;  // validated by the store, as typed
   // A new person's details are their registration, beside the arrival.
   std::vector<NewEvent> events{e};
   if (!details.empty())
@@ -144,6 +145,7 @@ void add_checkin(CLI::App& app, Common& c, Commands& cmds) {
   checkin->add_option("--stay", pa->stay, "shelter, car or home")->check(CLI::IsMember(stay_names()));
   checkin->add_option("--household", pa->household, "Household id, or the id of a family member to join");
   checkin->add_flag("--consent", pa->consent, "Consents to safety (安否) disclosure");
+  checkin->add_option("--pets", pa->pets, "The household's pets, e.g. dog=1,cat=0,other=2 (0-20 each)");
   cmds.add(checkin, [&c, pa, existing] { return cmd_checkin(c, *pa, *existing); });
 }
 

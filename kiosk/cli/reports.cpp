@@ -26,6 +26,7 @@ void print_counts_table(const ShelterCounts& c, const std::string& title) {
   line("age       ", c.by_age_band, vocab::kAgeBands);
   line("needs     ", c.by_need, vocab::kNeeds);
   line("stay      ", c.by_stay, vocab::kStays);
+  line("pets      ", c.by_pet, vocab::kPetKinds);
 }
 
 // ---- commands -------------------------------------------------------------

@@ -33,6 +33,17 @@ void typing_page(Ui& ui, const std::string& label, const std::string& value, con
 
 const char* screen_name(Screen s);  // "welcome", ... for tests and screenshots
 
+// Pets (staff_pets.cpp). One kind's row: its name and count between big
+// minus and plus buttons (PetFewer / PetMore with the kind's index), ids
+// "<prefix>pet-less:<kind>" and "<prefix>pet-more:<kind>"; height `height`.
+void pet_stepper(Ui& ui, int kind, int count, const std::string& id_prefix, float height);
+// "Pets: dog 1, cat 2" or "Pets: none", translated.
+std::string pets_summary(Ui& ui, const std::vector<int>& pets);
+// Staff's person tab: a button with the household's pets that opens their
+// editor (EditPets 1), and the editor: +/- per kind, cancel (EditPets 0), save.
+bool staff_pets_button(Ui& ui, const PersonDetail& p, float width);
+void staff_pets(Ui& ui, const PersonDetail& p);
+
 // The household's members as toggles (kiosk/ui/members.cpp): one column up
 // to 4, two beyond. member_grid_height is what the grid needs to show every
 // row; pass less and it scrolls.

@@ -178,14 +178,26 @@ void draw_staff_person(Ui& ui) {
   if (!s.person) return;
   const PersonDetail& p = *s.person;
   const float gap = ImGui::GetStyle().ItemSpacing.x;
-  big_text(ui, ui.d(p.fields.count("name") ? p.fields.at("name") : p.person_id) + "  —  " +
-                   ui.t("presence." + p.presence) + (p.presence == "moved" ? " " + ui.d(p.shelter) : "") + "  (" +
-                   p.person_id + ")");
-  // Out / back / leave for them, or (the toggle) their whole household
-  // here in one step; then the audit trail.
+  // Who, with their pets and the audit trail at the right; under it out /
+  // back / leave for them or, with the toggle, their whole household here.
+  const float full = ImGui::GetContentRegionAvail().x;
+  const float side = (full - 4 * gap) / 5;  // the pets and history buttons
+  const float x0 = ImGui::GetCursorPosX();
+  ImGui::BeginGroup();
+  big_text(ui,
+           ui.d(p.fields.count("name") ? p.fields.at("name") : p.person_id) + "  —  " + ui.t("presence." + p.presence) +
+               (p.presence == "moved" ? " " + ui.d(p.shelter) : "") + "  (" + p.person_id + ")",
+           x0 + full - 2 * (side + gap));
+  ImGui::EndGroup();
+  ImGui::SameLine(x0 + full - 2 * side - gap);
+  staff_pets_button(ui, p, side);
+  ImGui::SameLine();
+  if (button(ui, ui.t(s.show_history ? "staff.fields" : "staff.history"), "history", ImVec2(side, ui.unit),
+             s.show_history ? Tone::Selected : Tone::Quiet))
+    ui.emit(Intent::ToggleHistory);
   const bool family = p.household_here > 1;
-  const float n = family ? 5.0f : 4.0f;
-  const float w = (ImGui::GetContentRegionAvail().x - (n - 1) * gap) / n;
+  const float n = family ? 4.0f : 3.0f;
+  const float w = (full - (n - 1) * gap) / n;
   for (auto [what, key] : {std::pair<const char*, const char*>{"out", "staff.mark_out"},
                            {"back", "staff.mark_back"},
                            {"leave", "staff.mark_left"}}) {
@@ -201,12 +213,9 @@ void draw_staff_person(Ui& ui) {
                "whole-household", ImVec2(w, ui.unit), s.whole_household ? Tone::Selected : Tone::Normal))
       ui.emit(Intent::ToggleWholeHousehold);
   }
-  ImGui::SameLine();
-  if (button(ui, ui.t(s.show_history ? "staff.fields" : "staff.history"), "history", ImVec2(w, ui.unit),
-             s.show_history ? Tone::Selected : Tone::Quiet))
-    ui.emit(Intent::ToggleHistory);
   notice_line(ui);
   if (s.show_history) return history(ui, p);
+  if (p.pets_editing) return staff_pets(ui, p);
   // Two columns of fields, values in words; each opens its editor.
   ImGui::BeginChild("fields", ImVec2(0, 0), false);
   const float half = (ImGui::GetContentRegionAvail().x - gap) / 2;

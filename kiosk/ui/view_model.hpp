@@ -70,7 +70,9 @@ struct DraftPerson {
   int consent = -1;  // -1 not answered, 0 no, 1 yes
 };
 
-enum class WalkInStep { Name, Birth, Sex, Needs, Consent, Review };
+// Pets: the household's, asked once after the first person's pages.
+enum class WalkInStep { Name, Birth, Sex, Needs, Consent, Pets, Review };
+inline constexpr int kWalkInStepCount = 7;
 enum class Keyboard { Kana, Latin };
 
 struct WalkInVm {
@@ -79,6 +81,7 @@ struct WalkInVm {
   WalkInStep step = WalkInStep::Name;
   Keyboard keyboard = Keyboard::Kana;
   std::string stay = "shelter";
+  std::vector<int> pets;  // the household's, a count per ViewModel::pet_kinds (empty: none)
   int this_year = 2026;
 };
 
@@ -124,6 +127,10 @@ struct PersonDetail {
   std::vector<HistoryEntry> history;  // the audit trail, oldest first
   std::string shelter;                // where the person's latest arrival is
   int household_here = 0;             // their household's members at this shelter (them included)
+  // The household's pets, a count per ViewModel::pet_kinds: as stored (on
+  // whichever member holds them) and as the volunteer is changing them.
+  std::vector<int> pets, pets_draft;
+  bool pets_editing = false;  // their editor is open
 };
 
 struct VolunteerRow {
@@ -218,6 +225,8 @@ struct ViewModel {
   std::vector<std::string> stay_names;
   std::vector<std::string> sex_codes;  // "F", "M", "X", "" (not given); labels: sex_key()
   std::vector<std::string> person_fields;
+  std::vector<std::string> pet_kinds;  // "dog", "cat", "other"; labels "pet.<kind>"
+  int pet_max = 20;                    // per kind, from core
   Preview preview;
   std::optional<Notice> notice;
   ScanVm scan;
@@ -251,7 +260,12 @@ struct Intent {
     AddFamilyMember,
     EditDraft,  // number: person index to go back to
     SubmitWalkIn,
-    Finish,  // done screen -> Welcome
+    PetMore,   // number: index in pet_kinds (the walk-in's pets, or staff's draft)
+    PetFewer,  // number: index in pet_kinds
+    NoPets,    // walk-in: no pets, on to the review
+    EditPets,  // walk-in: back from the review to the pets page; staff: number 1 open the pets editor, 0 close
+    SavePets,  // staff: the draft as a correction of the household's pets
+    Finish,    // done screen -> Welcome
     PrintPass,
     DonePage,          // number: the pass to show (index in done.passes)
     TogglePassMember,  // number: index in pass.members

@@ -1,7 +1,8 @@
 // Walk-in form for people without a card, one question per page so that
 // every target stays large: name (on-screen keyboard), birth year (decade,
-// then year), sex, needs, consent, then a review page to add a family
-// member or check in. About 8 taps plus typing the name.
+// then year), sex, needs, consent, the household's pets (after the first
+// person only), then a review page to add a family member or check in.
+// About 9 taps plus typing the name.
 #include <algorithm>
 
 #include "kiosk/ui/screens.hpp"
@@ -137,6 +138,26 @@ void page_consent(Ui& ui, const DraftPerson& p) {
   nav(ui, false, false);
 }
 
+// The household's pets: one big row per kind, then "no pets" or next.
+void page_pets(Ui& ui) {
+  const WalkInVm& w = ui.vm.walkin;
+  if (ui.vm.notice && ui.vm.notice->error)
+    notice_line(ui);
+  else
+    big_text(ui, ui.t("walkin.pets_question"));
+  // The hint only where it fits above the rows (not on a 600-pixel screen).
+  const float rows = ui.unit * (1.15f * static_cast<float>(ui.vm.pet_kinds.size()) + 2.6f);
+  if (ImGui::GetContentRegionAvail().y > rows + ui.unit * 1.5f) big_text(ui, ui.t("walkin.pets_help"));
+  for (size_t k = 0; k < ui.vm.pet_kinds.size(); ++k)
+    pet_stepper(ui, static_cast<int>(k), k < w.pets.size() ? w.pets[k] : 0, "", ui.unit * 1.1f);
+  const bool none = std::all_of(w.pets.begin(), w.pets.end(), [](int n) { return n == 0; });
+  ImGui::PushFont(ui.fonts.large());
+  if (button(ui, ui.t("walkin.no_pets"), "no-pets", ImVec2(0, ui.unit), none ? Tone::Selected : Tone::Normal))
+    ui.emit(Intent::NoPets);
+  ImGui::PopFont();
+  nav(ui, true, true);
+}
+
 void page_review(Ui& ui) {
   const WalkInVm& w = ui.vm.walkin;
   big_text(ui, ui.t("walkin.review_title"));
@@ -166,17 +187,21 @@ void page_review(Ui& ui) {
   ImGui::EndChild();
   stay_buttons(ui, w.stay, "");
   notice_line(ui);
-  // Cancel, add a family member, check in: one bar, so the list keeps the room.
+  // Cancel, add a family member, the household's pets (back to their
+  // page), check in: one bar, so the list keeps the room.
   to_bottom(ui, ui.unit * 1.3f);
   const float width = ImGui::GetContentRegionAvail().x;
-  if (button(ui, ui.t("common.cancel"), "cancel", ImVec2(width * 0.2f, ui.unit * 1.3f), Tone::Quiet))
+  if (button(ui, ui.t("common.cancel"), "cancel", ImVec2(width * 0.15f, ui.unit * 1.3f), Tone::Quiet))
     ui.emit(Intent::Cancel);
   ImGui::SameLine();
-  if (button(ui, ui.t("walkin.add_family"), "add-family", ImVec2(width * 0.35f - gap, ui.unit * 1.3f)))
+  if (button(ui, ui.t("walkin.add_family"), "add-family", ImVec2(width * 0.27f - gap, ui.unit * 1.3f)))
     ui.emit(Intent::AddFamilyMember);
   ImGui::SameLine();
+  if (button(ui, pets_summary(ui, w.pets), "pets", ImVec2(width * 0.23f - gap, ui.unit * 1.3f)))
+    ui.emit(Intent::EditPets);
+  ImGui::SameLine();
   ImGui::PushFont(ui.fonts.large());
-  if (button(ui, ui.t("walkin.submit"), "submit", ImVec2(width * 0.45f - gap, ui.unit * 1.3f), Tone::Primary))
+  if (button(ui, ui.t("walkin.submit"), "submit", ImVec2(width * 0.35f - gap, ui.unit * 1.3f), Tone::Primary))
     ui.emit(Intent::SubmitWalkIn);
   ImGui::PopFont();
 }
@@ -201,6 +226,9 @@ void draw_walkin(Ui& ui) {
       break;
     case WalkInStep::Consent:
       page_consent(ui, p);
+      break;
+    case WalkInStep::Pets:
+      page_pets(ui);
       break;
     case WalkInStep::Review:
       page_review(ui);

@@ -51,6 +51,8 @@ std::string situation_report_csv(const std::vector<ShelterCounts>& counts, const
       "outside_home", "outside_total", "temporarily_out", "male",    "female",     "sex_other_or_unknown"};
   for (auto b : vocab::kAgeBands) header.push_back("age_" + std::string(b));
   for (auto n : vocab::kNeeds) header.push_back("need_" + std::string(n));
+  for (auto k : vocab::kPetKinds) header.push_back("pet_" + std::string(k));
+  header.push_back("pets_total");
   std::string text = csv::format_row(header);
   std::vector<long> total(header.size(), 0);
   auto stay = [](StayType t) { return vocab::kStays[static_cast<size_t>(t)]; };
@@ -72,6 +74,9 @@ std::string situation_report_csv(const std::vector<ShelterCounts>& counts, const
                            c.present - male - female};
     for (auto b : vocab::kAgeBands) v.push_back(count_of(c.by_age_band, b));
     for (auto n : vocab::kNeeds) v.push_back(count_of(c.by_need, n));
+    long pets = 0;
+    for (auto k : vocab::kPetKinds) pets += v.emplace_back(count_of(c.by_pet, k));
+    v.push_back(pets);
     csv::Row row = {id, it == info.end() ? "" : it->second.first};
     for (size_t i = 0; i < v.size(); ++i) {
       row.push_back(std::to_string(v[i]));

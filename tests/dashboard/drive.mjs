@@ -60,10 +60,11 @@ try {
   check(await text("#total-outside") === String(exp.outside), `outside-shelter evacuees = ${exp.outside}`);
   check(await text("#total-out") === String(exp.out), `out now = ${exp.out}`);
   check(await text("#total-needs") === String(exp.needs), `special needs = ${exp.needs}`);
+  check(await text("#total-pets") === String(exp.pets), `pets = ${exp.pets}`);
   for (const [id, c] of Object.entries(exp.shelters)) {
     const row = `#shelters tbody tr[data-shelter="${id}"]`;
     const got = {};
-    for (const k of ["present", "households", "out", "stay-shelter", "stay-car", "stay-home", "male", "female", "needs"])
+    for (const k of ["present", "households", "out", "stay-shelter", "stay-car", "stay-home", "male", "female", "needs", "pets"])
       got[k] = Number(await text(`${row} td.${k}`));
     check(JSON.stringify(got) === JSON.stringify(c), `row ${id} equals the store: ${JSON.stringify(got)}`);
   }

@@ -70,8 +70,10 @@ for k, s in KIOSKS.items():
 names = []
 
 
-def checkin(k, name, reading, sex, birth, needs="", stay="shelter", consent=False):
+def checkin(k, name, reading, sex, birth, needs="", stay="shelter", consent=False, pets=""):
     args = ["checkin", "--name", name, "--reading", reading, "--sex", sex, "--birth", birth, "--stay", stay]
+    if pets:
+        args += ["--pets", pets]
     if needs:
         args += ["--needs", needs]
     if consent:
@@ -83,7 +85,8 @@ def checkin(k, name, reading, sex, birth, needs="", stay="shelter", consent=Fals
 # s-a: 10 present, one of them in a car: 9 inside of 10 (nearly full, not
 # full: the fill rate is of the building), over two kiosks.
 for i in range(6):
-    checkin("a-1", f"山田 一{i}", "ヤマダ イチ", "MF"[i % 2], str(1950 + i * 10), "care" if i == 0 else "", consent=i < 3)
+    checkin("a-1", f"山田 一{i}", "ヤマダ イチ", "MF"[i % 2], str(1950 + i * 10), "care" if i == 0 else "", consent=i < 3,
+            pets="dog=1,cat=2" if i == 0 else "")
 for i in range(4):
     checkin("a-2", f"佐藤 二{i}", "サトウ ニ", "FM"[i % 2], f"20{10 + i}", "infant" if i == 3 else "",
             stay="car" if i == 1 else "shelter")
@@ -91,8 +94,9 @@ out_id = checkin("a-2", "鈴木 外出", "スズキ ガイシュツ", "M", "1980
 ctl("a-2", "out", out_id)
 # s-b: 6 present of 5 (full), one left, one from a home.
 for i in range(6):
-    checkin("b-1", f"高橋 三{i}", "タカハシ サン", "F", "1990", "allergy" if i < 2 else "", stay="home" if i == 5 else "shelter")
-gone = checkin("b-1", "田中 退所", "タナカ タイショ", "M", "1970")
+    checkin("b-1", f"高橋 三{i}", "タカハシ サン", "F", "1990", "allergy" if i < 2 else "", stay="home" if i == 5 else "shelter",
+            pets="other=2" if i == 0 else "")
+gone = checkin("b-1", "田中 退所", "タナカ タイショ", "M", "1970", pets="dog=5")  # left: not counted
 ctl("b-1", "leave", gone)
 # s-c: a few, one who does not consent to disclosure.
 checkin("c-1", "山田 花子", "ヤマダ ハナコ", "F", "1960-05-01", "illness", consent=True)
@@ -118,20 +122,22 @@ for k in KIOSKS:
 hq_token = run(SERVER, *STORE, "add-user", "--name", "hq-test", "--role", "counts")
 req = urllib.request.Request(URL + "/v1/counts", headers={"Authorization": "Bearer " + hq_token})
 counts = {c["shelter"]: c for c in json.load(urllib.request.urlopen(req))}
-expected = {"present": 0, "households": 0, "outside": 0, "out": 0, "needs": 0, "shelters": {}}
+expected = {"present": 0, "households": 0, "outside": 0, "out": 0, "needs": 0, "pets": 0, "shelters": {}}
 for s, c in counts.items():
     stay = c["by_stay"]
     needs = sum(c["by_need"].values())
     expected["shelters"][s] = {"present": c["present"], "households": c["households"], "out": c["out"],
                                "stay-shelter": stay.get("shelter", 0), "stay-car": stay.get("car", 0),
                                "stay-home": stay.get("home", 0), "male": c["by_sex"].get("M", 0),
-                               "female": c["by_sex"].get("F", 0), "needs": needs}
+                               "female": c["by_sex"].get("F", 0), "needs": needs, "pets": c["pets"]["total"]}
     expected["present"] += c["present"]
     expected["households"] += c["households"]
     expected["out"] += c["out"]
     expected["outside"] += stay.get("car", 0) + stay.get("home", 0)
     expected["needs"] += needs
+    expected["pets"] += c["pets"]["total"]
 check(expected["present"] == 10 + 8 + 2, f"the store counts what the kiosks checked in ({expected['present']})")
+check(expected["pets"] == 3 + 2, f"pets of households still there, not of the one that left ({expected['pets']})")
 
 req = urllib.request.Request(URL + "/v1/duplicates", headers={
     "Authorization": "Bearer " + run(SERVER, *STORE, "add-user", "--name", "hq-dups", "--role", "roster")})

@@ -63,7 +63,8 @@ for name, db in kiosks.items():
         run(CTL, "--db", db, "out", pid)
     for pid in random.sample(people, 4):
         run_with_stdin(PIN, CTL, "--db", db, "--staff", "lead-" + name, "correct", pid,
-                       f"birth={random.randint(1940, 2020)}", "needs=pregnant")
+                       f"birth={random.randint(1940, 2020)}", "needs=pregnant",
+                       f"pets=dog={random.randint(0, 3)},cat={random.randint(1, 20)}")
     for pid in random.sample(people, 3):
         run(CTL, "--db", db, "leave", pid)
 
@@ -128,6 +129,7 @@ def counts(url, token):
 pg_counts = counts(pg_urls[0], hq_pg)
 check(pg_counts == counts(pg_urls[1], hq_pg), "both PostgreSQL server processes report the same counts")
 check(pg_counts == counts(sqlite_url, hq_sqlite), "PostgreSQL and SQLite backends report identical counts")
+check(sum(c["pets"]["total"] for c in pg_counts.values()) > 0, "pets are among the counts compared")
 for shelter in ("tama-01", "tama-02"):
     # Each shelter's two kiosks pull each other's events; then a kiosk's own view equals the servers'.
     for name, db in kiosks.items():

@@ -9,11 +9,12 @@ Fails (exit 1, one problem per line) when
   b) a translation key written literally in the kiosk sources (kiosk/ui/,
      kiosk/app/, kiosk/platform/, kiosk/main.cpp) is not in en.json;
   c) a family of keys built at run time is incomplete: "qr.<error_name()>",
-     "need.<need>", "stay.<stay>", "field.<f>", "age.<band>" for every entry
-     of core/vocabulary.hpp's lists, "presence.<state>", "event.<type>" for
-     every event type of core/event.cpp;
-  d) the dashboard (assets/dashboard/i18n.js) lacks a need or stay text in
-     a language.
+     "need.<need>", "stay.<stay>", "field.<f>", "age.<band>", "pet.<kind>",
+     "counts.pet.<kind>" for every entry of core/vocabulary.hpp's lists,
+     "presence.<state>", "event.<type>" for every event type of
+     core/event.cpp;
+  d) the dashboard (assets/dashboard/i18n.js) lacks a need, stay or pet
+     text in a language.
 On success prints "check_langs: N languages, M keys, ok".
 Standard library only.
 """
@@ -23,7 +24,7 @@ import sys
 from pathlib import Path
 
 KEY_RE = re.compile(
-    r"^(age|camera|common|counts|done|error|event|field|history|idle|keyboard|need|pass|presence|qr|scan|sex|staff|stay|"
+    r"^(age|camera|common|counts|done|error|event|field|history|idle|keyboard|need|pass|pet|presence|qr|scan|sex|staff|stay|"
     r"walkin|welcome)"
     r"\.[a-z0-9_.+-]+$")
 
@@ -182,7 +183,7 @@ def vocab_lists(path, problems):
         block = block_after(masked, m.end() - 1)
         if block:
             lists[m.group(1)] = [v for s, e, v in lits if block[0] <= s < block[1]]
-    for name in ("kNeeds", "kStays", "kPersonFields", "kAgeBands"):
+    for name in ("kNeeds", "kStays", "kPersonFields", "kAgeBands", "kPetKinds", "kHouseholdFields"):
         if not lists.get(name):
             problems.append(f"{show(path)}: cannot read the list {name}")
     return lists
@@ -304,6 +305,9 @@ def main(argv):
         problems.append("core/event.cpp: kTypeNames not found")
     else:
         needed += [(f"event.{x}", "kTypeNames") for x in re.findall(r'"([a-z_]+)"', m.group(1))]
+    needed += [(f"field.{x}", "vocab::kHouseholdFields") for x in vocab.get("kHouseholdFields", [])]
+    needed += [(f"pet.{x}", "vocab::kPetKinds") for x in vocab.get("kPetKinds", [])]
+    needed += [(f"counts.pet.{x}", "vocab::kPetKinds") for x in vocab.get("kPetKinds", [])]
     for key, why in needed:
         if key not in en:
             problems.append(f"{show(i18n / 'en.json')}: missing key {key!r} ({why})")
@@ -312,6 +316,7 @@ def main(argv):
     dash = root / "assets" / "dashboard" / "i18n.js"
     for code, keys in sorted(dashboard_keys(dash, problems).items()):
         wanted = [f"need_{x}" for x in vocab.get("kNeeds", [])] + [f"stay_{x}" for x in vocab.get("kStays", [])]
+        wanted += [f"pet_{x}" for x in vocab.get("kPetKinds", [])] + ["pets"]
         for key in wanted + ["age_unknown", "sex_m", "sex_f", "sex_x", "sex_unknown"]:
             if key not in keys:
                 problems.append(f"{show(dash)}: language {code!r} misses key {key!r}")

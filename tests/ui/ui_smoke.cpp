@@ -69,6 +69,7 @@ ViewModel sample(Screen s) {
   for (auto s : vocab::kStays) vm.stay_names.emplace_back(s);
   for (auto s : vocab::kSexOrder) vm.sex_codes.emplace_back(s);
   for (auto f : vocab::kPersonFields) vm.person_fields.emplace_back(f);
+  for (auto k : vocab::kPetKinds) vm.pet_kinds.emplace_back(k);
   vm.languages = {{"ja", "日本語"}, {"en", "English"}, {"ko", "한국어"}};
   vm.scan.members = {{"1111111111111111", "髙橋 𠮷男", "タカハシ ヨシオ", "2021-01-20", "infant", true, false},
                      {"2222222222222222", "﨑山 邉子", "サキヤマ ヘンコ", "1990-03-03", "", false, true}};
@@ -76,6 +77,7 @@ ViewModel sample(Screen s) {
   vm.pass.members = vm.scan.members;
   vm.walkin.people[0].name = "ヤマダ";
   vm.walkin.people[0].birth_decade = 1950;
+  vm.walkin.pets = {1, 0, 20};  // the pets page and the review's summary
   vm.done.names = {"髙橋 𠮷男"};
   for (const char* name : {"髙橋 𠮷男", "﨑山 邉子"}) {
     PassVm p{name, "SC:PASS", 21, {}};
@@ -98,8 +100,11 @@ ViewModel sample(Screen s) {
         "corrected",
         "佐藤 花子",
         {{{"needs", "", "infant,allergy"}}, {{"consent", "0", "1"}}, {{"phone", "", "090-1234-5678"}}}}},
-      "tama-01"};
-  vm.staff.person->household_here = 4;  // the whole-household toggle shows
+      "tama-01",
+      4,  // the whole-household toggle shows
+      // pets as stored, and changed (save enabled)
+      {2, 1, 0},
+      {2, 0, 20}};
   // A walk-in and a card of the same person: the differing rows highlighted.
   vm.staff.duplicates = {{vm.staff.results[1],
                           vm.staff.results[0],
@@ -167,7 +172,7 @@ TEST_CASE("every screen and staff tab draws in every language with finger-sized 
     for (const auto& [code, name] : h.tr.languages()) {
       for (Screen s : kAllScreens) {
         for (int tab = 0; tab < (s == Screen::Staff ? kStaffTabCount : 1); ++tab) {
-          for (int step = 0; step < (s == Screen::WalkIn ? 6 : 1); ++step) {
+          for (int step = 0; step < (s == Screen::WalkIn ? kWalkInStepCount : 1); ++step) {
             ViewModel vm = sample(s);
             vm.lang = code;
             vm.staff.tab = static_cast<StaffTab>(tab);
@@ -248,6 +253,10 @@ TEST_CASE("each field's editor and the audit trail draw at every size and langua
         INFO("screen " << size.w << "x" << size.h << ", language " << code << ", editing " << f);
         check_layout(h, vm);
       }
+      vm.staff.edit_field.clear();
+      vm.staff.person->pets_editing = true;  // the household's pets
+      INFO("screen " << size.w << "x" << size.h << ", language " << code << ", editing pets");
+      check_layout(h, vm);
     }
   }
 }

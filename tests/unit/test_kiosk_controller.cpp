@@ -124,6 +124,8 @@ TEST_CASE("the walk-in form registers a family in a few taps", "[kiosk]") {
   k.tap(Intent::ToggleNeed, {}, 2);  // infant
   k.tap(Intent::NextStep);
   k.tap(Intent::SetConsent, {}, 1);
+  CHECK(k.vm().walkin.step == ui::WalkInStep::Pets);  // the household's pets, once
+  k.tap(Intent::NoPets);
   CHECK(k.vm().walkin.step == ui::WalkInStep::Review);
   k.tap(Intent::AddFamilyMember);
   k.tap(Intent::Key, "A");
