@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -34,6 +35,20 @@ struct Kiosk {
   void tap(ui::Intent::Kind k, std::string text = {}, int n = 0) { c->apply(ui::Intent{k, std::move(text), n}); }
   std::int64_t events() { return *store->event_count(); }
   const ui::ViewModel& vm() { return c->vm(); }
+  // One person through the walk-in form, as typed on the kana keyboard,
+  // checked in and back at the welcome.
+  void walk_in(std::initializer_list<const char*> name_keys, int birth_year, const char* sex = "F") {
+    tap(ui::Intent::NoCard);
+    for (const char* key : name_keys) tap(ui::Intent::Key, key);
+    tap(ui::Intent::NextStep);
+    tap(ui::Intent::SetBirthYear, {}, birth_year);
+    tap(ui::Intent::SetSex, sex);
+    tap(ui::Intent::NextStep);
+    tap(ui::Intent::SetConsent, {}, 1);
+    tap(ui::Intent::SubmitWalkIn);
+    REQUIRE(vm().screen == ui::Screen::Done);
+    tap(ui::Intent::Finish);
+  }
 };
 
 }  // namespace shelter::test

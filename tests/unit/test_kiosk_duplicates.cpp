@@ -15,16 +15,7 @@ using ui::Screen;
 
 namespace {
 void walk_in_yamada(Kiosk& k) {
-  k.tap(Intent::NoCard);
-  for (const char* key : {"ヤ", "マ", "ダ", "ハ", "ナ", "コ"}) k.tap(Intent::Key, key);
-  k.tap(Intent::NextStep);
-  k.tap(Intent::SetBirthYear, {}, 1950);
-  k.tap(Intent::SetSex, "F");
-  k.tap(Intent::NextStep);
-  k.tap(Intent::SetConsent, {}, 1);
-  k.tap(Intent::SubmitWalkIn);
-  REQUIRE(k.vm().screen == Screen::Done);
-  k.tap(Intent::Finish);
+  k.walk_in({"ヤ", "マ", "ダ", "ハ", "ナ", "コ"}, 1950);
 }
 
 void sign_in_demo(Kiosk& k) {

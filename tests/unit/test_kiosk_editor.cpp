@@ -33,17 +33,7 @@ void sign_in_and_open_first(Kiosk& k) {
 // A walk-in ヤマダ (1953, F, consent yes), then staff mode signed in as the
 // lead Sato, with her record open.
 void walk_in_and_open(Kiosk& k) {
-  k.tap(Intent::NoCard);
-  for (const char* key : {"ヤ", "マ", "タ", "゛"}) k.tap(Intent::Key, key);
-  k.tap(Intent::NextStep);
-  k.tap(Intent::SetBirthDecade, {}, 1950);
-  k.tap(Intent::SetBirthYear, {}, 1953);
-  k.tap(Intent::SetSex, "F");
-  k.tap(Intent::NextStep);
-  k.tap(Intent::SetConsent, {}, 1);
-  k.tap(Intent::SubmitWalkIn);
-  REQUIRE(k.vm().screen == Screen::Done);
-  k.tap(Intent::Finish);
+  k.walk_in({"ヤ", "マ", "タ", "゛"}, 1953);
   sign_in_and_open_first(k);
 }
 
