@@ -216,19 +216,22 @@ void draw_staff_person(Ui& ui) {
   notice_line(ui);
   if (s.show_history) return history(ui, p);
   if (p.pets_editing) return staff_pets(ui, p);
-  // Two columns of fields, values in words; each opens its editor.
+  // Three columns of fields, so that all ten show at 1280x800: the name of
+  // the field over its value in words; each opens its editor.
   ImGui::BeginChild("fields", ImVec2(0, 0), false);
-  const float half = (ImGui::GetContentRegionAvail().x - gap) / 2;
-  const float text_w = half - 2 * ImGui::GetStyle().FramePadding.x - 4;
+  const float col = (ImGui::GetContentRegionAvail().x - 2 * gap) / 3;
+  const float text_w = col - 2 * ImGui::GetStyle().FramePadding.x - col * 0.04f;
+  ImGui::PushStyleVar(ImGuiStyleVar_ButtonTextAlign, ImVec2(0.04f, 0.5f));
   int i = 0;
   for (const std::string& f : ui.vm.person_fields) {
-    if (i++ % 2) ImGui::SameLine();
+    if (i++ % 3) ImGui::SameLine();
     auto it = p.fields.find(f);
     const std::string value = field_value_text(ui, f, it == p.fields.end() ? "" : it->second);
-    if (button(ui, elide(ui.t("field." + f) + ":  " + value, text_w), std::string("edit:") + f,
-               ImVec2(half, ui.unit * 0.9f)))
+    if (button(ui, elide(ui.t("field." + f), text_w) + "\n" + elide(value, text_w), std::string("edit:") + f,
+               ImVec2(col, ui.unit * 0.9f)))
       ui.emit(Intent::BeginEdit, f);
   }
+  ImGui::PopStyleVar();
   ImGui::EndChild();
 }
 
