@@ -81,7 +81,7 @@ ctest --test-dir "$root/build" --output-on-failure -j"$(nproc)"
 no_leftovers
 echo "== tests under AddressSanitizer + UBSan"
 build "$root/build-asan" -DSHELTER_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 LSAN_OPTIONS=suppressions="$root/tests/sanitizers/lsan.supp" \
   ctest --test-dir "$root/build-asan" --output-on-failure -j"$(nproc)" -LE slow
 no_leftovers
 echo "== fuzzing for ${FUZZ_SECONDS:-60} s per target"
