@@ -50,7 +50,8 @@ TEST_CASE("out, back and leave for the whole household in one step", "[kiosk][st
   CHECK(k.vm().staff.person->household_here == 4);
   auto presence = [&] {
     std::map<std::string, int> n;
-    for (const auto& p : *k.store->persons(PersonQuery{})) ++n[std::string(to_string(p.presence))];
+    auto people = k.store->persons(PersonQuery{});  // kept: a range-for over *temporary would dangle
+    for (const auto& p : *people) ++n[std::string(to_string(p.presence))];
     return n;
   };
   k.tap(Intent::SetPresence, "out");  // only them

@@ -81,14 +81,16 @@ TEST_CASE("the walk-in asks for pets once and writes them on the first person", 
   REQUIRE(events.ok());
   CHECK(events->front().type == EventType::Arrived);
   CHECK(events->front().body.value("pets", "") == "dog=2,cat=0,other=1");
-  for (const auto& e : *k.store->person_events(second.id)) CHECK_FALSE(e.body.contains("pets"));
+  auto second_events = k.store->person_events(second.id);  // kept: a range-for over *temporary would dangle
+  for (const auto& e : *second_events) CHECK_FALSE(e.body.contains("pets"));
   auto c = k.store->counts("tama-01");
   CHECK(c->by_pet["dog"] == 2);
   CHECK(c->by_pet["other"] == 1);
 
   // A household without pets writes none.
   walk_in(k, {"スズキ"}, {});
-  for (const auto& e : *k.store->person_events(find(k, "スズキ").id)) CHECK_FALSE(e.body.contains("pets"));
+  auto suzuki_events = k.store->person_events(find(k, "スズキ").id);
+  for (const auto& e : *suzuki_events) CHECK_FALSE(e.body.contains("pets"));
 }
 
 TEST_CASE("staff change a household's pets on its holder, as the volunteer", "[kiosk][pets]") {
