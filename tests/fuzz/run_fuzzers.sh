@@ -29,7 +29,7 @@ build_target() {
   routes)
     # The whole of core and the server minus its HTTP and PostgreSQL parts.
     server=""
-    for f in routes sync_routes usb_import store sqlite_store auth reports search_rule sign_in_guard; do
+    for f in routes sync_routes usb_import store sqlite_store auth reports search_rule sign_in_guard duplicates_route; do
       server="$server $root/sync/server/$f.cpp"
     done
     $cxx $flags -o "$out/fuzz_routes" "$root/tests/fuzz/fuzz_routes.cpp" $core "$root/sync/protocol.cpp" $server \
