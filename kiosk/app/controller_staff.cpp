@@ -142,15 +142,10 @@ void Controller::set_edit_value(const std::string& value) {
 void Controller::toggle_edit_need(int bit) {
   auto& s = vm_.staff;
   if (s.edit_field != field::kNeeds || bit < 0 || bit >= static_cast<int>(vocab::kNeeds.size())) return;
-  // The list stays in core's order, so that the same needs are the same value.
-  std::vector<std::string> on;
-  for (size_t i = 0; i < vocab::kNeeds.size(); ++i) {
-    const std::string name(vocab::kNeeds[i]);
-    const bool was = ("," + s.edit_value + ",").find("," + name + ",") != std::string::npos;
-    if (was != (static_cast<int>(i) == bit)) on.push_back(name);
-  }
-  s.edit_value.clear();
-  for (const auto& n : on) s.edit_value += (s.edit_value.empty() ? "" : ",") + n;
+  // Through core's bit set, so that the list stays in core's order: the
+  // same needs are the same value.
+  const auto needs = parse_needs(s.edit_value);
+  s.edit_value = needs_to_string(static_cast<std::uint16_t>(needs.value_or(0) ^ (1u << bit)));
 }
 
 void Controller::save_edit() {

@@ -44,13 +44,12 @@ float notice_height(const Ui& ui, float width) {
   return f->CalcTextSizeA(f->FontSize, FLT_MAX, width, text.c_str()).y + ImGui::GetStyle().ItemSpacing.y;
 }
 
-int member_columns(const Ui& ui, size_t count) {
-  (void)ui;
+int member_columns(size_t count) {
   return count > 4 ? 2 : 1;
 }
 
 float member_grid_height(const Ui& ui, size_t count) {
-  const int cols = member_columns(ui, count);
+  const int cols = member_columns(count);
   const float rows = static_cast<float>((count + static_cast<size_t>(cols) - 1) / static_cast<size_t>(cols));
   return rows * (ui.unit + ImGui::GetStyle().ItemSpacing.y);
 }
@@ -58,7 +57,7 @@ float member_grid_height(const Ui& ui, size_t count) {
 void member_grid(Ui& ui, const std::vector<MemberRow>& members, const std::string& id_prefix, Intent::Kind toggle,
                  float height) {
   ImGui::BeginChild(("grid:" + id_prefix).c_str(), ImVec2(0, height), false);
-  const int cols = member_columns(ui, members.size());
+  const int cols = member_columns(members.size());
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const float w = (ImGui::GetContentRegionAvail().x - gap * static_cast<float>(cols - 1)) / static_cast<float>(cols);
   const float text_w = w - 2 * ImGui::GetStyle().FramePadding.x - 4;

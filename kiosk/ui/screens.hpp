@@ -47,7 +47,7 @@ void staff_pets(Ui& ui, const PersonDetail& p);
 // The household's members as toggles (kiosk/ui/members.cpp): one column up
 // to 4, two beyond. member_grid_height is what the grid needs to show every
 // row; pass less and it scrolls.
-int member_columns(const Ui& ui, size_t count);
+int member_columns(size_t count);
 float member_grid_height(const Ui& ui, size_t count);
 void member_grid(Ui& ui, const std::vector<MemberRow>& members, const std::string& id_prefix, Intent::Kind toggle,
                  float height);

@@ -166,12 +166,11 @@ void page_review(Ui& ui) {
   const float sy = ImGui::GetStyle().ItemSpacing.y;
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   const float below = stay_row_height(ui) + notice_height(ui, ImGui::GetContentRegionAvail().x) + ui.unit * 1.3f + sy;
-  const int cols = member_columns(ui, w.people.size());
-  const float rows = static_cast<float>((w.people.size() + static_cast<size_t>(cols) - 1) / static_cast<size_t>(cols));
-  ImGui::BeginChild(
-      "people",
-      ImVec2(0, std::max(ui.unit * 1.1f, std::min(rows * (ui.unit + sy), ImGui::GetContentRegionAvail().y - below))),
-      false);
+  const int cols = member_columns(w.people.size());
+  ImGui::BeginChild("people",
+                    ImVec2(0, std::max(ui.unit * 1.1f, std::min(member_grid_height(ui, w.people.size()),
+                                                                ImGui::GetContentRegionAvail().y - below))),
+                    false);
   const float cw = (ImGui::GetContentRegionAvail().x - gap * static_cast<float>(cols - 1)) / static_cast<float>(cols);
   ImGui::PushFont(ui.fonts.large());
   for (size_t i = 0; i < w.people.size(); ++i) {

@@ -137,8 +137,8 @@ Status Credentials::register_volunteer(const Principal& p, const std::string& na
   bool any_lead = false;
   for (const auto& k : *keys) {
     if (k.key_id == id) {
-      if (k.revoked) return fail("this key of " + k.name + " was revoked");
-      if (k.name == name && k.role == role) return {};  // registered before
+      if (k.revoked) return fail("this key was revoked");  // no name: the reason is logged
+      if (k.name == name && k.role == role) return {};     // registered before
       return fail("this key is registered for another volunteer or role");
     }
     any_lead |= k.role == "lead" && !k.revoked;

@@ -51,6 +51,20 @@ ApiReply serve_enrol(ServerStore& st, std::string_view body, std::int64_t now) {
   return reply;
 }
 
+namespace {
+
+// One volunteer's key registered for device `p`, the same from a sync round
+// and from a USB import. The log line names the key, never the volunteer:
+// names are personal data.
+Status register_and_log(ServerStore& st, const Principal& p, const VolunteerKey& v, std::vector<std::string>& log) {
+  auto registered = st.register_volunteer(p, v);
+  log.push_back("volunteer key " + signing::key_id(v.public_key) + " of shelter " + p.shelter_id + " from device " +
+                p.device_id + (registered ? ": registered" : ": refused: " + registered.error().message));
+  return registered;
+}
+
+}  // namespace
+
 ApiReply serve_volunteers(ServerStore& st, const Principal& p, std::string_view body) {
   if (p.kind != Principal::Kind::Kiosk) return refused(403, "volunteers: only kiosks register volunteers");
   auto request = decode_volunteers_request(body);
@@ -59,10 +73,7 @@ ApiReply serve_volunteers(ServerStore& st, const Principal& p, std::string_view 
   std::vector<VolunteerAnswer> answers;
   ApiReply out;
   for (const auto& v : request->volunteers) {
-    auto st_ = st.register_volunteer(p, v);
-    const std::string id = signing::key_id(v.public_key);
-    out.log.push_back("volunteer key " + id + " of shelter " + p.shelter_id + " from device " + p.device_id +
-                      (st_ ? ": registered" : ": refused: " + st_.error().message));
+    auto st_ = register_and_log(st, p, v, out.log);
     answers.push_back({v.name, v.public_key, st_.ok(), st_ ? "" : st_.error().message});
   }
   out.body = encode(answers);
@@ -206,13 +217,10 @@ Result<PushReply> import_usb_at_server(ServerStore& st, const UsbExport& x, std:
   // The volunteers' keys first, by the rules of POST /v1/volunteers (a
   // lead vouches, or the shelter's first lead), so that their staff events
   // can be checked; a key refused leaves its events refused, with why.
+  std::vector<std::string> log;
   for (const auto& v : x.volunteers)
-    if (auto st_ = st.register_volunteer(as_device, {v.name, v.role, v.public_key, v.vouched_by, v.vouch}); !st_)
-      log_line("import: volunteer key of " + v.name + " at shelter " + x.shelter_id +
-               " refused: " + st_.error().message);
-    else
-      log_line("import: volunteer key " + signing::key_id(v.public_key) + " of shelter " + x.shelter_id +
-               " from device " + x.device_id);
+    (void)register_and_log(st, as_device, {v.name, v.role, v.public_key, v.vouched_by, v.vouch}, log);
+  for (const auto& line : log) log_line("import: " + line);
   PushReply total;
   for (size_t i = 0; i < x.events.size(); i += kMaxBatchEvents) {
     PushRequest req{x.device_id,
