@@ -12,12 +12,25 @@
 
 namespace shelter::camera {
 
+// A frame at 1/8 size (one gray value per 8x8 block): enough to see whether
+// anything moved, at a fraction of a full decode.
+struct Thumbnail {
+  int width = 0;
+  int height = 0;
+  std::vector<std::uint8_t> gray;  // width*height
+};
+
 struct Frame {
   int width = 0;
   int height = 0;
   std::vector<std::uint8_t> gray;  // width*height, for the decoder
   std::vector<std::uint8_t> rgb;   // width*height*3, for the preview; empty: show gray
-  std::uint64_t seq = 0;           // set by the capture thread
+  // An MJPEG frame not decoded yet (gray and rgb empty): the capture thread
+  // decodes it only when the thumbnail shows a change, or for the slow
+  // preview while nothing moves (scanner.hpp).
+  std::vector<std::uint8_t> mjpeg;
+  Thumbnail thumb;        // set by the source for MJPEG frames, else by the capture thread
+  std::uint64_t seq = 0;  // set by the capture thread
   std::chrono::steady_clock::time_point captured{};
 };
 
@@ -56,8 +69,14 @@ Result<std::unique_ptr<FrameSource>> open_replay(const ReplayOptions& options);
 void yuyv_to_gray(const std::uint8_t* yuyv, int width, int height, int stride, std::uint8_t* gray);
 void yuyv_to_rgb(const std::uint8_t* yuyv, int width, int height, int stride, std::uint8_t* rgb);
 // One MJPEG frame (a JPEG that may lack Huffman tables: webcams often omit
-// the standard DHT segment, which is then inserted) -> gray and RGB.
+// the standard DHT segment) -> gray and RGB; clears out.mjpeg.
 Status decode_mjpeg(const std::uint8_t* data, size_t size, Frame& out);
+// Keeps an MJPEG frame undecoded (out.mjpeg) with its 1/8-size gray
+// thumbnail, which also proves the frame decodes; costs a fraction of a full
+// decode. The capture thread calls decode_mjpeg on the frames it keeps.
+Status take_mjpeg(const std::uint8_t* data, size_t size, Frame& out);
+// A decoded gray frame's 8x8 block means.
+void gray_thumbnail(const std::uint8_t* gray, int width, int height, Thumbnail& out);
 // RGB24 -> gray with integer BT.601 weights.
 void rgb_to_gray(const std::uint8_t* rgb, int width, int height, std::uint8_t* gray);
 

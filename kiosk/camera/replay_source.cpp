@@ -1,6 +1,7 @@
-// Plays image files as if they came from a camera, at a fixed rate. Files are
-// decoded once, when the source opens, so playback costs what a real camera
-// costs the decoder and nothing more.
+// Plays image files as if they came from a camera, at a fixed rate. PNG files
+// are decoded once, when the source opens. JPEG files are recorded webcam
+// frames: they are kept compressed and handed over as a webcam's MJPEG
+// frames are (take_mjpeg), so playback costs what a real camera costs.
 #include <algorithm>
 #include <filesystem>
 #include <thread>
@@ -50,10 +51,15 @@ class ReplaySource final : public FrameSource {
     if (due_ < std::chrono::steady_clock::now()) due_ = std::chrono::steady_clock::now() + period_;
     const Frame& f = frames_[index_ % frames_.size()];
     ++index_;
-    out.width = f.width;
-    out.height = f.height;
-    out.gray = f.gray;
-    out.rgb = f.rgb;
+    if (!f.mjpeg.empty()) {
+      if (Status s = take_mjpeg(f.mjpeg.data(), f.mjpeg.size(), out); !s) return s.error();
+    } else {
+      out.width = f.width;
+      out.height = f.height;
+      out.gray = f.gray;
+      out.rgb = f.rgb;
+      out.mjpeg.clear();
+    }
     out.captured = std::chrono::steady_clock::now();
     return true;
   }
@@ -95,12 +101,12 @@ Result<std::unique_ptr<FrameSource>> open_replay(const ReplayOptions& options) {
     std::transform(ext.begin(), ext.end(), ext.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     if (ext != ".png") {
-      // Recorded webcam frames are MJPEG: decoded as the camera's are (colour
-      // preview, Huffman tables supplied when the frame has none).
+      // Recorded webcam frames are MJPEG: checked once here (at 1/8 size,
+      // which reads every bit of the frame), then played as the camera's are.
       auto bytes = read_file_bytes(f.string(), 64u << 20);
       if (!bytes) return bytes.error().context("replay");
-      if (auto st = decode_mjpeg(reinterpret_cast<const std::uint8_t*>(bytes->data()), bytes->size(), frame); !st)
-        return st.error().context("replay " + f.string());
+      const auto* data = reinterpret_cast<const std::uint8_t*>(bytes->data());
+      if (auto st = take_mjpeg(data, bytes->size(), frame); !st) return st.error().context("replay " + f.string());
       frames.push_back(std::move(frame));
       continue;
     }

@@ -5,7 +5,7 @@
 namespace shelter::camera {
 
 Scanner::Scanner(SourceFactory factory, Options options, std::function<void()> wake)
-    : factory_(std::move(factory)), options_(options), wake_(std::move(wake)) {}
+    : factory_(std::move(factory)), options_(options), wake_(std::move(wake)), gate_(options.motion) {}
 
 Scanner::~Scanner() {
   stop();
@@ -46,6 +46,7 @@ void Scanner::capture_loop() {
   std::unique_ptr<FrameSource> source;
   auto delay = options_.reopen_delay;
   std::uint64_t seq = 0;
+  std::shared_ptr<Frame> frame;
   auto next_look = steady_clock::now() + options_.poll_every;
   while (running_) {
     if (!source) {
@@ -79,7 +80,9 @@ void Scanner::capture_loop() {
         continue;
       }
     }
-    auto frame = std::make_shared<Frame>();
+    // Reused while the gate holds frames back: a 720p frame's buffers are
+    // megabytes, and fresh ones each time would fault in new pages.
+    if (!frame) frame = std::make_shared<Frame>();
     auto got = source->next(*frame, std::chrono::milliseconds(100));
     if (!got) {
       source.reset();
@@ -90,16 +93,37 @@ void Scanner::capture_loop() {
       continue;
     }
     if (!*got) continue;
+    if (!admit(*frame)) continue;
+    if (!frame->mjpeg.empty()) {
+      // A frame whose thumbnail decoded but whose full decode fails is
+      // skipped, as the source skips frames that do not decode at all.
+      if (!decode_mjpeg(frame->mjpeg.data(), frame->mjpeg.size(), *frame)) continue;
+    }
     frame->seq = ++seq;
     if (frame->captured == std::chrono::steady_clock::time_point{}) frame->captured = std::chrono::steady_clock::now();
     {
       std::lock_guard lock(mu_);
       newest_ = std::move(frame);
-      ++stats_.frames;
+      ++stats_.shown;
     }
+    frame.reset();
     frame_cv_.notify_one();
     if (wake_) wake_();
   }
+}
+
+bool Scanner::admit(Frame& frame) {
+  if (frame.mjpeg.empty()) gray_thumbnail(frame.gray.data(), frame.width, frame.height, frame.thumb);
+  const auto now = std::chrono::steady_clock::now();
+  const auto found_at = std::chrono::steady_clock::time_point(
+      std::chrono::steady_clock::duration(last_found_.load(std::memory_order_relaxed)));
+  if (found_at != std::chrono::steady_clock::time_point{}) gate_.touch(found_at);
+  const bool admitted = !options_.gate_frames || gate_.admit(frame.thumb, now);
+  std::lock_guard lock(mu_);
+  ++stats_.frames;
+  stats_.moving = gate_.active();
+  if (!admitted) ++stats_.held_back;
+  return admitted;
 }
 
 void Scanner::decode_loop() {
@@ -136,6 +160,7 @@ void Scanner::decode_loop() {
         d.captured = frame->captured;
         d.decoded = t1;
         outline_ = d;
+        last_found_.store(t1.time_since_epoch().count(), std::memory_order_relaxed);
         const bool repeat = d.text == last_text_ && t1 - last_seen_ < options_.repeat_after;
         last_text_ = d.text;
         last_seen_ = t1;

@@ -23,6 +23,7 @@
 
 #include "core/qr_image.hpp"
 #include "kiosk/camera/frame_source.hpp"
+#include "kiosk/camera/motion.hpp"
 
 namespace shelter::camera {
 
@@ -45,9 +46,12 @@ struct CameraEvent {
 };
 
 struct ScannerStats {
-  std::uint64_t frames = 0;   // captured
-  std::uint64_t decoded = 0;  // frames the decoder looked at
-  std::uint64_t found = 0;    // detections reported (after de-duplication)
+  std::uint64_t frames = 0;     // captured
+  std::uint64_t held_back = 0;  // captured but not decoded: nothing moved (motion.hpp)
+  std::uint64_t shown = 0;      // decoded and handed to the preview and the QR decoder
+  bool moving = false;          // full speed: something moved or a code was seen lately
+  std::uint64_t decoded = 0;    // frames the decoder looked at
+  std::uint64_t found = 0;      // detections reported (after de-duplication)
   double last_decode_ms = 0;
   std::string camera;  // describe() of the open source, or the last error
   CameraState state = CameraState::Starting;
@@ -70,6 +74,10 @@ class Scanner {
     std::function<bool()> present{};
     std::chrono::milliseconds poll_every{500};
     std::string absent_text = "camera not connected";  // the event's text while it is not there
+    // Decode only frames that differ from the last one decoded, plus a slow
+    // preview while nothing moves (motion.hpp). false: every frame.
+    bool gate_frames = true;
+    MotionGate::Options motion{};
   };
 
   Scanner(SourceFactory factory, Options options, std::function<void()> wake);
@@ -96,6 +104,8 @@ class Scanner {
  private:
   void capture_loop();
   void decode_loop();
+  // The motion gate's verdict on a captured frame (capture thread).
+  bool admit(Frame& frame);
   bool present() const { return !options_.present || options_.present(); }
   // Records the camera's state and posts an event if it changed (locks mu_).
   void set_state(CameraState state, const std::string& text);
@@ -117,6 +127,9 @@ class Scanner {
   std::chrono::steady_clock::time_point last_seen_{};
   ScannerStats stats_;
 
+  MotionGate gate_;  // capture thread only
+  // When the decoder last found a code (steady_clock ticks): keeps full speed.
+  std::atomic<std::int64_t> last_found_{0};
   std::atomic<bool> running_{false};
   std::thread capture_, decoder_;
 };

@@ -241,7 +241,7 @@ class V4l2Source final : public FrameSource {
     } else if (used == 0) {
       bad = "empty frame";
     } else if (is_jpeg(format_)) {
-      Status s = decode_mjpeg(data, used, out);
+      Status s = take_mjpeg(data, used, out);
       if (!s) bad = s.error().message;
     } else {
       const size_t need = stride_ * static_cast<size_t>(height_ - 1) + static_cast<size_t>(width_) * 2;
@@ -251,6 +251,7 @@ class V4l2Source final : public FrameSource {
         const size_t pixels = static_cast<size_t>(width_) * static_cast<size_t>(height_);
         out.width = width_;
         out.height = height_;
+        out.mjpeg.clear();
         out.gray.resize(pixels);
         out.rgb.resize(pixels * 3);
         yuyv_to_gray(data, width_, height_, static_cast<int>(stride_), out.gray.data());

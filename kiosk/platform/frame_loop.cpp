@@ -171,6 +171,7 @@ void run_frame_loop(Window& window, Controller& controller, camera::Scanner& sca
     s["frames_drawn"] = drawn;
     const auto st = scanner.stats();
     s["camera_frames"] = st.frames;
+    s["frames_held_back"] = st.held_back;
     s["frames_decoded"] = st.decoded;
     s["last_decode_ms"] = st.last_decode_ms;
     (void)write_file_atomic(options.stats_file, s.dump(2), 0644);

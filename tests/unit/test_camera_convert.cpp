@@ -266,8 +266,14 @@ TEST_CASE("decode_mjpeg rejects what is not a usable JPEG", "[camera]") {
     }
   }
   SECTION("larger than 8192x8192") {
-    std::vector<std::uint8_t> rgb(8193 * 8 * 3, 128);
-    const auto jpeg = encode_jpeg(rgb, 8193, 8, 50);
+    // A small frame whose SOF0 header claims 8193 pixels across: refused on
+    // the header, before anything that size is allocated.
+    auto jpeg = encode_jpeg(test_picture(16, 8), 16, 8, 50);
+    size_t sof = 2;
+    while (sof + 9 < jpeg.size() && !(jpeg[sof] == 0xFF && jpeg[sof + 1] == 0xC0)) ++sof;
+    REQUIRE(sof + 9 < jpeg.size());
+    jpeg[sof + 7] = 8193 >> 8;
+    jpeg[sof + 8] = 8193 & 0xFF;
     Status s = decode_mjpeg(jpeg.data(), jpeg.size(), f);
     REQUIRE_FALSE(s.ok());
     CHECK_THAT(s.error().message, Catch::Contains("8192"));

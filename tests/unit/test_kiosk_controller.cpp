@@ -377,8 +377,13 @@ TEST_CASE("the replay source explains what it cannot play", "[camera]") {
   camera::Frame f;
   CHECK(*(*src)->next(f, std::chrono::milliseconds(100)));
   CHECK(f.width > 0);
-  CHECK(f.rgb.size() == static_cast<size_t>(f.width) * f.height * 3);  // JPEG frames keep their colour
-  CHECK_FALSE(*(*src)->next(f, std::chrono::milliseconds(20)));        // played once
+  // JPEG frames come as a webcam's MJPEG: undecoded, with a thumbnail; the
+  // capture thread decodes them in colour.
+  REQUIRE_FALSE(f.mjpeg.empty());
+  CHECK(f.thumb.width == (f.width + 7) / 8);
+  REQUIRE(camera::decode_mjpeg(f.mjpeg.data(), f.mjpeg.size(), f).ok());
+  CHECK(f.rgb.size() == static_cast<size_t>(f.width) * f.height * 3);
+  CHECK_FALSE(*(*src)->next(f, std::chrono::milliseconds(20)));  // played once
 }
 
 TEST_CASE("the commented example kiosk config loads as it ships", "[kiosk]") {
