@@ -1,7 +1,12 @@
 // Reading QR codes from gray pictures with ZXing-C++ 1.4, and the passes
-// that help it with what real cameras and photos give: see QrReader.
+// that help it with what real cameras and photos give (qr_read_prep.hpp).
+// The order of the passes and which of them the live path takes come from
+// measuring each pass alone on tests/data/qr_set (docs/performance.md):
+// cheap passes that read many codes first, rare rescues last.
 #include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <vector>
 
 // ZXing 1.4: make Result::text() return UTF-8 std::string (the next API).
@@ -9,20 +14,33 @@
 #include <ReadBarcode.h>
 
 #include "core/qr_image.hpp"
+#include "core/qr_read_prep.hpp"
 
 namespace shelter::qrimage {
 
 namespace {
 
-std::vector<Found> zxing_read(const std::uint8_t* gray, int w, int h, int stride, ZXing::Binarizer binarizer,
-                              bool try_harder = true) {
+using prep::Gray;
+using prep::View;
+
+// Where a prepared picture sits in the original: scale, then offset.
+struct Placement {
+  float scale = 1;
+  int dx = 0, dy = 0;
+  // ZXing 1.4 also scans smaller copies of a large picture; pointless for
+  // one that was doubled to make its modules larger.
+  bool downscale = true;
+};
+
+std::vector<Found> zxing_read(View v, ZXing::Binarizer binarizer, bool try_harder, Placement at = {}) {
   ZXing::DecodeHints hints;
   hints.setFormats(ZXing::BarcodeFormat::QRCode);
   hints.setTryHarder(try_harder);
   hints.setTryRotate(try_harder);
   hints.setBinarizer(binarizer);
   hints.setMaxNumberOfSymbols(8);
-  ZXing::ImageView view(gray, w, h, ZXing::ImageFormat::Lum, stride);
+  hints.setTryDownscale(at.downscale);
+  ZXing::ImageView view(v.px, v.width, v.height, ZXing::ImageFormat::Lum, v.stride);
   std::vector<Found> out;
   for (const auto& r : ZXing::ReadBarcodes(view, hints)) {
     if (!r.isValid()) continue;
@@ -30,127 +48,150 @@ std::vector<Found> zxing_read(const std::uint8_t* gray, int w, int h, int stride
     f.text = r.text();
     const auto& pos = r.position();
     for (int i = 0; i < 4; ++i) {
-      f.x[i] = pos[i].x;
-      f.y[i] = pos[i].y;
+      f.x[i] = static_cast<int>(static_cast<float>(pos[i].x) * at.scale) + at.dx;
+      f.y[i] = static_cast<int>(static_cast<float>(pos[i].y) * at.scale) + at.dy;
     }
     out.push_back(std::move(f));
   }
   return out;
 }
 
-// Stretches the darkest..brightest 1% range to 0..255: dim webcam frames.
-std::vector<std::uint8_t> stretch_contrast(const std::uint8_t* gray, int w, int h, int stride) {
-  std::size_t hist[256] = {};
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) ++hist[gray[static_cast<size_t>(y) * stride + x]];
-  const std::size_t total = static_cast<std::size_t>(w) * h, cut = total / 100;
-  int lo = 0, hi = 255;
-  for (std::size_t acc = 0; lo < 255 && (acc += hist[lo]) <= cut;) ++lo;
-  for (std::size_t acc = 0; hi > 0 && (acc += hist[hi]) <= cut;) --hi;
-  std::vector<std::uint8_t> out(total);
-  const int range = std::max(1, hi - lo);
-  for (int y = 0; y < h; ++y)
-    for (int x = 0; x < w; ++x) {
-      int v = (gray[static_cast<size_t>(y) * stride + x] - lo) * 255 / range;
-      out[static_cast<size_t>(y) * w + x] = static_cast<std::uint8_t>(std::clamp(v, 0, 255));
-    }
-  return out;
+constexpr auto kLocal = ZXing::Binarizer::LocalAverage;
+constexpr auto kGlobal = ZXing::Binarizer::GlobalHistogram;
+// For pictures that are already black and white (local_threshold's).
+constexpr auto kFixed = ZXing::Binarizer::FixedThreshold;
+
+// The local-mean window: about a card's module size at arm's length, more
+// in larger pictures.
+int threshold_radius(View v) {
+  return std::clamp(std::min(v.width, v.height) / 24, 8, 60);
 }
 
-std::vector<std::uint8_t> double_size(const std::uint8_t* gray, int w, int h, int stride) {
-  const int dw = w * 2, dh = h * 2;
-  std::vector<std::uint8_t> out(static_cast<size_t>(dw) * dh);
-  for (int y = 0; y < dh; ++y)
-    for (int x = 0; x < dw; ++x)
-      out[static_cast<size_t>(y) * dw + x] = gray[static_cast<size_t>(y / 2) * stride + x / 2];
-  return out;
-}
+// The picture at half size, made once and shared by the passes that use it.
+class Halved {
+ public:
+  explicit Halved(View src) : src_(src) {}
+  View view() {
+    if (!half_) half_ = prep::half(src_);
+    return View::of(*half_);
+  }
 
-void scale_corners(std::vector<Found>& found, float by) {
-  for (auto& f : found)
-    for (int i = 0; i < 4; ++i) {
-      f.x[i] = static_cast<int>(static_cast<float>(f.x[i]) * by);
-      f.y[i] = static_cast<int>(static_cast<float>(f.y[i]) * by);
-    }
-}
+ private:
+  View src_;
+  std::optional<Gray> half_;
+};
 
-std::vector<std::uint8_t> half_size(const std::uint8_t* gray, int w, int h, int stride) {
-  const int hw = w / 2, hh = h / 2;
-  std::vector<std::uint8_t> out(static_cast<size_t>(hw) * hh);
-  for (int y = 0; y < hh; ++y)
-    for (int x = 0; x < hw; ++x) {
-      const std::uint8_t* p = gray + static_cast<size_t>(2 * y) * stride + 2 * x;
-      out[static_cast<size_t>(y) * hw + x] =
-          static_cast<std::uint8_t>((p[0] + p[1] + p[stride] + p[stride + 1] + 2) / 4);
-    }
-  return out;
+// Halving helps only where the picture is large enough to keep a code's
+// modules at 2 px or more.
+bool halvable(View v) {
+  return v.width >= 480 && v.height >= 360;
 }
 
 }  // namespace
 
 std::vector<Found> QrReader::read(const std::uint8_t* gray, int width, int height, int stride) const {
   if (!gray || width <= 0 || height <= 0 || stride < width) return {};
-  auto found = zxing_read(gray, width, height, stride, ZXing::Binarizer::LocalAverage);
-  if (!found.empty()) return found;
-  auto stretched = stretch_contrast(gray, width, height, stride);
-  found = zxing_read(stretched.data(), width, height, width, ZXing::Binarizer::GlobalHistogram);
-  if (!found.empty()) return found;
-  if (width >= 64 && height >= 64) {
-    auto half = half_size(stretched.data(), width, height, width);
-    found = zxing_read(half.data(), width / 2, height / 2, width / 2, ZXing::Binarizer::LocalAverage);
-    scale_corners(found, 2);
-    if (!found.empty()) return found;
-  }
-  // Small codes in small pictures: modules of one or two pixels.
-  if (static_cast<long>(width) * height <= 1'000'000) {
-    auto twice = double_size(stretched.data(), width, height, width);
-    found = zxing_read(twice.data(), width * 2, height * 2, width * 2, ZXing::Binarizer::LocalAverage);
-    scale_corners(found, 0.5f);
-  }
-  return found;
+  const View src{gray, width, height, stride};
+  Halved halved(src);
+  const bool halve = halvable(src);
+  const Placement from_half{2, 0, 0};
+  // Each pass returns what it found; the first that finds anything wins.
+  const std::function<std::vector<Found>()> passes[] = {
+      // Large codes, and noise averaged away: about a millisecond.
+      [&] { return halve ? zxing_read(halved.view(), kLocal, false, from_half) : std::vector<Found>{}; },
+      // A global threshold: clean prints, strong blur.
+      [&] { return zxing_read(src, kFixed, true); },
+      // Light on dark (phone screens in dark mode).
+      [&] {
+        if (!halve) return std::vector<Found>{};
+        const Gray inv = prep::invert(halved.view());
+        return zxing_read(View::of(inv), kLocal, false, from_half);
+      },
+      // Full size: small and tilted codes.
+      [&] { return zxing_read(src, kLocal, true); },
+      [&] {
+        const Gray inv = prep::invert(src);
+        return zxing_read(View::of(inv), kLocal, true);
+      },
+      // A wider local mean than ZXing's: glare, uneven light, screens.
+      [&] {
+        const Gray bw = prep::local_threshold(src, threshold_radius(src), 90);
+        return zxing_read(View::of(bw), kFixed, true);
+      },
+      // Blurred, then halved: sensor noise and a screen's pixel grid.
+      [&] {
+        if (!halve) return std::vector<Found>{};
+        const Gray smooth = prep::half(View::of(prep::box_blur(src, 2)));
+        return zxing_read(View::of(smooth), kLocal, false, from_half);
+      },
+      // Dim or low-contrast pictures.
+      [&] {
+        const Gray stretched = prep::stretch(src);
+        return zxing_read(View::of(stretched), kGlobal, true);
+      },
+      [&] {
+        const Gray smooth = prep::box_blur(src, 1);
+        return zxing_read(View::of(smooth), kLocal, true);
+      },
+      // Codes of about 2 px per module: doubled (bilinear), in pictures
+      // small enough for that to stay cheap.
+      [&] {
+        if (static_cast<long>(width) * height > 1'300'000) return std::vector<Found>{};
+        const Gray big = prep::twice(src);
+        return zxing_read(View::of(big), kLocal, false, Placement{0.5f, 0, 0, false});
+      },
+  };
+  for (const auto& pass : passes)
+    if (auto found = pass(); !found.empty()) return found;
+  return {};
 }
 
 std::vector<Found> QrReader::read_frame(const std::uint8_t* gray, int width, int height, int stride,
                                         std::uint64_t frame_index) const {
   if (!gray || width <= 0 || height <= 0 || stride < width) return {};
+  const View src{gray, width, height, stride};
   // In a large frame a card held up to the camera has modules of several
   // pixels: a fast pass at half size finds it in about a millisecond.
   const bool large = width >= 960 && height >= 540;
-  std::vector<std::uint8_t> half;
+  Halved halved(src);
+  const Placement from_half{2, 0, 0};
   if (large) {
-    half = half_size(gray, width, height, stride);
-    auto found = zxing_read(half.data(), width / 2, height / 2, width / 2, ZXing::Binarizer::LocalAverage, false);
-    scale_corners(found, 2);
+    auto found = zxing_read(halved.view(), kLocal, false, from_half);
     if (!found.empty()) return found;
   }
-  // Then one harder pass, a different one on each frame, so that three
-  // consecutive frames try them all within the time budget.
-  std::vector<Found> found;
-  switch (frame_index % 3) {
+  // Then one harder pass, a different one on each frame, so that six
+  // consecutive frames (a fifth of a second) try them all within the budget
+  // of a few milliseconds a frame.
+  const View work = large ? halved.view() : src;
+  const Placement back = large ? from_half : Placement{};
+  switch (frame_index % 6) {
     case 0:  // full size: small or distant codes
-      found = zxing_read(gray, width, height, stride, ZXing::Binarizer::LocalAverage, !large);
-      break;
-    case 1: {  // stretched contrast, another binarizer: dim light, glare
-      if (large) {
-        auto stretched = stretch_contrast(half.data(), width / 2, height / 2, width / 2);
-        found =
-            zxing_read(stretched.data(), width / 2, height / 2, width / 2, ZXing::Binarizer::GlobalHistogram, false);
-        scale_corners(found, 2);
-      } else {
-        auto stretched = stretch_contrast(gray, width, height, stride);
-        found = zxing_read(stretched.data(), width, height, width, ZXing::Binarizer::GlobalHistogram, false);
-      }
-      break;
+      return zxing_read(src, kLocal, !large);
+    case 1: {  // light on dark: a phone in dark mode
+      const Gray inv = prep::invert(work);
+      return zxing_read(View::of(inv), kLocal, !large, back);
     }
-    default:  // try harder (tilted, partly covered)
-      if (large) {
-        found = zxing_read(half.data(), width / 2, height / 2, width / 2, ZXing::Binarizer::LocalAverage, true);
-        scale_corners(found, 2);
-      } else {
-        found = zxing_read(gray, width, height, stride, ZXing::Binarizer::LocalAverage, true);
-      }
+    case 2:  // a global threshold: motion blur, clean prints
+      return zxing_read(src, kFixed, !large);
+    case 3: {  // a wide local mean: glare, uneven light, a screen
+      const Gray bw = prep::local_threshold(work, threshold_radius(work), 90);
+      return zxing_read(View::of(bw), kFixed, !large, back);
+    }
+    case 4: {
+      // Codes of about 2 px per module: one part of the frame doubled, the
+      // four quarters and the centre in turn.
+      const int tile = static_cast<int>((frame_index / 6) % 5);
+      const int tw = width / 2, th = height / 2;
+      const int tx = tile == 4 ? width / 4 : (tile % 2) * (width - tw);
+      const int ty = tile == 4 ? height / 4 : (tile / 2) * (height - th);
+      const Gray big = prep::twice(src.crop(tx, ty, tw, th));
+      return zxing_read(View::of(big), kLocal, false, Placement{0.5f, tx, ty, false});
+    }
+    default: {  // dim light: stretched contrast, another binarizer
+      const Gray stretched = prep::stretch(work);
+      return zxing_read(View::of(stretched), kGlobal, false, back);
+    }
   }
-  return found;
 }
 
 }  // namespace shelter::qrimage

@@ -1,0 +1,38 @@
+#pragma once
+// Picture preparations that help ZXing read what cameras and photos give:
+// halving (noise, large codes), inverting (light-on-dark phone screens),
+// blurring (noise, a screen's pixel grid), doubling (codes of 2 px per
+// module), stretching contrast (dim light) and a local-mean threshold with a
+// window wider than ZXing's own (glare, uneven light). Integer math over
+// 8-bit gray; each returns a new, tightly packed picture.
+#include <cstdint>
+#include <vector>
+
+namespace shelter::qrimage::prep {
+
+struct Gray {
+  int width = 0;
+  int height = 0;
+  std::vector<std::uint8_t> px;  // width*height
+};
+
+// A view of someone else's pixels, rows `stride` apart.
+struct View {
+  const std::uint8_t* px = nullptr;
+  int width = 0;
+  int height = 0;
+  int stride = 0;
+  static View of(const Gray& g) { return {g.px.data(), g.width, g.height, g.width}; }
+  View crop(int x, int y, int w, int h) const { return {px + static_cast<long>(y) * stride + x, w, h, stride}; }
+};
+
+Gray half(View v);                  // 2x2 means
+Gray twice(View v);                 // bilinear, 2x each way
+Gray invert(View v);                // 255 - v
+Gray box_blur(View v, int radius);  // mean over (2r+1)^2, edges clamped
+Gray stretch(View v);               // darkest..brightest 1% to 0..255
+// 0 where a pixel is darker than `percent` % of the mean of the
+// (2r+1)^2 window around it, else 255.
+Gray local_threshold(View v, int radius, int percent);
+
+}  // namespace shelter::qrimage::prep
