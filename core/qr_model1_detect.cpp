@@ -159,7 +159,8 @@ void add_candidate(const Bitmap& bm, std::vector<Finder>& finders, int end_x, in
   const double module = (vertical + horizontal) / 14.0;
   if (std::abs(vertical - horizontal) > 0.5 * std::max(vertical, horizontal)) return;
   for (Finder& f : finders) {
-    if (distance(f.centre, c) < 2 * f.module && std::abs(f.module - module) < 0.5 * f.module) {
+    const double dx = f.centre.x - c.x, dy = f.centre.y - c.y, near = 2 * f.module;
+    if (dx * dx + dy * dy < near * near && std::abs(f.module - module) < 0.5 * f.module) {
       const double n = f.hits;
       f.centre = {(f.centre.x * n + c.x) / (n + 1), (f.centre.y * n + c.y) / (n + 1)};
       f.module = (f.module * n + module) / (n + 1);
@@ -248,24 +249,44 @@ bool sample(const Bitmap& bm, const Grid& grid, int mx, int my, bool* dark) {
   return true;
 }
 
-// The format information near the top-left finder, checked before the
-// costly sampling: most candidate grids (and every Model 2 code) stop here.
+// Both copies of the format information, checked before the costly
+// sampling: they sit next to the finders, so a rough grid reads them, and
+// most candidate grids (and every Model 2 code) stop here.
 bool format_plausible(const Bitmap& bm, const Grid& grid) {
-  std::uint32_t bits = 0;
-  auto add = [&](int x, int y) {
+  std::uint32_t copy1 = 0, copy2 = 0;
+  auto add = [&](std::uint32_t& bits, int x, int y) {
     bool d = false;
     if (!sample(bm, grid, x, y, &d)) return false;
     bits = (bits << 1) | (d ? 1u : 0u);
     return true;
   };
-  for (int x = 0; x <= 5; ++x)
-    if (!add(x, 8)) return false;
-  if (!add(7, 8) || !add(8, 8) || !add(8, 7)) return false;
-  for (int y = 5; y >= 0; --y)
-    if (!add(8, y)) return false;
-  for (int d = 0; d < 32; ++d)
-    if (std::popcount(bits ^ model1::format_bits(d >> 3, d & 7) ^ model1::kFormatMask) <= 3) return true;
+  bool inside = true;
+  for (int x = 0; x <= 5; ++x) inside = inside && add(copy1, x, 8);
+  inside = inside && add(copy1, 7, 8) && add(copy1, 8, 8) && add(copy1, 8, 7);
+  for (int y = 5; y >= 0; --y) inside = inside && add(copy1, 8, y);
+  for (int y = grid.size - 1; y >= grid.size - 7; --y) inside = inside && add(copy2, 8, y);
+  for (int x = grid.size - 8; x < grid.size; ++x) inside = inside && add(copy2, x, 8);
+  if (!inside) return false;
+  // One copy may be damaged, but then the other must be close.
+  for (int d = 0; d < 32; ++d) {
+    const std::uint32_t code = model1::format_bits(d >> 3, d & 7) ^ model1::kFormatMask;
+    const int d1 = std::popcount(copy1 ^ code), d2 = std::popcount(copy2 ^ code);
+    if (std::min(d1, d2) <= 2 && d1 + d2 <= 6) return true;
+  }
   return false;
+}
+
+// Modules of both timing patterns that alternate as they should. Their
+// spacing shows the perspective along the top and left edges, which the
+// unseen fourth corner sets.
+int timing_score(const Bitmap& bm, const Grid& grid) {
+  int right = 0;
+  for (int i = 8; i < grid.size - 8; ++i) {
+    bool row = false, column = false;
+    if (!sample(bm, grid, i, 6, &row) || !sample(bm, grid, 6, i, &column)) return -1;
+    right += (row == (i % 2 == 0)) + (column == (i % 2 == 0));
+  }
+  return right;
 }
 
 std::optional<std::string> sample_and_decode(const Bitmap& bm, const Grid& grid) {
@@ -279,42 +300,93 @@ std::optional<std::string> sample_and_decode(const Bitmap& bm, const Grid& grid)
   return decode_modules(modules, grid.size);
 }
 
+// Where the fourth finder would be. Under perspective a finder's module
+// size is inversely proportional to the projective weight w at it, and
+// w * position is affine in the symbol's coordinates, so
+// BR = sum(+-p_i / m_i) / sum(+-1 / m_i) over TR, BL and (minus) TL.
+Point fourth_corner(const Finder& tl, const Finder& tr, const Finder& bl) {
+  const double wtl = 1 / tl.module, wtr = 1 / tr.module, wbl = 1 / bl.module;
+  const double w = wtr + wbl - wtl;
+  if (w <= 0.2 * wtl) return {tr.centre.x + bl.centre.x - tl.centre.x, tr.centre.y + bl.centre.y - tl.centre.y};
+  return {(tr.centre.x * wtr + bl.centre.x * wbl - tl.centre.x * wtl) / w,
+          (tr.centre.y * wtr + bl.centre.y * wbl - tl.centre.y * wtl) / w};
+}
+
+Found found_at(const Grid& grid, std::string text) {
+  Found f;
+  f.text = std::move(text);
+  const Point corners[4] = {grid.module_to_image(0, 0), grid.module_to_image(grid.size, 0),
+                            grid.module_to_image(grid.size, grid.size), grid.module_to_image(0, grid.size)};
+  for (int k = 0; k < 4; ++k) {
+    f.x[k] = static_cast<int>(std::lround(corners[k].x));
+    f.y[k] = static_cast<int>(std::lround(corners[k].y));
+  }
+  return f;
+}
+
 // Three finders as top-left, top-right, bottom-left: tries each plausible
 // size and, as Model 1 has no alignment pattern to fix perspective, nudges
 // the unseen fourth corner until the Reed-Solomon check holds.
-std::optional<Found> try_triple(const Bitmap& bm, Point tl, Point tr, Point bl, double module) {
+std::optional<Found> try_triple(const Bitmap& bm, const Finder& ftl, const Finder& ftr, const Finder& fbl) {
+  const Point tl = ftl.centre, tr = ftr.centre, bl = fbl.centre;
+  const double module = (ftl.module + ftr.module + fbl.module) / 3;
   const double across = (distance(tl, tr) + distance(tl, bl)) / (2 * module) + 7;
   const int nearest = static_cast<int>(std::lround((across - 17) / 4.0));
+  const Point affine{tr.x + bl.x - tl.x, tr.y + bl.y - tl.y};
+  const Point perspective = fourth_corner(ftl, ftr, fbl);
+  std::vector<Point> starts{perspective};
+  if (distance(affine, perspective) > module / 2) starts.push_back(affine);
+  // Offsets of the fourth corner in modules, nearest first.
+  std::vector<std::pair<double, double>> offsets;
+  for (int i = -4; i <= 4; ++i)
+    for (int j = -4; j <= 4; ++j) offsets.emplace_back(i * 0.5, j * 0.5);
+  std::stable_sort(offsets.begin(), offsets.end(), [](auto a, auto b) {
+    return a.first * a.first + a.second * a.second < b.first * b.first + b.second * b.second;
+  });
   for (int version : {nearest, nearest - 1, nearest + 1}) {
     if (version < model1::kMinVersion || version > model1::kMaxVersion) continue;
     Grid grid;
     grid.size = size_of(version);
-    const Point br{tr.x + bl.x - tl.x, tr.y + bl.y - tl.y};
-    grid.projection = Projection::square_to(tl, tr, br, bl);
-    if (!format_plausible(bm, grid)) continue;
-    // Offsets of the fourth corner in modules, nearest first.
-    std::vector<std::pair<double, double>> offsets;
-    for (int i = -4; i <= 4; ++i)
-      for (int j = -4; j <= 4; ++j) offsets.emplace_back(i * 0.5, j * 0.5);
-    std::stable_sort(offsets.begin(), offsets.end(), [](auto a, auto b) {
-      return a.first * a.first + a.second * a.second < b.first * b.first + b.second * b.second;
-    });
     const Point ux{(tr.x - tl.x) / (grid.size - 7), (tr.y - tl.y) / (grid.size - 7)};
     const Point uy{(bl.x - tl.x) / (grid.size - 7), (bl.y - tl.y) / (grid.size - 7)};
-    for (auto [ox, oy] : offsets) {
-      const Point moved{br.x + ox * ux.x + oy * uy.x, br.y + ox * ux.y + oy * uy.y};
-      grid.projection = Projection::square_to(tl, tr, moved, bl);
-      if (auto text = sample_and_decode(bm, grid)) {
-        Found f;
-        f.text = *text;
-        const Point corners[4] = {grid.module_to_image(0, 0), grid.module_to_image(grid.size, 0),
-                                  grid.module_to_image(grid.size, grid.size), grid.module_to_image(0, grid.size)};
-        for (int k = 0; k < 4; ++k) {
-          f.x[k] = static_cast<int>(std::lround(corners[k].x));
-          f.y[k] = static_cast<int>(std::lround(corners[k].y));
+    auto grid_to = [&](Point br) {
+      Grid g = grid;
+      g.projection = Projection::square_to(tl, tr, br, bl);
+      return g;
+    };
+    auto moved = [&](Point br, double ox, double oy) {
+      return Point{br.x + ox * ux.x + oy * uy.x, br.y + ox * ux.y + oy * uy.y};
+    };
+    std::vector<Point> tried;
+    for (const Point& start : starts) {
+      if (!format_plausible(bm, grid_to(start))) continue;
+      // Climb the timing patterns' agreement, in ever smaller steps.
+      Point br = start;
+      int score = timing_score(bm, grid_to(br));
+      for (double step : {2.0, 1.0, 0.5, 0.25})
+        for (int round = 0; round < 12; ++round) {
+          Point best = br;
+          int best_score = score;
+          for (int i = -1; i <= 1; ++i)
+            for (int j = -1; j <= 1; ++j) {
+              if (i == 0 && j == 0) continue;
+              const Point p = moved(br, i * step, j * step);
+              const int s = timing_score(bm, grid_to(p));
+              if (s > best_score) {
+                best = p;
+                best_score = s;
+              }
+            }
+          if (best_score == score) break;
+          br = best;
+          score = best_score;
         }
-        return f;
-      }
+      if (score < 2 * (grid.size - 16) * 3 / 4) continue;
+      if (std::any_of(tried.begin(), tried.end(), [&](Point p) { return distance(p, br) < module / 4; })) continue;
+      tried.push_back(br);
+      for (auto [ox, oy] : offsets)
+        if (auto text = sample_and_decode(bm, grid_to(moved(br, ox, oy))))
+          return found_at(grid_to(moved(br, ox, oy)), std::move(*text));
     }
   }
   return std::nullopt;
@@ -338,7 +410,8 @@ void find_symbols(const Bitmap& bm, std::vector<Found>& out) {
         int corner = 0;
         if (d02 >= d01 && d02 >= d12) corner = 1;
         if (d01 >= d02 && d01 >= d12) corner = 2;
-        const Point c = f[corner]->centre, a = f[(corner + 1) % 3]->centre, b = f[(corner + 2) % 3]->centre;
+        const Finder &fc = *f[corner], &fa = *f[(corner + 1) % 3], &fb = *f[(corner + 2) % 3];
+        const Point c = fc.centre, a = fa.centre, b = fb.centre;
         const double da = distance(c, a), db = distance(c, b);
         if (std::max(da, db) > 1.4 * std::min(da, db)) continue;
         const double cosine = ((a.x - c.x) * (b.x - c.x) + (a.y - c.y) * (b.y - c.y)) / (da * db);
@@ -348,7 +421,7 @@ void find_symbols(const Bitmap& bm, std::vector<Found>& out) {
         if (span < 10 || span > 72) continue;
         // Image y grows downwards: top-right x bottom-left is positive.
         const bool clockwise = (a.x - c.x) * (b.y - c.y) - (a.y - c.y) * (b.x - c.x) > 0;
-        auto found = clockwise ? try_triple(bm, c, a, b, module) : try_triple(bm, c, b, a, module);
+        auto found = clockwise ? try_triple(bm, fc, fa, fb) : try_triple(bm, fc, fb, fa);
         if (!found) continue;
         used[i] = used[j] = used[k] = true;
         const bool duplicate = std::any_of(out.begin(), out.end(), [&](const Found& o) {

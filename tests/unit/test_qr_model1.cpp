@@ -46,8 +46,10 @@ qrimage::GrayImage render(const qrimage::QrMatrix& m, int scale) {
 }
 
 // A photo of a printed card, roughly: the picture turned by `degrees` on a
-// larger grey-white page, lit unevenly, box-blurred and noisy.
-qrimage::GrayImage photograph(const qrimage::GrayImage& src, double degrees, int out_w, int out_h, unsigned seed) {
+// larger grey-white page, seen at a slant (`keystone`: the far edge looks
+// shorter), lit unevenly, box-blurred and noisy.
+qrimage::GrayImage photograph(const qrimage::GrayImage& src, double degrees, int out_w, int out_h, unsigned seed,
+                              double keystone = 0) {
   qrimage::GrayImage out{out_w, out_h, std::vector<std::uint8_t>(static_cast<size_t>(out_w) * out_h)};
   const double a = degrees * M_PI / 180, c = std::cos(a), s = std::sin(a);
   const double cx = src.width / 2.0, cy = src.height / 2.0;
@@ -55,7 +57,8 @@ qrimage::GrayImage photograph(const qrimage::GrayImage& src, double degrees, int
   for (int y = 0; y < out_h; ++y)
     for (int x = 0; x < out_w; ++x) {
       const double dx = x - out_w / 2.0, dy = y - out_h / 2.0;
-      const double sx = c * dx + s * dy + cx, sy = -s * dx + c * dy + cy;
+      const double w = 1 - keystone * dy;
+      const double sx = (c * dx + s * dy) / w + cx, sy = (-s * dx + c * dy) / w + cy;
       double v = 235;
       const int x0 = static_cast<int>(std::floor(sx)), y0 = static_cast<int>(std::floor(sy));
       if (x0 >= 0 && y0 >= 0 && x0 + 1 < src.width && y0 + 1 < src.height) {
@@ -205,10 +208,10 @@ TEST_CASE("Model 1 round trip: encoder, picture, read_model1", "[model1]") {
   CHECK(std::abs(found[0].x[0] - quiet) <= 3);
   CHECK(std::abs(found[0].y[2] - (side - quiet)) <= 3);
 
-  SECTION("turned, blurred, noisy and unevenly lit") {
-    for (double degrees : {4.0, -11.0}) {
-      CAPTURE(degrees);
-      const auto photo = photograph(img, degrees, 640, 480, static_cast<unsigned>(version));
+  SECTION("turned, slanted, blurred, noisy and unevenly lit") {
+    for (auto [degrees, keystone] : {std::pair{4.0, 0.0}, std::pair{-11.0, 0.0}, std::pair{7.0, 0.0007}}) {
+      CAPTURE(degrees, keystone);
+      const auto photo = photograph(img, degrees, 640, 480, static_cast<unsigned>(version), keystone);
       const auto seen = read(photo);
       REQUIRE(seen.size() == 1);
       CHECK(seen[0].text == text);
