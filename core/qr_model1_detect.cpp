@@ -94,7 +94,7 @@ bool finder_ratio(const int (&runs)[5]) {
     total += r;
   }
   if (total < 7) return false;
-  const double m = total / 7.0, slack = m * 0.7;
+  const double m = total / 7.0, slack = m * 0.8;
   return std::abs(runs[0] - m) < slack && std::abs(runs[1] - m) < slack && std::abs(runs[2] - 3 * m) < 3 * slack &&
          std::abs(runs[3] - m) < slack && std::abs(runs[4] - m) < slack;
 }
@@ -363,7 +363,7 @@ std::optional<Found> try_triple(const Bitmap& bm, const Finder& ftl, const Finde
       // Climb the timing patterns' agreement, in ever smaller steps.
       Point br = start;
       int score = timing_score(bm, grid_to(br));
-      for (double step : {2.0, 1.0, 0.5, 0.25})
+      for (double step : {4.0, 2.0, 1.0, 0.5, 0.25})
         for (int round = 0; round < 12; ++round) {
           Point best = br;
           int best_score = score;

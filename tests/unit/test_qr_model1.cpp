@@ -236,7 +236,10 @@ TEST_CASE("Model 1 reader: every error correction level and mask", "[model1]") {
 
 TEST_CASE("Model 1 reader leaves Model 2 codes and noise alone", "[model1]") {
   SECTION("Model 2") {
-    for (const char* text : {"HELLO MODEL 2", "山田 花子 SHELTER 3", "https://example.org/a-longer-link?x=1"}) {
+    for (int length : {1, 5, 12, 20, 33, 47, 60, 90, 130, 200, 300}) {
+      std::string text;
+      for (int i = 0; i < length; ++i) text += static_cast<char>(i % 3 == 0 ? 'A' + i % 26 : 'a' + (i * 7) % 26);
+      CAPTURE(text);
       auto m = qrimage::encode(text);
       REQUIRE(m.ok());
       const auto img = render(*m, 6);
@@ -278,14 +281,28 @@ TEST_CASE("Model 1 reader timing", "[.][model1-bench]") {
   };
   std::mt19937 rng(5);
   for (auto [w, h] : {std::pair{640, 480}, std::pair{1280, 720}}) {
-    qrimage::GrayImage blank{w, h, std::vector<std::uint8_t>(static_cast<size_t>(w) * h)};
-    std::normal_distribution<double> noise(128, 30);
-    for (auto& p : blank.pixels) p = static_cast<std::uint8_t>(std::clamp(noise(rng), 0.0, 255.0));
-    auto [ms_blank, n_blank] = time_ms(blank);
-    const auto m = testsupport::encode_model1("SHELTER-7 CHECK-IN 42 山田 花子", {});
-    const auto photo = photograph(render(*m, w / 160), 6, w, h, 1);
-    auto [ms_code, n_code] = time_ms(photo);
-    WARN(w << "x" << h << ": no code " << ms_blank << " ms (" << n_blank << " found), with code " << ms_code << " ms ("
-           << n_code << " found, version " << m->version << ")");
+    // Worst case: every pixel random. A room: smooth light, a few shapes.
+    qrimage::GrayImage noise_img{w, h, std::vector<std::uint8_t>(static_cast<size_t>(w) * h)};
+    std::normal_distribution<double> noise(128, 30), grain(0, 3);
+    for (auto& p : noise_img.pixels) p = static_cast<std::uint8_t>(std::clamp(noise(rng), 0.0, 255.0));
+    qrimage::GrayImage room = noise_img;
+    for (int y = 0; y < h; ++y)
+      for (int x = 0; x < w; ++x) {
+        double v = 90 + 100.0 * x / w + 40.0 * y / h;
+        if ((x / (w / 5) + y / (h / 3)) % 3 == 0) v *= 0.5;  // furniture
+        room.pixels[static_cast<size_t>(y) * w + x] = static_cast<std::uint8_t>(std::clamp(v + grain(rng), 0.0, 255.0));
+      }
+    const auto [ms_noise, n_noise] = time_ms(noise_img);
+    const auto [ms_room, n_room] = time_ms(room);
+    WARN(w << "x" << h << " no code: random pixels " << ms_noise << " ms (" << n_noise << " found), room " << ms_room
+           << " ms (" << n_room << " found)");
+    for (int version : {3, 14}) {
+      testsupport::Model1Options options;
+      options.version = version;
+      const auto m = testsupport::encode_model1("SHELTER-7 CHECK-IN 42 山田 花子", options);
+      const auto photo = photograph(render(*m, version == 14 ? w / 200 : w / 160), 6, w, h, 1, 0.0003);
+      const auto [ms_code, n_code] = time_ms(photo);
+      WARN(w << "x" << h << " version " << version << " code: " << ms_code << " ms (" << n_code << " found)");
+    }
   }
 }
