@@ -243,8 +243,9 @@ struct Grid {
 
 bool sample(const Bitmap& bm, const Grid& grid, int mx, int my, bool* dark) {
   const Point p = grid.module_to_image(mx + 0.5, my + 0.5);
-  const int x = static_cast<int>(std::floor(p.x)), y = static_cast<int>(std::floor(p.y));
-  if (x < 0 || y < 0 || x >= bm.width || y >= bm.height) return false;
+  // Written so that NaN (a degenerate grid) fails too.
+  if (!(p.x >= 0 && p.y >= 0 && p.x < bm.width && p.y < bm.height)) return false;
+  const int x = static_cast<int>(p.x), y = static_cast<int>(p.y);
   *dark = bm.at(x, y);
   return true;
 }
