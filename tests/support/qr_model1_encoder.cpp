@@ -1,5 +1,7 @@
 #include "tests/support/qr_model1_encoder.hpp"
 
+#include <iconv.h>
+
 #include <array>
 #include <string>
 #include <vector>
@@ -69,6 +71,21 @@ unsigned format_word(int ec_bits, int mask) {
   return ((data << 10) | rem) ^ 0x2825u;  // the Model 1 mask
 }
 
+// Kanji mode holds Shift_JIS double bytes; glibc's iconv converts.
+std::string to_shift_jis(const std::string& utf8) {
+  iconv_t cd = iconv_open("SHIFT_JIS", "UTF-8");
+  if (cd == reinterpret_cast<iconv_t>(-1)) return {};
+  std::string in = utf8, out(utf8.size() * 2 + 4, '\0');
+  char* src = in.data();
+  char* dst = out.data();
+  size_t src_left = in.size(), dst_left = out.size();
+  const size_t done = iconv(cd, &src, &src_left, &dst, &dst_left);
+  iconv_close(cd);
+  if (done == static_cast<size_t>(-1)) return {};
+  out.resize(out.size() - dst_left);
+  return out;
+}
+
 bool alnum_only(std::string_view text) {
   for (char c : text)
     if (kAlnum.find(c) == std::string_view::npos) return false;
@@ -106,6 +123,15 @@ std::optional<qrimage::QrMatrix> encode_model1(std::string_view text, const Mode
         for (size_t i = 0; i + 1 < part.size(); i += 2)
           w.put(static_cast<unsigned>(kAlnum.find(part[i]) * 45 + kAlnum.find(part[i + 1])), 11);
         if (part.size() % 2) w.put(static_cast<unsigned>(kAlnum.find(part.back())), 6);
+      } else if (mode == 'K') {
+        const std::string sjis = to_shift_jis(part);
+        w.put(8, 4);
+        w.put(static_cast<unsigned>(sjis.size() / 2), wide ? 10 : 8);
+        for (size_t i = 0; i + 1 < sjis.size(); i += 2) {
+          unsigned c = static_cast<unsigned char>(sjis[i]) << 8 | static_cast<unsigned char>(sjis[i + 1]);
+          c -= c >= 0xE040 ? 0xC140 : 0x8140;
+          w.put((c >> 8) * 0xC0 + (c & 0xFF), 13);
+        }
       } else {
         w.put(4, 4);
         w.put(static_cast<unsigned>(part.size()), wide ? 16 : 8);

@@ -19,8 +19,9 @@ struct Model1Options {
   int mask = -1;           // -1: the version number modulo 8
   char ec = 'M';           // L, M, Q or H
   bool byte_mode = false;  // else alphanumeric when the text allows it
-  // Explicit segments {mode, text}, mode 'N'umeric, 'A'lphanumeric or
-  // 'B'yte, used instead of the text when given (as other encoders split).
+  // Explicit segments {mode, text}, mode 'N'umeric, 'A'lphanumeric, 'B'yte
+  // or 'K'anji (UTF-8 text, written as Shift_JIS), used instead of the
+  // text when given (as other encoders split).
   std::vector<std::pair<char, std::string>> segments;
 };
 

@@ -234,6 +234,16 @@ TEST_CASE("Model 1 reader: every error correction level and mask", "[model1]") {
     }
 }
 
+TEST_CASE("Model 1 reader: numeric, alphanumeric, byte and Kanji segments", "[model1]") {
+  testsupport::Model1Options options;
+  options.segments = {{'K', "山田花子"}, {'B', " / "}, {'N', "0312345678"}, {'A', " TOKYO-3"}, {'K', "避難所"}};
+  const auto m = testsupport::encode_model1("", options);
+  REQUIRE(m);
+  const auto found = read(render(*m, 5));
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].text == "山田花子 / 0312345678 TOKYO-3避難所");
+}
+
 TEST_CASE("Model 1 reader leaves Model 2 codes and noise alone", "[model1]") {
   SECTION("Model 2") {
     for (int length : {1, 5, 12, 20, 33, 47, 60, 90, 130, 200, 300}) {
