@@ -11,7 +11,7 @@ mkdir -p "$out" "$root/tests/artifacts/fuzz"
 cxx=${CLANGXX:-clang++-14}
 flags="-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$root"
 targets=${*:-qr_parse sync_push config routes usb_import}
-core=$(ls "$root"/core/*.cpp | grep -v qr_image.cpp)
+core=$(ls "$root"/core/*.cpp | grep -v -e qr_image.cpp -e qr_model1)
 build_target() {
   # shellcheck disable=SC2086
   case $1 in
