@@ -14,6 +14,7 @@
 #include <ReadBarcode.h>
 
 #include "core/qr_image.hpp"
+#include "core/qr_model1.hpp"
 #include "core/qr_read_prep.hpp"
 
 namespace shelter::qrimage {
@@ -89,18 +90,21 @@ bool halvable(View v) {
 
 }  // namespace
 
-std::vector<Found> QrReader::read(const std::uint8_t* gray, int width, int height, int stride) const {
-  if (!gray || width <= 0 || height <= 0 || stride < width) return {};
-  const View src{gray, width, height, stride};
+namespace {
+
+// Every pass over one picture; `at` places its corners in the original.
+std::vector<Found> read_all_passes(const View src, const float at) {
+  const int width = src.width, height = src.height;
   Halved halved(src);
   const bool halve = halvable(src);
-  const Placement from_half{2, 0, 0};
+  const Placement here{at, 0, 0}, from_half{2 * at, 0, 0};
+  using Pass = std::function<std::vector<Found>()>;
   // Each pass returns what it found; the first that finds anything wins.
-  const std::function<std::vector<Found>()> passes[] = {
+  const Pass first[] = {
       // Large codes, and noise averaged away: about a millisecond.
       [&] { return halve ? zxing_read(halved.view(), kLocal, false, from_half) : std::vector<Found>{}; },
       // A global threshold: clean prints, strong blur.
-      [&] { return zxing_read(src, kFixed, true); },
+      [&] { return zxing_read(src, kFixed, true, here); },
       // Light on dark (phone screens in dark mode).
       [&] {
         if (!halve) return std::vector<Found>{};
@@ -108,42 +112,92 @@ std::vector<Found> QrReader::read(const std::uint8_t* gray, int width, int heigh
         return zxing_read(View::of(inv), kLocal, false, from_half);
       },
       // Full size: small and tilted codes.
-      [&] { return zxing_read(src, kLocal, true); },
+      [&] { return zxing_read(src, kLocal, true, here); },
+  };
+  for (const auto& pass : first)
+    if (auto found = pass(); !found.empty()) return found;
+
+  // The rescues cost more; a picture in which nothing looks like a finder
+  // pattern skips them, so that pictures without a code cost what they did
+  // before the rescues. Half size first: noise has been averaged there.
+  const prep::FinderHints hints = prep::finder_hints(halve ? halved.view() : src);
+  const bool dark_finders = hints.dark_on_light > 0, light_finders = hints.light_on_dark > 0;
+  // Codes of 2 px per module lose their finders at half size: the passes for
+  // them look at full size, once.
+  std::optional<bool> small_finders;
+  auto fine_finders = [&] {
+    if (!small_finders) small_finders = !halve ? dark_finders : prep::finder_hints(src).dark_on_light > 0;
+    return *small_finders;
+  };
+  const Pass rescues[] = {
       [&] {
+        if (!light_finders) return std::vector<Found>{};
         const Gray inv = prep::invert(src);
-        return zxing_read(View::of(inv), kLocal, true);
+        return zxing_read(View::of(inv), kLocal, true, here);
       },
       // A wider local mean than ZXing's: glare, uneven light, screens.
       [&] {
+        if (!dark_finders) return std::vector<Found>{};
         const Gray bw = prep::local_threshold(src, threshold_radius(src), 90);
-        return zxing_read(View::of(bw), kFixed, true);
+        return zxing_read(View::of(bw), kFixed, true, here);
       },
       // Blurred, then halved: sensor noise and a screen's pixel grid.
       [&] {
-        if (!halve) return std::vector<Found>{};
+        if (!halve || !dark_finders) return std::vector<Found>{};
         const Gray smooth = prep::half(View::of(prep::box_blur(src, 2)));
         return zxing_read(View::of(smooth), kLocal, false, from_half);
       },
       // Dim or low-contrast pictures.
       [&] {
+        if (!dark_finders) return std::vector<Found>{};
         const Gray stretched = prep::stretch(src);
-        return zxing_read(View::of(stretched), kGlobal, true);
-      },
-      [&] {
-        const Gray smooth = prep::box_blur(src, 1);
-        return zxing_read(View::of(smooth), kLocal, true);
+        return zxing_read(View::of(stretched), kGlobal, true, here);
       },
       // Codes of about 2 px per module: doubled (bilinear), in pictures
       // small enough for that to stay cheap.
       [&] {
-        if (static_cast<long>(width) * height > 1'300'000) return std::vector<Found>{};
+        if (static_cast<long>(width) * height > 1'300'000 || !fine_finders()) return std::vector<Found>{};
         const Gray big = prep::twice(src);
-        return zxing_read(View::of(big), kLocal, false, Placement{0.5f, 0, 0, false});
+        return zxing_read(View::of(big), kLocal, false, Placement{0.5f * at, 0, 0, false});
+      },
+      // Old QR Code Model 1 symbols (qr_model1.hpp), which ZXing 1.4 does
+      // not read; their finder patterns are Model 2's.
+      [&] {
+        if (!fine_finders()) return std::vector<Found>{};
+        auto found = read_model1(src.px, src.width, src.height, src.stride);
+        for (auto& f : found)
+          for (int i = 0; i < 4; ++i) {
+            f.x[i] = static_cast<int>(static_cast<float>(f.x[i]) * at);
+            f.y[i] = static_cast<int>(static_cast<float>(f.y[i]) * at);
+          }
+        return found;
       },
   };
-  for (const auto& pass : passes)
+  for (const auto& pass : rescues)
     if (auto found = pass(); !found.empty()) return found;
   return {};
+}
+
+// Above this many pixels (phone photos), the passes run on a halved copy,
+// again and again if need be: a code in such a photo keeps modules of
+// several pixels, and the passes' cost stays what a 1 Mpx picture costs.
+constexpr long kMaxPassPixels = 1'000'000;
+
+}  // namespace
+
+std::vector<Found> QrReader::read(const std::uint8_t* gray, int width, int height, int stride) const {
+  if (!gray || width <= 0 || height <= 0 || stride < width) return {};
+  const View src{gray, width, height, stride};
+  if (static_cast<long>(width) * height <= kMaxPassPixels) return read_all_passes(src, 1);
+  Gray smaller = prep::half(src);
+  float at = 2;
+  while (static_cast<long>(smaller.width) * smaller.height > kMaxPassPixels) {
+    smaller = prep::half(View::of(smaller));
+    at *= 2;
+  }
+  if (auto found = read_all_passes(View::of(smaller), at); !found.empty()) return found;
+  // Last, the photo itself once, quickly: a small code far away.
+  return zxing_read(src, kLocal, false);
 }
 
 std::vector<Found> QrReader::read_frame(const std::uint8_t* gray, int width, int height, int stride,

@@ -1,6 +1,7 @@
 #include "core/qr_read_prep.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace shelter::qrimage::prep {
 namespace {
@@ -35,17 +36,24 @@ std::vector<std::uint32_t> integral(View v) {
   return s;
 }
 
-// Calls f(x, y, window mean) for every pixel.
+// Calls f(x, y, window mean) for every pixel. The division is a multiply by
+// a reciprocal: windows at the edges hold fewer pixels.
 template <class F>
 void window_means(View v, int radius, F&& f) {
   const auto s = integral(v);
   const size_t w1 = static_cast<size_t>(v.width) + 1;
+  const int side = 2 * radius + 1;
+  std::vector<std::uint32_t> reciprocal(static_cast<size_t>(side) * side + 1, 0);
+  for (size_t n = 1; n < reciprocal.size(); ++n) reciprocal[n] = static_cast<std::uint32_t>((1u << 24) / n + 1);
   for (int y = 0; y < v.height; ++y) {
     const int y0 = std::max(0, y - radius), y1 = std::min(v.height, y + radius + 1);
+    const std::uint32_t* top = &s[static_cast<size_t>(y0) * w1];
+    const std::uint32_t* bottom = &s[static_cast<size_t>(y1) * w1];
     for (int x = 0; x < v.width; ++x) {
       const int x0 = std::max(0, x - radius), x1 = std::min(v.width, x + radius + 1);
-      const std::uint32_t sum = s[y1 * w1 + x1] - s[y0 * w1 + x1] - s[y1 * w1 + x0] + s[y0 * w1 + x0];
-      f(x, y, sum / static_cast<std::uint32_t>((x1 - x0) * (y1 - y0)));
+      const std::uint32_t sum = bottom[x1] - top[x1] - bottom[x0] + top[x0];
+      const auto n = static_cast<size_t>((x1 - x0) * (y1 - y0));
+      f(x, y, static_cast<std::uint32_t>((static_cast<std::uint64_t>(sum) * reciprocal[n]) >> 24));
     }
   }
 }
@@ -66,29 +74,32 @@ Gray half(View v) {
 
 Gray twice(View v) {
   // Output pixel 2i takes 3/4 of source i and 1/4 of i-1; 2i+1 takes 3/4 of
-  // i and 1/4 of i+1 (pixel centres), clamped at the edges.
+  // i and 1/4 of i+1 (pixel centres), clamped at the edges. Each source row
+  // is widened once, into a ring of three.
   Gray g = make(v.width * 2, v.height * 2);
-  std::vector<std::uint16_t> lo(static_cast<size_t>(g.width)), hi(static_cast<size_t>(g.width));
-  auto widen = [&](int y, std::vector<std::uint16_t>& out) {
+  const size_t gw = static_cast<size_t>(g.width);
+  std::vector<std::uint16_t> ring(3 * gw);
+  auto widen = [&](int y) {
+    std::uint16_t* out = &ring[static_cast<size_t>((y + 3) % 3) * gw];
     const std::uint8_t* r = row(v, std::clamp(y, 0, v.height - 1));
     for (int x = 0; x < v.width; ++x) {
       const int left = r[std::max(0, x - 1)], mid = r[x], right = r[std::min(v.width - 1, x + 1)];
-      out[static_cast<size_t>(2 * x)] = static_cast<std::uint16_t>(3 * mid + left);
-      out[static_cast<size_t>(2 * x + 1)] = static_cast<std::uint16_t>(3 * mid + right);
+      out[2 * x] = static_cast<std::uint16_t>(3 * mid + left);
+      out[2 * x + 1] = static_cast<std::uint16_t>(3 * mid + right);
     }
   };
-  std::vector<std::uint16_t> above(static_cast<size_t>(g.width)), here(static_cast<size_t>(g.width)),
-      below(static_cast<size_t>(g.width));
+  widen(-1);
+  widen(0);
   for (int y = 0; y < v.height; ++y) {
-    widen(y - 1, above);
-    widen(y, here);
-    widen(y + 1, below);
-    std::uint8_t* top = &g.px[static_cast<size_t>(2 * y) * g.width];
-    std::uint8_t* bottom = top + g.width;
-    for (int x = 0; x < g.width; ++x) {
-      top[x] = static_cast<std::uint8_t>((3 * here[static_cast<size_t>(x)] + above[static_cast<size_t>(x)] + 8) / 16);
-      bottom[x] =
-          static_cast<std::uint8_t>((3 * here[static_cast<size_t>(x)] + below[static_cast<size_t>(x)] + 8) / 16);
+    widen(y + 1);
+    const std::uint16_t* above = &ring[static_cast<size_t>((y + 2) % 3) * gw];
+    const std::uint16_t* here = &ring[static_cast<size_t>(y % 3) * gw];
+    const std::uint16_t* below = &ring[static_cast<size_t>((y + 1) % 3) * gw];
+    std::uint8_t* top = &g.px[static_cast<size_t>(2 * y) * gw];
+    std::uint8_t* bottom = top + gw;
+    for (size_t x = 0; x < gw; ++x) {
+      top[x] = static_cast<std::uint8_t>((3 * here[x] + above[x] + 8) / 16);
+      bottom[x] = static_cast<std::uint8_t>((3 * here[x] + below[x] + 8) / 16);
     }
   }
   return g;
@@ -137,6 +148,80 @@ Gray local_threshold(View v, int radius, int percent) {
     g.px[static_cast<size_t>(y) * g.width + x] = dark ? 0 : 255;
   });
   return g;
+}
+
+}  // namespace shelter::qrimage::prep
+
+namespace shelter::qrimage::prep {
+namespace {
+
+// Runs of 1:1:3:1:1, each within half a module of that (ZXing's own
+// tolerance), with a pixel to spare for codes of 2 px per module.
+bool finder_runs(const int* r) {
+  const int total = r[0] + r[1] + r[2] + r[3] + r[4];
+  if (total < 7) return false;
+  auto near = [&](int run, int modules) { return std::abs(7 * run - modules * total) <= modules * total / 2 + 7; };
+  return near(r[0], 1) && near(r[1], 1) && near(r[2], 3) && near(r[3], 1) && near(r[4], 1);
+}
+
+// Whether a centre on this row has one within 2 px on either of the two rows
+// above.
+bool stacked(const std::vector<int>& now, const std::vector<int>& above, const std::vector<int>& above2) {
+  for (int c : now) {
+    for (int b : above)
+      if (std::abs(c - b) <= 2) return true;
+    for (int b : above2)
+      if (std::abs(c - b) <= 2) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+FinderHints finder_hints(View v) {
+  FinderHints hints;
+  if (v.width < 21 || v.height < 21) return hints;
+  // Dark below 85 % of the local mean, light above 115 %, and neither in
+  // between: a flat wall's sensor noise makes no runs.
+  Gray bw = box_blur(v, 8);
+  for (int y = 0; y < v.height; ++y) {
+    const std::uint8_t* src = row(v, y);
+    std::uint8_t* m = &bw.px[static_cast<size_t>(y) * bw.width];
+    for (int x = 0; x < v.width; ++x) {
+      const int p = src[x] * 100, mean = m[x];
+      m[x] = p < mean * 93 ? 0 : p > mean * 107 ? 255 : 128;
+    }
+  }
+  // Centres seen on earlier rows, by polarity: x of each hit on row y-1, y-2.
+  std::vector<int> hits[2][3];
+  for (int y = 0; y < bw.height; ++y) {
+    const std::uint8_t* r = &bw.px[static_cast<size_t>(y) * bw.width];
+    auto& now0 = hits[0][y % 3];
+    auto& now1 = hits[1][y % 3];
+    now0.clear();
+    now1.clear();
+    int runs[5] = {0, 0, 0, 0, 0};
+    int n = 0;  // runs completed on this row, up to the last 5
+    int x0 = 0;
+    for (int x = 1; x <= bw.width; ++x) {
+      if (x < bw.width && r[x] == r[x - 1]) continue;
+      // A run of r[x-1] from x0 to x ends.
+      for (int k = 0; k < 4; ++k) runs[k] = runs[k + 1];
+      runs[4] = x - x0;
+      ++n;
+      if (r[x - 1] == 128) n = 0;  // a flat stretch breaks the pattern
+      if (n >= 5 && finder_runs(runs)) {
+        const int centre = x - runs[4] - runs[3] - runs[2] / 2;
+        const int polarity = r[x - 1] == 0 ? 0 : 1;  // the run just ended is the pattern's outer colour
+        (polarity == 0 ? now0 : now1).push_back(centre);
+      }
+      x0 = x;
+    }
+    for (int p = 0; p < 2; ++p)
+      if (y >= 2 && stacked(hits[p][y % 3], hits[p][(y + 2) % 3], hits[p][(y + 1) % 3]))
+        ++(p == 0 ? hints.dark_on_light : hints.light_on_dark);
+  }
+  return hints;
 }
 
 }  // namespace shelter::qrimage::prep

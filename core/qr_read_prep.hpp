@@ -36,3 +36,18 @@ Gray stretch(View v);               // darkest..brightest 1% to 0..255
 Gray local_threshold(View v, int radius, int percent);
 
 }  // namespace shelter::qrimage::prep
+
+namespace shelter::qrimage::prep {
+
+// How many places look like the centre of a QR finder pattern (dark-light-
+// dark-light-dark runs of 1:1:3:1:1 along a row, the same on the row below
+// or the next but one), on dark-on-light and on light-on-dark. A picture
+// with none of either has no code the rescue passes could read; costs about
+// a millisecond for 640x480.
+struct FinderHints {
+  int dark_on_light = 0;
+  int light_on_dark = 0;
+};
+FinderHints finder_hints(View v);
+
+}  // namespace shelter::qrimage::prep
