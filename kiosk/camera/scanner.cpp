@@ -101,14 +101,23 @@ void Scanner::capture_loop() {
     }
     frame->seq = ++seq;
     if (frame->captured == std::chrono::steady_clock::time_point{}) frame->captured = std::chrono::steady_clock::now();
+    bool show = false;
     {
       std::lock_guard lock(mu_);
+      // While nothing moves the picture stays the same: the preview, and so
+      // the window's redraw, takes a still frame only now and then.
+      const auto now = std::chrono::steady_clock::now();
+      show = stats_.moving || !preview_ || now - last_preview_ >= options_.idle_preview_every;
       newest_ = std::move(frame);
-      ++stats_.shown;
+      if (show) {
+        preview_ = newest_;
+        last_preview_ = now;
+        ++stats_.shown;
+      }
     }
     frame.reset();
     frame_cv_.notify_one();
-    if (wake_) wake_();
+    if (show && wake_) wake_();
   }
 }
 
@@ -176,7 +185,7 @@ void Scanner::decode_loop() {
 
 std::shared_ptr<const Frame> Scanner::latest_frame(std::uint64_t have_seq) const {
   std::lock_guard lock(mu_);
-  if (newest_ && newest_->seq != have_seq) return newest_;
+  if (preview_ && preview_->seq != have_seq) return preview_;
   return nullptr;
 }
 

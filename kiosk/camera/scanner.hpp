@@ -48,7 +48,7 @@ struct CameraEvent {
 struct ScannerStats {
   std::uint64_t frames = 0;     // captured
   std::uint64_t held_back = 0;  // captured but not decoded: nothing moved (motion.hpp)
-  std::uint64_t shown = 0;      // decoded and handed to the preview and the QR decoder
+  std::uint64_t shown = 0;      // decoded and handed to the preview (the QR decoder gets every decoded frame)
   bool moving = false;          // full speed: something moved or a code was seen lately
   std::uint64_t decoded = 0;    // frames the decoder looked at
   std::uint64_t found = 0;      // detections reported (after de-duplication)
@@ -78,6 +78,9 @@ class Scanner {
     // preview while nothing moves (motion.hpp). false: every frame.
     bool gate_frames = true;
     MotionGate::Options motion{};
+    // While nothing moves, the preview takes a frame this often (the QR
+    // decoder still gets one every motion.idle_every).
+    std::chrono::milliseconds idle_preview_every{5000};
   };
 
   Scanner(SourceFactory factory, Options options, std::function<void()> wake);
@@ -119,7 +122,9 @@ class Scanner {
 
   mutable std::mutex mu_;
   std::condition_variable frame_cv_;
-  std::shared_ptr<const Frame> newest_;
+  std::shared_ptr<const Frame> newest_;   // for the decoder
+  std::shared_ptr<const Frame> preview_;  // for the UI (latest_frame)
+  std::chrono::steady_clock::time_point last_preview_{};
   std::vector<Detection> pending_;
   std::vector<CameraEvent> camera_events_;
   std::optional<Detection> outline_;
