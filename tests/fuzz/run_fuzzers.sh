@@ -10,8 +10,8 @@ out="$root/build-fuzz"
 mkdir -p "$out" "$root/tests/artifacts/fuzz"
 cxx=${CLANGXX:-clang++-14}
 flags="-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$root"
-targets=${*:-qr_parse sync_push config routes usb_import}
-core=$(ls "$root"/core/*.cpp | grep -v -e qr_image.cpp -e qr_model1)
+targets=${*:-qr_parse sync_push config routes usb_import mjpeg}
+core=$(ls "$root"/core/*.cpp | grep -v -e qr_image.cpp -e qr_model1 -e qr_read -e /jpeg.cpp)
 build_target() {
   # shellcheck disable=SC2086
   case $1 in
@@ -37,8 +37,11 @@ build_target() {
   usb_import)
     # usb_export.cpp also reads a kiosk store: the whole of core.
     $cxx $flags -o "$out/fuzz_usb_import" "$root/tests/fuzz/fuzz_usb_import.cpp" $core -lsqlite3 -lsodium ;;
+  mjpeg)
+    $cxx $flags -o "$out/fuzz_mjpeg" "$root/tests/fuzz/fuzz_mjpeg.cpp" "$root/kiosk/camera/convert.cpp" \
+      "$root/core/jpeg.cpp" -lturbojpeg ;;
   *)
-    echo "run_fuzzers: no target $1 (qr_parse sync_push config routes usb_import)" >&2
+    echo "run_fuzzers: no target $1 (qr_parse sync_push config routes usb_import mjpeg)" >&2
     exit 2 ;;
   esac
 }
