@@ -1,8 +1,9 @@
 // QR decoding on a labelled image set (tests/data/qr_set), per category:
 // our thorough reader (QrReader::read), raw ZXing as a baseline, and with
 // --live the budgeted camera path (read_frame on frames 0, 1, 2).
-// Prints a markdown table: hits, false positives (any text on a negative,
-// or a wrong text), time per image. Figures, not assertions.
+// Prints a markdown table: hits, false positives (images where read or
+// read_frame gave any text on a negative, or a wrong text), time per image
+// of read and per read_frame call. Figures, not assertions.
 // usage: bench_decode SET_DIR [--live] [--verbose]
 #define ZX_USE_UTF8 1
 #include <ReadBarcode.h>
