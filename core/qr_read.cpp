@@ -88,6 +88,9 @@ bool halvable(View v) {
   return v.width >= 480 && v.height >= 360;
 }
 
+// A code has three finder patterns; one may be lost to glare or blur.
+constexpr int kMinFinders = 2;
+
 }  // namespace
 
 namespace {
@@ -121,12 +124,19 @@ std::vector<Found> read_all_passes(const View src, const float at) {
   // pattern skips them, so that pictures without a code cost what they did
   // before the rescues. Half size first: noise has been averaged there.
   const prep::FinderHints hints = prep::finder_hints(halve ? halved.view() : src);
-  const bool dark_finders = hints.dark_on_light > 0, light_finders = hints.light_on_dark > 0;
+  const bool dark_finders = hints.dark_on_light >= kMinFinders;
+  const bool light_finders = hints.light_on_dark >= kMinFinders;
   // Codes of 2 px per module lose their finders at half size: the passes for
   // them look at full size, once.
-  std::optional<bool> small_finders;
+  struct Polarities {
+    bool dark = false, light = false;
+  };
+  std::optional<Polarities> small_finders;
   auto fine_finders = [&] {
-    if (!small_finders) small_finders = !halve ? dark_finders : prep::finder_hints(src).dark_on_light > 0;
+    if (!small_finders) {
+      const prep::FinderHints full = halve ? prep::finder_hints(src) : hints;
+      small_finders = Polarities{full.dark_on_light >= kMinFinders, full.light_on_dark >= kMinFinders};
+    }
     return *small_finders;
   };
   const Pass rescues[] = {
@@ -153,17 +163,35 @@ std::vector<Found> read_all_passes(const View src, const float at) {
         const Gray stretched = prep::stretch(src);
         return zxing_read(View::of(stretched), kGlobal, true, here);
       },
-      // Codes of about 2 px per module: doubled (bilinear), in pictures
-      // small enough for that to stay cheap.
+      // Soft edges (focus, motion, small codes): sharpened.
       [&] {
-        if (static_cast<long>(width) * height > 1'300'000 || !fine_finders()) return std::vector<Found>{};
+        if (!dark_finders) return std::vector<Found>{};
+        const Gray sharp = prep::sharpen(src);
+        return zxing_read(View::of(sharp), kLocal, true, here);
+      },
+      // Glare across the whole code: a still wider window.
+      [&] {
+        if (!dark_finders) return std::vector<Found>{};
+        const Gray bw = prep::local_threshold(src, 2 * threshold_radius(src), 92);
+        return zxing_read(View::of(bw), kFixed, true, here);
+      },
+      // Codes of about 2 px per module: doubled (bilinear), in pictures
+      // small enough for that to stay cheap; dark on light, then light on
+      // dark.
+      [&] {
+        if (static_cast<long>(width) * height > 1'300'000 || !fine_finders().dark) return std::vector<Found>{};
         const Gray big = prep::twice(src);
+        return zxing_read(View::of(big), kLocal, false, Placement{0.5f * at, 0, 0, false});
+      },
+      [&] {
+        if (static_cast<long>(width) * height > 1'300'000 || !fine_finders().light) return std::vector<Found>{};
+        const Gray big = prep::invert(View::of(prep::twice(src)));
         return zxing_read(View::of(big), kLocal, false, Placement{0.5f * at, 0, 0, false});
       },
       // Old QR Code Model 1 symbols (qr_model1.hpp), which ZXing 1.4 does
       // not read; their finder patterns are Model 2's.
       [&] {
-        if (!fine_finders()) return std::vector<Found>{};
+        if (!fine_finders().dark) return std::vector<Found>{};
         auto found = read_model1(src.px, src.width, src.height, src.stride);
         for (auto& f : found)
           for (int i = 0; i < 4; ++i) {
@@ -219,8 +247,9 @@ std::vector<Found> QrReader::read_frame(const std::uint8_t* gray, int width, int
   const View work = large ? halved.view() : src;
   const Placement back = large ? from_half : Placement{};
   switch (frame_index % 6) {
-    case 0:  // full size: small or distant codes
-      return zxing_read(src, kLocal, !large);
+    case 0:  // full size: small or distant codes (the half-size pass was
+             // the smaller copy, so ZXing need not make its own)
+      return zxing_read(src, kLocal, !large, Placement{1, 0, 0, !large});
     case 1: {  // light on dark: a phone in dark mode
       const Gray inv = prep::invert(work);
       return zxing_read(View::of(inv), kLocal, !large, back);

@@ -123,6 +123,16 @@ Gray box_blur(View v, int radius) {
   return g;
 }
 
+Gray sharpen(View v) {
+  Gray g = box_blur(v, 1);
+  for (int y = 0; y < v.height; ++y) {
+    const std::uint8_t* r = row(v, y);
+    std::uint8_t* out = &g.px[static_cast<size_t>(y) * g.width];
+    for (int x = 0; x < v.width; ++x) out[x] = static_cast<std::uint8_t>(std::clamp(2 * r[x] - out[x], 0, 255));
+  }
+  return g;
+}
+
 Gray stretch(View v) {
   std::size_t hist[256] = {};
   for (int y = 0; y < v.height; ++y)
@@ -164,16 +174,30 @@ bool finder_runs(const int* r) {
   return near(r[0], 1) && near(r[1], 1) && near(r[2], 3) && near(r[3], 1) && near(r[4], 1);
 }
 
-// Whether a centre on this row has one within 2 px on either of the two rows
-// above.
-bool stacked(const std::vector<int>& now, const std::vector<int>& above, const std::vector<int>& above2) {
-  for (int c : now) {
-    for (int b : above)
-      if (std::abs(c - b) <= 2) return true;
-    for (int b : above2)
-      if (std::abs(c - b) <= 2) return true;
+// Runs along the column through (x, y), centred there: the pattern seen
+// across the row must also be there up and down, as in a finder's square.
+bool column_runs(const Gray& bw, int x, int y) {
+  auto at = [&](int yy) { return bw.px[static_cast<size_t>(yy) * bw.width + x]; };
+  const std::uint8_t inner = at(y);
+  if (inner == 128) return false;
+  int runs[5] = {0, 0, 0, 0, 0};
+  int up = y, down = y;
+  while (up >= 0 && at(up) == inner) --up, ++runs[2];
+  while (down < bw.height && at(down) == inner) ++down, ++runs[2];
+  --runs[2];  // y counted twice
+  for (int k : {1, 0}) {
+    if (up < 0) return false;
+    const std::uint8_t c = at(up);
+    if (c == 128) return false;
+    while (up >= 0 && at(up) == c) --up, ++runs[k];
   }
-  return false;
+  for (int k : {3, 4}) {
+    if (down >= bw.height) return false;
+    const std::uint8_t c = at(down);
+    if (c == 128) return false;
+    while (down < bw.height && at(down) == c) ++down, ++runs[k];
+  }
+  return finder_runs(runs);
 }
 
 }  // namespace
@@ -181,7 +205,7 @@ bool stacked(const std::vector<int>& now, const std::vector<int>& above, const s
 FinderHints finder_hints(View v) {
   FinderHints hints;
   if (v.width < 21 || v.height < 21) return hints;
-  // Dark below 85 % of the local mean, light above 115 %, and neither in
+  // Dark below 93 % of the local mean, light above 107 %, and neither in
   // between: a flat wall's sensor noise makes no runs.
   Gray bw = box_blur(v, 8);
   for (int y = 0; y < v.height; ++y) {
@@ -192,35 +216,34 @@ FinderHints finder_hints(View v) {
       m[x] = p < mean * 93 ? 0 : p > mean * 107 ? 255 : 128;
     }
   }
-  // Centres seen on earlier rows, by polarity: x of each hit on row y-1, y-2.
-  std::vector<int> hits[2][3];
+  // Confirmed centres by polarity (0: dark on light), one per finder.
+  std::vector<std::pair<int, int>> found[2];
   for (int y = 0; y < bw.height; ++y) {
     const std::uint8_t* r = &bw.px[static_cast<size_t>(y) * bw.width];
-    auto& now0 = hits[0][y % 3];
-    auto& now1 = hits[1][y % 3];
-    now0.clear();
-    now1.clear();
     int runs[5] = {0, 0, 0, 0, 0};
-    int n = 0;  // runs completed on this row, up to the last 5
+    int n = 0;  // runs completed since the last flat stretch
     int x0 = 0;
     for (int x = 1; x <= bw.width; ++x) {
       if (x < bw.width && r[x] == r[x - 1]) continue;
       // A run of r[x-1] from x0 to x ends.
       for (int k = 0; k < 4; ++k) runs[k] = runs[k + 1];
       runs[4] = x - x0;
-      ++n;
-      if (r[x - 1] == 128) n = 0;  // a flat stretch breaks the pattern
-      if (n >= 5 && finder_runs(runs)) {
-        const int centre = x - runs[4] - runs[3] - runs[2] / 2;
-        const int polarity = r[x - 1] == 0 ? 0 : 1;  // the run just ended is the pattern's outer colour
-        (polarity == 0 ? now0 : now1).push_back(centre);
-      }
       x0 = x;
+      n = r[x - 1] == 128 ? 0 : n + 1;  // a flat stretch breaks the pattern
+      if (n < 5 || !finder_runs(runs)) continue;
+      const int centre = x - runs[4] - runs[3] - runs[2] / 2;
+      const int polarity = r[x - 1] == 0 ? 0 : 1;  // the outer run's colour
+      if (!column_runs(bw, centre, y)) continue;
+      const int near = std::max(3, (runs[0] + runs[1] + runs[2] + runs[3] + runs[4]) / 2);
+      auto& list = found[polarity];
+      const bool known = std::any_of(list.begin(), list.end(), [&](const auto& c) {
+        return std::abs(c.first - centre) <= near && std::abs(c.second - y) <= near;
+      });
+      if (!known) list.emplace_back(centre, y);
     }
-    for (int p = 0; p < 2; ++p)
-      if (y >= 2 && stacked(hits[p][y % 3], hits[p][(y + 2) % 3], hits[p][(y + 1) % 3]))
-        ++(p == 0 ? hints.dark_on_light : hints.light_on_dark);
   }
+  hints.dark_on_light = static_cast<int>(found[0].size());
+  hints.light_on_dark = static_cast<int>(found[1].size());
   return hints;
 }
 

@@ -31,6 +31,7 @@ Gray twice(View v);                 // bilinear, 2x each way
 Gray invert(View v);                // 255 - v
 Gray box_blur(View v, int radius);  // mean over (2r+1)^2, edges clamped
 Gray stretch(View v);               // darkest..brightest 1% to 0..255
+Gray sharpen(View v);               // 2v - (3x3 mean): an unsharp mask
 // 0 where a pixel is darker than `percent` % of the mean of the
 // (2r+1)^2 window around it, else 255.
 Gray local_threshold(View v, int radius, int percent);
@@ -39,11 +40,11 @@ Gray local_threshold(View v, int radius, int percent);
 
 namespace shelter::qrimage::prep {
 
-// How many places look like the centre of a QR finder pattern (dark-light-
-// dark-light-dark runs of 1:1:3:1:1 along a row, the same on the row below
-// or the next but one), on dark-on-light and on light-on-dark. A picture
-// with none of either has no code the rescue passes could read; costs about
-// a millisecond for 640x480.
+// How many places look like a QR finder pattern (runs of 1:1:3:1:1 across
+// a row and down the column through its centre, against the local mean), of
+// dark on light and of light on dark. A code has three; a picture with
+// fewer than two has no code the rescue passes could read. Costs about a
+// millisecond for 640x480.
 struct FinderHints {
   int dark_on_light = 0;
   int light_on_dark = 0;
