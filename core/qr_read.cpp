@@ -154,7 +154,7 @@ std::vector<Found> read_all_passes(const View src, const float at) {
       // Blurred, then halved: sensor noise and a screen's pixel grid.
       [&] {
         if (!halve || !dark_finders) return std::vector<Found>{};
-        const Gray smooth = prep::half(View::of(prep::box_blur(src, 2)));
+        const Gray smooth = prep::half(View::of(prep::box_blur(src, 1)));
         return zxing_read(View::of(smooth), kLocal, false, from_half);
       },
       // Dim or low-contrast pictures.

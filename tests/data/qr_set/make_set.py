@@ -460,10 +460,51 @@ def cat_negatives(rng, pl, out):
         img = finish(img, w, h, rng, rng.uniform(1.5, 3), rng.uniform(0.7, 1.0))
         yield "negatives/%02d-%s.jpg" % (i, kind), "", img, 75
 
+# Old QR Code Model 1 symbols (ZXing 1.4 cannot read them): short texts such
+# codes carried, drawn by the test encoder tests/tools/make_model1.cpp
+# (MAKE_MODEL1, default build/tests/make-model1), printed and photographed
+# at an angle.
+MODEL1_TEXTS = ["4901234567894", "SHELTER-CARD-0001", "TAMA CITY 1998", "0123456789012345678901234567890",
+                "HTTP://WWW.CITY.EXAMPLE.LG.JP/", "ID:47-0019-3321", "OLD MEMBER CARD 0042", "2026-12-04 A-17",
+                "K-POINT 000123456", "EVAC NO 88"]
+
+
+def model1_matrix(text):
+    tool = os.environ.get("MAKE_MODEL1", os.path.join(HERE, "..", "..", "..", "build", "tests", "make-model1"))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "m1.png")
+        subprocess.run([tool, text, out, "--scale", "1"], check=True, capture_output=True)
+        img = cv2.imread(out, cv2.IMREAD_GRAYSCALE)
+    mat = (img < 128).astype(np.uint8)
+    ys, xs = np.nonzero(mat)
+    return mat[ys.min():ys.max() + 1, xs.min():xs.max() + 1]  # without the quiet zone
+
+
+def cat_model1(rng, pl, out):
+    for i, text in enumerate(MODEL1_TEXTS):
+        mat = model1_matrix(text)
+        w, h = (640, 480) if i % 2 == 0 else (1280, 720)
+        ss = 2
+        card = card_tile(rng, mat, 8, text_lines=i % 3 != 0)
+        card = np.repeat(card[:, :, None], 3, 2) * np.array([0.93, 0.98, 1.0], np.float32)
+        img = photo(rng, w, h, ss, color=True, kind="desk")
+        module = rng.uniform(4, 7)
+        side = card.shape[1] / 8 * module * ss
+        tilt = rng.uniform(5, 30)
+        ang = rng.uniform(0, 2 * np.pi)
+        quad = tilt_quad(w * ss / 2 + rng.uniform(-0.1, 0.1) * w, h * ss / 2 + rng.uniform(-0.1, 0.1) * h, side,
+                         tilt * np.cos(ang), tilt * np.sin(ang), rng.uniform(-30, 30), f=rng.uniform(1.2, 1.6),
+                         aspect=card.shape[0] / card.shape[1])
+        img = paste(img, card, quad)
+        img = shade(img, rng, rng.uniform(0.2, 0.6))
+        yield "model1/%02d-t%02d.jpg" % (i, int(tilt)), text, \
+            finish(img, w, h, rng, rng.uniform(1.5, 3), rng.uniform(0.3, 0.6)), 80
+
+
 CATEGORIES = {"clean": cat_clean, "inverted": cat_inverted, "tilted": cat_tilted, "small": cat_small,
               "blurred": cat_blurred, "noisy": cat_noisy, "phone_screen": cat_phone_screen,
               "printed_angle": cat_printed_angle, "webcam480": cat_webcam480, "webcam720": cat_webcam720,
-              "negatives": cat_negatives}
+              "negatives": cat_negatives, "model1": cat_model1}
 
 
 def main():
