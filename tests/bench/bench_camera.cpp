@@ -163,9 +163,10 @@ void bench_idle(const std::vector<std::vector<std::uint8_t>>& empty, const std::
   const auto s1 = scanner.stats();
   std::printf(
       "camera pipeline idle at 30 fps (capture, motion gate, decoder; no UI): %.1f%% of one core; "
-      "%llu frames captured, %llu held back, %llu decoded\n",
+      "%llu frames captured, %llu held back, %llu decoded, %llu to the preview\n",
       100 * cpu / wall, static_cast<unsigned long long>(s1.frames - s0.frames),
       static_cast<unsigned long long>(s1.held_back - s0.held_back),
+      static_cast<unsigned long long>((s1.frames - s1.held_back) - (s0.frames - s0.held_back)),
       static_cast<unsigned long long>(s1.shown - s0.shown));
   // The card appears: every frame from then on is decoded.
   while (!player || player->switched_at() == Clock::time_point{})
