@@ -1,5 +1,6 @@
 #include "kiosk/ime/vietnamese.hpp"
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -20,7 +21,9 @@ struct Letter {
 
 struct Word {
   std::vector<Letter> letters;
-  int tone = 0;  // 0 none, 1 sắc, 2 huyền, 3 hỏi, 4 ngã, 5 nặng
+  int tone = 0;         // 0 none, 1 sắc, 2 huyền, 3 hỏi, 4 ngã, 5 nặng
+  std::u32string keys;  // as typed, less the keys that undid a doubling
+  bool undid = false;   // the last key undid a doubling ("ss")
 };
 
 bool is_vowel(char c) {
@@ -69,6 +72,7 @@ bool apply_hat(Word& w, char lower, char32_t key) {
   if (l.mark == Mark::hat) {
     l.mark = Mark::none;
     w.letters.push_back(literal(key));
+    w.undid = true;
   } else {
     l.mark = Mark::hat;
   }
@@ -85,9 +89,12 @@ void apply_w(Word& w, char32_t key) {
       l.mark = Mark::none;
     }
     ls.push_back(literal(key));
+    w.undid = true;
   };
-  if (b == e) {  // no vowel yet: w alone is ư
-    ls.push_back({'u', key == 'W', Mark::horn, true});
+  // No vowel yet: w alone is ư (Tw -> Tư), but not first in a word, where
+  // it is more likely a foreign name's W (Wang, Wei) than ư.
+  if (b == e) {
+    ls.push_back(ls.empty() ? literal(key) : Letter{'u', key == 'W', Mark::horn, true});
     return;
   }
   for (size_t i = b; i + 1 < e; ++i)
@@ -95,6 +102,7 @@ void apply_w(Word& w, char32_t key) {
       if (ls[i].mark == Mark::horn && ls[i + 1].mark == Mark::horn) {
         ls[i].mark = ls[i + 1].mark = Mark::none;
         ls.push_back(literal(key));
+        w.undid = true;
       } else {
         ls[i].mark = ls[i + 1].mark = Mark::horn;
       }
@@ -130,6 +138,7 @@ void add_key(Word& w, char32_t key) {
     if (ls.back().mark == Mark::stroke) {
       ls.back().mark = Mark::none;
       ls.push_back(literal(key));
+      w.undid = true;
     } else {
       ls.back().mark = Mark::stroke;
     }
@@ -141,6 +150,7 @@ void add_key(Word& w, char32_t key) {
     if (w.tone == tone) {
       w.tone = 0;
       ls.push_back(literal(key));
+      w.undid = true;
     } else {
       w.tone = tone;
     }
@@ -191,7 +201,33 @@ constexpr std::array<VowelRow, 12> kVowels = {{
     {'y', Mark::none, U"yýỳỷỹỵ", U"YÝỲỶỸỴ"},
 }};
 
+// Whether the letters can be a Vietnamese syllable: an initial consonant
+// Vietnamese uses, one run of vowels, a final among c ch m n ng nh p t.
+// Words with no vowel yet are still being typed and pass.
+bool is_syllable(const std::vector<Letter>& ls) {
+  size_t first = 0;
+  while (first < ls.size() && !is_vowel(ls[first].base)) ++first;
+  if (first == ls.size()) return true;
+  size_t end = first;
+  while (end < ls.size() && is_vowel(ls[end].base)) ++end;
+  std::string initial, final;
+  for (size_t i = 0; i < first; ++i) initial += ls[i].mark == Mark::stroke ? 'D' : ls[i].base;
+  for (size_t i = end; i < ls.size(); ++i) final += ls[i].base;
+  static const std::array<std::string_view, 28> kInitials = {"",  "b",  "c", "ch", "d",  "D",  "g",   "gh", "gi", "h",
+                                                             "k", "kh", "l", "m",  "n",  "ng", "ngh", "nh", "p",  "ph",
+                                                             "q", "r",  "s", "t",  "th", "tr", "v",   "x"};
+  static const std::array<std::string_view, 9> kFinals = {"", "c", "ch", "m", "n", "ng", "nh", "p", "t"};
+  return std::find(kInitials.begin(), kInitials.end(), initial) != kInitials.end() &&
+         std::find(kFinals.begin(), kFinals.end(), final) != kFinals.end();
+}
+
 void render(const Word& w, std::u32string& out) {
+  // Not Vietnamese (Sarah, Jane, Anna): the keys as typed, so that a
+  // foreign name survives the Telex keyboard.
+  if (!is_syllable(w.letters)) {
+    out += w.keys;
+    return;
+  }
   const size_t at = w.tone ? tone_position(w.letters) : std::string::npos;
   for (size_t i = 0; i < w.letters.size(); ++i) {
     const Letter& l = w.letters[i];
@@ -216,6 +252,8 @@ std::string telex(std::u32string_view keys) {
   for (char32_t k : keys) {
     if (is_ascii_letter(k)) {
       add_key(word, k);
+      if (!word.undid) word.keys.push_back(k);
+      word.undid = false;
       continue;
     }
     render(word, out);

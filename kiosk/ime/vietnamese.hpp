@@ -1,10 +1,12 @@
 #pragma once
 // Vietnamese by Telex on a Latin keyboard: aa â, aw ă, ee ê, oo ô, ow ơ,
-// uw ư, uow ươ, w alone ư, dd đ; tones s sắc, f huyền, r hỏi, x ngã,
+// uw ư, uow ươ, w after a consonant ư, dd đ; tones s sắc, f huyền, r hỏi, x ngã,
 // j nặng, z none, typed anywhere after the vowel and placed by the modern
 // rule (hoà, thuý; the marked vowel first: Nguyễn, Trường). A key typed
 // twice undoes itself: "ss" -> s, "aaa" -> aa. Command keys work in upper
 // case too, since the kiosk's keyboard is upper case: "NGUYEENX" -> NGUYỄN.
+// A word that cannot be a Vietnamese syllable (Sarah, Jane, Anna) stays as
+// typed, and a word-initial w stays w (Wang), so foreign names survive.
 #include <string>
 #include <string_view>
 
