@@ -6,6 +6,8 @@
 #include <cmath>
 #include <filesystem>
 
+#include "kiosk/ime/utf8.hpp"
+
 namespace shelter::ime {
 
 void Ink::add_point(float x, float y) {
@@ -74,10 +76,38 @@ struct ResultDeleter {
   void operator()(zinnia_result_t* r) const { zinnia_result_destroy(r); }
 };
 
+bool is_kanji(char32_t c) {
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0xF900 && c <= 0xFAFF) ||
+         (c >= 0x20000 && c <= 0x3FFFF) || c == U'々';
+}
+
+// Shapes the model returns for a kanji drawn plainly, and that kanji.
+constexpr std::pair<std::u32string_view, std::u32string_view> kLookalikes[] = {
+    {U"エ", U"工"}, {U"カ", U"力"}, {U"ロ", U"口"}, {U"ニ", U"二"}, {U"ハ", U"八"},
+    {U"タ", U"夕"}, {U"ト", U"卜"}, {U"囗", U"口"}, {U"孑", U"子"}, {U"ー", U"一"},
+};
+
+// Kanji only, lookalikes replaced, duplicates dropped, at most n.
+std::vector<Candidate> kanji_only(const std::vector<Candidate>& all, size_t n) {
+  std::vector<Candidate> out;
+  for (Candidate c : all) {
+    std::u32string text = utf8_decode(c.text);
+    for (const auto& [shape, kanji] : kLookalikes)
+      if (text == shape) text = kanji;
+    if (text.size() != 1 || !is_kanji(text[0])) continue;
+    c.text = utf8_encode(text);
+    bool seen = false;
+    for (const Candidate& o : out) seen = seen || o.text == c.text;
+    if (!seen) out.push_back(std::move(c));
+    if (out.size() == n) break;
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<std::vector<Candidate>> HandwritingRecognizer::recognize(const std::vector<InkStroke>& strokes, float width,
-                                                                float height, size_t n) const {
+                                                                float height, size_t n, CandidateFilter filter) const {
   if (!is_open()) return fail("recognize handwriting: no model open");
   if (!(width > 0) || !(height > 0)) return fail("recognize handwriting: canvas has no size");
   std::vector<Candidate> out;
@@ -106,12 +136,15 @@ Result<std::vector<Candidate>> HandwritingRecognizer::recognize(const std::vecto
     ++id;
   }
   if (id == 0) return out;
-  std::unique_ptr<zinnia_result_t, ResultDeleter> res(zinnia_recognizer_classify(impl_->recognizer, ch.get(), n));
+  // Filtering drops some: ask for more, then keep n.
+  const size_t asked = filter == CandidateFilter::kanji ? n + 20 : n;
+  std::unique_ptr<zinnia_result_t, ResultDeleter> res(zinnia_recognizer_classify(impl_->recognizer, ch.get(), asked));
   if (!res) return fail(std::string("recognize handwriting: ") + zinnia_recognizer_strerror(impl_->recognizer));
   const size_t size = zinnia_result_size(res.get());
   out.reserve(size);
   for (size_t i = 0; i < size; ++i)
     out.push_back({zinnia_result_value(res.get(), i), zinnia_result_score(res.get(), i)});
+  if (filter == CandidateFilter::kanji) return kanji_only(out, n);
   return out;
 }
 

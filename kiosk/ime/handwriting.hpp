@@ -33,6 +33,16 @@ struct Candidate {
   float score = 0;   // Zinnia's SVM score: higher is better, not a probability
 };
 
+// Which candidates a pad wants. The Japanese model knows kana, Latin and
+// digits too; a pad for kanji names wants none of them.
+enum class CandidateFilter {
+  any,
+  // Kanji (and 々) only. Kana and radical lookalikes become the kanji they
+  // are mistaken for (エ->工, カ->力, ロ->口, 囗->口, 孑->子), since a finger
+  // drawing 口 the size of the pad looks like the enclosure 囗 to the model.
+  kanji,
+};
+
 // Paths as the Debian packages install them.
 inline constexpr std::string_view kJapaneseModel = "/usr/share/tegaki/models/zinnia/handwriting-ja.model";
 inline constexpr std::string_view kChineseModel = "/usr/share/tegaki/models/zinnia/handwriting-zh_CN.model";
@@ -52,7 +62,7 @@ class HandwritingRecognizer {
   // canvas should be square; the character should fill most of it). Empty
   // strokes are skipped; no strokes gives no candidates.
   Result<std::vector<Candidate>> recognize(const std::vector<InkStroke>& strokes, float width, float height,
-                                           size_t n = 10) const;
+                                           size_t n = 10, CandidateFilter filter = CandidateFilter::any) const;
 
  private:
   struct Impl;

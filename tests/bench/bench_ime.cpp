@@ -24,8 +24,8 @@ double ms_since(Clock::time_point t0) {
 
 // Position (1-based) of `kanji` in the candidates for its strokes, 0 = absent.
 size_t rank_of(const ime::HandwritingRecognizer& r, const std::vector<ime::InkStroke>& strokes,
-               const std::string& kanji, size_t n) {
-  auto got = r.recognize(strokes, 100, 100, n);
+               const std::string& kanji, size_t n, ime::CandidateFilter filter = ime::CandidateFilter::kanji) {
+  auto got = r.recognize(strokes, 100, 100, n, filter);
   if (!got) return 0;
   for (size_t i = 0; i < got->size(); ++i)
     if ((*got)[i].text == kanji) return i + 1;
@@ -43,25 +43,27 @@ int main(int argc, char** argv) {
   }
   const auto samples = test::load_ink_samples(SHELTER_TEST_DATA "/ime/kanji_strokes.txt");
   std::printf("handwriting: %zu kanji, %d jittered variants each\n", samples.size(), rounds);
-  for (const float jitter : {0.f, 2.f, 4.f}) {
-    std::mt19937 rng(42);
-    size_t top1 = 0, top5 = 0, total = 0;
-    double ms = 0;
-    const int variants = jitter == 0.f ? 1 : rounds;
-    for (const auto& s : samples)
-      for (int v = 0; v < variants; ++v) {
-        const auto strokes = test::finger_strokes(s, jitter, rng);
-        const auto t0 = Clock::now();
-        const size_t rank = rank_of(hw, strokes, s.kanji, 10);
-        ms += ms_since(t0);
-        ++total;
-        top1 += rank == 1;
-        top5 += rank >= 1 && rank <= 5;
-      }
-    std::printf("  jitter %.0f: top-1 %.1f%%  top-5 %.1f%%  %.2f ms/recognition (%zu)\n", jitter, 100.0 * top1 / total,
-                100.0 * top5 / total, ms / total, total);
-  }
-  std::printf("  misses at jitter 0 (rank in top 10, 0 = absent):");
+  for (const auto filter : {ime::CandidateFilter::any, ime::CandidateFilter::kanji})
+    for (const float jitter : {0.f, 2.f, 4.f}) {
+      std::mt19937 rng(42);
+      size_t top1 = 0, top5 = 0, total = 0;
+      double ms = 0;
+      const int variants = jitter == 0.f ? 1 : rounds;
+      for (const auto& s : samples)
+        for (int v = 0; v < variants; ++v) {
+          const auto strokes = test::finger_strokes(s, jitter, rng);
+          const auto t0 = Clock::now();
+          const size_t rank = rank_of(hw, strokes, s.kanji, 10, filter);
+          ms += ms_since(t0);
+          ++total;
+          top1 += rank == 1;
+          top5 += rank >= 1 && rank <= 5;
+        }
+      std::printf("  %s jitter %.0f: top-1 %.1f%%  top-5 %.1f%%  %.2f ms/recognition (%zu)\n",
+                  filter == ime::CandidateFilter::kanji ? "kanji-only" : "any       ", jitter, 100.0 * top1 / total,
+                  100.0 * top5 / total, ms / total, total);
+    }
+  std::printf("  kanji-only misses at jitter 0 (rank in top 10, 0 = absent):");
   for (const auto& s : samples) {
     std::mt19937 rng(1);
     const size_t rank = rank_of(hw, test::finger_strokes(s, 0, rng), s.kanji, 10);
@@ -100,10 +102,13 @@ int main(int argc, char** argv) {
     std::printf("  %s -> %s is candidate %td of %zu\n", kana, want, at + 1, cands.size());
     convert_taps += at == 0 ? 0 : 2;
   }
-  std::printf("taps for 山田 花子 by conversion: %d (6 kana, 2 converts, candidate choices)\n", convert_taps);
+  std::printf("taps for 山田 花子 by conversion, name by name: %d (6 kana, 2 converts, choices)\n", convert_taps);
+  // All six kana at once: one convert when Anthy's first choice is right.
+  if (auto c = conv.convert("やまだはなこ"); c && c->text() == "山田花子")
+    std::printf("taps for 山田 花子 by conversion, at once: 7 (6 kana, 1 convert)\n");
 
   // By handwriting: every stroke is a drag, every character one candidate tap
-  // (plus a page tap when it is not in the first 5 shown).
+  // (plus a page tap when it is not in the first 5 shown), kanji-only pad.
   int drags = 0, taps = 0;
   for (const char* kanji : {"山", "田", "花", "子"}) {
     for (const auto& s : samples)

@@ -10,6 +10,7 @@
 #include "kiosk/ime/hangul.hpp"
 #include "kiosk/ime/kana_kanji.hpp"
 #include "kiosk/ime/name_key.hpp"
+#include "kiosk/ime/utf8.hpp"
 #include "kiosk/ime/vietnamese.hpp"
 #include "tests/support/ink_samples.hpp"
 
@@ -64,6 +65,36 @@ TEST_CASE("handwriting: name kanji drawn by finger are among the first 5", "[ime
   INFO("top-1 " << top1 << ", top-5 " << top5 << " of " << total);
   CHECK(top5 >= total * 80 / 100);
   CHECK(top1 >= total * 60 / 100);
+}
+
+TEST_CASE("handwriting: a kanji pad gets kanji only, lookalikes mapped", "[ime]") {
+  HandwritingRecognizer hw;
+  REQUIRE(hw.open());
+  const auto samples = test::load_ink_samples(SHELTER_TEST_DATA "/ime/kanji_strokes.txt");
+  std::mt19937 rng(2026);
+  int total = 0, top1 = 0, top5 = 0;
+  for (const auto& s : samples)
+    for (int variant = 0; variant < 5; ++variant) {
+      auto got = hw.recognize(test::finger_strokes(s, 2.f, rng), 100, 100, 5, CandidateFilter::kanji);
+      REQUIRE(got);
+      REQUIRE(got->size() == 5);
+      ++total;
+      for (size_t i = 0; i < got->size(); ++i) {
+        const std::u32string text = utf8_decode((*got)[i].text);
+        CHECK((text.size() == 1 && (text[0] >= 0x3400 || text[0] == U'々')));  // no kana, Latin, digits
+        if ((*got)[i].text == s.kanji) {
+          top1 += i == 0;
+          ++top5;
+        }
+      }
+    }
+  INFO("top-1 " << top1 << ", top-5 " << top5 << " of " << total);
+  CHECK(top5 >= total * 88 / 100);
+  CHECK(top1 >= total * 75 / 100);
+  // 口 drawn to fill the pad reads as the enclosure 囗 to the model.
+  const std::vector<InkStroke> big_mouth = {{{20, 25}, {20, 80}}, {{20, 25}, {80, 25}, {80, 80}}, {{20, 78}, {80, 78}}};
+  CHECK(hw.recognize(big_mouth, 100, 100, 1)->front().text == "囗");
+  CHECK(hw.recognize(big_mouth, 100, 100, 1, CandidateFilter::kanji)->front().text == "口");
 }
 
 TEST_CASE("handwriting: the canvas scale does not matter", "[ime]") {
