@@ -98,7 +98,9 @@ bool KanaKanjiConverter::is_open() const {
 Status KanaKanjiConverter::open() {
   if (is_open()) return {};
   // anthy_init is process-wide and may not be called twice.
-  std::call_once(anthy_once, [] { anthy_ready = anthy_init() == 0; });
+  // The anonymous personality ("") keeps no history: nothing is read
+  // from or written under $HOME/.anthy, and no name is learnt.
+  std::call_once(anthy_once, [] { anthy_ready = anthy_init() == 0 && anthy_set_personality("") == 0; });
   if (!anthy_ready)
     return fail("open kana-kanji converter: anthy_init failed (is anthy-common's /usr/share/anthy/anthy.dic there?)");
   impl_->context = anthy_create_context();

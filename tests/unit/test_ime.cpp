@@ -112,6 +112,22 @@ TEST_CASE("handwriting: the canvas scale does not matter", "[ime]") {
   CHECK(b->front().text == "山");
 }
 
+TEST_CASE("handwriting: the simplified Chinese model reads hanzi", "[ime]") {
+  HandwritingRecognizer hw;
+  REQUIRE(hw.open(kChineseModel));
+  const auto samples = test::load_ink_samples(SHELTER_TEST_DATA "/ime/kanji_strokes.txt");
+  int top5 = 0, total = 0;
+  for (const auto& s : samples) {
+    if (s.kanji != "山" && s.kanji != "中" && s.kanji != "王" && s.kanji != "林" && s.kanji != "石") continue;
+    ++total;
+    auto got = hw.recognize(s.strokes, 100, 100, 5, CandidateFilter::kanji);
+    REQUIRE(got);
+    for (const Candidate& c : *got) top5 += c.text == s.kanji;
+  }
+  CHECK(total == 5);
+  CHECK(top5 >= 4);
+}
+
 TEST_CASE("kana-kanji: a name converts and keeps its kana as reading", "[ime]") {
   KanaKanjiConverter conv;
   REQUIRE(conv.open());
