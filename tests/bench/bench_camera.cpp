@@ -23,22 +23,16 @@
 #include <stb/stb_image.h>
 
 #include "kiosk/camera/scanner.hpp"
+#include "tests/bench/bench_util.hpp"
 #include "tests/bench/webcam_frames.hpp"
 
 using namespace shelter;
 using Clock = std::chrono::steady_clock;
 
+using bench::ms_since;
+using bench::pct;
+
 namespace {
-
-double ms_since(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
-double pct(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
-}
 
 double cpu_seconds() {
   rusage ru{};

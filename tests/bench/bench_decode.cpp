@@ -18,15 +18,14 @@
 #include <vector>
 
 #include "core/qr_image.hpp"
+#include "tests/bench/bench_util.hpp"
 
 using namespace shelter;
 using Clock = std::chrono::steady_clock;
 
-namespace {
+using bench::ms_since;
 
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+namespace {
 
 struct Labelled {
   std::string path, category, expected;  // expected empty: a negative

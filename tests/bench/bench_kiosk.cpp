@@ -20,22 +20,16 @@
 #include "core/store.hpp"
 #include "kiosk/app/controller.hpp"
 #include "kiosk/camera/scanner.hpp"
+#include "tests/bench/bench_util.hpp"
 
 using namespace shelter;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 
+using bench::ms_since;
+using bench::pct;
+
 namespace {
-
-double ms_since(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
-double pct(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())))];
-}
 
 qr::HouseholdCard make_card(int i) {
   qr::HouseholdCard c;

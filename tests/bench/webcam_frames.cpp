@@ -38,6 +38,22 @@ std::vector<std::uint8_t> scene_rgb(const SceneOptions& o, std::mt19937& rng) {
   return rgb;
 }
 
+std::vector<std::uint8_t> strip_huffman_tables(const std::vector<std::uint8_t>& jpeg) {
+  if (jpeg.size() < 4) return jpeg;
+  std::vector<std::uint8_t> out(jpeg.begin(), jpeg.begin() + 2);
+  size_t pos = 2;
+  while (pos + 4 <= jpeg.size() && jpeg[pos] == 0xFF) {
+    const std::uint8_t marker = jpeg[pos + 1];
+    if (marker == 0xDA) break;  // the scan and everything after it is kept
+    const size_t len = (static_cast<size_t>(jpeg[pos + 2]) << 8) | jpeg[pos + 3];
+    if (marker != 0xC4)
+      out.insert(out.end(), jpeg.begin() + static_cast<long>(pos), jpeg.begin() + static_cast<long>(pos + 2 + len));
+    pos += 2 + len;
+  }
+  out.insert(out.end(), jpeg.begin() + static_cast<long>(std::min(pos, jpeg.size())), jpeg.end());
+  return out;
+}
+
 std::vector<std::uint8_t> to_webcam_mjpeg(const std::vector<std::uint8_t>& rgb, int width, int height, int quality,
                                           bool keep_tables) {
   tjhandle tj = tjInitCompress();
@@ -50,19 +66,7 @@ std::vector<std::uint8_t> to_webcam_mjpeg(const std::vector<std::uint8_t>& rgb, 
   tjDestroy(tj);
   if (rc != 0) throw std::runtime_error("tjCompress2 failed");
   if (keep_tables) return jpeg;
-  // Drop the DHT segments before the scan, as UVC webcams do.
-  std::vector<std::uint8_t> out(jpeg.begin(), jpeg.begin() + 2);
-  size_t pos = 2;
-  while (pos + 4 <= jpeg.size() && jpeg[pos] == 0xFF) {
-    const std::uint8_t marker = jpeg[pos + 1];
-    if (marker == 0xDA) break;  // the scan and everything after it is kept
-    const size_t len = (static_cast<size_t>(jpeg[pos + 2]) << 8) | jpeg[pos + 3];
-    if (marker != 0xC4)
-      out.insert(out.end(), jpeg.begin() + static_cast<long>(pos), jpeg.begin() + static_cast<long>(pos + 2 + len));
-    pos += 2 + len;
-  }
-  out.insert(out.end(), jpeg.begin() + static_cast<long>(pos), jpeg.end());
-  return out;
+  return strip_huffman_tables(jpeg);
 }
 
 }  // namespace shelter::bench

@@ -22,6 +22,8 @@ struct SceneOptions {
 
 // RGB24 picture of an empty hall corner (wall, door, poster), with noise.
 std::vector<std::uint8_t> scene_rgb(const SceneOptions& o, std::mt19937& rng);
+// A JPEG's copy without its DHT segments, as many webcams send MJPEG.
+std::vector<std::uint8_t> strip_huffman_tables(const std::vector<std::uint8_t>& jpeg);
 // RGB24 -> JPEG 4:2:2 without DHT segments (with them: keep_tables).
 std::vector<std::uint8_t> to_webcam_mjpeg(const std::vector<std::uint8_t>& rgb, int width, int height, int quality,
                                           bool keep_tables = false);

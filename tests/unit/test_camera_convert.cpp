@@ -9,6 +9,7 @@
 
 #include "kiosk/camera/frame_source.hpp"
 #include "test_support.hpp"
+#include "tests/bench/webcam_frames.hpp"
 
 using namespace shelter;
 using namespace shelter::camera;
@@ -33,19 +34,7 @@ std::vector<std::uint8_t> strip_dht(const std::vector<std::uint8_t>& jpeg) {
   REQUIRE(jpeg.size() > 4);
   REQUIRE(jpeg[0] == 0xFF);
   REQUIRE(jpeg[1] == 0xD8);
-  std::vector<std::uint8_t> out(jpeg.begin(), jpeg.begin() + 2);
-  size_t pos = 2;
-  while (pos + 4 <= jpeg.size()) {
-    REQUIRE(jpeg[pos] == 0xFF);
-    const std::uint8_t marker = jpeg[pos + 1];
-    if (marker == 0xDA) break;  // scan data follows: copy the rest verbatim
-    const size_t len = (static_cast<size_t>(jpeg[pos + 2]) << 8) | jpeg[pos + 3];
-    if (marker != 0xC4)
-      out.insert(out.end(), jpeg.begin() + static_cast<long>(pos), jpeg.begin() + static_cast<long>(pos + 2 + len));
-    pos += 2 + len;
-  }
-  out.insert(out.end(), jpeg.begin() + static_cast<long>(pos), jpeg.end());
-  return out;
+  return shelter::bench::strip_huffman_tables(jpeg);
 }
 
 int count_dht(const std::vector<std::uint8_t>& jpeg) {

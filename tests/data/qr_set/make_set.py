@@ -333,23 +333,28 @@ def cat_phone_screen(rng, pl, out):
         yield "phone_screen/%02d-%s.jpg" % (i, "dark" if dark_mode else "light"), text, img, 75
 
 
+def card_photo(rng, mat, w, h, module_of, tilt_range, f_range, text_lines=True):
+    """A printed card (code, Japanese text) on a desk, photographed at an angle: the picture and the tilt."""
+    ss = 2
+    card = card_tile(rng, mat, 8, text_lines=text_lines)
+    card = np.repeat(card[:, :, None], 3, 2) * np.array([0.93, 0.98, 1.0], np.float32)
+    img = photo(rng, w, h, ss, color=True, kind="desk")
+    side = card.shape[1] / 8 * module_of() * ss
+    tilt = rng.uniform(*tilt_range)
+    ang = rng.uniform(0, 2 * np.pi)
+    quad = tilt_quad(w * ss / 2 + rng.uniform(-0.1, 0.1) * w, h * ss / 2 + rng.uniform(-0.1, 0.1) * h, side,
+                     tilt * np.cos(ang), tilt * np.sin(ang), rng.uniform(-30, 30), f=rng.uniform(*f_range),
+                     aspect=card.shape[0] / card.shape[1])
+    return paste(img, card, quad), tilt
+
+
 def cat_printed_angle(rng, pl, out):
     for i in range(14):
         name, text = pl[(i * 3 + 1) % 20]  # cards only
         mat = qr_matrix(text)
         w, h = pick_size(rng, i == 5)
-        ss = 2
-        card = card_tile(rng, mat, 8)
-        card = np.repeat(card[:, :, None], 3, 2) * np.array([0.93, 0.98, 1.0], np.float32)
-        img = photo(rng, w, h, ss, color=True, kind="desk")
-        module = capped(rng.uniform(3, 5.5), mat, min(0.4 * w / 1.75, 220))
-        side = card.shape[1] / 8 * module * ss
-        tilt = rng.uniform(25, 45)
-        ang = rng.uniform(0, 2 * np.pi)
-        quad = tilt_quad(w * ss / 2 + rng.uniform(-0.1, 0.1) * w, h * ss / 2 + rng.uniform(-0.1, 0.1) * h, side,
-                         tilt * np.cos(ang), tilt * np.sin(ang), rng.uniform(-30, 30), f=rng.uniform(1.0, 1.6),
-                         aspect=card.shape[0] / card.shape[1])
-        img = paste(img, card, quad)
+        img, tilt = card_photo(rng, mat, w, h, lambda: capped(rng.uniform(3, 5.5), mat, min(0.4 * w / 1.75, 220)),
+                               (25, 45), (1.0, 1.6))
         img = shade(img, rng, rng.uniform(0.3, 0.9))
         yield "printed_angle/%02d-t%02d.jpg" % (i, int(tilt)), text, \
             finish(img, w, h, rng, rng.uniform(1.5, 4), rng.uniform(0.4, 0.8)), 75
@@ -484,18 +489,7 @@ def cat_model1(rng, pl, out):
     for i, text in enumerate(MODEL1_TEXTS):
         mat = model1_matrix(text)
         w, h = (640, 480) if i % 2 == 0 else (1280, 720)
-        ss = 2
-        card = card_tile(rng, mat, 8, text_lines=i % 3 != 0)
-        card = np.repeat(card[:, :, None], 3, 2) * np.array([0.93, 0.98, 1.0], np.float32)
-        img = photo(rng, w, h, ss, color=True, kind="desk")
-        module = rng.uniform(4, 7)
-        side = card.shape[1] / 8 * module * ss
-        tilt = rng.uniform(5, 30)
-        ang = rng.uniform(0, 2 * np.pi)
-        quad = tilt_quad(w * ss / 2 + rng.uniform(-0.1, 0.1) * w, h * ss / 2 + rng.uniform(-0.1, 0.1) * h, side,
-                         tilt * np.cos(ang), tilt * np.sin(ang), rng.uniform(-30, 30), f=rng.uniform(1.2, 1.6),
-                         aspect=card.shape[0] / card.shape[1])
-        img = paste(img, card, quad)
+        img, tilt = card_photo(rng, mat, w, h, lambda: rng.uniform(4, 7), (5, 30), (1.2, 1.6), text_lines=i % 3 != 0)
         img = shade(img, rng, rng.uniform(0.2, 0.6))
         yield "model1/%02d-t%02d.jpg" % (i, int(tilt)), text, \
             finish(img, w, h, rng, rng.uniform(1.5, 3), rng.uniform(0.3, 0.6)), 80
