@@ -1,5 +1,7 @@
 #include "core/name_match.hpp"
 
+#include "core/utf8.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -26,24 +28,6 @@ std::vector<char32_t> decode(std::string_view s) {
     i += static_cast<size_t>(len);
   }
   return out;
-}
-
-void encode(char32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 // Half-width katakana U+FF66..U+FF9D as full-width.
@@ -194,7 +178,7 @@ std::string kana_key(std::string_view text) {
       c = with ? with : u'ブ';
       if (with) ++i;
     }
-    encode(large_kana(c), out);
+    utf8_append(large_kana(c), out);
   }
   return out;
 }
@@ -210,7 +194,7 @@ std::string latin_key(std::string_view text) {
     } else if (char base = latin_base(c)) {
       words.back() += base;
     } else {
-      encode(c, words.back());
+      utf8_append(c, words.back());
     }
   }
   std::sort(words.begin(), words.end());

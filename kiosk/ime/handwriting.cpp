@@ -6,7 +6,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "kiosk/ime/utf8.hpp"
+#include "core/utf8.hpp"
 
 namespace shelter::ime {
 

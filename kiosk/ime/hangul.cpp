@@ -2,7 +2,7 @@
 
 #include <hangul.h>
 
-#include "kiosk/ime/utf8.hpp"
+#include "core/utf8.hpp"
 
 namespace shelter::ime {
 

@@ -1,7 +1,7 @@
 #include "kiosk/ime/name_key.hpp"
 
 #include "core/name_match.hpp"
-#include "kiosk/ime/utf8.hpp"
+#include "core/utf8.hpp"
 
 namespace shelter::ime {
 

@@ -4,7 +4,7 @@
 #include <array>
 #include <vector>
 
-#include "kiosk/ime/utf8.hpp"
+#include "core/utf8.hpp"
 
 namespace shelter::ime {
 

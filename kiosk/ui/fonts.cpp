@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <memory>
 
+#include "core/utf8.hpp"
+
 namespace shelter::ui {
 
 // A font file, memory-mapped: a 19 MB CJK collection costs only the pages
@@ -92,24 +94,6 @@ std::vector<std::uint32_t> utf8_code_points(std::string_view s) {
   return out;
 }
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 void pop_utf8(std::string& s) {
   while (!s.empty()) {
     const auto c = static_cast<unsigned char>(s.back());
@@ -179,15 +163,15 @@ std::string Fonts::display(std::string_view utf8) {
     if (cp < 0x20) continue;
     if (cp <= 0xFFFF) {
       if (!glyphs_.count(cp) && !missing_.count(cp)) pending_.insert(cp);
-      append_utf8(out, cp);
+      utf8_append(static_cast<char32_t>(cp), out);
       continue;
     }
     auto it = extra_.find(cp);
     if (it != extra_.end()) {
-      append_utf8(out, it->second);
+      utf8_append(static_cast<char32_t>(it->second), out);
     } else {
       if (!missing_.count(cp)) pending_.insert(cp);
-      append_utf8(out, 0xFFFD);  // until the next frame, after the rebuild
+      utf8_append(static_cast<char32_t>(0xFFFD), out);  // until the next frame, after the rebuild
     }
   }
   return out;

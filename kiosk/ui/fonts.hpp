@@ -67,9 +67,8 @@ class Fonts {
   Fonts& operator=(const Fonts&) = delete;
 };
 
-// UTF-8 helpers for the UI (no dependency on core/).
+// UTF-8 helpers for the UI (core/utf8.hpp, header only, has the rest).
 std::vector<std::uint32_t> utf8_code_points(std::string_view s);
-void append_utf8(std::string& out, std::uint32_t cp);
 // Drops the last UTF-8 character.
 void pop_utf8(std::string& s);
 

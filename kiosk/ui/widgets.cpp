@@ -1,4 +1,5 @@
 #include "kiosk/ui/widgets.hpp"
+#include "core/utf8.hpp"
 
 #include <imgui_internal.h>
 
@@ -283,7 +284,7 @@ bool apply_voicing(std::string& text, bool half_voiced) {
   if (!to) return false;
   c = to;
   text.clear();
-  for (auto cp : cps) append_utf8(text, cp);
+  for (auto cp : cps) utf8_append(static_cast<char32_t>(cp), text);
   return true;
 }
 

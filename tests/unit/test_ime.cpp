@@ -6,11 +6,11 @@
 
 #include <random>
 
+#include "core/utf8.hpp"
 #include "kiosk/ime/handwriting.hpp"
 #include "kiosk/ime/hangul.hpp"
 #include "kiosk/ime/kana_kanji.hpp"
 #include "kiosk/ime/name_key.hpp"
-#include "kiosk/ime/utf8.hpp"
 #include "kiosk/ime/vietnamese.hpp"
 #include "tests/support/ink_samples.hpp"
 

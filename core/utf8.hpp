@@ -1,10 +1,11 @@
 #pragma once
-// UTF-8 <-> code points for the engines (internal). Invalid bytes decode
-// as U+FFFD, so a broken string never stops a keyboard.
+// UTF-8 <-> code points, header only (the kiosk's UI uses it without
+// linking core). Invalid bytes decode as U+FFFD, so a broken string never
+// stops a keyboard.
 #include <string>
 #include <string_view>
 
-namespace shelter::ime {
+namespace shelter {
 
 inline std::u32string utf8_decode(std::string_view s) {
   std::u32string out;
@@ -48,4 +49,4 @@ inline std::string utf8_encode(std::u32string_view s) {
   return out;
 }
 
-}  // namespace shelter::ime
+}  // namespace shelter
