@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/model.hpp"
+#include "core/signing.hpp"
 #include "core/sqlite.hpp"
 #include "core/store.hpp"
 #include "core/volunteers.hpp"
@@ -167,6 +168,35 @@ TEST_CASE("the server registers a volunteer's key only on a lead's word") {
   CHECK_FALSE(w.st->register_volunteer(*other, {"鈴木", "volunteer", first.public_key, "", ""}).ok());
   CHECK(w.st->register_volunteer(*other, {"鈴木", "lead", first.public_key, "", ""}).ok());
   CHECK_FALSE(w.st->register_volunteer(*other, {"高橋", "lead", signing::generate().public_key, "", ""}).ok());
+}
+
+TEST_CASE("the server's log of volunteer registrations names keys, never volunteers") {
+  World w;
+  const auto ito = signing::generate(), kato = signing::generate(), taken = signing::generate();
+  REQUIRE(w.add("渡辺", "volunteer", taken, &w.lead).ok());
+  VolunteersRequest r;
+  r.device_id = w.kiosk.device_id;
+  auto vouched = [&](const std::string& name, const signing::KeyPair& key) {
+    return VolunteerKey{name, "volunteer", key.public_key, "佐藤",
+                        signing::sign(w.lead, volunteer_statement("tama-01", name, "volunteer", key.public_key))};
+  };
+  r.volunteers = {vouched("伊藤", ito), VolunteerKey{"加藤", "volunteer", kato.public_key, "", ""},
+                  vouched("別人", taken)};
+  const auto reply = serve_volunteers(*w.st, w.kiosk, encode(r));
+  REQUIRE(reply.status == 200);
+  auto answers = decode_volunteers_reply(reply.body);
+  REQUIRE(answers);
+  REQUIRE(answers->size() == 3);
+  CHECK((*answers)[0].registered);
+  CHECK_FALSE((*answers)[1].registered);  // nobody vouched
+  CHECK_FALSE((*answers)[2].registered);  // another volunteer's key
+  REQUIRE(reply.log.size() == 3);
+  for (const auto& line : reply.log) {
+    INFO(line);
+    for (const char* name : {"伊藤", "加藤", "別人", "渡辺", "佐藤"}) CHECK(line.find(name) == std::string::npos);
+  }
+  CHECK(reply.log[0].find(signing::key_id(ito.public_key)) != std::string::npos);
+  CHECK(reply.log[1].find(signing::key_id(kato.public_key)) != std::string::npos);
 }
 
 TEST_CASE("a staff event counts only with its volunteer's signature") {
