@@ -34,8 +34,7 @@ Status error(tjhandle h, const char* what) {
   return s;
 }
 
-}  // namespace
-
+// The picture's size from its header; an error when it is no JPEG.
 Status read_size(const std::uint8_t* data, size_t size, int& width, int& height) {
   if (data == nullptr || size == 0) return fail("JPEG: empty buffer");
   if (size > static_cast<size_t>(ULONG_MAX)) return fail("JPEG: data too large");
@@ -50,13 +49,18 @@ Status read_size(const std::uint8_t* data, size_t size, int& width, int& height)
   return {};
 }
 
-Status decode(const std::uint8_t* data, size_t size, Pixels pixels, int scale, long long max_pixels, Image& out,
+}  // namespace
+
+Status decode(const std::uint8_t* data, size_t size, Pixels pixels, int scale, const Limits& limits, Image& out,
               Warnings warnings) {
   if (scale != 1 && scale != 2 && scale != 4 && scale != 8) return fail("JPEG: scale must be 1, 2, 4 or 8");
   int w = 0, h = 0;
   if (Status s = read_size(data, size, w, h); !s) return s;
-  if (static_cast<long long>(w) * h > max_pixels)
-    return fail("JPEG: picture is " + std::to_string(w) + "x" + std::to_string(h) + " pixels: too large");
+  const std::string dims = std::to_string(w) + "x" + std::to_string(h);
+  if (w > limits.max_side || h > limits.max_side)
+    return fail("JPEG: " + dims + " is larger than " + std::to_string(limits.max_side) + "x" +
+                std::to_string(limits.max_side));
+  if (static_cast<long long>(w) * h > limits.max_pixels) return fail("JPEG: picture is " + dims + " pixels: too large");
   const tjscalingfactor factor{1, scale};
   const int sw = TJSCALED(w, factor), sh = TJSCALED(h, factor);
   const int channels = pixels == Pixels::Gray ? 1 : 3;
@@ -70,6 +74,8 @@ Status decode(const std::uint8_t* data, size_t size, Pixels pixels, int scale, l
     return error(handle, "decode");
   out.width = sw;
   out.height = sh;
+  out.full_width = w;
+  out.full_height = h;
   out.pixels.swap(scratch);
   return {};
 }

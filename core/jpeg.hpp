@@ -17,20 +17,25 @@ enum class Pixels { Gray, Rgb };
 enum class Warnings { Fail, Accept };
 
 struct Image {
-  int width = 0;
+  int width = 0;  // as decoded (scaled)
   int height = 0;
+  int full_width = 0;  // the picture's own size, from its header
+  int full_height = 0;
   std::vector<std::uint8_t> pixels;  // width*height (gray) or width*height*3 (RGB)
 };
 
-// Size of the picture the data holds; an error when it is no JPEG.
-Status read_size(const std::uint8_t* data, size_t size, int& width, int& height);
+// What a header may claim before anything is allocated for it.
+struct Limits {
+  long long max_pixels = 64LL * 1024 * 1024;
+  int max_side = 1 << 16;
+};
 
-// Decodes at 1/`scale` (1, 2, 4 or 8; the size rounds up). Refuses pictures
-// with more than `max_pixels` pixels before allocating. Webcam frames fail on
-// warnings (a damaged frame is skipped rather than shown half grey); photos
-// accept them, as phones' files often have stray bytes. Errors start
-// "JPEG: ". On error `out` is left as it was.
-Status decode(const std::uint8_t* data, size_t size, Pixels pixels, int scale, long long max_pixels, Image& out,
+// Decodes at 1/`scale` (1, 2, 4 or 8; the size rounds up). Refuses a
+// header beyond `limits` before allocating. Webcam frames fail on warnings
+// (a damaged frame is skipped rather than shown half grey); photos accept
+// them, as phones' files often have stray bytes. Errors start "JPEG: ". On
+// error `out` is left as it was.
+Status decode(const std::uint8_t* data, size_t size, Pixels pixels, int scale, const Limits& limits, Image& out,
               Warnings warnings = Warnings::Fail);
 
 }  // namespace shelter::jpeg

@@ -1,7 +1,6 @@
 // Pixel conversions for camera frames: YUYV -> gray/RGB, RGB -> gray and
 // MJPEG -> gray/RGB. Integer math only: these run on every frame.
 #include <algorithm>
-#include <climits>
 #include <string>
 #include <vector>
 
@@ -14,17 +13,7 @@ namespace {
 // Larger frames are not webcam frames; refusing them bounds the memory a
 // corrupt or hostile header can make us allocate.
 constexpr int kMaxMjpegSide = 8192;
-constexpr long long kMaxPixels = static_cast<long long>(kMaxMjpegSide) * kMaxMjpegSide;
-
-// A frame's size, checked before anything is allocated for it.
-Status check_mjpeg_size(const std::uint8_t* data, size_t size, int& w, int& h) {
-  if (data == nullptr || size == 0) return fail("decode MJPEG frame: empty buffer");
-  if (Status s = jpeg::read_size(data, size, w, h); !s) return s.error().context("decode MJPEG frame");
-  if (w > kMaxMjpegSide || h > kMaxMjpegSide)
-    return fail("decode MJPEG frame: " + std::to_string(w) + "x" + std::to_string(h) + " is larger than " +
-                std::to_string(kMaxMjpegSide) + "x" + std::to_string(kMaxMjpegSide));
-  return {};
-}
+constexpr jpeg::Limits kMjpegLimits{static_cast<long long>(kMaxMjpegSide) * kMaxMjpegSide, kMaxMjpegSide};
 
 std::uint8_t clamp_u8(int v) {
   return static_cast<std::uint8_t>(std::clamp(v, 0, 255));
@@ -79,35 +68,30 @@ void rgb_to_gray(const std::uint8_t* rgb, int width, int height, std::uint8_t* g
 // libjpeg-turbo reads the frames of webcams that leave out the standard
 // Huffman tables (the AVI1 convention) by itself.
 Status decode_mjpeg(const std::uint8_t* data, size_t size, Frame& out) {
-  int w = 0, h = 0;
-  if (Status s = check_mjpeg_size(data, size, w, h); !s) return s;
-  thread_local jpeg::Image rgb;
-  if (Status s = jpeg::decode(data, size, jpeg::Pixels::Rgb, 1, kMaxPixels, rgb); !s)
+  jpeg::Image rgb;  // its pixels become the frame's: no copy of a frame per frame
+  if (Status s = jpeg::decode(data, size, jpeg::Pixels::Rgb, 1, kMjpegLimits, rgb); !s)
     return s.error().context("decode MJPEG frame");
-  const size_t n = static_cast<size_t>(rgb.width) * static_cast<size_t>(rgb.height);
   out.width = rgb.width;
   out.height = rgb.height;
-  out.rgb.assign(rgb.pixels.begin(), rgb.pixels.begin() + static_cast<long>(n * 3));
-  out.gray.resize(n);
-  rgb_to_gray(out.rgb.data(), rgb.width, rgb.height, out.gray.data());
+  out.rgb = std::move(rgb.pixels);
+  out.gray.resize(static_cast<size_t>(out.width) * static_cast<size_t>(out.height));
+  rgb_to_gray(out.rgb.data(), out.width, out.height, out.gray.data());
   out.mjpeg.clear();
   return {};
 }
 
 Status take_mjpeg(const std::uint8_t* data, size_t size, Frame& out) {
-  int w = 0, h = 0;
-  if (Status s = check_mjpeg_size(data, size, w, h); !s) return s;
-  thread_local jpeg::Image small;
-  if (Status s = jpeg::decode(data, size, jpeg::Pixels::Gray, 8, kMaxPixels, small); !s)
+  jpeg::Image small;
+  if (Status s = jpeg::decode(data, size, jpeg::Pixels::Gray, 8, kMjpegLimits, small); !s)
     return s.error().context("decode MJPEG frame");
-  out.width = w;
-  out.height = h;
+  out.width = small.full_width;
+  out.height = small.full_height;
   out.gray.clear();
   out.rgb.clear();
   out.mjpeg.assign(data, data + size);
   out.thumb.width = small.width;
   out.thumb.height = small.height;
-  out.thumb.gray.assign(small.pixels.begin(), small.pixels.begin() + static_cast<long>(small.width) * small.height);
+  out.thumb.gray = std::move(small.pixels);
   return {};
 }
 
