@@ -81,6 +81,9 @@ std::vector<NewEvent> walkin_arrival(const PersonInfo& info, const HouseholdId& 
                             {field::kBirth, to_string(info.birth)},
                             {field::kNeeds, needs_to_string(info.needs)},
                             {field::kConsent, info.consent ? "1" : "0"}};
+  // Optional on the form (skipped: not sent, as a card without them).
+  if (!info.address.empty()) details[field::kAddress] = info.address;
+  if (!info.phone.empty()) details[field::kPhone] = info.phone;
   nlohmann::json arrival = {{field::kStay, stay}};
   if (!pets.empty()) arrival[field::kPets] = pets;
   return {NewEvent{EventType::Arrived, id, household, "", author, std::move(arrival)},

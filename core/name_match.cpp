@@ -222,4 +222,21 @@ bool births_compatible(std::string_view a, std::string_view b) {
   return a.substr(0, 4) == b.substr(0, 4);  // a year and a date of that year
 }
 
+std::string without_spaces(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == ' ') continue;
+    if (text.compare(i, 3, "\xE3\x80\x80") == 0) {
+      i += 2;
+      continue;
+    }
+    out += text[i];
+  }
+  return out;
+}
+
+std::string search_kana_key(std::string_view text) {
+  return has_kana(text) ? kana_key(text) : std::string();
+}
+
 }  // namespace shelter

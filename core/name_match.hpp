@@ -21,6 +21,14 @@ std::string kana_key(std::string_view text);
 std::string latin_key(std::string_view text);
 
 bool has_kana(std::string_view text);
+
+// What a typed search is also compared by, so that spaces and the kana's
+// form do not hide a person: the text without spaces (ASCII and U+3000;
+// "山田 花子" finds 山田　花子, "김 민준" finds 김민준), and, for a query
+// with kana, its kana key against the person's match key ("やまだ" finds
+// the reading ヤマダ). Either is "" when it has nothing to compare.
+std::string without_spaces(std::string_view text);
+std::string search_kana_key(std::string_view text);
 // Letters only from the Latin script (at least one), whatever else.
 bool is_latin(std::string_view text);
 

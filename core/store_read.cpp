@@ -105,7 +105,10 @@ Result<std::optional<PersonRecord>> Store::person(const PersonId& id) {
 Result<std::vector<PersonRecord>> Store::persons(const PersonQuery& query) {
   auto q = db_->prepare(std::string("SELECT ") + kPersonColumns +
                         " FROM person WHERE (?1 = '' OR shelter_id = ?1) AND (?2 = '*' OR presence = ?2)"
-                        " AND (?3 = '' OR instr(name, ?3) > 0 OR instr(reading, ?3) > 0)"
+                        " AND (?3 = '' OR instr(name, ?3) > 0 OR instr(reading, ?3) > 0"
+                        "  OR (?7 <> '' AND (instr(replace(replace(name, ' ', ''), '\xE3\x80\x80', ''), ?7) > 0"
+                        "   OR instr(replace(replace(reading, ' ', ''), '\xE3\x80\x80', ''), ?7) > 0))"
+                        "  OR (?8 <> '' AND instr(match_key, ?8) > 0))"
                         " AND (?4 OR hidden = 0) AND (?6 = '' OR household_id = ?6)"
                         " ORDER BY reading, name, person_id LIMIT ?5");
   if (!q) return q.error().context("list persons");
@@ -114,7 +117,9 @@ Result<std::vector<PersonRecord>> Store::persons(const PersonQuery& query) {
       .bind(3, query.text)
       .bind(4, query.include_merged ? 1 : 0)
       .bind(5, query.limit)
-      .bind(6, query.household_id);
+      .bind(6, query.household_id)
+      .bind(7, query.text.empty() ? std::string() : without_spaces(query.text))
+      .bind(8, query.text.empty() ? std::string() : search_kana_key(query.text));
   std::vector<PersonRecord> out;
   if (auto st = (*q)->each_row([&](sql::Stmt& r) { out.push_back(read_person_row(r)); }); !st)
     return st.error().context("list persons");

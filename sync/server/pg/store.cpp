@@ -126,7 +126,11 @@ Result<std::vector<SearchHit>> PgServerStore::search_consenting(const std::strin
   return pool_.with_conn("search", [&](pqxx::connection& conn) -> Result<std::vector<SearchHit>> {
     pqxx::read_transaction w(conn);
     auto rows = w.exec_params(
-        "SELECT person_id, state FROM person WHERE strpos(name, $1) > 0 OR strpos(reading, $1) > 0 LIMIT 200", text);
+        "SELECT person_id, state FROM person WHERE strpos(name, $1) > 0 OR strpos(reading, $1) > 0"
+        " OR ($2 <> '' AND (strpos(replace(replace(name, ' ', ''), '\xE3\x80\x80', ''), $2) > 0"
+        "  OR strpos(replace(replace(reading, ' ', ''), '\xE3\x80\x80', ''), $2) > 0))"
+        " OR ($3 <> '' AND strpos(match_key, $3) > 0) LIMIT 200",
+        text, without_spaces(text), search_kana_key(text));
     std::vector<SearchHit> out;
     for (const auto& r : rows) {
       const PersonState p = state_from_json(r[0].c_str(), r[1].c_str());
