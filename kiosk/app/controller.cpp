@@ -20,15 +20,7 @@ using ui::WalkInStep;
 
 namespace {
 
-constexpr size_t kMaxNameBytes = 120;
 constexpr auto kNoticeTime = std::chrono::seconds(8);
-
-bool all_katakana(const std::string& s) {
-  if (s.empty()) return false;
-  for (std::uint32_t cp : ui::utf8_code_points(s))
-    if (!((cp >= 0x30A0 && cp <= 0x30FF) || cp == 0x3000 || cp == ' ')) return false;
-  return true;
-}
 
 // Persons checked in by these events (a new person's registration is a
 // second event beside their arrival).
@@ -106,14 +98,6 @@ void Controller::go(Screen s, Clock::time_point now) {
 void Controller::notice(const std::string& key, const std::string& detail, bool error) {
   vm_.notice = ui::Notice{key, detail, error};
   notice_until_ = Clock::now() + kNoticeTime;
-}
-
-void Controller::reset_walkin() {
-  const int year = vm_.walkin.this_year;
-  const auto keyboard = vm_.walkin.keyboard;
-  vm_.walkin = {};
-  vm_.walkin.this_year = year;
-  vm_.walkin.keyboard = keyboard;
 }
 
 // ---- scanning ---------------------------------------------------------------
@@ -222,83 +206,6 @@ void Controller::confirm_arrival(Clock::time_point now) {
   if (on_checked_in) on_checked_in(arrivals_in(*r));
 }
 
-// ---- walk-in ----------------------------------------------------------------
-
-void Controller::walkin_key(const std::string& key) {
-  auto& p = vm_.walkin.people[static_cast<size_t>(vm_.walkin.current)];
-  if (key == "゛" || key == "゜") {
-    ui::apply_voicing(p.name, key == "゜");
-    return;
-  }
-  if (p.name.size() + key.size() > kMaxNameBytes) return notice("walkin.name_too_long", {}, true);
-  // A name does not start with a space.
-  if ((key == " " || key == "\xE3\x80\x80") && p.name.empty()) return;
-  p.name += key;
-}
-
-void Controller::walkin_next() {
-  auto& w = vm_.walkin;
-  switch (w.step) {
-    case WalkInStep::Name:
-      if (w.people[static_cast<size_t>(w.current)].name.empty()) return notice("walkin.name_needed", {}, true);
-      vm_.notice.reset();
-      w.step = WalkInStep::Birth;
-      break;
-    case WalkInStep::Birth:
-      w.step = WalkInStep::Sex;
-      break;
-    case WalkInStep::Sex:
-      w.step = WalkInStep::Needs;
-      break;
-    case WalkInStep::Needs:
-      w.step = WalkInStep::Consent;
-      break;
-    case WalkInStep::Consent:
-      w.step = after_consent();
-      break;
-    case WalkInStep::Pets:
-      w.step = WalkInStep::Review;
-      break;
-    case WalkInStep::Review:
-      break;
-  }
-  screen_changed_ = true;
-}
-
-void Controller::submit_walkin(Clock::time_point now) {
-  auto& w = vm_.walkin;
-  for (size_t i = 0; i < w.people.size(); ++i) {
-    const auto& p = w.people[i];
-    if (p.name.empty() || p.consent < 0) {
-      w.current = static_cast<int>(i);
-      w.step = p.name.empty() ? WalkInStep::Name : WalkInStep::Consent;
-      return notice(p.name.empty() ? "walkin.name_needed" : "walkin.consent_needed", {}, true);
-    }
-  }
-  const HouseholdId household = new_id();
-  std::vector<NewEvent> events;
-  std::vector<std::string> names;
-  const std::string pets = walkin_pets();
-  for (const auto& p : w.people) {
-    PersonInfo info;
-    info.name = p.name;
-    info.reading = all_katakana(p.name) ? p.name : "";
-    info.sex = parse_sex(p.sex).value_or(Sex::Unknown);
-    info.birth.year = static_cast<std::uint16_t>(p.birth_year);
-    info.needs = p.needs;
-    info.consent = p.consent == 1;
-    // The household's pets go on its first person (core/vocabulary.hpp).
-    for (auto& e : walkin_arrival(info, household, w.stay, "self", events.empty() ? pets : ""))
-      events.push_back(std::move(e));
-    names.push_back(p.name);
-  }
-  auto r = store_.record(events);
-  if (!r) return notice("error.store", r.error().message, true);
-  show_done(*r, names);
-  go(Screen::Done, now);
-  if (on_checked_in) on_checked_in(arrivals_in(*r));
-}
-
 // ---- intents and timers -----------------------------------------------------
 
 void Controller::apply(const Intent& in, Clock::time_point now) {
@@ -306,11 +213,17 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
   auto& w = vm_.walkin;
   auto& s = vm_.staff;
   auto& person = w.people[static_cast<size_t>(std::clamp(w.current, 0, static_cast<int>(w.people.size()) - 1))];
+  // Whatever moves on from a page takes what is composed or being converted
+  // first, as it stands: nothing typed is lost to a tap elsewhere.
+  if ((in.kind < Intent::Key || in.kind > Intent::InkClear) && in.kind != Intent::Touch &&
+      (vm_.entry.converting() || !vm_.entry.preedit.empty()))
+    commit_entry();
   switch (in.kind) {
     case Intent::Touch:
       break;
     case Intent::SetLanguage:
       vm_.lang = in.text;
+      vm_.entry.hand_chinese = in.text.rfind("zh", 0) == 0;
       break;
     case Intent::ScanHelp:
       notice("welcome.scan_help");
@@ -345,46 +258,27 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
       confirm_arrival(now);
       break;
     case Intent::Key:
-      if (vm_.screen == Screen::WalkIn) {
-        walkin_key(in.text);
-      } else if (vm_.screen == Screen::Staff) {
-        const bool naming = s.tab == ui::StaffTab::Team && s.new_volunteer.open;
-        if (naming && s.new_volunteer.step != ui::NewVolunteerStep::Name) break;
-        std::string& target = naming ? s.new_volunteer.name : s.edit_field.empty() ? s.search : s.edit_value;
-        if (in.text == "゛" || in.text == "゜")
-          ui::apply_voicing(target, in.text == "゜");
-        else if (target.size() + in.text.size() <= (naming ? kMaxVolunteerNameBytes : 200))
-          target += in.text == "\xE3\x80\x80" && !s.edit_field.empty() ? " " : in.text;
-      }
-      break;
     case Intent::Backspace:
-      if (vm_.screen == Screen::WalkIn)
-        ui::pop_utf8(person.name);
-      else if (vm_.screen == Screen::Staff && s.tab == ui::StaffTab::Team && s.new_volunteer.open)
-        ui::pop_utf8(s.new_volunteer.name);
-      else if (vm_.screen == Screen::Staff)
-        ui::pop_utf8(s.edit_field.empty() ? s.search : s.edit_value);
-      break;
     case Intent::SwitchKeyboard:
-      w.keyboard = static_cast<ui::Keyboard>(in.number);
+    case Intent::Convert:
+    case Intent::CommitEntry:
+    case Intent::ChooseCandidate:
+    case Intent::FocusSegment:
+    case Intent::ResizeSegment:
+    case Intent::InkPoint:
+    case Intent::InkEnd:
+    case Intent::InkUndo:
+    case Intent::InkClear:
+      entry_intent(in);
+      break;
+    case Intent::SkipStep:
+      walkin_skip();
       break;
     case Intent::NextStep:
       walkin_next();
       break;
     case Intent::PrevStep:
-      if (w.step == WalkInStep::Name) {
-        if (w.people.size() > 1) {
-          if (person.name.empty()) {
-            w.people.erase(w.people.begin() + w.current);
-            w.current = 0;
-          }
-          w.step = WalkInStep::Review;
-        } else {
-          go(Screen::Welcome, now);
-        }
-      } else {
-        w.step = static_cast<WalkInStep>(static_cast<int>(w.step) - 1);
-      }
+      walkin_back(now);
       break;
     case Intent::SetBirthDecade:
       person.birth_decade = in.number;
@@ -408,11 +302,13 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
       if (w.people.size() >= 15) return notice("walkin.too_many", {}, true);
       w.people.push_back({});
       w.current = static_cast<int>(w.people.size()) - 1;
+      input_.reset(vm_.entry);
       w.step = WalkInStep::Name;
       break;
     case Intent::EditDraft:
       if (in.number >= 0 && static_cast<size_t>(in.number) < w.people.size()) {
         w.current = in.number;
+        input_.reset(vm_.entry);
         w.step = WalkInStep::Name;
       }
       break;
@@ -449,7 +345,10 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
       break;
     case Intent::PinDigit:
     case Intent::PinBackspace:
-      pin_key(in, now);
+      if (vm_.screen == Screen::WalkIn)
+        phone_key(in);
+      else
+        pin_key(in, now);
       break;
     case Intent::PinSubmit:
       pin_submit(now);
@@ -466,11 +365,13 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
       break;
     }
     case Intent::StaffSearch:
+      commit_entry();
       s.typing = false;
       staff_search();
       break;
     case Intent::StaffTyping:
       s.typing = in.number != 0;
+      input_.reset(vm_.entry);
       break;
     case Intent::ToggleHistory:
       s.show_history = !s.show_history;
@@ -494,6 +395,7 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
       if (in.number >= 1900 && in.number <= vm_.walkin.this_year) s.edit_decade = in.number / 10 * 10;
       break;
     case Intent::SaveEdit:
+      commit_entry();
       save_edit();
       break;
     case Intent::SetPresence:
@@ -522,10 +424,11 @@ void Controller::apply(const Intent& in, Clock::time_point now) {
         s.new_volunteer.open = in.number != 0;
         s.remove_asked.clear();
         vm_.notice.reset();
-        if (s.new_volunteer.open) w.keyboard = ui::Keyboard::Kana;
+        if (s.new_volunteer.open) vm_.entry.keyboard = ui::Keyboard::Kana;
       }
       break;
     case Intent::VolunteerNext:
+      commit_entry();
       volunteer_next();
       break;
     case Intent::VolunteerLead:

@@ -16,6 +16,7 @@
 #include "core/store.hpp"
 #include "core/volunteers.hpp"
 #include "kiosk/app/config.hpp"
+#include "kiosk/app/name_input.hpp"
 #include "kiosk/app/printing.hpp"
 #include "kiosk/ui/view_model.hpp"
 
@@ -65,8 +66,15 @@ class Controller {
   void notice(const std::string& key, const std::string& detail = {}, bool error = false);
   void reset_walkin();
   void show_done(const std::vector<Event>& events, const std::vector<std::string>& names);
-  void walkin_key(const std::string& key);
+  // The walk-in's pages and the name entry (controller_walkin.cpp).
+  EntryTarget entry_target();  // where typed text goes on this screen ({} nowhere)
+  void entry_intent(const ui::Intent& in);
+  void commit_entry();  // what is composed or converted, into the text
+  void phone_key(const ui::Intent& in);
+  void walkin_step(ui::WalkInStep step);
   void walkin_next();
+  void walkin_skip();
+  void walkin_back(Clock::time_point now);
   void submit_walkin(Clock::time_point now);
   // Pets (controller_pets.cpp): the walk-in's page and staff's household pets.
   ui::WalkInStep after_consent() const;  // the pets page after the first person, else the review
@@ -132,6 +140,8 @@ class Controller {
   bool screen_changed_ = true;
   bool pass_settled_ = false;
   PassPrinter printer_;
+  NameInput input_;
+  ui::Keyboard keyboard_before_reading_ = ui::Keyboard::Kana;
   Clock::time_point stick_checked_{};
 };
 

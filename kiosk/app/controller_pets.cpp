@@ -57,7 +57,7 @@ void Controller::pets_intent(const Intent& in) {
     case Intent::NoPets:
       if (vm_.screen != ui::Screen::WalkIn) break;
       w.pets.assign(vocab::kPetKinds.size(), 0);
-      w.step = ui::WalkInStep::Review;
+      w.step = ui::WalkInStep::Address;
       break;
     case Intent::EditPets:
       if (vm_.screen == ui::Screen::WalkIn) {

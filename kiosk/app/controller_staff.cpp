@@ -120,7 +120,8 @@ void Controller::begin_edit(const std::string& field_name) {
   s.edit_value = s.person && s.person->fields.count(field_name) ? s.person->fields.at(field_name) : "";
   const int year = s.edit_value.size() >= 4 ? std::atoi(s.edit_value.substr(0, 4).c_str()) : 0;
   s.edit_decade = year > 0 ? year / 10 * 10 : 0;
-  vm_.walkin.keyboard =
+  input_.reset(vm_.entry);
+  vm_.entry.keyboard =
       (field_name == field::kName || field_name == field::kReading) ? ui::Keyboard::Kana : ui::Keyboard::Latin;
 }
 

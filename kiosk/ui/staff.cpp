@@ -64,8 +64,7 @@ void typing_page(Ui& ui, const std::string& label, const std::string& value, con
     notice_line(ui);
   else
     big_text(ui, label);
-  typed_box(ui, "", value, ImGui::GetContentRegionAvail().x);
-  const float w = keyboard(ui, ui.vm.walkin.keyboard, id_prefix);
+  const float w = name_entry(ui, value, id_prefix);
   if (button(ui, ui.t("common.cancel"), id_prefix + "cancel", ImVec2(w, ui.unit), Tone::Quiet))
     ui.emit(cancel, {}, cancel_number);
   ImGui::SameLine();

@@ -62,7 +62,11 @@ struct PassConfirmVm {
 
 // One person being registered on the walk-in form.
 struct DraftPerson {
-  std::string name;
+  std::string name;     // as written: kanji, kana, Hangul, Latin with tone marks
+  std::string reading;  // katakana, from what was typed in kana ("" none)
+  // False once a character came in whose reading is not known (drawn by
+  // hand, or deleted from a converted name): the reading page is then asked.
+  bool reading_sure = true;
   std::string sex;       // "", M, F, X
   int birth_year = 0;    // 0: not given yet
   int birth_decade = 0;  // the decade button chosen, 0: none
@@ -70,18 +74,46 @@ struct DraftPerson {
   int consent = -1;  // -1 not answered, 0 no, 1 yes
 };
 
-// Pets: the household's, asked once after the first person's pages.
-enum class WalkInStep { Name, Birth, Sex, Needs, Consent, Pets, Review };
-inline constexpr int kWalkInStepCount = 7;
-enum class Keyboard { Kana, Latin };
+// Pets, address and phone: the household's, asked once after the first
+// person's pages. The reading only for a name with kanji whose reading is
+// not known from typing.
+enum class WalkInStep { Name, Reading, Birth, Sex, Needs, Consent, Pets, Address, Phone, Review };
+inline constexpr int kWalkInStepCount = 10;
+
+// The name entry's keyboards and pad (name_entry.cpp): katakana (with
+// kana->kanji conversion), Latin letters and digits, handwriting (kanji and
+// kana; hanzi when the screen is in Chinese), Hangul 2-set, Vietnamese.
+enum class Keyboard { Kana, Latin, Hand, Hangul, Viet };
+inline constexpr Keyboard kAllKeyboards[] = {Keyboard::Kana, Keyboard::Latin, Keyboard::Hand, Keyboard::Hangul,
+                                             Keyboard::Viet};
+
+// What is being typed, beyond the text already entered: the composition
+// (kana not yet converted, a Hangul syllable run, a Telex word), the
+// conversion's segments and candidates, the handwriting pad's strokes and
+// candidates. The controller owns the engines; this is what they show.
+struct NameEntryVm {
+  Keyboard keyboard = Keyboard::Kana;
+  std::string preedit;
+  struct Segment {
+    std::string text;                     // the chosen candidate
+    std::vector<std::string> candidates;  // the converter's, in its order
+    int chosen = 0;
+  };
+  std::vector<Segment> segments;                       // converting when not empty
+  int focus = 0;                                       // the segment the candidates are for
+  std::vector<std::vector<std::array<float, 2>>> ink;  // strokes, in pad units 0..1
+  std::vector<std::string> hand_candidates;            // best first
+  bool hand_chinese = false;                           // the pad reads hanzi (Chinese screen)
+  bool converting() const { return !segments.empty(); }
+};
 
 struct WalkInVm {
   std::vector<DraftPerson> people{DraftPerson{}};
   int current = 0;
   WalkInStep step = WalkInStep::Name;
-  Keyboard keyboard = Keyboard::Kana;
   std::string stay = "shelter";
-  std::vector<int> pets;  // the household's, a count per ViewModel::pet_kinds (empty: none)
+  std::string address, phone;  // the household's, optional
+  std::vector<int> pets;       // the household's, a count per ViewModel::pet_kinds (empty: none)
   int this_year = 2026;
 };
 
@@ -229,6 +261,7 @@ struct ViewModel {
   int pet_max = 20;                    // per kind, from core
   Preview preview;
   std::optional<Notice> notice;
+  NameEntryVm entry;  // the one typing surface on screen (walk-in or staff)
   ScanVm scan;
   PassConfirmVm pass;
   WalkInVm walkin;
@@ -247,9 +280,21 @@ struct Intent {
     ToggleMember,    // number: index in scan.members
     SetStay,         // text: shelter/car/home (scan result and walk-in)
     ConfirmArrival,  // check in the selected members
-    Key,             // text: a character from the on-screen keyboard
+    // Key .. InkClear: the name entry's own intents, kept together (the
+    // controller takes what is composed before any other intent).
+    Key,  // text: a character from the on-screen keyboard (a Telex pair for a Vietnamese mark)
     Backspace,
-    SwitchKeyboard,  // number: Keyboard
+    SwitchKeyboard,   // number: Keyboard
+    Convert,          // kana -> kanji: convert what is typed in kana
+    CommitEntry,      // take the conversion (or the composition) as it stands
+    ChooseCandidate,  // number: index in the focused segment's candidates, or in hand_candidates
+    FocusSegment,     // number: index in entry.segments
+    ResizeSegment,    // number: +1 one kana longer, -1 shorter (the focused segment)
+    InkPoint,         // text: "x,y" on the pad, 0..1 each; opens a stroke when none is open
+    InkEnd,           // finger up: the stroke ends and candidates are asked for
+    InkUndo,          // the last stroke off
+    InkClear,
+    SkipStep,  // walk-in: leave an optional page (address, phone, reading) empty and go on
     NextStep,
     PrevStep,
     SetBirthDecade,  // number: e.g. 1950

@@ -1,8 +1,9 @@
 // Walk-in form for people without a card, one question per page so that
-// every target stays large: name (on-screen keyboard), birth year (decade,
-// then year), sex, needs, consent, the household's pets (after the first
-// person only), then a review page to add a family member or check in.
-// About 9 taps plus typing the name.
+// every target stays large: name (keyboards, conversion, handwriting), its
+// reading when a kanji name's is not known, birth year (decade, then year),
+// sex, needs, consent, the household's pets, address and phone (after the
+// first person only; address and phone may be skipped), then a review page
+// to add a family member or check in. About 11 taps plus typing the name.
 #include <algorithm>
 
 #include "kiosk/ui/screens.hpp"
@@ -45,13 +46,54 @@ void nav(Ui& ui, bool show_next, bool next_enabled) {
 
 void page_name(Ui& ui, const DraftPerson& p) {
   step_header(ui, ui.t("walkin.name_question"));
-  typed_box(ui, "", p.name, ImGui::GetContentRegionAvail().x);
-  const float w = keyboard(ui, ui.vm.walkin.keyboard, "");
+  const float w = name_entry(ui, p.name, "");
   if (button(ui, ui.t("common.back"), "back", ImVec2(w, ui.unit), Tone::Quiet)) ui.emit(Intent::PrevStep);
   ImGui::SameLine();
-  ImGui::BeginDisabled(p.name.empty());
+  const NameEntryVm& e = ui.vm.entry;
+  ImGui::BeginDisabled(p.name.empty() && e.preedit.empty() && !e.converting());
   if (button(ui, ui.t("common.next"), "next", ImVec2(w, ui.unit), Tone::Primary)) ui.emit(Intent::NextStep);
   ImGui::EndDisabled();
+}
+
+// The reading of a name with kanji, in katakana: what 安否 search and
+// duplicate checks go by. Skippable, since a volunteer can add it later.
+void page_reading(Ui& ui, const DraftPerson& p) {
+  step_header(ui, ui.t("walkin.reading_question") + "  " + ui.d(p.name));
+  const float w = name_entry(ui, p.reading, "", true);
+  if (button(ui, ui.t("walkin.skip"), "skip", ImVec2(w, ui.unit), Tone::Quiet)) ui.emit(Intent::SkipStep);
+  ImGui::SameLine();
+  ImGui::BeginDisabled(p.reading.empty() && ui.vm.entry.preedit.empty());
+  if (button(ui, ui.t("common.next"), "next", ImVec2(w, ui.unit), Tone::Primary)) ui.emit(Intent::NextStep);
+  ImGui::EndDisabled();
+}
+
+// The household's address, as on the paper evacuee card; a big skip.
+void page_address(Ui& ui) {
+  step_header(ui, ui.t("walkin.address_question"));
+  const float w = name_entry(ui, ui.vm.walkin.address, "");
+  if (button(ui, ui.t("walkin.skip"), "skip", ImVec2(w, ui.unit), Tone::Quiet)) ui.emit(Intent::SkipStep);
+  ImGui::SameLine();
+  if (button(ui, ui.t("common.next"), "next", ImVec2(w, ui.unit), Tone::Primary)) ui.emit(Intent::NextStep);
+}
+
+// The household's phone number on a digit pad; a big skip beside it.
+void page_phone(Ui& ui) {
+  step_header(ui, ui.t("walkin.phone_question"));
+  const std::string& phone = ui.vm.walkin.phone;
+  big_text(ui, phone.empty() ? std::string(" ") : phone);
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  ImGui::BeginGroup();
+  pin_keypad(ui, "phone:", Intent::NextStep, ui.t("common.next"), false);
+  ImGui::EndGroup();
+  ImGui::SameLine();
+  ImGui::BeginGroup();
+  ImGui::PushFont(ui.fonts.large());
+  if (button(ui, ui.t("walkin.skip"), "skip",
+             ImVec2(std::max(ui.unit * 4, ImGui::GetContentRegionAvail().x - gap), ui.unit * 2), Tone::Quiet))
+    ui.emit(Intent::SkipStep);
+  ImGui::PopFont();
+  ImGui::EndGroup();
+  nav(ui, false, false);
 }
 
 void page_birth(Ui& ui, const DraftPerson& p) {
@@ -213,6 +255,15 @@ void draw_walkin(Ui& ui) {
   switch (w.step) {
     case WalkInStep::Name:
       page_name(ui, p);
+      break;
+    case WalkInStep::Reading:
+      page_reading(ui, p);
+      break;
+    case WalkInStep::Address:
+      page_address(ui);
+      break;
+    case WalkInStep::Phone:
+      page_phone(ui);
       break;
     case WalkInStep::Birth:
       page_birth(ui, p);

@@ -58,11 +58,14 @@ void title(Ui& ui, const std::string& text);
 void big_text(Ui& ui, const std::string& text, float wrap_x = 0);
 void notice_line(Ui& ui, float wrap_x = 0);
 
-// The on-screen keyboard: katakana or Latin letters and digits, then a
-// control row with the switch, space and delete. Returns the width of a
-// control button and stays on the control row's line, so that the caller
-// adds two buttons there (back / next, cancel / save).
-float keyboard(Ui& ui, Keyboard which, const std::string& id_prefix);
+// The name entry (name_entry.cpp): the text typed with what is being
+// composed, a tab per keyboard (kana, Latin, handwriting, Hangul,
+// Vietnamese; kana only for a reading), the keyboard or pad, then a control
+// row with convert, space and delete. Returns the width of a control button
+// and stays on the control row's line, so that the caller adds two buttons
+// there (back / next, cancel / save). Ids "<prefix>key:...", "<prefix>kbd:...",
+// "<prefix>pad", "<prefix>cand:N", "<prefix>hand:N", "<prefix>seg:N".
+float name_entry(Ui& ui, const std::string& text, const std::string& id_prefix, bool kana_only = false);
 
 // The PIN keypad: 1-9, then delete, 0, ok; keys two units wide. Digits emit
 // PinDigit, delete PinBackspace, ok the `ok` intent. Ids "<prefix>0".."9",

@@ -261,6 +261,48 @@ TEST_CASE("each field's editor and the audit trail draw at every size and langua
   }
 }
 
+TEST_CASE("every keyboard, the conversion bar and the handwriting pad fit at every size and language", "[ui]") {
+  for (const ScreenSize size : kScreens) {
+    Harness h(size);
+    for (const auto& [code, name] : h.tr.languages()) {
+      ViewModel vm = sample(Screen::WalkIn);
+      vm.lang = code;
+      vm.walkin.step = WalkInStep::Name;
+      for (Keyboard k : kAllKeyboards) {
+        vm.entry = {};
+        vm.entry.keyboard = k;
+        vm.entry.preedit = k == Keyboard::Hangul ? "김민" : k == Keyboard::Viet ? "Nguyễn" : "ヤマダ";
+        INFO("screen " << size.w << "x" << size.h << ", language " << code << ", keyboard " << static_cast<int>(k));
+        check_layout(h, vm);
+        if (k == Keyboard::Hand) {
+          vm.entry.ink = {{{0.2f, 0.3f}, {0.8f, 0.3f}}, {{0.5f, 0.1f}, {0.5f, 0.9f}}};
+          vm.entry.hand_candidates = {"山", "出", "止", "屮", "凵", "乢", "巾", "や", "ゃ"};
+          check_layout(h, vm);
+        }
+      }
+      // Converting やまだはなこ: two segments, many candidates for the first.
+      vm.entry = {};
+      vm.entry.keyboard = Keyboard::Kana;
+      vm.entry.preedit = "ヤマダハナコ";
+      vm.entry.segments = {{"山田",
+                            {"山田", "山だ", "やまだ", "ヤマダ", "八田", "山多", "矢間田", "山 田", "邪魔だ", "病まだ",
+                             "止まだ", "山陀", "山駄", "山舵", "山打", "山蛇"},
+                            0},
+                           {"花子", {"花子", "華子", "はなこ", "ハナコ"}, 0}};
+      INFO("screen " << size.w << "x" << size.h << ", language " << code << ", converting");
+      check_layout(h, vm);
+      // The reading and address pages, and the phone pad.
+      for (WalkInStep step : {WalkInStep::Reading, WalkInStep::Address, WalkInStep::Phone}) {
+        vm.entry = {};
+        vm.walkin.step = step;
+        vm.walkin.people[0].name = "山田 花子";
+        vm.walkin.phone = "09012345678";
+        check_layout(h, vm);
+      }
+    }
+  }
+}
+
 TEST_CASE("a long list of search results scrolls at every size", "[ui]") {
   for (const ScreenSize size : kScreens) {
     Harness h(size);

@@ -116,8 +116,10 @@ TEST_CASE("the walk-in form registers a family in a few taps", "[kiosk]") {
   CHECK(k.vm().walkin.step == ui::WalkInStep::Name);
   CHECK(k.vm().notice->key == "walkin.name_needed");
   for (const char* key : {"ヤ", "マ", "タ", "゛"}) k.tap(Intent::Key, key);
-  CHECK(k.vm().walkin.people[0].name == "ヤマダ");
+  CHECK(k.vm().entry.preedit == "ヤマダ");  // kana is composed until taken, converted or not
   k.tap(Intent::NextStep);
+  CHECK(k.vm().walkin.people[0].name == "ヤマダ");
+  CHECK(k.vm().walkin.people[0].reading == "ヤマダ");
   k.tap(Intent::SetBirthDecade, {}, 1950);
   k.tap(Intent::SetBirthYear, {}, 1953);
   k.tap(Intent::SetSex, "F");
@@ -126,8 +128,13 @@ TEST_CASE("the walk-in form registers a family in a few taps", "[kiosk]") {
   k.tap(Intent::SetConsent, {}, 1);
   CHECK(k.vm().walkin.step == ui::WalkInStep::Pets);  // the household's pets, once
   k.tap(Intent::NoPets);
+  CHECK(k.vm().walkin.step == ui::WalkInStep::Address);  // the household's address and phone, skippable
+  k.tap(Intent::SkipStep);
+  CHECK(k.vm().walkin.step == ui::WalkInStep::Phone);
+  k.tap(Intent::SkipStep);
   CHECK(k.vm().walkin.step == ui::WalkInStep::Review);
   k.tap(Intent::AddFamilyMember);
+  k.tap(Intent::SwitchKeyboard, {}, static_cast<int>(ui::Keyboard::Latin));
   k.tap(Intent::Key, "A");
   k.tap(Intent::Key, "N");
   k.tap(Intent::Backspace);
