@@ -35,7 +35,8 @@ void write_ui_map(const std::string& path, const char* screen, const std::vector
                             {"h", w.h},
                             {"label_cut", w.label_cut},
                             {"clipped", w.clipped},
-                            {"cut_off", w.cut_off}});
+                            {"cut_off", w.cut_off},
+                            {"label", w.label}});
   (void)write_file_atomic(path, j.dump(), 0644);
 }
 
@@ -146,7 +147,8 @@ void run_frame_loop(Window& window, Controller& controller, camera::Scanner& sca
       std::string key = screen;
       for (const auto& wr : widgets)
         key += wr.id + std::to_string(static_cast<int>(wr.x)) + "," + std::to_string(static_cast<int>(wr.y)) +
-               (wr.clipped ? "c" : "") + (wr.cut_off ? "x" : "");  // a list's scrolling is known a frame late
+               (wr.clipped ? "c" : "") + (wr.cut_off ? "x" : "") +
+               wr.label;  // a list's scrolling is known a frame late
       if (key != last_map) {
         write_ui_map(options.ui_map, screen, widgets);
         last_map = key;

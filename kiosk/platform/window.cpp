@@ -93,6 +93,10 @@ void Window::wake() const {
 
 void Window::process_event(const SDL_Event& ev) {
   ImGui_ImplSDL2_ProcessEvent(&ev);
+  // The pointer as the events say, in window coordinates (see begin_frame).
+  if (ev.type == SDL_MOUSEMOTION) pointer_ = {static_cast<float>(ev.motion.x), static_cast<float>(ev.motion.y)};
+  if (ev.type == SDL_MOUSEBUTTONDOWN || ev.type == SDL_MOUSEBUTTONUP)
+    pointer_ = {static_cast<float>(ev.button.x), static_cast<float>(ev.button.y)};
 }
 
 // A short two-tone chime on success, generated, so no sound file is needed.
@@ -139,6 +143,11 @@ void Window::begin_frame() {
     upload_font_atlas();
   }
   ImGui_ImplSDL2_NewFrame();
+  // ImGui 1.86's SDL backend reads the pointer's state, not its events, and
+  // while a finger drags (the mouse captured) X11 keeps reporting where the
+  // drag began: a stroke on the handwriting pad would stay one dot. The
+  // last event's position is where the pointer is.
+  if (pointer_[0] >= 0) ImGui::GetIO().MousePos = ImVec2(pointer_[0], pointer_[1]);
   ImGui::NewFrame();
 }
 

@@ -2,6 +2,7 @@
 // The kiosk's window: SDL2 + OpenGL 3 + Dear ImGui 1.86, the touch style,
 // the fonts (a one-channel atlas texture), the success chime and
 // screenshots. One per process, on the UI thread.
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -60,6 +61,7 @@ class Window {
   bool imgui_ = false;
   float unit_ = 72;
   ui::Fonts fonts_;
+  std::array<float, 2> pointer_{-1, -1};  // the last pointer event's position, -1: none yet
 };
 
 }  // namespace shelter::kiosk::platform

@@ -116,6 +116,7 @@ bool button(Ui& ui, const std::string& label, const std::string& id, ImVec2 size
   if (smaller) ImGui::PopFont();
   ImGui::PopStyleColor(3);
   record_widget(ui, id, !fits);
+  if (ui.widgets && !ui.widgets->empty() && ui.widgets->back().id == id) ui.widgets->back().label = label;
   if (pressed) ui.emit(Intent::Touch);
   return pressed;
 }

@@ -20,6 +20,7 @@ struct WidgetRect {
   bool clipped = false;    // partly scrolled out of its list
   bool label_cut = false;  // its label does not fit, even on two lines
   bool cut_off = false;    // partly or wholly off the screen, where no scrolling reaches it
+  std::string label{};     // a button's text as shown (tests pick a candidate by it)
 };
 
 struct Ui {
