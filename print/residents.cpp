@@ -263,6 +263,9 @@ Result<Residents> read_residents(std::string_view text) {
       out.households.push_back(std::move(fresh));
     }
     ResidentHousehold& hh = out.households[it->second];
+    // The household's address and phone: from its first line that has them.
+    if (hh.card.address.empty()) hh.card.address = cell("address");
+    if (hh.card.phone.empty()) hh.card.phone = cell("phone");
     const std::string hid = cell("household_id");
     if (!hid.empty() && hid != hh.card.household_id)
       return fail(where + "household " + label + " has two different household_id values");
