@@ -87,7 +87,7 @@ void a4_page(Pdf& pdf, const ResidentHousehold& hh, const qrimage::QrMatrix& qr,
   grey(pdf, 0);
 
   // The members: name in kanji (as registered, byte-exact) over its kana.
-  y = qr_top + qr_side + 6;
+  y = qr_top + qr_side + 12;
   pdf.text(kMargin, y, "世帯の人 Members (" + std::to_string(hh.card.members.size()) + ")", 10, true);
   y += 6;
   const double col_w = kWidth / 2, row_h = 30;
@@ -128,9 +128,11 @@ void a4_page(Pdf& pdf, const ResidentHousehold& hh, const qrimage::QrMatrix& qr,
 constexpr double kCardW = 85.6 / 25.4 * 72, kCardH = 53.98 / 25.4 * 72;
 constexpr double kGridX = (kA4Width - 2 * kCardW) / 2, kGridY = (kA4Height - 5 * kCardH) / 2;
 
+constexpr double kCutQrSide = 142;  // points, quiet zone included
+
 void cut_card(Pdf& pdf, const ResidentHousehold& hh, const qrimage::QrMatrix& qr, const qr::Signer& signer,
               CardCell cell) {
-  const double qr_side = 142;
+  const double qr_side = kCutQrSide;
   // The quiet zone is the card's white margin on the left.
   pdf.qr(qr, cell.x + 1, cell.y + (cell.h - qr_side) / 2, qr_side);
   const double cx = cell.x + qr_side + 2, cw = cell.x + cell.w - 7 - cx;
@@ -197,6 +199,10 @@ void cut_marks(Pdf& pdf) {
 }
 
 }  // namespace
+
+double cut_card_module_mm(int modules) {
+  return kCutQrSide / 72 * 25.4 / (modules + 8);
+}
 
 CardCell cut_card_cell(int index) {
   return {kGridX + (index % 2) * kCardW, kGridY + (index / 2) * kCardH, kCardW, kCardH};

@@ -31,4 +31,10 @@ struct CardCell {
 inline constexpr int kCutCardsPerPage = 10;
 CardCell cut_card_cell(int index);
 
+// One QR module's width on a cut card, in mm, for a code `modules` wide
+// (without its quiet zone). Below kMinCutModuleMm a webcam at arm's length
+// struggles (a big household signed): shelterctl says to print it on A4.
+double cut_card_module_mm(int modules);
+inline constexpr double kMinCutModuleMm = 0.5;
+
 }  // namespace shelter::print

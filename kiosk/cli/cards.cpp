@@ -299,6 +299,9 @@ int cmd_make_card(const std::string& csv_path, const std::string& out_dir, const
     else
       std::cout << "household " << o.label << "  QR version " << o.matrix.version << ", " << o.payload.size()
                 << " characters\n";
+    if (format == "pdf" && layout == "cut" && print::cut_card_module_mm(o.matrix.size) < print::kMinCutModuleMm)
+      std::cerr << "shelterctl: make-card: household " << o.label << ": its code is dense for a cut card (QR version "
+                << o.matrix.version << "): print it with --layout a4 for a webcam to read it well\n";
   }
   std::string ids_csv;
   for (const auto& row : residents->with_ids) ids_csv += csv::format_row(row);

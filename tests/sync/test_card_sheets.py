@@ -165,6 +165,19 @@ r = ctl(None, "make-card", os.path.join(work, "sjis.csv"), "--out", os.path.join
         ok=False)
 check(r.returncode == 1 and "UTF-8" in r.stderr, f"a Shift_JIS file is refused with advice: {r.stderr.strip()}")
 
+# ---- a household of 15: the most a card holds, dense on a cut card ---------------
+big = os.path.join(work, "big.csv")
+open(big, "w", encoding="utf-8").write("世帯番号,氏名,フリガナ,生年月日,住所\n" + "".join(
+    f"15,髙橋 𠮷{i}郎之助,タカハシ ヨシロウノスケ,1950-01-{i + 1:02d},多摩市本町1-2-3 コーポ本町203号室\n"
+    for i in range(15)))
+r = ctl(None, "make-card", big, "--out", os.path.join(work, "big"), "--format", "pdf", "--layout", "cut")
+check("dense for a cut card" in r.stderr and "--layout a4" in r.stderr,
+      f"a 15-person household's cut card comes with advice to print it on A4: {r.stderr.strip()}")
+png = render(os.path.join(work, "big", "household-cards-cut.pdf"), os.path.join(ART, "cut-15-persons"),
+             (GRID_X, GRID_Y, CARD_W, CARD_H))
+read_cards(png, [("15", [(f"髙橋 𠮷{i}郎之助", "タカハシ ヨシロウノスケ") for i in range(15)])], kiosk_db("big"),
+           "a 15-person cut card at 150 dpi")
+
 # ---- signed by the city: shelterctl --card-key ----------------------------------
 STORE_ARGS = ["--db", os.path.join(work, "server.db")]
 card_key = os.path.join(work, "city-card.key")
