@@ -93,10 +93,20 @@ std::optional<Sex> sex_of(const std::string& s) {
   return parse_sex(trimmed_lower(s));
 }
 
-// "1950-04-01", "1950/4/1", "1950年4月1日", "19500401", "1950", and
+// "1950-04-01", "1950/4/1", "1950年4月1日", "19500401", "1950" (digits
+// half- or full-width), and
 // Japanese eras as registers print them: "昭和25年4月1日", "S25.4.1", "令和元年5月1日".
 std::optional<BirthDate> birth_of(std::string s) {
   if (s.empty()) return BirthDate{};
+  // Full-width digits and letters (１９５０年, Ｓ２５．４．１), as Japanese
+  // spreadsheets often hold them; other full-width signs separate.
+  for (size_t at; (at = s.find("\xEF\xBC")) != std::string::npos && at + 2 < s.size();) {
+    const auto c = static_cast<unsigned char>(s[at + 2]);
+    const char ascii = c >= 0x90 && c <= 0x99   ? static_cast<char>('0' + (c - 0x90))
+                       : c >= 0xA1 && c <= 0xBA ? static_cast<char>('A' + (c - 0xA1))
+                                                : '-';
+    s.replace(at, 3, 1, ascii);
+  }
   struct Era {
     const char* prefix;
     int first_year;

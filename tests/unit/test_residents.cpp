@@ -37,6 +37,10 @@ TEST_CASE("a register extract with Japanese headers becomes household cards", "[
   const auto& b = r->households[1];
   CHECK(b.card.members[0].info.name == "𠮷田 翔");
   CHECK(to_string(b.card.members[0].info.birth) == "2019-05-01");
+  auto wide = read_residents("household,name,birth\n1,A,１９５０年４月１日\n1,B,Ｓ２５．４．１\n");
+  REQUIRE(wide);
+  CHECK(to_string(wide->households[0].card.members[0].info.birth) == "1950-04-01");
+  CHECK(to_string(wide->households[0].card.members[1].info.birth) == "1950-04-01");
   CHECK(b.card.members[0].info.sex == Sex::Female);
   CHECK(is_valid_id(a.card.household_id));
   CHECK(a.card.household_id != b.card.household_id);
