@@ -124,7 +124,10 @@ set(CPACK_DEBIAN_KIOSK_PACKAGE_RECOMMENDS "shelter-sync, shelterctl, fonts-noto-
 set(CPACK_DEBIAN_CTL_PACKAGE_DEPENDS "libcairo2, fonts-morisawa-bizud-gothic")
 set(CPACK_DEBIAN_CTL_PACKAGE_RECOMMENDS "fonts-noto-cjk")
 set(CPACK_DEBIAN_SYNC_PACKAGE_DEPENDS "adduser")
-set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser, nginx-light | nginx, openssl")
+# libcairo2 and the BIZ UD font: the household card sheets the dashboard
+# prints (POST /v1/card-sheets); Noto CJK for the kanji BIZ UD lacks (𠮷).
+set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser, nginx-light | nginx, openssl, libcairo2, fonts-morisawa-bizud-gothic")
+set(CPACK_DEBIAN_SERVER_PACKAGE_RECOMMENDS "fonts-noto-cjk")
 set(CPACK_DEBIAN_SERVER_PACKAGE_SUGGESTS "postgresql-15")
 set(CPACK_COMPONENT_KIOSK_DESCRIPTION
     "Evacuation-shelter check-in kiosk\nA fullscreen touch kiosk: evacuees check in by showing a household QR card\nto the webcam or by a short form; volunteers correct entries in staff mode.\nBoots straight into the kiosk under the cage Wayland compositor.")

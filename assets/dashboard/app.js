@@ -57,6 +57,7 @@
     $("export-roster").hidden = role !== "roster";
     $("export-pfif").hidden = role !== "roster";
     $("duplicates-section").hidden = role !== "roster";
+    $("card-sheets-section").hidden = role !== "roster";
     $("who").textContent = signedIn ? `${session.name} (${t("role_" + (searcher ? role : "counts"))})` : "";
   }
 
@@ -75,6 +76,8 @@
     $("transfer-routes").replaceChildren();
     $("duplicate-list").hidden = true;
     $("duplicate-list").querySelector("tbody").replaceChildren();
+    $("card-sheets-form").reset();
+    $("card-sheets-note").textContent = "";
     $("signin-error").textContent = message || "";
     showSignedIn();
   }
@@ -418,6 +421,32 @@
       $("load-error").textContent = e.message;
     }
   }
+  // POST /v1/card-sheets (roster only): the chosen file goes as the body,
+  // the PDF comes back as a download; the server keeps neither.
+  $("card-sheets-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const file = $("card-sheets-file").files[0];
+    if (!file) return;
+    const layout = $("card-sheets-layout").value;
+    const note = $("card-sheets-note");
+    note.className = "";
+    note.textContent = "…";
+    try {
+      const res = await api("/v1/card-sheets?layout=" + encodeURIComponent(layout),
+        { method: "POST", headers: { "Content-Type": "text/csv" }, body: file });
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(await res.blob());
+      a.download = "household-cards-" + layout + ".pdf";
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+      note.textContent = t("card_sheets_made");
+    } catch (e) {
+      note.className = "error";
+      note.textContent = e.message;
+    }
+  });
   $("export-counts").addEventListener("click", () => download("/v1/export/counts.csv", "shelter-counts.csv"));
   $("export-roster").addEventListener("click", () => download("/v1/export/roster.csv", "shelter-roster.csv"));
   $("export-pfif").addEventListener("click", () => download("/v1/export/pfif.xml", "shelter-pfif.xml"));

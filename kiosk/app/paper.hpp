@@ -1,6 +1,6 @@
 #pragma once
 // Paper, for when the kiosk is down or a family wants their passes on one
-// sheet: A4 PDFs made with cairo (kiosk/app/paper_draw.hpp). The kiosk's
+// sheet: A4 PDFs made with cairo (kiosk/app/paper_draw.hpp, print/pdf.hpp). The kiosk's
 // staff mode and `shelterctl print` both make them here.
 #include <string>
 #include <vector>

@@ -3,7 +3,6 @@
 #include <cctype>
 #include <filesystem>
 #include <iostream>
-#include <map>
 
 #include "core/checkin.hpp"
 #include "core/csv.hpp"
@@ -12,6 +11,8 @@
 #include "core/qr_payload.hpp"
 #include "core/secrets.hpp"
 #include "kiosk/cli/cli.hpp"
+#include "print/card_sheet.hpp"
+#include "print/residents.hpp"
 
 namespace fs = std::filesystem;
 
@@ -227,12 +228,14 @@ int cmd_pass(const Common& c, const std::string& person, const std::string& png_
 
 }  // namespace
 
-// Builds household cards from a residents CSV. Rows sharing a `household`
-// value form one card. Ids come from household_id / person_id columns when
-// present; otherwise new ones are made and written back to
+// Builds household cards from a residents CSV (print/residents.hpp:
+// English or Japanese headers). Rows sharing a household value form one
+// card. Ids come from household_id / person_id columns when present;
+// otherwise new ones are made and written back to
 // <out>/residents-with-ids.csv, so printing again gives the same cards.
+// Bad input writes nothing.
 int cmd_make_card(const std::string& csv_path, const std::string& out_dir, const std::string& format,
-                  const std::string& card_key) {
+                  const std::string& layout, const std::string& card_key) {
   // The city's card key (shelter-server card-key): cards it signs are
   // trusted by every kiosk; without it cards are made unsigned.
   qr::Signer signer;
@@ -245,76 +248,37 @@ int cmd_make_card(const std::string& csv_path, const std::string& out_dir, const
   }
   auto text = read_file_bytes(csv_path);
   if (!text) return report(text.error().context("make-card"));
-  auto rows = csv::parse(*text);
-  if (!rows) return report(rows.error().context("make-card: " + csv_path));
-  if (rows->size() < 2)
-    return report(fail("make-card: " + csv_path + " has no residents (a header row and data rows)"));
-  csv::Header h(rows->front());
-  for (const char* required : {"household", "name"})
-    if (h.find(required) < 0) return report(fail(std::string("make-card: column '") + required + "' is missing"));
+  auto residents = print::read_residents(*text);
+  if (!residents) return report(residents.error().context("make-card: " + csv_path));
 
-  std::map<std::string, qr::HouseholdCard> cards;  // by household label, in label order
-  std::map<std::string, std::string> household_ids;
-  std::vector<csv::Row> with_ids;
-  with_ids.push_back({"household", "household_id", "person_id", "name", "reading", "sex", "birth", "needs",
-                      "needs_other", "consent", "address", "phone"});
-  for (size_t i = 1; i < rows->size(); ++i) {
-    const csv::Row& row = (*rows)[i];
-    const std::string where = "make-card: " + csv_path + " row " + std::to_string(i + 1);
-    const std::string label = h.get(row, "household");
-    if (label.empty()) return report(fail(where + ": household is empty"));
-    qr::CardMember m;
-    m.person_id = h.get(row, "person_id").empty() ? new_id() : h.get(row, "person_id");
-    if (!is_valid_id(m.person_id)) return report(fail(where + ": person_id must be 16 hex digits"));
-    m.info.name = h.get(row, "name");
-    m.info.reading = h.get(row, "reading");
-    auto sex = parse_sex(h.get(row, "sex"));
-    if (!sex) return report(fail(where + ": sex must be M, F, X or empty"));
-    m.info.sex = *sex;
-    auto birth = parse_birth(h.get(row, "birth"));
-    if (!birth) return report(fail(where + ": birth must be YYYY or YYYY-MM-DD"));
-    m.info.birth = *birth;
-    auto needs = parse_needs(h.get(row, "needs"));
-    if (!needs) return report(fail(where + ": unknown need in '" + h.get(row, "needs") + "'"));
-    m.info.needs = *needs;
-    m.info.needs_other = h.get(row, "needs_other");
-    const std::string consent = h.get(row, "consent");
-    m.info.consent = consent == "1" || consent == "yes" || consent == "y" || consent == "true";
-    auto& card = cards[label];
-    std::string hid = h.get(row, "household_id");
-    if (hid.empty()) {
-      auto [it, inserted] = household_ids.emplace(label, card.household_id.empty() ? new_id() : card.household_id);
-      hid = it->second;
-    }
-    if (!is_valid_id(hid)) return report(fail(where + ": household_id must be 16 hex digits"));
-    if (!card.household_id.empty() && card.household_id != hid)
-      return report(fail(where + ": household " + label + " has two different household_id values"));
-    card.household_id = hid;
-    if (card.address.empty()) card.address = h.get(row, "address");
-    if (card.phone.empty()) card.phone = h.get(row, "phone");
-    m.info.address = card.address;
-    m.info.phone = card.phone;
-    card.members.push_back(m);
-    with_ids.push_back({label, hid, m.person_id, m.info.name, m.info.reading, std::string(to_string(m.info.sex)),
-                        to_string(m.info.birth), needs_to_string(m.info.needs), m.info.needs_other,
-                        m.info.consent ? "1" : "0", card.address, card.phone});
-  }
   // Encode everything first: one bad household writes no files at all.
   struct Output {
     std::string label, payload;
     qrimage::QrMatrix matrix;
   };
   std::vector<Output> outputs;
-  for (const auto& [label, card] : cards) {
-    auto payload = qr::encode_card(card, signer);
-    if (!payload) return report(payload.error().context("make-card: household " + label));
+  for (const auto& hh : residents->households) {
+    auto payload = qr::encode_card(hh.card, signer);
+    if (!payload) return report(payload.error().context("make-card: household " + hh.label));
     auto matrix = qrimage::encode(*payload);
-    if (!matrix) return report(matrix.error().context("make-card: household " + label));
-    outputs.push_back({label, *payload, *matrix});
+    if (!matrix) return report(matrix.error().context("make-card: household " + hh.label));
+    outputs.push_back({hh.label, *payload, *matrix});
+  }
+  std::string pdf;
+  if (format == "pdf") {
+    auto made = print::card_sheets_pdf(residents->households, signer,
+                                       layout == "cut" ? print::SheetLayout::Cut : print::SheetLayout::A4);
+    if (!made) return report(made.error().context("make-card"));
+    pdf = std::move(*made);
   }
   std::error_code ec;
   fs::create_directories(out_dir, ec);
   if (ec) return report(fail("make-card: create " + out_dir + ": " + ec.message()));
+  if (format == "pdf") {
+    const std::string path = (fs::path(out_dir) / ("household-cards-" + layout + ".pdf")).string();
+    if (auto st = write_file_atomic(path, pdf, 0600); !st) return report(st.error().context("make-card"));
+    std::cout << path << "  " << outputs.size() << " household(s), layout " << layout << "\n";
+  }
   for (const auto& o : outputs) {
     std::string safe;
     for (char ch : o.label) safe += (std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_') ? ch : '_';
@@ -330,10 +294,17 @@ int cmd_make_card(const std::string& csv_path, const std::string& out_dir, const
       if (auto st = write_file_atomic(base + ".svg", qrimage::to_svg(o.matrix), 0600); !st)
         return report(st.error().context("make-card"));
     }
-    std::cout << base << "  QR version " << o.matrix.version << ", " << o.payload.size() << " characters\n";
+    if (format != "pdf")
+      std::cout << base << "  QR version " << o.matrix.version << ", " << o.payload.size() << " characters\n";
+    else
+      std::cout << "household " << o.label << "  QR version " << o.matrix.version << ", " << o.payload.size()
+                << " characters\n";
+    if (format == "pdf" && layout == "cut" && print::cut_card_module_mm(o.matrix.size) < print::kMinCutModuleMm)
+      std::cerr << "shelterctl: make-card: household " << o.label << ": its code is dense for a cut card (QR version "
+                << o.matrix.version << "): print it with --layout a4 for a webcam to read it well\n";
   }
   std::string ids_csv;
-  for (const auto& row : with_ids) ids_csv += csv::format_row(row);
+  for (const auto& row : residents->with_ids) ids_csv += csv::format_row(row);
   const std::string ids_path = (fs::path(out_dir) / "residents-with-ids.csv").string();
   if (auto st = write_file_atomic(ids_path, ids_csv, 0600); !st) return report(st.error().context("make-card"));
   std::cout << "Made " << outputs.size() << " card(s)"
@@ -377,20 +348,24 @@ void add_pass(CLI::App& app, Common& c, Commands& cmds) {
 
 void add_make_card(CLI::App& app, Common&, Commands& cmds) {
   struct Args {
-    std::string csv_in, out_dir = "cards", format = "png", card_key;
+    std::string csv_in, out_dir = "cards", format = "png", layout = "a4", card_key;
   };
   auto a = std::make_shared<Args>();
   auto* make_card = app.add_subcommand("make-card", "Make printable household QR cards from a residents CSV");
   make_card
       ->add_option("csv", a->csv_in,
-                   "CSV with columns "
-                   "household,name[,reading,sex,birth,needs,needs_other,consent,address,phone,household_id,person_id]")
+                   "Residents CSV (UTF-8) with columns household,name[,reading,sex,birth,needs,needs_other,consent,"
+                   "address,phone,district,shelter,household_id,person_id] or their Japanese names "
+                   "(世帯番号,氏名,フリガナ,...): docs/residents-csv.md")
       ->required();
   make_card->add_option("--out", a->out_dir, "Output folder (default: cards)");
-  make_card->add_option("--format", a->format, "png, svg or both")->check(CLI::IsMember({"png", "svg", "both"}));
+  make_card->add_option("--format", a->format, "png, svg, both (bare QR images) or pdf (printed card sheets)")
+      ->check(CLI::IsMember({"png", "svg", "both", "pdf"}));
+  make_card->add_option("--layout", a->layout, "For pdf: a4 (a page per household) or cut (10 cards per page)")
+      ->check(CLI::IsMember({"a4", "cut"}));
   make_card->add_option("--card-key", a->card_key,
                         "The city's card key file (shelter-server card-key): sign the cards, so kiosks trust them");
-  cmds.add(make_card, [a] { return cmd_make_card(a->csv_in, a->out_dir, a->format, a->card_key); });
+  cmds.add(make_card, [a] { return cmd_make_card(a->csv_in, a->out_dir, a->format, a->layout, a->card_key); });
 }
 
 void add_decode(CLI::App& app, Common& c, Commands& cmds) {

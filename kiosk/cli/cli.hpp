@@ -66,7 +66,7 @@ int cmd_decode(const Common& c, const std::string& image);
 int cmd_import_card(const Common& c, const std::string& image, const std::string& stay,
                     const std::vector<int>& members);
 int cmd_make_card(const std::string& csv_path, const std::string& out_dir, const std::string& format,
-                  const std::string& card_key = {});
+                  const std::string& layout = "a4", const std::string& card_key = {});
 
 // Registrations, each adding one command (or out/back/leave) to `app`.
 // records.cpp

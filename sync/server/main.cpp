@@ -79,6 +79,22 @@ int write_hq_public(shelter::sync::ServerStore& st, const std::string& path) {
   return 0;
 }
 
+// The card key a server signs card sheets with: a card key file whose key
+// this server lists and has not revoked, so that every kiosk trusts it.
+shelter::Result<shelter::signing::KeyPair> load_card_key(shelter::sync::ServerStore& st, const std::string& path) {
+  auto key = shelter::signing::read_key_file(path);
+  if (!key) return key.error();
+  if (key->kind != "card") return shelter::fail(path + " is a " + key->kind + " key, not a card key");
+  auto keys = st.keys();
+  if (!keys) return keys.error();
+  const std::string id = key->pair.key_id();
+  for (const auto& k : *keys)
+    if (k.kind == "card" && k.key_id == id)
+      return k.revoked ? shelter::Result<shelter::signing::KeyPair>(shelter::fail("card key " + id + " is revoked"))
+                       : shelter::Result<shelter::signing::KeyPair>(key->pair);
+  return shelter::fail("card key " + id + " is not this server's (make one with card-key --out FILE)");
+}
+
 int make_hq_key(shelter::sync::ServerStore& st, const std::string& out, const std::string& public_out, bool force) {
   if (out.empty() && public_out.empty()) {
     std::cerr << "shelter-server: hq-key: give --out FILE (a new key), --public-out FILE (the current key's public "
@@ -154,6 +170,10 @@ int main(int argc, char** argv) {
   app.add_option("--hq-key", hq_key_file,
                  "Headquarters' secret key file (shelter-server hq-key): opens USB exports (import, POST /v1/import) "
                  "and backups (open-backup)");
+  std::string card_key_file;
+  app.add_option("--card-key", card_key_file,
+                 "The city's card key file (shelter-server card-key --out): signs the household card sheets the "
+                 "dashboard prints (POST /v1/card-sheets); without it they are printed unsigned");
   std::string import_file;
   bool import_unsigned = false;
   auto* import_cmd = app.add_subcommand(
@@ -238,6 +258,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   (*store)->set_hq_secret(hq_secret);
+  if (!card_key_file.empty() && !*card_key_cmd) {
+    auto k = load_card_key(**store, card_key_file);
+    if (!k) {
+      std::cerr << "shelter-server: --card-key: " << k.error().message << "\n";
+      return 1;
+    }
+    (*store)->set_card_key(std::move(*k));
+  }
   if (*hq_key_cmd) return make_hq_key(**store, hq_key_out, hq_public_out, hq_key_force);
   if (*import_cmd) {
     auto bytes = shelter::read_file_bytes(import_file, 2ull << 30);

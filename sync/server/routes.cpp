@@ -509,6 +509,13 @@ ApiReply duplicates(ServerStore& st, const ApiRequest& req, std::int64_t) {
   return serve_duplicates(st, *a.principal);
 }
 
+// POST /v1/card-sheets: a residents CSV in, household cards (PDF) out.
+ApiReply card_sheets(ServerStore& st, const ApiRequest& req, std::int64_t) {
+  Asker a = with_role(st, req, "card sheets", "roster");
+  if (!a.principal) return a.refusal;
+  return serve_card_sheets(st, *a.principal, req);
+}
+
 using Handler = ApiReply (*)(ServerStore&, const ApiRequest&, std::int64_t);
 struct Route {
   RouteName name;
@@ -534,6 +541,7 @@ const std::vector<Route>& routes() {
       {{"GET", "/v1/transfers"}, transfers},
       {{"GET", "/v1/search"}, search},
       {{"GET", "/v1/duplicates"}, duplicates},
+      {{"POST", "/v1/card-sheets"}, card_sheets},
       {{"GET", "/v1/export/counts.csv"}, export_counts},
       {{"GET", "/v1/export/roster.csv"}, export_roster},
       {{"GET", "/v1/export/pfif.xml"}, export_pfif},
@@ -557,7 +565,8 @@ ApiReply route(ServerStore& st, const ApiRequest& request, std::int64_t now_ms) 
     if (request.method != r.name.method || request.path != r.name.path) continue;
     ApiReply reply = r.handler(st, request, now_ms);
     if (reply.status != 200)
-      reply.log.push_back("refused (" + std::to_string(reply.status) + "): " + error_message(reply.body));
+      reply.log.push_back("refused (" + std::to_string(reply.status) +
+                          "): " + (reply.log_refusal.empty() ? error_message(reply.body) : reply.log_refusal));
     return reply;
   }
   return refused(404, "no such route");

@@ -32,6 +32,7 @@ struct ApiReply {
   int retry_after = 0;           // seconds, for a 429 or 503 (Retry-After), 0 for none
   int future_events = 0;         // push: events stamped too far ahead (clamped), for the kiosk status
   std::vector<std::string> log;  // what happened, for the server's log (never whose data)
+  std::string log_refusal;       // logged for a refusal instead of its message (which may quote the request)
 };
 
 // The routes, as (method, path): what the HTTP layer binds. Any other
@@ -66,6 +67,14 @@ ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shel
 // candidate pair across shelters with both persons' details; each read is
 // logged, who and how many pairs.
 ApiReply serve_duplicates(ServerStore& st, const Principal& p);
+
+// POST /v1/card-sheets?layout=a4|cut for a `roster` account
+// (card_sheets_route.cpp): the body is a residents CSV (print/residents.hpp),
+// the reply the household card sheets as a PDF, signed with the server's
+// card key (ServerStore::card_key) if it has one. Nothing is kept.
+inline constexpr size_t kMaxCardSheetCsvBytes = 2u << 20;
+inline constexpr size_t kMaxCardSheetHouseholds = 2000;
+ApiReply serve_card_sheets(ServerStore& st, const Principal& p, const ApiRequest& req);
 
 // A USB export carried to headquarters (`shelter-server import`): stored by
 // serve_push, as pushes from the file's device, in batches: the same merge

@@ -164,9 +164,14 @@ class ServerStore {
   // exports, at `import` and at POST /v1/import. Empty: not configured.
   void set_hq_secret(sealing::BoxKeyPair key) { hq_secret_ = std::move(key); }
   const sealing::BoxKeyPair& hq_secret() const { return hq_secret_; }
+  // The city's card key (shelter-server --card-key FILE): signs the card
+  // sheets headquarters prints (POST /v1/card-sheets). Empty: unsigned.
+  void set_card_key(signing::KeyPair key) { card_key_ = std::move(key); }
+  const signing::KeyPair& card_key() const { return card_key_; }
 
  private:
   sealing::BoxKeyPair hq_secret_;
+  signing::KeyPair card_key_;
   SignInGuard sign_in_guard_;
 };
 

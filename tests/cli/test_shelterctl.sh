@@ -121,7 +121,7 @@ expect 0 "a made card decodes" -- "$ctl" decode "$first"
 contains "$out" "SC:" "made card carries a shelter code"
 printf 'household,name,birth\nA,Taro,1990-02-31\n' >"$work/bad.csv"
 expect 1 "make-card refuses a bad row" -- "$ctl" make-card "$work/bad.csv" --out "$work/badcards"
-contains "$err" "row 2" "message names the row"
+contains "$err" "line 2" "message names the line"
 [ ! -e "$work/badcards" ] && ok "bad CSV wrote no cards" || bad "bad CSV left files"
 expect 1 "make-card: missing CSV" -- "$ctl" make-card "$work/none.csv" --out "$work/c2"
 

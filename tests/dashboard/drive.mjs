@@ -92,6 +92,7 @@ try {
   check(await page.isHidden("[data-testid=transfer-list]") && !txKeys.includes("transfers"),
         `a counts-only account gets no list of who moved (${txKeys})`);
   check(await page.isHidden("[data-testid=duplicates-section]"), "a counts-only account sees no duplicates");
+  check(await page.isHidden("[data-testid=card-sheets-section]"), "a counts-only account sees no card printing");
   check(await page.isHidden("[data-testid=search-section]") && await page.isHidden("[data-testid=export-roster]") &&
         await page.isHidden("[data-testid=export-pfif]"), "a counts-only account sees no search and no roster");
   const refused = await page.evaluate(async () => {
@@ -215,6 +216,13 @@ try {
     await d.saveAs(path.join(cfg.artifacts, file));
   }
   check(true, "roster CSV and PFIF downloaded by a roster account");
+  // Household card sheets from a residents CSV (POST /v1/card-sheets).
+  check(await page.isVisible("[data-testid=card-sheets-section]"), "a roster account can print household cards");
+  await page.setInputFiles("[data-testid=card-sheets-file]", cfg.residents);
+  const [sheets] = await Promise.all([page.waitForEvent("download"), page.click("[data-testid=card-sheets-submit]")]);
+  await sheets.saveAs(path.join(cfg.artifacts, "household-cards-a4.pdf"));
+  await page.locator("[data-testid=card-sheets-section]").screenshot({ path: path.join(cfg.artifacts, "dashboard-card-sheets.png") });
+  check(true, "household card sheets downloaded by a roster account");
   check(offsite.length === 0, `the page loads nothing from elsewhere (${offsite.slice(0, 3)})`);
 } finally {
   await browser.close();

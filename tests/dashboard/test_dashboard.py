@@ -147,6 +147,7 @@ check(any({d["a"]["name"], d["b"]["name"]} == {"ヤマダ ハナコ", "山田 �
 
 config = {
     "url": URL, "artifacts": ARTIFACTS, "expected": expected, "all_names": names,
+    "residents": os.path.join(HERE, "..", "data", "residents-sheets.csv"),
     "counts_user": "hq-counts", "counts_password": "counts-pass-2026",
     "search_user": "hq-safety", "search_password": "safety-pass-2026",
     "roster_user": "hq-roster", "roster_password": "roster-pass-2026",
@@ -177,6 +178,11 @@ tree = ET.parse(os.path.join(ARTIFACTS, "shelter-pfif.xml"))
 pfif_names = sorted(p.findtext("pfif:full_name", namespaces=ns) for p in tree.getroot().findall("pfif:person", ns))
 check(pfif_names == sorted(["山田 一0", "山田 一1", "山田 一2", "山田 花子"]),
       f"PFIF 1.4 holds exactly the consenting persons: {pfif_names}")
+sheets = os.path.join(ARTIFACTS, "household-cards-a4.pdf")
+subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", sheets, os.path.join(work, "sheet")], check=True)
+r = subprocess.run([CTL, "decode", os.path.join(work, "sheet-01.png")], capture_output=True, text=True)
+check(r.returncode == 0 and "household card" in r.stderr,
+      f"the card sheets from the dashboard decode: {r.stderr.strip()}")
 log = open(os.path.join(work, "server.log")).read()
 check(log.count("search by hq-safety") >= 2, "every search is in the server log")
 check(not any(n in log for n in names), "no person's name is in the server log")

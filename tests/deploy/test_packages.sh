@@ -40,6 +40,8 @@ deps=$(dpkg-deb -f "$out"/shelter-kiosk_*.deb Depends)
 check "shelter-kiosk depends on cage, cairo and the BIZ UD font ($deps)" '[[ "$deps" == *cage* && "$deps" == *libcairo2* && "$deps" == *fonts-morisawa-bizud-gothic* ]]'
 ctl_deps=$(dpkg-deb -f "$out"/shelterctl_*.deb Depends)
 check "shelterctl depends on cairo and the BIZ UD font for print ($ctl_deps)" '[[ "$ctl_deps" == *libcairo2* && "$ctl_deps" == *fonts-morisawa-bizud-gothic* ]]'
+server_deps=$(dpkg-deb -f "$out"/shelter-server_*.deb Depends)
+check "shelter-server depends on cairo and the BIZ UD font for card sheets ($server_deps)" '[[ "$server_deps" == *libcairo2* && "$server_deps" == *fonts-morisawa-bizud-gothic* ]]'
 
 # Units: systemd-analyze checks every directive (the programs themselves
 # are not installed here, so that one complaint is expected).

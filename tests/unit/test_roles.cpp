@@ -107,6 +107,7 @@ std::vector<RouteCase> route_table() {
       {"GET", "/v1/export/roster.csv", {}, "", {"roster"}},
       {"GET", "/v1/export/pfif.xml", {}, "", {"roster"}},
       {"GET", "/v1/duplicates", {}, "", {"roster"}},
+      {"POST", "/v1/card-sheets", {{"layout", "cut"}}, "household,name\n1,山田 太郎\n", {"roster"}},
       // Last: an account's sign-out (its API token has no session to end).
       {"POST", "/v1/logout", {}, "", kHeadquarters},
   };

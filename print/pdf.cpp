@@ -1,4 +1,4 @@
-#include "kiosk/app/paper_draw.hpp"
+#include "print/pdf.hpp"
 
 #include <cairo-ft.h>
 #include <cairo-pdf.h>
@@ -10,7 +10,7 @@
 #include <mutex>
 #include <optional>
 
-namespace shelter::kiosk::paper {
+namespace shelter::print {
 
 namespace {
 
@@ -211,14 +211,23 @@ std::vector<std::string> Pdf::wrap(const std::string& s, double w, double size, 
   std::vector<std::string> lines;
   const auto cs = chars(s);
   size_t start = 0;  // byte offset of the line being built
+  // Japanese punctuation never starts a line (禁則): it hangs at the end of
+  // the line before.
+  auto closing = [](std::uint32_t cp) {
+    return cp == 0x3001 || cp == 0x3002 || cp == 0xFF09 || cp == 0x300D || cp == 0xFF0C || cp == 0xFF0E;
+  };
   while (start < s.size()) {
     size_t end = start, brk = std::string::npos;  // brk: after the last break opportunity
     for (const Char& ch : cs) {
       if (ch.at < start) continue;
       const size_t next = ch.at + ch.len;
-      if (width(s.substr(start, next - start), size, bold) > w && end > start) break;
+      if (width(s.substr(start, next - start), size, bold) > w && end > start && !closing(ch.cp)) break;
       end = next;
-      if (ch.cp == ' ' || ch.cp == 0x3001 || ch.cp == ',') brk = next;
+      // A "、" is a break only near the line's end: Japanese may break
+      // between any two characters, and a half-empty line reads worse.
+      if (ch.cp == ' ' || ch.cp == ',' ||
+          (ch.cp == 0x3001 && width(s.substr(start, next - start), size, bold) > 0.8 * w))
+        brk = next;
     }
     if (end < s.size() && brk != std::string::npos && brk > start) end = brk;
     std::string line = s.substr(start, end - start);
@@ -308,4 +317,4 @@ Result<std::string> Pdf::finish() {
   return std::move(bytes_);
 }
 
-}  // namespace shelter::kiosk::paper
+}  // namespace shelter::print
