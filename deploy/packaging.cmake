@@ -90,7 +90,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/deploy/udev/70-shelter-webcam.rules
 # A USB stick is mounted at the export folder for the kiosk's user (the
 # rule above starts shelter-usb-stick@.service, which runs this).
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/deploy/usb/usb-stick DESTINATION lib/shelter-checkin COMPONENT kiosk)
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/assets/dashboard DESTINATION share/shelter-checkin/assets COMPONENT server)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/assets/dashboard ${PROJECT_SOURCE_DIR}/assets/prereg
+        DESTINATION share/shelter-checkin/assets COMPONENT server)
 # The network edge: nginx in front for TLS and limits (docs/security.md).
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/nginx/shelter-checkin.conf DESTINATION share/shelter-checkin/nginx
         COMPONENT server)
@@ -124,7 +125,8 @@ set(CPACK_DEBIAN_KIOSK_PACKAGE_RECOMMENDS "shelter-sync, shelterctl, fonts-noto-
 set(CPACK_DEBIAN_CTL_PACKAGE_DEPENDS "libcairo2, fonts-morisawa-bizud-gothic")
 set(CPACK_DEBIAN_CTL_PACKAGE_RECOMMENDS "fonts-noto-cjk")
 set(CPACK_DEBIAN_SYNC_PACKAGE_DEPENDS "adduser")
-set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser, nginx-light | nginx, openssl")
+# node-qrcode-generator: the pre-registration page's QR encoder, served from its installed path.
+set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser, nginx-light | nginx, openssl, node-qrcode-generator")
 set(CPACK_DEBIAN_SERVER_PACKAGE_SUGGESTS "postgresql-15")
 set(CPACK_COMPONENT_KIOSK_DESCRIPTION
     "Evacuation-shelter check-in kiosk\nA fullscreen touch kiosk: evacuees check in by showing a household QR card\nto the webcam or by a short form; volunteers correct entries in staff mode.\nBoots straight into the kiosk under the cage Wayland compositor.")
