@@ -92,6 +92,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/deploy/udev/70-shelter-webcam.rules
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/deploy/usb/usb-stick DESTINATION lib/shelter-checkin COMPONENT kiosk)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/assets/dashboard ${PROJECT_SOURCE_DIR}/assets/prereg
         DESTINATION share/shelter-checkin/assets COMPONENT server)
+# The pre-registration page as a folder for any web host (docs/operations.md).
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/deploy/prereg-folder.sh DESTINATION lib/shelter-checkin COMPONENT server)
 # The network edge: nginx in front for TLS and limits (docs/security.md).
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/nginx/shelter-checkin.conf DESTINATION share/shelter-checkin/nginx
         COMPONENT server)
