@@ -71,6 +71,8 @@ async function makeCard(page, name, h, requests) {
   const canvas = page.locator("[data-testid=card] canvas.qr").first();
   await canvas.screenshot({ path: art(`${name}.png`) });
   await page.screenshot({ path: art(`${name}-page.png`), fullPage: true });
+  // The card as the phone shows it (tests/data/qr_set/make_phone_card.py).
+  await page.locator("[data-testid=card]").first().screenshot({ path: art(`${name}-card.png`) });
   const info = await canvas.evaluate((c) => ({ text: c.dataset.text, version: Number(c.dataset.version) }));
   cards.push({ name, file: art(`${name}.png`), names: h.members.map((m) => m.name), ...info });
   check(requests.length === 0, `${name}: no request left the page while filling and making the card (${requests})`);
@@ -124,6 +126,28 @@ try {
   check((await page.textContent("h1")).includes("pre-registration"), "English chosen from the menu");
   const en = await makeCard(page, "card-en", household("2"), requests);
   check(en.text !== ja.text, "a new page makes a new household");
+  await page.close();
+
+  // A household of nine is past one card's limit: two cards, one household.
+  ({ page, requests } = await openPage(context, "en"));
+  const nine = household("6");
+  for (const [i, name] of ["渡邉 美咲", "齋藤 翔太", "長谷川 恵美子", "中村 悠真", "小林 千代"].entries())
+    nine.members.push({ name, reading: "", birth: `19${50 + i}-01-0${i + 1}`, sex: "female", needs: ["care"],
+                        other: "車いす、在宅酸素、夜間の見守り", consent: true });
+  await fill(page, nine);
+  await page.click("[data-testid=make]");
+  await page.waitForSelector("[data-testid=card] canvas.qr");
+  const parts = page.locator("[data-testid=card] canvas.qr");
+  const count = await parts.count();
+  check(count === 2 && await page.isVisible("#split-note"), `a household of nine makes ${count} cards, with a note`);
+  for (let i = 0; i < count; i++) {
+    await parts.nth(i).screenshot({ path: art(`card-split-${i + 1}.png`) });
+    const info = await parts.nth(i).evaluate((c) => ({ text: c.dataset.text, version: Number(c.dataset.version) }));
+    check(info.version <= cfg.max_version, `split card ${i + 1}: QR version ${info.version}`);
+    cards.push({ name: `card-split-${i + 1}`, file: art(`card-split-${i + 1}.png`), split: true, ...info });
+  }
+  await page.screenshot({ path: art("card-split-page.png"), fullPage: true });
+  check(requests.length === 0, `split: no request left the page (${requests})`);
   await page.close();
 
   // Offline: the service worker serves the page and the encoder.
