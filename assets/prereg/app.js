@@ -180,22 +180,37 @@
     }
   }
 
-  // The whole card (code, title, names) as one PNG, drawn on a canvas.
+  // Splits `text` into lines no wider than `width` (character by character:
+  // Japanese has no spaces to break at).
+  function wrap(g, text, width) {
+    const lines = [""];
+    for (const ch of text) {
+      if (g.measureText(lines[lines.length - 1] + ch).width > width) lines.push("");
+      lines[lines.length - 1] += ch;
+    }
+    return lines;
+  }
+
+  // The whole card (code, title, names, how to use it) as one PNG.
   function saveImages() {
     document.querySelectorAll(".card").forEach((box, i) => {
       const code = box.querySelector("canvas");
-      const lines = [box.querySelector("h2").textContent, ...[...box.querySelectorAll("li")].map((li) => li.textContent)];
-      const lineH = 44;
+      const margin = QUIET * MODULE_PX;
       const out = document.createElement("canvas");
       out.width = code.width;
+      let g = out.getContext("2d");
+      g.font = "30px sans-serif";
+      const lines = [box.querySelector("h2").textContent, ...[...box.querySelectorAll("li")].map((li) => li.textContent),
+                     ...wrap(g, t("card_use"), out.width - 2 * margin)];
+      const lineH = 44;
       out.height = code.height + lines.length * lineH + 24;
-      const g = out.getContext("2d");
+      g = out.getContext("2d");  // resizing the canvas reset its state
       g.fillStyle = "#ffffff";
       g.fillRect(0, 0, out.width, out.height);
       g.drawImage(code, 0, 0);
       g.fillStyle = "#000000";
       g.font = "30px sans-serif";
-      lines.forEach((line, k) => g.fillText(line, QUIET * MODULE_PX, code.height + (k + 1) * lineH - 12, out.width - 2 * QUIET * MODULE_PX));
+      lines.forEach((line, k) => g.fillText(line, margin, code.height + (k + 1) * lineH - 12, out.width - 2 * margin));
       const a = document.createElement("a");
       a.href = out.toDataURL("image/png");
       a.download = `shelter-card-${i + 1}.png`;

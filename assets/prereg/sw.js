@@ -1,7 +1,7 @@
 // Keeps the page and its QR encoder on the phone, so the card can be made
 // (and shown again) with no connection. Cache first: nothing here changes
 // between visits except with a new CACHE name.
-const CACHE = "prereg-v1";
+const CACHE = "prereg-v2";
 const FILES = ["./", "index.html", "style.css", "i18n.js", "card.js", "app.js", "vendor/qrcode.js",
                "manifest.webmanifest"];
 

@@ -156,6 +156,8 @@ try {
   check(controlled, "the service worker controls the page");
   await context.setOffline(true);
   await page.reload();
+  const network = await page.evaluate(() => fetch("/v1/health?" + Date.now()).then(() => "reached", () => "unreachable"));
+  check(network === "unreachable", `offline: the server is out of reach (${network})`);
   await page.selectOption("[data-testid=lang]", "en");
   await makeCard(page, "card-offline", household("3"), requests);
   check(await page.isVisible("[data-testid=card] canvas.qr"), "offline reload: the page still makes a card");
