@@ -61,6 +61,7 @@ async function fill(page, h) {
 }
 
 const cards = [];
+const consoleErrors = [];
 // Fills, makes the card, screenshots its code; returns the requests counted
 // from the load event to the card drawn.
 async function makeCard(page, name, h, requests) {
@@ -85,6 +86,9 @@ async function openPage(context, lang) {
   let loaded = false;
   page.on("load", () => { loaded = true; });
   page.on("request", (r) => { if (loaded) requests.push(r.url()); });
+  // A script error or a Content-Security-Policy refusal shows here.
+  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(`${m.text()} (${m.location().url})`); });
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
   await page.goto(cfg.url + "/prereg/");
   await page.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller !== null, null, { timeout: 15000 })
     .catch(() => {});
@@ -183,5 +187,8 @@ try {
 } finally {
   await forced.close();
 }
+// Offline, the health probe's failed fetch is the one expected error.
+const unexpected = consoleErrors.filter((e) => !/v1\/health|Failed to fetch|ERR_INTERNET_DISCONNECTED/.test(e));
+check(unexpected.length === 0, `no script error or policy refusal on the page (${unexpected})`);
 writeFileSync(art("cards.json"), JSON.stringify(cards, null, 1));
 process.exit(failures.length ? 1 : 0);
