@@ -90,7 +90,10 @@ install(FILES ${PROJECT_SOURCE_DIR}/deploy/udev/70-shelter-webcam.rules
 # A USB stick is mounted at the export folder for the kiosk's user (the
 # rule above starts shelter-usb-stick@.service, which runs this).
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/deploy/usb/usb-stick DESTINATION lib/shelter-checkin COMPONENT kiosk)
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/assets/dashboard DESTINATION share/shelter-checkin/assets COMPONENT server)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/assets/dashboard ${PROJECT_SOURCE_DIR}/assets/prereg
+        DESTINATION share/shelter-checkin/assets COMPONENT server)
+# The pre-registration page as a folder for any web host (docs/operations.md).
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/deploy/prereg-folder.sh DESTINATION lib/shelter-checkin COMPONENT server)
 # The network edge: nginx in front for TLS and limits (docs/security.md).
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/nginx/shelter-checkin.conf DESTINATION share/shelter-checkin/nginx
         COMPONENT server)
@@ -126,7 +129,9 @@ set(CPACK_DEBIAN_CTL_PACKAGE_RECOMMENDS "fonts-noto-cjk")
 set(CPACK_DEBIAN_SYNC_PACKAGE_DEPENDS "adduser")
 # libcairo2 and the BIZ UD font: the household card sheets the dashboard
 # prints (POST /v1/card-sheets); Noto CJK for the kanji BIZ UD lacks (𠮷).
-set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser, nginx-light | nginx, openssl, libcairo2, fonts-morisawa-bizud-gothic")
+# node-qrcode-generator: the pre-registration page's QR encoder, served from its installed path.
+set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS
+    "adduser, nginx-light | nginx, openssl, libcairo2, fonts-morisawa-bizud-gothic, node-qrcode-generator")
 set(CPACK_DEBIAN_SERVER_PACKAGE_RECOMMENDS "fonts-noto-cjk")
 set(CPACK_DEBIAN_SERVER_PACKAGE_SUGGESTS "postgresql-15")
 set(CPACK_COMPONENT_KIOSK_DESCRIPTION

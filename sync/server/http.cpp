@@ -132,6 +132,16 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
   http.Put(".*", elsewhere);
   http.Patch(".*", elsewhere);
   http.Delete(".*", elsewhere);
+  // The pre-registration page, and its QR encoder straight from the Debian
+  // package (not copied into the repository). The first mount whose prefix
+  // matches and holds the file wins, so the narrower ones come first.
+  const auto& opts = impl_->options;
+  if (!opts.prereg_dir.empty()) {
+    if (!http.set_mount_point("/prereg/vendor/", opts.prereg_vendor_dir))
+      log_line("QR encoder folder " + opts.prereg_vendor_dir + " not found (apt-get install node-qrcode-generator)");
+    if (!http.set_mount_point("/prereg/", opts.prereg_dir))
+      log_line("pre-registration folder " + opts.prereg_dir + " not found: not serving /prereg/");
+  }
   // The dashboard: static files, no scripts from elsewhere.
   if (!impl_->options.dashboard_dir.empty() && !http.set_mount_point("/", impl_->options.dashboard_dir))
     log_line("dashboard folder " + impl_->options.dashboard_dir + " not found: serving the API only");

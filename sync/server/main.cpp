@@ -16,16 +16,16 @@
 namespace {
 shelter::sync::Server* g_server = nullptr;
 
-// The dashboard's files: next to the source tree when run from a build
+// A web folder (dashboard, prereg): next to the source tree when run from a build
 // folder, else where the package installs them.
-std::string default_dashboard_dir(const char* argv0) {
+std::string default_assets_dir(const char* argv0, const char* name) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const fs::path exe = fs::canonical(fs::path(argv0), ec);
   if (!ec)
     for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path())
-      if (fs::exists(dir / "assets" / "dashboard" / "index.html", ec)) return (dir / "assets" / "dashboard").string();
-  return "/usr/share/shelter-checkin/assets/dashboard";
+      if (fs::exists(dir / "assets" / name / "index.html", ec)) return (dir / "assets" / name).string();
+  return std::string("/usr/share/shelter-checkin/assets/") + name;
 }
 }  // namespace
 
@@ -232,8 +232,12 @@ int main(int argc, char** argv) {
   shelter_cmd->add_option("--shelter", shelter, "Shelter id")->required();
   shelter_cmd->add_option("--name", shelter_name, "Display name, e.g. 多摩第一小学校")->required();
   shelter_cmd->add_option("--capacity", capacity, "How many persons it can take")->required();
-  options.dashboard_dir = default_dashboard_dir(argv[0]);
+  options.dashboard_dir = default_assets_dir(argv[0], "dashboard");
   app.add_option("--dashboard", options.dashboard_dir, "Folder of the headquarters dashboard (served at /)");
+  options.prereg_dir = default_assets_dir(argv[0], "prereg");
+  app.add_option("--prereg", options.prereg_dir, "Folder of the residents' pre-registration page (served at /prereg/)");
+  app.add_option("--prereg-vendor", options.prereg_vendor_dir,
+                 "Folder holding qrcode.js of Debian's node-qrcode-generator (served at /prereg/vendor/)");
   // The options above may also come from a TOML file (config/server.example.toml).
   app.set_config("--config", "", "TOML file with these options (command-line values win)");
   app.allow_config_extras(CLI::config_extras_mode::error);

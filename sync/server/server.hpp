@@ -15,6 +15,10 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8470;
   std::string dashboard_dir;  // static files served at / (empty: none)
+  // The residents' pre-registration page at /prereg/ (empty: none), and the
+  // folder of Debian's qrcode-generator it loads as /prereg/vendor/qrcode.js.
+  std::string prereg_dir;
+  std::string prereg_vendor_dir = "/usr/share/javascript/qrcode-generator";
 };
 
 // Runs until stop() (from another thread) or a signal handler calls it.

@@ -27,7 +27,7 @@ done
 check "shelter-kiosk carries its unit, udev rule, translations and default config" \
   'contains shelter-kiosk lib/systemd/system/shelter-kiosk.service && contains shelter-kiosk lib/udev/rules.d/70-shelter-webcam.rules && contains shelter-kiosk usr/share/shelter-checkin/assets/i18n/ja.json && contains shelter-kiosk usr/share/shelter-checkin/defaults/kiosk.toml'
 check "shelter-server carries its unit, the dashboard, the nginx edge and shelter-tls" \
-  'contains shelter-server lib/systemd/system/shelter-server.service && contains shelter-server usr/share/shelter-checkin/assets/dashboard/index.html && contains shelter-server usr/share/shelter-checkin/nginx/shelter-checkin.conf && contains shelter-server usr/sbin/shelter-tls && contains shelter-server usr/share/man/man8/shelter-tls.8.gz'
+  'contains shelter-server lib/systemd/system/shelter-server.service && contains shelter-server usr/share/shelter-checkin/assets/dashboard/index.html && contains shelter-server usr/share/shelter-checkin/assets/prereg/sw.js && contains shelter-server usr/lib/shelter-checkin/prereg-folder.sh && contains shelter-server usr/share/shelter-checkin/nginx/shelter-checkin.conf && contains shelter-server usr/sbin/shelter-tls && contains shelter-server usr/share/man/man8/shelter-tls.8.gz'
 check "shelter-sync carries its unit and default config" \
   'contains shelter-sync lib/systemd/system/shelter-sync.service && contains shelter-sync usr/share/shelter-checkin/defaults/sync.toml'
 
