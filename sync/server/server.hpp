@@ -17,7 +17,7 @@ struct ServerOptions {
   std::string dashboard_dir;  // static files served at / (empty: none)
   // The residents' pre-registration page at /prereg/ (empty: none), and the
   // folder of Debian's qrcode-generator it loads as /prereg/vendor/qrcode.js.
-  std::string prereg_dir;
+  std::string prereg_dir{};
   std::string prereg_vendor_dir = "/usr/share/javascript/qrcode-generator";
 };
 
