@@ -272,8 +272,11 @@ void hand_pad(Ui& ui, const NameEntryVm& e, const std::string& prefix, float hei
   ImGui::BeginGroup();
   const float w = ImGui::GetContentRegionAvail().x;
   const int cols = 3;
-  const float cell = std::max(ui.unit, std::min(ui.unit * 1.6f, (w - 2 * gap) / cols));
-  const int rows = std::max(1, static_cast<int>((side - ui.unit + gap) / (cell + gap)) - 0);
+  // Three rows of three when the pad's height holds them (undo and clear
+  // below), else fewer rows: never smaller than the unit.
+  const float cell =
+      std::max(ui.unit, std::min({ui.unit * 1.6f, (w - 2 * gap) / cols, (side - ui.unit - 3 * gap) / 3}));
+  const int rows = std::max(1, static_cast<int>((side - ui.unit) / (cell + gap)));
   const size_t n = std::min(e.hand_candidates.size(), static_cast<size_t>(rows * cols));
   ImGui::PushFont(ui.fonts.large());
   for (size_t i = 0; i < n; ++i) {
@@ -342,8 +345,10 @@ float name_entry(Ui& ui, const std::string& text, const std::string& id_prefix, 
   ImGui::PopFont();
   if (which == Keyboard::Kana && e.converting()) conversion_bar(ui, e, id_prefix, height);
   if (which == Keyboard::Hand) hand_pad(ui, e, id_prefix, height);
-  // Control row: convert (or take the conversion) for kana, space, delete;
+  // Control row, always at the bottom so that it does not move between
+  // keyboards: convert (or take the conversion) for kana, space, delete;
   // the caller adds two more buttons of the returned width on this line.
+  to_bottom(ui, ui.unit);
   const float w = (ImGui::GetContentRegionAvail().x - 4 * gap) / 5;
   if (which == Keyboard::Kana && !kana_only) {
     if (e.converting()) {
