@@ -297,3 +297,31 @@ TEST_CASE("the demo's lead signs in with 0000 only when the config says demo", "
   k.pin("0000");
   CHECK(k.vm().screen == Screen::StaffPin);
 }
+
+TEST_CASE("staff correct a name typed in katakana to its kanji by conversion", "[kiosk][staff][names]") {
+  Kiosk k;
+  enrol_team(*k.store);
+  k.tap(Intent::NoCard);
+  for (const char* key : {"ヤ", "マ", "タ", "゛"}) k.tap(Intent::Key, key);
+  k.tap(Intent::NextStep);
+  k.tap(Intent::SetConsent, {}, 1);
+  k.tap(Intent::SubmitWalkIn);
+  k.tap(Intent::Finish);
+  k.tap(Intent::OpenStaff);
+  k.tap(Intent::ChooseVolunteer, "Sato");
+  k.pin("246813");
+  REQUIRE(k.vm().screen == Screen::Staff);
+  k.tap(Intent::StaffSearch);
+  REQUIRE(k.staff().results.size() == 1);
+  k.tap(Intent::OpenPerson, k.staff().results[0].person_id);
+  k.tap(Intent::BeginEdit, "name");
+  REQUIRE(k.vm().entry.keyboard == ui::Keyboard::Kana);
+  for (int i = 0; i < 3; ++i) k.tap(Intent::Backspace);  // the box starts with ヤマダ
+  for (const char* key : {"ヤ", "マ", "タ", "゛"}) k.tap(Intent::Key, key);
+  k.tap(Intent::Convert);
+  REQUIRE(k.vm().entry.converting());
+  k.tap(Intent::SaveEdit);  // takes the conversion as it stands, then saves
+  REQUIRE(k.staff().person);
+  CHECK(k.staff().person->fields.at("name") == "山田");
+  CHECK(k.staff().person->fields.at("reading") == "ヤマダ");  // the reading is its own field, unchanged
+}
