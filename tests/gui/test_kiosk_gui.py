@@ -455,6 +455,20 @@ def staff(x):
     k.cleanup()
 
 
+def start_server(args, port):
+    """shelter-server on loopback, once it answers /v1/health."""
+    import urllib.request
+    server = subprocess.Popen([SERVER, *args, "--port", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/health", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server
+
+
 def import_at_headquarters(k, hq, sealed):
     """The stick at headquarters: the server imports the kiosk's export, and
     its counts for the shelter are the kiosk's own. The kiosk was enrolled
@@ -470,15 +484,7 @@ def import_at_headquarters(k, hq, sealed):
     url = f"http://127.0.0.1:{port}"
 
     def start():
-        server = subprocess.Popen([SERVER, "--db", db, "--hq-key", key, "--port", str(port)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url + "/v1/health", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        return server
+        return start_server(["--db", db, "--hq-key", key], port)
 
     def stop(server):
         server.terminate()

@@ -25,7 +25,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from test_kiosk_gui import FRAMES, ROOT, SERVER, Kiosk, Xvfb, check, failures
+from test_kiosk_gui import FRAMES, ROOT, SERVER, Kiosk, Xvfb, check, failures, start_server
 
 SYNC = os.path.join(os.path.dirname(SERVER), "shelter-sync")
 STROKES = os.path.join(ROOT, "tests", "data", "ime", "kanji_strokes.txt")
@@ -232,15 +232,8 @@ def main():
                           capture_output=True, text=True).stdout.strip()
     token = subprocess.run([SERVER, "--db", db, "add-user", "--name", "hq-safety", "--role", "search"],
                            capture_output=True, text=True).stdout.strip()
-    server = subprocess.Popen([SERVER, "--db", db, "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = start_server(["--db", db], port)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(url + "/v1/health", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
         with Xvfb() as x:
             k = Kiosk(x, "names", os.path.join(FRAMES, "empty"))
             try:

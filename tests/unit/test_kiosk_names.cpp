@@ -40,6 +40,24 @@ PersonRecord finish(Kiosk& k, int year = 1960) {
   return people->front();
 }
 
+// 山田 花子 by conversion: やまだ converted and taken, a space, はなこ
+// converted and 花子 chosen among its candidates.
+void type_yamada_hanako(Kiosk& k) {
+  keys(k, {"ヤ", "マ", "タ", "゛"});
+  k.tap(Intent::Convert);
+  REQUIRE(k.vm().entry.converting());
+  CHECK(k.vm().entry.segments.front().text == "山田");
+  k.tap(Intent::CommitEntry);
+  keys(k, {"\xE3\x80\x80", "ハ", "ナ", "コ"});  // space, then the given name
+  k.tap(Intent::Convert);
+  REQUIRE(k.vm().entry.converting());
+  // The first candidate may be another kanji: choose 花子 among them.
+  const auto& cands = k.vm().entry.segments.front().candidates;
+  const auto it = std::find(cands.begin(), cands.end(), "花子");
+  REQUIRE(it != cands.end());
+  k.tap(Intent::ChooseCandidate, {}, static_cast<int>(it - cands.begin()));
+}
+
 // Draws one hand-authored kanji on the pad (pad units 0..1), stroke by
 // stroke, as the screen's drags would.
 void draw(Kiosk& k, const test::InkSample& s) {
@@ -67,19 +85,7 @@ TEST_CASE("kana converted to kanji keeps the kana as the reading", "[kiosk][name
   Kiosk k;
   k.tap(Intent::NoCard);
   REQUIRE(k.vm().entry.keyboard == Keyboard::Kana);
-  keys(k, {"ヤ", "マ", "タ", "゛"});
-  k.tap(Intent::Convert);
-  REQUIRE(k.vm().entry.converting());
-  CHECK(k.vm().entry.segments.front().text == "山田");
-  k.tap(Intent::CommitEntry);
-  keys(k, {"\xE3\x80\x80", "ハ", "ナ", "コ"});  // space, then the given name
-  k.tap(Intent::Convert);
-  REQUIRE(k.vm().entry.converting());
-  // The first candidate may be another kanji: choose 花子 among them.
-  const auto& cands = k.vm().entry.segments.front().candidates;
-  const auto it = std::find(cands.begin(), cands.end(), "花子");
-  REQUIRE(it != cands.end());
-  k.tap(Intent::ChooseCandidate, {}, static_cast<int>(it - cands.begin()));
+  type_yamada_hanako(k);
   CHECK_FALSE(k.vm().entry.converting());  // the last segment chosen: taken
   CHECK(k.vm().walkin.people[0].name == "山田\xE3\x80\x80花子");
   k.tap(Intent::NextStep);
@@ -223,13 +229,7 @@ TEST_CASE("a tap elsewhere takes what is composed; nothing typed is lost", "[kio
 TEST_CASE("a search finds names whatever the spaces and the kana's form", "[kiosk][names][store]") {
   Kiosk k;
   k.tap(Intent::NoCard);
-  keys(k, {"ヤ", "マ", "タ", "゛"});
-  k.tap(Intent::Convert);
-  k.tap(Intent::CommitEntry);
-  keys(k, {"\xE3\x80\x80", "ハ", "ナ", "コ"});
-  k.tap(Intent::Convert);
-  const auto& cands = k.vm().entry.segments.front().candidates;
-  k.tap(Intent::ChooseCandidate, {}, static_cast<int>(std::find(cands.begin(), cands.end(), "花子") - cands.begin()));
+  type_yamada_hanako(k);
   k.tap(Intent::NextStep);
   finish(k);
   auto find = [&](const std::string& text) {
@@ -243,4 +243,19 @@ TEST_CASE("a search finds names whatever the spaces and the kana's form", "[kios
   CHECK(find("ﾔﾏﾀﾞ") == 1);           // half-width katakana
   CHECK(find("山田 太郎") == 0);
   CHECK(find("   ") == 0);  // spaces alone find nobody
+}
+
+TEST_CASE("a Chinese screen opens the pad, which reads hanzi", "[kiosk][names]") {
+  const auto all = test::load_ink_samples(SHELTER_TEST_DATA "/ime/kanji_strokes.txt");
+  Kiosk k;
+  k.tap(Intent::SetLanguage, "zh-hans");
+  k.tap(Intent::NoCard);
+  REQUIRE(k.vm().entry.keyboard == Keyboard::Hand);
+  CHECK(k.vm().entry.hand_chinese);
+  draw(k, sample(all, "林"));
+  const auto& c = k.vm().entry.hand_candidates;
+  INFO(c.size());
+  REQUIRE(std::find(c.begin(), c.end(), "林") != c.end());
+  k.tap(Intent::ChooseCandidate, {}, static_cast<int>(std::find(c.begin(), c.end(), "林") - c.begin()));
+  CHECK(k.vm().walkin.people[0].name == "林");
 }
