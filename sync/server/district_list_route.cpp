@@ -66,7 +66,10 @@ ApiReply serve_district_list_status(ServerStore& st, const Principal& p) {
   for (const auto& s : *places) shelter_name[s.id] = s.name;
   const auto status = match_district_list(list->entries, *persons);
 
-  std::map<std::string, nlohmann::json> districts;  // by name, so the dashboard's order is stable
+  // Districts in the order the list first names them (a city's own order:
+  // 一丁目, 二丁目, ... would not survive sorting by code point).
+  std::vector<nlohmann::json> districts;
+  std::map<std::string, size_t> index;
   for (size_t i = 0; i < list->entries.size(); ++i) {
     const DistrictEntry& e = list->entries[i];
     const EntryStatus& s = status[i];
@@ -81,7 +84,9 @@ ApiReply serve_district_list_status(ServerStore& st, const Principal& p) {
                              {"presence", s.person ? std::string(to_string(s.presence)) : std::string()},
                              {"shelter", s.person ? s.person->shelter_id : std::string()},
                              {"shelter_name", s.person ? shelter_name[s.person->shelter_id] : std::string()}};
-    nlohmann::json& d = districts[e.district];
+    auto [at, added] = index.emplace(e.district, districts.size());
+    if (added) districts.emplace_back();
+    nlohmann::json& d = districts[at->second];
     if (d.is_null())
       d = {{"district", e.district},           {"total", 0}, {"present", 0}, {"out", 0}, {"unaccounted", 0},
            {"people", nlohmann::json::array()}};
@@ -89,7 +94,7 @@ ApiReply serve_district_list_status(ServerStore& st, const Principal& p) {
     d[state] = d[state].get<int>() + 1;
     d["people"].push_back(std::move(person));
   }
-  for (auto& [name, d] : districts) out["districts"].push_back(std::move(d));
+  for (auto& d : districts) out["districts"].push_back(std::move(d));
   out["people"] = list->entries.size();
   out["uploaded_by"] = list->uploaded_by;
   out["uploaded_ms"] = list->uploaded_ms;
