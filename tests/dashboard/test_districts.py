@@ -219,8 +219,9 @@ if os.path.exists(sheet_pdf):
                     os.path.join(ARTIFACTS, "district-sheet-pdf")], check=True)
     text = subprocess.run(["pdftotext", sheet_pdf, "-"], capture_output=True, text=True).stdout
 first = [p for p in people if p["district"] == "一丁目"]
-check(all(p["name"].split()[0] in text for p in first[:10]) and "タカハシ" in text and "多摩" in text,
-      "the printed sheet has names in kanji and kana, and shelters")
+check(all(p["name"] in text for p in first) and all(kata(p["reading"]) in text for p in first[:25])
+      and "𠮷田" in text and "髙橋" in text and "多摩公民館" in text and "所在不明" in text,
+      "the printed sheet (PDF) has every name in kanji (髙 𠮷 too), the kana, states and shelters")
 stored = open(DB, "rb").read() + (open(DB + "-wal", "rb").read() if os.path.exists(DB + "-wal") else b"")
 # Those never checked in anywhere ("林 翔" is left out: it is in 小林 翔, who was).
 seen = [q["name"] for q in people if q["checked"] or q["i"] % 12 in (3, 7)]
