@@ -200,6 +200,16 @@ bool consent_of(const std::string& s) {
 
 }  // namespace
 
+std::string trimmed_cell(std::string_view s) {
+  return trimmed(s);
+}
+std::optional<BirthDate> resident_birth(std::string s) {
+  return birth_of(std::move(s));
+}
+std::vector<int> csv_row_lines(std::string_view text) {
+  return row_lines(text);
+}
+
 std::string canonical_column(std::string_view header) {
   std::string h = trimmed_lower(header);
   if (h.rfind("\xEF\xBB\xBF", 0) == 0) h.erase(0, 3);

@@ -58,6 +58,7 @@
     $("export-pfif").hidden = role !== "roster";
     $("duplicates-section").hidden = role !== "roster";
     $("card-sheets-section").hidden = role !== "roster";
+    $("districts-section").hidden = role !== "roster";
     $("who").textContent = signedIn ? `${session.name} (${t("role_" + (searcher ? role : "counts"))})` : "";
   }
 
@@ -78,6 +79,7 @@
     $("duplicate-list").querySelector("tbody").replaceChildren();
     $("card-sheets-form").reset();
     $("card-sheets-note").textContent = "";
+    window.Districts.clear();
     $("signin-error").textContent = message || "";
     showSignedIn();
   }
@@ -329,7 +331,10 @@
           .map((p) => api(p).then((r) => r.json())));
       $("load-error").textContent = "";
       draw({ counts, shelters, devices, timeline, transfers });
-      if (session && session.role === "roster") drawDuplicates(await (await api("/v1/duplicates")).json());
+      if (session && session.role === "roster") {
+        drawDuplicates(await (await api("/v1/duplicates")).json());
+        await window.Districts.load();
+      }
     } catch (e) {
       if (session) $("load-error").textContent = t("load_failed") + e.message;
     }
@@ -375,6 +380,7 @@
     applyTexts();
     showSignedIn();
     if (last) draw(last);
+    window.Districts.redraw();
   });
 
   $("search-form").addEventListener("submit", async (ev) => {
@@ -451,5 +457,6 @@
   $("export-roster").addEventListener("click", () => download("/v1/export/roster.csv", "shelter-roster.csv"));
   $("export-pfif").addEventListener("click", () => download("/v1/export/pfif.xml", "shelter-pfif.xml"));
 
+  window.Districts.init(api, t);
   start();
 })();

@@ -11,6 +11,7 @@
 #include "core/sealing.hpp"
 #include "core/signing.hpp"
 #include "core/usb_export.hpp"
+#include "sync/server/district_list.hpp"
 #include "sync/server/server.hpp"
 
 namespace {
@@ -174,6 +175,10 @@ int main(int argc, char** argv) {
   app.add_option("--card-key", card_key_file,
                  "The city's card key file (shelter-server card-key --out): signs the household card sheets the "
                  "dashboard prints (POST /v1/card-sheets); without it they are printed unsigned");
+  std::string list_key_file;
+  app.add_option("--list-key", list_key_file,
+                 "Key file sealing the neighbourhood list (POST /v1/district-list); made when missing. Default with "
+                 "SQLite: <db>.list-key; with --pg the list routes need it");
   std::string import_file;
   bool import_unsigned = false;
   auto* import_cmd = app.add_subcommand(
@@ -262,6 +267,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   (*store)->set_hq_secret(hq_secret);
+  if (!list_key_file.empty()) {
+    auto k = shelter::sync::load_or_make_list_key(list_key_file);
+    if (!k) {
+      std::cerr << "shelter-server: --list-key: " << k.error().message << "\n";
+      return 1;
+    }
+    (*store)->set_list_key(std::move(*k));
+  }
   if (!card_key_file.empty() && !*card_key_cmd) {
     auto k = load_card_key(**store, card_key_file);
     if (!k) {

@@ -516,6 +516,18 @@ ApiReply card_sheets(ServerStore& st, const ApiRequest& req, std::int64_t) {
   return serve_card_sheets(st, *a.principal, req);
 }
 
+// The neighbourhood list: names, births and addresses, so roster only.
+ApiReply district_list_upload(ServerStore& st, const ApiRequest& req, std::int64_t now) {
+  Asker a = with_role(st, req, "district list", "roster");
+  if (!a.principal) return a.refusal;
+  return serve_district_list_upload(st, *a.principal, req, now);
+}
+ApiReply district_list_status(ServerStore& st, const ApiRequest& req, std::int64_t) {
+  Asker a = with_role(st, req, "district list", "roster");
+  if (!a.principal) return a.refusal;
+  return serve_district_list_status(st, *a.principal);
+}
+
 using Handler = ApiReply (*)(ServerStore&, const ApiRequest&, std::int64_t);
 struct Route {
   RouteName name;
@@ -542,6 +554,8 @@ const std::vector<Route>& routes() {
       {{"GET", "/v1/search"}, search},
       {{"GET", "/v1/duplicates"}, duplicates},
       {{"POST", "/v1/card-sheets"}, card_sheets},
+      {{"POST", "/v1/district-list"}, district_list_upload},
+      {{"GET", "/v1/district-list/status"}, district_list_status},
       {{"GET", "/v1/export/counts.csv"}, export_counts},
       {{"GET", "/v1/export/roster.csv"}, export_roster},
       {{"GET", "/v1/export/pfif.xml"}, export_pfif},

@@ -76,6 +76,12 @@ inline constexpr size_t kMaxCardSheetCsvBytes = 2u << 20;
 inline constexpr size_t kMaxCardSheetHouseholds = 2000;
 ApiReply serve_card_sheets(ServerStore& st, const Principal& p, const ApiRequest& req);
 
+// POST /v1/district-list (a CSV body, replacing any earlier list) and GET
+// /v1/district-list/status (JSON per district) for a `roster` account
+// (district_list_route.cpp, docs/district-list.md).
+ApiReply serve_district_list_upload(ServerStore& st, const Principal& p, const ApiRequest& req, std::int64_t now_ms);
+ApiReply serve_district_list_status(ServerStore& st, const Principal& p);
+
 // A USB export carried to headquarters (`shelter-server import`): stored by
 // serve_push, as pushes from the file's device, in batches: the same merge
 // and the same rules (an event of another shelter or in conflict is refused

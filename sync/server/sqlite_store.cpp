@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "core/sqlite.hpp"
+#include "sync/server/district_list.hpp"
 #include "sync/server/store.hpp"
 
 namespace shelter::sync {
@@ -232,6 +233,7 @@ class SqliteServerStore final : public ServerStore {
     if (auto st = repo_.migrate(); !st) return st;
     return store_->db().exec(R"sql(
 CREATE TABLE IF NOT EXISTS shelter_info(id TEXT PRIMARY KEY, name TEXT NOT NULL, capacity INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS district_list(one INTEGER PRIMARY KEY CHECK (one = 1), sealed TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS device_status(
   device_id TEXT PRIMARY KEY, shelter_id TEXT NOT NULL, last_push_ms INTEGER, last_pull_ms INTEGER,
   clock_skew_ms INTEGER, future_events INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
@@ -396,6 +398,21 @@ CREATE INDEX IF NOT EXISTS event_arrival_time ON event((CASE WHEN clamp <> 0 THE
     return out;
   }
 
+  Status put_district_list(const std::string& sealed) override {
+    std::lock_guard lock(mu_);
+    auto q = store_->db().prepare("INSERT OR REPLACE INTO district_list VALUES(1, ?)");
+    if (!q) return q.error();
+    (*q)->bind(1, sealed);
+    return (*q)->run();
+  }
+  Result<std::string> district_list() override {
+    std::lock_guard lock(mu_);
+    auto q = store_->db().prepare("SELECT sealed FROM district_list");
+    if (!q) return q.error();
+    auto row = (*q)->step();
+    if (!row) return row.error().context("district list");
+    return *row ? (*q)->text(0) : std::string();
+  }
   Status set_shelter(const std::string& id, const std::string& name, int capacity) override {
     if (auto st = check_shelter(id, name, capacity); !st) return st;
     std::lock_guard lock(mu_);
@@ -562,6 +579,13 @@ Result<std::unique_ptr<ServerStore>> open_sqlite_server_store(const std::string&
     if (auto st = (*store)->init_identity("server", "server", "Municipal server"); !st) return st.error();
   auto server = std::make_unique<SqliteServerStore>(std::move(store).value());
   if (auto st = server->migrate(); !st) return st.error().context("server store");
+  // The list key beside the database file (shelter-server --list-key may
+  // name another); a database in memory has none.
+  if (const std::string key_path = list_key_path(path); !key_path.empty()) {
+    auto key = load_or_make_list_key(key_path);
+    if (!key) return key.error();
+    server->set_list_key(std::move(*key));
+  }
   return std::unique_ptr<ServerStore>(std::move(server));
 }
 

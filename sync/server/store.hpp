@@ -157,6 +157,10 @@ class ServerStore {
   virtual Result<std::string> add_hq_key(const std::string& public_key) = 0;
   virtual Result<int> revoke_key(const std::string& key_id) = 0;
   virtual Result<std::vector<signing::TrustedKey>> keys() = 0;
+  // The neighbourhood list (district_list.hpp), sealed with the list key:
+  // one at a time, an upload replaces it. "" when there is none.
+  virtual Status put_district_list(const std::string& sealed) = 0;
+  virtual Result<std::string> district_list() = 0;
   // The current headquarters key (kind "hq", not revoked), if any.
   Result<std::optional<signing::TrustedKey>> hq_public_key();
 
@@ -168,10 +172,16 @@ class ServerStore {
   // sheets headquarters prints (POST /v1/card-sheets). Empty: unsigned.
   void set_card_key(signing::KeyPair key) { card_key_ = std::move(key); }
   const signing::KeyPair& card_key() const { return card_key_; }
+  // The list key (32 bytes; shelter-server --list-key FILE, for SQLite
+  // "<db>.list-key" by default): seals the district list. Kept in a file
+  // beside the database, never in it. Empty: the list routes answer 503.
+  void set_list_key(std::string key) { list_key_ = std::move(key); }
+  const std::string& list_key() const { return list_key_; }
 
  private:
   sealing::BoxKeyPair hq_secret_;
   signing::KeyPair card_key_;
+  std::string list_key_;
   SignInGuard sign_in_guard_;
 };
 

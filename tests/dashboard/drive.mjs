@@ -20,7 +20,8 @@ function check(ok, what) {
   const texts = globalThis.window.TEXTS;
   const used = new Set();
   for (const m of readFileSync(path.join(dir, "index.html"), "utf8").matchAll(/data-t="([a-z_]+)"/g)) used.add(m[1]);
-  for (const m of readFileSync(path.join(dir, "app.js"), "utf8").matchAll(/\bt\("([a-z_]+)"\)/g)) used.add(m[1]);
+  for (const js of ["app.js", "districts.js"])
+    for (const m of readFileSync(path.join(dir, js), "utf8").matchAll(/\bt\("([a-z_]+)"\)/g)) used.add(m[1]);
   const missing = [];
   for (const lang of ["ja", "en"]) {
     for (const k of used) if (!(k in texts[lang])) missing.push(`${lang}:${k}`);

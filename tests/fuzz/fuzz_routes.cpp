@@ -3,9 +3,11 @@
 // route dispatcher (sync/server/routes.hpp) against a SQLite server store in
 // a temporary directory. The input is lines:
 //   METHOD \n PATH[?k=v&...] \n AUTHORIZATION \n X-SHELTER-TIME \n BODY...
-// AUTHORIZATION "kiosk", "hq" or "search" stands for the bearer token of an
-// enrolled kiosk (device d1 of shelter tama-01), a counts-role and a
-// search-role headquarters account; anything else is sent as given.
+// AUTHORIZATION "kiosk", "hq", "search" or "roster" stands for the bearer
+// token of an enrolled kiosk (device d1 of shelter tama-01), a counts-role,
+// a search-role and a roster-role headquarters account (the last reaches
+// the CSV readers: card sheets, the district list); anything else is sent
+// as given.
 // Invariants: nothing crashes; every status is one the API answers; a JSON
 // reply parses; a refusal carries an error message; an unauthenticated
 // request never gets a 200 from a route that needs a token.
@@ -26,7 +28,7 @@ using namespace shelter;
 struct World {
   std::filesystem::path dir;
   std::unique_ptr<sync::ServerStore> store;
-  std::string kiosk, hq, search;
+  std::string kiosk, hq, search, roster;
 
   World() {
     char tmpl[] = "/tmp/fuzz-routes.XXXXXX";
@@ -43,9 +45,11 @@ struct World {
     // reached (and refused) with any name.
     auto counts = store->add_user("ops", "counts", "");
     auto searcher = store->add_user("desk", "search", "");
-    if (!counts || !searcher) std::abort();
+    auto clerk = store->add_user("clerk", "roster", "");
+    if (!counts || !searcher || !clerk) std::abort();
     hq = *counts;
     search = *searcher;
+    roster = *clerk;
   }
   ~World() {
     store.reset();
@@ -93,17 +97,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   req.authorization = who == "kiosk"    ? "Bearer " + w.kiosk
                       : who == "hq"     ? "Bearer " + w.hq
                       : who == "search" ? "Bearer " + w.search
+                      : who == "roster" ? "Bearer " + w.roster
                                         : who;
   const sync::ApiReply reply = sync::route(*w.store, req, 1'750'000'000'000);
   // 429: the sign-in guard slows repeated wrong passwords (issue 20).
-  static const std::set<int> kStatuses = {200, 400, 401, 403, 404, 429, 503};
+  // 413: a CSV over its route's size limit.
+  static const std::set<int> kStatuses = {200, 400, 401, 403, 404, 413, 429, 503};
   if (!kStatuses.count(reply.status)) std::abort();
   if (reply.content_type == "application/json" && !nlohmann::json::accept(reply.body)) std::abort();
   if (reply.status != 200 && sync::error_message(reply.body).empty()) std::abort();
   static const std::set<std::string> kPublic = {"/v1/health", "/v1/vocabulary", "/v1/enrol", "/v1/login"};
   // The harness's accounts have no password and enrolment codes are never
-  // given out here: only its three tokens open a route that needs one.
-  const bool token = who == "kiosk" || who == "hq" || who == "search";
+  // given out here: only its four tokens open a route that needs one.
+  const bool token = who == "kiosk" || who == "hq" || who == "search" || who == "roster";
   if (reply.status == 200 && !token && !kPublic.count(req.path)) std::abort();
   return 0;
 }

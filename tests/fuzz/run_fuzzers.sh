@@ -27,13 +27,18 @@ build_target() {
     $cxx $flags -o "$out/fuzz_config" "$root/tests/fuzz/fuzz_config.cpp" "$root/kiosk/app/config.cpp" \
       "$root/core/model.cpp" "$root/core/fs_util.cpp" -ltomlplusplus -lsodium ;;
   routes)
-    # The whole of core and the server minus its HTTP and PostgreSQL parts.
+    # The whole of core and the server minus its HTTP and PostgreSQL parts;
+    # print/ and the QR image libraries for the CSV routes (card sheets,
+    # the district list), which the roster token reaches.
     server=""
-    for f in routes sync_routes usb_import store sqlite_store auth reports search_rule sign_in_guard duplicates_route; do
+    for f in routes sync_routes usb_import store sqlite_store auth reports search_rule sign_in_guard duplicates_route \
+      card_sheets_route district_list district_list_route; do
       server="$server $root/sync/server/$f.cpp"
     done
-    $cxx $flags -o "$out/fuzz_routes" "$root/tests/fuzz/fuzz_routes.cpp" $core "$root/sync/protocol.cpp" $server \
-      -lsqlite3 -lsodium ;;
+    pkgs="cairo cairo-ft cairo-pdf fontconfig freetype2 libqrencode zxing stb libturbojpeg"
+    $cxx $flags $(pkg-config --cflags $pkgs) -o "$out/fuzz_routes" "$root/tests/fuzz/fuzz_routes.cpp" \
+      "$root"/core/*.cpp "$root"/print/*.cpp "$root/sync/protocol.cpp" $server -lsqlite3 -lsodium \
+      $(pkg-config --libs $pkgs) ;;
   usb_import)
     # usb_export.cpp also reads a kiosk store: the whole of core.
     $cxx $flags -o "$out/fuzz_usb_import" "$root/tests/fuzz/fuzz_usb_import.cpp" $core -lsqlite3 -lsodium ;;
@@ -51,7 +56,9 @@ for target in $targets; do
   work=$(mktemp -d)
   cp "$root"/tests/fuzz/corpus/"$target"/* "$work/"
   # The exit status is the fuzzer's (not a pipe's): a crash fails the run.
-  if "$out/fuzz_$target" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
+  # cairo's and fontconfig's caches (the card sheets) live until exit: the
+  # ASan pass's suppressions (third-party libraries only).
+  if LSAN_OPTIONS="suppressions=$root/tests/sanitizers/lsan.supp" "$out/fuzz_$target" -max_total_time="$seconds" -max_len=8192 -timeout=10 \
     -artifact_prefix="$root/tests/artifacts/fuzz/" -print_final_stats=1 "$work" >"$work.log" 2>&1; then
     tail -n 5 "$work.log"
     echo "fuzz_$target: ran $seconds s with no crash; corpus grew to $(ls "$work" | wc -l) inputs"

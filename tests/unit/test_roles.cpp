@@ -108,6 +108,8 @@ std::vector<RouteCase> route_table() {
       {"GET", "/v1/export/pfif.xml", {}, "", {"roster"}},
       {"GET", "/v1/duplicates", {}, "", {"roster"}},
       {"POST", "/v1/card-sheets", {{"layout", "cut"}}, "household,name\n1,山田 太郎\n", {"roster"}},
+      {"POST", "/v1/district-list", {}, "district,name\n一丁目,山田 太郎\n", {"roster"}},
+      {"GET", "/v1/district-list/status", {}, "", {"roster"}},
       // Last: an account's sign-out (its API token has no session to end).
       {"POST", "/v1/logout", {}, "", kHeadquarters},
   };

@@ -193,6 +193,8 @@ class PgServerStore final : public ServerStore {
   Result<std::vector<Transfer>> transfers(std::int64_t since_ms) override;
   Result<std::vector<ShelterInfo>> shelters() override;
   Status set_shelter(const std::string& id, const std::string& name, int capacity) override;
+  Status put_district_list(const std::string& sealed) override;
+  Result<std::string> district_list() override;
   Result<std::optional<std::int64_t>> note_contact(const DeviceContact& c) override;
   Result<std::vector<DeviceStatus>> devices() override;
   Result<std::int64_t> last_device_seq(const std::string& device_id) override;

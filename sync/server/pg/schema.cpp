@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS auth_token(
   name TEXT NOT NULL, role TEXT NOT NULL, created BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS hq_user(name TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS shelter_info(id TEXT PRIMARY KEY, name TEXT NOT NULL, capacity INT NOT NULL);
+CREATE TABLE IF NOT EXISTS district_list(one INT PRIMARY KEY CHECK (one = 1), sealed TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS device_status(
   device_id TEXT PRIMARY KEY, shelter_id TEXT NOT NULL, last_push_ms BIGINT, last_pull_ms BIGINT,
   clock_skew_ms BIGINT, future_events BIGINT NOT NULL DEFAULT 0);

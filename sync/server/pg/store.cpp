@@ -249,6 +249,23 @@ Status PgServerStore::set_shelter(const std::string& id, const std::string& name
   });
 }
 
+Status PgServerStore::put_district_list(const std::string& sealed) {
+  return pool_.with_conn("district list", [&](pqxx::connection& conn) -> Status {
+    pqxx::work w(conn);
+    w.exec_params("INSERT INTO district_list VALUES(1, $1) ON CONFLICT (one) DO UPDATE SET sealed = $1", sealed);
+    w.commit();
+    return {};
+  });
+}
+
+Result<std::string> PgServerStore::district_list() {
+  return pool_.with_conn("district list", [&](pqxx::connection& conn) -> Result<std::string> {
+    pqxx::read_transaction w(conn);
+    auto rows = w.exec("SELECT sealed FROM district_list");
+    return rows.empty() ? std::string() : std::string(rows[0][0].c_str());
+  });
+}
+
 Result<std::int64_t> PgServerStore::last_device_seq(const std::string& device_id) {
   return pool_.with_conn("last device seq", [&](pqxx::connection& conn) -> Result<std::int64_t> {
     pqxx::read_transaction w(conn);
