@@ -302,10 +302,13 @@ void Pdf::qr(const qrimage::QrMatrix& m, double x, double y, double side) {
 }
 
 void Pdf::next_page() {
+  std::lock_guard lock(draw_mutex());
   cairo_show_page(cr_);
 }
 
 Result<std::string> Pdf::finish() {
+  // Finishing embeds the font subsets: FreeType's faces again.
+  std::lock_guard lock(draw_mutex());
   cairo_show_page(cr_);
   cairo_destroy(cr_);
   cr_ = nullptr;

@@ -32,11 +32,13 @@ const std::vector<Column>& columns() {
       {"district", {"district", "町丁目", "町丁名", "地区", "町会", "自治会", "行政区"}},
       {"shelter", {"shelter", "assigned_shelter", "指定避難所", "避難所", "避難先"}},
       {"needs", {"needs", "配慮", "要配慮", "配慮事項"}},
-      {"needs_other", {"needs_other", "配慮その他", "配慮（その他）", "備考"}},
+      {"needs_other", {"needs_other", "配慮その他", "配慮（その他）"}},
       {"consent", {"consent", "安否情報の開示", "安否開示", "開示同意", "同意"}},
   };
   return table;
 }
+
+constexpr size_t kMaxLabelChars = 100;  // household label, district, shelter
 
 std::string trimmed_lower(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -62,7 +64,12 @@ std::string trimmed(std::string_view s) {
   };
   strip(s, true);
   strip(s, false);
-  return std::string(s);
+  // A line break or tab inside a cell (Alt+Enter in a spreadsheet's address
+  // or notes) is a space: cards and sheets hold one line.
+  std::string out(s);
+  std::replace_if(
+      out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
+  return out;
 }
 
 // The line each row starts on, as csv::parse splits them (it skips blank
@@ -98,6 +105,8 @@ std::optional<Sex> sex_of(const std::string& s) {
 // Japanese eras as registers print them: "昭和25年4月1日", "S25.4.1", "令和元年5月1日".
 std::optional<BirthDate> birth_of(std::string s) {
   if (s.empty()) return BirthDate{};
+  // A spreadsheet's date with a time ("1950/4/1 0:00:00"): the date.
+  if (const size_t sp = s.find(' '); sp != std::string::npos && s.find(':', sp) != std::string::npos) s.resize(sp);
   // Full-width digits and letters (１９５０年, Ｓ２５．４．１), as Japanese
   // spreadsheets often hold them; other full-width signs separate.
   for (size_t at; (at = s.find("\xEF\xBC")) != std::string::npos && at + 2 < s.size();) {
@@ -251,6 +260,13 @@ Result<Residents> read_residents(std::string_view text) {
     auto cell = [&](const char* column) { return trimmed(h.get(row, column)); };
     if (row.size() > canonical.size())
       return fail(where + std::to_string(row.size()) + " fields, the header has " + std::to_string(canonical.size()));
+    // A row of empty cells (a spreadsheet's trailing ",,,,") is no resident.
+    if (std::all_of(row.begin(), row.end(), [](const std::string& c) { return trimmed(c).empty(); })) continue;
+    // Labels printed in a line of their own: a cell pasted with a whole
+    // document would draw thousands of lines off the page.
+    for (const char* column : {"household", "district", "shelter"})
+      if (utf8_decode(cell(column)).size() > kMaxLabelChars)
+        return fail(where + column + " is longer than " + std::to_string(kMaxLabelChars) + " characters");
     const std::string label = cell("household");
     if (label.empty()) return fail(where + "household (世帯番号) is empty");
     qr::CardMember m;

@@ -435,6 +435,9 @@
     if (!file) return;
     const layout = $("card-sheets-layout").value;
     const note = $("card-sheets-note");
+    // One job at a time: a double click would only be refused as busy.
+    const submit = ev.target.querySelector("button[type=submit]");
+    if (submit) submit.disabled = true;
     note.className = "";
     note.textContent = "…";
     try {
@@ -451,6 +454,8 @@
     } catch (e) {
       note.className = "error";
       note.textContent = e.message;
+    } finally {
+      if (submit) submit.disabled = false;
     }
   });
   $("export-counts").addEventListener("click", () => download("/v1/export/counts.csv", "shelter-counts.csv"));

@@ -3,6 +3,8 @@
 // the city's card key when the server holds it (--card-key). The CSV lives
 // in memory for the request only: never written, never logged (the log
 // says who made how many cards, and a refusal says why in general terms).
+#include <mutex>
+
 #include "print/card_sheet.hpp"
 #include "print/residents.hpp"
 #include "sync/server/routes.hpp"
@@ -20,6 +22,16 @@ ApiReply serve_card_sheets(ServerStore& st, const Principal& p, const ApiRequest
         413,
         "the residents CSV is over " + std::to_string(kMaxCardSheetCsvBytes >> 20) + " MiB: split it, e.g. by district",
         "CSV over the size limit");
+  // One sheet job at a time: a city's whole list takes seconds of a core,
+  // and a second one (a double click, a retry) must not take the threads
+  // the kiosks sync on.
+  static std::mutex one_job;
+  std::unique_lock job(one_job, std::try_to_lock);
+  if (!job.owns_lock()) {
+    ApiReply busy = bad(503, "another card sheet is being made: try again in a minute", "another job running");
+    busy.retry_after = 30;
+    return busy;
+  }
   auto layout = req.params.find("layout");
   const std::string name = layout == req.params.end() ? "a4" : layout->second;
   if (name != "a4" && name != "cut") return bad(400, "layout must be a4 or cut", "bad layout");

@@ -4,9 +4,16 @@
 // line an editor shows.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "core/qr_payload.hpp"
 #include "print/card_sheet.hpp"
 #include "print/residents.hpp"
+#include "sync/server/routes.hpp"
+#include "sync/server/store.hpp"
+#include "test_support.hpp"
 
 using namespace shelter;
 using print::read_residents;
@@ -88,6 +95,29 @@ TEST_CASE("bad residents name the line an editor shows", "[residents]") {
   CHECK_THAT(error_of(sixteen), Catch::StartsWith("line 17: household 1 has more than 15"));
 }
 
+TEST_CASE("what spreadsheets write: line breaks in cells, empty rows, dates with a time", "[residents]") {
+  const std::string csv =
+      "世帯番号,氏名,生年月日,住所,備考,指定避難所\r\n"
+      "0101,髙橋 一郎,1953/4/1 0:00:00,\"多摩市本町1-2-3\r\n本町ハイツ101\",足が悪い\t要支援,本町小\r\n"
+      ",,,,,\r\n"
+      ",,,,,\r\n";
+  auto r = read_residents(csv);
+  REQUIRE(r);
+  REQUIRE(r->households.size() == 1);
+  const auto& m = r->households[0].card.members.at(0);
+  CHECK(to_string(m.info.birth) == "1953-04-01");
+  CHECK(r->households[0].card.address == "多摩市本町1-2-3  本町ハイツ101");  // one line on the card
+  CHECK(m.info.needs_other.empty());  // 備考 (free remarks) never reaches a card
+}
+
+TEST_CASE("a label cell too long to print is refused with its line", "[residents]") {
+  const std::string csv = "household,name,shelter\nh1,A,\"" + std::string(300, 'x') + "\"\n";
+  auto r = read_residents(csv);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message.find("line 2") != std::string::npos);
+  CHECK(r.error().message.find("shelter is longer than 100 characters") != std::string::npos);
+}
+
 TEST_CASE("card sheets are PDFs in both layouts", "[residents]") {
   auto r = read_residents("household,name,reading\n1,髙橋 一郎,タカハシ\n2,山﨑 正,ヤマザキ\n");
   REQUIRE(r);
@@ -104,4 +134,34 @@ TEST_CASE("card sheets are PDFs in both layouts", "[residents]") {
   CHECK(last.x + last.w < 595.276 - 20);
   CHECK(last.y + last.h < 841.890 - 20);
   CHECK(print::cut_card_cell(1).x == Approx(first.x + first.w));
+}
+
+TEST_CASE("card sheets: one job at a time, the next is told to retry", "[residents]") {
+  test::TempDir dir;
+  auto opened = sync::open_sqlite_server_store(dir.file("server.db"));
+  REQUIRE(opened);
+  sync::ServerStore& st = **opened;
+  const std::string token = st.add_user("roster", "roster", "").value();
+  // A list big enough to take a while to draw.
+  std::string csv = "household,name,reading,shelter\n";
+  for (int h = 0; h < 200; ++h)
+    for (int m = 0; m < 4; ++m)
+      csv += std::to_string(h) + ",髙橋 " + std::to_string(m) + ",タカハシ,本町小学校 体育館\n";
+  auto call = [&] {
+    sync::ApiRequest req;
+    req.method = "POST";
+    req.path = "/v1/card-sheets";
+    req.body = csv;
+    req.authorization = "Bearer " + token;
+    return sync::route(st, req, 1'700'000'000'000);
+  };
+  std::atomic<int> first_status{0};
+  std::thread first([&] { first_status = call().status; });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const sync::ApiReply second = call();
+  first.join();
+  CHECK(first_status == 200);
+  CHECK(second.status == 503);
+  CHECK(second.retry_after > 0);
+  CHECK(call().status == 200);  // free again
 }
