@@ -168,6 +168,24 @@ try {
   await context.setOffline(false);
   await page.close();
 
+  // An update on the server reaches a phone that has the page stored: the
+  // next online load shows it, and it is what the phone then keeps offline.
+  const index = path.join(cfg.prereg_dir, "index.html");
+  const published = readFileSync(index, "utf8");
+  ({ page, requests } = await openPage(context, null));
+  try {
+    writeFileSync(index, published.replace("<title>", "<title>UPDATED "));
+    await page.reload();
+    check((await page.title()).startsWith("UPDATED "), `an updated page shows on the next online load (${await page.title()})`);
+    await context.setOffline(true);
+    await page.reload();
+    check((await page.title()).startsWith("UPDATED "), "offline, the phone keeps the updated page");
+  } finally {
+    await context.setOffline(false);
+    writeFileSync(index, published);
+  }
+  await page.close();
+
   // The phone's own dark theme: the form is dark, the card stays dark on white.
   const dark = await browser.newContext({ ...phone, locale: "en-US", colorScheme: "dark" });
   ({ page, requests } = await openPage(dark, null));

@@ -4,7 +4,8 @@ serves it (assets/prereg, and the QR encoder from Debian's
 node-qrcode-generator), Debian's headless Chromium fills a household of four
 in Japanese and in English, offline after a reload, and in dark modes
 (tests/prereg/drive.mjs); the kiosk's own reader decodes each drawn code
-from its screenshot and checks the four persons in, names byte-exact.
+from its screenshot and checks the four persons in, names byte-exact; an
+update on the server reaches a phone that has the page stored.
 Also the encoder without a browser (card_check.mjs) against `shelterctl scan`.
 Screenshots go to tests/artifacts/prereg/.
 
@@ -12,6 +13,7 @@ usage: test_prereg.py BUILD_DIR
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -64,9 +66,12 @@ check(got.get("髙橋 𠮷男", {}).get("birth") == "" and got.get("﨑 邉", {}
 # The page in Chromium.
 PORT = free_port()
 URL = f"http://127.0.0.1:{PORT}"
-server = start_server(SERVER, ["--db", os.path.join(work, "server.db"), "--prereg", os.path.join(ROOT, "assets", "prereg"),
+# A copy, so drive.mjs can publish an update to the page.
+PREREG = os.path.join(work, "prereg")
+shutil.copytree(os.path.join(ROOT, "assets", "prereg"), PREREG)
+server = start_server(SERVER, ["--db", os.path.join(work, "server.db"), "--prereg", PREREG,
                                "--prereg-vendor", VENDOR], PORT, os.path.join(work, "server.log"))
-cfg = {"url": URL, "artifacts": ARTIFACTS, "max_version": MAX_VERSION}
+cfg = {"url": URL, "artifacts": ARTIFACTS, "max_version": MAX_VERSION, "prereg_dir": PREREG}
 cfg_path = os.path.join(work, "drive.json")
 json.dump(cfg, open(cfg_path, "w"))
 r = subprocess.run(["node", os.path.join(HERE, "drive.mjs"), cfg_path], text=True)
