@@ -2,7 +2,8 @@
 # Assembles the residents' pre-registration page as one folder a city can put
 # on any static web host: assets/prereg plus the QR encoder from Debian's
 # node-qrcode-generator (copied into OUT/vendor/ here, at publish time; the
-# repository never holds a copy). docs/operations.md, "Pre-registration page".
+# repository never holds a copy). This folder on a host with a public
+# certificate is how residents get the page (docs/operations.md, 5c).
 #   apt-get install node-qrcode-generator
 #   deploy/prereg-folder.sh OUT
 set -eu
@@ -19,4 +20,5 @@ cp "$encoder" "$out/vendor/qrcode.js"
 # The encoder's licence (MIT) goes with it.
 [ -f /usr/share/doc/node-qrcode-generator/copyright ] &&
   cp /usr/share/doc/node-qrcode-generator/copyright "$out/vendor/qrcode.js.copyright"
-echo "pre-registration page in $out (serve it over HTTPS: service workers need a secure origin)"
+echo "pre-registration page in $out: copy it to a web host whose HTTPS certificate phones trust" \
+     "(a public one, not the city CA; service workers need HTTPS)"

@@ -40,6 +40,7 @@
   function addMember() {
     const node = $("member-tpl").content.firstElementChild.cloneNode(true);
     node.dataset.personId = C.randomId();  // kept while the page is open: a new card keeps the same persons
+    node.querySelector('[data-field="birth"]').max = todayIso();  // the date picker offers no future day
     const list = node.querySelector(".need-list");
     for (const need of C.NEEDS) {
       const label = document.createElement("label");
@@ -61,27 +62,53 @@
     return node;
   }
 
-  // The form as card members; an allergy's text goes into needs_other (the
-  // card has one free-text field) and sets the allergy need.
+  // A message for the resident, in the page's language; anything else thrown
+  // is a fault of the page and shows as err_failed, never as raw English.
+  class FormError extends Error {}
+
+  // "Person 2 (山田 花子) – Date of birth: <what is wrong>"
+  function problem(who, fieldKey, key) {
+    return new FormError(`${who}${fieldKey ? " – " + t(fieldKey) : ""}: ${t(key)}`);
+  }
+
+  const todayIso = () => {
+    const d = new Date();  // the phone's own calendar day
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  };
+
+  // The form as card members, each checked as the kiosk will check it; an
+  // allergy's text goes into needs_other (the card has one free-text field)
+  // and sets the allergy need. Pasted tabs and line breaks become spaces.
   function readMembers() {
     const members = [];
-    for (const node of document.querySelectorAll(".member")) {
+    document.querySelectorAll(".member").forEach((node, i) => {
       const field = (name) => node.querySelector(`[data-field="${name}"]`);
-      const name = field("name").value.trim();
+      const name = C.cleanText(field("name").value);
       const reading = C.toKatakana(field("reading").value);
-      const allergy = field("allergy").value.trim();
-      const other = field("needs_other").value.trim();
+      const allergy = C.cleanText(field("allergy").value);
+      const other = C.cleanText(field("needs_other").value);
+      const birthField = field("birth");
+      const birth = birthField.value;
       const needs = [...node.querySelectorAll("[data-need]")].filter((b) => b.checked).map((b) => b.dataset.need);
       if (allergy && !needs.includes("allergy")) needs.push("allergy");
       const notes = [];
       if (allergy) notes.push(t("allergy") + ": " + allergy);
       if (other) notes.push(other);
-      if (!name && !reading && !field("birth").value) continue;  // an untouched extra person
+      // An untouched extra person (a half-typed date counts as touched).
+      if (!name && !reading && !birth && !birthField.validity.badInput) return;
+      const chars = [...name];  // a long name cut short in messages
+      const short = chars.length > 16 ? chars.slice(0, 15).join("") + "…" : name;
+      const who = t("member").replace("{n}", i + 1) + (name ? ` (${short})` : "");
+      if (!name) throw problem(who, "name", "err_name");
+      if (birthField.validity.badInput || !C.birthOk(birth, todayIso())) throw problem(who, "birth", "err_birth");
+      const needsOther = notes.join(" / ");
+      for (const [key, text] of [["name", name], ["reading", reading], ["needs_other", needsOther]])
+        if (new TextEncoder().encode(text).length > 255) throw problem(who, key, "err_too_long");
       members.push({
-        personId: node.dataset.personId, name, reading, birth: field("birth").value, sex: field("sex").value,
-        consent: field("consent").checked, needs, needsOther: notes.join(" / "),
+        personId: node.dataset.personId, name, reading, birth, sex: field("sex").value,
+        consent: field("consent").checked, needs, needsOther, who,
       });
-    }
+    });
     return members;
   }
 
@@ -112,7 +139,7 @@
         current.push(m);
         continue;
       }
-      if (!current.length || !fits({ ...household, members: [m] })) throw new Error(t("err_too_long"));
+      if (!current.length || !fits({ ...household, members: [m] })) throw problem(m.who, "", "err_too_long");
       cards.push({ ...household, members: current });
       current = [m];
     }
@@ -169,14 +196,16 @@
   function makeCards(event) {
     event.preventDefault();
     $("error").textContent = "";
+    $("cards").hidden = true;  // a refused form leaves no earlier card looking current
     try {
       const members = readMembers();
-      if (!members.length || members.some((m) => !m.name)) throw new Error(t("err_name"));
-      const household = { householdId, address: $("address").value.trim(), phone: $("phone").value.trim() };
+      if (!members.length) throw problem(t("member").replace("{n}", 1), "name", "err_name");
+      const household = { householdId, address: C.cleanText($("address").value), phone: C.cleanText($("phone").value) };
       showCards(splitIntoCards(household, members));
       $("cards").scrollIntoView();
     } catch (e) {
-      $("error").textContent = e.message;
+      if (!(e instanceof FormError)) console.warn("card not made:", e);
+      $("error").textContent = e instanceof FormError ? e.message : t("err_failed");
     }
   }
 

@@ -91,12 +91,31 @@
     return s;
   }
 
+  // ---- what the kiosk refuses ---------------------------------------------
+  // C0 and C1 control characters: the kiosk rejects a card holding any
+  // (core/model.cpp has_control_chars).
+  const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+  // A pasted tab or line break becomes a space; ends trimmed.
+  const cleanText = (text) => text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
+
+  // A birth date the kiosk takes and that is not in the future: "" (unknown)
+  // or a real "YYYY-MM-DD" from 1900-01-01 to `today` (same form).
+  function birthOk(s, today) {
+    if (!s) return true;
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+    if (!m) return false;
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const real = new Date(Date.UTC(y, mo - 1, d));
+    return y >= 1900 && real.getUTCMonth() === mo - 1 && real.getUTCDate() === d && s <= today;
+  }
+
   // ---- readings ------------------------------------------------------------
   // What a resident types as the reading, as the kiosk keeps it: NFKC (half-
   // width katakana become full width), hiragana turned into katakana.
   function toKatakana(text) {
     let out = "";
-    for (const ch of text.normalize("NFKC").trim()) {
+    for (const ch of cleanText(text.normalize("NFKC"))) {
       const cp = ch.codePointAt(0);
       out += (cp >= 0x3041 && cp <= 0x3096) || cp === 0x309d || cp === 0x309e ? String.fromCodePoint(cp + 0x60) : ch;
     }
@@ -134,6 +153,10 @@
     u16(x) { this.u8(x >> 8); this.u8(x); }
     raw(arr) { for (const x of arr) this.u8(x); }
     id(hex) { for (let i = 0; i < 16; i += 2) this.u8(parseInt(hex.slice(i, i + 2), 16)); }
+    text8(s, what) {
+      if (CONTROL.test(s)) throw new Error(what + " holds a control character");
+      this.str8(utf8(s), what);
+    }
     str8(arr, what) {
       if (arr.length > 255) throw new Error(what + " is longer than 255 bytes");
       this.u8(arr.length);
@@ -145,7 +168,7 @@
   function birthParts(s) {
     if (!s) return [0, 0, 0];
     const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-    if (!m) throw new Error("birth date " + s);
+    if (!m || !birthOk(s, "2999-12-31")) throw new Error("birth date " + s);
     return [Number(m[1]), Number(m[2]), Number(m[3])];
   }
 
@@ -157,8 +180,8 @@
     w.u8(2);
     w.u8(0x48);
     w.id(card.householdId);
-    w.str8(utf8(card.address || ""), "address");
-    w.str8(utf8(card.phone || ""), "phone");
+    w.text8(card.address || "", "address");
+    w.text8(card.phone || "", "phone");
     w.u8(card.members.length);
     for (const m of card.members) {
       if (!m.name) throw new Error("a name is empty");
@@ -175,9 +198,10 @@
       w.u8(mo);
       w.u8(d);
       w.u16(needs);
-      w.str8(utf8(m.name), "name");
-      w.str8(packed || utf8(m.reading || ""), "reading");
-      w.str8(utf8(m.needsOther || ""), "needs");
+      w.text8(m.name, "name");
+      if (packed) w.str8(packed, "reading");
+      else w.text8(m.reading || "", "reading");
+      w.text8(m.needsOther || "", "needs");
     }
     w.u8(0);  // signature: none (only the city's office signs cards)
     const body = Uint8Array.from(w.bytes);
@@ -190,5 +214,7 @@
 
   const cardText = (card) => "SC:" + base45(encodeRecord(card));
 
-  root.ShelterCard = { blake2b, base45, toKatakana, packKatakana, encodeRecord, cardText, randomId, NEEDS };
+  root.ShelterCard = {
+    blake2b, base45, toKatakana, packKatakana, cleanText, birthOk, encodeRecord, cardText, randomId, NEEDS,
+  };
 })(typeof window !== "undefined" ? window : globalThis);

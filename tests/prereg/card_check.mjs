@@ -30,6 +30,12 @@ check(C.base45(bytes("AB")) === "BB8" && C.base45(bytes("Hello!!")) === "%69 VD9
       "Base45 is RFC 9285's examples");
 check(C.toKatakana("やまだ　はなこ") === "ヤマダ ハナコ" && C.toKatakana("ﾀｶﾊｼ  ｲﾁﾛｳ") === "タカハシ イチロウ",
       "hiragana and half-width readings become katakana");
+check(C.cleanText("山田\t花子\r\n") === "山田 花子" && C.cleanText("a\u0085b\u007fc") === "a b c" &&
+      C.toKatakana("やまだ\tはなこ") === "ヤマダ ハナコ", "tabs, line breaks and C1 controls become spaces");
+check(C.birthOk("", "2026-12-04") && C.birthOk("1900-01-01", "2026-12-04") && C.birthOk("2026-12-04", "2026-12-04") &&
+      !C.birthOk("1899-12-31", "2026-12-04") && !C.birthOk("2026-12-05", "2026-12-04") &&
+      !C.birthOk("2023-02-29", "2026-12-04") && !C.birthOk("20250-01-01", "2026-12-04"),
+      "birth dates from 1900 to today, real days only");
 check(C.packKatakana("ヤマダ ハナコ").length === 7 && C.packKatakana("Yamada") === null, "katakana packs to a byte each");
 
 const card = {
@@ -45,6 +51,17 @@ const card = {
       needs: ["care", "medical_device", "pregnant", "disability"], needsOther: "車いす" },
   ],
 };
+const refuses = (change) => {
+  try {
+    C.cardText(change(structuredClone(card)));
+    return false;
+  } catch (e) {
+    return true;
+  }
+};
+check(refuses((c) => { c.members[0].name = "山田\t花子"; return c; }) &&
+      refuses((c) => { c.address = "a\nb"; return c; }) && refuses((c) => { c.members[1].birth = "1850-01-01"; return c; }),
+      "the encoder refuses what the kiosk would (a control character, a birth year before 1900)");
 const text = C.cardText(card);
 check(text.startsWith("SC:") && /^[0-9A-Z $%*+\-./:]+$/.test(text.slice(3)), "the card text is SC: and Base45");
 console.log("TEXT " + text);

@@ -22,6 +22,7 @@ const art = (name) => path.join(cfg.artifacts, name);
   const used = new Set();
   for (const m of readFileSync(path.join(dir, "index.html"), "utf8").matchAll(/data-t="([a-z_]+)"/g)) used.add(m[1]);
   for (const m of readFileSync(path.join(dir, "app.js"), "utf8").matchAll(/\bt\("([a-z_]+)"\)/g)) used.add(m[1]);
+  for (const k of ["err_name", "err_birth", "err_too_long"]) used.add(k);  // app.js problem(...)
   for (const n of ["illness", "pregnant", "infant", "disability", "care", "medical_device", "allergy", "language", "other"])
     used.add("need_" + n);
   const missing = [];
@@ -132,6 +133,45 @@ try {
   check(en.text !== ja.text, "a new page makes a new household");
   await page.close();
 
+  // Entries the kiosk would refuse: a message in the page's language naming
+  // the person and the field, and no card.
+  ({ page, requests } = await openPage(context, "en"));
+  await fill(page, household("7"));
+  const birth2 = page.locator(".member").nth(1).locator("[data-field=birth]");
+  const refused = async (what, wants) => {
+    await page.click("[data-testid=make]");
+    const said = (await page.textContent("#error")) || "";
+    const none = await page.isHidden("#cards") && (await page.locator("[data-testid=card]").count()) === 0;
+    check(wants.every((w) => said.includes(w)) && none, `${what}: refused, no card ("${said}")`);
+  };
+  await birth2.fill("1850-03-01");
+  await refused("a birth year before 1900", ["Person 2 (髙橋 𠮷男7)", "Date of birth", "1900"]);
+  await page.locator("#error").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: art("refused-birth.png") });
+  await birth2.fill(`${new Date().getFullYear() + 1}-01-01`);
+  await refused("a birth date next year", ["Person 2 (髙橋 𠮷男7)", "Date of birth"]);
+  await birth2.fill("1958-11-03");
+  await page.selectOption("[data-testid=lang]", "ja");
+  const third = (field) => page.locator(".member").nth(2).locator(`[data-field=${field}]`);
+  await third("name").fill("長".repeat(40));
+  await third("reading").fill("漢".repeat(40));
+  await third("needs_other").fill("薬".repeat(60));
+  await refused("a person too long for a card, in Japanese", [`3人目 (${"長".repeat(15)}…)`, "長すぎ"]);
+  await page.locator("#error").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: art("refused-too-long.png") });
+  await page.close();
+
+  // Pasted tabs become spaces: the card is one the kiosk reads.
+  ({ page, requests } = await openPage(context, "en"));
+  const tabbed = household("8");
+  tabbed.address = "多摩市\t落合1-2";
+  tabbed.members[0].name = "山田\t花子8";
+  tabbed.members[0].allergy = "そば\tえび";
+  await makeCard(page, "card-tab", tabbed, requests);
+  Object.assign(cards[cards.length - 1], { tab: true, names: tabbed.members.map((m) => m.name.replace("\t", " ")) });
+  check(!(await page.textContent("#error")), "tabs pasted into the form make a card");
+  await page.close();
+
   // A household of nine is past one card's limit: two cards, one household.
   ({ page, requests } = await openPage(context, "en"));
   const nine = household("6");
@@ -166,6 +206,24 @@ try {
   await makeCard(page, "card-offline", household("3"), requests);
   check(await page.isVisible("[data-testid=card] canvas.qr"), "offline reload: the page still makes a card");
   await context.setOffline(false);
+  await page.close();
+
+  // An update on the server reaches a phone that has the page stored: the
+  // next online load shows it, and it is what the phone then keeps offline.
+  const index = path.join(cfg.prereg_dir, "index.html");
+  const published = readFileSync(index, "utf8");
+  ({ page, requests } = await openPage(context, null));
+  try {
+    writeFileSync(index, published.replace("<title>", "<title>UPDATED "));
+    await page.reload();
+    check((await page.title()).startsWith("UPDATED "), `an updated page shows on the next online load (${await page.title()})`);
+    await context.setOffline(true);
+    await page.reload();
+    check((await page.title()).startsWith("UPDATED "), "offline, the phone keeps the updated page");
+  } finally {
+    await context.setOffline(false);
+    writeFileSync(index, published);
+  }
   await page.close();
 
   // The phone's own dark theme: the form is dark, the card stays dark on white.
