@@ -18,10 +18,6 @@ constexpr size_t kMaxNameBytes = 120;
 constexpr size_t kMaxAddressBytes = 200;
 constexpr size_t kMaxPhoneDigits = 15;  // E.164's longest
 
-bool all_katakana(const std::string& s) {
-  return is_reading(s);
-}
-
 // A CJK ideograph: a name with one needs its reading for search.
 bool has_kanji(const std::string& s) {
   for (std::uint32_t c : ui::utf8_code_points(s))
@@ -179,13 +175,13 @@ void Controller::walkin_next() {
       p.name = trimmed(p.name);
       if (p.name.empty()) return notice("walkin.name_needed", {}, true);
       p.reading = trimmed(p.reading);
-      if (all_katakana(p.name)) p.reading = p.name;
+      if (is_reading(p.name)) p.reading = p.name;
       vm_.notice.reset();
       return walkin_step(needs_reading(p) ? WalkInStep::Reading : WalkInStep::Birth);
     case WalkInStep::Reading:
       commit_entry();
       p.reading = trimmed(p.reading);
-      p.reading_sure = all_katakana(p.reading);
+      p.reading_sure = is_reading(p.reading);
       if (!p.reading_sure) p.reading.clear();
       return walkin_step(WalkInStep::Birth);
     case WalkInStep::Birth:
@@ -269,7 +265,7 @@ void Controller::submit_walkin(Clock::time_point now) {
     info.name = p.name;
     // Kept apart from the name: the kana typed or converted (山田 花子,
     // ヤマダ ハナコ), or the katakana name itself; none for Hangul or Latin.
-    info.reading = all_katakana(p.reading) ? p.reading : all_katakana(p.name) ? p.name : "";
+    info.reading = is_reading(p.reading) ? p.reading : is_reading(p.name) ? p.name : "";
     info.sex = parse_sex(p.sex).value_or(Sex::Unknown);
     info.birth.year = static_cast<std::uint16_t>(p.birth_year);
     info.needs = p.needs;

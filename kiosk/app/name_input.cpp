@@ -29,11 +29,6 @@ bool is_space(const std::string& k) {
   return k == " " || k == kIdeographicSpace;
 }
 
-// ゛ and ゜ on the last katakana of `text`.
-bool voice(std::string& text, bool half) {
-  return ui::apply_voicing(text, half);
-}
-
 }  // namespace
 
 bool is_reading(const std::string& text) {
@@ -133,9 +128,10 @@ std::string NameInput::key(NameEntryVm& e, const EntryTarget& t, const std::stri
   switch (e.keyboard) {
     case Keyboard::Kana:
       if (key == "゛" || key == "゜") {
-        if (!voice(e.preedit, key == "゜") && e.preedit.empty()) {
-          voice(*t.text, key == "゜");
-          if (t.reading) voice(*t.reading, key == "゜");
+        // ゛ and ゜ voice the last kana typed, or the text's when none is pending.
+        if (!ui::apply_voicing(e.preedit, key == "゜") && e.preedit.empty()) {
+          ui::apply_voicing(*t.text, key == "゜");
+          if (t.reading) ui::apply_voicing(*t.reading, key == "゜");
         }
         return {};
       }
