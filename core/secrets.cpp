@@ -48,6 +48,7 @@ class FileLock {
 std::string to_text(const DeviceSecrets& s) {
   nlohmann::json j{{"v", 1}};
   if (!s.sync_token.empty()) j["sync_token"] = s.sync_token;
+  if (!s.hub_token.empty()) j["hub_token"] = s.hub_token;
   if (!s.device_key.empty()) j["device_key"] = nlohmann::json::parse(signing::key_to_json(s.device_key, "device"));
   return j.dump(2) + "\n";
 }
@@ -59,6 +60,10 @@ Result<DeviceSecrets> parse(const std::string& text) {
   if (j.contains("sync_token")) {
     if (!j["sync_token"].is_string()) return fail("sync_token is not a string");
     s.sync_token = j["sync_token"].get<std::string>();
+  }
+  if (j.contains("hub_token")) {
+    if (!j["hub_token"].is_string()) return fail("hub_token is not a string");
+    s.hub_token = j["hub_token"].get<std::string>();
   }
   if (j.contains("device_key")) {
     auto key = signing::key_from_json(j["device_key"].dump());

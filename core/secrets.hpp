@@ -20,6 +20,7 @@ namespace shelter {
 
 struct DeviceSecrets {
   std::string sync_token;       // "" before enrolment
+  std::string hub_token{};      // the shelter hub's token (shelterctl enrol --hub), "" for none
   signing::KeyPair device_key;  // empty before the first need
 };
 

@@ -62,6 +62,19 @@ Status Db::exec(std::string_view sql) {
   return {};
 }
 
+Status Db::add_column_if_missing(const std::string& table, const std::string& column, const std::string& decl) {
+  bool has = false;
+  sqlite3_stmt* q = nullptr;
+  const std::string sql = "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2";
+  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &q, nullptr) != SQLITE_OK) return fail(errmsg());
+  sqlite3_bind_text(q, 1, table.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(q, 2, column.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(q) == SQLITE_ROW) has = sqlite3_column_int(q, 0) > 0;
+  sqlite3_finalize(q);
+  if (has) return {};
+  return exec("ALTER TABLE " + table + " ADD COLUMN " + column + " " + decl);
+}
+
 Result<std::unique_ptr<Tx>> Tx::begin(Db& db, bool immediate) {
   // Opened read-only because its file system is (Store::open): say so
   // rather than SQLite's "attempt to write a readonly database".

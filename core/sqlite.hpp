@@ -106,6 +106,8 @@ class Db {
   // Only one Stmt per SQL text may be alive at a time.
   Result<std::unique_ptr<Stmt>> prepare(std::string_view sql);
   Status exec(std::string_view sql);  // one or more statements, no rows
+  // ALTER TABLE ADD COLUMN unless `table` has `column` (an upgrade step).
+  Status add_column_if_missing(const std::string& table, const std::string& column, const std::string& decl);
   std::string errmsg() const { return sqlite3_errmsg(db_); }
   sqlite3* handle() const { return db_; }
   std::int64_t changes() const { return sqlite3_changes64(db_); }

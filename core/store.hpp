@@ -108,6 +108,10 @@ inline constexpr const char* kDeviceSeqFloorMeta = "device_seq_floor";
 // The local log position the sync daemon has pushed up to (the server holds
 // every pushable event at or before it). Written by the daemon only.
 inline constexpr const char* kSyncPushedSeqMeta = "sync_pushed_seq";
+// The push cursor towards the shelter's hub (sync/server/hub_relay.hpp),
+// kept apart so that a kiosk switching between hub and city sends each
+// everything it has not acknowledged.
+inline constexpr const char* kHubPushedSeqMeta = "hub_pushed_seq";
 
 class Store {
  public:
@@ -185,12 +189,19 @@ class Store {
   // a file (relayed). *scanned_to: the last position looked at.
   Result<std::vector<std::pair<std::int64_t, Event>>> pushable_after(std::int64_t after_seq, int limit,
                                                                      std::int64_t* scanned_to);
+  // Events stored with `origin` ("push": a shelter hub's kiosks' pushes,
+  // which it relays to the city) after local position `after_seq`, clamps
+  // left out; *scanned_to: the last position returned, or after_seq.
+  Result<std::vector<std::pair<std::int64_t, Event>>> origin_after(const std::string& origin, std::int64_t after_seq,
+                                                                   int limit, std::int64_t* scanned_to);
+  Result<std::int64_t> origin_count(const std::string& origin, std::int64_t after_seq);
   // How many pushable events lie after `after_seq`.
   Result<std::int64_t> pushable_count(std::int64_t after_seq);
   // The daemon's push cursor (kSyncPushedSeqMeta; 0 before the first push).
   Result<std::int64_t> sync_pushed_seq();
-  // Events not yet pushed: pushable_count(sync_pushed_seq()). The staff
-  // screen's "unsynced" figure and the daemon's backlog.
+  // Events not yet pushed to any server (the city, or the shelter's hub,
+  // which relays them): the staff screen's "unsynced" figure and the
+  // daemon's backlog.
   Result<std::int64_t> unsynced_count();
 
   // The public keys this kiosk trusts (from the server's GET /v1/keys),

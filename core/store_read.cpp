@@ -47,6 +47,36 @@ Result<std::vector<std::pair<std::int64_t, Event>>> Store::pushable_after(std::i
   return out;
 }
 
+Result<std::vector<std::pair<std::int64_t, Event>>> Store::origin_after(const std::string& origin,
+                                                                        std::int64_t after_seq, int limit,
+                                                                        std::int64_t* scanned_to) {
+  auto q = db_->prepare(std::string("SELECT ") + kEventColumns +
+                        " FROM event WHERE seq > ?1 AND origin = ?2 ORDER BY seq LIMIT ?3");
+  if (!q) return q.error().context("read events of origin " + origin);
+  (*q)->bind(1, after_seq).bind(2, origin).bind(3, limit);
+  std::vector<std::pair<std::int64_t, Event>> out;
+  *scanned_to = after_seq;
+  if (auto st = (*q)->each_row([&](sql::Stmt& r) -> Status {
+        auto e = read_event(r);
+        if (!e) return e.error();
+        *scanned_to = r.i64(0);
+        e->clamp = 0;  // the receiving server sets its own clamps
+        out.emplace_back(*scanned_to, std::move(e).value());
+        return {};
+      });
+      !st)
+    return st.error().context("read events of origin " + origin);
+  return out;
+}
+
+Result<std::int64_t> Store::origin_count(const std::string& origin, std::int64_t after_seq) {
+  auto q = db_->prepare("SELECT count(*) FROM event WHERE seq > ?1 AND origin = ?2");
+  if (!q) return q.error().context("count events of origin " + origin);
+  (*q)->bind(1, after_seq).bind(2, origin);
+  if (auto r = (*q)->step(); !r) return r.error().context("count events of origin " + origin);
+  return (*q)->i64(0);
+}
+
 Result<std::int64_t> Store::pushable_count(std::int64_t after_seq) {
   auto q = db_->prepare(
       "SELECT count(*) FROM event WHERE seq > ?1 AND (device_id = ?2 OR "
@@ -64,7 +94,9 @@ Result<std::int64_t> Store::sync_pushed_seq() {
 Result<std::int64_t> Store::unsynced_count() {
   auto pushed = sync_pushed_seq();
   if (!pushed) return pushed.error();
-  return pushable_count(*pushed);
+  auto to_hub = meta_int(kHubPushedSeqMeta);
+  if (!to_hub) return to_hub.error();
+  return pushable_count(std::max(*pushed, *to_hub));
 }
 
 PersonRecord Store::read_person_row(sql::Stmt& s) {
