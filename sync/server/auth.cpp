@@ -76,12 +76,14 @@ Result<std::string> new_user_password_hash(const std::string& name, const std::s
 }
 
 Result<std::string> Credentials::create_enrolment(const std::string& shelter_id, const std::string& device_id,
-                                                  int hours) {
+                                                  int hours, const std::string& role) {
+  if (!role.empty() && role != Principal::kHubRole) return fail("a device's role is a kiosk or a hub");
   if (!is_valid_slug(shelter_id)) return fail("shelter id must be 1-32 of a-z 0-9 - _");
   if (!is_valid_slug(device_id)) return fail("device id must be 1-32 of a-z 0-9 - _");
   if (hours < 1 || hours > 24 * 90) return fail("a code is valid for 1 hour to 90 days");
   const std::string code = random_code();
-  if (auto st = repo_.insert_enrolment({hash_secret(code), shelter_id, device_id, now_s() + hours * 3600, false}); !st)
+  if (auto st = repo_.insert_enrolment({hash_secret(code), shelter_id, device_id, now_s() + hours * 3600, false, role});
+      !st)
     return st.error().context("create enrolment code");
   return code;
 }
@@ -110,10 +112,11 @@ Result<Principal> Credentials::enrol(const std::string& code, const std::string&
   Principal p;
   p.shelter_id = e.shelter_id;
   p.device_id = e.device_id;
+  p.role = e.role;
   std::string token = random_token();
   if (key) key->shelter_id = p.shelter_id;
-  auto redeemed =
-      repo_.redeem_enrolment(code_hash, {hash_secret(token), "kiosk", p.shelter_id, p.device_id, "", "", now_s()}, key);
+  auto redeemed = repo_.redeem_enrolment(
+      code_hash, {hash_secret(token), "kiosk", p.shelter_id, p.device_id, "", e.role, now_s()}, key);
   if (!redeemed) return redeemed.error();
   if (!*redeemed) return fail("enrol: this code was already used");  // by a request in between
   if (!lead.first.empty()) {
@@ -144,7 +147,11 @@ Status Credentials::register_volunteer(const Principal& p, const std::string& na
     any_lead |= k.role == "lead" && !k.revoked;
   }
   std::string by;
-  if (vouch.empty()) {
+  if (p.is_hub() && vouched_by == Principal::kHubRole && vouch.empty()) {
+    // A shelter hub relays the keys its kiosks registered with it: it
+    // checked their vouches itself (the same rules), so it vouches for them.
+    by = "hub " + p.device_id;
+  } else if (vouch.empty()) {
     if (any_lead || role != "lead")
       return fail("not vouched for: a lead of shelter " + p.shelter_id + " adds volunteers in staff mode");
     by = "first lead";
@@ -156,6 +163,29 @@ Status Credentials::register_volunteer(const Principal& p, const std::string& na
     if (by.empty()) return fail("the vouch is not a signature of a lead of shelter " + p.shelter_id);
   }
   return repo_.insert_volunteer_key({id, p.shelter_id, name, role, p.device_id, public_key, by, false}, now_s());
+}
+
+Result<bool> Credentials::adopt_device_key(const Principal& hub, const std::string& device_id,
+                                           const std::string& public_key) {
+  if (!hub.is_hub()) return fail("only a shelter hub registers the kiosks it enrolled");
+  if (!is_valid_slug(device_id)) return fail("device id must be 1-32 of a-z 0-9 - _");
+  if (public_key.size() != signing::kPublicKeyBytes) return fail("a public key is 32 bytes");
+  auto keys = repo_.list_keys();
+  if (!keys) return keys.error();
+  const std::string id = signing::key_id(public_key);
+  for (const auto& k : *keys) {
+    if (k.kind != "device" || k.device_id != device_id) continue;
+    if (k.shelter_id != hub.shelter_id) return fail("device " + device_id + " is enrolled at another shelter");
+    if (k.key_id == id) {
+      if (k.revoked) return fail("this key of device " + device_id + " was revoked");
+      return false;
+    }
+    if (!k.revoked) return fail("device " + device_id + " is enrolled at the city with another key");
+  }
+  if (hub.device_id == device_id) return fail("a hub is not one of its own kiosks");
+  const signing::TrustedKey key{"device", id, device_id, hub.shelter_id, public_key, false};
+  if (auto st = repo_.insert_key(key, now_s()); !st) return st.error().context("adopt device key");
+  return true;
 }
 
 Result<std::string> Credentials::add_card_key(const std::string& public_key) {

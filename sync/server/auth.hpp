@@ -31,7 +31,11 @@ bool role_allows(const std::string& role, const std::string& needed);
 struct Principal {
   enum class Kind { Kiosk, Headquarters } kind = Kind::Kiosk;
   std::string shelter_id, device_id;  // kiosks
-  std::string name, role;             // headquarters: "counts", "search" or "roster" (is_role)
+  std::string name, role;             // headquarters: "counts", "search" or "roster" (is_role); a hub: "hub"
+  // A shelter hub (docs/protocol.md, "Shelter hubs"): a device of its
+  // shelter that relays its kiosks' events, enrolled with a hub code.
+  bool is_hub() const { return kind == Kind::Kiosk && role == kHubRole; }
+  static constexpr const char* kHubRole = "hub";
 };
 
 // What a bearer token is worth: its holder, or why it is refused (missing,
@@ -47,6 +51,7 @@ struct EnrolmentRow {
   std::string code_hash, shelter_id, device_id;
   std::int64_t expires = 0;
   bool used = false;
+  std::string role{};  // "" a kiosk, "hub" a shelter hub (its token gets the role)
 };
 struct TokenRow {
   std::string token_hash;
@@ -102,8 +107,10 @@ class CredentialRepo {
 class Credentials {
  public:
   explicit Credentials(CredentialRepo& repo) : repo_(repo) {}
-  // A single-use code for one device of one shelter, valid for `hours`.
-  Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id, int hours);
+  // A single-use code for one device of one shelter, valid for `hours`;
+  // role "hub" enrols a shelter hub (Principal::is_hub), "" a kiosk.
+  Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id, int hours,
+                                       const std::string& role = "");
   // Trades a code for the device's token. The code must be unused, unexpired
   // and made for this device; the device's earlier tokens stop working (a
   // replacement tablet enrolled under a lost one's id shuts the lost one out).
@@ -129,6 +136,12 @@ class Credentials {
   // seal USB exports and backups to it. Earlier headquarters keys are marked
   // revoked, so kiosks seal to the newest only. Returns its key id.
   Result<std::string> add_hq_key(const std::string& public_key);
+  // A kiosk a shelter hub enrolled while the city was out of reach
+  // (POST /v1/hub/report): its pass-signing key (raw) becomes trusted as a
+  // device of the hub's shelter. Refused for a device the city knows at
+  // another shelter, or with another key it did not get from a hub.
+  // Returns false when the key was known already.
+  Result<bool> adopt_device_key(const Principal& hub, const std::string& device_id, const std::string& public_key);
   // Marks a key revoked (a card key, or a device key without the device).
   Result<int> revoke_key(const std::string& key_id);
   Result<std::vector<signing::TrustedKey>> keys() { return repo_.list_keys(); }

@@ -12,6 +12,7 @@
 #include "core/signing.hpp"
 #include "core/usb_export.hpp"
 #include "sync/server/district_list.hpp"
+#include "sync/server/hub_service.hpp"
 #include "sync/server/server.hpp"
 
 namespace {
@@ -167,6 +168,24 @@ int main(int argc, char** argv) {
   code_cmd->add_option("--shelter", shelter, "Shelter id")->required();
   code_cmd->add_option("--device", device, "Device id of the kiosk")->required();
   code_cmd->add_option("--hours", hours, "Valid for (default 168 = one week)");
+  bool hub_code = false;
+  code_cmd->add_flag("--hub", hub_code, "A code for a shelter hub (it relays its shelter's kiosks), not a kiosk");
+  shelter::sync::HubSetupArgs hub;
+  auto* hub_cmd = app.add_subcommand(
+      "hub-setup",
+      "Make this server a shelter's hub (docs/operations.md, \"Shelter hub\"); with --code, enrol it "
+      "with the city; exit");
+  hub_cmd->add_option("--shelter", hub.shelter_id, "The shelter whose kiosks it serves");
+  hub_cmd->add_option("--device", hub.device_id, "The hub's device id at the city, e.g. tama-01-hub");
+  hub_cmd->add_option("--city", hub.city, "The city server, e.g. https://shelter.city.example:8443");
+  auto* hub_ca = hub_cmd->add_option("--city-ca", hub.city_ca, "The city CA file (PEM)");
+  hub_cmd->add_option("--city-ca-sha256", hub.city_ca_sha256, "Or its fingerprint: fetched from the city and checked")
+      ->excludes(hub_ca);
+  hub_cmd->add_option("--code", hub.code, "A hub code from the city (shelter-server enrol-code --hub)");
+  hub_cmd->add_flag("--insecure", hub.insecure, "Allow plain http:// to the city (a lab only)");
+  int relay_interval = 5;
+  app.add_option("--relay-interval", relay_interval, "A hub: seconds between relays to the city when all is well")
+      ->check(CLI::Range(1, 3600));
   std::string hq_key_file;
   app.add_option("--hq-key", hq_key_file,
                  "Headquarters' secret key file (shelter-server hq-key): opens USB exports (import, POST /v1/import) "
@@ -356,14 +375,27 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  if (*hub_cmd) return shelter::sync::hub_setup(**store, db, hub);
+  auto hub_settings = pg.empty() ? shelter::sync::load_hub_settings(**store)
+                                 : shelter::Result<std::optional<shelter::sync::HubSettings>>(std::nullopt);
+  if (!hub_settings) {
+    std::cerr << "shelter-server: " << hub_settings.error().message << "\n";
+    return 1;
+  }
+  // A hub enrols kiosks of its own shelter only, and no hubs.
+  if (*code_cmd && *hub_settings && (hub_code || shelter != (*hub_settings)->shelter_id)) {
+    std::cerr << "shelter-server: enrol-code: this server is the hub of shelter " << (*hub_settings)->shelter_id
+              << ": it enrols that shelter's kiosks only\n";
+    return 1;
+  }
   if (*code_cmd || *user_cmd) {
     std::string password;
     if (password_stdin && !std::getline(std::cin, password)) {
       std::cerr << "shelter-server: add-user: no password on stdin\n";
       return 1;
     }
-    auto secret =
-        *code_cmd ? (*store)->create_enrolment(shelter, device, hours) : (*store)->add_user(name, role, password);
+    auto secret = *code_cmd ? (*store)->create_enrolment(shelter, device, hours, hub_code ? "hub" : "")
+                            : (*store)->add_user(name, role, password);
     if (!secret) {
       std::cerr << "shelter-server: " << secret.error().message << "\n";
       return 1;
@@ -378,6 +410,8 @@ int main(int argc, char** argv) {
                  "--insecure in a lab\n";
     return 2;
   }
+  std::unique_ptr<shelter::sync::HubRelayLoop> relay;
+  if (*hub_settings) relay = std::make_unique<shelter::sync::HubRelayLoop>(**store, **hub_settings, relay_interval);
   shelter::sync::Server server(**store, options);
   g_server = &server;
   std::signal(SIGTERM, [](int) {

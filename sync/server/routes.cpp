@@ -183,7 +183,9 @@ ApiReply devices(ServerStore& st, const ApiRequest& req, std::int64_t now) {
                     {"last_pull", optional_ms(s.last_pull_ms)},
                     {"clock_skew_ms", optional_ms(s.clock_skew_ms)},
                     {"future_events", s.future_events}});
-  return json_reply(nlohmann::json{{"time", now}, {"devices", list}}.dump());
+  return json_reply(
+      nlohmann::json{{"time", now}, {"devices", list}, {"hubs", hub_reports_json(st)}, {"relay", hub_link_json(st)}}
+          .dump());
 }
 
 // GET /v1/keys: the public keys every kiosk trusts (docs/protocol.md,
@@ -528,6 +530,11 @@ ApiReply district_list_status(ServerStore& st, const ApiRequest& req, std::int64
   return serve_district_list_status(st, *a.principal);
 }
 
+ApiReply hub(ServerStore& st, const ApiRequest& req, std::int64_t now) {
+  Asker a = who(st, req);
+  return a.principal ? serve_hub(st, *a.principal, req, now) : a.refusal;
+}
+
 using Handler = ApiReply (*)(ServerStore&, const ApiRequest&, std::int64_t);
 struct Route {
   RouteName name;
@@ -543,6 +550,9 @@ const std::vector<Route>& routes() {
       {{"GET", "/v1/pull"}, pull},
       {{"GET", "/v1/devices"}, devices},
       {{"GET", "/v1/keys"}, keys},
+      {{"POST", "/v1/hub/report"}, hub},
+      {{"GET", "/v1/hub/volunteers"}, hub},
+      {{"GET", "/v1/hub/status"}, hub},
       {{"POST", "/v1/import"}, import_file},
       {{"GET", "/v1/counts"}, counts},
       {{"POST", "/v1/login"}, login},

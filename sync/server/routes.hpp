@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/usb_export.hpp"
 #include "sync/server/store.hpp"
 
@@ -62,6 +64,14 @@ ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, 
 ApiReply serve_volunteers(ServerStore& st, const Principal& p, std::string_view body);
 ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shelter, std::int64_t after, int limit,
                     std::int64_t now_ms);
+
+// /v1/hub/*, shelter hubs (hub_routes.cpp): POST report and GET volunteers
+// at the city for a hub's token; GET status at any server for a kiosk's.
+ApiReply serve_hub(ServerStore& st, const Principal& p, const ApiRequest& req, std::int64_t now_ms);
+// A hub's own link to the city (null when this server is not a hub), and
+// the hubs' last reports (city side), for GET /v1/devices.
+nlohmann::json hub_link_json(ServerStore& st);
+nlohmann::json hub_reports_json(ServerStore& st);
 
 // GET /v1/duplicates for a `roster` account (duplicates_route.cpp): every
 // candidate pair across shelters with both persons' details; each read is

@@ -24,6 +24,10 @@ Result<std::string> ServerStore::login(const std::string& name, const std::strin
   return open_session(**account);
 }
 
+Status ServerStore::with_local_store(const std::function<Status(Store&)>&) {
+  return fail("a shelter hub keeps its records in SQLite (--db FILE), not PostgreSQL");
+}
+
 Result<std::optional<signing::TrustedKey>> ServerStore::hq_public_key() {
   auto all = keys();
   if (!all) return all.error();

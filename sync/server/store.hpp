@@ -16,6 +16,7 @@
 #include "core/store.hpp"
 #include "sync/protocol.hpp"
 #include "sync/server/auth.hpp"
+#include "sync/server/hub_reports.hpp"
 #include "sync/server/sign_in_guard.hpp"
 
 namespace shelter::sync {
@@ -122,8 +123,8 @@ class ServerStore {
   // Volunteers' keys (Credentials::register_volunteer).
   virtual Status register_volunteer(const Principal& p, const VolunteerKey& v) = 0;
   virtual Result<std::vector<VolunteerKeyRow>> volunteer_keys(const std::string& shelter_id) = 0;
-  virtual Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id,
-                                               int hours) = 0;
+  virtual Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id, int hours,
+                                               const std::string& role = "") = 0;
   // A headquarters account; returns its API token. With a password the
   // account can also sign in to the dashboard (login).
   virtual Result<std::string> add_user(const std::string& name, const std::string& role,
@@ -137,6 +138,8 @@ class ServerStore {
   virtual Result<std::string> open_session(const UserRow& user) = 0;
   // Wrong sign-ins by name and address (POST /v1/login).
   SignInGuard& sign_in_guard() { return sign_in_guard_; }
+  // The shelter hubs' last reports (city side; hub_routes.cpp).
+  HubReports& hub_reports() { return hub_reports_; }
   virtual Status end_session(const std::string& token) = 0;
   // The highest device_seq stored from this device id (0: none), for the
   // enrol reply: a replacement tablet continues after the lost one.
@@ -156,11 +159,17 @@ class ServerStore {
   virtual Result<std::string> add_card_key(const std::string& public_key) = 0;
   virtual Result<std::string> add_hq_key(const std::string& public_key) = 0;
   virtual Result<int> revoke_key(const std::string& key_id) = 0;
+  virtual Result<bool> adopt_device_key(const Principal& hub, const std::string& device_id,
+                                        const std::string& public_key) = 0;
   virtual Result<std::vector<signing::TrustedKey>> keys() = 0;
   // The neighbourhood list (district_list.hpp), sealed with the list key:
   // one at a time, an upload replaces it. "" when there is none.
   virtual Status put_district_list(const std::string& sealed) = 0;
   virtual Result<std::string> district_list() = 0;
+  // A shelter hub's relay (hub_relay.hpp) runs `f` on the core store that
+  // holds the hub's log, under the backend's lock. Only the SQLite backend
+  // has one (a hub is a small box at the shelter); PostgreSQL refuses.
+  virtual Status with_local_store(const std::function<Status(Store&)>& f);
   // The current headquarters key (kind "hq", not revoked), if any.
   Result<std::optional<signing::TrustedKey>> hq_public_key();
 
@@ -183,6 +192,7 @@ class ServerStore {
   signing::KeyPair card_key_;
   std::string list_key_;
   SignInGuard sign_in_guard_;
+  HubReports hub_reports_;
 };
 
 // The embedded default: one SQLite file, writes serialised.

@@ -66,8 +66,9 @@ TEST_CASE("each role holds everything the role before it holds: counts ⊂ searc
 
 namespace {
 
-// Who calls: nobody, a kiosk of tama-01, or an account of each role.
-const std::vector<std::string> kCallers = {"nobody", "kiosk", "counts", "search", "roster"};
+// Who calls: nobody, a kiosk of tama-01, the hub of tama-01, or an account
+// of each role.
+const std::vector<std::string> kCallers = {"nobody", "kiosk", "hub", "counts", "search", "roster"};
 
 // Every route, with a request that is well formed for a caller allowed to
 // make it, and who is allowed. "nobody" in the set: the route is public.
@@ -79,7 +80,7 @@ struct RouteCase {
   std::set<std::string> allowed;
 };
 
-const std::set<std::string> kEveryone = {"nobody", "kiosk", "counts", "search", "roster"};
+const std::set<std::string> kEveryone = {"nobody", "kiosk", "hub", "counts", "search", "roster"};
 const std::set<std::string> kHeadquarters = {"counts", "search", "roster"};
 
 std::vector<RouteCase> route_table() {
@@ -89,13 +90,18 @@ std::vector<RouteCase> route_table() {
       // Public, but a code is needed: an empty body is a 400 for anyone.
       {"POST", "/v1/enrol", {}, "{}", kEveryone},
       {"POST", "/v1/login", {}, "{}", kEveryone},
+      // A hub pushes and registers as itself, its own device id in the body
+      // (tests/sim/test_hub.cpp): this body names the kiosk's, so 403 for it.
       {"POST", "/v1/push", {}, R"({"v":1,"device":"tama-01-a","events":[]})", {"kiosk"}},
       {"POST", "/v1/volunteers", {}, R"({"v":1,"device":"tama-01-a","volunteers":[]})", {"kiosk"}},
-      {"GET", "/v1/pull", {{"shelter", "tama-01"}}, "", {"kiosk"}},
-      {"GET", "/v1/keys", {}, "", {"kiosk"}},
+      {"GET", "/v1/pull", {{"shelter", "tama-01"}}, "", {"kiosk", "hub"}},
+      {"GET", "/v1/keys", {}, "", {"kiosk", "hub"}},
       // A relayed USB file: an empty one is a 400 for a kiosk (sealed files: test_usb_sealed.cpp, test_sync.py).
-      {"POST", "/v1/import", {}, "", {"kiosk"}},
-      {"GET", "/v1/counts", {{"shelter", "tama-01"}}, "", {"kiosk", "counts", "search", "roster"}},
+      {"POST", "/v1/import", {}, "", {"kiosk", "hub"}},
+      {"GET", "/v1/counts", {{"shelter", "tama-01"}}, "", {"kiosk", "hub", "counts", "search", "roster"}},
+      {"POST", "/v1/hub/report", {}, R"({"v":1,"kiosks":[]})", {"hub"}},
+      {"GET", "/v1/hub/volunteers", {}, "", {"hub"}},
+      {"GET", "/v1/hub/status", {}, "", {"kiosk", "hub"}},
       {"GET", "/v1/devices", {}, "", kHeadquarters},
       {"GET", "/v1/me", {}, "", kHeadquarters},
       {"GET", "/v1/shelters", {}, "", kHeadquarters},
@@ -127,6 +133,7 @@ TEST_CASE("every route allows exactly the documented callers") {
   auto code = st.create_enrolment("tama-01", "tama-01-a", 24);
   REQUIRE(code);
   REQUIRE(st.enrol(*code, "tama-01-a", "", token["kiosk"]));
+  REQUIRE(st.enrol(st.create_enrolment("tama-01", "tama-01-hub", 24, "hub").value(), "tama-01-hub", "", token["hub"]));
   for (const auto& role : kRoles) {
     auto t = st.add_user("hq-" + role, role, "");
     REQUIRE(t);
@@ -178,6 +185,7 @@ TEST_CASE("a well-formed request of an allowed caller is answered with 200") {
   auto code = st.create_enrolment("tama-01", "tama-01-a", 24);
   REQUIRE(code);
   REQUIRE(st.enrol(*code, "tama-01-a", "", token["kiosk"]));
+  REQUIRE(st.enrol(st.create_enrolment("tama-01", "tama-01-hub", 24, "hub").value(), "tama-01-hub", "", token["hub"]));
   for (const auto& role : kRoles) token[role] = st.add_user("hq-" + role, role, "").value();
   for (const auto& r : route_table()) {
     if (std::string(r.path) == "/v1/enrol" || std::string(r.path) == "/v1/login" || std::string(r.path) == "/v1/import")

@@ -34,8 +34,10 @@ pqxx::result revoke_device_keys(pqxx::work& w, const std::string& device_id) {
 Status PgCredentialRepo::insert_enrolment(const EnrolmentRow& r) {
   return pool_.with_conn("create enrolment code", [&](pqxx::connection& conn) -> Status {
     pqxx::work w(conn);
-    w.exec_params("INSERT INTO auth_enrolment(code_hash, shelter_id, device_id, expires, used) VALUES($1,$2,$3,$4,$5)",
-                  r.code_hash, r.shelter_id, r.device_id, r.expires, r.used);
+    w.exec_params(
+        "INSERT INTO auth_enrolment(code_hash, shelter_id, device_id, expires, used, role) "
+        "VALUES($1,$2,$3,$4,$5,$6)",
+        r.code_hash, r.shelter_id, r.device_id, r.expires, r.used, r.role);
     w.commit();
     return {};
   });
@@ -44,11 +46,11 @@ Status PgCredentialRepo::insert_enrolment(const EnrolmentRow& r) {
 Result<std::optional<EnrolmentRow>> PgCredentialRepo::find_enrolment(const std::string& code_hash) {
   return pool_.with_conn("enrol", [&](pqxx::connection& conn) -> Result<std::optional<EnrolmentRow>> {
     pqxx::read_transaction w(conn);
-    auto r = w.exec_params("SELECT shelter_id, device_id, expires, used FROM auth_enrolment WHERE code_hash = $1",
+    auto r = w.exec_params("SELECT shelter_id, device_id, expires, used, role FROM auth_enrolment WHERE code_hash = $1",
                            code_hash);
     if (r.empty()) return std::optional<EnrolmentRow>();
-    return std::optional<EnrolmentRow>(
-        EnrolmentRow{code_hash, r[0][0].c_str(), r[0][1].c_str(), r[0][2].as<std::int64_t>(), r[0][3].as<bool>()});
+    return std::optional<EnrolmentRow>(EnrolmentRow{code_hash, r[0][0].c_str(), r[0][1].c_str(),
+                                                    r[0][2].as<std::int64_t>(), r[0][3].as<bool>(), r[0][4].c_str()});
   });
 }
 

@@ -216,10 +216,14 @@ class PgServerStore final : public ServerStore {
   Result<std::string> add_card_key(const std::string& public_key) override { return auth_.add_card_key(public_key); }
   Result<std::string> add_hq_key(const std::string& public_key) override { return auth_.add_hq_key(public_key); }
   Result<int> revoke_key(const std::string& key_id) override { return auth_.revoke_key(key_id); }
+  Result<bool> adopt_device_key(const Principal& hub, const std::string& device_id,
+                                const std::string& public_key) override {
+    return auth_.adopt_device_key(hub, device_id, public_key);
+  }
   Result<std::vector<signing::TrustedKey>> keys() override { return auth_.keys(); }
-  Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id,
-                                       int hours) override {
-    return auth_.create_enrolment(shelter_id, device_id, hours);
+  Result<std::string> create_enrolment(const std::string& shelter_id, const std::string& device_id, int hours,
+                                       const std::string& role) override {
+    return auth_.create_enrolment(shelter_id, device_id, hours, role);
   }
   Result<std::string> add_user(const std::string& name, const std::string& role, const std::string& password) override {
     return auth_.add_user(name, role, password);

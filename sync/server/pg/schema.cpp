@@ -181,6 +181,8 @@ void refold_all(pqxx::work& w) {
 void create_schema(pqxx::work& w) {
   w.exec("SELECT pg_advisory_xact_lock(8470)");  // one schema creator at a time
   w.exec(kSchema);
+  // A code's role (a kiosk, or a shelter hub), added after the first release.
+  w.exec("ALTER TABLE auth_enrolment ADD COLUMN IF NOT EXISTS role TEXT NOT NULL DEFAULT ''");
   upgrade_household_counts(w);
   w.exec(
       "CREATE INDEX IF NOT EXISTS person_present ON person(present_at) INCLUDE (household_key) "
