@@ -128,8 +128,8 @@ Status update_config(const std::string& path, const std::vector<std::pair<std::s
 int cmd_enrol(const Common& c, const std::string& shelter, const std::string& device, const std::string& name,
               const std::string& server, const std::string& code, const std::string& lead,
               const std::string& kiosk_config, const std::string& sync_config, bool insecure, const std::string& ca,
-              const std::string& ca_sha256) {
-  const std::string ctx = "enrol";
+              const std::string& ca_sha256, bool hub) {
+  const std::string ctx = hub ? "enrol with the hub" : "enrol";
   if (auto st = sync::check_server_url(server, insecure); !st) return report(st.error().context(ctx + ": --server"));
   // The city CA: given as a file, or fetched and checked against its pinned
   // fingerprint; kept beside the database for the daemon (ca-file).
@@ -146,7 +146,9 @@ int cmd_enrol(const Common& c, const std::string& shelter, const std::string& de
   }
   const std::string ca_file =
       ca_pem.empty() ? std::string()
-                     : (std::filesystem::absolute(c.db).parent_path() / "city-ca.pem").lexically_normal().string();
+                     : (std::filesystem::absolute(c.db).parent_path() / (hub ? "hub-ca.pem" : "city-ca.pem"))
+                           .lexically_normal()
+                           .string();
   if (auto st = check_volunteer_name(lead); !st) return report(st.error().context(ctx + ": --lead"));
   auto pin = read_pin_stdin("PIN of " + lead);
   if (!pin) return report(pin.error().context(ctx));
@@ -174,6 +176,7 @@ int cmd_enrol(const Common& c, const std::string& shelter, const std::string& de
   sync::SyncOptions options;
   options.server = server;
   options.ca_file = ca_file;
+  options.hub = hub;
   {
     sync::Syncer syncer(**store, options);
     if (auto st = syncer.enrol(code, {lead, *lead_key}); !st) return report(st.error().context(ctx));
@@ -191,9 +194,9 @@ int cmd_enrol(const Common& c, const std::string& shelter, const std::string& de
                                 });
         !st)
       return report(st.error().context(ctx));
-  std::vector<std::pair<std::string, std::string>> sync_keys{{"db", db}, {"server", server}};
+  std::vector<std::pair<std::string, std::string>> sync_keys{{"db", db}, {hub ? "hub" : "server", server}};
   if (insecure) sync_keys.emplace_back("insecure", "true");
-  if (!ca_file.empty()) sync_keys.emplace_back("ca-file", ca_file);
+  if (!ca_file.empty()) sync_keys.emplace_back(hub ? "hub-ca-file" : "ca-file", ca_file);
   if (!sync_config.empty())
     if (auto st = update_config(sync_config, sync_keys, [](const std::string&) -> Status { return {}; }); !st)
       return report(st.error().context(ctx));
@@ -392,7 +395,7 @@ void add_restore(CLI::App& app, Common& c, Commands& cmds) {
 void add_enrol(CLI::App& app, Common& c, Commands& cmds) {
   struct Args {
     std::string shelter, device, name, server, code, lead, kiosk_config, sync_config, ca, ca_sha256;
-    bool insecure = false;
+    bool insecure = false, hub = false;
   };
   auto a = std::make_shared<Args>();
   auto* enrol = app.add_subcommand(
@@ -405,6 +408,9 @@ void add_enrol(CLI::App& app, Common& c, Commands& cmds) {
   enrol->add_option("--lead", a->lead, "Name of the shelter lead who signs in to staff mode first")->required();
   enrol->add_option("--kiosk-config", a->kiosk_config, "Kiosk TOML to update (db, ids, shelter name)");
   enrol->add_option("--sync-config", a->sync_config, "Sync daemon TOML to update (db, server)");
+  enrol->add_flag("--hub", a->hub,
+                  "--server is the shelter's hub (shelter-server hub-setup), --code one of its codes: the daemon "
+                  "syncs with the hub first and the city directly only when the hub does not answer");
   enrol->add_flag("--insecure", a->insecure,
                   "Allow plain http:// to another machine (a network you trust); the sync config says so too");
   auto* ca = enrol->add_option("--ca", a->ca, "The city CA file (PEM) the server's certificate must chain to");
@@ -414,7 +420,7 @@ void add_enrol(CLI::App& app, Common& c, Commands& cmds) {
       ->excludes(ca);
   cmds.add(enrol, [&c, a] {
     return cmd_enrol(c, a->shelter, a->device, a->name, a->server, a->code, a->lead, a->kiosk_config, a->sync_config,
-                     a->insecure, a->ca, a->ca_sha256);
+                     a->insecure, a->ca, a->ca_sha256, a->hub);
   });
 }
 

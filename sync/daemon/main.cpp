@@ -30,6 +30,11 @@ int main(int argc, char** argv) {
   app.add_flag("--insecure", insecure, "Allow plain http:// to another machine (a network you trust)");
   app.add_option("--ca-file", options.ca_file,
                  "The city CA (PEM) the server's certificate must chain to (shelterctl enrol writes it)");
+  std::string hub_url, hub_ca_file;
+  app.add_option("--hub", hub_url,
+                 "The shelter's hub, e.g. https://192.168.1.10:8443: synced with first; the city directly only "
+                 "while the hub does not answer (shelterctl enrol --hub sets it)");
+  app.add_option("--hub-ca-file", hub_ca_file, "The hub's CA (PEM), pinned at enrolment with the hub");
   app.add_option("--batch", options.batch, "Events per request")->check(CLI::Range(1, 2000));
   app.add_option("--interval", interval, "Seconds between rounds when all is well")->check(CLI::Range(1, 3600));
   app.add_option("--max-backoff", max_backoff, "Longest wait after failures, seconds")->check(CLI::Range(1, 3600));
@@ -56,6 +61,11 @@ int main(int argc, char** argv) {
     std::cerr << "shelter-sync: " << st.error().message << "\n";
     return 1;
   }
+  if (!hub_url.empty())
+    if (auto st = shelter::sync::check_server_url(hub_url, insecure); !st) {
+      std::cerr << "shelter-sync: --hub: " << st.error().message << "\n";
+      return 1;
+    }
   if (!options.ca_file.empty())
     if (auto pem = shelter::read_file_bytes(options.ca_file, 1u << 20); !pem) {
       std::cerr << "shelter-sync: --ca-file: " << pem.error().message << "\n";
@@ -71,6 +81,14 @@ int main(int argc, char** argv) {
     return 1;
   }
   shelter::sync::Syncer syncer(**store, options);
+  std::unique_ptr<shelter::sync::Syncer> hub;
+  if (!hub_url.empty()) {
+    shelter::sync::SyncOptions h = options;
+    h.server = hub_url;
+    h.ca_file = hub_ca_file;
+    h.hub = true;
+    hub = std::make_unique<shelter::sync::Syncer>(**store, h);
+  }
   if (!code.empty()) {
     if (auto st = syncer.enrol(code); !st) {
       std::cerr << "shelter-sync: " << st.error().message << "\n";
@@ -101,8 +119,23 @@ int main(int argc, char** argv) {
       }
       next_backup = std::chrono::steady_clock::now() + std::chrono::minutes(backup_every);
     }
-    auto r = syncer.sync_once();
-    syncer.record_state(r);
+    // The hub first: the shelter's kiosks agree through it with no line to
+    // the city. The city directly only when the hub does not answer (or
+    // there is none), if this kiosk holds a city token.
+    shelter::Result<shelter::sync::SyncReport> r = shelter::fail("not enrolled with the hub or the city");
+    if (hub && hub->enrolled()) {
+      r = hub->sync_once();
+      hub->record_state(r);
+      if (r) {
+        if (auto st = hub->note_hub_link(); !st) std::cerr << "shelter-sync: " << st.error().message << "\n";
+      } else {
+        std::cerr << "shelter-sync: hub: " << r.error().message << "\n";
+      }
+    }
+    if (!r && (!hub || syncer.enrolled())) {
+      r = syncer.sync_once();
+      syncer.record_state(r);
+    }
     if (r) {
       std::cerr << "shelter-sync: in sync (sent " << r->pushed << ", received " << r->pulled << ")\n";
       backoff = 1;

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -45,8 +46,10 @@ std::string link_error(httplib::Error e) {
   }
 }
 
-constexpr const char* kPullCursor = "sync_pull_cursor";          // server feed position pulled up to
-constexpr const char* kClockSampleMeta = "clock_offset_sample";  // how the kept offset was measured
+constexpr const char* kPullCursor = "sync_pull_cursor";            // server feed position pulled up to
+constexpr const char* kHubPullCursor = "hub_pull_cursor";          // the hub's feed position
+constexpr const char* kHubVolunteersMeta = "hub_volunteers_sent";  // key ids the hub answered for
+constexpr const char* kClockSampleMeta = "clock_offset_sample";    // how the kept offset was measured
 
 std::string utc_now() {
   return shelter::utc_now("%Y-%m-%d %H:%M:%SZ");
@@ -129,15 +132,19 @@ Syncer::Syncer(Store& store, SyncOptions options)
   impl_->client.set_decompress(true);  // and accept gzip replies
   // The token lives beside the database, never in it (core/secrets.hpp).
   auto secrets = load_secrets(secrets_path(store_.path()));
-  if (secrets && !secrets->sync_token.empty()) {
-    impl_->token = secrets->sync_token;
+  if (secrets && !token_of(*secrets).empty()) {
+    impl_->token = token_of(*secrets);
     impl_->client.set_bearer_token_auth(impl_->token);
   }
 }
 
+const std::string& Syncer::token_of(const DeviceSecrets& s) const {
+  return options_.hub ? s.hub_token : s.sync_token;
+}
+
 bool Syncer::enrolled() {
   auto secrets = load_secrets(secrets_path(store_.path()));
-  return secrets && !secrets->sync_token.empty();
+  return secrets && !token_of(*secrets).empty();
 }
 
 Status Syncer::enrol(const std::string& code, const std::pair<std::string, std::string>& lead) {
@@ -169,7 +176,7 @@ Status Syncer::enrol(const std::string& code, const std::pair<std::string, std::
       return st.error().context("enrol");
   if (auto st = update_secrets(secrets,
                                [&](DeviceSecrets& s) {
-                                 s.sync_token = token;
+                                 (options_.hub ? s.hub_token : s.sync_token) = token;
                                  return true;
                                });
       !st)
@@ -199,7 +206,7 @@ Status Syncer::enrol(const std::string& code, const std::pair<std::string, std::
 }
 
 Status Syncer::register_volunteers() {
-  auto pending = volunteers_to_register(store_);
+  auto pending = options_.hub ? volunteers_for_hub() : volunteers_to_register(store_);
   if (!pending) return pending.error().context("volunteers");
   if (pending->empty()) return {};
   VolunteersRequest req{store_.device_id(), {}};
@@ -221,12 +228,38 @@ Status Syncer::register_volunteers() {
     return fail("volunteers: server said " + std::to_string(res->status) + ": " + error_message(res->body));
   auto answers = decode_volunteers_reply(res->body);
   if (!answers) return answers.error();
+  if (options_.hub) {
+    // The hub's answers are kept apart: the row's note is the city's.
+    auto sent = store_.meta(kHubVolunteersMeta);
+    std::string ids = sent && sent->has_value() ? **sent : "";
+    for (const auto& a : *answers) ids += " " + signing::key_id(a.public_key);
+    return store_.set_meta(kHubVolunteersMeta, ids).context("volunteers");
+  }
   for (const auto& a : *answers) {
     const std::string note = a.registered ? "registered" : "refused: " + a.reason;
     if (auto st = note_volunteer_registration(store_, a.name, signing::to_hex(a.public_key), note); !st)
       return st.error().context("volunteers");
   }
   return {};
+}
+
+// Every volunteer with a key the hub has not answered for, leads first: a
+// hub set up after the city registered them knows none of them.
+Result<std::vector<Volunteer>> Syncer::volunteers_for_hub() {
+  auto all = list_volunteers(store_);
+  if (!all) return all.error();
+  auto sent = store_.meta(kHubVolunteersMeta);
+  if (!sent) return sent.error();
+  const std::string ids = sent->value_or("");
+  std::vector<Volunteer> out;
+  for (auto& v : *all) {
+    auto pub = signing::from_hex(v.public_key, signing::kPublicKeyBytes);
+    if (pub && ids.find(signing::key_id(*pub)) == std::string::npos) out.push_back(std::move(v));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Volunteer& a, const Volunteer& b) {
+    return a.role == VolunteerRole::Lead && b.role != VolunteerRole::Lead;
+  });
+  return out;
 }
 
 Syncer::~Syncer() = default;
@@ -236,7 +269,7 @@ Result<std::int64_t> Syncer::backlog() {
 }
 
 Result<int> Syncer::push_batch(bool& more, int& refused) {
-  auto pushed = store_.sync_pushed_seq();
+  auto pushed = store_.meta_int(options_.hub ? kHubPushedSeqMeta : kSyncPushedSeqMeta);
   if (!pushed) return pushed.error().context("push");
   std::int64_t last = *pushed;
   // Own events and, relayed, events of other devices of this shelter that
@@ -282,12 +315,14 @@ Result<int> Syncer::push_batch(bool& more, int& refused) {
       ++refused;
     }
   }
-  if (auto st = store_.set_meta(kSyncPushedSeqMeta, std::to_string(last)); !st) return st.error().context("push");
+  if (auto st = store_.set_meta(options_.hub ? kHubPushedSeqMeta : kSyncPushedSeqMeta, std::to_string(last)); !st)
+    return st.error().context("push");
   return static_cast<int>(req.events.size()) - refused_here;
 }
 
 Result<int> Syncer::pull_batch(bool& more) {
-  auto cursor = store_.meta_int(kPullCursor);
+  const char* cursor_key = options_.hub ? kHubPullCursor : kPullCursor;
+  auto cursor = store_.meta_int(cursor_key);
   if (!cursor) return cursor.error().context("pull");
   const std::string path = "/v1/pull?shelter=" + store_.shelter_id() + "&after=" + std::to_string(*cursor) +
                            "&limit=" + std::to_string(options_.batch);
@@ -304,8 +339,7 @@ Result<int> Syncer::pull_batch(bool& more) {
   if (!added) return added.error().context("pull: apply");
   // Kept before the cursor moves on: a file of them carries them on.
   if (auto st = store_.keep_staff_signatures(reply->staff_signatures); !st) return st.error().context("pull");
-  if (auto st = store_.set_meta(kPullCursor, std::to_string(reply->next_cursor)); !st)
-    return st.error().context("pull");
+  if (auto st = store_.set_meta(cursor_key, std::to_string(reply->next_cursor)); !st) return st.error().context("pull");
   return *added;
 }
 
@@ -351,8 +385,9 @@ Status Syncer::fetch_keys() {
 Result<SyncReport> Syncer::sync_once() {
   auto secrets = load_secrets(secrets_path(store_.path()));
   if (!secrets) return secrets.error();  // a damaged secrets file: say so, not "not enrolled"
-  if (secrets->sync_token.empty())
-    return fail("not enrolled: run shelter-sync --enrol CODE (a code from the server's administrator)");
+  if (token_of(*secrets).empty())
+    return fail(options_.hub ? "not enrolled with the shelter's hub: shelterctl enrol --hub (a code from the hub)"
+                             : "not enrolled: run shelter-sync --enrol CODE (a code from the server's administrator)");
   SyncReport report;
   std::optional<Error> push_error;
   // Volunteers' keys first: the staff events pushed next are checked with them.
@@ -365,7 +400,8 @@ Result<SyncReport> Syncer::sync_once() {
     }
     report.pushed += *n;
   }
-  if (!push_error)
+  // USB files go to the city only: a hub holds no headquarters key to open them.
+  if (!push_error && !options_.hub)
     if (auto st = relay_files(report); !st) push_error = st.error();
   for (bool more = true; more;) {
     auto n = pull_batch(more);
@@ -380,6 +416,8 @@ Result<SyncReport> Syncer::sync_once() {
 }
 
 void Syncer::record_state(const Result<SyncReport>& result) {
+  const std::string state_key = options_.hub ? "hub_sync_state" : "sync_state";
+  const std::string ok_key = options_.hub ? "hub_sync_last_ok" : "sync_last_ok";
   std::string state;
   if (result) {
     state = "ok " + utc_now() + " (sent " + std::to_string(result->pushed) + ", received " +
@@ -388,13 +426,30 @@ void Syncer::record_state(const Result<SyncReport>& result) {
       state += "; " + std::to_string(result->refused) + " refused by the server (see refused events)";
     if (result->relayed_files > 0) state += "; relayed " + std::to_string(result->relayed_files) + " USB file(s)";
     for (const auto& why : result->relay_refused) state += "; USB file refused by the server: " + why;
-    (void)store_.set_meta("sync_last_ok", utc_now());
+    (void)store_.set_meta(ok_key, utc_now());
   } else {
-    auto last = store_.meta("sync_last_ok");
+    auto last = store_.meta(ok_key);
     state = "error " + utc_now() + ": " + result.error().message;
     if (last && last->has_value()) state += "; last success " + **last;
   }
-  (void)store_.set_meta("sync_state", state);
+  (void)store_.set_meta(state_key, state);
+}
+
+Status Syncer::note_hub_link() {
+  auto res = send("GET", "/v1/hub/status", "");
+  if (!res) return res.error().context("hub status");
+  if (res->status != 200)
+    return fail("hub status: server said " + std::to_string(res->status) + ": " + error_message(res->body));
+  auto j = nlohmann::json::parse(res->body, nullptr, false);
+  std::string text;
+  if (j.is_object() && j.contains("link") && j["link"].is_object()) {
+    const auto& l = j["link"];
+    auto str = [&](const char* k) { return l.contains(k) && l[k].is_string() ? l[k].get<std::string>() : ""; };
+    text = str("state").empty() ? "not yet in contact with the city" : str("state");
+    if (l.contains("waiting") && l["waiting"].is_number_integer() && l["waiting"].get<std::int64_t>() > 0)
+      text += "; " + std::to_string(l["waiting"].get<std::int64_t>()) + " event(s) waiting for the city";
+  }
+  return store_.set_meta("hub_city_link", text);
 }
 
 }  // namespace shelter::sync

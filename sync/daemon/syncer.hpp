@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "core/secrets.hpp"
 #include "core/store.hpp"
+#include "core/volunteers.hpp"
 
 namespace shelter::sync {
 
@@ -31,6 +33,9 @@ struct SyncOptions {
   // The city CA (PEM) a https:// server's certificate must chain to, given
   // at enrolment (sync/daemon/city_ca.hpp); empty: the system's CAs.
   std::string ca_file;
+  // The shelter's hub (sync/server/hub_relay.hpp) rather than the city:
+  // its own token (secrets' hub_token), its own cursors and state in meta.
+  bool hub = false;
   Transport transport;                                  // empty: HTTP to `server`
   std::function<std::int64_t()> clock = system_millis;  // this device's wall clock
 };
@@ -70,14 +75,20 @@ class Syncer {
   bool enrolled();
   // Own events not yet acknowledged by the server.
   Result<std::int64_t> backlog();
-  // Writes "ok ..." / "error ..." where the kiosk's staff screen reads it.
+  // Writes "ok ..." / "error ..." where the kiosk's staff screen reads it
+  // (meta sync_state, or hub_sync_state for a hub).
   void record_state(const Result<SyncReport>& result);
+  // A hub's link to the city (GET /v1/hub/status), kept in meta
+  // hub_city_link for the staff screen: "" when the server is no hub.
+  Status note_hub_link();
 
  private:
   Result<int> push_batch(bool& more, int& refused);
   // Sends the volunteers' keys the server has not answered for yet
   // (core/volunteers.hpp) and keeps each answer.
   Status register_volunteers();
+  Result<std::vector<Volunteer>> volunteers_for_hub();
+  const std::string& token_of(const DeviceSecrets& s) const;
   Result<int> pull_batch(bool& more);
   Status fetch_keys();
   Status relay_files(SyncReport& report);
