@@ -43,8 +43,9 @@ Status Server::restart() {
   return {};
 }
 
-Result<std::string> Server::enrolment_code(const std::string& shelter, const std::string& device) {
-  return store_->create_enrolment(shelter, device, 24 * 30);
+Result<std::string> Server::enrolment_code(const std::string& shelter, const std::string& device,
+                                           const std::string& role) {
+  return store_->create_enrolment(shelter, device, 24 * 30, role);
 }
 
 Result<sync::WireReply> Server::handle(const sync::WireRequest& r) {
@@ -76,16 +77,14 @@ Result<sync::WireReply> Server::handle(const sync::WireRequest& r) {
     return reply(sync::serve_pull(*store_, *who->principal, q["shelter"], std::stoll(q["after"]), std::stoi(q["limit"]),
                                   clock_.now));
   }
-  if ((r.method == "GET" && r.path == "/v1/keys") || (r.method == "POST" && r.path == "/v1/import") ||
-      (r.method == "POST" && r.path == "/v1/volunteers")) {
-    sync::ApiRequest req;
-    req.method = r.method;
-    req.path = r.path;
-    req.body = r.body;
-    req.authorization = "Bearer " + r.token;
-    return reply(sync::route(*store_, req, clock_.now));
-  }
-  return sync::WireReply{404, sync::error_body("no such route")};
+  // Every other route as the HTTP layer serves it (keys, import,
+  // volunteers, the hubs' routes).
+  sync::ApiRequest req;
+  req.method = r.method;
+  req.path = r.path;
+  req.body = r.body;
+  req.authorization = "Bearer " + r.token;
+  return reply(sync::route(*store_, req, clock_.now));
 }
 
 Kiosk::Kiosk(std::string dir, std::string shelter, std::string device, WorldClock& clock, std::int64_t error)
@@ -112,10 +111,11 @@ Status Kiosk::open() {
   return {};
 }
 
-Status Kiosk::enrol(Server& server) {
+Status Kiosk::enrol(Server& server, bool hub) {
   auto code = server.enrolment_code(shelter_, device_);
   if (!code) return code.error();
   sync::SyncOptions o;
+  o.hub = hub;
   o.transport = [&server](const sync::WireRequest& r) { return server.handle(r); };
   o.clock = [this] { return wall(); };
   sync::Syncer syncer(*store_, o);
@@ -132,7 +132,8 @@ Status Kiosk::enrol(Server& server) {
   }
   auto secrets = load_secrets(secrets_path(path_));
   if (!secrets) return secrets.error();
-  auto reply = server.handle(sync::WireRequest{"POST", "/v1/volunteers", sync::encode(req), secrets->sync_token});
+  auto reply = server.handle(
+      sync::WireRequest{"POST", "/v1/volunteers", sync::encode(req), hub ? secrets->hub_token : secrets->sync_token});
   if (!reply) return reply.error();
   auto answers = sync::decode_volunteers_reply(reply->body);
   if (!answers) return answers.error();
@@ -141,9 +142,10 @@ Status Kiosk::enrol(Server& server) {
   return {};
 }
 
-Result<sync::SyncReport> Kiosk::sync(Server& server, const NetFaults& faults, std::mt19937_64& rng) {
+Result<sync::SyncReport> Kiosk::sync(Server& server, const NetFaults& faults, std::mt19937_64& rng, bool hub) {
   std::uniform_real_distribution<double> u(0, 1);
   sync::SyncOptions o;
+  o.hub = hub;
   o.batch = 50;  // small batches: more request boundaries for faults to hit
   o.clock = [this] { return wall(); };
   o.transport = [&](const sync::WireRequest& r) -> Result<sync::WireReply> {
@@ -165,6 +167,50 @@ Result<sync::SyncReport> Kiosk::sync(Server& server, const NetFaults& faults, st
   sync::Syncer syncer(*store_, o);
   auto r = syncer.sync_once();
   syncer.record_state(r);
+  return r;
+}
+
+Result<std::unique_ptr<Hub>> Hub::open(const std::string& dir, const std::string& shelter, const std::string& device,
+                                       WorldClock& clock, Server& city) {
+  std::filesystem::create_directories(dir);
+  std::unique_ptr<Hub> h(new Hub(clock, city));
+  auto s = Server::open(dir, "", clock);
+  if (!s) return s.error().context("hub");
+  h->server_ = std::move(s).value();
+  // A hub holds no headquarters key of its own: it passes on the city's.
+  auto keys = h->server_->store().keys();
+  if (!keys) return keys.error();
+  for (const auto& k : *keys)
+    if (k.kind == "hq")
+      if (auto n = h->server_->store().revoke_key(k.key_id); !n) return n.error();
+  h->settings_ = sync::HubSettings{shelter, device, "", ""};
+  if (auto st = sync::save_hub_settings(h->server_->store(), h->settings_); !st) return st.error();
+  auto code = city.enrolment_code(shelter, device, "hub");
+  if (!code) return code.error().context("hub code");
+  sync::HubRelayOptions o;
+  o.transport = [&city](const sync::WireRequest& r) { return city.handle(r); };
+  o.clock = [&clock] { return clock.now; };
+  sync::HubRelay relay(h->server_->store(), h->settings_, o);
+  if (auto st = relay.enrol(*code); !st) return st.error();
+  return h;
+}
+
+Result<sync::RelayReport> Hub::relay(const NetFaults& faults, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> u(0, 1);
+  sync::HubRelayOptions o;
+  o.batch = 50;
+  o.clock = [this] { return clock_.now; };
+  o.transport = [&](const sync::WireRequest& r) -> Result<sync::WireReply> {
+    if (!up || !link_up) return fail("link down");
+    if (u(rng) < faults.drop_request) return fail("request lost");
+    auto reply = city_.handle(r);
+    if (u(rng) < faults.duplicate) (void)city_.handle(r);
+    if (u(rng) < faults.drop_reply) return fail("reply lost");
+    return reply;
+  };
+  sync::HubRelay relay(server_->store(), settings_, o);
+  auto r = relay.relay_once();
+  relay.record_state(r);
   return r;
 }
 

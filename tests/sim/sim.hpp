@@ -18,6 +18,7 @@
 #include "core/checkin.hpp"
 #include "core/store.hpp"
 #include "sync/daemon/syncer.hpp"
+#include "sync/server/hub_relay.hpp"
 #include "sync/server/server.hpp"
 
 namespace shelter::sim {
@@ -43,7 +44,9 @@ class Server {
   Status restart();
   Result<sync::WireReply> handle(const sync::WireRequest& r);
   sync::ServerStore& store() { return *store_; }
-  Result<std::string> enrolment_code(const std::string& shelter, const std::string& device);
+  // role "hub": a code for a shelter hub.
+  Result<std::string> enrolment_code(const std::string& shelter, const std::string& device,
+                                     const std::string& role = "");
   // Every push reply's acknowledged ids (what a kiosk was told is stored).
   std::set<std::string> acknowledged;
 
@@ -66,11 +69,12 @@ class Kiosk {
   const std::string& device() const { return device_; }
   const std::string& path() const { return path_; }
   std::int64_t wall() const { return clock_.now + clock_error; }
-  // Trades a code for a token over the (fault-free) link.
-  Status enrol(Server& server);
+  // Trades a code for a token over the (fault-free) link; `hub`: the
+  // server is the shelter's hub (the token and cursors kept for a hub).
+  Status enrol(Server& server, bool hub = false);
   // One daemon round through the faulty network; the daemon object lives
   // only for the round (a killed daemon starts afresh).
-  Result<sync::SyncReport> sync(Server& server, const NetFaults& faults, std::mt19937_64& rng);
+  Result<sync::SyncReport> sync(Server& server, const NetFaults& faults, std::mt19937_64& rng, bool hub = false);
 
   std::int64_t clock_error = 0;  // this tablet's wall clock minus real time
   bool link_up = true;
@@ -83,6 +87,28 @@ class Kiosk {
   static constexpr const char* kTeam[] = {"sato", "sim", "ito", "mayor"};
   std::vector<StaffKey> team_;
   std::vector<std::string> sent_;  // earlier push bodies, for late replays
+};
+
+// A shelter hub (sync/server/hub_relay.hpp): a SQLite server in hub mode,
+// enrolled at `city` with a hub code, whose relay reaches the city through
+// the world's faulty network. Kiosks sync with server() as with the city.
+class Hub {
+ public:
+  static Result<std::unique_ptr<Hub>> open(const std::string& dir, const std::string& shelter,
+                                           const std::string& device, WorldClock& clock, Server& city);
+  Server& server() { return *server_; }
+  // One relay round; the relay object lives only for the round (a killed
+  // hub starts afresh from what it stored).
+  Result<sync::RelayReport> relay(const NetFaults& faults, std::mt19937_64& rng);
+  bool link_up = true;  // the hub's line to the city
+  bool up = true;       // the hub box runs (its kiosks reach it)
+
+ private:
+  Hub(WorldClock& clock, Server& city) : clock_(clock), city_(city) {}
+  WorldClock& clock_;
+  Server& city_;
+  std::unique_ptr<Server> server_;
+  sync::HubSettings settings_;
 };
 
 // What a kiosk recorded, by real time: the reference model's input.

@@ -1,0 +1,231 @@
+// A shelter hub (sync/server/hub_relay.hpp) in the in-process world: kiosks
+// of one shelter agree through the hub with no line to the city; the city
+// then gets every event, once, through the hub's relay or a kiosk that
+// syncs with it directly; volunteers' signatures and the keys of kiosks the
+// hub enrolled follow.
+#include <catch2/catch.hpp>
+
+#include <iostream>
+#include <sstream>
+
+#include "core/checkin.hpp"
+#include "core/secrets.hpp"
+#include "core/sqlite.hpp"
+#include "sync/server/routes.hpp"
+#include "tests/sim/sim.hpp"
+#include "tests/unit/test_support.hpp"
+
+using namespace shelter;
+using namespace shelter::sim;
+
+namespace {
+
+struct HubWorld {
+  test::TempDir dir;
+  WorldClock clock;
+  std::unique_ptr<Server> city;
+  std::unique_ptr<Hub> hub;
+  std::mt19937_64 rng{11};
+  std::ostringstream quiet;
+  std::streambuf* cerr_was = std::cerr.rdbuf(quiet.rdbuf());
+
+  HubWorld() {
+    auto c = Server::open(dir.path().string(), "", clock);
+    REQUIRE(c.ok());
+    city = std::move(c).value();
+    auto h = Hub::open(dir.path().string() + "/hub", "tama-01", "tama-01-hub", clock, *city);
+    INFO((h ? std::string() : h.error().message));
+    REQUIRE(h.ok());
+    hub = std::move(h).value();
+  }
+  ~HubWorld() { std::cerr.rdbuf(cerr_was); }
+  std::unique_ptr<Kiosk> kiosk(const std::string& device) {
+    auto k = std::make_unique<Kiosk>(dir.path().string(), "tama-01", device, clock, 0);
+    REQUIRE(k->open().ok());
+    return k;
+  }
+  void sync_hub(Kiosk& k) {
+    auto r = k.sync(hub->server(), NetFaults{}, rng, true);
+    INFO((r ? std::string() : r.error().message));
+    REQUIRE(r.ok());
+    CHECK(r->refused == 0);
+  }
+  sync::RelayReport relay() {
+    auto r = hub->relay(NetFaults{}, rng);
+    INFO((r ? std::string() : r.error().message));
+    REQUIRE(r.ok());
+    return *r;
+  }
+};
+
+PersonId walk_in(Kiosk& k, const std::string& name) {
+  const PersonId id = new_id();
+  PersonInfo info;
+  info.name = name;
+  info.reading = "テスト";
+  info.birth = parse_birth("1960").value();
+  nlohmann::json body = person_body(info);
+  body["stay"] = "shelter";
+  REQUIRE(k.store().record(NewEvent{EventType::Arrived, id, new_id(), "", "self", body}).ok());
+  return id;
+}
+
+void went_out(Kiosk& k, const PersonId& id) {
+  auto e = presence_event(k.store(), id, EventType::WentOut, "staff:sato");
+  INFO((e ? std::string() : e.error().message));
+  REQUIRE(e.ok());
+  REQUIRE(k.store().record(*e).ok());
+}
+
+std::vector<std::pair<int, int>> present_out(Store& s) {
+  auto c = s.counts("tama-01");
+  REQUIRE(c.ok());
+  return {{c->present, c->out}};
+}
+
+std::vector<std::pair<int, int>> present_out(sync::ServerStore& s) {
+  auto c = s.counts("tama-01");
+  REQUIRE(c.ok());
+  if (c->empty()) return {{0, 0}};
+  return {{(*c)[0].present, (*c)[0].out}};
+}
+
+std::int64_t events_of(Store& s, const std::string& device) {
+  auto q = s.db().prepare("SELECT count(*) FROM event WHERE device_id = ?1");
+  REQUIRE(q.ok());
+  (*q)->bind(1, device);
+  REQUIRE((*q)->step().ok());
+  return (*q)->i64(0);
+}
+
+std::int64_t city_events_of(Server& city, const std::string& device) {
+  std::int64_t n = 0;
+  REQUIRE(city.store()
+              .with_local_store([&](Store& s) -> Status {
+                n = events_of(s, device);
+                return {};
+              })
+              .ok());
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("kiosks of one shelter agree through the hub, and the city gets it all once", "[hub]") {
+  HubWorld w;
+  auto a = w.kiosk("tama-01-a");
+  auto b = w.kiosk("tama-01-b");
+  auto c = w.kiosk("tama-01-c");
+  REQUIRE(a->enrol(w.hub->server(), true).ok());  // enrolled at the hub, the city out of reach
+  REQUIRE(b->enrol(w.hub->server(), true).ok());
+  REQUIRE(c->enrol(*w.city).ok());  // enrolled at the city before, and at the hub too
+  REQUIRE(c->enrol(w.hub->server(), true).ok());
+  w.hub->link_up = false;
+
+  // Check in at A; B scans the person out; every kiosk and the hub agree.
+  const PersonId p = walk_in(*a, "Aoki");
+  w.sync_hub(*a);
+  w.sync_hub(*b);
+  went_out(*b, p);  // a staff event, signed by B's lead
+  w.sync_hub(*b);
+  w.sync_hub(*a);
+  w.sync_hub(*c);
+  const auto shelter = present_out(w.hub->server().store());
+  CHECK(shelter == std::vector<std::pair<int, int>>{{0, 1}});
+  CHECK(present_out(a->store()) == shelter);
+  CHECK(present_out(b->store()) == shelter);
+  CHECK(present_out(c->store()) == shelter);
+  CHECK(present_out(w.city->store()) == std::vector<std::pair<int, int>>{{0, 0}});
+  CHECK_FALSE(w.hub->relay(NetFaults{}, w.rng).ok());  // no line yet: an error, kept for staff
+
+  // The link comes up: the city's counts equal the shelter's; the staff
+  // event verified at the city (the volunteers' keys went with the hub).
+  w.hub->link_up = true;
+  auto r = w.relay();
+  CHECK(r.refused == 0);
+  CHECK(r.pushed == 2);  // the arrival and the going out
+  CHECK(r.waiting == 0);
+  CHECK(present_out(w.city->store()) == shelter);
+  // The keys of the kiosks the hub enrolled are the city's now: their
+  // passes verify at every kiosk of the city.
+  auto keys = w.city->store().keys();
+  REQUIRE(keys.ok());
+  for (const char* device : {"tama-01-a", "tama-01-b"})
+    CHECK(std::any_of(keys->begin(), keys->end(), [&](const signing::TrustedKey& k) {
+      return k.kind == "device" && k.device_id == device && k.shelter_id == "tama-01" && !k.revoked;
+    }));
+  // The city's dashboard sees the hub and its kiosks.
+  auto reports = w.city->store().hub_reports().all();
+  REQUIRE(reports.size() == 1);
+  CHECK(reports[0].hub_device == "tama-01-hub");
+  CHECK(reports[0].kiosks.size() == 3);
+
+  // The hub goes down; C checks in with the city directly, A keeps working alone.
+  w.hub->up = false;
+  const PersonId q = walk_in(*c, "Baba");
+  auto direct = c->sync(*w.city, NetFaults{}, w.rng);
+  REQUIRE(direct.ok());
+  const PersonId s = walk_in(*a, "Chiba");
+  CHECK(present_out(w.city->store()) == std::vector<std::pair<int, int>>{{1, 1}});
+  // The hub comes back: it learns C's check-in from the city, A catches up,
+  // and C sending its events to the hub too doubles nothing.
+  w.hub->up = true;
+  w.relay();
+  w.sync_hub(*a);
+  w.sync_hub(*c);
+  w.relay();
+  w.sync_hub(*b);
+  for (auto* k : {a.get(), b.get(), c.get()}) {
+    CHECK(k->store().person(q).value().has_value());
+    CHECK(k->store().person(s).value().has_value());
+    CHECK(present_out(k->store()) == std::vector<std::pair<int, int>>{{2, 1}});
+  }
+  CHECK(present_out(w.city->store()) == std::vector<std::pair<int, int>>{{2, 1}});
+  CHECK(present_out(w.hub->server().store()) == std::vector<std::pair<int, int>>{{2, 1}});
+  CHECK(city_events_of(*w.city, "tama-01-c") == events_of(c->store(), "tama-01-c"));
+  CHECK(a->store().unsynced_count().value() == 0);
+}
+
+TEST_CASE("a hub answers only its shelter's hub routes; kiosks cannot pose as hubs", "[hub]") {
+  HubWorld w;
+  auto k = w.kiosk("tama-01-k");
+  REQUIRE(k->enrol(*w.city).ok());
+  auto secrets = load_secrets(secrets_path(k->path()));
+  REQUIRE(secrets.ok());
+  // A kiosk's token is refused on the hubs' routes at the city.
+  auto reply = w.city->handle({"POST", "/v1/hub/report", R"({"v":1,"kiosks":[]})", secrets->sync_token});
+  REQUIRE(reply.ok());
+  CHECK(reply->status == 403);
+  reply = w.city->handle({"GET", "/v1/hub/volunteers", "", secrets->sync_token});
+  REQUIRE(reply.ok());
+  CHECK(reply->status == 403);
+  // The city is no hub; the hub says it is one, with its link.
+  reply = w.city->handle({"GET", "/v1/hub/status", "", secrets->sync_token});
+  REQUIRE(reply.ok());
+  CHECK(nlohmann::json::parse(reply->body)["hub"] == false);
+  REQUIRE(k->enrol(w.hub->server(), true).ok());
+  secrets = load_secrets(secrets_path(k->path()));
+  w.relay();
+  reply = w.hub->server().handle({"GET", "/v1/hub/status", "", secrets->hub_token});
+  REQUIRE(reply.ok());
+  auto j = nlohmann::json::parse(reply->body);
+  CHECK(j["hub"] == true);
+  CHECK(j["link"]["state"].get<std::string>().rfind("ok ", 0) == 0);
+  // A hub may not register a kiosk the city knows at another shelter.
+  auto other = std::make_unique<Kiosk>(w.dir.path().string(), "tama-02", "tama-02-x", w.clock, 0);
+  REQUIRE(other->open().ok());
+  REQUIRE(other->enrol(*w.city).ok());
+  auto keys = w.city->store().keys();
+  REQUIRE(keys.ok());
+  std::string x_key;
+  for (const auto& key : *keys)
+    if (key.device_id == "tama-02-x") x_key = signing::to_hex(key.public_key);
+  REQUIRE_FALSE(x_key.empty());
+  sync::Principal hub;
+  hub.kind = sync::Principal::Kind::Kiosk;
+  hub.shelter_id = "tama-01";
+  hub.device_id = "tama-01-hub";
+  hub.role = "hub";
+  auto adopted = w.city->store().adopt_device_key(hub, "tama-02-x", *signing::from_hex(x_key, 32));
+  CHECK_FALSE(adopted.ok());
+}
