@@ -19,7 +19,7 @@ int find(const std::string& shelter, int timeout_ms) {
   for (const auto& hub : *hubs)
     std::cout << hub.url << " device=" << hub.hub_device << " ca=" << hub.ca_sha256 << " host=" << hub.host << "\n";
   if (hubs->empty()) {
-    std::cerr << "shelter-discovery: no hub of shelter " << shelter << " answered within " << timeout_ms << " ms\n";
+    std::cerr << "shelter-discovery: no hub of shelter " << shelter << " answered\n";
     return 1;
   }
   return 0;
@@ -58,10 +58,16 @@ int publish(const shelter::sync::HubAnnouncement& announcement) {
 int main(int argc, char** argv) {
   CLI::App app{"shelter-discovery: finds the shelter hub on the LAN through avahi-daemon (DNS-SD/mDNS)"};
   app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  shelter-discovery find --shelter tama-01\n"
+      "  shelter-discovery publish --shelter tama-01 --device hub-1 --port 8443 --ca-sha256 AB:CD:...\n"
+      "Where multicast is blocked or avahi-daemon cannot run, kiosks are given the hub's address:\n"
+      "  hub = \"https://ADDR:8443\" in sync.toml");
   std::string shelter;
   int timeout_ms = 3000;
   auto* find_cmd = app.add_subcommand("find", "Lists the hubs of a shelter (exit 0: found, 1: none, 2: error)");
-  find_cmd->add_option("--shelter", shelter, "Shelter id, as in sync.toml")->required();
+  find_cmd->add_option("--shelter", shelter, "The shelter's id, e.g. tama-01")->required();
   find_cmd->add_option("--timeout-ms", timeout_ms, "Longest wait for answers")->check(CLI::Range(100, 600000));
   shelter::sync::HubAnnouncement announcement;
   auto* publish_cmd = app.add_subcommand("publish", "Announces a hub until SIGINT or SIGTERM");
