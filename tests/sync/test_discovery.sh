@@ -33,7 +33,9 @@ if [ "${1:-}" != --inside ]; then
   trap 'kill -TERM $inside 2>/dev/null; wait $inside; rm -rf "$work"' EXIT
   trap 'exit 143' TERM INT
   wait $inside
-  exit $?
+  rc=$?
+  [ $rc = 124 ] && echo "FAIL timed out after 45 s"
+  exit $rc
 fi
 
 build=$2 work=$3
@@ -57,7 +59,7 @@ wait_for() {
   return 1
 }
 wait_for_count() {  # wait_for_count FILE PATTERN N: up to 10 s for N lines
-  for _ in $(seq 100); do [ "$(grep -c -- "$2" "$1")" -ge "$3" ] && return 0; sleep 0.1; done
+  for _ in $(seq 100); do [ "$(grep -c -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0; sleep 0.1; done
   echo "timed out waiting for $3 x '$2' in $1:" >&2
   sed 's/^/  | /' "$1" >&2
   return 1
