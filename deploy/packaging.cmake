@@ -60,7 +60,8 @@ set(CPACK_DEBIAN_CTL_PACKAGE_CONTROL_EXTRA "")
 # Manual pages from each program's --help (help2man).
 find_program(HELP2MAN help2man)
 if(HELP2MAN)
-  foreach(pair "shelter-kiosk:kiosk" "shelter-sync:sync" "shelter-server:server" "shelterctl:ctl")
+  foreach(pair "shelter-kiosk:kiosk" "shelter-sync:sync" "shelter-discovery:sync" "shelter-server:server"
+               "shelterctl:ctl")
     string(REPLACE ":" ";" pair "${pair}")
     list(GET pair 0 prog)
     list(GET pair 1 comp)
@@ -68,7 +69,7 @@ if(HELP2MAN)
     add_custom_command(OUTPUT ${_man}
                        COMMAND sh -c "'${HELP2MAN}' --no-info --no-discard-stderr --version-string=${PROJECT_VERSION} -n 'Shelter Check-in' '$<TARGET_FILE:${prog}>' | gzip -9n > '${_man}'"
                        DEPENDS ${prog} VERBATIM)
-    add_custom_target(man_${comp} ALL DEPENDS ${_man})
+    add_custom_target(man_${prog} ALL DEPENDS ${_man})
     install(FILES ${_man} DESTINATION share/man/man1 COMPONENT ${comp})
   endforeach()
   # shelter-tls, in sbin: section 8.
