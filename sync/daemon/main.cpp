@@ -12,7 +12,9 @@
 
 #include "core/backup.hpp"
 #include "core/fs_util.hpp"
+#include "sync/daemon/city_ca.hpp"
 #include "sync/daemon/syncer.hpp"
+#include "sync/discovery/discovery.hpp"
 
 namespace {
 std::atomic<bool> g_stop{false};
@@ -32,8 +34,9 @@ int main(int argc, char** argv) {
                  "The city CA (PEM) the server's certificate must chain to (shelterctl enrol writes it)");
   std::string hub_url, hub_ca_file;
   app.add_option("--hub", hub_url,
-                 "The shelter's hub, e.g. https://192.168.1.10:8443: synced with first; the city directly only "
-                 "while the hub does not answer (shelterctl enrol --hub sets it)");
+                 "The shelter's hub, e.g. https://192.168.1.10:8443, or auto (found on the LAN through avahi-daemon, "
+                 "trusted through --hub-ca-file): synced with first; the city directly only while the hub does not "
+                 "answer (shelterctl enrol --hub sets it)");
   app.add_option("--hub-ca-file", hub_ca_file, "The hub's CA (PEM), pinned at enrolment with the hub");
   app.add_option("--batch", options.batch, "Events per request")->check(CLI::Range(1, 2000));
   app.add_option("--interval", interval, "Seconds between rounds when all is well")->check(CLI::Range(1, 3600));
@@ -61,7 +64,19 @@ int main(int argc, char** argv) {
     std::cerr << "shelter-sync: " << st.error().message << "\n";
     return 1;
   }
-  if (!hub_url.empty())
+  // A hub found on the network is trusted only through its CA pinned at
+  // enrolment: anyone on the shelter's Wi-Fi can announce one.
+  std::string hub_ca_sha256;
+  if (hub_url == "auto") {
+    auto pem = shelter::read_file_bytes(hub_ca_file, 1u << 20);
+    auto fp = pem ? shelter::sync::certificate_fingerprint(*pem) : shelter::Result<std::string>(pem.error());
+    if (hub_ca_file.empty() || !fp) {
+      std::cerr << "shelter-sync: --hub auto needs --hub-ca-file, the hub's CA pinned at enrolment"
+                << (hub_ca_file.empty() ? std::string() : ": " + fp.error().message) << "\n";
+      return 1;
+    }
+    hub_ca_sha256 = *fp;
+  } else if (!hub_url.empty())
     if (auto st = shelter::sync::check_server_url(hub_url, insecure); !st) {
       std::cerr << "shelter-sync: --hub: " << st.error().message << "\n";
       return 1;
@@ -82,13 +97,14 @@ int main(int argc, char** argv) {
   }
   shelter::sync::Syncer syncer(**store, options);
   std::unique_ptr<shelter::sync::Syncer> hub;
-  if (!hub_url.empty()) {
+  auto connect_hub = [&](const std::string& url) {
     shelter::sync::SyncOptions h = options;
-    h.server = hub_url;
+    h.server = url;
     h.ca_file = hub_ca_file;
     h.hub = true;
     hub = std::make_unique<shelter::sync::Syncer>(**store, h);
-  }
+  };
+  if (!hub_url.empty() && hub_url != "auto") connect_hub(hub_url);
   if (!code.empty()) {
     if (auto st = syncer.enrol(code); !st) {
       std::cerr << "shelter-sync: " << st.error().message << "\n";
@@ -123,6 +139,23 @@ int main(int argc, char** argv) {
     // the city. The city directly only when the hub does not answer (or
     // there is none), if this kiosk holds a city token.
     shelter::Result<shelter::sync::SyncReport> r = shelter::fail("not enrolled with the hub or the city");
+    if (hub_url == "auto" && !hub) {
+      // Looked for again after every failed round: the hub may have a new address.
+      auto found = shelter::sync::find_hubs((*store)->shelter_id(), 3000);
+      if (!found) std::cerr << "shelter-sync: hub: " << found.error().message << "\n";
+      for (const auto& h : found ? *found : std::vector<shelter::sync::FoundHub>{})
+        if (h.ca_sha256.empty() || shelter::sync::same_fingerprint(h.ca_sha256, hub_ca_sha256)) {
+          std::cerr << "shelter-sync: hub found at " << h.url << " (" << h.hub_device << ")\n";
+          connect_hub(h.url);
+          break;
+        }
+      if (!hub) {
+        r = shelter::fail(found ? "no hub of this shelter is announced on the network (with the pinned CA)"
+                                : "hub: " + found.error().message);
+        (void)(*store)->set_meta("hub_sync_state",
+                                 "error " + shelter::utc_now("%Y-%m-%d %H:%M:%SZ") + ": " + r.error().message);
+      }
+    }
     if (hub && hub->enrolled()) {
       r = hub->sync_once();
       hub->record_state(r);
@@ -130,9 +163,10 @@ int main(int argc, char** argv) {
         if (auto st = hub->note_hub_link(); !st) std::cerr << "shelter-sync: " << st.error().message << "\n";
       } else {
         std::cerr << "shelter-sync: hub: " << r.error().message << "\n";
+        if (hub_url == "auto") hub.reset();
       }
     }
-    if (!r && (!hub || syncer.enrolled())) {
+    if (!r && (hub_url.empty() || syncer.enrolled())) {
       r = syncer.sync_once();
       syncer.record_state(r);
     }

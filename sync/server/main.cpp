@@ -11,6 +11,8 @@
 #include "core/sealing.hpp"
 #include "core/signing.hpp"
 #include "core/usb_export.hpp"
+#include "sync/daemon/city_ca.hpp"
+#include "sync/discovery/discovery.hpp"
 #include "sync/server/district_list.hpp"
 #include "sync/server/hub_service.hpp"
 #include "sync/server/server.hpp"
@@ -183,6 +185,13 @@ int main(int argc, char** argv) {
       ->excludes(hub_ca);
   hub_cmd->add_option("--code", hub.code, "A hub code from the city (shelter-server enrol-code --hub)");
   hub_cmd->add_flag("--insecure", hub.insecure, "Allow plain http:// to the city (a lab only)");
+  std::string announce_ca;
+  int announce_port = 8443;
+  app.add_option("--announce-ca", announce_ca,
+                 "A hub: announce it on the LAN through avahi-daemon (DNS-SD), with this CA's fingerprint: the hub's "
+                 "TLS CA its kiosks pinned");
+  app.add_option("--announce-port", announce_port, "A hub: the port kiosks reach it on (the TLS edge)")
+      ->check(CLI::Range(1, 65535));
   int relay_interval = 5;
   app.add_option("--relay-interval", relay_interval, "A hub: seconds between relays to the city when all is well")
       ->check(CLI::Range(1, 3600));
@@ -412,6 +421,20 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<shelter::sync::HubRelayLoop> relay;
   if (*hub_settings) relay = std::make_unique<shelter::sync::HubRelayLoop>(**store, **hub_settings, relay_interval);
+  std::unique_ptr<shelter::sync::HubPublisher> announcer;
+  if (*hub_settings && !announce_ca.empty()) {
+    auto pem = shelter::read_file_bytes(announce_ca, 1u << 20);
+    auto fp = pem ? shelter::sync::certificate_fingerprint(*pem) : shelter::Result<std::string>(pem.error());
+    auto started = fp ? shelter::sync::HubPublisher::start(
+                            {(*hub_settings)->shelter_id, (*hub_settings)->device_id, announce_port, *fp})
+                      : shelter::Result<std::unique_ptr<shelter::sync::HubPublisher>>(fp.error());
+    if (!started) {
+      std::cerr << "shelter-server: --announce-ca: " << started.error().message << "\n";
+      return 1;
+    }
+    announcer = std::move(*started);
+    std::cerr << "shelter-server: hub of " << (*hub_settings)->shelter_id << ": " << announcer->state() << "\n";
+  }
   shelter::sync::Server server(**store, options);
   g_server = &server;
   std::signal(SIGTERM, [](int) {
