@@ -22,7 +22,7 @@ namespace shelter::sync {
 
 namespace {
 // What a volunteer reading the staff screen can act on, with httplib's name.
-std::string link_error(httplib::Error e) {
+std::string link_error(httplib::Error e, bool hub) {
   const std::string name = " (" + httplib::to_string(e) + ")";
   switch (e) {
     case httplib::Error::Connection:
@@ -34,6 +34,10 @@ std::string link_error(httplib::Error e) {
     case httplib::Error::Write:
       return "the connection broke while sending" + name;
     case httplib::Error::SSLServerVerification:
+      if (hub)
+        return "the hub's certificate is not signed by the hub CA this kiosk pinned (hub-ca-file), or not for this "
+               "address: an impostor on the network, or a new hub box (enrol with it again)" +
+               name;
       return "the server's certificate is not signed by the city CA this kiosk trusts (ca-file), or not for this "
              "address: an impostor, or the city changed its CA (enrol again with the new one)" +
              name;
@@ -70,7 +74,7 @@ Result<WireReply> Syncer::send(const std::string& method, const std::string& pat
   const httplib::Headers headers{{"X-Shelter-Time", std::to_string(options_.clock())}};
   auto res = method == "GET" ? impl_->client.Get(path.c_str(), headers)
                              : impl_->client.Post(path.c_str(), headers, body, "application/json");
-  if (!res) return fail(link_error(res.error()));
+  if (!res) return fail(link_error(res.error(), options_.hub));
   return WireReply{res->status, res->body};
 }
 
