@@ -201,6 +201,11 @@ Status Syncer::enrol(const std::string& code, const std::pair<std::string, std::
       if (auto st = store_.set_trusted_keys(*keys); !st) return st.error().context("enrol");
     }
   }
+  // A hub enrolled with is a new server (a replacement box has an empty
+  // log): everything is sent to it and its whole feed read, from the start.
+  if (options_.hub)
+    for (const char* key : {kHubPushedSeqMeta, kHubPullCursor, kHubVolunteersMeta})
+      if (auto st = store_.set_meta(key, key == kHubVolunteersMeta ? "" : "0"); !st) return st.error().context("enrol");
   impl_->token = token;
   impl_->client.set_bearer_token_auth(token);
   if (!lead.first.empty())

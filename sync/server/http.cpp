@@ -100,7 +100,7 @@ Server::Server(ServerStore& store, ServerOptions options) : impl_(new Impl{store
   http.set_keep_alive_timeout(2);
   prepare_sign_in();
   auto answer = [&st = impl_->store](const ApiRequest& request, httplib::Response& res) {
-    const ApiReply reply = route(st, request, system_millis());
+    const ApiReply reply = route(st, request, st.now_ms());
     for (const auto& line : reply.log) log_line(line);
     res.status = reply.status;
     if (!reply.attachment.empty())

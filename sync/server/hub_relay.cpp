@@ -4,11 +4,13 @@
 
 #include <httplib.h>
 
+#include <cstdlib>
 #include <set>
 #include <sstream>
 
 #include "core/secrets.hpp"
 #include "core/sqlite.hpp"
+#include "sync/server/routes.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -19,11 +21,12 @@ constexpr const char* kShelterMeta = "hub_shelter";
 constexpr const char* kDeviceMeta = "hub_device";
 constexpr const char* kCityMeta = "hub_city";
 constexpr const char* kCityCaMeta = "hub_city_ca";
-constexpr const char* kRelaySeqMeta = "hub_relay_seq";          // local log position relayed up to
-constexpr const char* kCityCursorMeta = "hub_city_cursor";      // the city's feed position pulled up to
-constexpr const char* kStateMeta = "hub_relay_state";           // "ok ..." / "error ..."
-constexpr const char* kLastRelayMeta = "hub_last_relay";        // ms of the last round that reached the city
-constexpr const char* kVolunteersMeta = "hub_volunteers_sent";  // key ids answered by the city, space-separated
+constexpr const char* kRelaySeqMeta = "hub_relay_seq";           // local log position relayed up to
+constexpr const char* kCityCursorMeta = "hub_city_cursor";       // the city's feed position pulled up to
+constexpr const char* kStateMeta = "hub_relay_state";            // "ok ..." / "error ..."
+constexpr const char* kLastRelayMeta = "hub_last_relay";         // ms of the last round that reached the city
+constexpr const char* kVolunteersMeta = "hub_volunteers_sent";   // key ids answered by the city, space-separated
+constexpr const char* kClockOffsetMeta = "hub_clock_offset_ms";  // the city's clock minus the hub's system clock
 // Kiosks' pushes are stored with this origin (Store::admit); the city's feed with kFromCity.
 constexpr const char* kFromKiosks = "push";
 constexpr const char* kFromCity = "city";
@@ -105,8 +108,23 @@ HubRelay::HubRelay(ServerStore& hub, HubSettings settings, HubRelayOptions optio
   (void)hub_.with_local_store([&](Store& s) -> Status {
     auto secrets = load_secrets(secrets_path(s.path()));
     if (secrets) impl_->token = secrets->sync_token;
+    // The offset measured before a restart holds until the city answers again.
+    if (auto offset = s.meta_int(kClockOffsetMeta); offset && *offset != 0) hub_.set_clock_offset_ms(*offset);
     return {};
   });
+}
+
+void HubRelay::note_city_time(std::int64_t t0, std::int64_t t1, std::int64_t city_ms) {
+  const std::int64_t rtt = t1 - t0;
+  if (city_ms <= 0 || rtt < 0 || rtt > 10'000) return;  // a held-back reply says too little
+  const std::int64_t offset = city_ms - (t0 + t1) / 2;
+  const std::int64_t before = hub_.now_ms() - system_millis();
+  if (std::llabs(offset - before) < 1000) return;  // within a second: nothing worth a write
+  hub_.set_clock_offset_ms(offset);
+  (void)hub_.with_local_store([&](Store& s) { return s.set_meta(kClockOffsetMeta, std::to_string(offset)); });
+  if (std::llabs(offset) > kFutureSlackMs)
+    log_line("hub: this box's clock is " + std::to_string(offset / 60000) +
+             " min off the city's; the hub answers its kiosks with the city's time");
 }
 
 HubRelay::~HubRelay() = default;
@@ -252,11 +270,13 @@ Result<int> HubRelay::push_batch(bool& more, int& refused) {
     return st.error().context("relay");
   more = last != cursor;
   if (!more) return 0;
+  const std::int64_t t0 = system_millis();
   auto res = send("POST", "/v1/push", encode(req));
   if (!res) return res.error().context("relay");
   if (res->status != 200) return fail(said("relay", *res));
   auto reply = decode_push_reply(res->body);
   if (!reply) return reply.error().context("relay");
+  if (!options_.transport) note_city_time(t0, system_millis(), reply->server_time_ms);
   std::set<std::string> answered(reply->acknowledged.begin(), reply->acknowledged.end());
   for (const auto& f : reply->refused) answered.insert(f.id);
   for (const auto& e : req.events)
@@ -288,11 +308,13 @@ Result<int> HubRelay::pull_batch(bool& more) {
     return st.error().context("pull from the city");
   const std::string path = "/v1/pull?shelter=" + settings_.shelter_id + "&after=" + std::to_string(cursor) +
                            "&limit=" + std::to_string(options_.batch);
+  const std::int64_t t0 = system_millis();
   auto res = send("GET", path, "");
   if (!res) return res.error().context("pull from the city");
   if (res->status != 200) return fail(said("pull from the city", *res));
   auto reply = decode_pull_reply(res->body);
   if (!reply) return reply.error().context("pull from the city");
+  if (!options_.transport) note_city_time(t0, system_millis(), reply->server_time_ms);
   more = reply->more;
   int added = 0;
   // The city's events are stored as they are, without the write rules: the

@@ -75,6 +75,10 @@ class HubRelay {
 
  private:
   Result<WireReply> send(const std::string& method, const std::string& path, const std::string& body);
+  // The city's clock against the hub's, from a reply the city stamped
+  // between t0 and t1 (the hub's system clock): kept in meta and given to
+  // the server (ServerStore::set_clock_offset_ms).
+  void note_city_time(std::int64_t t0, std::int64_t t1, std::int64_t city_ms);
   Status report_kiosks(RelayReport& report);
   Status relay_volunteers();
   Result<int> push_batch(bool& more, int& refused);

@@ -2,6 +2,7 @@
 // What the server keeps, behind one interface with a SQLite backend
 // (sqlite_store.cpp) and a PostgreSQL one (pg/). Results are typed: JSON is
 // made only by the routes (routes.cpp), counts by core's counts_to_json.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -138,6 +139,12 @@ class ServerStore {
   virtual Result<std::string> open_session(const UserRow& user) = 0;
   // Wrong sign-ins by name and address (POST /v1/login).
   SignInGuard& sign_in_guard() { return sign_in_guard_; }
+  // The server's clock: the system's, corrected on a shelter hub by the
+  // city's (HubRelay measures it), so that its kiosks, which take the time
+  // from the server they sync with, stamp events right even when the hub
+  // box lost its clock with its power.
+  std::int64_t now_ms() const { return system_millis() + clock_offset_ms_.load(); }
+  void set_clock_offset_ms(std::int64_t ms) { clock_offset_ms_ = ms; }
   // The shelter hubs' last reports (city side; hub_routes.cpp).
   HubReports& hub_reports() { return hub_reports_; }
   virtual Status end_session(const std::string& token) = 0;
@@ -193,6 +200,7 @@ class ServerStore {
   std::string list_key_;
   SignInGuard sign_in_guard_;
   HubReports hub_reports_;
+  std::atomic<std::int64_t> clock_offset_ms_{0};
 };
 
 // The embedded default: one SQLite file, writes serialised.

@@ -229,3 +229,24 @@ TEST_CASE("a hub answers only its shelter's hub routes; kiosks cannot pose as hu
   auto adopted = w.city->store().adopt_device_key(hub, "tama-02-x", *signing::from_hex(x_key, 32));
   CHECK_FALSE(adopted.ok());
 }
+
+TEST_CASE("a kiosk enrolled with a replacement hub box sends it everything", "[hub]") {
+  HubWorld w;
+  auto a = w.kiosk("tama-01-a");
+  REQUIRE(a->enrol(w.hub->server(), true).ok());
+  w.hub->link_up = false;
+  const PersonId p = walk_in(*a, "Aoki");
+  w.sync_hub(*a);  // at the hub, never relayed: the box then dies
+  w.hub->up = false;
+  auto h2 = Hub::open(w.dir.path().string() + "/hub2", "tama-01", "tama-01-hub2", w.clock, *w.city);
+  REQUIRE(h2.ok());
+  REQUIRE(a->enrol((*h2)->server(), true).ok());
+  auto r = a->sync((*h2)->server(), NetFaults{}, w.rng, true);
+  REQUIRE(r.ok());
+  CHECK(r->pushed == 1);  // the arrival, which the dead box never relayed
+  auto relayed = (*h2)->relay(NetFaults{}, w.rng);
+  REQUIRE(relayed.ok());
+  CHECK(present_out(w.city->store()) == std::vector<std::pair<int, int>>{{1, 0}});
+  CHECK(w.city->store().persons(false).value().size() == 1);
+  CHECK(w.city->store().persons(false).value()[0].id == p);
+}
