@@ -21,14 +21,14 @@ function(shelter_deb comp pkg user state groups configs units start_units)
   string(REPLACE ";" " " CONFIGS "${configs}")
   string(REPLACE ";" " " UNITS "${units}")
   string(REPLACE ";" " " START_UNITS "${start_units}")
-  set(EXTRA_POSTINST "")
-  set(EXTRA_POSTRM "")
-  if(EXISTS ${SHELTER_DEB_DIR}/${comp}-postinst.sh)
-    file(READ ${SHELTER_DEB_DIR}/${comp}-postinst.sh EXTRA_POSTINST)
-  endif()
-  if(EXISTS ${SHELTER_DEB_DIR}/${comp}-postrm.sh)
-    file(READ ${SHELTER_DEB_DIR}/${comp}-postrm.sh EXTRA_POSTRM)
-  endif()
+  # deploy/debian/COMP-SCRIPT.sh: what one package adds to a script.
+  foreach(script postinst prerm postrm)
+    string(TOUPPER ${script} SCRIPT)
+    set(EXTRA_${SCRIPT} "")
+    if(EXISTS ${SHELTER_DEB_DIR}/${comp}-${script}.sh)
+      file(READ ${SHELTER_DEB_DIR}/${comp}-${script}.sh EXTRA_${SCRIPT})
+    endif()
+  endforeach()
   foreach(script postinst prerm postrm)
     configure_file(${SHELTER_DEB_DIR}/${script}.in ${CMAKE_BINARY_DIR}/deb/${comp}/${script} @ONLY
                    FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ
@@ -53,8 +53,11 @@ shelter_deb(kiosk shelter-kiosk shelter-kiosk /var/lib/shelter-kiosk "video;rend
             "shelter-kiosk.service;shelter-usb-stick@.service" "")
 shelter_deb(sync shelter-sync shelter-kiosk /var/lib/shelter-kiosk "" "sync.toml" "shelter-sync.service"
             "shelter-sync.service")
-shelter_deb(server shelter-server shelter-server /var/lib/shelter-server "" "server.toml" "shelter-server.service"
-            "shelter-server.service")
+shelter_deb(server shelter-server shelter-server /var/lib/shelter-server "" "server.toml;hub.toml"
+            "shelter-server.service" "shelter-server.service")
+# The shelter hub role: installed disabled (server-postinst.sh), enabled by
+# staff after `shelter-server hub-setup` (docs/operations.md, "Shelter hub").
+install(FILES ${PROJECT_SOURCE_DIR}/deploy/systemd/shelter-hub.service DESTINATION /lib/systemd/system COMPONENT server)
 set(CPACK_DEBIAN_CTL_PACKAGE_CONTROL_EXTRA "")
 
 # Manual pages from each program's --help (help2man).
@@ -98,9 +101,18 @@ install(PROGRAMS ${PROJECT_SOURCE_DIR}/deploy/prereg-folder.sh DESTINATION lib/s
 # The network edge: nginx in front for TLS and limits (docs/security.md).
 install(FILES ${PROJECT_SOURCE_DIR}/deploy/nginx/shelter-checkin.conf DESTINATION share/shelter-checkin/nginx
         COMPONENT server)
+# A hub box's edge: the same site with the hub's certificate and CA
+# (shelter-tls with SHELTER_TLS_DIR=/etc/shelter-checkin/hub-tls).
+set(_hub_site ${CMAKE_BINARY_DIR}/deb/shelter-hub.conf)
+add_custom_command(OUTPUT ${_hub_site}
+                   COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/deb
+                   COMMAND sh -c "{ echo '# A shelter hub: shelter-checkin.conf with the hub certificate (hub-tls).'; sed 's|/etc/shelter-checkin/tls/|/etc/shelter-checkin/hub-tls/|g' '${PROJECT_SOURCE_DIR}/deploy/nginx/shelter-checkin.conf'; } > '${_hub_site}'"
+                   DEPENDS ${PROJECT_SOURCE_DIR}/deploy/nginx/shelter-checkin.conf VERBATIM)
+add_custom_target(deb_hub_site ALL DEPENDS ${_hub_site})
+install(FILES ${_hub_site} DESTINATION share/shelter-checkin/nginx COMPONENT server)
 install(PROGRAMS ${PROJECT_SOURCE_DIR}/deploy/shelter-tls DESTINATION sbin COMPONENT server)
-install(FILES ${PROJECT_SOURCE_DIR}/config/server.example.toml DESTINATION share/doc/shelter-server/examples
-        COMPONENT server)
+install(FILES ${PROJECT_SOURCE_DIR}/config/server.example.toml ${PROJECT_SOURCE_DIR}/config/hub.example.toml
+        DESTINATION share/doc/shelter-server/examples COMPONENT server)
 install(FILES ${PROJECT_SOURCE_DIR}/config/sync.example.toml DESTINATION share/doc/shelter-sync/examples COMPONENT sync)
 
 set(CPACK_GENERATOR DEB)
@@ -128,19 +140,22 @@ set(CPACK_DEBIAN_KIOSK_PACKAGE_RECOMMENDS "shelter-sync, shelterctl, fonts-noto-
 set(CPACK_DEBIAN_CTL_PACKAGE_DEPENDS "libcairo2, fonts-morisawa-bizud-gothic")
 set(CPACK_DEBIAN_CTL_PACKAGE_RECOMMENDS "fonts-noto-cjk")
 set(CPACK_DEBIAN_SYNC_PACKAGE_DEPENDS "adduser")
+# avahi-daemon: finding the shelter hub on the LAN (hub = "auto", shelter-discovery).
+set(CPACK_DEBIAN_SYNC_PACKAGE_RECOMMENDS "avahi-daemon")
 # libcairo2 and the BIZ UD font: the household card sheets the dashboard
 # prints (POST /v1/card-sheets); Noto CJK for the kanji BIZ UD lacks (𠮷).
 # node-qrcode-generator: the pre-registration page's QR encoder, served from its installed path.
 set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS
     "adduser, nginx-light | nginx, openssl, libcairo2, fonts-morisawa-bizud-gothic, node-qrcode-generator")
-set(CPACK_DEBIAN_SERVER_PACKAGE_RECOMMENDS "fonts-noto-cjk")
+# avahi-daemon: a shelter hub announces itself on the LAN through it.
+set(CPACK_DEBIAN_SERVER_PACKAGE_RECOMMENDS "fonts-noto-cjk, avahi-daemon")
 set(CPACK_DEBIAN_SERVER_PACKAGE_SUGGESTS "postgresql-15")
 set(CPACK_COMPONENT_KIOSK_DESCRIPTION
     "Evacuation-shelter check-in kiosk\nA fullscreen touch kiosk: evacuees check in by showing a household QR card\nto the webcam or by a short form; volunteers correct entries in staff mode.\nBoots straight into the kiosk under the cage Wayland compositor.")
 set(CPACK_COMPONENT_SYNC_DESCRIPTION
     "Evacuation-shelter check-in sync daemon\nRuns beside each kiosk: sends its check-ins to the municipal server and\nfetches its shelter's, with back-off while offline, and keeps rolling\nonline backups of the kiosk database.")
 set(CPACK_COMPONENT_SERVER_DESCRIPTION
-    "Evacuation-shelter check-in municipal server\nMerges every kiosk's check-ins (SQLite or PostgreSQL) and serves the\nheadquarters dashboard: counts, 安否 search, CSV and PFIF exports.")
+    "Evacuation-shelter check-in municipal server\nMerges every kiosk's check-ins (SQLite or PostgreSQL) and serves the\nheadquarters dashboard: counts, 安否 search, CSV and PFIF exports.\nOr, as a shelter hub (shelter-hub.service), serves one shelter's kiosks\non its LAN and relays them to the city whenever a link exists.")
 set(CPACK_COMPONENT_CTL_DESCRIPTION
     "Evacuation-shelter check-in command line\nshelterctl: check-in without a kiosk, QR cards, exports, USB transfer,\nenrolment, backups and restore.")
 include(CPack)

@@ -12,3 +12,19 @@ if [ "$1" = configure ]; then
     invoke-rc.d nginx reload >/dev/null 2>&1 || true
   fi
 fi
+# The shelter hub role: its state folder, and shelter-hub.service installed
+# but not enabled (staff enable it after hub-setup; as dh_installsystemd
+# --no-enable does). An upgrade restarts it only where it runs.
+if [ "$1" = configure ]; then
+  install -d -o shelter-server -g shelter-server -m 0750 /var/lib/shelter-hub
+fi
+if [ "$1" = configure ] || [ "$1" = abort-upgrade ] || [ "$1" = abort-deconfigure ] || [ "$1" = abort-remove ]; then
+  if deb-systemd-helper debian-installed shelter-hub.service; then
+    deb-systemd-helper unmask shelter-hub.service >/dev/null || true
+    if deb-systemd-helper --quiet was-enabled shelter-hub.service; then
+      deb-systemd-helper enable shelter-hub.service >/dev/null || true
+    fi
+  fi
+  deb-systemd-helper update-state shelter-hub.service >/dev/null || true
+  if [ -d /run/systemd/system ]; then deb-systemd-invoke try-restart shelter-hub.service >/dev/null || true; fi
+fi

@@ -1,6 +1,6 @@
 #pragma once
 // Finding the shelter hub on the shelter's LAN without typing addresses:
-// DNS-SD over mDNS through avahi-daemon (docs/hub-discovery.md). Discovery
+// DNS-SD over mDNS through avahi-daemon (docs/protocol.md, "Shelter hubs"). Discovery
 // only yields candidates; the hub's identity is checked by TLS against the
 // CA pinned at enrolment, so a box that advertises itself gains nothing.
 #include <memory>

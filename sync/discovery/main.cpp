@@ -1,6 +1,6 @@
 // shelter-discovery: finds the shelter hub on the LAN (find), or announces
 // one (publish), through avahi-daemon. Staff run `find` to check that
-// kiosks can see the hub; docs/hub-discovery.md.
+// kiosks can see the hub; docs/operations.md, section 2b.
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <ctime>

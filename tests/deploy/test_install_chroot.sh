@@ -47,6 +47,8 @@ check "configs are made from the defaults, readable by the service only ($(mode 
   '[ "$(mode /etc/shelter-checkin/kiosk.toml)" = "640 root shelter-kiosk" ] && [ "$(mode /etc/shelter-checkin/sync.toml)" = "640 root shelter-kiosk" ] && [ "$(mode /etc/shelter-checkin/server.toml)" = "640 root shelter-server" ]'
 check "units are enabled" \
   '[ -L "$dir/etc/systemd/system/multi-user.target.wants/shelter-server.service" ] && [ -L "$dir/etc/systemd/system/multi-user.target.wants/shelter-sync.service" ] && [ -L "$dir/etc/systemd/system/graphical.target.wants/shelter-kiosk.service" ]'
+check "shelter-hub.service is installed, not enabled; its state folder is the server user's ($(mode /var/lib/shelter-hub))" \
+  '[ -f "$dir/lib/systemd/system/shelter-hub.service" ] && [ ! -e "$dir/etc/systemd/system/multi-user.target.wants/shelter-hub.service" ] && [ "$(mode /var/lib/shelter-hub)" = "750 shelter-server shelter-server" ] && [ "$(mode /etc/shelter-checkin/hub.toml)" = "640 root shelter-server" ]'
 check "the udev rule for the webcam is in place" '[ -f "$dir/lib/udev/rules.d/70-shelter-webcam.rules" ]'
 check "a USB stick is mounted at the export folder: rule, unit and helper" '[ -f "$dir/lib/udev/rules.d/71-shelter-usb-stick.rules" ] && [ -f "$dir/lib/systemd/system/shelter-usb-stick@.service" ] && [ -x "$dir/usr/lib/shelter-checkin/usb-stick" ]'
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Hub discovery over real mDNS (sync/discovery, docs/hub-discovery.md): a
+# Hub discovery over real mDNS (sync/discovery, docs/protocol.md "Shelter hubs"): a
 # "shelter LAN" (veth) between a hub and a kiosk network namespace, each
 # side with its own system bus (dbus-daemon) and avahi-daemon.
 #   - `shelter-discovery publish` on the hub; `find` on the kiosk prints the
