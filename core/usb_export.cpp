@@ -317,18 +317,22 @@ std::string relay_dir(const std::string& db_path) {
 }
 
 Result<std::string> queue_for_relay(Store& store, std::string_view file) {
+  return queue_for_relay(store.path(), store.shelter_id(), file);
+}
+
+Result<std::string> queue_for_relay(const std::string& db_path, const std::string& shelter_id, std::string_view file) {
   namespace fs = std::filesystem;
   auto h = read_usb_header(file);
   if (!h) return h.error();
   if (h->version != kUsbSealedVersion)
     return fail("a version 1 file (unsigned) is not relayed: export it again at its kiosk with this version");
-  if (h->shelter_id != store.shelter_id())
-    return fail("the file is of shelter " + h->shelter_id + ", this kiosk is at " + store.shelter_id() +
+  if (h->shelter_id != shelter_id)
+    return fail("the file is of shelter " + h->shelter_id + ", this kiosk is at " + shelter_id +
                 ": carry it to headquarters (shelter-server import)");
   if (file.size() > kMaxRelayBytes)
     return fail("the file is over " + std::to_string(kMaxRelayBytes >> 20) +
                 " MiB, more than a kiosk relays: carry it to headquarters (shelter-server import)");
-  const std::string dir = relay_dir(store.path());
+  const std::string dir = relay_dir(db_path);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return fail("relay: create " + dir + ": " + ec.message());

@@ -113,6 +113,9 @@ std::string relay_dir(const std::string& db_path);
 // Checks the header (version 2, of this kiosk's shelter, size) and queues
 // the file; the same file twice is queued once. Returns its path there.
 Result<std::string> queue_for_relay(Store& store, std::string_view file);
+// The same for any holder of a relay folder (a shelter hub's, which passes
+// its kiosks' files on to the city): files of `shelter_id` only.
+Result<std::string> queue_for_relay(const std::string& db_path, const std::string& shelter_id, std::string_view file);
 // The queued files, oldest first.
 std::vector<std::string> relay_queue(const std::string& db_path);
 

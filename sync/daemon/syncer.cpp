@@ -409,8 +409,8 @@ Result<SyncReport> Syncer::sync_once() {
     }
     report.pushed += *n;
   }
-  // USB files go to the city only: a hub holds no headquarters key to open them.
-  if (!push_error && !options_.hub)
+  // USB files go up too; a hub, which cannot open them, passes them on.
+  if (!push_error)
     if (auto st = relay_files(report); !st) push_error = st.error();
   for (bool more = true; more;) {
     auto n = pull_batch(more);

@@ -5,11 +5,14 @@
 #include <httplib.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <set>
 #include <sstream>
 
+#include "core/fs_util.hpp"
 #include "core/secrets.hpp"
 #include "core/sqlite.hpp"
+#include "core/usb_export.hpp"
 #include "sync/server/routes.hpp"
 
 #include <nlohmann/json.hpp>
@@ -332,6 +335,35 @@ Result<int> HubRelay::pull_batch(bool& more) {
   return added;
 }
 
+// Sealed USB files its kiosks relayed (POST /v1/import at the hub): the hub
+// cannot open them; the city opens, checks and imports each, and its events
+// come back in the city's feed. A file refused whole is kept as *.refused.
+Status HubRelay::relay_files() {
+  std::string db_path;
+  if (auto st = hub_.with_local_store([&](Store& s) -> Status {
+        db_path = s.path();
+        return {};
+      });
+      !st)
+    return st;
+  for (const auto& path : relay_queue(db_path)) {
+    auto bytes = read_file_bytes(path, kMaxRelayBytes + 1);
+    if (!bytes) return bytes.error().context("relay USB file");
+    auto res = send("POST", "/v1/import", *bytes);
+    if (!res) return res.error().context("relay USB file");
+    std::error_code ec;
+    if (res->status == 200) {
+      std::filesystem::remove(path, ec);
+    } else if (res->status == 400 || res->status == 403 || res->status == 413) {
+      std::filesystem::rename(path, path + ".refused", ec);
+      log_line("hub: the city refused a USB file: " + error_message(res->body));
+    } else {
+      return fail(said("relay USB file", *res));
+    }
+  }
+  return {};
+}
+
 // The keys every kiosk trusts: the hub's own list (its kiosks) and the
 // city's (other shelters' kiosks, card keys, headquarters' key), so that a
 // pass printed anywhere verifies at the hub's kiosks. Revocations win.
@@ -408,6 +440,7 @@ Result<RelayReport> HubRelay::relay_once() {
     if (!n) return n.error();
     report.pushed += *n;
   }
+  if (auto st = relay_files(); !st) return st.error();
   for (bool more = true; more;) {
     auto n = pull_batch(more);
     if (!n) return n.error();

@@ -83,6 +83,7 @@ class HubRelay {
   Status relay_volunteers();
   Result<int> push_batch(bool& more, int& refused);
   Result<int> pull_batch(bool& more);
+  Status relay_files();
   Status adopt_keys();
   Status adopt_volunteers();
   struct Impl;

@@ -70,6 +70,22 @@ ApiReply hub_volunteers(ServerStore& st, const Principal& p, std::int64_t now) {
 
 }  // namespace
 
+ApiReply hub_queue_import(ServerStore& st, const Principal& p, const ApiRequest& req) {
+  auto settings = load_hub_settings(st);
+  if (!settings) return refused(503, "import: " + settings.error().message);
+  if (!*settings) return refused(503, "import: this server has no headquarters key file (--hq-key)");
+  std::string db_path;
+  (void)st.with_local_store([&](Store& s) -> Status {
+    db_path = s.path();
+    return {};
+  });
+  auto queued = queue_for_relay(db_path, (*settings)->shelter_id, req.body);
+  if (!queued) return refused(400, "import: " + queued.error().message);
+  ApiReply out = json_reply(nlohmann::json{{"v", kProtocolVersion}, {"queued", true}}.dump());
+  out.log.push_back("hub: queued a USB file relayed by device " + p.device_id + " for the city");
+  return out;
+}
+
 nlohmann::json hub_link_json(ServerStore& st) {
   auto settings = load_hub_settings(st);
   if (!settings || !*settings) return nlohmann::json();

@@ -68,6 +68,10 @@ ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shel
 // /v1/hub/*, shelter hubs (hub_routes.cpp): POST report and GET volunteers
 // at the city for a hub's token; GET status at any server for a kiosk's.
 ApiReply serve_hub(ServerStore& st, const Principal& p, const ApiRequest& req, std::int64_t now_ms);
+// POST /v1/import at a server without headquarters' key: a shelter hub
+// queues the sealed file and its relay passes it on to the city; any other
+// server answers 503 (no --hq-key).
+ApiReply hub_queue_import(ServerStore& st, const Principal& p, const ApiRequest& req);
 // A hub's own link to the city (null when this server is not a hub), and
 // the hubs' last reports (city side), for GET /v1/devices.
 nlohmann::json hub_link_json(ServerStore& st);

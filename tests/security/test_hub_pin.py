@@ -139,6 +139,7 @@ r = ctl(KIOSK, "enrol", "--server", CITY, "--code", city_code, "--shelter", "tam
         "--lead", "sato", stdin=PIN)
 check(r.returncode == 0 and secrets_of(KIOSK).get("sync_token") and secrets_of(KIOSK).get("hub_token"),
       "the same kiosk also enrolled with the city: both tokens kept")
+wait_for(lambda: events(CITY_DB, "tama-01-a") == events(HUB_DB, "tama-01-a"))  # the hub's relay is done
 ctl(KIOSK, "checkin", "--name", "多摩 三郎", "--birth", "1952")
 before = events(CITY_DB, "tama-01-a")
 r = sync(KIOSK, "--server", CITY, "--hub", "auto", "--hub-ca-file", HUB_CA)

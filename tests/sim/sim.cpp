@@ -178,6 +178,7 @@ Result<std::unique_ptr<Hub>> Hub::open(const std::string& dir, const std::string
   if (!s) return s.error().context("hub");
   h->server_ = std::move(s).value();
   // A hub holds no headquarters key of its own: it passes on the city's.
+  h->server_->forget_hq_secret();
   auto keys = h->server_->store().keys();
   if (!keys) return keys.error();
   for (const auto& k : *keys)

@@ -44,6 +44,11 @@ class Server {
   Status restart();
   Result<sync::WireReply> handle(const sync::WireRequest& r);
   sync::ServerStore& store() { return *store_; }
+  // A hub holds no headquarters key: it passes sealed files on unopened.
+  void forget_hq_secret() {
+    hq_ = {};
+    store_->set_hq_secret({});
+  }
   // role "hub": a code for a shelter hub.
   Result<std::string> enrolment_code(const std::string& shelter, const std::string& device,
                                      const std::string& role = "");

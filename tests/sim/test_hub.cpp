@@ -12,6 +12,7 @@
 #include "core/checkin.hpp"
 #include "core/secrets.hpp"
 #include "core/sqlite.hpp"
+#include "core/usb_export.hpp"
 #include "sync/server/routes.hpp"
 #include "tests/sim/sim.hpp"
 #include "tests/unit/test_support.hpp"
@@ -247,4 +248,27 @@ TEST_CASE("a kiosk enrolled with a replacement hub box sends it everything", "[h
   CHECK(present_out(w.city->store()) == std::vector<std::pair<int, int>>{{1, 0}});
   CHECK(w.city->store().persons(false).value().size() == 1);
   CHECK(w.city->store().persons(false).value()[0].id == p);
+}
+
+TEST_CASE("a USB file relayed through the hub reaches the city", "[hub]") {
+  HubWorld w(GENERATE(from_range(backends())));
+  auto a = w.kiosk("tama-01-a");
+  auto b = w.kiosk("tama-01-b");
+  REQUIRE(a->enrol(w.hub->server(), true).ok());
+  REQUIRE(b->enrol(w.hub->server(), true).ok());
+  w.relay();       // the hub adopts the city's keys, headquarters' too
+  w.sync_hub(*b);  // so B can seal a file to headquarters
+  const PersonId p = walk_in(*b, "Kato");
+  size_t n = 0;
+  auto file = make_sealed_export(b->store(), false, n);
+  INFO((file ? std::string() : file.error().message));
+  REQUIRE(file.ok());
+  REQUIRE(queue_for_relay(a->store(), *file).ok());
+  w.sync_hub(*a);  // A passes it to the hub, which cannot open it
+  CHECK(relay_queue(a->path()).empty());
+  CHECK_FALSE(a->store().person(p)->has_value());
+  w.relay();  // the hub passes it to the city, which imports it, and its feed brings it back
+  CHECK(w.city->store().persons(false).value().size() == 1);
+  w.sync_hub(*a);
+  CHECK(a->store().person(p)->has_value());
 }
