@@ -116,8 +116,17 @@ class World:
         return False
 
     def stop(self):
-        for name in list(self.procs):
-            self.kill(name, signal.SIGTERM)
+        procs, self.procs = list(self.procs.values()), {}
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        deadline = time.monotonic() + 5
+        for p in procs:
+            try:
+                p.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
         # Anything still in a namespace of ours was started by this test.
         for n in self.made:
             r = subprocess.run(["ip", "netns", "pids", n], capture_output=True, text=True)

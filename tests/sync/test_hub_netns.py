@@ -10,7 +10,8 @@ daemons; the uplink between them starts down (no route).
      hub while it relays: restarted, it finishes, and the city holds every
      event exactly once by (device, seq);
   4. the hub down: the kiosks keep checking in, and all catch up once the
-     hub is back.
+     hub is back; kiosk C, also enrolled with the city, syncs with the city
+     directly meanwhile, and nothing is doubled.
 Every process is stopped and both namespaces deleted at exit. Skipped
 (77) without root or ip netns.
 
@@ -70,9 +71,9 @@ def start_hub():
         raise SystemExit("the hub did not start")
 
 
-def start_daemon(k):
+def start_daemon(k, *more):
     world.start("sync-" + k, world.shelter_ns, SYNC, "--db", kiosks[k], "--hub", HUB_URL, "--insecure", "--interval",
-                "1", "--max-backoff", "2")
+                "1", "--max-backoff", "2", *more)
 
 
 def shelter_agrees(expect=None):
@@ -105,6 +106,16 @@ def city_event_count():
 def duplicates(db):
     rows = netns.events(db, SHELTER)
     return len(rows) - len({(d, s) for d, s, _ in rows})
+
+
+stopping = threading.Event()
+
+
+def backlog(k, n):
+    for i in range(n):
+        if stopping.is_set():
+            return
+        ctl(kiosks[k], "checkin", "--name", f"Backlog {k} {i}", "--birth", str(1930 + i % 90))
 
 
 def on_term(*_):
@@ -160,9 +171,8 @@ try:
     before = hub_event_count()
     t = time.monotonic()
     threads = [
-        threading.Thread(target=lambda k=k, n=n: [
-            ctl(kiosks[k], "checkin", "--name", f"Backlog {k} {i}", "--birth", str(1930 + i % 90)) for i in range(n)
-        ]) for k, n in (("a", BACKLOG - BACKLOG // 2), ("c", BACKLOG // 2))
+        threading.Thread(target=backlog, args=(k, n), daemon=True)
+        for k, n in (("a", BACKLOG - BACKLOG // 2), ("c", BACKLOG // 2))
     ]
     for th in threads:
         th.start()
@@ -187,11 +197,21 @@ try:
           f"{duplicates(CITY_DB)} duplicate (device, seq)")
     check(duplicates(HUB_DB) == 0, "and so does the hub")
 
-    # 4. The hub down: kiosks keep working offline, then catch up.
+    # 4. The hub down: kiosks keep working offline, then catch up. Kiosk C
+    # also holds a city token: it syncs with the city directly meanwhile.
+    code = run(SERVER, "--db", CITY_DB, "enrol-code", "--shelter", SHELTER, "--device", "sh1-c")
+    world.run(world.shelter_ns, CTL, "--db", kiosks["c"], "enrol", "--server", CITY_URL, "--code", code, "--shelter",
+              SHELTER, "--device", "sh1-c", "--lead", "Lead", "--insecure", stdin=PIN + "\n")
+    world.kill("sync-c", signal.SIGTERM)
+    start_daemon("c", "--server", CITY_URL)
     world.kill("hub", signal.SIGTERM)
+    city_before = city_event_count()
     for k in "abc":
         for i in range(3):
             ctl(kiosks[k], "checkin", "--name", f"Offline {k} {i}", "--birth", "1990")
+    direct = netns.wait_until(20, lambda: city_event_count() == city_before + 6)
+    check(bool(direct), f"C's check-ins reach the city directly while the hub is down: "
+          f"{city_event_count() - city_before} of 6 events")
     time.sleep(2)
     check(netns.wait_until(5, lambda: all(
         run("sqlite3", db, "SELECT value FROM meta WHERE key='hub_sync_state'").startswith("error")
@@ -201,8 +221,12 @@ try:
     agreed = netns.wait_until(30, lambda: shelter_agrees({"present": present, "out": 1}))
     check(bool(agreed), f"the hub back: every kiosk catches up (present {present}): {agreed and agreed['present']}")
     check(netns.wait_until(60, city_agrees), "and the city too")
-    check(duplicates(CITY_DB) == 0, "nothing doubled at the city")
+    check(duplicates(CITY_DB) == 0 and duplicates(HUB_DB) == 0, "nothing doubled at the city or the hub")
+    c_at_hub = [r for r in netns.events(HUB_DB, SHELTER) if r[0] == "sh1-c"]
+    check(len(c_at_hub) == len([r for r in netns.events(CITY_DB, SHELTER) if r[0] == "sh1-c"]),
+          "the hub holds C's events sent past it to the city")
 finally:
+    stopping.set()
     world.stop()
     left = [n for n in run("ip", "netns", "list").split() if n.startswith(world.city_ns.split("-")[0] + "-")]
     check(not left, f"every namespace is deleted: {left}")
