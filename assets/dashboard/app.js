@@ -256,7 +256,56 @@
       else cell(r, "0");
       dev.appendChild(r);
     }
+    drawHubs(devices, info);
     $("updated").textContent = `${t("updated")} ${new Date(now).toLocaleTimeString(lang === "ja" ? "ja-JP" : "en-GB")}`;
+  }
+
+  // Shelter hubs as the city knows them from their reports (a hub relays
+  // its kiosks, so those kiosks' last contact is with the hub), and, on a
+  // hub's own dashboard, its relay to the city.
+  function drawHubs(devices, info) {
+    const now = devices.time;
+    const hubs = devices.hubs || [];
+    const body = $("hubs").querySelector("tbody");
+    body.replaceChildren();
+    for (const h of hubs) {
+      const tr = document.createElement("tr");
+      tr.dataset.hub = h.hub;
+      cell(tr, h.hub);
+      const s = info.get(h.shelter) || {};
+      cell(tr, s.name ? `${s.name} (${h.shelter})` : h.shelter);
+      const stale = !h.last_relay || now - h.last_relay > STALE_MS;
+      cell(tr, ago(h.last_relay, now) + (stale ? ` — ${t("stale")}` : ""), "relayed" + (stale ? " stale" : ""));
+      cell(tr, num(h.waiting), "waiting" + (num(h.waiting) > 0 && stale ? " skewed" : ""));
+      const kiosks = cell(tr, "", "kiosks");
+      for (const k of h.kiosks || []) {
+        const span = document.createElement("span");
+        span.className = "hub-kiosk";
+        span.dataset.device = k.device;
+        span.textContent = `${k.device}: ${ago(Math.max(k.last_push || 0, k.last_pull || 0) || null, now)}`;
+        kiosks.appendChild(span);
+      }
+      body.appendChild(tr);
+    }
+    $("hubs-block").hidden = hubs.length === 0;
+    const r = devices.relay;
+    const relayBody = $("relay-table").querySelector("tbody");
+    relayBody.replaceChildren();
+    if (r) {
+      const tr = document.createElement("tr");
+      cell(tr, `${r.hub} (${r.shelter})`);
+      cell(tr, r.city || "–");
+      // The hub's own words after the state ("ok 2026-12-04 12:00:00Z (relayed 3, ...)").
+      const state = r.state || "";
+      const word = state.startsWith("ok") ? "relay_ok" : state.startsWith("error") ? "relay_error" : "relay_never";
+      const td = cell(tr, t(word), word === "relay_ok" ? "relay-ok" : word === "relay_error" ? "relay-error" : "stale");
+      if (state) td.title = state;
+      if (word === "relay_error") td.append(` ${state.replace(/^error\s*/, "")}`);
+      cell(tr, ago(r.last_relay, now), "relayed");
+      cell(tr, num(r.waiting), "waiting");
+      relayBody.appendChild(tr);
+    }
+    $("relay").hidden = !r;
   }
 
   // "10:42" today, "12/3 10:42" on another day.

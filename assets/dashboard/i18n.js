@@ -46,6 +46,9 @@ window.TEXTS = {
     show: "一覧", print_sheet: "班長用に印刷", sheet_title: "{d} 安否確認表（班長用）", sheet_as_of: "{t} 現在",
     sheet_check: "確認", address: "住所", state_never: "避難所で未確認", state_left: "退所済み",
     districts_as_of: "名簿: {n} 人（{by} が登録）",
+    hubs: "避難所ハブ（端末 → ハブ → 市）", hub: "ハブ", last_relay: "最終中継", relay_waiting: "中継待ちの記録",
+    hub_kiosks: "ハブの端末（ハブとの最終通信）", relay: "このハブ → 市への中継", city: "市のサーバー",
+    relay_state: "状態", relay_ok: "正常", relay_error: "エラー", relay_never: "まだ中継していません"
   },
   en: {
     title: "Shelter Check-in — Headquarters", sign_in: "Sign in", sign_out: "Sign out", user: "User",
@@ -93,5 +96,8 @@ window.TEXTS = {
     show: "List", print_sheet: "Print for the group leader", sheet_title: "{d}: safety check sheet (group leader)", sheet_as_of: "as of {t}",
     sheet_check: "Checked", address: "Address", state_never: "not seen at a shelter", state_left: "left the shelter",
     districts_as_of: "List: {n} people (uploaded by {by})",
+    hubs: "Shelter hubs (kiosk → hub → city)", hub: "Hub", last_relay: "Last relay", relay_waiting: "Records waiting",
+    hub_kiosks: "Its kiosks (last contact with the hub)", relay: "This hub → city relay", city: "City server",
+    relay_state: "State", relay_ok: "ok", relay_error: "error", relay_never: "not relayed yet"
   },
 };

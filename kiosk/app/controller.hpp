@@ -25,6 +25,12 @@ namespace shelter::kiosk {
 // A person's audit trail for the staff screen: local times, authors by
 // name, and what each correction changed from and to.
 std::vector<ui::HistoryEntry> history_entries(const std::vector<Event>& events);
+// The sync tab's links (sync_links.cpp): a sync daemon's state line
+// ("ok 2026-12-04 12:40:05Z (sent 3, received 5)", "error ...: why; last
+// success ..."), and a hub's link to the city as a kiosk noted it (meta
+// hub_city_link: JSON with state, last_relay in ms, waiting). Local times.
+ui::SyncLinkVm sync_link_of(const std::string& state);
+ui::SyncLinkVm hub_city_link_of(const std::string& json);
 
 class Controller {
  public:

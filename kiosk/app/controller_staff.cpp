@@ -314,8 +314,16 @@ void Controller::refresh_staff_tab() {
       break;
     }
     case ui::StaffTab::Sync: {
-      auto state = store_.meta("sync_state");
-      s.sync_state = state && state->has_value() ? **state : "";
+      auto text = [&](const char* key) {
+        auto v = store_.meta(key);
+        return v && v->has_value() ? **v : std::string();
+      };
+      s.sync_state = text("sync_state");
+      const std::string hub_state = text("hub_sync_state");
+      s.has_hub = !hub_state.empty();
+      s.link_hub = sync_link_of(hub_state);
+      s.link_hub_city = hub_city_link_of(text("hub_city_link"));
+      s.link_city = sync_link_of(s.sync_state);
       auto unsynced = store_.unsynced_count();
       s.unsynced = unsynced ? *unsynced : 0;
       s.refused.clear();

@@ -94,16 +94,87 @@ void tab_counts(Ui& ui) {
   }
 }
 
+ImVec4 health_colour(LinkHealth h) {
+  switch (h) {
+    case LinkHealth::Ok:
+      return ImVec4(0.55f, 0.95f, 0.6f, 1);
+    case LinkHealth::Error:
+      return ImVec4(1.0f, 0.55f, 0.45f, 1);
+    default:
+      return ImVec4(1.0f, 0.8f, 0.4f, 1);
+  }
+}
+
+const char* health_id(LinkHealth h) {
+  return h == LinkHealth::Ok ? "ok" : h == LinkHealth::Error ? "error" : "unknown";
+}
+
+// A link's state in its colour, with the time; below it, smaller, why it
+// failed, when it last worked and what waits. `last_key`: how the last
+// success is named (the hub's is its last relay).
+void link_state(Ui& ui, const SyncLinkVm& l, const std::string& id, const char* last_key) {
+  std::string state = l.health == LinkHealth::Ok      ? ui.t("staff.link_ok")
+                      : l.health == LinkHealth::Error ? ui.t("staff.link_error")
+                                                      : ui.t("staff.sync_never");
+  if (!l.when.empty()) state += "  " + ui.d(l.when);
+  ImGui::PushStyleColor(ImGuiCol_Text, health_colour(l.health));
+  big_text(ui, state);
+  ImGui::PopStyleColor();
+  record_widget(ui, "text:" + id + ":" + health_id(l.health));  // its state, for the GUI test
+  ImGui::PushTextWrapPos(0);
+  if (l.health == LinkHealth::Error && !l.detail.empty()) ImGui::TextUnformatted(ui.d(l.detail).c_str());
+  if (!l.last_ok.empty()) ImGui::TextUnformatted((ui.t(last_key) + " " + ui.d(l.last_ok)).c_str());
+  if (l.waiting >= 0) ImGui::TextUnformatted((ui.t("staff.link_waiting") + " " + std::to_string(l.waiting)).c_str());
+  ImGui::PopTextWrapPos();
+}
+
+// With a shelter hub: this tablet ↔ hub, hub ↔ city (as the hub last said)
+// and this tablet ↔ city directly (used when the hub does not answer).
+void sync_links(Ui& ui) {
+  const StaffVm& s = ui.vm.staff;
+  const std::pair<const char*, const SyncLinkVm*> rows[] = {{"staff.link_kiosk_hub", &s.link_hub},
+                                                            {"staff.link_hub_city", &s.link_hub_city},
+                                                            {"staff.link_kiosk_city", &s.link_city}};
+  const char* const ids[] = {"link-hub", "link-hub-city", "link-city"};
+  ImGui::PushFont(ui.fonts.large());
+  float label_w = 0;
+  for (const auto& [key, link] : rows) label_w = std::max(label_w, ImGui::CalcTextSize(ui.t(key).c_str()).x);
+  ImGui::PopFont();
+  label_w = std::min(label_w + ImGui::GetStyle().CellPadding.x * 2, ImGui::GetContentRegionAvail().x * 0.42f);
+  if (!ImGui::BeginTable("links", 2, ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_RowBg)) return;
+  ImGui::TableSetupColumn("##link", ImGuiTableColumnFlags_WidthFixed, label_w);
+  ImGui::TableSetupColumn("##state", ImGuiTableColumnFlags_WidthStretch);
+  for (int i = 0; i < 3; ++i) {
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::PushFont(ui.fonts.large());
+    ImGui::TextWrapped("%s", ui.t(rows[i].first).c_str());
+    ImGui::PopFont();
+    ImGui::TableNextColumn();
+    link_state(ui, *rows[i].second, ids[i], i == 1 ? "staff.link_last_relay" : "staff.link_last_ok");
+  }
+  ImGui::EndTable();
+}
+
 void tab_sync(Ui& ui) {
   const StaffVm& s = ui.vm.staff;
-  big_text(ui,
-           ui.t("staff.sync_state") + " " + ui.d(s.sync_state.empty() ? ui.tr.get("staff.sync_never") : s.sync_state));
+  // Scrolls when a small screen cannot hold the refused events too.
+  ImGui::BeginChild("sync", ImVec2(0, 0), false);
+  if (s.has_hub) {
+    sync_links(ui);
+  } else {
+    ImGui::PushStyleColor(ImGuiCol_Text, health_colour(s.link_city.health));
+    big_text(
+        ui, ui.t("staff.sync_state") + " " + ui.d(s.sync_state.empty() ? ui.tr.get("staff.sync_never") : s.sync_state));
+    ImGui::PopStyleColor();
+  }
   big_text(ui, ui.t("staff.unsynced") + " " + std::to_string(s.unsynced));
   if (!s.refused.empty()) {
     big_text(ui, ui.t("staff.refused"));
     for (const auto& [what, copy] : s.refused)
       big_text(ui, ui.d(what) + (copy.empty() ? "" : " (" + ui.t("staff.reissued") + " " + ui.d(copy) + ")"));
   }
+  ImGui::EndChild();
 }
 
 void tab_export(Ui& ui) {

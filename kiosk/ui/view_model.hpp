@@ -193,6 +193,16 @@ struct DuplicateVm {
   std::vector<Field> fields;
 };
 
+// One link of the sync tab as last recorded by the sync daemon.
+enum class LinkHealth { Unknown, Ok, Error };
+struct SyncLinkVm {
+  LinkHealth health = LinkHealth::Unknown;
+  std::string when;           // the last attempt (hub ↔ city: the last relay), local time; "" never
+  std::string last_ok;        // in error: the last success, local time; "" none
+  std::string detail;         // in error: why, in the daemon's words
+  std::int64_t waiting = -1;  // hub ↔ city: events waiting for the city; -1 not said
+};
+
 struct StaffVm {
   // Sign-in: who (a name from `volunteers`), then their PIN.
   std::vector<VolunteerRow> volunteers;
@@ -229,6 +239,10 @@ struct StaffVm {
   // Counts: label -> number, in display order.
   std::vector<std::pair<std::string, int>> counts;
   std::string sync_state;  // what the sync daemon last wrote
+  // A kiosk with a shelter hub shows each link: kiosk ↔ hub, hub ↔ city (as
+  // the hub last said), kiosk ↔ city directly (the fallback).
+  bool has_hub = false;
+  SyncLinkVm link_hub, link_hub_city, link_city;
   std::int64_t unsynced = 0;
   // Own events the server refused for good: (what and why, the id of the
   // copy recorded again or "").

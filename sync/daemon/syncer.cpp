@@ -450,14 +450,10 @@ Status Syncer::note_hub_link() {
   if (res->status != 200)
     return fail("hub status: server said " + std::to_string(res->status) + ": " + error_message(res->body));
   auto j = nlohmann::json::parse(res->body, nullptr, false);
+  // The hub's own words (state, last_relay, waiting) as JSON: the staff
+  // screen shows them in the kiosk's language.
   std::string text;
-  if (j.is_object() && j.contains("link") && j["link"].is_object()) {
-    const auto& l = j["link"];
-    auto str = [&](const char* k) { return l.contains(k) && l[k].is_string() ? l[k].get<std::string>() : ""; };
-    text = str("state").empty() ? "not yet in contact with the city" : str("state");
-    if (l.contains("waiting") && l["waiting"].is_number_integer() && l["waiting"].get<std::int64_t>() > 0)
-      text += "; " + std::to_string(l["waiting"].get<std::int64_t>()) + " event(s) waiting for the city";
-  }
+  if (j.is_object() && j.contains("link") && j["link"].is_object()) text = j["link"].dump();
   return store_.set_meta("hub_city_link", text);
 }
 

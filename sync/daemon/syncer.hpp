@@ -78,8 +78,9 @@ class Syncer {
   // Writes "ok ..." / "error ..." where the kiosk's staff screen reads it
   // (meta sync_state, or hub_sync_state for a hub).
   void record_state(const Result<SyncReport>& result);
-  // A hub's link to the city (GET /v1/hub/status), kept in meta
-  // hub_city_link for the staff screen: "" when the server is no hub.
+  // A hub's link to the city (GET /v1/hub/status): its "link" object
+  // (state, last_relay, waiting) as JSON in meta hub_city_link for the
+  // staff screen; "" when the server is no hub.
   Status note_hub_link();
 
  private:

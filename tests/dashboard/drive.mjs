@@ -107,6 +107,18 @@ try {
   check(!cfg.all_names.some((n) => html.includes(n)), "no person's name is anywhere in a counts-only page");
   check((await page.locator("#chart-timeline rect.series-a:not(.legend)").count()) === 48, "the timeline has 48 hourly slots");
   await shot(page, "dashboard-ja-counts.png");
+  // The shelter hub (a real hub relaying one kiosk): its shelter, last
+  // relay "n 分前", records waiting, its kiosk with its last contact.
+  const hub = cfg.hub;
+  await page.waitForSelector("[data-testid=hubs-block]", { state: "visible" });
+  const hubRow = await page.$$eval(`#hubs tbody tr[data-hub="${hub.id}"]`,
+                                   (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  check(hubRow.length === 1 && hubRow[0][0] === hub.id && hubRow[0][1] === hub.shelter &&
+        /^(たった今|\d+ 分 前)$/.test(hubRow[0][2]) && hubRow[0][3] === "0" &&
+        new RegExp(`^${hub.kiosk}: (たった今|\\d+ 分 前)$`).test(hubRow[0][4]),
+        `the hubs panel shows the hub, its shelter, last relay, waiting and its kiosk: ${JSON.stringify(hubRow)}`);
+  check(await page.isHidden("[data-testid=relay]"), "the city's own dashboard has no relay of its own");
+  await page.locator("[data-testid=devices]").locator("xpath=..").screenshot({ path: path.join(cfg.artifacts, "dashboard-hubs.png") });
 
   // Refresh without reloading: a new arrival appears.
   await page.evaluate(() => { window.__notReloaded = true; });
@@ -225,6 +237,20 @@ try {
   await page.locator("[data-testid=card-sheets-section]").screenshot({ path: path.join(cfg.artifacts, "dashboard-card-sheets.png") });
   check(true, "household card sheets downloaded by a roster account");
   check(offsite.length === 0, `the page loads nothing from elsewhere (${offsite.slice(0, 3)})`);
+
+  // The hub's own dashboard: its relay to the city.
+  const hubPage = await context.newPage();
+  await hubPage.goto(hub.url + "/");
+  await hubPage.fill("#user", hub.user);
+  await hubPage.fill("#password", hub.password);
+  await hubPage.click("[data-testid=signin-submit]");
+  await hubPage.waitForSelector("[data-testid=relay]", { state: "visible" });
+  const relay = await hubPage.$$eval("#relay-table tbody tr", (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+  check(relay.length === 1 && relay[0][0] === `${hub.id} (s-e)` && relay[0][1] === cfg.url && relay[0][2] === "正常" &&
+        /^(たった今|\d+ 分 前)$/.test(relay[0][3]) && relay[0][4] === "0" &&
+        await hubPage.getAttribute("#relay-table tbody td:nth-child(3)", "class") === "relay-ok",
+        `a hub's dashboard shows its relay: state, last relay, waiting: ${JSON.stringify(relay)}`);
+  await hubPage.locator("[data-testid=relay]").locator("xpath=..").screenshot({ path: path.join(cfg.artifacts, "dashboard-hub-relay.png") });
 } finally {
   await browser.close();
 }

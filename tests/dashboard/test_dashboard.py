@@ -13,12 +13,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 import xml.etree.ElementTree as ET
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "sync"))
-from harness import binaries, check, finish, free_port, run, start_server, work  # noqa: E402
+from harness import (binaries, check, finish, free_port, get_json, run, run_with_stdin, start_server,  # noqa: E402
+                     secrets_of, work)
 
 BUILD = sys.argv[1]
 CTL, SERVER, SYNC = binaries(BUILD)
@@ -119,7 +121,47 @@ for k in KIOSKS:
 for k in KIOSKS:
     sync(k)
 
+# A shelter hub for s-e with one kiosk: a real hub (hub-setup on its own
+# database, enrolled with this city over loopback http) relays the kiosk's
+# events and reports it; the city's GET /v1/devices then lists the hub.
+run(SERVER, *STORE, "set-shelter", "--shelter", "s-e", "--name", "多摩東中学校", "--capacity", "150")
+HUB_PORT = free_port()
+HUB_URL = f"http://127.0.0.1:{HUB_PORT}"
+HUB_STORE = ["--db", os.path.join(work, "hub.db")]
+hub_code = run(SERVER, *STORE, "enrol-code", "--hub", "--shelter", "s-e", "--device", "e-hub")
+run(SERVER, *HUB_STORE, "hub-setup", "--shelter", "s-e", "--device", "e-hub", "--city", URL, "--code", hub_code,
+    "--insecure")
+hub = start_server(SERVER, [*HUB_STORE, "--dashboard", os.path.join(HERE, "..", "..", "assets", "dashboard"),
+                            "--relay-interval", "1"], HUB_PORT, os.path.join(work, "hub.log"))
+kiosk_code = run(SERVER, *HUB_STORE, "enrol-code", "--shelter", "s-e", "--device", "e-1")
+run_with_stdin("864209\n", CTL, "--db", db("e-1"), "enrol", "--hub", "--server", HUB_URL, "--code", kiosk_code,
+               "--shelter", "s-e", "--device", "e-1", "--lead", "東 班長", "--insecure")
+ctl("e-1", "checkin", "--name", "東 太郎", "--reading", "ヒガシ タロウ", "--sex", "M", "--birth", "1970")
+names.append("東 太郎")
 hq_token = run(SERVER, *STORE, "add-user", "--name", "hq-test", "--role", "counts")
+
+
+def hub_seen():
+    """The city's view of the hub once the kiosk's event is relayed."""
+    for _ in range(100):
+        run(SYNC, "--db", db("e-1"), "--server", URL, "--hub", HUB_URL, "--insecure", "--once")
+        hubs = get_json(URL, "/v1/devices", hq_token)[1].get("hubs", [])
+        counts = get_json(URL, "/v1/counts?shelter=s-e", hq_token)[1]
+        if hubs and hubs[0]["waiting"] == 0 and hubs[0]["kiosks"] and counts and counts[0]["present"] == 1:
+            return hubs
+        time.sleep(0.2)
+    return []
+
+
+hubs = hub_seen()
+check(len(hubs) == 1 and hubs[0]["hub"] == "e-hub" and hubs[0]["shelter"] == "s-e" and
+      [k["device"] for k in hubs[0]["kiosks"]] == ["e-1"],
+      f"the city lists the hub with its kiosk, its events relayed: {hubs}")
+check(get_json(HUB_URL, "/v1/hub/status", secrets_of(db("e-1"))["hub_token"])[1]["link"]["state"].startswith("ok"),
+      "the hub says its link to the city is ok")
+hub_user = ("hub-lead", "hub-pass-2026")
+subprocess.run([SERVER, *HUB_STORE, "add-user", "--name", hub_user[0], "--role", "counts", "--password-stdin"],
+               input=hub_user[1] + "\n", text=True, check=True, capture_output=True)
 req = urllib.request.Request(URL + "/v1/counts", headers={"Authorization": "Bearer " + hq_token})
 counts = {c["shelter"]: c for c in json.load(urllib.request.urlopen(req))}
 expected = {"present": 0, "households": 0, "outside": 0, "out": 0, "needs": 0, "pets": 0, "shelters": {}}
@@ -136,7 +178,7 @@ for s, c in counts.items():
     expected["outside"] += stay.get("car", 0) + stay.get("home", 0)
     expected["needs"] += needs
     expected["pets"] += c["pets"]["total"]
-check(expected["present"] == 10 + 8 + 2, f"the store counts what the kiosks checked in ({expected['present']})")
+check(expected["present"] == 10 + 8 + 2 + 1, f"the store counts what the kiosks checked in ({expected['present']})")
 check(expected["pets"] == 3 + 2, f"pets of households still there, not of the one that left ({expected['pets']})")
 
 req = urllib.request.Request(URL + "/v1/duplicates", headers={
@@ -153,6 +195,8 @@ config = {
     "roster_user": "hq-roster", "roster_password": "roster-pass-2026",
     "full_shelter": "s-b", "warn_shelter": "s-a", "stale_shelter": "s-d",
     "duplicates": len(duplicates),
+    "hub": {"url": HUB_URL, "user": hub_user[0], "password": hub_user[1], "id": "e-hub", "shelter": "多摩東中学校 (s-e)",
+            "kiosk": "e-1"},
     "transfers": {"route": "s-c → s-b: 2", "to": "s-b", "names": ["移動 0", "移動 1"], "device": "b-1"},
     "search": {"q": "ヤマダ", "birth_year": "1960", "expect": ["山田 一1", "山田 花子"], "no_consent": "山田 秘密"},
     "new_arrival_cmd": f"'{CTL}' --db '{db('c-1')}' checkin --name '新規 到着' --birth 2000 >/dev/null && "

@@ -120,6 +120,13 @@ ViewModel sample(Screen s) {
        "旧姓 花子",
        {{{"name", "旧姓 花子", "山田 花子"}}, {{"consent", "0", "1"}}, {{"phone", "", "090-1234-5678"}}}}};
   vm.staff.counts = {{"counts.present", 3}};
+  // A kiosk with a shelter hub: the hub answers, the hub cannot reach the
+  // city, the direct line was never used.
+  vm.staff.has_hub = true;
+  vm.staff.link_hub = {LinkHealth::Ok, "2026-12-04 12:10", "", "", -1};
+  vm.staff.link_hub_city = {LinkHealth::Error, "2026-12-04 12:09", "2026-12-04 11:55",
+                            "hub report: Could not establish connection (https://shelter.city.example:8443)", 12345};
+  vm.staff.unsynced = 3;
   vm.staff.paper_file = "/media/usb/roster-ja-tama-01-20261204T031000Z.pdf";
   vm.staff.volunteers = {{"佐藤 花子", true, "2026-11-24T03:40:00Z"},
                          {"Nguyen Thi Bich Ngoc", false, "2026-11-24T03:41:00Z"},
@@ -451,4 +458,32 @@ TEST_CASE("the keyboard's voicing keys", "[ui]") {
   CHECK_FALSE(apply_voicing(s, false));
   s = "カ";
   CHECK_FALSE(apply_voicing(s, true));
+}
+
+TEST_CASE("the sync tab with a hub shows its three links whole at every size and language", "[ui]") {
+  for (const ScreenSize size : kScreens) {
+    Harness h(size);
+    for (const auto& [code, name] : h.tr.languages()) {
+      ViewModel vm = sample(Screen::Staff);
+      vm.lang = code;
+      vm.notice.reset();
+      vm.staff.tab = StaffTab::Sync;
+      INFO("screen " << size.w << "x" << size.h << ", language " << code);
+      check_layout(h, vm);
+      std::vector<Intent> intents;
+      auto widgets = h.frame(vm, intents);
+      for (const char* id : {"text:link-hub:ok", "text:link-hub-city:error", "text:link-city:unknown"}) {
+        const auto it = std::find_if(widgets.begin(), widgets.end(), [&](const WidgetRect& w) { return w.id == id; });
+        INFO(id);
+        REQUIRE(it != widgets.end());
+        CHECK_FALSE(it->clipped);  // whole without scrolling, above the refused events
+        CHECK_FALSE(it->cut_off);
+      }
+      // Without a hub: the one line of before, no links.
+      vm.staff.has_hub = false;
+      widgets = h.frame(vm, intents);
+      CHECK(std::none_of(widgets.begin(), widgets.end(),
+                         [](const WidgetRect& w) { return w.id.rfind("text:link-", 0) == 0; }));
+    }
+  }
 }

@@ -3,6 +3,10 @@
 // built-in lead, and a lead enrolling and removing volunteers on screen.
 #include <catch2/catch.hpp>
 
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
 #include "core/pin.hpp"
 #include "core/sqlite.hpp"
 #include "core/store.hpp"
@@ -324,4 +328,107 @@ TEST_CASE("staff correct a name typed in katakana to its kanji by conversion", "
   REQUIRE(k.staff().person);
   CHECK(k.staff().person->fields.at("name") == "山田");
   CHECK(k.staff().person->fields.at("reading") == "ヤマダ");  // the reading is its own field, unchanged
+}
+
+namespace {
+
+std::int64_t timegm_ms(int y, int mo, int d, int h, int mi) {
+  std::tm utc{};
+  utc.tm_year = y - 1900;
+  utc.tm_mon = mo - 1;
+  utc.tm_mday = d;
+  utc.tm_hour = h;
+  utc.tm_min = mi;
+  return static_cast<std::int64_t>(timegm(&utc)) * 1000;
+}
+
+// A UTC stamp as the sync tab shows it: local time, to the minute.
+std::string local_minute(int y, int mo, int d, int h, int mi) {
+  const std::time_t t = static_cast<std::time_t>(timegm_ms(y, mo, d, h, mi) / 1000);
+  std::tm local{};
+  localtime_r(&t, &local);
+  char out[32];
+  std::strftime(out, sizeof out, "%Y-%m-%d %H:%M", &local);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the sync tab shows this tablet ↔ hub ↔ city when the kiosk has a hub", "[kiosk][staff][hub]") {
+  Kiosk k;
+  enrol_team(*k.store);
+  REQUIRE(k.store->set_meta("sync_state", "ok 2026-12-04 03:00:10Z (sent 1, received 0)").ok());
+  k.tap(Intent::OpenStaff);
+  k.tap(Intent::ChooseVolunteer, "Sato");
+  k.pin("246813");
+  REQUIRE(k.vm().screen == Screen::Staff);
+  const int sync_tab = static_cast<int>(ui::StaffTab::Sync);
+  k.tap(Intent::StaffTabOpen, {}, sync_tab);
+  // No hub: the one line as before, in the ok colour.
+  CHECK_FALSE(k.staff().has_hub);
+  CHECK(k.staff().link_city.health == ui::LinkHealth::Ok);
+  CHECK(k.staff().link_city.when == local_minute(2026, 12, 4, 3, 0));
+
+  // The sync daemon found the hub; the hub cannot reach the city; the
+  // direct line failed earlier (written as shelter-sync writes them).
+  REQUIRE(k.store->set_meta("hub_sync_state", "ok 2026-12-04 03:10:05Z (sent 2, received 5)").ok());
+  const std::int64_t relayed_ms = timegm_ms(2026, 12, 4, 2, 55);
+  REQUIRE(k.store
+              ->set_meta("hub_city_link",
+                         nlohmann::json{{"hub", "tama-01-hub"},
+                                        {"state", "error 2026-12-04 03:09:59Z: hub report: connection refused"},
+                                        {"last_relay", relayed_ms},
+                                        {"waiting", 42}}
+                             .dump())
+              .ok());
+  REQUIRE(
+      k.store->set_meta("sync_state", "error 2026-12-04 03:05:00Z: push: timed out; last success 2026-12-04 03:00:10Z")
+          .ok());
+  k.tap(Intent::StaffTabOpen, {}, static_cast<int>(ui::StaffTab::Counts));
+  k.tap(Intent::StaffTabOpen, {}, sync_tab);
+  const auto& s = k.staff();
+  REQUIRE(s.has_hub);
+  CHECK(s.link_hub.health == ui::LinkHealth::Ok);
+  CHECK(s.link_hub.when == local_minute(2026, 12, 4, 3, 10));
+  CHECK(s.link_hub.detail.empty());
+  CHECK(s.link_hub.waiting == -1);
+  CHECK(s.link_hub_city.health == ui::LinkHealth::Error);
+  CHECK(s.link_hub_city.when == local_minute(2026, 12, 4, 3, 9));
+  CHECK(s.link_hub_city.detail == "hub report: connection refused");
+  CHECK(s.link_hub_city.last_ok == local_minute(2026, 12, 4, 2, 55));  // the last relay
+  CHECK(s.link_hub_city.waiting == 42);
+  CHECK(s.link_city.health == ui::LinkHealth::Error);
+  CHECK(s.link_city.when == local_minute(2026, 12, 4, 3, 5));
+  CHECK(s.link_city.detail == "push: timed out");
+  CHECK(s.link_city.last_ok == local_minute(2026, 12, 4, 3, 0));
+}
+
+TEST_CASE("the sync daemon's and the hub's state lines read as links", "[kiosk][hub]") {
+  using kiosk::hub_city_link_of;
+  using kiosk::sync_link_of;
+  CHECK(sync_link_of("").health == ui::LinkHealth::Unknown);
+  CHECK(sync_link_of("").when.empty());
+  // A hub that could not read its own state, and a link that says neither.
+  auto odd = sync_link_of("error: database is locked");
+  CHECK(odd.health == ui::LinkHealth::Error);
+  CHECK(odd.when.empty());
+  CHECK(odd.detail == "database is locked");
+  CHECK(sync_link_of("not yet in contact with the city").health == ui::LinkHealth::Unknown);
+  // An error whose message holds a colon and a semicolon.
+  auto e = sync_link_of("error 2026-12-04 03:05:00Z: pull: server said 500: busy; try later");
+  CHECK(e.detail == "pull: server said 500: busy; try later");
+  CHECK(e.last_ok.empty());
+  // The hub relayed fine: its last relay is the time shown.
+  auto ok = hub_city_link_of(nlohmann::json{
+      {"state", "ok 2026-12-04 03:09:59Z (relayed 3, received 0)"},
+      {"last_relay", timegm_ms(2026, 12, 4, 3, 9)},
+      {"waiting", 0}}.dump());
+  CHECK(ok.health == ui::LinkHealth::Ok);
+  CHECK(ok.when == local_minute(2026, 12, 4, 3, 9));
+  CHECK(ok.waiting == 0);
+  // Never relayed yet; not JSON (an older daemon's words): nothing known.
+  auto fresh = hub_city_link_of(R"({"state":"","last_relay":null,"waiting":7})");
+  CHECK(fresh.health == ui::LinkHealth::Unknown);
+  CHECK(fresh.waiting == 7);
+  CHECK(hub_city_link_of("ok 2026-12-04 03:09:59Z").health == ui::LinkHealth::Unknown);
 }
