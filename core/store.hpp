@@ -161,7 +161,8 @@ class Store {
   // Appends events from other devices (sync, USB import). Events already in
   // the log are skipped, but a clamp the server gave one is learnt; returns
   // how many were new. All or nothing. `origin` is kept with each new event:
-  // "pull" or "import" (imported events of this shelter are relayed to the
+  // "pull", "hub" (pulled from the shelter's hub) or "import" (imported
+  // events of this shelter are relayed to the
   // server by the daemon).
   Result<int> apply_remote(const std::vector<Event>& events, const std::string& origin = "pull");
 
@@ -171,8 +172,12 @@ class Store {
   // holds, or that its kiosk may not write (core/write_rules.hpp: another
   // shelter's person), is refused (the rest of the batch is stored); an event stamped
   // more than `future_slack_ms` ahead of `now_ms` is stored with a clamp.
+  // Without `judge` (a shelter hub) no event is refused for what it writes
+  // (only for its author) and none is clamped: the city judges and clamps
+  // it against everything it knows, and the hub passes its refusals and
+  // clamps on to its kiosks (sync/server/hub_relay.hpp).
   Result<std::vector<Admission>> admit(const std::vector<Event>& events, std::int64_t now_ms,
-                                       std::int64_t future_slack_ms);
+                                       std::int64_t future_slack_ms, bool judge = true);
   // Clamps the server gave own events (push reply): kept and folded in.
   Status apply_clamps(const std::vector<std::pair<std::string, Hlc>>& clamps);
   // The server refused own event `id` for good. Kept for staff; when
@@ -186,9 +191,12 @@ class Store {
 
   // Events the daemon pushes, after local position `after_seq`: this
   // device's own, and events of other devices of this shelter imported from
-  // a file (relayed). *scanned_to: the last position looked at.
+  // a file (relayed). With `from_hub`, also those of this shelter pulled
+  // from its hub (origin "hub"): a kiosk that falls back to the city sends
+  // what its events may depend on, which the hub may not have relayed yet.
+  // *scanned_to: the last position looked at.
   Result<std::vector<std::pair<std::int64_t, Event>>> pushable_after(std::int64_t after_seq, int limit,
-                                                                     std::int64_t* scanned_to);
+                                                                     std::int64_t* scanned_to, bool from_hub = false);
   // Events stored with `origin` ("push": a shelter hub's kiosks' pushes,
   // which it relays to the city) after local position `after_seq`, clamps
   // left out; *scanned_to: the last position returned, or after_seq.

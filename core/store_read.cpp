@@ -25,7 +25,7 @@ Result<std::vector<RefusedEvent>> Store::refused_events() {
 }
 
 Result<std::vector<std::pair<std::int64_t, Event>>> Store::pushable_after(std::int64_t after_seq, int limit,
-                                                                          std::int64_t* scanned_to) {
+                                                                          std::int64_t* scanned_to, bool from_hub) {
   auto q = db_->prepare(std::string("SELECT ") + kEventColumns + " FROM event WHERE seq > ?1 ORDER BY seq LIMIT ?2");
   if (!q) return q.error().context("read events to push");
   (*q)->bind(1, after_seq).bind(2, limit);
@@ -34,7 +34,7 @@ Result<std::vector<std::pair<std::int64_t, Event>>> Store::pushable_after(std::i
   if (auto st = (*q)->each_row([&](sql::Stmt& r) -> Status {
         *scanned_to = r.i64(0);
         const bool own = r.text(6) == device_id_;
-        const bool relayed = r.text(12) == "import" && r.text(5) == shelter_id_;
+        const bool relayed = (r.text(12) == "import" || (from_hub && r.text(12) == "hub")) && r.text(5) == shelter_id_;
         if (!own && !relayed) return {};
         auto e = read_event(r);
         if (!e) return e.error();

@@ -39,7 +39,7 @@ Result<int> Store::apply_remote(const std::vector<Event>& events, const std::str
 }
 
 Result<std::vector<Admission>> Store::admit(const std::vector<Event>& events, std::int64_t now_ms,
-                                            std::int64_t future_slack_ms) {
+                                            std::int64_t future_slack_ms, bool judge) {
   for (const Event& e : events)
     if (auto st = validate(e); !st) return st.error().context("admit events");
   auto tx = sql::Tx::begin(*db_);
@@ -104,7 +104,8 @@ Result<std::vector<Admission>> Store::admit(const std::vector<Event>& events, st
     (*verdict)->reset();
     auto before = load_state(in.person_id);
     if (!before) return before.error().context("admit events");
-    if (auto refusal = kiosk_write_refusal(in, before->has_value() ? &**before : nullptr)) {
+    if (auto refusal =
+            judge ? kiosk_write_refusal(in, before->has_value() ? &**before : nullptr) : author_refusal(in)) {
       a.kind = Admission::Kind::Refused;
       a.code = std::move(refusal->code);
       a.reason = std::move(refusal->reason);
@@ -115,7 +116,9 @@ Result<std::vector<Admission>> Store::admit(const std::vector<Event>& events, st
       continue;
     }
     Event e = in;
-    e.clamp = e.hlc > limit ? limit : 0;
+    // A hub sets no clamp: the city's, set when the hub relays the event,
+    // comes back to the hub and its kiosks, so every node has one clamp.
+    e.clamp = judge && e.hlc > limit ? limit : 0;
     auto inserted = insert_event(e, "push");
     if (!inserted) return inserted.error().context("admit events");
     if (auto st = project(e, std::move(*before)); !st) return st.error().context("admit events: project " + e.id);

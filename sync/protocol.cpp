@@ -124,6 +124,19 @@ std::string encode(const PullReply& r) {
          {"more", r.more},
          {"time", r.server_time_ms}};
   put_signatures(j, r.staff_signatures);
+  if (!r.refused.empty() || !r.clamped.empty() || r.refused_next != 0) {
+    json refused = json::array();
+    for (const auto& f : r.refused) {
+      json x{{"id", f.id}, {"code", f.code}, {"reason", f.reason}};
+      if (f.expected_seq != 0) x["expected_seq"] = f.expected_seq;
+      refused.push_back(std::move(x));
+    }
+    j["refused"] = std::move(refused);
+    json clamped = json::array();
+    for (const auto& [id, clamp] : r.clamped) clamped.push_back({{"id", id}, {"clamp", clamp}});
+    j["clamped"] = std::move(clamped);
+    j["refused_next"] = r.refused_next;
+  }
   return j.dump();
 }
 
@@ -196,6 +209,32 @@ Result<PullReply> decode_pull_reply(std::string_view body) {
   r.more = j->value("more", false);
   r.server_time_ms = j->value("time", std::int64_t{0});
   if (auto st = take_signatures(*j, r.events.size(), "pull reply", r.staff_signatures); !st) return st.error();
+  if (j->contains("refused")) {
+    const auto& list = (*j)["refused"];
+    if (!list.is_array() || list.size() > kMaxBatchEvents) return fail("pull reply: refused is not a short list");
+    for (const auto& x : list) {
+      if (!x.is_object() || !x.contains("id") || !x["id"].is_string() || !x.contains("code") || !x["code"].is_string())
+        return fail("pull reply: a refusal without id and code");
+      Refusal f{x["id"].get<std::string>(), x["code"].get<std::string>(), "", 0};
+      if (x.contains("reason") && x["reason"].is_string()) f.reason = x["reason"].get<std::string>();
+      if (x.contains("expected_seq") && x["expected_seq"].is_number_integer())
+        f.expected_seq = x["expected_seq"].get<std::int64_t>();
+      r.refused.push_back(std::move(f));
+    }
+    if (j->contains("clamped")) {
+      const auto& clamps = (*j)["clamped"];
+      if (!clamps.is_array() || clamps.size() > kMaxBatchEvents) return fail("pull reply: clamped is not a short list");
+      for (const auto& c : clamps) {
+        if (!c.is_object() || !c.contains("id") || !c["id"].is_string() || !c.contains("clamp") ||
+            !c["clamp"].is_number_unsigned())
+          return fail("pull reply: a clamp without id and clamp");
+        r.clamped.emplace_back(c["id"].get<std::string>(), c["clamp"].get<Hlc>());
+      }
+    }
+    if (!j->contains("refused_next") || !(*j)["refused_next"].is_number_integer())
+      return fail("pull reply: refused without refused_next");
+    r.refused_next = (*j)["refused_next"].get<std::int64_t>();
+  }
   return r;
 }
 

@@ -55,6 +55,14 @@ struct PushReply {
 
 struct PullReply {
   std::vector<Event> events;
+  // A shelter hub's only: events it acknowledged that the city then refused
+  // (docs/protocol.md, "Shelter hubs"), after the request's refused_after;
+  // the kiosk keeps each as if its own push had been refused.
+  std::vector<Refusal> refused;
+  // ... and the clamps the city set on events it had already served (a
+  // clamp is set once, so a kiosk learns it only this way).
+  std::vector<std::pair<std::string, Hlc>> clamped;
+  std::int64_t refused_next = 0;                        // pass as refused_after next time
   std::map<std::string, std::string> staff_signatures;  // of its staff events, by id ("sigs", as in a push)
   std::int64_t next_cursor = 0;                         // pass as `after` next time
   bool more = false;

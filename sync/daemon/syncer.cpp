@@ -12,6 +12,7 @@
 
 #include "core/fs_util.hpp"
 #include "core/secrets.hpp"
+#include "core/sqlite.hpp"
 #include "core/usb_export.hpp"
 #include "core/volunteers.hpp"
 #include "sync/protocol.hpp"
@@ -53,6 +54,7 @@ std::string link_error(httplib::Error e, bool hub) {
 constexpr const char* kPullCursor = "sync_pull_cursor";            // server feed position pulled up to
 constexpr const char* kHubPullCursor = "hub_pull_cursor";          // the hub's feed position
 constexpr const char* kHubVolunteersMeta = "hub_volunteers_sent";  // key ids the hub answered for
+constexpr const char* kHubRefusedCursor = "hub_refused_cursor";    // the hub's refusals (the city's) read up to
 constexpr const char* kClockSampleMeta = "clock_offset_sample";    // how the kept offset was measured
 
 std::string utc_now() {
@@ -204,7 +206,7 @@ Status Syncer::enrol(const std::string& code, const std::pair<std::string, std::
   // A hub enrolled with is a new server (a replacement box has an empty
   // log): everything is sent to it and its whole feed read, from the start.
   if (options_.hub)
-    for (const char* key : {kHubPushedSeqMeta, kHubPullCursor, kHubVolunteersMeta})
+    for (const char* key : {kHubPushedSeqMeta, kHubPullCursor, kHubVolunteersMeta, kHubRefusedCursor})
       if (auto st = store_.set_meta(key, key == kHubVolunteersMeta ? "" : "0"); !st) return st.error().context("enrol");
   impl_->token = token;
   impl_->client.set_bearer_token_auth(token);
@@ -283,13 +285,26 @@ Result<int> Syncer::push_batch(bool& more, int& refused) {
   std::int64_t last = *pushed;
   // Own events and, relayed, events of other devices of this shelter that
   // were imported from a file; pulled events are not sent back.
-  auto page = store_.pushable_after(*pushed, options_.batch, &last);
+  auto page = store_.pushable_after(*pushed, options_.batch, &last, !options_.hub);
   if (!page) return page.error().context("push");
   more = last != *pushed;
   if (!more) return 0;
   PushRequest req;
   req.device_id = store_.device_id();
   for (auto& [seq, e] : *page) req.events.push_back(std::move(e));
+  std::set<std::string> from_hub;  // origin "hub" (Store::pushable_after)
+  if (!options_.hub) {
+    auto q = store_.db().prepare("SELECT 1 FROM event WHERE id = ?1 AND origin = 'hub'");
+    if (!q) return q.error().context("push");
+    for (const auto& e : req.events) {
+      if (e.device_id == store_.device_id()) continue;
+      (*q)->bind(1, e.id);
+      auto row = (*q)->step();
+      if (!row) return row.error().context("push");
+      if (*row) from_hub.insert(e.id);
+      (*q)->reset();
+    }
+  }
   auto sigs = store_.staff_signatures(req.events);
   if (!sigs) return sigs.error().context("push");
   req.staff_signatures = std::move(*sigs);
@@ -318,6 +333,11 @@ Result<int> Syncer::push_batch(bool& more, int& refused) {
     for (const auto& f : reply->refused) {
       ++refused_here;
       const bool own = f.id.rfind(store_.device_id() + ".", 0) == 0;
+      // An event of another kiosk pulled from the hub, sent along while the
+      // hub is down: the city's answer is about this copy (its volunteer's
+      // key may not have reached the city yet). The hub relays the event
+      // itself and passes on a refusal that is final.
+      if (!own && from_hub.count(f.id)) continue;
       const bool again = own && (f.code == "seq_taken" || f.code == "conflict");  // ours never arrived
       if (auto st = store_.note_refused(f.id, f.code, f.reason, again, f.expected_seq); !st)
         return st.error().context("push: refused event");
@@ -333,8 +353,11 @@ Result<int> Syncer::pull_batch(bool& more) {
   const char* cursor_key = options_.hub ? kHubPullCursor : kPullCursor;
   auto cursor = store_.meta_int(cursor_key);
   if (!cursor) return cursor.error().context("pull");
-  const std::string path = "/v1/pull?shelter=" + store_.shelter_id() + "&after=" + std::to_string(*cursor) +
-                           "&limit=" + std::to_string(options_.batch);
+  std::string path = "/v1/pull?shelter=" + store_.shelter_id() + "&after=" + std::to_string(*cursor) +
+                     "&limit=" + std::to_string(options_.batch);
+  auto refused_cursor = store_.meta_int(kHubRefusedCursor);
+  if (!refused_cursor) return refused_cursor.error().context("pull");
+  if (options_.hub) path += "&refused_after=" + std::to_string(*refused_cursor);
   const std::int64_t t0 = options_.clock();
   auto res = send("GET", path, "");
   if (!res) return res.error().context("pull");
@@ -344,10 +367,24 @@ Result<int> Syncer::pull_batch(bool& more) {
   if (!reply) return reply.error().context("pull");
   note_server_time(t0, options_.clock(), reply->server_time_ms);
   more = reply->more;
-  auto added = store_.apply_remote(reply->events, "pull");
+  // Kept as the hub's: pushed to the city too if this kiosk falls back to it.
+  auto added = store_.apply_remote(reply->events, options_.hub ? "hub" : "pull");
   if (!added) return added.error().context("pull: apply");
   // Kept before the cursor moves on: a file of them carries them on.
   if (auto st = store_.keep_staff_signatures(reply->staff_signatures); !st) return st.error().context("pull");
+  // Events the hub acknowledged and the city then refused: kept as if the
+  // push had been refused, after the page that may carry them.
+  for (const auto& f : reply->refused) {
+    const bool own = f.id.rfind(store_.device_id() + ".", 0) == 0;
+    const bool again = own && (f.code == "seq_taken" || f.code == "conflict");
+    if (auto st = store_.note_refused(f.id, f.code, f.reason, again, f.expected_seq); !st)
+      return st.error().context("pull: refused event");
+  }
+  if (!reply->clamped.empty())
+    if (auto st = store_.apply_clamps(reply->clamped); !st) return st.error().context("pull: clamps");
+  if (options_.hub && reply->refused_next > *refused_cursor)
+    if (auto st = store_.set_meta(kHubRefusedCursor, std::to_string(reply->refused_next)); !st)
+      return st.error().context("pull");
   if (auto st = store_.set_meta(cursor_key, std::to_string(reply->next_cursor)); !st) return st.error().context("pull");
   return *added;
 }

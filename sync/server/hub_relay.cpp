@@ -46,6 +46,7 @@ std::string said(const char* what, const WireReply& r) {
 
 Result<std::optional<HubSettings>> load_hub_settings(ServerStore& st) {
   std::optional<HubSettings> out;
+  if (!st.has_local_store()) return out;  // PostgreSQL: a city server, never a hub
   auto done = st.with_local_store([&](Store& s) -> Status {
     HubSettings h{text_meta(s, kShelterMeta), text_meta(s, kDeviceMeta), text_meta(s, kCityMeta),
                   text_meta(s, kCityCaMeta)};
@@ -70,6 +71,65 @@ Status save_hub_settings(ServerStore& st, const HubSettings& h) {
         return {};
       })
       .context("hub settings");
+}
+
+namespace {
+// The city's refusals of kiosk events the hub had acknowledged, in the order
+// they came, for the kiosks (GET /v1/pull's refused): a kiosk syncing with
+// the city directly learns them from its push reply; through a hub, here.
+constexpr const char* kRefusalTable =
+    "CREATE TABLE IF NOT EXISTS hub_refusal(n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, "
+    "code TEXT NOT NULL, reason TEXT NOT NULL, expected_seq INTEGER NOT NULL)";
+}  // namespace
+
+namespace {
+// Clamps the city set on events this hub holds without one: kept, and
+// queued for the kiosks that pulled the events before (hub_refusal, code
+// "clamp"), so that every node folds the event at one time.
+Status note_clamps(Store& s, const std::vector<std::pair<std::string, Hlc>>& clamps) {
+  if (clamps.empty()) return {};
+  if (auto made = s.db().exec(kRefusalTable); !made) return made;
+  auto unset = s.db().prepare("SELECT 1 FROM event WHERE id = ?1 AND clamp = 0 AND hlc > ?2");
+  auto keep = s.db().prepare(
+      "INSERT INTO hub_refusal(id, code, reason, expected_seq) VALUES(?1, 'clamp', '', ?2) ON CONFLICT(id) DO NOTHING");
+  if (!unset || !keep) return fail(s.db().errmsg());
+  std::vector<std::pair<std::string, Hlc>> learnt;
+  for (const auto& [id, clamp] : clamps) {
+    (*unset)->bind(1, id).bind(2, static_cast<std::int64_t>(clamp));
+    auto row = (*unset)->step();
+    if (!row) return row.error();
+    const bool fresh = *row;
+    (*unset)->reset();
+    if (!fresh) continue;
+    learnt.emplace_back(id, clamp);
+    (*keep)->bind(1, id).bind(2, static_cast<std::int64_t>(clamp));
+    if (auto st = (*keep)->run(); !st) return st;
+    (*keep)->reset();
+  }
+  return s.apply_clamps(learnt);
+}
+}  // namespace
+
+Status hub_refusals_after(ServerStore& st, std::int64_t after, PullReply& reply) {
+  reply.refused_next = after;
+  auto settings = load_hub_settings(st);
+  if (!settings) return settings.error();
+  if (!*settings) return {};
+  return st.with_local_store([&](Store& s) -> Status {
+    if (auto made = s.db().exec(kRefusalTable); !made) return made;
+    auto q =
+        s.db().prepare("SELECT n, id, code, reason, expected_seq FROM hub_refusal WHERE n > ?1 ORDER BY n LIMIT ?2");
+    if (!q) return q.error();
+    (*q)->bind(1, after).bind(2, static_cast<std::int64_t>(kMaxBatchEvents));
+    return (*q)->each_row([&](sql::Stmt& r) -> Status {
+      reply.refused_next = r.i64(0);
+      if (r.text(2) == "clamp")
+        reply.clamped.emplace_back(r.text(1), static_cast<Hlc>(r.i64(4)));
+      else
+        reply.refused.push_back({r.text(1), r.text(2), r.text(3), r.i64(4)});
+      return {};
+    });
+  });
 }
 
 Result<HubLinkState> hub_link_state(ServerStore& st) {
@@ -285,12 +345,21 @@ Result<int> HubRelay::push_batch(bool& more, int& refused) {
   for (const auto& e : req.events)
     if (!answered.count(e.id)) return fail("relay: the city did not answer for event " + e.id);
   if (auto st = hub_.with_local_store([&](Store& s) -> Status {
-        if (!reply->clamped.empty())
-          if (auto st = s.apply_clamps(reply->clamped); !st) return st;
+        if (auto st = note_clamps(s, reply->clamped); !st) return st;
         // The city's refusal is final, as at a kiosk: kept with its reason,
-        // and the event is left out of the hub's fold too.
-        for (const auto& f : reply->refused)
+        // the event left out of the hub's fold, and the kiosks told at
+        // their next pull (the writer of a seq_taken event records it again).
+        if (auto made = s.db().exec(kRefusalTable); !made) return made;
+        auto keep = s.db().prepare(
+            "INSERT INTO hub_refusal(id, code, reason, expected_seq) VALUES(?1, ?2, ?3, ?4) ON CONFLICT(id) DO "
+            "NOTHING");
+        if (!keep) return keep.error();
+        for (const auto& f : reply->refused) {
           if (auto st = s.note_refused(f.id, f.code, f.reason, false, 0); !st) return st;
+          (*keep)->bind(1, f.id).bind(2, f.code).bind(3, f.reason).bind(4, f.expected_seq);
+          if (auto st = (*keep)->run(); !st) return st;
+          (*keep)->reset();
+        }
         return s.set_meta(kRelaySeqMeta, std::to_string(last));
       });
       !st)
@@ -324,6 +393,10 @@ Result<int> HubRelay::pull_batch(bool& more) {
   // city judged them against everything it knows, which is more than this
   // hub knows (a correction made at another shelter after a transfer).
   if (auto st = hub_.with_local_store([&](Store& s) -> Status {
+        std::vector<std::pair<std::string, Hlc>> clamps;
+        for (const auto& e : reply->events)
+          if (e.clamp != 0) clamps.emplace_back(e.id, e.clamp);
+        if (auto st = note_clamps(s, clamps); !st) return st;  // events it held already
         auto n = s.apply_remote(reply->events, kFromCity);
         if (!n) return n.error();
         added = *n;

@@ -43,6 +43,12 @@ struct HubLinkState {
 };
 Result<HubLinkState> hub_link_state(ServerStore& st);
 
+// The city's refusals of events this hub had acknowledged, after position
+// `after`, for its kiosks' pulls (nothing at a server that is not a hub).
+// Also the clamps the city set on events the hub had served (code "clamp"
+// in its table, the clamp in expected_seq).
+Status hub_refusals_after(ServerStore& st, std::int64_t after, PullReply& reply);
+
 struct HubRelayOptions {
   int batch = static_cast<int>(kMaxBatchEvents);
   int timeout_seconds = 20;

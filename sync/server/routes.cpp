@@ -156,15 +156,16 @@ ApiReply volunteers(ServerStore& st, const ApiRequest& req, std::int64_t) {
 ApiReply pull(ServerStore& st, const ApiRequest& req, std::int64_t now) {
   Asker a = who(st, req);
   if (!a.principal) return a.refusal;
-  std::int64_t after = 0;
+  std::int64_t after = 0, refused_after = 0;
   int limit = 1000;
   try {
     if (req.params.count("after")) after = std::stoll(param(req, "after"));
+    if (req.params.count("refused_after")) refused_after = std::stoll(param(req, "refused_after"));
     if (req.params.count("limit")) limit = std::stoi(param(req, "limit"));
   } catch (const std::exception&) {
     return refused(400, "pull: after and limit must be numbers");
   }
-  ApiReply reply = serve_pull(st, *a.principal, param(req, "shelter"), after, limit, now);
+  ApiReply reply = serve_pull(st, *a.principal, param(req, "shelter"), after, limit, now, refused_after);
   if (reply.status == 200) note_contact(st, *a.principal, req, false, now, reply);
   return reply;
 }

@@ -62,8 +62,10 @@ ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, 
 // POST /v1/volunteers: a kiosk registers its volunteers' keys; each is
 // answered (Credentials::register_volunteer).
 ApiReply serve_volunteers(ServerStore& st, const Principal& p, std::string_view body);
+// `refused_after`: at a shelter hub, the city's refusals of events it
+// acknowledged are given after this position (hub_relay.hpp).
 ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shelter, std::int64_t after, int limit,
-                    std::int64_t now_ms);
+                    std::int64_t now_ms, std::int64_t refused_after = 0);
 
 // /v1/hub/*, shelter hubs (hub_routes.cpp): POST report and GET volunteers
 // at the city for a hub's token; GET status at any server for a kiosk's.

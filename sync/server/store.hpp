@@ -177,6 +177,7 @@ class ServerStore {
   // holds the hub's log, under the backend's lock. Only the SQLite backend
   // has one (a hub is a small box at the shelter); PostgreSQL refuses.
   virtual Status with_local_store(const std::function<Status(Store&)>& f);
+  virtual bool has_local_store() const { return false; }
   // The current headquarters key (kind "hq", not revoked), if any.
   Result<std::optional<signing::TrustedKey>> hq_public_key();
 

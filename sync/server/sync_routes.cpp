@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/volunteer_keys.hpp"
+#include "sync/server/hub_relay.hpp"
 #include "sync/server/routes.hpp"
 
 namespace shelter::sync {
@@ -194,7 +195,7 @@ ApiReply serve_push(ServerStore& st, const Principal& p, std::string_view body, 
 }
 
 ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shelter, std::int64_t after, int limit,
-                    std::int64_t now) {
+                    std::int64_t now, std::int64_t refused_after) {
   if (!is_valid_slug(shelter)) return refused(400, "pull: shelter must be a shelter id");
   if (p.kind != Principal::Kind::Kiosk || p.shelter_id != shelter)
     return refused(403, "pull: this token may read only shelter " + p.shelter_id);
@@ -205,6 +206,9 @@ ApiReply serve_pull(ServerStore& st, const Principal& p, const std::string& shel
   auto sigs = st.staff_signatures(reply->events);
   if (!sigs) return refused(503, "pull: " + sigs.error().message);
   reply->staff_signatures = std::move(*sigs);
+  if (refused_after < 0) return refused(400, "pull: refused_after >= 0");
+  if (auto told = hub_refusals_after(st, refused_after, *reply); !told)
+    return refused(503, "pull: " + told.error().message);
   reply->server_time_ms = now;
   return json_reply(encode(*reply));
 }

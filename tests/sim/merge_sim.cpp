@@ -24,7 +24,7 @@
 //     not yet corrected are left out: no rule can order those by real time).
 // A failing seed is reduced to a minimal list of actions, printed.
 //
-// usage: merge_sim [--seeds 1-200] [--actions 120] [--pg URL] [--hubs [--allow-refused-after-ack]] [--no-reduce]
+// usage: merge_sim [--seeds 1-200] [--actions 120] [--pg URL] [--hubs] [--no-reduce]
 // [--verbose]
 #include <chrono>
 #include <cstdio>
@@ -52,11 +52,9 @@ struct RunResult {
 
 class Run {
  public:
-  Run(const Plan& plan, std::uint64_t seed, const std::string& pg, const std::string& dir, bool hubs,
-      bool allow_refused_after_ack)
+  Run(const Plan& plan, std::uint64_t seed, const std::string& pg, const std::string& dir, bool hubs)
       : plan_(plan), pg_(pg), hubs_(hubs), net_rng_(seed * 7919 + 1) {
     w_.dir = dir;
-    w_.allow_refused_after_ack = allow_refused_after_ack;
   }
 
   RunResult go(const std::vector<Action>& actions) {
@@ -384,7 +382,6 @@ class Run {
 struct Options {
   std::string pg;
   bool hubs = false;
-  bool allow_refused_after_ack = false;
   bool reduce = true;  // --no-reduce: only say which seeds fail
 };
 
@@ -395,7 +392,7 @@ RunResult run_once(const Plan& plan, std::uint64_t seed, const Options& o, const
   std::filesystem::create_directories(dir);
   RunResult r;
   {
-    Run run(plan, seed, o.pg, dir, o.hubs, o.allow_refused_after_ack);
+    Run run(plan, seed, o.pg, dir, o.hubs);
     r = run.go(actions);
   }
   std::filesystem::remove_all(dir);
@@ -462,14 +459,12 @@ int main(int argc, char** argv) {
       o.pg = argv[++i];
     } else if (a == "--hubs") {
       o.hubs = true;
-    } else if (a == "--allow-refused-after-ack") {
-      o.allow_refused_after_ack = true;
     } else if (a == "--no-reduce") {
       o.reduce = false;
     } else if (a == "--verbose") {
       verbose = true;
     } else {
-      std::cerr << "usage: merge_sim [--seeds A-B] [--actions N] [--pg URL] [--hubs [--allow-refused-after-ack]] "
+      std::cerr << "usage: merge_sim [--seeds A-B] [--actions N] [--pg URL] [--hubs] [--no-reduce] "
                    "[--verbose]\n";
       return 2;
     }

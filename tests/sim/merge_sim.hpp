@@ -99,10 +99,6 @@ struct World {
   // What the kiosks recorded in real time, and who was stamped by a wrong clock.
   std::map<PersonId, std::vector<Recorded>> reference;
   std::set<PersonId> tainted;
-  // Events a hub acknowledged and the city then refused are counted, not
-  // failed (--allow-refused-after-ack): the kiosks are not told of the
-  // refusal, so a run shows what else differs.
-  bool allow_refused_after_ack = false;
 };
 
 // The invariants of merge_sim.cpp's header, and with hubs each hub's fold

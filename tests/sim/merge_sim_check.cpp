@@ -120,9 +120,8 @@ std::optional<std::string> check_all(World& w, std::string& stats, int& refused_
       auto refusal = city_refused.find(id);
       if (refusal == city_refused.end())
         return "[lost] event " + id + " acknowledged by " + hub_device(s) + " is not on the server";
-      if (!w.allow_refused_after_ack)
-        return "[refused-after-ack] event " + id + " acknowledged by " + hub_device(s) + " was refused by the city (" +
-               refusal->second + "); the kiosks are not told";
+      // As a push refused at the city directly: the kiosks learn it at
+      // their next pull from the hub, and fold without it (checked below).
       ++refused_after_ack;
     }
   }
@@ -203,6 +202,12 @@ std::optional<std::string> check_all(World& w, std::string& stats, int& refused_
           hub_log.emplace(e.id, std::move(e));
         }
       }
+      // An event the city refused stays in the hub's log, out of its fold,
+      // as a kiosk keeps its own (a seq_taken one shares its seq with the
+      // event the city holds).
+      auto refused = st.refused_events();
+      if (!refused) return refused.error();
+      for (const auto& r : *refused) hub_log.erase(r.id);
       return {};
     });
     if (!done) return "[hub] " + hub_device(s) + ": " + done.error().message;

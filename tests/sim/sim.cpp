@@ -75,7 +75,7 @@ Result<sync::WireReply> Server::handle(const sync::WireRequest& r) {
       pos = amp + 1;
     }
     return reply(sync::serve_pull(*store_, *who->principal, q["shelter"], std::stoll(q["after"]), std::stoi(q["limit"]),
-                                  clock_.now));
+                                  clock_.now, q.count("refused_after") ? std::stoll(q["refused_after"]) : 0));
   }
   // Every other route as the HTTP layer serves it (keys, import,
   // volunteers, the hubs' routes).
