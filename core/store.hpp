@@ -173,9 +173,10 @@ class Store {
   // shelter's person), is refused (the rest of the batch is stored); an event stamped
   // more than `future_slack_ms` ahead of `now_ms` is stored with a clamp.
   // Without `judge` (a shelter hub) no event is refused for what it writes
-  // (only for its author) and none is clamped: the city judges and clamps
-  // it against everything it knows, and the hub passes its refusals and
-  // clamps on to its kiosks (sync/server/hub_relay.hpp).
+  // or for a taken seq (only for its author, or an id held with other
+  // content) and none is clamped: the city judges and clamps it against
+  // everything it knows, and the hub passes its refusals and clamps on to
+  // its kiosks (sync/server/hub_relay.hpp).
   Result<std::vector<Admission>> admit(const std::vector<Event>& events, std::int64_t now_ms,
                                        std::int64_t future_slack_ms, bool judge = true);
   // Clamps the server gave own events (push reply): kept and folded in.

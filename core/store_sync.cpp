@@ -74,7 +74,11 @@ Result<std::vector<Admission>> Store::admit(const std::vector<Event>& events, st
     (*holder)->bind(1, in.device_id).bind(2, in.device_seq);
     auto row = (*holder)->step();
     if (!row) return row.error().context("admit events");
-    const bool taken = *row;
+    // A hub leaves a taken seq to the city too: the city may hold this
+    // event and not the one the hub has at that seq (a kiosk database
+    // copied back from an older file, synced with the city while the hub
+    // was down). The city's seq_taken reaches the kiosk through the hub.
+    const bool taken = *row && judge;
     (*holder)->reset();
     if (taken) {
       (*last)->bind(1, in.device_id);
