@@ -29,13 +29,14 @@ build_target() {
   routes)
     # The whole of core and the server minus its HTTP and PostgreSQL parts;
     # print/ and the QR image libraries for the CSV routes (card sheets,
-    # the district list), which the roster token reaches.
+    # the district list), which the roster token reaches; the hub's routes
+    # and relay (Debian's cpp-httplib library).
     server=""
     for f in routes sync_routes usb_import store sqlite_store auth reports search_rule sign_in_guard duplicates_route \
-      card_sheets_route district_list district_list_route; do
+      card_sheets_route district_list district_list_route hub_routes hub_relay; do
       server="$server $root/sync/server/$f.cpp"
     done
-    pkgs="cairo cairo-ft cairo-pdf fontconfig freetype2 libqrencode zxing stb libturbojpeg"
+    pkgs="cairo cairo-ft cairo-pdf fontconfig freetype2 libqrencode zxing stb libturbojpeg cpp-httplib"
     $cxx $flags $(pkg-config --cflags $pkgs) -o "$out/fuzz_routes" "$root/tests/fuzz/fuzz_routes.cpp" \
       "$root"/core/*.cpp "$root"/print/*.cpp "$root/sync/protocol.cpp" $server -lsqlite3 -lsodium \
       $(pkg-config --libs $pkgs) ;;
