@@ -63,6 +63,15 @@ Status Db::exec(std::string_view sql) {
 }
 
 Status Db::add_column_if_missing(const std::string& table, const std::string& column, const std::string& decl) {
+  // Checked and added under the write lock: two processes opening an older
+  // file at once (the server and `shelter-server enrol-code`) would both
+  // see the column missing, and the second ALTER would fail.
+  std::unique_ptr<Tx> tx;
+  if (autocommit()) {
+    auto t = Tx::begin(*this);
+    if (!t) return t.error();
+    tx = std::move(t).value();
+  }
   bool has = false;
   sqlite3_stmt* q = nullptr;
   const std::string sql = "SELECT count(*) FROM pragma_table_info(?1) WHERE name = ?2";
@@ -71,8 +80,9 @@ Status Db::add_column_if_missing(const std::string& table, const std::string& co
   sqlite3_bind_text(q, 2, column.c_str(), -1, SQLITE_TRANSIENT);
   if (sqlite3_step(q) == SQLITE_ROW) has = sqlite3_column_int(q, 0) > 0;
   sqlite3_finalize(q);
-  if (has) return {};
-  return exec("ALTER TABLE " + table + " ADD COLUMN " + column + " " + decl);
+  if (!has)
+    if (auto st = exec("ALTER TABLE " + table + " ADD COLUMN " + column + " " + decl); !st) return st;
+  return tx ? tx->commit() : Status{};
 }
 
 Result<std::unique_ptr<Tx>> Tx::begin(Db& db, bool immediate) {
