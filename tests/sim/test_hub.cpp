@@ -15,6 +15,7 @@
 #include "core/usb_export.hpp"
 #include "sync/server/routes.hpp"
 #include "tests/sim/sim.hpp"
+#include "tests/sim/sim_checks.hpp"
 #include "tests/unit/test_support.hpp"
 
 using namespace shelter;
@@ -60,24 +61,6 @@ struct HubWorld {
     return *r;
   }
 };
-
-std::vector<std::string> backends() {
-  std::vector<std::string> out{""};
-  if (const char* pg = std::getenv("SHELTER_PG_URL"); pg && *pg) out.emplace_back(pg);
-  return out;
-}
-
-PersonId walk_in(Kiosk& k, const std::string& name) {
-  const PersonId id = new_id();
-  PersonInfo info;
-  info.name = name;
-  info.reading = "テスト";
-  info.birth = parse_birth("1960").value();
-  nlohmann::json body = person_body(info);
-  body["stay"] = "shelter";
-  REQUIRE(k.store().record(NewEvent{EventType::Arrived, id, new_id(), "", "self", body}).ok());
-  return id;
-}
 
 void went_out(Kiosk& k, const PersonId& id) {
   auto e = presence_event(k.store(), id, EventType::WentOut, "staff:sato");

@@ -14,6 +14,7 @@
 #include "core/usb_export.hpp"
 #include "sync/server/routes.hpp"
 #include "tests/sim/sim.hpp"
+#include "tests/sim/sim_checks.hpp"
 #include "tests/unit/test_support.hpp"
 
 using namespace shelter;
@@ -70,24 +71,6 @@ struct World {
     return c->empty() ? 0 : (*c)[0].present;
   }
 };
-
-std::vector<std::string> backends() {
-  std::vector<std::string> out{""};
-  if (const char* pg = std::getenv("SHELTER_PG_URL"); pg && *pg) out.emplace_back(pg);
-  return out;
-}
-
-PersonId walk_in(Kiosk& k, const std::string& name) {
-  const PersonId id = new_id();
-  PersonInfo info;
-  info.name = name;
-  info.reading = "テスト";
-  info.birth = parse_birth("1960").value();
-  nlohmann::json body = person_body(info);
-  body["stay"] = "shelter";
-  REQUIRE(k.store().record(NewEvent{EventType::Arrived, id, new_id(), "", "self", body}).ok());
-  return id;
-}
 
 void pass_scan(Kiosk& k, const PersonId& id) {
   qr::Pass pass{id, "", "", {}};

@@ -1,0 +1,35 @@
+#pragma once
+// Pieces the Catch2 tests of the in-process world share (test_sequences.cpp,
+// test_hub.cpp): the backends to run on, and a walk-in recorded at a kiosk.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "core/checkin.hpp"
+#include "tests/sim/sim.hpp"
+
+namespace shelter::sim {
+
+// SQLite, and PostgreSQL too when SHELTER_PG_URL is set.
+inline std::vector<std::string> backends() {
+  std::vector<std::string> out{""};
+  if (const char* pg = std::getenv("SHELTER_PG_URL"); pg && *pg) out.emplace_back(pg);
+  return out;
+}
+
+// A walk-in with a name, reading テスト and birth year 1960, staying in the shelter.
+inline PersonId walk_in(Kiosk& k, const std::string& name) {
+  const PersonId id = new_id();
+  PersonInfo info;
+  info.name = name;
+  info.reading = "テスト";
+  info.birth = parse_birth("1960").value();
+  nlohmann::json body = person_body(info);
+  body["stay"] = "shelter";
+  REQUIRE(k.store().record(NewEvent{EventType::Arrived, id, new_id(), "", "self", body}).ok());
+  return id;
+}
+
+}  // namespace shelter::sim
