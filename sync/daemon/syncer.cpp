@@ -349,7 +349,7 @@ Result<int> Syncer::push_batch(bool& more, int& refused) {
   return static_cast<int>(req.events.size()) - refused_here;
 }
 
-Result<int> Syncer::pull_batch(bool& more) {
+Result<int> Syncer::pull_batch(bool& more, int& refused) {
   const char* cursor_key = options_.hub ? kHubPullCursor : kPullCursor;
   auto cursor = store_.meta_int(cursor_key);
   if (!cursor) return cursor.error().context("pull");
@@ -379,6 +379,7 @@ Result<int> Syncer::pull_batch(bool& more) {
     const bool again = own && (f.code == "seq_taken" || f.code == "conflict");
     if (auto st = store_.note_refused(f.id, f.code, f.reason, again, f.expected_seq); !st)
       return st.error().context("pull: refused event");
+    refused += own;
   }
   if (!reply->clamped.empty())
     if (auto st = store_.apply_clamps(reply->clamped); !st) return st.error().context("pull: clamps");
@@ -450,7 +451,7 @@ Result<SyncReport> Syncer::sync_once() {
   if (!push_error)
     if (auto st = relay_files(report); !st) push_error = st.error();
   for (bool more = true; more;) {
-    auto n = pull_batch(more);
+    auto n = pull_batch(more, report.refused);
     if (!n) return push_error ? fail(push_error->message + "; " + n.error().message) : n.error();
     report.pulled += *n;
   }

@@ -47,11 +47,11 @@ struct SyncOptions {
 Status check_server_url(const std::string& url, bool insecure);
 
 struct SyncReport {
-  int pushed = 0;            // events acknowledged by the server
-  int refused = 0;           // events the server refused for good (kept for staff; see Store::refused_events)
-  int pulled = 0;            // new events from other devices
-  std::int64_t backlog = 0;  // own and relayed events still unsent
-  int relayed_files = 0;     // sealed USB files of this shelter the server imported (POST /v1/import)
+  int pushed = 0;                          // events acknowledged by the server
+  int refused = 0;                         // own events refused for good, by the server or (through a hub) the city
+  int pulled = 0;                          // new events from other devices
+  std::int64_t backlog = 0;                // own and relayed events still unsent
+  int relayed_files = 0;                   // sealed USB files of this shelter the server imported (POST /v1/import)
   std::vector<std::string> relay_refused;  // files the server refused whole: "<file>: why" (kept as *.refused)
 };
 
@@ -90,7 +90,7 @@ class Syncer {
   Status register_volunteers();
   Result<std::vector<Volunteer>> volunteers_for_hub();
   const std::string& token_of(const DeviceSecrets& s) const;
-  Result<int> pull_batch(bool& more);
+  Result<int> pull_batch(bool& more, int& refused);
   Status fetch_keys();
   Status relay_files(SyncReport& report);
   Result<WireReply> send(const std::string& method, const std::string& path, const std::string& body);
