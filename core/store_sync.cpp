@@ -175,6 +175,24 @@ Status Store::note_refused(const std::string& id, const std::string& code, const
   std::int64_t recorded = 0;
   auto original = stored_event(id);
   if (!original) return original.error().context("note refused event");
+  // Refused as not at this shelter while an earlier own event (the
+  // arrival here) was missing from the server's history: refused as
+  // seq_taken and recorded again after this one (a database copied back
+  // from an older file). The judgement was on a history this kiosk never
+  // had, so this one is recorded again too, after that copy, and judged
+  // once more with the history complete. A copy comes after every copy
+  // made so far, so this ends.
+  if (!reissue && code == "not_this_shelter" && original->has_value() && (*original)->device_id == device_id_) {
+    auto judged_early = db_->prepare(
+        "SELECT 1 FROM refused_event r JOIN event y ON y.id = r.id JOIN event c ON c.id = r.reissued_as "
+        "WHERE r.code IN ('seq_taken', 'conflict') AND y.device_id = ?1 AND y.device_seq < ?2 "
+        "AND c.device_seq > ?2 LIMIT 1");
+    if (!judged_early) return judged_early.error().context("note refused event");
+    (*judged_early)->bind(1, device_id_).bind(2, (*original)->device_seq);
+    auto early = (*judged_early)->step();
+    if (!early) return early.error().context("note refused event");
+    reissue = *early;
+  }
   if (reissue) {
     if (original->has_value() && (*original)->device_id == device_id_) {
       if (seq_floor > 0) {

@@ -246,9 +246,25 @@ std::optional<std::string> check_all(World& w, std::string& stats, int& refused_
     auto got = replay.person(person);
     if (!got || !got->has_value()) return "[lost] person " + person + " is not on the server";
     const auto want = reference_whereabouts(actions);
-    if ((*got)->shelter_id != want.first || (*got)->presence != want.second)
+    if ((*got)->shelter_id != want.first || (*got)->presence != want.second) {
+      // What the city holds about them, and what it refused: enough to see
+      // which judgement went wrong.
+      std::string held;
+      for (const auto& [id, e] : *log)
+        if (e.person_id == person)
+          held += "\n    city: " + id + " " + std::string(to_string(e.type)) + " at " + e.shelter_id;
+      for (const auto& kiosk : w.kiosks) {
+        std::set<std::string> theirs;
+        for (const auto& e : kiosk->store().person_events(person).value()) theirs.insert(e.id);
+        for (const auto& r : kiosk->store().refused_events().value())
+          if (theirs.count(r.id))
+            held += "\n    refused at " + kiosk->device() + ": " + r.id + " " + r.code +
+                    (r.reissued_as.empty() ? "" : " (recorded again as " + r.reissued_as + ")");
+      }
       return "[whereabouts] person " + person + " is " + std::string(to_string((*got)->presence)) + " at " +
-             (*got)->shelter_id + ", the kiosks recorded " + std::string(to_string(want.second)) + " at " + want.first;
+             (*got)->shelter_id + ", the kiosks recorded " + std::string(to_string(want.second)) + " at " + want.first +
+             held;
+    }
     ++checked;
   }
   stats = std::to_string(log->size()) + " events on the server, " + std::to_string(replay_persons->size()) +

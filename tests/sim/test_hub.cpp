@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -254,4 +255,58 @@ TEST_CASE("a USB file relayed through the hub reaches the city", "[hub]") {
   CHECK(w.city->store().persons(false).value().size() == 1);
   w.sync_hub(*a);
   CHECK(a->store().person(p)->has_value());
+}
+
+// The hub stores what its kiosks push unjudged; the city refuses the
+// check-in of a database copied back as seq_taken, and judges the "went
+// out" after it without it (merge_sim --hubs seed 198). Both come back to
+// the kiosk through the hub and are recorded again, in their order.
+TEST_CASE("a database copied back: a change after its retaken check-in reaches the city through the hub", "[hub]") {
+  HubWorld w(GENERATE(from_range(backends())));
+  Kiosk other(w.dir.path().string(), "kawa-02", "kawa-02-a", w.clock, 0);
+  REQUIRE(other.open().ok());
+  REQUIRE(other.enrol(*w.city).ok());
+  const PersonId q = walk_in(other, "Ikeda");
+  REQUIRE(other.sync(*w.city, NetFaults{}, w.rng).ok());
+  auto a = w.kiosk("tama-01-a");
+  REQUIRE(a->enrol(w.hub->server(), true).ok());
+  a->close();
+  const std::string copy = w.dir.file("a.copy");
+  std::filesystem::copy_file(a->path(), copy);
+  REQUIRE(a->open().ok());
+  w.clock.now += 60'000;
+  const PersonId p = walk_in(*a, "Hara");
+  w.sync_hub(*a);
+  w.relay();
+  a->close();
+  std::filesystem::copy_file(copy, a->path(), std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::remove(a->path() + "-wal");
+  std::filesystem::remove(a->path() + "-shm");
+  REQUIRE(a->open().ok());
+  w.clock.now += 60'000;
+  auto moved = pass_action(a->store(), qr::Pass{q, "", "", {}}, "self");  // Ikeda moves here under Hara's seq
+  REQUIRE(moved.ok());
+  REQUIRE(a->store().record(moved->event).ok());
+  w.clock.now += 60'000;
+  went_out(*a, q);
+  w.sync_hub(*a);
+  CHECK(w.relay().refused == 2);
+  auto r = a->sync(w.hub->server(), NetFaults{}, w.rng, true);  // the city's verdicts: both recorded again
+  REQUIRE(r.ok());
+  CHECK(r->refused == 2);
+  w.sync_hub(*a);
+  w.relay();
+  auto at_city = w.city->store().persons(false);
+  REQUIRE(at_city.ok());
+  for (const auto& person : *at_city) {
+    if (person.id == q) {
+      CHECK(person.shelter_id == "tama-01");
+      CHECK(person.presence == Presence::Out);
+    }
+    if (person.id == p) CHECK(person.presence == Presence::Present);
+  }
+  CHECK(present_out(w.city->store()) == std::vector<std::pair<int, int>>{{1, 1}});
+  auto refused = a->store().refused_events();
+  REQUIRE(refused->size() == 2);
+  for (const auto& f : *refused) CHECK(!f.reissued_as.empty());
 }

@@ -305,6 +305,47 @@ TEST_CASE("5: a database copied back from an older file syncs again; a changed e
   CHECK(w.server_person(p).info.name == "Hara");
 }
 
+// Found by merge_sim --hubs seed 198: the check-in is refused as
+// seq_taken and recorded again, but the "went out" after it was judged in
+// the same push, without it, and refused for good.
+TEST_CASE("5b: after a database copied back, a change written after a retaken check-in still arrives", "[sequences]") {
+  const std::string pg = GENERATE(from_range(backends()));
+  World w(pg);
+  Kiosk& a = w.kiosk("a-1", "shelter-a");
+  Kiosk& b = w.kiosk("b-1", "shelter-b");
+  const PersonId q = walk_in(b, "Ikeda");
+  w.sync(b);
+  a.close();
+  const std::string copy = w.dir.file("a-1.copy");
+  std::filesystem::copy_file(a.path(), copy);
+  REQUIRE(a.open().ok());
+  w.tick();
+  const PersonId p = walk_in(a, "Hara");
+  w.sync(a);
+  a.close();
+  std::filesystem::copy_file(copy, a.path(), std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::remove(a.path() + "-wal");
+  std::filesystem::remove(a.path() + "-shm");
+  REQUIRE(a.open().ok());
+  w.tick();
+  pass_scan(a, q);  // Ikeda moves to A under Hara's seq
+  w.tick();
+  status(a, q, EventType::WentOut);  // judged at the server before Ikeda's move is there
+  const auto first = w.sync(a);
+  CHECK(first.refused == 2);
+  w.sync(a);  // both recorded again, in their order
+  CHECK(w.server_person(q).shelter_id == "shelter-a");
+  CHECK(w.server_person(q).presence == Presence::Out);
+  CHECK(w.server_person(p).presence == Presence::Present);
+  auto refused = a.store().refused_events();
+  REQUIRE(refused->size() == 2);
+  for (const auto& r : *refused) CHECK(!r.reissued_as.empty());
+  CHECK(w.sync(a).refused == 0);
+  auto at_a = a.store().person(q);
+  REQUIRE(at_a.ok());
+  CHECK((*at_a)->presence == Presence::Out);
+}
+
 TEST_CASE("6: a USB export imported at another kiosk of the shelter reaches the server", "[sequences]") {
   const std::string pg = GENERATE(from_range(backends()));
   World w(pg);
