@@ -19,6 +19,11 @@ Result<int> Store::apply_remote(const std::vector<Event>& events, const std::str
     if (auto st = validate(e); !st) return st.error().context("apply remote events");
   auto tx = sql::Tx::begin(*db_);
   if (!tx) return tx.error().context("apply remote events");
+  // A refusal can come before its event: a hub's refusals are read apart
+  // from its feed's pages. Such an event is kept and, as everywhere, left
+  // out of the fold.
+  auto refused = db_->prepare("SELECT 1 FROM refused_event WHERE id = ?1");
+  if (!refused) return refused.error().context("apply remote events");
   int added = 0;
   std::vector<std::pair<std::string, Hlc>> clamps;
   for (const Event& e : events) {
@@ -29,6 +34,11 @@ Result<int> Store::apply_remote(const std::vector<Event>& events, const std::str
       continue;
     }
     ++added;
+    (*refused)->bind(1, e.id);
+    auto was_refused = (*refused)->step();
+    if (!was_refused) return was_refused.error().context("apply remote events");
+    (*refused)->reset();
+    if (*was_refused) continue;
     if (auto st = project(e); !st) return st.error().context("apply remote events: project " + e.id);
   }
   if (!clamps.empty())

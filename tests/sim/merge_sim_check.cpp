@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iterator>
+#include <sstream>
 
 #include "tests/sim/merge_sim.hpp"
 
@@ -32,7 +33,14 @@ std::optional<std::string> same_as_server(const std::string& who, Store& s, cons
   auto incremental = s.projection_dump();
   if (!incremental) return incremental.error().message;
   if (auto st = s.rebuild_projections(); !st) return who + ": rebuild: " + st.error().message;
-  if (s.projection_dump().value() != *incremental) return who + "'s projections differ from a fold of its own log";
+  if (const std::string folded = s.projection_dump().value(); folded != *incremental) {
+    // The first line that differs, to see which projection went wrong.
+    std::istringstream a(*incremental), b(folded);
+    std::string la, lb;
+    while (std::getline(a, la) && std::getline(b, lb) && la == lb) {
+    }
+    return who + "'s projections differ from a fold of its own log:\n    kept:   " + la + "\n    folded: " + lb;
+  }
   PersonQuery q;
   q.limit = 1'000'000;
   q.include_merged = true;

@@ -183,6 +183,27 @@ TEST_CASE("arriving at shelter B after shelter A counts only at B", "[store]") {
   }
 }
 
+// A hub's refusals are read apart from its feed's pages: the refusal of
+// another kiosk's event can come before the event itself.
+TEST_CASE("an event whose refusal came first is kept and left out of the fold", "[store]") {
+  TempDir dir;
+  auto a = open_store(dir.file("a.db"), "shelter-a", "dev-a");
+  auto b = open_store(dir.file("b.db"), "shelter-a", "dev-b");
+  const PersonId p = new_id();
+  auto arrived = a->record(arrival(p, new_id(), sample_info("X", Sex::Female, "1980")));
+  REQUIRE(arrived.ok());
+  REQUIRE(b->apply_remote({*arrived}).ok());
+  auto fix = a->record(NewEvent{EventType::Corrected, p, "", "", "staff:sato", {{"phone", "090-1111-2222"}}});
+  REQUIRE(fix.ok());
+  REQUIRE(b->note_refused(fix->id, "not_staff", "refused by the city", false, 0).ok());
+  CHECK(b->apply_remote({*fix}).value() == 1);
+  CHECK(b->person(p).value().value().info.phone.empty());
+  const std::string kept = b->projection_dump().value();
+  REQUIRE(b->rebuild_projections().ok());
+  CHECK(b->projection_dump().value() == kept);
+  CHECK(b->person_events(p).value().size() == 2);  // kept in the log, for staff
+}
+
 TEST_CASE("new events use the daemon's clock correction and come after what is known of the person", "[store]") {
   TempDir dir;
   std::int64_t wall_a = 1'800'000'000'000 + 3 * 3600'000;  // tablet A's clock: 3 h fast
