@@ -238,9 +238,11 @@ Result<UsbExport> collect_unsynced(Store& store, bool all) {
   x.shelter_id = store.shelter_id();
   for (;;) {
     std::int64_t scanned = after;
-    // Without `all`: what the daemon would push, own events and those of
-    // this shelter imported here from another kiosk's file.
-    auto page = all ? store.events_after(after, 5000) : store.pushable_after(after, 5000, &scanned);
+    // Without `all`: what the daemon would push to the city, own events,
+    // those of this shelter imported here from another kiosk's file and
+    // those pulled from the shelter's hub, which the hub may not have
+    // relayed yet (an out in the file depends on their arrival).
+    auto page = all ? store.events_after(after, 5000) : store.pushable_after(after, 5000, &scanned, true);
     if (!page) return page.error();
     if (all && !page->empty()) scanned = page->back().first;
     if (scanned == after) break;

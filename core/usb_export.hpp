@@ -88,8 +88,10 @@ using DeviceKeyLookup = std::function<Result<std::string>(const UsbHeader&)>;
 // refuses the whole file: nothing of it is returned.
 Result<UsbExport> open_usb_export(std::string_view file, const sealing::BoxKeyPair& hq, const DeviceKeyLookup& key_of);
 
-// Events of this device the server has not acknowledged (after the sync
-// daemon's push cursor), or every event of the log when `all`.
+// What the city has not acknowledged from this kiosk (after the daemon's
+// push cursor to the city): its own events and those it relays (imported
+// from a file, pulled from its shelter's hub); or every event of the log
+// when `all`.
 Result<UsbExport> collect_unsynced(Store& store, bool all);
 // Applies a parsed export; returns how many events were new.
 Result<int> import_usb_export(Store& store, const UsbExport& x);

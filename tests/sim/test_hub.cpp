@@ -310,3 +310,43 @@ TEST_CASE("a database copied back: a change after its retaken check-in reaches t
   REQUIRE(refused->size() == 2);
   for (const auto& f : *refused) CHECK(!f.reissued_as.empty());
 }
+
+// A file to headquarters from a hub's kiosk carries what the hub may not
+// have relayed yet: an out at B about a person who arrived at A must not
+// reach the city without that arrival (merge_sim --hubs, seed 1207).
+TEST_CASE("a hub kiosk's USB file to headquarters carries the arrival its out depends on", "[hub]") {
+  HubWorld w(GENERATE(from_range(backends())));
+  auto a = w.kiosk("tama-01-a");
+  auto b = w.kiosk("tama-01-b");
+  REQUIRE(a->enrol(w.hub->server(), true).ok());
+  REQUIRE(b->enrol(w.hub->server(), true).ok());
+  w.sync_hub(*a);
+  w.sync_hub(*b);
+  w.relay();  // the city learns both kiosks' keys; B learns headquarters'
+  w.sync_hub(*b);
+  w.hub->link_up = false;
+  const PersonId p = walk_in(*a, "Aoki");
+  w.sync_hub(*a);
+  w.sync_hub(*b);
+  auto out = pass_action(b->store(), qr::Pass{p, "", "", {}}, "self");  // the pass at B: going out
+  REQUIRE(out.ok());
+  REQUIRE(out->event.type == EventType::WentOut);
+  REQUIRE(b->store().record(out->event).ok());
+  size_t n = 0;
+  auto file = make_sealed_export(b->store(), false, n);
+  INFO((file ? std::string() : file.error().message));
+  REQUIRE(file.ok());
+  CHECK(n == 2);  // the out, and A's arrival from the hub
+  auto keys = w.city->store().keys();
+  REQUIRE(keys.ok());
+  auto parsed = sync::open_sealed_export(w.city->store().hq_secret(), *keys, *file);
+  INFO((parsed ? std::string() : parsed.error().message));
+  REQUIRE(parsed.ok());
+  auto imported = sync::import_usb_at_server(w.city->store(), *parsed, w.clock.now);
+  REQUIRE(imported.ok());
+  CHECK(imported->refused.empty());
+  CHECK(present_out(w.city->store()) == std::vector<std::pair<int, int>>{{0, 1}});
+  w.hub->link_up = true;  // the hub's relay later doubles nothing
+  w.relay();
+  CHECK(present_out(w.city->store()) == std::vector<std::pair<int, int>>{{0, 1}});
+}
