@@ -183,11 +183,13 @@ std::vector<Found> read_all_passes(const View src, const float at) {
         const Gray big = prep::twice(src);
         return zxing_read(View::of(big), kLocal, false, Placement{0.5f * at, 0, 0, false});
       },
-      // Dense cards at 720p (version 15, about 2.5 px per module, turned):
-      // sharpened before doubling, and ZXing's harder search.
+      // Soft codes of 1.6-2.5 px per module (dense cards turned in a 720p
+      // frame, small prints): sharpened twice before doubling, so that the
+      // module edges survive the bilinear step, and ZXing's harder search
+      // for the turned finders. Sharpening once read fewer.
       [&] {
         if (static_cast<long>(width) * height > 1'300'000 || !fine_finders().dark) return std::vector<Found>{};
-        const Gray big = prep::twice(View::of(prep::sharpen(src)));
+        const Gray big = prep::twice(View::of(prep::sharpen(View::of(prep::sharpen(src)))));
         return zxing_read(View::of(big), kLocal, true, Placement{0.5f * at, 0, 0, false});
       },
       [&] {
