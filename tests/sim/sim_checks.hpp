@@ -1,9 +1,11 @@
 #pragma once
 // Pieces the Catch2 tests of the in-process world share (test_sequences.cpp,
-// test_hub.cpp): the backends to run on, and a walk-in recorded at a kiosk.
+// test_hub.cpp): the backends to run on, a walk-in recorded at a kiosk, and
+// a kiosk's database kept and copied back as a plain file.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,22 @@ inline PersonId walk_in(Kiosk& k, const std::string& name) {
   body["stay"] = "shelter";
   REQUIRE(k.store().record(NewEvent{EventType::Arrived, id, new_id(), "", "self", body}).ok());
   return id;
+}
+
+// A plain copy of the kiosk's database file, taken while it is closed.
+inline void copy_database(Kiosk& k, const std::string& copy) {
+  k.close();
+  std::filesystem::copy_file(k.path(), copy, std::filesystem::copy_options::overwrite_existing);
+  REQUIRE(k.open().ok());
+}
+
+// The tablet's disk died and that older copy goes in.
+inline void put_back_database(Kiosk& k, const std::string& copy) {
+  k.close();
+  std::filesystem::copy_file(copy, k.path(), std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::remove(k.path() + "-wal");
+  std::filesystem::remove(k.path() + "-shm");
+  REQUIRE(k.open().ok());
 }
 
 }  // namespace shelter::sim

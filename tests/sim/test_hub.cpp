@@ -6,7 +6,6 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -270,19 +269,13 @@ TEST_CASE("a database copied back: a change after its retaken check-in reaches t
   REQUIRE(other.sync(*w.city, NetFaults{}, w.rng).ok());
   auto a = w.kiosk("tama-01-a");
   REQUIRE(a->enrol(w.hub->server(), true).ok());
-  a->close();
   const std::string copy = w.dir.file("a.copy");
-  std::filesystem::copy_file(a->path(), copy);
-  REQUIRE(a->open().ok());
+  copy_database(*a, copy);
   w.clock.now += 60'000;
   const PersonId p = walk_in(*a, "Hara");
   w.sync_hub(*a);
   w.relay();
-  a->close();
-  std::filesystem::copy_file(copy, a->path(), std::filesystem::copy_options::overwrite_existing);
-  std::filesystem::remove(a->path() + "-wal");
-  std::filesystem::remove(a->path() + "-shm");
-  REQUIRE(a->open().ok());
+  put_back_database(*a, copy);
   w.clock.now += 60'000;
   auto moved = pass_action(a->store(), qr::Pass{q, "", "", {}}, "self");  // Ikeda moves here under Hara's seq
   REQUIRE(moved.ok());

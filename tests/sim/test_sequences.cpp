@@ -263,18 +263,12 @@ TEST_CASE("5: a database copied back from an older file syncs again; a changed e
   Kiosk& a = w.kiosk("a-1", "shelter-a");
   const PersonId p = walk_in(a, "Hara");
   w.sync(a);
-  a.close();
   const std::string copy = w.dir.file("a-1.copy");
-  std::filesystem::copy_file(a.path(), copy);
-  REQUIRE(a.open().ok());
+  copy_database(a, copy);
   w.tick();
   const PersonId q = walk_in(a, "Ikeda");
   w.sync(a);
-  a.close();
-  std::filesystem::copy_file(copy, a.path(), std::filesystem::copy_options::overwrite_existing);
-  std::filesystem::remove(a.path() + "-wal");
-  std::filesystem::remove(a.path() + "-shm");
-  REQUIRE(a.open().ok());
+  put_back_database(a, copy);
   w.tick();
   const PersonId r = walk_in(a, "Jo");  // reuses Ikeda's seq
   const auto first = w.sync(a);
@@ -315,18 +309,12 @@ TEST_CASE("5b: after a database copied back, a change written after a retaken ch
   Kiosk& b = w.kiosk("b-1", "shelter-b");
   const PersonId q = walk_in(b, "Ikeda");
   w.sync(b);
-  a.close();
   const std::string copy = w.dir.file("a-1.copy");
-  std::filesystem::copy_file(a.path(), copy);
-  REQUIRE(a.open().ok());
+  copy_database(a, copy);
   w.tick();
   const PersonId p = walk_in(a, "Hara");
   w.sync(a);
-  a.close();
-  std::filesystem::copy_file(copy, a.path(), std::filesystem::copy_options::overwrite_existing);
-  std::filesystem::remove(a.path() + "-wal");
-  std::filesystem::remove(a.path() + "-shm");
-  REQUIRE(a.open().ok());
+  put_back_database(a, copy);
   w.tick();
   pass_scan(a, q);  // Ikeda moves to A under Hara's seq
   w.tick();
