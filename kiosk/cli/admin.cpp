@@ -441,7 +441,9 @@ void add_export_unsynced(CLI::App& app, Common& c, Commands& cmds) {
   };
   auto a = std::make_shared<Args>();
   auto* export_unsynced = app.add_subcommand(
-      "export-unsynced", "Write this kiosk's events the server has not acknowledged to a file (USB stick)");
+      "export-unsynced",
+      "Write what the city has not acknowledged from this kiosk (its own events, and those it relays from a file or "
+      "its hub) to a file (USB stick)");
   export_unsynced->add_option("file", a->file, "Output file")->required();
   export_unsynced->add_flag("--all", a->all, "Every event in the log, not only unsynced ones");
   cmds.add(export_unsynced, [&c, a] { return cmd_export_unsynced(c, a->file, a->all); });
