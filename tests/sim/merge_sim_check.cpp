@@ -1,6 +1,7 @@
 // The invariants the merge simulation checks after healing (merge_sim.hpp).
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <iterator>
 #include <sstream>
 
@@ -29,7 +30,9 @@ std::optional<std::string> one_per_seq(const std::string& where, const std::map<
 // replay of the server's log has them, and its shelter's counts. Its
 // incremental projections equal a fold of its own log from scratch.
 // `who`: "[kiosk] s0-k1", "[hub] s0-hub".
-std::optional<std::string> same_as_server(const std::string& who, Store& s, const std::string& shelter, Store& replay) {
+// `story`: what every node holds about a person, for the message.
+std::optional<std::string> same_as_server(const std::string& who, Store& s, const std::string& shelter, Store& replay,
+                                          const std::function<std::string(const PersonId&)>& story) {
   auto incremental = s.projection_dump();
   if (!incremental) return incremental.error().message;
   if (auto st = s.rebuild_projections(); !st) return who + ": rebuild: " + st.error().message;
@@ -51,7 +54,7 @@ std::optional<std::string> same_as_server(const std::string& who, Store& s, cons
     if (!theirs || !theirs->has_value()) return who + " knows " + p.id + ", the server does not";
     if (!(**theirs == p))
       return who + " differs from the server on " + p.id + ": " + brief(p) + " @" + hlc_to_string(p.updated_hlc) +
-             " vs " + brief(**theirs) + " @" + hlc_to_string((*theirs)->updated_hlc);
+             " vs " + brief(**theirs) + " @" + hlc_to_string((*theirs)->updated_hlc) + story(p.id);
   }
   auto mine_counts = s.counts(shelter);
   auto theirs_counts = replay.counts(shelter);
@@ -101,11 +104,32 @@ Result<std::unique_ptr<Store>> replay_in_two_orders(const std::string& dir, std:
 }  // namespace
 
 namespace {
+// The city's events about a person, and each kiosk's, with what it noted as
+// refused: enough to see which judgement or fold went wrong.
+std::string person_story(World& w, const std::map<std::string, Event>& log, const PersonId& person) {
+  std::string out;
+  for (const auto& [id, e] : log)
+    if (e.person_id == person)
+      out += "\n    city: " + id + " " + std::string(to_string(e.type)) + " at " + e.shelter_id;
+  for (const auto& kiosk : w.kiosks) {
+    std::map<std::string, RefusedEvent> refused;
+    for (auto& r : kiosk->store().refused_events().value()) refused.emplace(r.id, r);
+    for (const auto& e : kiosk->store().person_events(person).value()) {
+      out += "\n    " + kiosk->device() + ": " + e.id + " " + std::string(to_string(e.type)) + " at " + e.shelter_id;
+      if (auto r = refused.find(e.id); r != refused.end())
+        out += " refused " + r->second.code +
+               (r->second.reissued_as.empty() ? "" : " (recorded again as " + r->second.reissued_as + ")");
+    }
+  }
+  return out;
+}
+
 std::optional<std::string> check_all(World& w, std::string& stats, int& refused_after_ack) {
   std::vector<std::string> shelters;
   for (int s = 0; s < kShelters; ++s) shelters.push_back("s" + std::to_string(s));
   auto log = server_log(*w.city, w.clock, w.dir, shelters);
   if (!log) return "[audit] " + log.error().message;
+  const auto story = [&](const PersonId& person) { return person_story(w, *log, person); };
 
   // Nothing acknowledged is lost, by the city or by a hub; one event per
   // (device, seq).
@@ -184,7 +208,7 @@ std::optional<std::string> check_all(World& w, std::string& stats, int& refused_
   // Every kiosk equals the server.
   for (int i = 0; i < kKiosks; ++i) {
     Kiosk& kiosk = *w.kiosks[static_cast<size_t>(i)];
-    if (auto f = same_as_server("[kiosk] " + device_of(i), kiosk.store(), kiosk.shelter(), replay)) return f;
+    if (auto f = same_as_server("[kiosk] " + device_of(i), kiosk.store(), kiosk.shelter(), replay, story)) return f;
     const auto& c = server_counts[kiosk.shelter()];
     auto mine = kiosk.store().counts(kiosk.shelter());
     if (!mine || c.households != mine->households)
@@ -200,7 +224,7 @@ std::optional<std::string> check_all(World& w, std::string& stats, int& refused_
     std::optional<std::string> f;
     std::map<std::string, Event> hub_log;
     auto done = hub->server().store().with_local_store([&](Store& st) -> Status {
-      f = same_as_server("[hub] " + hub_device(s), st, shelters[static_cast<size_t>(s)], replay);
+      f = same_as_server("[hub] " + hub_device(s), st, shelters[static_cast<size_t>(s)], replay, story);
       for (std::int64_t after = 0;;) {
         auto page = st.events_after(after, 5000);
         if (!page) return page.error();
@@ -255,23 +279,9 @@ std::optional<std::string> check_all(World& w, std::string& stats, int& refused_
     if (!got || !got->has_value()) return "[lost] person " + person + " is not on the server";
     const auto want = reference_whereabouts(actions);
     if ((*got)->shelter_id != want.first || (*got)->presence != want.second) {
-      // What the city holds about them, and what it refused: enough to see
-      // which judgement went wrong.
-      std::string held;
-      for (const auto& [id, e] : *log)
-        if (e.person_id == person)
-          held += "\n    city: " + id + " " + std::string(to_string(e.type)) + " at " + e.shelter_id;
-      for (const auto& kiosk : w.kiosks) {
-        std::set<std::string> theirs;
-        for (const auto& e : kiosk->store().person_events(person).value()) theirs.insert(e.id);
-        for (const auto& r : kiosk->store().refused_events().value())
-          if (theirs.count(r.id))
-            held += "\n    refused at " + kiosk->device() + ": " + r.id + " " + r.code +
-                    (r.reissued_as.empty() ? "" : " (recorded again as " + r.reissued_as + ")");
-      }
       return "[whereabouts] person " + person + " is " + std::string(to_string((*got)->presence)) + " at " +
              (*got)->shelter_id + ", the kiosks recorded " + std::string(to_string(want.second)) + " at " + want.first +
-             held;
+             story(person);
     }
     ++checked;
   }
