@@ -214,12 +214,40 @@ Status Store::note_refused(const std::string& id, const std::string& code, const
           if (auto st = set_meta(kDeviceSeqFloorMeta, std::to_string(seq_floor)); !st) return st;
       }
       const Event& o = **original;
-      // The copy keeps the original's place in time: it is the same action.
-      NewEvent copy{o.type, o.person_id, o.household_id, o.shelter_id, o.author, o.body, o.hlc};
-      auto events = record_locked({copy});
-      if (!events) return events.error().context("note refused event: record it again");
-      copy_id = events->front().id;
-      recorded = 1;
+      // A copy recorded before this database was copied back from an older
+      // file, which came back with the feed: the change arrived; a second
+      // copy would take the first one's id with another seq (a conflict).
+      auto earlier = db_->prepare(
+          "SELECT id FROM event WHERE device_id = ?1 AND person_id = ?2 AND type = ?3 AND hlc > ?4 AND hlc < ?5 "
+          "AND id NOT IN (SELECT id FROM refused_event) ORDER BY hlc");
+      if (!earlier) return earlier.error().context("note refused event");
+      (*earlier)->bind(1, device_id_).bind(2, o.person_id).bind(3, std::string(to_string(o.type)));
+      (*earlier)->bind(4, static_cast<std::int64_t>(o.hlc));
+      (*earlier)->bind(5, static_cast<std::int64_t>(make_hlc(hlc_millis(o.hlc) + 1, 0)));
+      std::vector<std::string> candidates;
+      if (auto st = (*earlier)->each_row([&](sql::Stmt& r) -> Status {
+            candidates.push_back(r.text(0));
+            return {};
+          });
+          !st)
+        return st.error().context("note refused event");
+      for (const auto& c : candidates) {
+        auto e = stored_event(c);
+        if (!e) return e.error().context("note refused event");
+        if (e->has_value() && (*e)->household_id == o.household_id && (*e)->shelter_id == o.shelter_id &&
+            (*e)->author == o.author && (*e)->body == o.body) {
+          copy_id = c;
+          break;
+        }
+      }
+      if (copy_id.empty()) {
+        // The copy keeps the original's place in time: it is the same action.
+        NewEvent copy{o.type, o.person_id, o.household_id, o.shelter_id, o.author, o.body, o.hlc};
+        auto events = record_locked({copy});
+        if (!events) return events.error().context("note refused event: record it again");
+        copy_id = events->front().id;
+        recorded = 1;
+      }
     }
   }
   auto q = db_->prepare("INSERT INTO refused_event(id, code, reason, at, reissued_as) VALUES(?1, ?2, ?3, ?4, ?5)");

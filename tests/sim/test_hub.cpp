@@ -343,3 +343,65 @@ TEST_CASE("a hub kiosk's USB file to headquarters carries the arrival its out de
   w.relay();
   CHECK(present_out(w.city->store()) == std::vector<std::pair<int, int>>{{0, 1}});
 }
+
+// Copied back twice from the same old file (merge_sim --hubs, 800 actions,
+// seed 2009): the restored kiosk reads the hub's refusals again, among
+// them one it had already recorded a copy for. The copy comes back with
+// the hub's feed, on a later page than the first: the refusal waits for
+// the last page, and finds the copy instead of recording a second one
+// under the first one's id (which the city would refuse as a conflict).
+TEST_CASE("a kiosk copied back twice does not record its refused move again", "[hub]") {
+  HubWorld w(GENERATE(from_range(backends())));
+  Kiosk other(w.dir.path().string(), "kawa-02", "kawa-02-a", w.clock, 0);
+  REQUIRE(other.open().ok());
+  REQUIRE(other.enrol(*w.city).ok());
+  const PersonId q = walk_in(other, "Ikeda");
+  REQUIRE(other.sync(*w.city, NetFaults{}, w.rng).ok());
+  auto a = w.kiosk("tama-01-a");
+  auto b = w.kiosk("tama-01-b");
+  REQUIRE(a->enrol(w.hub->server(), true).ok());
+  REQUIRE(b->enrol(w.hub->server(), true).ok());
+  const std::string copy = w.dir.file("a.copy");
+  copy_database(*a, copy);
+  w.clock.now += 60'000;
+  walk_in(*a, "Hara");
+  w.sync_hub(*a);
+  w.relay();
+  put_back_database(*a, copy);
+  w.clock.now += 60'000;
+  auto moved = pass_action(a->store(), qr::Pass{q, "", "", {}}, "self");  // under Hara's seq
+  REQUIRE(moved.ok());
+  REQUIRE(a->store().record(moved->event).ok());
+  w.sync_hub(*a);
+  for (int i = 0; i < 60; ++i) walk_in(*b, "Walk-in " + std::to_string(i));  // more than a page of the feed
+  w.sync_hub(*b);
+  CHECK(w.relay().refused == 1);
+  walk_in(*a, "Ueda");  // after B's in the feed: the copy below gets a later seq than a restored kiosk's next
+  REQUIRE(a->sync(w.hub->server(), NetFaults{}, w.rng, true).ok());  // the move recorded again
+  w.sync_hub(*a);
+  w.relay();
+  REQUIRE(a->store().unsynced_count().value() == 0);
+  put_back_database(*a, copy);
+  for (int round = 0; round < 3; ++round) {
+    auto r = a->sync(w.hub->server(), NetFaults{}, w.rng, true);
+    INFO((r ? std::string() : r.error().message));
+    REQUIRE(r.ok());
+    w.relay();
+  }
+  for (const auto& f : a->store().refused_events().value()) CHECK(f.code == "seq_taken");
+  auto log = server_log(*w.city, w.clock, w.dir.path().string(), {"tama-01"});
+  REQUIRE(log.ok());
+  int moves = 0;
+  for (const auto& [id, e] : *log)
+    moves += e.person_id == q && e.type == EventType::Arrived && e.shelter_id == "tama-01";
+  CHECK(moves == 1);
+  auto at_city = w.city->store().persons(false);
+  REQUIRE(at_city.ok());
+  auto it = std::find_if(at_city->begin(), at_city->end(), [&](const PersonRecord& p) { return p.id == q; });
+  REQUIRE(it != at_city->end());
+  CHECK(it->shelter_id == "tama-01");
+  auto at_a = a->store().person(q);
+  REQUIRE(at_a.ok());
+  REQUIRE(at_a->has_value());
+  CHECK(**at_a == *it);
+}
