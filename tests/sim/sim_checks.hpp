@@ -1,7 +1,7 @@
 #pragma once
 // Pieces the Catch2 tests of the in-process world share (test_sequences.cpp,
-// test_hub.cpp): the backends to run on, a walk-in recorded at a kiosk, and
-// a kiosk's database kept and copied back as a plain file.
+// test_hub.cpp): the backends to run on, a walk-in and a pass scan recorded
+// at a kiosk, and a kiosk's database kept and copied back as a plain file.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -32,6 +32,16 @@ inline PersonId walk_in(Kiosk& k, const std::string& name) {
   body["stay"] = "shelter";
   REQUIRE(k.store().record(NewEvent{EventType::Arrived, id, new_id(), "", "self", body}).ok());
   return id;
+}
+
+// The person's pass held up to the kiosk by themselves: a move here, or
+// out and back at their shelter. Returns the event recorded.
+inline Event pass_scan(Kiosk& k, const PersonId& id) {
+  auto a = pass_action(k.store(), qr::Pass{id, "", "", {}}, "self");
+  REQUIRE(a.ok());
+  auto recorded = k.store().record(a->event);
+  REQUIRE(recorded.ok());
+  return *recorded;
 }
 
 // A plain copy of the kiosk's database file, taken while it is closed.

@@ -54,6 +54,17 @@ struct HubWorld {
     REQUIRE(r.ok());
     CHECK(r->refused == 0);
   }
+  // A person checked in at another shelter, kawa-02, by a kiosk enrolled
+  // at the city.
+  PersonId checked_in_elsewhere(const std::string& name) {
+    Kiosk other(dir.path().string(), "kawa-02", "kawa-02-a", clock, 0);
+    REQUIRE(other.open().ok());
+    REQUIRE(other.enrol(*city).ok());
+    const PersonId p = walk_in(other, name);
+    REQUIRE(other.sync(*city, NetFaults{}, rng).ok());
+    other.close();
+    return p;
+  }
   sync::RelayReport relay() {
     auto r = hub->relay(NetFaults{}, rng);
     INFO((r ? std::string() : r.error().message));
@@ -262,11 +273,7 @@ TEST_CASE("a USB file relayed through the hub reaches the city", "[hub]") {
 // the kiosk through the hub and are recorded again, in their order.
 TEST_CASE("a database copied back: a change after its retaken check-in reaches the city through the hub", "[hub]") {
   HubWorld w(GENERATE(from_range(backends())));
-  Kiosk other(w.dir.path().string(), "kawa-02", "kawa-02-a", w.clock, 0);
-  REQUIRE(other.open().ok());
-  REQUIRE(other.enrol(*w.city).ok());
-  const PersonId q = walk_in(other, "Ikeda");
-  REQUIRE(other.sync(*w.city, NetFaults{}, w.rng).ok());
+  const PersonId q = w.checked_in_elsewhere("Ikeda");
   auto a = w.kiosk("tama-01-a");
   REQUIRE(a->enrol(w.hub->server(), true).ok());
   const std::string copy = w.dir.file("a.copy");
@@ -277,9 +284,7 @@ TEST_CASE("a database copied back: a change after its retaken check-in reaches t
   w.relay();
   put_back_database(*a, copy);
   w.clock.now += 60'000;
-  auto moved = pass_action(a->store(), qr::Pass{q, "", "", {}}, "self");  // Ikeda moves here under Hara's seq
-  REQUIRE(moved.ok());
-  REQUIRE(a->store().record(moved->event).ok());
+  pass_scan(*a, q);  // Ikeda moves here under Hara's seq
   w.clock.now += 60'000;
   went_out(*a, q);
   w.sync_hub(*a);
@@ -321,10 +326,7 @@ TEST_CASE("a hub kiosk's USB file to headquarters carries the arrival its out de
   const PersonId p = walk_in(*a, "Aoki");
   w.sync_hub(*a);
   w.sync_hub(*b);
-  auto out = pass_action(b->store(), qr::Pass{p, "", "", {}}, "self");  // the pass at B: going out
-  REQUIRE(out.ok());
-  REQUIRE(out->event.type == EventType::WentOut);
-  REQUIRE(b->store().record(out->event).ok());
+  REQUIRE(pass_scan(*b, p).type == EventType::WentOut);  // the pass at B: going out
   size_t n = 0;
   auto file = make_sealed_export(b->store(), false, n);
   INFO((file ? std::string() : file.error().message));
@@ -352,11 +354,7 @@ TEST_CASE("a hub kiosk's USB file to headquarters carries the arrival its out de
 // under the first one's id (which the city would refuse as a conflict).
 TEST_CASE("a kiosk copied back twice does not record its refused move again", "[hub]") {
   HubWorld w(GENERATE(from_range(backends())));
-  Kiosk other(w.dir.path().string(), "kawa-02", "kawa-02-a", w.clock, 0);
-  REQUIRE(other.open().ok());
-  REQUIRE(other.enrol(*w.city).ok());
-  const PersonId q = walk_in(other, "Ikeda");
-  REQUIRE(other.sync(*w.city, NetFaults{}, w.rng).ok());
+  const PersonId q = w.checked_in_elsewhere("Ikeda");
   auto a = w.kiosk("tama-01-a");
   auto b = w.kiosk("tama-01-b");
   REQUIRE(a->enrol(w.hub->server(), true).ok());
@@ -369,9 +367,7 @@ TEST_CASE("a kiosk copied back twice does not record its refused move again", "[
   w.relay();
   put_back_database(*a, copy);
   w.clock.now += 60'000;
-  auto moved = pass_action(a->store(), qr::Pass{q, "", "", {}}, "self");  // under Hara's seq
-  REQUIRE(moved.ok());
-  REQUIRE(a->store().record(moved->event).ok());
+  pass_scan(*a, q);  // under Hara's seq
   w.sync_hub(*a);
   for (int i = 0; i < 60; ++i) walk_in(*b, "Walk-in " + std::to_string(i));  // more than a page of the feed
   w.sync_hub(*b);

@@ -72,13 +72,6 @@ struct World {
   }
 };
 
-void pass_scan(Kiosk& k, const PersonId& id) {
-  qr::Pass pass{id, "", "", {}};
-  auto a = pass_action(k.store(), pass, "self");
-  REQUIRE(a.ok());
-  REQUIRE(k.store().record(a->event).ok());
-}
-
 void status(Kiosk& k, const PersonId& id, EventType type) {
   auto e = presence_event(k.store(), id, type, "staff:sato");
   INFO((e ? std::string() : e.error().message));
