@@ -287,6 +287,11 @@ class Store {
   Result<bool> event_exists(const std::string& id);
   Result<bool> insert_event(const Event& e, const std::string& origin);  // false: already present
   Result<std::optional<Event>> stored_event(const std::string& id);
+  // note_refused's two questions about own event `o`: was it judged while
+  // an earlier own event, recorded again after it, was missing; and is a
+  // copy of it in the log already (its id, or "").
+  Result<bool> judged_without_own_history(const Event& o);
+  Result<std::string> recorded_copy_of(const Event& o);
   Status project(const Event& e);
   Status project(const Event& e, std::optional<PersonState> before);  // `before`: the person's stored state
   Status store_state(const std::optional<PersonState>& before, const PersonState& after,

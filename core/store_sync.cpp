@@ -185,69 +185,32 @@ Status Store::note_refused(const std::string& id, const std::string& code, const
   std::int64_t recorded = 0;
   auto original = stored_event(id);
   if (!original) return original.error().context("note refused event");
-  // Refused as not at this shelter while an earlier own event (the
-  // arrival here) was missing from the server's history: refused as
-  // seq_taken and recorded again after this one (a database copied back
-  // from an older file). The judgement was on a history this kiosk never
-  // had, so this one is recorded again too, after that copy, and judged
-  // once more with the history complete. A copy comes after every copy
-  // made so far, so this ends.
-  if (!reissue && code == "not_this_shelter" && original->has_value() && (*original)->device_id == device_id_) {
-    auto judged_early = db_->prepare(
-        "SELECT 1 FROM refused_event r JOIN event y ON y.id = r.id JOIN event c ON c.id = r.reissued_as "
-        "WHERE r.code IN ('seq_taken', 'conflict') AND y.device_id = ?1 AND y.device_seq < ?2 "
-        "AND c.device_seq > ?2 LIMIT 1");
-    if (!judged_early) return judged_early.error().context("note refused event");
-    (*judged_early)->bind(1, device_id_).bind(2, (*original)->device_seq);
-    auto early = (*judged_early)->step();
+  const bool own = original->has_value() && (*original)->device_id == device_id_;
+  if (own && !reissue && code == "not_this_shelter") {
+    auto early = judged_without_own_history(**original);
     if (!early) return early.error().context("note refused event");
     reissue = *early;
   }
-  if (reissue) {
-    if (original->has_value() && (*original)->device_id == device_id_) {
-      if (seq_floor > 0) {
-        auto floor = meta(kDeviceSeqFloorMeta);
-        if (!floor) return floor.error();
-        std::int64_t kept = 0;
-        if (floor->has_value()) kept = std::atoll((*floor)->c_str());
-        if (seq_floor > kept)
-          if (auto st = set_meta(kDeviceSeqFloorMeta, std::to_string(seq_floor)); !st) return st;
-      }
-      const Event& o = **original;
-      // A copy recorded before this database was copied back from an older
-      // file, which came back with the feed: the change arrived; a second
-      // copy would take the first one's id with another seq (a conflict).
-      auto earlier = db_->prepare(
-          "SELECT id FROM event WHERE device_id = ?1 AND person_id = ?2 AND type = ?3 AND hlc > ?4 AND hlc < ?5 "
-          "AND id NOT IN (SELECT id FROM refused_event) ORDER BY hlc");
-      if (!earlier) return earlier.error().context("note refused event");
-      (*earlier)->bind(1, device_id_).bind(2, o.person_id).bind(3, std::string(to_string(o.type)));
-      (*earlier)->bind(4, static_cast<std::int64_t>(o.hlc));
-      (*earlier)->bind(5, static_cast<std::int64_t>(make_hlc(hlc_millis(o.hlc) + 1, 0)));
-      std::vector<std::string> candidates;
-      if (auto st = (*earlier)->each_row([&](sql::Stmt& r) -> Status {
-            candidates.push_back(r.text(0));
-            return {};
-          });
-          !st)
-        return st.error().context("note refused event");
-      for (const auto& c : candidates) {
-        auto e = stored_event(c);
-        if (!e) return e.error().context("note refused event");
-        if (e->has_value() && (*e)->household_id == o.household_id && (*e)->shelter_id == o.shelter_id &&
-            (*e)->author == o.author && (*e)->body == o.body) {
-          copy_id = c;
-          break;
-        }
-      }
-      if (copy_id.empty()) {
-        // The copy keeps the original's place in time: it is the same action.
-        NewEvent copy{o.type, o.person_id, o.household_id, o.shelter_id, o.author, o.body, o.hlc};
-        auto events = record_locked({copy});
-        if (!events) return events.error().context("note refused event: record it again");
-        copy_id = events->front().id;
-        recorded = 1;
-      }
+  if (own && reissue) {
+    if (seq_floor > 0) {
+      auto floor = meta(kDeviceSeqFloorMeta);
+      if (!floor) return floor.error();
+      std::int64_t kept = 0;
+      if (floor->has_value()) kept = std::atoll((*floor)->c_str());
+      if (seq_floor > kept)
+        if (auto st = set_meta(kDeviceSeqFloorMeta, std::to_string(seq_floor)); !st) return st;
+    }
+    const Event& o = **original;
+    auto earlier = recorded_copy_of(o);
+    if (!earlier) return earlier.error().context("note refused event");
+    copy_id = *earlier;
+    if (copy_id.empty()) {
+      // The copy keeps the original's place in time: it is the same action.
+      NewEvent copy{o.type, o.person_id, o.household_id, o.shelter_id, o.author, o.body, o.hlc};
+      auto events = record_locked({copy});
+      if (!events) return events.error().context("note refused event: record it again");
+      copy_id = events->front().id;
+      recorded = 1;
     }
   }
   auto q = db_->prepare("INSERT INTO refused_event(id, code, reason, at, reissued_as) VALUES(?1, ?2, ?3, ?4, ?5)");
@@ -261,6 +224,48 @@ Status Store::note_refused(const std::string& id, const std::string& code, const
   if (auto st = (*tx)->commit(); !st) return st.error().context("note refused event");
   next_device_seq_ += recorded;
   return {};
+}
+
+// Refused as not at this shelter while an earlier own event (the arrival
+// here) was missing from the server's history: refused as seq_taken or
+// conflict and recorded again after `o` (a database copied back from an
+// older file). The judgement was on a history this kiosk never had, so `o`
+// is recorded again too, after that copy, and judged once more. A copy
+// comes after every copy made so far, so this ends.
+Result<bool> Store::judged_without_own_history(const Event& o) {
+  auto q = db_->prepare(
+      "SELECT 1 FROM refused_event r JOIN event y ON y.id = r.id JOIN event c ON c.id = r.reissued_as "
+      "WHERE r.code IN ('seq_taken', 'conflict') AND y.device_id = ?1 AND y.device_seq < ?2 "
+      "AND c.device_seq > ?2 LIMIT 1");
+  if (!q) return q.error();
+  (*q)->bind(1, device_id_).bind(2, o.device_seq);
+  return (*q)->step();
+}
+
+// A copy of `o` recorded before this database was copied back from an
+// older file, come back with the feed: the same change, in the same
+// millisecond, not refused. The change arrived; a second copy would take
+// the first one's id with another seq (a conflict).
+Result<std::string> Store::recorded_copy_of(const Event& o) {
+  auto q = db_->prepare(std::string("SELECT ") + kEventColumns +
+                        " FROM event WHERE device_id = ?1 AND person_id = ?2 AND type = ?3 AND hlc > ?4 AND hlc < ?5"
+                        " AND id NOT IN (SELECT id FROM refused_event) ORDER BY hlc");
+  if (!q) return q.error();
+  (*q)->bind(1, device_id_).bind(2, o.person_id).bind(3, std::string(to_string(o.type)));
+  (*q)->bind(4, static_cast<std::int64_t>(o.hlc))
+      .bind(5, static_cast<std::int64_t>(make_hlc(hlc_millis(o.hlc) + 1, 0)));
+  std::string found;
+  if (auto st = (*q)->each_row([&](sql::Stmt& r) -> Status {
+        auto e = read_event(r);
+        if (!e) return e.error();
+        if (found.empty() && e->household_id == o.household_id && e->shelter_id == o.shelter_id &&
+            e->author == o.author && e->body == o.body)
+          found = e->id;
+        return {};
+      });
+      !st)
+    return st.error();
+  return found;
 }
 
 }  // namespace shelter

@@ -377,19 +377,20 @@ Result<int> Syncer::pull_batch(bool& more, int& refused) {
   // noted, every event it may concern is here, and so is a copy this kiosk
   // recorded of a refused event of its own before its database was copied
   // back from an older file (Store::note_refused does not record it twice).
-  const bool last_page = !reply->more;
-  for (const auto& f : last_page ? reply->refused : std::vector<Refusal>{}) {
-    const bool own = f.id.rfind(store_.device_id() + ".", 0) == 0;
-    const bool again = own && (f.code == "seq_taken" || f.code == "conflict");
-    if (auto st = store_.note_refused(f.id, f.code, f.reason, again, f.expected_seq); !st)
-      return st.error().context("pull: refused event");
-    refused += own;
+  if (!reply->more) {
+    for (const auto& f : reply->refused) {
+      const bool own = f.id.rfind(store_.device_id() + ".", 0) == 0;
+      const bool again = own && (f.code == "seq_taken" || f.code == "conflict");
+      if (auto st = store_.note_refused(f.id, f.code, f.reason, again, f.expected_seq); !st)
+        return st.error().context("pull: refused event");
+      refused += own;
+    }
+    if (!reply->clamped.empty())
+      if (auto st = store_.apply_clamps(reply->clamped); !st) return st.error().context("pull: clamps");
+    if (options_.hub && reply->refused_next > *refused_cursor)
+      if (auto st = store_.set_meta(kHubRefusedCursor, std::to_string(reply->refused_next)); !st)
+        return st.error().context("pull");
   }
-  if (last_page && !reply->clamped.empty())
-    if (auto st = store_.apply_clamps(reply->clamped); !st) return st.error().context("pull: clamps");
-  if (last_page && options_.hub && reply->refused_next > *refused_cursor)
-    if (auto st = store_.set_meta(kHubRefusedCursor, std::to_string(reply->refused_next)); !st)
-      return st.error().context("pull");
   if (auto st = store_.set_meta(cursor_key, std::to_string(reply->next_cursor)); !st) return st.error().context("pull");
   return *added;
 }
